@@ -1,0 +1,35 @@
+"""nndl — Neural Networks and Deep Learning: the deep L-layer network of the notes, in NumPy.
+
+    >>> import nndl
+    >>> net = nndl.Network([2, 4, 1], hidden="tanh", output="sigmoid", seed=0)
+
+Modules, in reading order: :mod:`~nndl.activations`, :mod:`~nndl.costs`,
+:mod:`~nndl.initializers`, :mod:`~nndl.layers` (one layer forward/backward),
+:mod:`~nndl.propagation` (all L layers), :mod:`~nndl.network` (the model),
+:mod:`~nndl.functional` (the course's step-by-step API), :mod:`~nndl.gradient_check`.
+"""
+
+from . import functional
+from .activations import ACTIVATIONS, get_activation, leaky_relu
+from .callbacks import Callback, History
+from .errors import DivergenceError, NNDLError
+from .gradient_check import gradcheck
+from .initializers import INITIALIZERS
+from .network import Network
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ACTIVATIONS",
+    "INITIALIZERS",
+    "Callback",
+    "DivergenceError",
+    "History",
+    "NNDLError",
+    "Network",
+    "functional",
+    "get_activation",
+    "gradcheck",
+    "leaky_relu",
+    "__version__",
+]

@@ -1,0 +1,66 @@
+"""Training callbacks and the cost history ``fit`` returns.
+
+A callback sees the model after each iteration; it may set ``net.stop_training = True`` to end
+``fit`` early (the parameters are then those after that iteration's update).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .network import Network
+
+
+@dataclass
+class History:
+    """The cost curve of one ``fit`` call.
+
+    ``costs[i]`` is J at global iteration ``iterations[i]`` (the cost of the parameters
+    *before* that iteration's update, as the course records it). Iterations continue across
+    ``fit`` calls: a second call of 1000 iterations after a first starts at 1000.
+    """
+
+    iterations: list[int] = field(default_factory=list)
+    costs: list[float] = field(default_factory=list)
+    extra: dict[str, list[Any]] = field(default_factory=dict)
+
+    def append(self, iteration: int, cost: float) -> None:
+        self.iterations.append(iteration)
+        self.costs.append(cost)
+
+    def pop(self) -> tuple[int, float]:
+        return self.iterations.pop(), self.costs.pop()
+
+    @property
+    def history(self) -> dict[str, list[Any]]:
+        """Keras-style view: ``{"cost": [...], **extra}``."""
+        return {"cost": self.costs, **self.extra}
+
+    def __len__(self) -> int:
+        return len(self.costs)
+
+
+class Callback:
+    """Base class: override the hooks you need."""
+
+    def on_train_begin(self, net: "Network", total: int) -> None:
+        """Called once before the first iteration; ``total`` iterations are planned."""
+
+    def on_iteration_end(self, net: "Network", iteration: int, cost: float) -> None:
+        """Called after each update; ``iteration`` is global, ``cost`` is J before the update."""
+
+    def on_train_end(self, net: "Network", history: History) -> None:
+        """Called once when ``fit`` ends (also after an early stop or an error)."""
+
+
+class PrintCost(Callback):
+    """Print the cost every ``every`` iterations, as the course's loops do."""
+
+    def __init__(self, every: int = 100) -> None:
+        self.every = every
+
+    def on_iteration_end(self, net: "Network", iteration: int, cost: float) -> None:
+        if iteration % self.every == 0:
+            print(f"Cost after iteration {iteration}: {cost:.6f}")

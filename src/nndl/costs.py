@@ -1,0 +1,104 @@
+"""Costs J(A[L], Y) and the output layer's gradient, as a table.
+
+Each cost pairs with the output activation whose derivative cancels against it, so that the
+output layer uses the fused gradient of the notes, ``dZ[L] = A[L] - Y``:
+
+| cost                  | output  | J                                                   |
+|-----------------------|---------|-----------------------------------------------------|
+| binary_cross_entropy  | sigmoid | -(1/m) sum(Y log A + (1 - Y) log(1 - A))            |
+| squared_error         | linear  | (1/(2m)) sum((A - Y)^2)                             |
+| cross_entropy         | softmax | -(1/m) sum(Y log A)   (Y one-hot, shape (n[L], m))  |
+
+A saturated output (A exactly 0 or 1 in floating point) never makes J inf or NaN: the
+logarithms are taken of ``max(x, tiny)`` where ``tiny`` is the dtype's smallest normal number,
+which changes nothing for any A that is not exactly 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .errors import NNDLError
+
+Array = np.ndarray
+
+
+def _safe_log(X: Array) -> Array:
+    """log(max(X, tiny)): finite for X == 0, exact for every X > 0 that is a normal number."""
+    return np.log(np.maximum(X, np.finfo(X.dtype).tiny))
+
+
+def binary_cross_entropy(AL: Array, Y: Array) -> float:
+    """J = -(1/m) * sum(Y * log(A[L]) + (1 - Y) * log(1 - A[L])); AL, Y of shape (1, m)."""
+    m = AL.shape[1]
+    return float(-(np.sum(Y * _safe_log(AL)) + np.sum((1 - Y) * _safe_log(1 - AL))) / m)
+
+
+def squared_error(AL: Array, Y: Array) -> float:
+    """J = (1/(2m)) * sum((A[L] - Y)^2); AL, Y of shape (n[L], m)."""
+    m = AL.shape[1]
+    D = AL - Y
+    return float(np.sum(D * D) / (2 * m))
+
+
+def cross_entropy(AL: Array, Y: Array) -> float:
+    """J = -(1/m) * sum(Y * log(A[L])) for a softmax output; Y one-hot, shape (n[L], m)."""
+    m = AL.shape[1]
+    return float(-np.sum(Y * _safe_log(AL)) / m)
+
+
+def binary_cross_entropy_grad(AL: Array, Y: Array) -> Array:
+    """dA[L] = dJ/dA[L] * m = -(Y / A - (1 - Y) / (1 - A)) (the notes' dA[L], without 1/m)."""
+    tiny = np.finfo(AL.dtype).tiny
+    return -(Y / np.maximum(AL, tiny) - (1 - Y) / np.maximum(1 - AL, tiny))
+
+
+def squared_error_grad(AL: Array, Y: Array) -> Array:
+    """dA[L] = A[L] - Y."""
+    return AL - Y
+
+
+def cross_entropy_grad(AL: Array, Y: Array) -> Array:
+    """dA[L] = -Y / A[L]."""
+    return -Y / np.maximum(AL, np.finfo(AL.dtype).tiny)
+
+
+@dataclass(frozen=True)
+class Cost:
+    """A cost J(AL, Y), its ``dA[L]`` and the output activation it fuses with."""
+
+    name: str
+    output: str
+    value: Callable[[Array, Array], float]
+    grad: Callable[[Array, Array], Array]
+
+
+COSTS: dict[str, Cost] = {
+    "binary_cross_entropy": Cost(
+        "binary_cross_entropy", "sigmoid", binary_cross_entropy, binary_cross_entropy_grad
+    ),
+    "squared_error": Cost("squared_error", "linear", squared_error, squared_error_grad),
+    "cross_entropy": Cost("cross_entropy", "softmax", cross_entropy, cross_entropy_grad),
+}
+
+COST_FOR_OUTPUT: dict[str, str] = {c.output: c.name for c in COSTS.values()}
+"""Output activation -> the cost that fuses with it (dZ[L] = A[L] - Y)."""
+
+
+def cost_for_output(output: str) -> Cost:
+    """The cost that matches an output activation (sigmoid, linear or softmax)."""
+    try:
+        return COSTS[COST_FOR_OUTPUT[output]]
+    except KeyError:
+        raise NNDLError(
+            f"the output layer's activation must be one of {sorted(COST_FOR_OUTPUT)} "
+            f"(each has a matching cost); got {output!r}"
+        ) from None
+
+
+def output_delta(AL: Array, Y: Array) -> Array:
+    """dZ[L] = A[L] - Y: the fused gradient of every output/cost pair above (times m)."""
+    return AL - Y

@@ -1,0 +1,54 @@
+"""One layer's forward and backward propagation: the notes' equations, vectorized.
+
+This module is the single implementation of the math. :mod:`nndl.functional` (the course's
+step-by-step API) and :class:`nndl.Network` both call these functions.
+
+Shapes (samples are columns): ``A_prev`` is (n[l-1], m), ``W`` is (n[l], n[l-1]), ``b`` is
+(n[l], 1), ``Z`` and ``A`` are (n[l], m).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import Activation
+
+Array = np.ndarray
+
+
+def linear_forward(A_prev: Array, W: Array, b: Array) -> Array:
+    """Z[l] = W[l] @ A[l-1] + b[l]   (b broadcast over the m columns)."""
+    Z = W @ A_prev
+    Z += b
+    return Z
+
+
+def layer_forward(A_prev: Array, W: Array, b: Array, g: Activation) -> tuple[Array, Array]:
+    """Z[l] = W[l] A[l-1] + b[l];  A[l] = g[l](Z[l]).  Returns (Z, A)."""
+    Z = linear_forward(A_prev, W, b)
+    return Z, g.forward(Z)
+
+
+def activation_backward(dA: Array, Z: Array, A: Array, g: Activation) -> Array:
+    """dZ[l] = dA[l] * g[l]'(Z[l])   (element-wise; softmax uses its Jacobian)."""
+    return g.backward(dA, Z, A)
+
+
+def linear_backward(
+    dZ: Array, A_prev: Array, W: Array, need_dA_prev: bool = True
+) -> tuple["Array | None", Array, Array]:
+    """The linear part of backward propagation for one layer.
+
+    dW[l]   = (1/m) dZ[l] @ A[l-1].T          (n[l], n[l-1])
+    db[l]   = (1/m) sum(dZ[l], axis=1)        (n[l], 1)
+    dA[l-1] = W[l].T @ dZ[l]                  (n[l-1], m); skipped when ``need_dA_prev`` is
+                                              False (layer 1 in training: dA[0] is never used)
+    """
+    m = A_prev.shape[1]
+    inv_m = A_prev.dtype.type(1.0 / m)
+    dW = dZ @ A_prev.T
+    dW *= inv_m
+    db = np.sum(dZ, axis=1, keepdims=True)
+    db *= inv_m
+    dA_prev = W.T @ dZ if need_dA_prev else None
+    return dA_prev, dW, db

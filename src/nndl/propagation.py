@@ -1,0 +1,94 @@
+"""Forward and backward propagation through all L layers (the notes' L-layer loops).
+
+``caches[l-1] = ((A[l-1], W[l], b[l]), Z[l])`` — the course's cache layout: the "linear cache"
+and the "activation cache" of layer l. ``A[l]`` itself is the ``A_prev`` of layer l+1's cache
+(and ``A[L]`` is returned), so backward never recomputes an activation.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from .activations import Activation
+from .costs import output_delta
+from .layers import activation_backward, layer_forward, linear_backward
+
+Array = np.ndarray
+Cache = tuple[tuple[Array, Array, Array], Array]
+
+
+def n_layers(params: dict[str, Array]) -> int:
+    """L, the number of layers with parameters (W1..WL)."""
+    return len(params) // 2
+
+
+def model_forward(
+    X: Array, params: dict[str, Array], activations: Sequence[Activation]
+) -> tuple[Array, list[Cache]]:
+    """A[0] = X;  for l = 1..L:  Z[l] = W[l] A[l-1] + b[l],  A[l] = g[l](Z[l]).
+
+    Returns ``(A[L], caches)`` with A[L] of shape (n[L], m) and one cache per layer.
+    """
+    A = X
+    caches: list[Cache] = []
+    for l, g in enumerate(activations, start=1):
+        W, b = params[f"W{l}"], params[f"b{l}"]
+        Z, A_next = layer_forward(A, W, b, g)
+        caches.append(((A, W, b), Z))
+        A = A_next
+    return A, caches
+
+
+def predict_forward(
+    X: Array, params: dict[str, Array], activations: Sequence[Activation]
+) -> Array:
+    """A[L] for X without keeping any cache (each A[l-1] is freed as soon as A[l] exists)."""
+    A = X
+    for l, g in enumerate(activations, start=1):
+        _, A = layer_forward(A, params[f"W{l}"], params[f"b{l}"], g)
+    return A
+
+
+def model_backward(
+    AL: Array,
+    Y: Array,
+    caches: Sequence[Cache],
+    activations: Sequence[Activation],
+    need_dA0: bool = False,
+    dAL: "Array | None" = None,
+) -> dict[str, Array]:
+    """Backward propagation from the output to layer 1.
+
+    Output layer: ``dZ[L] = A[L] - Y`` (the fused gradient of the output/cost pair), unless
+    ``dAL`` is given, in which case ``dZ[L] = dA[L] * g[L]'(Z[L])`` like every other layer.
+    Then for l = L..1:
+        dW[l] = (1/m) dZ[l] A[l-1].T,   db[l] = (1/m) sum(dZ[l], axis=1),
+        dA[l-1] = W[l].T dZ[l],         dZ[l-1] = dA[l-1] * g[l-1]'(Z[l-1]).
+    ``dA[0]`` is computed only when ``need_dA0`` (training never uses it).
+
+    Returns ``{"dW1", "db1", ..., "dWL", "dbL"}``; with ``need_dA0`` also ``"dA0" .. "dA{L-1}"``
+    (the course's grads layout).
+    """
+    L = len(caches)
+    grads: dict[str, Array] = {}
+    (A_prev, W, _), Z = caches[L - 1]
+    if dAL is None:
+        dZ = output_delta(AL, Y)
+    else:
+        dZ = activation_backward(dAL, Z, AL, activations[L - 1])
+    for l in range(L, 0, -1):
+        (A_prev, W, _), Z = caches[l - 1]
+        dA_prev, grads[f"dW{l}"], grads[f"db{l}"] = linear_backward(
+            dZ, A_prev, W, need_dA_prev=(l > 1 or need_dA0)
+        )
+        if dA_prev is None:
+            break
+        if need_dA0:  # the course's layout keeps every dA; training keeps none
+            grads[f"dA{l - 1}"] = dA_prev
+        if l > 1:
+            # A[l-1] is the input of layer l, i.e. A_prev of this cache.
+            _, Z_prev = caches[l - 2]
+            dZ = activation_backward(dA_prev, Z_prev, A_prev, activations[l - 2])
+    return grads

@@ -1,0 +1,110 @@
+"""Checks at the boundary: what users pass in is validated here, and nowhere deeper.
+
+Each check raises :class:`~nndl.errors.NNDLError` with a message that names what was expected
+and what came.
+"""
+
+from __future__ import annotations
+
+from numbers import Real
+from typing import Sequence
+
+import numpy as np
+
+from .errors import NNDLError
+
+Array = np.ndarray
+
+
+def check_layer_dims(layer_dims: Sequence[int]) -> list[int]:
+    """[n[0], n[1], ..., n[L]] with L >= 1 and every n[l] a positive integer."""
+    try:
+        dims = list(layer_dims)
+    except TypeError:
+        raise NNDLError(
+            f"layer sizes must be a list of positive integers [n0, n1, ..., nL]; got {layer_dims!r}"
+        ) from None
+    if len(dims) < 2:
+        raise NNDLError(
+            "layer sizes need at least an input and an output size, e.g. [n_x, 1] for logistic "
+            f"regression; got {dims!r}"
+        )
+    for l, n in enumerate(dims):
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise NNDLError(
+                f"layer sizes must be positive integers; n[{l}] is {n!r} in {dims!r}"
+            )
+    return [int(n) for n in dims]
+
+
+def check_positive(name: str, value: object, integer: bool = False) -> float:
+    """A finite number > 0 (an int when ``integer``)."""
+    ok_type = (int, np.integer) if integer else (Real, np.floating, np.integer)
+    if isinstance(value, bool) or not isinstance(value, ok_type) or not np.isfinite(value) \
+            or value <= 0:
+        kind = "a positive integer" if integer else "a positive number"
+        raise NNDLError(f"{name} must be {kind}; got {value!r}")
+    return int(value) if integer else float(value)
+
+
+def as_matrix(name: str, X: object, dtype: np.dtype, rows: "int | None" = None) -> Array:
+    """X as a finite 2-D array of ``dtype`` with ``rows`` rows (samples are columns).
+
+    A 1-D array is accepted only when ``rows == 1`` (it becomes one row of m columns).
+    """
+    try:
+        arr = np.asarray(X)
+    except Exception as exc:  # ragged lists and the like
+        raise NNDLError(f"{name} must be a numeric array; could not read it ({exc})") from None
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)
+                                   or arr.dtype == np.bool_):
+        raise NNDLError(f"{name} must hold numbers; got an array of dtype {arr.dtype}")
+    if arr.ndim == 1 and rows == 1:
+        arr = arr.reshape(1, -1)
+    if arr.ndim != 2:
+        raise NNDLError(
+            f"{name} must be 2-D with samples as columns, shape (features, m); got shape "
+            f"{arr.shape}"
+        )
+    if rows is not None and arr.shape[0] != rows:
+        hint = ""
+        if arr.shape[1] == rows:
+            hint = " (it looks transposed: nndl wants samples as columns, try X.T)"
+        raise NNDLError(
+            f"{name} must have {rows} rows (one per input feature n[0]), shape ({rows}, m); "
+            f"got shape {arr.shape}{hint}"
+        )
+    if arr.shape[1] == 0:
+        raise NNDLError(f"{name} has no samples (m = 0); shape {arr.shape}")
+    arr = np.asarray(arr, dtype=dtype)
+    if not np.isfinite(arr).all():
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise NNDLError(f"{name} must be finite; it holds {bad} NaN or inf value(s)")
+    return arr
+
+
+def check_same_m(X: Array, Y: Array) -> None:
+    """X and Y must have the same number of samples m (columns)."""
+    if X.shape[1] != Y.shape[1]:
+        raise NNDLError(
+            f"X and Y must have the same number of samples (columns): X has m = {X.shape[1]}, "
+            f"Y has m = {Y.shape[1]}"
+        )
+
+
+def check_labels(Y: Array, output: str) -> None:
+    """Labels fit the output: 0/1 for sigmoid, one-hot columns for softmax."""
+    if output == "sigmoid":
+        bad = (Y != 0) & (Y != 1)
+        if bad.any():
+            seen = np.unique(Y[bad])[:5]
+            raise NNDLError(
+                "labels for a sigmoid output must be 0 or 1; got other values such as "
+                f"{seen.tolist()}"
+            )
+    elif output == "softmax":
+        if ((Y != 0) & (Y != 1)).any() or not np.all(Y.sum(axis=0) == 1):
+            raise NNDLError(
+                f"labels for a softmax output must be one-hot columns, shape ({Y.shape[0]}, m) "
+                "with a single 1 per column"
+            )

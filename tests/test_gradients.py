@@ -1,0 +1,116 @@
+"""Backward propagation agrees with two-sided numerical gradients (property-based)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import nndl
+from nndl import functional as F
+from nndl.gradient_check import numerical_gradient, relative_difference
+
+from .conftest import one_hot
+
+HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "leaky_relu:0.2", "linear"]
+OUTPUTS = ["sigmoid", "softmax", "linear"]
+
+
+def make_problem(dims, output, m, rng):
+    X = rng.standard_normal((dims[0], m))
+    if output == "sigmoid":
+        Y = rng.integers(0, 2, size=(dims[-1], m))
+    elif output == "softmax":
+        Y = one_hot(rng.integers(0, dims[-1], size=m), dims[-1])
+    else:
+        Y = rng.standard_normal((dims[-1], m))
+    return X, Y
+
+
+@st.composite
+def networks(draw):
+    L = draw(st.integers(1, 5))
+    output = draw(st.sampled_from(OUTPUTS))
+    n_out = draw(st.integers(2, 3)) if output == "softmax" else draw(st.integers(1, 2))
+    dims = [draw(st.integers(1, 4)) for _ in range(L)] + [n_out]
+    acts = [draw(st.sampled_from(HIDDEN)) for _ in range(L - 1)] + [output]
+    m = draw(st.integers(1, 6))
+    seed = draw(st.integers(0, 2**31 - 1))
+    return dims, acts, m, seed
+
+
+@settings(max_examples=150, deadline=None)
+@given(networks())
+def test_backprop_matches_numerical_gradient(case):
+    dims, acts, m, seed = case
+    rng = np.random.default_rng(seed)
+    # xavier keeps the gradients of deep stacks large enough for float64 differences to resolve
+    net = nndl.Network(dims, activations=acts, init="xavier", rng=rng, dtype="float64")
+    for k in net.params:  # non-zero biases, so that b's gradients are exercised too
+        if k.startswith("b"):
+            net.params[k][:] = rng.standard_normal(net.params[k].shape) * 0.5
+    X, Y = make_problem(dims, acts[-1], m, rng)
+    assert nndl.gradcheck(net, X, Y) < 1e-7
+
+
+@pytest.mark.parametrize("output", OUTPUTS)
+def test_gradcheck_detects_a_wrong_gradient(output, monkeypatch):
+    """The check can fail: a backward pass with a wrong dW1 is caught."""
+    rng = np.random.default_rng(0)
+    dims = [3, 4, 3 if output == "softmax" else 1]
+    net = nndl.Network(dims, output=output, init="xavier", rng=rng)
+    X, Y = make_problem(dims, output, 5, rng)
+    import nndl.gradient_check as gc
+
+    real = gc.model_backward
+
+    def broken(*a, **k):
+        g = real(*a, **k)
+        g["dW1"] = g["dW1"] * 5
+        return g
+
+    monkeypatch.setattr(gc, "model_backward", broken)
+    assert nndl.gradcheck(net, X, Y) > 1e-2
+
+
+def test_gradcheck_details_and_model_untouched():
+    rng = np.random.default_rng(1)
+    net = nndl.Network([3, 5, 1], hidden="tanh", init="xavier", rng=rng, dtype="float32")
+    before = {k: v.copy() for k, v in net.params.items()}
+    X, Y = make_problem([3, 5, 1], "sigmoid", 7, rng)
+    total, per = nndl.gradcheck(net, X, Y, details=True)
+    assert set(per) == {"dW1", "db1", "dW2", "db2"}
+    assert total < 1e-6
+    for k in before:
+        np.testing.assert_array_equal(before[k], net.params[k])
+        assert net.params[k].dtype == np.float32
+
+
+@settings(max_examples=30, deadline=None)
+@given(L=st.integers(1, 5), m=st.integers(1, 7), seed=st.integers(0, 2**31 - 1))
+def test_functional_api_and_network_are_identical(L, m, seed):
+    rng = np.random.default_rng(seed)
+    dims = list(rng.integers(1, 6, size=L)) + [1]
+    dims = [int(d) for d in dims]
+    net = nndl.Network(dims, hidden="relu", output="sigmoid", init="he", rng=rng)
+    X, Y = make_problem(dims, "sigmoid", m, rng)
+    params = {k: v.copy() for k, v in net.params.items()}
+
+    AL, caches = F.L_model_forward(X, params)
+    np.testing.assert_array_equal(AL, net.forward(X))
+    assert F.compute_cost(AL, Y) == net.cost(X, Y)
+    grads = F.L_model_backward(AL, Y, caches)
+    net_grads = net.gradients(X, Y)
+    assert set(net_grads) == {f"d{p}{l}" for l in range(1, L + 1) for p in "Wb"}
+    for k, v in net_grads.items():
+        np.testing.assert_array_equal(grads[k], v)
+    assert {f"dA{l}" for l in range(L)} <= set(grads)
+    np.testing.assert_array_equal(F.predict(X, params), net.predict(X))
+
+
+def test_numerical_gradient_of_a_known_function():
+    """d/dx of sum(x^3) is 3x^2: the two-sided difference gets it to ~1e-8 relative."""
+    x = {"x": np.array([[0.5, -1.0, 2.0]])}
+    g = numerical_gradient(lambda: float(np.sum(x["x"] ** 3)), x, epsilon=1e-6)
+    assert relative_difference(g["dx"], 3 * x["x"] ** 2) < 1e-9
