@@ -15,6 +15,7 @@ from .callbacks import Callback, History
 from .errors import DivergenceError, NNDLError
 from .gradient_check import gradcheck
 from .initializers import INITIALIZERS
+from .io import load, save
 from .network import Network
 
 __version__ = "0.1.0"
@@ -31,5 +32,7 @@ __all__ = [
     "get_activation",
     "gradcheck",
     "leaky_relu",
+    "load",
+    "save",
     "__version__",
 ]

@@ -107,6 +107,11 @@ class Network:
         self.iterations_done = 0
         self.history = History()
         self.stop_training = False
+        # Fitted input preprocessing (e.g. nndl.preprocessing.Standardizer: ``transform(X)``),
+        # applied in ``_X`` so that the model takes raw inputs; saved with the model.
+        self.preprocessing = None
+        # Names of the classes (label index -> name), or None; saved with the model.
+        self.classes: "list[str] | None" = None
 
     # --- description --------------------------------------------------------------------
     @property
@@ -136,7 +141,10 @@ class Network:
 
     # --- input checks ------------------------------------------------------------------
     def _X(self, X: object) -> Array:
-        return as_matrix("X", X, self.dtype, rows=self.layer_dims[0])
+        X = as_matrix("X", X, self.dtype, rows=self.layer_dims[0])
+        if self.preprocessing is not None:
+            X = np.asarray(self.preprocessing.transform(X), dtype=self.dtype)
+        return X
 
     def _XY(self, X: object, Y: object) -> tuple[Array, Array]:
         X = self._X(X)
@@ -234,6 +242,13 @@ class Network:
             for cb in cbs:
                 cb.on_train_end(self, history)
         return history
+
+    # --- saving -----------------------------------------------------------------------
+    def save(self, path: str) -> None:
+        """Save the model atomically as a safe ``.npz`` (see :func:`nndl.io.save`)."""
+        from .io import save
+
+        save(self, path)
 
     # --- prediction -------------------------------------------------------------------
     def predict_proba(self, X: object) -> Array:

@@ -1,0 +1,94 @@
+"""Checkpoints: save the training state every N iterations and when SIGINT/SIGTERM arrives.
+
+    ckpt = Checkpointer("run.ckpt.npz", every=500, info={...})
+    with ckpt.catch_signals():
+        net.fit(X, Y, learning_rate=lr, iterations=n, callbacks=[ckpt])
+    if ckpt.signal is not None:
+        ckpt.write(net)          # the state after the last finished iteration
+
+A checkpoint is a saved model (:mod:`nndl.io`) whose ``info["checkpoint"]`` says what resuming
+needs: the target number of iterations, the learning rate, and whatever the caller put in
+``info`` (the command line stores its data path and options). The parameters, the iterations
+done, the cost history and the RNG state are in the model itself. Batch gradient descent
+continued from a checkpoint for the remaining iterations ends with exactly the parameters of an
+uninterrupted run.
+
+On a signal the handler only sets a flag; the next ``on_iteration_end`` asks ``fit`` to stop
+(``net.stop_training``), so the saved state is always that of a finished iteration. A second
+SIGINT while waiting raises ``KeyboardInterrupt`` at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+from . import io
+from .callbacks import Callback
+from .validation import check_positive
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .network import Network
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Checkpointer(Callback):
+    """Write ``path`` every ``every`` iterations (0: only on a signal or an explicit ``write``).
+
+    ``info`` is JSON stored in the checkpoint; ``target`` and ``learning_rate`` (if given) are
+    stored under ``info["checkpoint"]`` with ``iterations_done``.
+    """
+
+    def __init__(self, path: "str | os.PathLike", every: int = 0, info: "dict | None" = None,
+                 learning_rate: "float | None" = None) -> None:
+        self.path = Path(path)
+        self.every = 0 if not every else int(check_positive("checkpoint every", every,
+                                                              integer=True))
+        self.info = dict(info or {})
+        self.learning_rate = learning_rate
+        self.target: "int | None" = None
+        self.signal: "int | None" = None
+        self.written = 0
+
+    # --- callback hooks ---------------------------------------------------------------
+    def on_train_begin(self, net: "Network", total: int) -> None:
+        self.target = net.iterations_done + int(total)
+
+    def on_iteration_end(self, net: "Network", iteration: int, cost: float) -> None:
+        if self.signal is not None:
+            net.stop_training = True
+        elif self.every and net.iterations_done % self.every == 0:
+            self.write(net)
+
+    # --- writing ----------------------------------------------------------------------
+    def write(self, net: "Network") -> Path:
+        """Save ``net`` with the checkpoint information, atomically."""
+        state = {"iterations_done": int(net.iterations_done),
+                 "target_iterations": self.target,
+                 "learning_rate": self.learning_rate,
+                 "signal": None if self.signal is None else signal.Signals(self.signal).name}
+        io.save(net, self.path, info={**self.info, "checkpoint": state})
+        self.written += 1
+        return self.path
+
+    # --- signals ----------------------------------------------------------------------
+    def _handler(self, signum: int, frame: object) -> None:
+        if self.signal is not None and signum == signal.SIGINT:
+            raise KeyboardInterrupt  # second Ctrl-C: stop waiting
+        self.signal = signum
+
+    @contextlib.contextmanager
+    def catch_signals(self) -> Iterator["Checkpointer"]:
+        """While inside, SIGINT and SIGTERM only record the signal (see the module doc)."""
+        old = {s: signal.getsignal(s) for s in SIGNALS}
+        try:
+            for s in SIGNALS:
+                signal.signal(s, self._handler)
+            yield self
+        finally:
+            for s, h in old.items():
+                signal.signal(s, h)

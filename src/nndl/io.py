@@ -1,0 +1,333 @@
+"""Saved models: one ``.npz`` file, no pickle anywhere.
+
+The file is a NumPy ``.npz`` archive (``np.savez``) holding the parameters ``W1, b1, ..., WL, bL``
+and ``__meta__``, a 0-d unicode string array with a JSON object:
+
+    {"format": "nndl-model", "format_version": 1, "nndl_version": "...",
+     "layer_dims": [n0, ..., nL], "activations": ["relu", ..., "sigmoid"], "init": "he",
+     "dtype": "float64", "task": "binary", "classes": ["benign", "malignant"] | null,
+     "preprocessing": Standardizer.to_dict() | null, "iterations_done": 2500,
+     "history": {"iterations": [...], "costs": [...]}, "rng": {...} | null, "info": {...}}
+
+``info`` is free JSON for the training summary and, in checkpoints, what resuming needs.
+
+Saving writes a temporary file in the target's folder, flushes it to disk and then renames it
+over the target (``os.replace``), so a crash never leaves a half-written model at the target
+path. Loading reads with ``allow_pickle=False`` and validates everything (keys, shapes against
+``layer_dims``, dtypes, finite values, metadata types, format version); a truncated, tampered or
+foreign file (random bytes, a pickle, an object array, a plain ``.npy``) is an
+:class:`~nndl.errors.NNDLError`, and nothing in the file is ever executed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .activations import get_activation
+from .errors import NNDLError
+from .initializers import INITIALIZERS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .network import Network
+
+FORMAT = "nndl-model"
+FORMAT_VERSION = 1
+META_KEY = "__meta__"
+TASKS = {"sigmoid": "binary", "softmax": "multiclass", "linear": "regression"}
+"""The task a model's output activation serves (others: ``"other"``)."""
+
+
+# --- writing --------------------------------------------------------------------------------
+def rng_state(rng: object) -> "dict | None":
+    """The JSON-able state of a NumPy ``Generator`` or ``RandomState`` (None for anything else)."""
+    if isinstance(rng, np.random.Generator):
+        return {"kind": "generator", "state": _jsonable(rng.bit_generator.state)}
+    if isinstance(rng, np.random.RandomState):
+        return {"kind": "randomstate", "state": _jsonable(rng.get_state(legacy=False))}
+    return None
+
+
+def make_rng_from_state(d: object) -> "np.random.Generator | np.random.RandomState":
+    """Rebuild the RNG saved by :func:`rng_state` (NNDLError if the state is not valid)."""
+    try:
+        if not isinstance(d, dict) or d.get("kind") not in ("generator", "randomstate"):
+            raise ValueError("unknown kind")
+        state = d["state"]
+        if d["kind"] == "randomstate":
+            rs = np.random.RandomState()
+            inner = dict(state["state"])
+            inner["key"] = np.asarray(inner["key"], dtype=np.uint32)
+            rs.set_state({**state, "state": inner})
+            return rs
+        name = state["bit_generator"]
+        if name not in ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64"):
+            raise ValueError(f"unknown bit generator {name!r}")
+        bg = getattr(np.random, name)()
+        st = dict(state)
+        if name == "MT19937":
+            st["state"] = {**st["state"], "key": np.asarray(st["state"]["key"], dtype=np.uint32)}
+        bg.state = st
+        return np.random.Generator(bg)
+    except NNDLError:
+        raise
+    except Exception as exc:
+        raise NNDLError(f"the saved random state is not valid ({exc})") from None
+
+
+def _jsonable(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, np.floating):
+        return float(x)
+    return x
+
+
+def metadata(net: "Network", info: "dict | None" = None) -> dict:
+    """The JSON metadata that :func:`save` writes for ``net``."""
+    from . import __version__
+
+    pre = net.preprocessing
+    if pre is not None and not hasattr(pre, "to_dict"):
+        raise NNDLError(f"cannot save preprocessing of type {type(pre).__name__}: it needs "
+                        "to_dict()")
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "nndl_version": __version__,
+        "layer_dims": list(net.layer_dims),
+        "activations": net.activation_names,
+        "init": net.init,
+        "dtype": net.dtype.name,
+        "task": TASKS.get(net.output, "other"),
+        "classes": None if net.classes is None else [str(c) for c in net.classes],
+        "preprocessing": None if pre is None else _jsonable(pre.to_dict()),
+        "iterations_done": int(net.iterations_done),
+        "history": {"iterations": [int(i) for i in net.history.iterations],
+                    "costs": [float(c) for c in net.history.costs]},
+        "rng": rng_state(net.rng),
+        "info": _jsonable(info or {}),
+    }
+
+
+def atomic_write(path: "str | os.PathLike", write: Any, mode: str = "wb") -> Path:
+    """Call ``write(f)`` on a temporary file beside ``path``, then rename it over ``path``.
+
+    The temporary file is removed if ``write`` fails, so ``path`` is either the old file or the
+    complete new one.
+    """
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise NNDLError(f"cannot write {target}: folder {folder} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, mode) as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return target
+
+
+def save(net: "Network", path: "str | os.PathLike", info: "dict | None" = None) -> Path:
+    """Write ``net`` (parameters, layers, activations, dtype, preprocessing, classes, history,
+    RNG state and ``info``) to ``path`` as a safe ``.npz``, atomically. Returns the path."""
+    meta = metadata(net, info)
+    try:
+        text = json.dumps(meta, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise NNDLError(f"the model's metadata cannot be saved as JSON ({exc})") from None
+    arrays = {k: np.ascontiguousarray(v) for k, v in net.params.items()}
+    arrays[META_KEY] = np.array(text)
+    return atomic_write(path, lambda f: np.savez(f, **arrays))
+
+
+# --- reading --------------------------------------------------------------------------------
+def _bad(path: Path, what: str) -> NNDLError:
+    return NNDLError(f"{path} is not a valid nndl model: {what}")
+
+
+def _read_npz(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
+    if not path.exists():
+        raise NNDLError(f"model file not found: {path}")
+    if not path.is_file():
+        raise NNDLError(f"model path is not a file: {path}")
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError as exc:
+        raise NNDLError(f"cannot read model file {path}: {exc.strerror or exc}") from None
+    if head != b"PK\x03\x04":
+        raise _bad(path, "not an .npz archive (it does not start like a zip file)")
+    arrays: dict[str, np.ndarray] = {}
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            for name in z.files:
+                arrays[name] = z[name]
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError, RuntimeError,
+            MemoryError, NotImplementedError, UnicodeError) as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise _bad(path, f"truncated, corrupt or holding non-numeric (object/pickled) data "
+                         f"({msg})") from None
+    if META_KEY not in arrays:
+        raise _bad(path, f"no {META_KEY} entry (a foreign .npz?)")
+    m = arrays.pop(META_KEY)
+    if m.dtype.kind != "U" or m.shape != ():
+        raise _bad(path, f"{META_KEY} must be a JSON string; got dtype {m.dtype}, shape "
+                         f"{m.shape}")
+    try:
+        meta = json.loads(str(m), parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:
+        raise _bad(path, f"{META_KEY} is not valid JSON ({exc})") from None
+    if not isinstance(meta, dict):
+        raise _bad(path, f"{META_KEY} must be a JSON object; got {type(meta).__name__}")
+    return meta, arrays
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"non-finite number {name} in the metadata")
+
+
+def _check_meta(path: Path, meta: dict) -> None:
+    def need(cond: bool, what: str) -> None:
+        if not cond:
+            raise _bad(path, what)
+
+    need(meta.get("format") == FORMAT, f"format must be {FORMAT!r}; got {meta.get('format')!r}")
+    v = meta.get("format_version")
+    need(v == FORMAT_VERSION and type(v) is int,
+         f"unsupported format_version {v!r} (this nndl reads version {FORMAT_VERSION})")
+    dims = meta.get("layer_dims")
+    need(isinstance(dims, list) and len(dims) >= 2
+         and all(type(n) is int and 0 < n <= 10**8 for n in dims),
+         f"layer_dims must be a list of >= 2 positive integers; got {dims!r}")
+    L = len(dims) - 1
+    acts = meta.get("activations")
+    need(isinstance(acts, list) and len(acts) == L and all(isinstance(a, str) for a in acts),
+         f"activations must be a list of {L} names; got {acts!r}")
+    need(meta.get("dtype") in ("float32", "float64"),
+         f"dtype must be 'float32' or 'float64'; got {meta.get('dtype')!r}")
+    need(meta.get("init") in INITIALIZERS,
+         f"init must be one of {sorted(INITIALIZERS)}; got {meta.get('init')!r}")
+    classes = meta.get("classes")
+    need(classes is None or (isinstance(classes, list) and all(isinstance(c, str)
+                                                               for c in classes)),
+         f"classes must be null or a list of strings; got {classes!r}")
+    if classes is not None:
+        out = acts[-1].split(":")[0]
+        k = {"sigmoid": 2, "softmax": dims[-1]}.get(out)
+        need(k is None or len(classes) == k,
+             f"a {out} output with {dims[-1]} unit(s) needs {k} class names; got {len(classes)}")
+    it = meta.get("iterations_done")
+    need(type(it) is int and it >= 0, f"iterations_done must be an integer >= 0; got {it!r}")
+    hist = meta.get("history")
+    need(isinstance(hist, dict) and isinstance(hist.get("iterations"), list)
+         and isinstance(hist.get("costs"), list)
+         and len(hist["iterations"]) == len(hist["costs"])
+         and all(type(i) is int for i in hist["iterations"])
+         and all(type(c) in (int, float) for c in hist["costs"]),
+         "history must be {'iterations': [int...], 'costs': [number...]} of equal lengths")
+    need(meta.get("preprocessing") is None or isinstance(meta.get("preprocessing"), dict),
+         "preprocessing must be null or an object")
+    need(meta.get("rng") is None or isinstance(meta.get("rng"), dict),
+         "rng must be null or an object")
+    need(isinstance(meta.get("info", {}), dict), "info must be an object")
+
+
+def _check_arrays(path: Path, meta: dict, arrays: dict[str, np.ndarray]) -> None:
+    dims = meta["layer_dims"]
+    dtype = np.dtype(meta["dtype"])
+    expected = {}
+    for l in range(1, len(dims)):
+        expected[f"W{l}"] = (dims[l], dims[l - 1])
+        expected[f"b{l}"] = (dims[l], 1)
+    missing = sorted(set(expected) - set(arrays))
+    extra = sorted(set(arrays) - set(expected))
+    if missing or extra:
+        raise _bad(path, f"parameters do not match layer_dims {dims}: missing {missing}, "
+                         f"unexpected {extra}")
+    for k, shape in expected.items():
+        a = arrays[k]
+        if a.dtype != dtype:
+            raise _bad(path, f"{k} has dtype {a.dtype}; the metadata says {dtype.name}")
+        if a.shape != shape:
+            raise _bad(path, f"{k} has shape {a.shape}; layer_dims {dims} needs {shape}")
+        if not np.isfinite(a).all():
+            raise _bad(path, f"{k} holds NaN or inf values")
+
+
+def _preprocessing(path: Path, d: dict, n0: int) -> object:
+    try:
+        from .preprocessing import Standardizer
+    except ImportError:  # pragma: no cover - the data branch provides it
+        raise _bad(path, "it has preprocessing but nndl.preprocessing is not available") from None
+    try:
+        pre = Standardizer.from_dict(d)
+        mean = np.asarray(pre.mean, dtype=np.float64)
+        std = np.asarray(pre.std, dtype=np.float64)
+    except NNDLError as exc:
+        raise _bad(path, f"preprocessing is not valid ({exc})") from None
+    except Exception as exc:
+        raise _bad(path, f"preprocessing is not valid ({type(exc).__name__}: {exc})") from None
+    if mean.shape != (n0, 1) or std.shape != (n0, 1):
+        raise _bad(path, f"preprocessing must have mean and std of shape ({n0}, 1); got "
+                         f"{mean.shape} and {std.shape}")
+    if not (np.isfinite(mean).all() and np.isfinite(std).all() and (std > 0).all()):
+        raise _bad(path, "preprocessing mean/std must be finite with std > 0")
+    return pre
+
+
+def read(path: "str | os.PathLike") -> tuple["Network", dict]:
+    """``(net, meta)``: the model in ``path`` and its validated metadata (see the module doc)."""
+    from .network import Network
+
+    p = Path(path)
+    meta, arrays = _read_npz(p)
+    _check_meta(p, meta)
+    _check_arrays(p, meta, arrays)
+    try:
+        for a in meta["activations"]:
+            get_activation(a)
+        net = Network(meta["layer_dims"], activations=meta["activations"], init=meta["init"],
+                      seed=0, dtype=meta["dtype"])
+    except NNDLError as exc:
+        raise _bad(p, str(exc)) from None
+    # Network drew fresh parameters: overwrite them with the saved ones.
+    net.params = {k: np.ascontiguousarray(arrays[k]) for k in net.params}
+    if meta.get("rng") is not None:
+        try:
+            net.rng = make_rng_from_state(meta["rng"])
+        except NNDLError as exc:
+            raise _bad(p, str(exc)) from None
+    if meta.get("preprocessing") is not None:
+        net.preprocessing = _preprocessing(p, meta["preprocessing"], meta["layer_dims"][0])
+    net.classes = meta["classes"]
+    net.iterations_done = meta["iterations_done"]
+    for i, c in zip(meta["history"]["iterations"], meta["history"]["costs"]):
+        net.history.append(i, float(c))
+    meta.setdefault("info", {})
+    return net, meta
+
+
+def load(path: "str | os.PathLike") -> "Network":
+    """The model saved at ``path`` by :func:`save` / ``Network.save``, validated."""
+    return read(path)[0]

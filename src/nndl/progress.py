@@ -1,0 +1,123 @@
+"""Watching training: a live progress bar and a JSON-lines cost log (both are callbacks).
+
+    net.fit(X, Y, callbacks=[ProgressBar(), CostLog("costs.jsonl")])
+
+``ProgressBar`` draws a tqdm bar on stderr with the current cost and the time left; it is off
+when stderr is not a terminal (unless ``enabled=True``). ``CostLog`` writes one JSON object per
+iteration, ``{"iteration": i, "cost": J}``, flushed as it goes so that the curve of an
+interrupted run is kept.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from typing import IO, TYPE_CHECKING
+
+from .callbacks import Callback, History
+from .errors import NNDLError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .network import Network
+
+
+class ProgressBar(Callback):
+    """A tqdm progress bar with the current cost and the time left.
+
+    ``enabled=None`` shows it only when ``file`` (stderr by default) is a terminal.
+    The cost shown is refreshed at most every ``refresh`` seconds.
+    """
+
+    def __init__(self, enabled: "bool | None" = None, file: "IO[str] | None" = None,
+                 refresh: float = 0.2) -> None:
+        self.file = file if file is not None else sys.stderr
+        if enabled is None:
+            enabled = bool(getattr(self.file, "isatty", lambda: False)())
+        self.enabled = enabled
+        self.refresh = refresh
+        self.bar = None
+        self._last = 0.0
+
+    def on_train_begin(self, net: "Network", total: int) -> None:
+        if not self.enabled:
+            return
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            raise NNDLError("the progress bar needs tqdm: pip install 'nndl[progress]' (or "
+                            "turn it off with --quiet)") from None
+        self.bar = tqdm(total=total, file=self.file, unit="it", dynamic_ncols=True,
+                        mininterval=self.refresh, leave=False, desc="training")
+        self._last = 0.0
+
+    def on_iteration_end(self, net: "Network", iteration: int, cost: float) -> None:
+        if self.bar is None:
+            return
+        now = time.monotonic()
+        if now - self._last >= self.refresh:
+            self.bar.set_postfix_str(f"cost={cost:.6f}", refresh=False)
+            self._last = now
+        self.bar.update(1)
+
+    def on_train_end(self, net: "Network", history: History) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+class CostLog(Callback):
+    """Append ``{"iteration": i, "cost": J}`` lines to ``path`` (JSON lines).
+
+    ``append=False`` starts a new file; ``append=True`` continues one (a resumed run).
+    Lines are flushed every ``flush_every`` iterations and when training ends.
+    """
+
+    def __init__(self, path: "str | os.PathLike", append: bool = False,
+                 flush_every: int = 100) -> None:
+        self.path = os.fspath(path)
+        self.append = append
+        self.flush_every = max(1, int(flush_every))
+        self.file: "IO[str] | None" = None
+
+    def on_train_begin(self, net: "Network", total: int) -> None:
+        try:
+            self.file = open(self.path, "a" if self.append else "w", encoding="utf-8")
+        except OSError as exc:
+            raise NNDLError(f"cannot write the cost log {self.path}: "
+                            f"{exc.strerror or exc}") from None
+        self.append = True  # a second fit call continues the same log
+
+    def on_iteration_end(self, net: "Network", iteration: int, cost: float) -> None:
+        if self.file is None:
+            return
+        self.file.write(json.dumps({"iteration": int(iteration), "cost": float(cost)}) + "\n")
+        if (iteration + 1) % self.flush_every == 0:
+            self.file.flush()
+
+    def on_train_end(self, net: "Network", history: History) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+
+
+def read_log(path: "str | os.PathLike") -> tuple[list[int], list[float]]:
+    """The ``(iterations, costs)`` of a JSON-lines cost log written by :class:`CostLog`."""
+    its: list[int] = []
+    costs: list[float] = []
+    try:
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    d = json.loads(line)
+                    its.append(int(d["iteration"]))
+                    costs.append(float(d["cost"]))
+                except (ValueError, KeyError, TypeError):
+                    raise NNDLError(f"{path}, line {n}: expected {{\"iteration\": int, "
+                                    f"\"cost\": number}}; got {line.strip()[:80]!r}") from None
+    except OSError as exc:
+        raise NNDLError(f"cannot read the cost log {path}: {exc.strerror or exc}") from None
+    return its, costs
