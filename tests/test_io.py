@@ -1,0 +1,245 @@
+"""Saved models: round trips give identical predictions; hostile or broken files are refused."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+
+import nndl
+from nndl import io
+from nndl.errors import NNDLError
+
+X = np.random.default_rng(0).standard_normal((3, 12))
+Y = (np.arange(12) % 2).reshape(1, -1)
+
+
+def trained(dtype="float64", **kw):
+    net = nndl.Network([3, 4, 1], hidden="tanh", seed=2, dtype=dtype, **kw)
+    net.fit(X, Y, learning_rate=0.1, iterations=20)
+    return net
+
+
+class Marker:
+    """Unpickling this creates the folder ``path``: proof that something was executed."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (os.mkdir, (self.path,))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_round_trip_gives_identical_model(tmp_path, dtype):
+    net = trained(dtype)
+    net.classes = ["no", "yes"]
+    path = tmp_path / "m.npz"
+    net.save(path)
+    back = nndl.load(path)
+    assert back.layer_dims == net.layer_dims
+    assert back.activation_names == net.activation_names
+    assert back.dtype == net.dtype and back.init == net.init
+    assert back.classes == ["no", "yes"]
+    assert back.iterations_done == 20
+    assert back.history.costs == net.history.costs
+    assert back.history.iterations == net.history.iterations
+    for k, v in net.params.items():
+        assert back.params[k].dtype == v.dtype
+        np.testing.assert_array_equal(back.params[k], v)
+    np.testing.assert_array_equal(back.predict_proba(X), net.predict_proba(X))
+    # the random state is saved: both continue with the same draws
+    np.testing.assert_array_equal(back.rng.standard_normal(3), net.rng.standard_normal(3))
+
+
+def test_legacy_random_state_round_trip(tmp_path):
+    net = trained(rng=None)
+    net.rng = np.random.RandomState(5)
+    net.rng.randn(7)
+    io.save(net, tmp_path / "m.npz")
+    back = io.load(tmp_path / "m.npz")
+    assert isinstance(back.rng, np.random.RandomState)
+    np.testing.assert_array_equal(back.rng.randn(4), net.rng.randn(4))
+
+
+def test_continued_training_after_load_equals_uninterrupted(tmp_path):
+    a = nndl.Network([3, 4, 1], seed=3)
+    a.fit(X, Y, learning_rate=0.05, iterations=30)
+    b = nndl.Network([3, 4, 1], seed=3)
+    b.fit(X, Y, learning_rate=0.05, iterations=10)
+    b.save(tmp_path / "b.npz")
+    b = nndl.load(tmp_path / "b.npz")
+    b.fit(X, Y, learning_rate=0.05, iterations=20)
+    for k in a.params:
+        assert np.array_equal(a.params[k], b.params[k])
+    assert a.history.costs == b.history.costs
+
+
+def test_info_is_kept(tmp_path):
+    io.save(trained(), tmp_path / "m.npz", info={"summary": {"train": {"accuracy": 0.5}}})
+    _, meta = io.read(tmp_path / "m.npz")
+    assert meta["info"]["summary"]["train"]["accuracy"] == 0.5
+    assert meta["format"] == "nndl-model" and meta["nndl_version"] == nndl.__version__
+
+
+def test_save_is_atomic(tmp_path, monkeypatch):
+    path = tmp_path / "m.npz"
+    trained().save(path)
+    before = path.read_bytes()
+
+    def crash(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", crash)
+    with pytest.raises(OSError):
+        nndl.Network([5, 1], seed=0).save(path)
+    assert path.read_bytes() == before          # the old model is intact
+    assert sorted(os.listdir(tmp_path)) == ["m.npz"]  # and no temporary file is left
+
+
+def test_save_into_missing_folder(tmp_path):
+    with pytest.raises(NNDLError, match="does not exist"):
+        trained().save(tmp_path / "nope" / "m.npz")
+
+
+# --- files that must be refused -------------------------------------------------------------
+def _valid(tmp_path):
+    path = tmp_path / "good.npz"
+    trained().save(path)
+    with np.load(path, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    return path, arrays
+
+
+def _rewrite(tmp_path, arrays, meta_edit=None, name="bad.npz"):
+    arrays = dict(arrays)
+    if meta_edit is not None:
+        meta = json.loads(str(arrays["__meta__"]))
+        meta_edit(meta)
+        arrays["__meta__"] = np.array(json.dumps(meta))
+    path = tmp_path / name
+    np.savez(path, **arrays)
+    return path
+
+
+def refused(path, *words):
+    with pytest.raises(NNDLError) as e:
+        nndl.load(path)
+    msg = str(e.value)
+    assert "\n" not in msg
+    for w in words:
+        assert w in msg, f"{w!r} not in {msg!r}"
+    return msg
+
+
+def test_missing_file(tmp_path):
+    refused(tmp_path / "none.npz", "not found")
+
+
+def test_random_bytes_and_empty_file(tmp_path):
+    p = tmp_path / "r.npz"
+    p.write_bytes(np.random.default_rng(0).bytes(1000))
+    refused(p, "not an .npz")
+    p.write_bytes(b"")
+    refused(p, "not an .npz")
+
+
+@pytest.mark.parametrize("keep", [0.3, 0.6, 0.95])
+def test_truncated_file(tmp_path, keep):
+    path, _ = _valid(tmp_path)
+    data = path.read_bytes()
+    cut = tmp_path / "cut.npz"
+    cut.write_bytes(data[: int(len(data) * keep)])
+    refused(cut, "not a valid nndl model")
+
+
+def test_pickle_is_never_executed(tmp_path):
+    marker = tmp_path / "executed"
+    p = tmp_path / "evil.npz"
+    p.write_bytes(pickle.dumps(Marker(marker)))
+    refused(p)
+    assert not marker.exists()
+
+
+def test_object_array_is_never_unpickled(tmp_path):
+    marker = tmp_path / "executed"
+    _, arrays = _valid(tmp_path)
+    evil = np.empty(1, dtype=object)
+    evil[0] = Marker(marker)
+    arrays["W1"] = evil
+    p = _rewrite(tmp_path, arrays)
+    refused(p, "object")
+    assert not marker.exists()
+
+
+def test_pickled_metadata_is_never_unpickled(tmp_path):
+    marker = tmp_path / "executed"
+    _, arrays = _valid(tmp_path)
+    meta = np.empty((), dtype=object)
+    meta[()] = Marker(marker)
+    arrays["__meta__"] = meta
+    refused(_rewrite(tmp_path, arrays))
+    assert not marker.exists()
+
+
+def test_plain_npy_and_foreign_npz(tmp_path):
+    p = tmp_path / "a.npy"
+    np.save(p, np.ones(3))
+    refused(p, "not an .npz")
+    p = tmp_path / "f.npz"
+    np.savez(p, X=np.ones((2, 2)), y=np.ones(2))
+    refused(p, "__meta__")
+
+
+def test_zip_that_is_not_npz(tmp_path):
+    p = tmp_path / "z.npz"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("hello.txt", "hi")
+    refused(p)
+
+
+@pytest.mark.parametrize("edit,words", [
+    (lambda m: m.update(layer_dims=[3, 5, 1]), ["W1", "(5, 3)"]),
+    (lambda m: m.update(layer_dims=[3, 4, 2, 1], activations=["tanh"] * 2 + ["sigmoid"]),
+     ["missing", "W3"]),
+    (lambda m: m.update(dtype="float32"), ["dtype"]),
+    (lambda m: m.update(dtype="object"), ["dtype"]),
+    (lambda m: m.update(format_version=99), ["format_version"]),
+    (lambda m: m.update(format="something"), ["format"]),
+    (lambda m: m.update(activations=["relu"]), ["activations"]),
+    (lambda m: m.update(activations=["nope", "sigmoid"]), ["nope"]),
+    (lambda m: m.update(classes=["a", "b", "c"]), ["class names"]),
+    (lambda m: m.update(iterations_done=-1), ["iterations_done"]),
+    (lambda m: m.update(history={"iterations": [0], "costs": []}), ["history"]),
+    (lambda m: m.update(rng={"kind": "generator", "state": {"bit_generator": "os.system"}}),
+     ["random state"]),
+    (lambda m: m.update(init="evil"), ["init"]),
+], ids=["shape", "layers", "dtype", "dtype-object", "version", "format", "n-activations",
+        "activation-name", "classes", "iterations", "history", "rng", "init"])
+def test_tampered_metadata(tmp_path, edit, words):
+    _, arrays = _valid(tmp_path)
+    refused(_rewrite(tmp_path, arrays, edit), *words)
+
+
+def test_tampered_arrays(tmp_path):
+    _, arrays = _valid(tmp_path)
+    bad = dict(arrays, W2=np.full_like(arrays["W2"], np.nan))
+    refused(_rewrite(tmp_path, bad), "NaN")
+    bad = dict(arrays, W9=np.ones((1, 1)))
+    refused(_rewrite(tmp_path, bad), "W9")
+    bad = {k: v for k, v in arrays.items() if k != "b2"}
+    refused(_rewrite(tmp_path, bad), "b2")
+    bad = dict(arrays, __meta__=np.array("{not json"))
+    refused(_rewrite(tmp_path, bad), "JSON")
+    bad = dict(arrays, __meta__=np.array("[1, 2]"))
+    refused(_rewrite(tmp_path, bad), "object")
+    bad = dict(arrays, __meta__=np.array(7))
+    refused(_rewrite(tmp_path, bad), "JSON string")
+    meta = json.loads(str(arrays["__meta__"]))
+    meta["history"]["costs"][0] = float("nan")
+    bad = dict(arrays, __meta__=np.array(json.dumps(meta)))  # writes the non-JSON NaN
+    refused(_rewrite(tmp_path, bad), "NaN")
