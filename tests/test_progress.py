@@ -1,0 +1,54 @@
+"""The progress bar (tqdm) and the JSON-lines cost log."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+
+import nndl
+from nndl.errors import NNDLError
+from nndl.progress import CostLog, ProgressBar, read_log
+
+X = np.random.default_rng(2).standard_normal((2, 20))
+Y = (X[0:1] > 0).astype(float)
+
+
+def test_bar_shows_cost_and_time_left():
+    pytest.importorskip("tqdm")
+    out = io.StringIO()
+    bar = ProgressBar(enabled=True, file=out, refresh=0.0)
+    nndl.Network([2, 3, 1], seed=0).fit(X, Y, learning_rate=0.1, iterations=50, callbacks=[bar])
+    text = out.getvalue()
+    assert "cost=" in text and "50/50" in text and "<" in text  # tqdm's "elapsed<left"
+
+
+def test_bar_is_off_when_not_a_terminal():
+    out = io.StringIO()  # isatty() is False
+    bar = ProgressBar(file=out)
+    assert bar.enabled is False
+    nndl.Network([2, 3, 1], seed=0).fit(X, Y, iterations=5, callbacks=[bar])
+    assert out.getvalue() == ""
+
+
+def test_cost_log_is_the_cost_curve(tmp_path):
+    log = tmp_path / "costs.jsonl"
+    net = nndl.Network([2, 3, 1], seed=0)
+    h = net.fit(X, Y, learning_rate=0.1, iterations=7, callbacks=[CostLog(log, flush_every=3)])
+    lines = [json.loads(s) for s in log.read_text().splitlines()]
+    assert lines == [{"iteration": i, "cost": c} for i, c in zip(h.iterations, h.costs)]
+    net.fit(X, Y, learning_rate=0.1, iterations=3, callbacks=[CostLog(log, append=True)])
+    its, costs = read_log(log)
+    assert its == list(range(10)) and costs == net.history.costs
+
+
+def test_cost_log_errors(tmp_path):
+    with pytest.raises(NNDLError, match="cannot write"):
+        nndl.Network([2, 1]).fit(X, Y, iterations=1,
+                                 callbacks=[CostLog(tmp_path / "no" / "x.jsonl")])
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"iteration": 0, "cost": 1}\nnot json\n')
+    with pytest.raises(NNDLError, match="line 2"):
+        read_log(bad)
