@@ -243,3 +243,19 @@ def test_tampered_arrays(tmp_path):
     meta["history"]["costs"][0] = float("nan")
     bad = dict(arrays, __meta__=np.array(json.dumps(meta)))  # writes the non-JSON NaN
     refused(_rewrite(tmp_path, bad), "NaN")
+
+
+class Shift:
+    """A stand-in preprocessing: x -> 2 x + 1 (not idempotent, so applying it twice shows)."""
+
+    def transform(self, X):
+        return 2 * X + 1
+
+
+def test_preprocessing_is_applied_once_at_the_boundary():
+    net = trained()
+    raw = net.forward(2 * X + 1)
+    net.preprocessing = Shift()
+    np.testing.assert_array_equal(net.forward(X), raw)
+    assert net.accuracy(X, Y) == float(np.mean(net.predict(X) == Y))
+    assert net.cost(X, Y) == nndl.Network.cost(net, X, Y)

@@ -262,6 +262,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     else:
         saved = None
     s = _settings(args, saved)
+    for what, p in (("--out", args.out), ("--plot", args.plot), ("--log", args.log),
+                    ("--checkpoint", args.checkpoint)):
+        if p and not Path(p).resolve().parent.is_dir():
+            raise NNDLError(f"{what} {p}: folder {Path(p).resolve().parent} does not exist")
 
     data, test = load_data(s["data"], _label(s["label"]))
     task = _task(data)
@@ -356,8 +360,11 @@ def _ckpt_default(out: Path) -> Path:
 
 
 def _plots(net, train, path: Path) -> list[Path]:
-    from . import plots
-
+    try:
+        from . import plots
+    except ImportError as exc:
+        raise NNDLError(f"plots need matplotlib and nndl.plots: pip install 'nndl[plot]' "
+                        f"({exc})") from None
     written = [path]
     plots.plot_costs(net.history, path=path)
     if net.layer_dims[0] == 2 and net.output != "linear":

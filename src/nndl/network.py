@@ -261,7 +261,9 @@ class Network:
     def predict(self, X: object) -> Array:
         """Labels of shape (1, m): 0/1 for sigmoid (A[L] > 0.5), the class index (argmax) for
         softmax; the values A[L] (n[L], m) for a linear output."""
-        AL = self.forward(X)
+        return self._labels(self.forward(X))
+
+    def _labels(self, AL: Array) -> Array:
         if self.output == "sigmoid":
             return (AL > 0.5).astype(np.int64)
         if self.output == "softmax":
@@ -270,8 +272,8 @@ class Network:
 
     def accuracy(self, X: object, Y: object) -> float:
         """Fraction of samples whose predicted label equals Y (0/1 row or one-hot columns)."""
-        X, Y = self._XY(X, Y)
-        pred = self.predict(X)
+        X, Y = self._XY(X, Y)  # X is preprocessed here: do not go through predict again
+        pred = self._labels(predict_forward(X, self.params, self.activations))
         if self.output == "softmax":
             truth = np.argmax(Y, axis=0).reshape(1, -1)
         elif self.output == "sigmoid":

@@ -1,0 +1,343 @@
+"""The ``nndl`` command, driven as a user would: ``python -m nndl ...`` in a subprocess."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nndl
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def env() -> dict:
+    e = dict(os.environ)
+    e["PYTHONPATH"] = str(SRC) + os.pathsep + e.get("PYTHONPATH", "")
+    return e
+
+
+def nndl_cmd(*args) -> list[str]:
+    return [sys.executable, "-m", "nndl", *map(str, args)]
+
+
+def run(*args, cwd=None, timeout=60) -> subprocess.CompletedProcess:
+    return subprocess.run(nndl_cmd(*args), cwd=cwd, env=env(), capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def ok(*args, **kw) -> str:
+    r = run(*args, **kw)
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr
+    return r.stdout
+
+
+def fails(*args, words=(), **kw) -> str:
+    """Exit status 2, exactly one line on stderr, no traceback."""
+    r = run(*args, **kw)
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert "Traceback" not in r.stderr
+    for w in words:
+        assert w in lines[0], f"{w!r} not in {lines[0]!r}"
+    return lines[0]
+
+
+# --- tiny data files, one per loader format ------------------------------------------------
+def blobs(m=40, n=3, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.arange(m) % 2
+    X = rng.standard_normal((m, n)) + 2.5 * y[:, None]  # samples as rows, as files store them
+    return X, y
+
+
+def write_csv(path, X, y, names=("a", "b")):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow([f"f{i}" for i in range(X.shape[1])] + ["label"])
+        for row, label in zip(X, y):
+            w.writerow([f"{v:.6f}" for v in row] + [names[label]])
+    return path
+
+
+def write_npz(path, X, y):
+    np.savez(path, X=X, y=y)
+    return path
+
+
+def write_h5(path, X, y):
+    h5py = pytest.importorskip("h5py")
+    with h5py.File(path, "w") as f:
+        f["X"] = X
+        f["y"] = y
+    return path
+
+
+def write_images(folder, m_per_class=4, size=8):
+    Image = pytest.importorskip("PIL.Image")
+    rng = np.random.default_rng(0)
+    for name, channel in (("blue", 2), ("red", 0)):
+        (folder / name).mkdir(parents=True)
+        for i in range(m_per_class):
+            a = rng.integers(0, 60, (size, size, 3), dtype=np.uint8)
+            a[..., channel] = 200 + rng.integers(0, 50, (size, size))
+            Image.fromarray(a).save(folder / name / f"{i}.png")
+    return folder
+
+
+FORMATS = {
+    "csv": lambda d: write_csv(d / "data.csv", *blobs()),
+    "npz": lambda d: write_npz(d / "data.npz", *blobs()),
+    "h5": lambda d: write_h5(d / "data.h5", *blobs()),
+    "images": lambda d: write_images(d / "pictures"),
+}
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_train_evaluate_predict_info_on_each_format(tmp_path, fmt):
+    data = FORMATS[fmt](tmp_path)
+    m = 8 if fmt == "images" else 40
+    out = ok("train", "--data", data, "--layers", "3", "--iterations", "40", "--lr", "0.05",
+             "--dev", "0", "--out", "m.npz", cwd=tmp_path)
+    assert "train     accuracy" in out
+    model = tmp_path / "m.npz"
+    net = nndl.load(model)
+    assert net.iterations_done == 40 and net.layer_dims[1:] == [3, 1]
+
+    out = ok("evaluate", "--model", model, "--data", data, cwd=tmp_path)
+    assert "accuracy" in out and "confusion matrix" in out
+    counts = [int(c) for line in out.splitlines()[-2:] for c in line.split()[1:]]
+    assert sum(counts) == m
+
+    out = ok("predict", "--model", model, data, cwd=tmp_path)
+    lines = out.strip().splitlines()
+    assert len(lines) == m
+    labels = {"csv": {"a", "b"}, "images": {"red", "blue"}}.get(fmt, {"0", "1"})
+    for line in lines:
+        source, index, label, p = line.split("\t")
+        assert label in labels and 0.5 <= float(p) <= 1.0
+
+    out = ok("info", model)
+    assert "[" + str(net.layer_dims[0]) in out and "parameters" in out
+
+
+def test_predict_image_files(tmp_path):
+    folder = write_images(tmp_path / "pics")
+    ok("train", "--data", folder, "--layers", "none", "--iterations", "30", "--lr", "0.01",
+       "--dev", "0", "--out", tmp_path / "m.npz")
+    # a bigger picture is resized to the training size
+    Image = pytest.importorskip("PIL.Image")
+    big = tmp_path / "big.jpg"
+    Image.new("RGB", (20, 30), (230, 10, 10)).save(big)
+    out = ok("predict", "--model", tmp_path / "m.npz", big, folder / "blue" / "0.png")
+    rows = [line.split("\t") for line in out.strip().splitlines()]
+    assert [r[0] for r in rows] == [str(big), str(folder / "blue" / "0.png")]
+    assert all(r[2] in ("red", "blue") for r in rows)
+
+
+def test_default_train_is_sensible_and_predictions_round_trip(tmp_path):
+    out = ok("train", "--quiet", cwd=tmp_path)  # the built-in breast cancer set
+    assert "breast_cancer" in out
+    dev = float(next(s for s in out.splitlines() if s.startswith("dev")).split()[-1])
+    assert dev >= 0.9
+    model = tmp_path / "model.npz"
+    net = nndl.load(model)
+    assert net.preprocessing is not None and net.classes == ["malignant", "benign"]
+
+    # save again and load again: identical predictions
+    net.save(tmp_path / "again.npz")
+    again = nndl.load(tmp_path / "again.npz")
+    X = np.random.default_rng(0).normal(net.preprocessing.mean, net.preprocessing.std,
+                                        (30, 25))
+    np.testing.assert_array_equal(again.predict_proba(X), net.predict_proba(X))
+
+    # the command's predictions on a raw CSV are the library's
+    csv_path = tmp_path / "x.csv"
+    np.savetxt(csv_path, X.T, delimiter=",", fmt="%.17g")
+    ok("predict", "--model", model, csv_path, "--out", tmp_path / "p.csv")
+    with open(tmp_path / "p.csv") as f:
+        rows = list(csv.DictReader(f))
+    p1 = net.predict_proba(X).ravel()
+    assert len(rows) == 25
+    for r, p in zip(rows, p1):
+        assert r["label"] == net.classes[int(p > 0.5)]
+        assert float(r["probability"]) == pytest.approx(max(p, 1 - p), abs=1e-6)
+
+
+def test_log_and_plot_for_2d_data(tmp_path):
+    pytest.importorskip("matplotlib")
+    ok("train", "--data", "flower", "--layers", "4", "--hidden", "tanh", "--lr", "1.2",
+       "--iterations", "60", "--log", "costs.jsonl", "--plot", "costs.png", "--out", "f.npz",
+       cwd=tmp_path)
+    lines = [json.loads(s) for s in (tmp_path / "costs.jsonl").read_text().splitlines()]
+    net = nndl.load(tmp_path / "f.npz")
+    assert [d["iteration"] for d in lines] == list(range(60))
+    assert [d["cost"] for d in lines] == net.history.costs
+    for name in ("costs.png", "costs-boundary.png"):
+        data = (tmp_path / name).read_bytes()
+        assert data.startswith(PNG) and len(data) > 1000
+
+
+def test_no_progress_output_when_stderr_is_not_a_terminal(tmp_path):
+    r = run("train", "--data", "moons", "--iterations", "200", "--out", "m.npz", cwd=tmp_path)
+    assert r.returncode == 0 and r.stderr == ""
+
+
+def test_progress_bar_on_a_terminal(tmp_path):
+    pytest.importorskip("tqdm")
+    pty = pytest.importorskip("pty")
+
+    def stderr_on_tty(*extra):
+        master, slave = pty.openpty()
+        p = subprocess.Popen(nndl_cmd("train", "--data", "moons", "--iterations", "300",
+                                      "--out", "m.npz", *extra), cwd=tmp_path, env=env(),
+                             stdout=subprocess.DEVNULL, stderr=slave)
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                b = os.read(master, 4096)
+            except OSError:
+                break
+            if not b:
+                break
+            chunks.append(b)
+        os.close(master)
+        assert p.wait(timeout=60) == 0
+        return b"".join(chunks).decode(errors="replace")
+
+    text = stderr_on_tty()
+    assert "cost=" in text and "it/s" in text or "s/it" in text
+    assert stderr_on_tty("--quiet") == ""
+
+
+def test_gradcheck(tmp_path):
+    out = ok("gradcheck")
+    assert "ok" in out and "dW1" in out
+    ok("train", "--data", "xor", "--layers", "3", "--iterations", "5", "--out", "m.npz",
+       cwd=tmp_path)
+    assert "ok" in ok("gradcheck", "--model", "m.npz", "--hidden", "tanh", cwd=tmp_path)
+
+
+@pytest.mark.parametrize("cmd", [[], ["train"], ["evaluate"], ["predict"], ["info"],
+                                 ["gradcheck"]])
+def test_help_everywhere(cmd):
+    out = ok(*cmd, "--help")
+    assert out.startswith("usage: nndl")
+
+
+# --- bad input: exit 2, one line, nothing executed -------------------------------------------
+@pytest.fixture
+def model(tmp_path):
+    write_csv(tmp_path / "d.csv", *blobs())
+    ok("train", "--data", "d.csv", "--layers", "2", "--iterations", "5", "--out", "m.npz",
+       cwd=tmp_path)
+    return tmp_path / "m.npz"
+
+
+def test_bad_usage(tmp_path):
+    fails("train", "--bogus")
+    fails("train", "--layers", "a,b", words=["--layers"])
+    fails("train", "--lr", "-1", words=["--lr"])
+    fails("train", "--iterations", "0", words=["--iterations"])
+    fails()
+    fails("evaluate", "--data", "x.csv", words=["--model"])
+
+
+def test_missing_and_unreadable_data(tmp_path, model):
+    fails("train", "--data", tmp_path / "none.csv", words=["not found"])
+    fails("train", "--data", "no-such-generator", words=["not found"])
+    (tmp_path / "junk.xyz").write_bytes(b"\x00\x01\x02junk")
+    fails("train", "--data", tmp_path / "junk.xyz")
+    (tmp_path / "junk.csv").write_bytes(b"\xff\xfe\x00garbage,\x00\n1,2\n3\n")
+    fails("train", "--data", tmp_path / "junk.csv")
+    (tmp_path / "junk.npz").write_bytes(b"PK\x03\x04 truncated")
+    fails("evaluate", "--model", model, "--data", tmp_path / "junk.npz")
+    fails("train", "--out", tmp_path / "no" / "dir" / "m.npz", words=["does not exist"])
+
+
+def test_model_and_data_of_different_widths(tmp_path, model):
+    wide = write_csv(tmp_path / "wide.csv", *blobs(n=4))
+    fails("evaluate", "--model", model, "--data", wide, words=["3 input features", "4"])
+    fails("predict", "--model", model, wide, words=["3 input features"])
+
+
+def test_missing_corrupt_and_hostile_model_files(tmp_path, model):
+    data = tmp_path / "d.csv"
+    marker = tmp_path / "executed"
+
+    class Marker:
+        def __reduce__(self):
+            return (os.mkdir, (str(marker),))
+
+    bad = {"missing.npz": None,
+           "random.npz": np.random.default_rng(0).bytes(500),
+           "truncated.npz": model.read_bytes()[:300],
+           "pickle.npz": pickle.dumps(Marker())}
+    evil = np.empty(1, dtype=object)
+    evil[0] = Marker()
+    with np.load(model) as z:
+        arrays = {k: z[k] for k in z.files}
+    np.savez(tmp_path / "object.npz", **dict(arrays, W1=evil))
+    bad["object.npz"] = (tmp_path / "object.npz").read_bytes()
+    for name, content in bad.items():
+        path = tmp_path / name
+        if content is not None:
+            path.write_bytes(content)
+        fails("evaluate", "--model", path, "--data", data)
+        fails("predict", "--model", path, data)
+        fails("info", path)
+        assert not marker.exists()
+
+
+# --- checkpoints -----------------------------------------------------------------------------
+RUN = ["train", "--data", "flower", "--layers", "40,40", "--hidden", "tanh", "--lr", "0.5",
+       "--iterations", "5000", "--quiet"]
+
+
+def test_interrupt_and_resume_equals_an_uninterrupted_run(tmp_path):
+    ckpt = tmp_path / "run.ckpt.npz"
+    p = subprocess.Popen(nndl_cmd(*RUN, "--out", "run.npz", "--checkpoint-every", "50"),
+                         cwd=tmp_path, env=env(), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not ckpt.exists() and p.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 128 + signal.SIGINT, err
+    assert len(err.strip().splitlines()) == 1 and "--resume" in err
+    assert not (tmp_path / "run.npz").exists()
+    stopped = nndl.load(ckpt)
+    assert 50 <= stopped.iterations_done < 5000
+
+    ok("train", "--resume", ckpt, "--out", "run.npz", "--quiet", cwd=tmp_path)
+    ok(*RUN, "--out", "straight.npz", cwd=tmp_path)
+    resumed, straight = nndl.load(tmp_path / "run.npz"), nndl.load(tmp_path / "straight.npz")
+    assert resumed.iterations_done == straight.iterations_done == 5000
+    for k in straight.params:
+        assert np.array_equal(resumed.params[k], straight.params[k]), k
+    assert resumed.history.costs == straight.history.costs
+
+
+def test_resume_refuses_other_settings_and_plain_models(tmp_path, model):
+    fails("train", "--resume", model, words=["not a checkpoint"])
+    ok(*RUN[:-3], "--iterations", "20", "--checkpoint-every", "10", "--out", "r.npz",
+       cwd=tmp_path)
+    fails("train", "--resume", "r.ckpt.npz", "--lr", "0.1", words=["--lr"], cwd=tmp_path)
+    # more iterations than first planned: continue to the new total
+    ok("train", "--resume", "r.ckpt.npz", "--iterations", "30", "--out", "r2.npz",
+       cwd=tmp_path)
+    assert nndl.load(tmp_path / "r2.npz").iterations_done == 30
