@@ -1,6 +1,64 @@
-"""Data: the course's cat images, the planar generators, and loaders for user files."""
+"""Data: the :class:`Dataset` every source returns (samples as columns), loaders for user
+files (CSV, NPZ, HDF5, image folders), the course's cat files, built-in real data sets,
+2-D generators, and train/dev/test splitting.
 
-from .course import default_cat_dir, load_cat
-from .generators import make_flower
+    from nndl.datasets import load, load_builtin, generate, split
+    data = load("train.csv", label="y")            # or load_builtin("breast_cancer")
+    train, dev, test = split(data, dev=0.2, test=0.1, seed=0)
+"""
 
-__all__ = ["default_cat_dir", "load_cat", "make_flower"]
+from .base import MAX_AUTO_CLASSES, TASKS, Dataset, encode_labels
+from .builtin import BUILTIN, load_builtin
+from .course import Split, default_cat_dir, load_cat
+from .generators import (
+    GENERATORS,
+    generate,
+    make_blobs,
+    make_circles,
+    make_flower,
+    make_moons,
+    make_spiral,
+    make_xor,
+)
+from .loaders import (
+    IMAGE_SUFFIXES,
+    from_arrays,
+    load,
+    load_csv,
+    load_hdf5,
+    load_image_folder,
+    load_images,
+    load_npz,
+    read_image,
+)
+from .split import split
+
+__all__ = [
+    "BUILTIN",
+    "GENERATORS",
+    "IMAGE_SUFFIXES",
+    "MAX_AUTO_CLASSES",
+    "TASKS",
+    "Dataset",
+    "Split",
+    "default_cat_dir",
+    "encode_labels",
+    "from_arrays",
+    "generate",
+    "load",
+    "load_builtin",
+    "load_cat",
+    "load_csv",
+    "load_hdf5",
+    "load_image_folder",
+    "load_images",
+    "load_npz",
+    "make_blobs",
+    "make_circles",
+    "make_flower",
+    "make_moons",
+    "make_spiral",
+    "make_xor",
+    "read_image",
+    "split",
+]

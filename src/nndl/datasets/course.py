@@ -8,12 +8,13 @@ Each file holds ``{train,test}_set_x`` (m, 64, 64, 3) uint8, ``{train,test}_set_
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import NNDLError
+from .base import Dataset
+
 
 def default_cat_dir() -> Path:
     """Where the cat files are looked for: ``$NNDL_CAT_DIR`` if set, else ``../shared/data/cat``
@@ -29,38 +30,58 @@ def default_cat_dir() -> Path:
     return candidates[0]
 
 
-@dataclass
-class Split:
-    """One part of a data set: X (n[0], m), Y (1, m), and the class names."""
-
-    X: np.ndarray
-    Y: np.ndarray
-    classes: list[str] = field(default_factory=list)
-    images: "np.ndarray | None" = None  # (m, h, w, c) uint8, for plotting
+Split = Dataset
+"""The former name of one part of the cat data; every loader now returns a :class:`Dataset`."""
 
 
-def _read_h5(path: Path, part: str) -> Split:
+def _h5py():
     try:
         import h5py
     except ImportError:  # pragma: no cover - depends on the environment
         raise NNDLError("reading HDF5 needs h5py: pip install 'nndl[h5]'") from None
+    return h5py
+
+
+def course_part(f: "object") -> "str | None":
+    """``"train"`` or ``"test"`` when the open HDF5 file ``f`` has the course's layout
+    (``{part}_set_x``, ``{part}_set_y``, ``list_classes``), else None."""
+    for part in ("train", "test"):
+        if f"{part}_set_x" in f and f"{part}_set_y" in f and "list_classes" in f:
+            return part
+    return None
+
+
+def read_course_file(f: "object", part: str, path: Path) -> Dataset:
+    """One course file (already open) -> Dataset: X (h*w*c, m) in [0, 1], Y (1, m) int64."""
+    images = np.asarray(f[f"{part}_set_x"][:])
+    y = np.asarray(f[f"{part}_set_y"][:])
+    classes = [c.decode() if isinstance(c, bytes) else str(c) for c in f["list_classes"][:]]
+    if images.ndim != 4 or images.dtype != np.uint8 or y.size != images.shape[0]:
+        raise NNDLError(f"{path}: expected {part}_set_x of shape (m, h, w, c) uint8 and "
+                        f"{part}_set_y of m labels; got {images.shape} {images.dtype} and "
+                        f"{y.shape}")
+    m = images.shape[0]
+    Y = y.reshape(1, m).astype(np.int64)
+    if Y.size and (Y.min() < 0 or Y.max() >= len(classes)):
+        raise NNDLError(f"{path}: labels must be class indices 0..{len(classes) - 1}")
+    X = images.reshape(m, -1).T / 255.0
+    return Dataset(X=X, Y=Y, classes=classes, task="binary" if len(classes) <= 2 else
+                   "multiclass", images=images, name=f"{path.name}")
+
+
+def _read_h5(path: Path, part: str) -> Dataset:
+    h5py = _h5py()
     if not path.is_file():
         raise NNDLError(f"cat data file not found: {path}")
     try:
         with h5py.File(path, "r") as f:
-            images = np.asarray(f[f"{part}_set_x"][:])
-            y = np.asarray(f[f"{part}_set_y"][:])
-            classes = [c.decode() if isinstance(c, bytes) else str(c)
-                       for c in f["list_classes"][:]]
+            return read_course_file(f, part, path)
     except (OSError, KeyError) as exc:
         raise NNDLError(f"{path} is not the course's {part} HDF5 file: {exc}") from None
-    m = images.shape[0]
-    X = images.reshape(m, -1).T / 255.0
-    return Split(X=X, Y=y.reshape(1, m).astype(np.int64), classes=classes, images=images)
 
 
-def load_cat(path: "str | os.PathLike | None" = None) -> tuple[Split, Split]:
-    """``(train, test)`` from the folder holding the two course files."""
+def load_cat(path: "str | os.PathLike | None" = None) -> tuple[Dataset, Dataset]:
+    """``(train, test)`` Datasets from the folder holding the two course files."""
     folder = Path(path) if path is not None else default_cat_dir()
     if not folder.is_dir():
         raise NNDLError(f"cat data folder not found: {folder} (expected the course's "

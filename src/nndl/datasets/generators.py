@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import numpy as np
 
 from ..errors import NNDLError
 from ..initializers import standard_normal
+from .base import Dataset
 
 
 def _rng(seed: "int | np.random.RandomState | np.random.Generator | None"):
@@ -37,3 +40,133 @@ def make_flower(m: int = 400, noise: float = 0.2, seed: "int | None" = 1, a: flo
         X[N * j:N * (j + 1)] = np.c_[r * np.sin(t), r * np.cos(t)]
         Y[N * j:N * (j + 1)] = j
     return X.T.copy(), Y.T.copy()
+
+
+def _check_args(m: object, noise: object, k: int = 2) -> tuple[int, float]:
+    if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < k:
+        raise NNDLError(f"m must be an integer >= {k} (at least one point per class); got {m!r}")
+    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.number)) \
+            or not np.isfinite(noise) or noise < 0:
+        raise NNDLError(f"noise must be a number >= 0; got {noise!r}")
+    return int(m), float(noise)
+
+
+def _check_k(k: object) -> int:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
+        raise NNDLError(f"k (the number of classes) must be an integer >= 2; got {k!r}")
+    return int(k)
+
+
+def _class_sizes(m: int, k: int) -> list[int]:
+    """m points shared by k classes as evenly as possible (the first m % k get one more)."""
+    return [m // k + (1 if j < m % k else 0) for j in range(k)]
+
+
+def _stack(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """[(n_j, 2) points of class j] -> X (2, m), Y (1, m) int64, grouped by class."""
+    X = np.concatenate(parts, axis=0).T.copy()
+    Y = np.concatenate([np.full(len(p), j, dtype=np.int64) for j, p in enumerate(parts)])
+    return X, Y.reshape(1, -1)
+
+
+def make_moons(m: int = 200, noise: float = 0.1, seed: "int | None" = 0
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles: class 0 is (cos t, sin t), class 1 is
+    (1 - cos t, 1/2 - sin t), t in [0, pi]; then Gaussian noise of std ``noise`` on x1, x2."""
+    m, noise = _check_args(m, noise)
+    rng = _rng(seed)
+    n0, n1 = _class_sizes(m, 2)
+    t0, t1 = np.linspace(0, np.pi, n0), np.linspace(0, np.pi, n1)
+    parts = [np.c_[np.cos(t0), np.sin(t0)], np.c_[1 - np.cos(t1), 0.5 - np.sin(t1)]]
+    parts = [p + noise * standard_normal(rng, p.shape) for p in parts]
+    return _stack(parts)
+
+
+def make_circles(m: int = 200, noise: float = 0.05, seed: "int | None" = 0,
+                 factor: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """Two concentric circles: class 0 of radius 1, class 1 of radius ``factor`` (0 < factor
+    < 1), evenly spaced angles; then Gaussian noise of std ``noise``."""
+    m, noise = _check_args(m, noise)
+    if not (isinstance(factor, (int, float, np.number)) and 0 < factor < 1):
+        raise NNDLError(f"factor (inner radius / outer radius) must be in (0, 1); got {factor!r}")
+    rng = _rng(seed)
+    parts = []
+    for n, r in zip(_class_sizes(m, 2), (1.0, float(factor))):
+        t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+        parts.append(r * np.c_[np.cos(t), np.sin(t)])
+    parts = [p + noise * standard_normal(rng, p.shape) for p in parts]
+    return _stack(parts)
+
+
+def make_xor(m: int = 200, noise: float = 0.1, seed: "int | None" = 0
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """XOR: points uniform in the four unit quadrants; class 1 where x1 and x2 have different
+    signs (x1 XOR x2 > 0), class 0 where they agree; then Gaussian noise of std ``noise``."""
+    m, noise = _check_args(m, noise)
+    rng = _rng(seed)
+    parts = []
+    for j, n in enumerate(_class_sizes(m, 2)):
+        mag = rng.uniform(0.05, 1.0, size=(n, 2))
+        s1 = np.where(rng.uniform(size=n) < 0.5, -1.0, 1.0)
+        s2 = s1 if j == 0 else -s1
+        parts.append(mag * np.c_[s1, s2])
+    parts = [p + noise * standard_normal(rng, p.shape) for p in parts]
+    return _stack(parts)
+
+
+def make_spiral(m: int = 300, noise: float = 0.2, seed: "int | None" = 0, k: int = 3
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """k interleaved spiral arms (the cs231n spiral): for class j, r = linspace(0, 1, n_j),
+    t = linspace(4j, 4(j+1), n_j) + noise * randn, points (r sin t, r cos t)."""
+    k = _check_k(k)
+    m, noise = _check_args(m, noise, k)
+    rng = _rng(seed)
+    parts = []
+    for j, n in enumerate(_class_sizes(m, k)):
+        r = np.linspace(0.0, 1.0, n)
+        t = np.linspace(4.0 * j, 4.0 * (j + 1), n) + noise * standard_normal(rng, (n,))
+        parts.append(np.c_[r * np.sin(t), r * np.cos(t)])
+    return _stack(parts)
+
+
+def make_blobs(m: int = 200, noise: float = 1.0, seed: "int | None" = 0, k: int = 3,
+               radius: float = 4.0) -> tuple[np.ndarray, np.ndarray]:
+    """k Gaussian blobs of std ``noise`` around centers evenly spaced on a circle of
+    ``radius``: center j is radius * (cos 2 pi j / k, sin 2 pi j / k)."""
+    k = _check_k(k)
+    m, noise = _check_args(m, noise, k)
+    rng = _rng(seed)
+    parts = []
+    for j, n in enumerate(_class_sizes(m, k)):
+        c = radius * np.array([np.cos(2 * np.pi * j / k), np.sin(2 * np.pi * j / k)])
+        parts.append(c + noise * standard_normal(rng, (n, 2)))
+    return _stack(parts)
+
+
+GENERATORS: dict[str, Callable[..., tuple[np.ndarray, np.ndarray]]] = {
+    "flower": make_flower,
+    "moons": make_moons,
+    "circles": make_circles,
+    "xor": make_xor,
+    "spiral": make_spiral,
+    "blobs": make_blobs,
+}
+"""The table: generator name -> function ``(m=, noise=, seed=, ...) -> (X (2, m), Y (1, m))``."""
+
+
+def generate(name: str, **kwargs: Any) -> Dataset:
+    """The generated data set ``name`` (a key of :data:`GENERATORS`) as a :class:`Dataset`;
+    ``kwargs`` (m, noise, seed, k, ...) go to the generator. ``None`` values are dropped, so
+    that a command line can pass its unset options through."""
+    if not isinstance(name, str) or name.strip().lower() not in GENERATORS:
+        raise NNDLError(f"unknown generator {name!r}; expected one of {sorted(GENERATORS)}")
+    name = name.strip().lower()
+    fn = GENERATORS[name]
+    kwargs = {k: v for k, v in kwargs.items() if v is not None}
+    try:
+        X, Y = fn(**kwargs)
+    except TypeError as exc:  # an option this generator does not take
+        raise NNDLError(f"generator {name!r}: {exc}") from None
+    k = int(Y.max()) + 1
+    return Dataset(X=X, Y=Y, classes=[str(j) for j in range(k)], feature_names=["x1", "x2"],
+                   task="binary" if k <= 2 else "multiclass", name=name)

@@ -1,0 +1,203 @@
+"""``Dataset``: what every loader, generator and built-in set returns, and how labels are read.
+
+Samples are columns, as everywhere in nndl: ``X`` is (n[0], m) float64 and ``Y`` is (1, m):
+int64 class indices 0..k-1 for classification (``classes[i]`` names index i), float64 targets
+for regression. ``task`` is ``"binary"`` (k <= 2), ``"multiclass"`` (k > 2) or
+``"regression"``; a data set read without labels (``label=False``, image files for prediction)
+has ``Y = None`` and ``task = "unlabeled"``.
+
+How label values become a task (one rule for CSV, NPZ and HDF5):
+
+- text labels ("cat", "dog") -> classes, sorted;
+- numbers that are all integers with at most :data:`MAX_AUTO_CLASSES` distinct values ->
+  classes named by the value ("0", "1", "7"), sorted numerically;
+- any other numbers -> regression.
+
+Pass ``task=`` to a loader to override the rule, and ``classes=`` (e.g. a trained model's class
+names) to map labels onto a fixed list of classes, so that a test file holding only some of the
+classes gets the same indices as the training file (numbers that are not among the names are
+read as class indices 0..k-1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Sequence
+
+import numpy as np
+
+from ..errors import NNDLError
+
+TASKS = ("binary", "multiclass", "regression")
+MAX_AUTO_CLASSES = 20
+"""Integer labels with at most this many distinct values are read as classes, not targets."""
+
+
+@dataclass
+class Dataset:
+    """A labelled data set with samples as columns.
+
+    Attributes
+    ----------
+    X : (n[0], m) float64
+    Y : (1, m) int64 class indices (classification), float64 targets (regression), or None
+        (unlabeled data, ``task == "unlabeled"``).
+    classes : names of the class indices (``classes[Y[0, j]]`` is the label of sample j);
+        None for regression.
+    feature_names : one name per row of X, or None.
+    task : ``"binary"``, ``"multiclass"``, ``"regression"`` (or ``"unlabeled"``).
+    images : (m, h, w, c) uint8 for image data (for plotting), else None.
+    name : where the data came from (file name, generator, built-in name).
+    """
+
+    X: np.ndarray
+    Y: "np.ndarray | None"
+    classes: "list[str] | None" = None
+    feature_names: "list[str] | None" = None
+    task: str = "binary"
+    images: "np.ndarray | None" = None
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.X, np.ndarray) or self.X.ndim != 2:
+            raise NNDLError(f"Dataset.X must be a 2-D array (n0, m); got "
+                            f"{getattr(self.X, 'shape', type(self.X).__name__)}")
+        m = self.X.shape[1]
+        if self.Y is None:
+            self.task = "unlabeled"
+        else:
+            if self.task not in TASKS:
+                raise NNDLError(f"Dataset.task must be one of {list(TASKS)}; got {self.task!r}")
+            if self.Y.shape != (1, m):
+                raise NNDLError(f"Dataset.Y must have shape (1, m) = (1, {m}); got {self.Y.shape}")
+        if self.feature_names is not None and len(self.feature_names) != self.X.shape[0]:
+            raise NNDLError(f"Dataset has {self.X.shape[0]} features but "
+                            f"{len(self.feature_names)} feature names")
+        if self.images is not None and self.images.shape[0] != m:
+            raise NNDLError(f"Dataset has {m} samples but {self.images.shape[0]} images")
+
+    # --- description --------------------------------------------------------------------
+    @property
+    def m(self) -> int:
+        """Number of samples (columns of X)."""
+        return int(self.X.shape[1])
+
+    @property
+    def n_features(self) -> int:
+        """n[0], the number of input features (rows of X)."""
+        return int(self.X.shape[0])
+
+    @property
+    def n_classes(self) -> int:
+        """k, the number of classes (0 for regression or unlabeled data)."""
+        return len(self.classes) if self.classes is not None else 0
+
+    def __repr__(self) -> str:
+        k = f", classes={self.classes}" if self.classes is not None else ""
+        return (f"Dataset({self.name!r}, task={self.task!r}, n0={self.n_features}, "
+                f"m={self.m}{k})")
+
+    # --- targets for a network ------------------------------------------------------------
+    def one_hot(self) -> np.ndarray:
+        """Y as one-hot columns (k, m), for a softmax output."""
+        if self.task not in ("binary", "multiclass"):
+            raise NNDLError(f"one-hot labels need classes; this data set is {self.task}")
+        k = max(self.n_classes, 1)
+        out = np.zeros((k, self.m))
+        out[self.Y[0], np.arange(self.m)] = 1.0
+        return out
+
+    def targets(self) -> np.ndarray:
+        """Y in the shape the matching network wants: (1, m) 0/1 for binary (sigmoid output),
+        (k, m) one-hot for multiclass (softmax), (1, m) float for regression (linear)."""
+        if self.task == "multiclass":
+            return self.one_hot()
+        if self.task == "unlabeled":
+            raise NNDLError(f"{self.name or 'this data set'} has no labels")
+        return self.Y
+
+    def subset(self, idx: "Sequence[int] | np.ndarray", name: "str | None" = None) -> "Dataset":
+        """The samples ``idx`` (column indices), keeping classes, feature names and task."""
+        idx = np.asarray(idx, dtype=np.int64)
+        return replace(
+            self,
+            X=self.X[:, idx],
+            Y=None if self.Y is None else self.Y[:, idx],
+            images=None if self.images is None else self.images[idx],
+            name=self.name if name is None else name,
+        )
+
+
+def _number_name(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
+def encode_labels(
+    values: np.ndarray,
+    source: str,
+    task: "str | None" = None,
+    classes: "Sequence[str] | None" = None,
+) -> tuple[np.ndarray, "list[str] | None", str]:
+    """Label values (m,) -> ``(Y (1, m), classes, task)`` by the rule in the module docstring.
+
+    ``values`` holds numbers or strings. ``source`` names the file in error messages.
+    """
+    values = np.asarray(values)
+    if values.ndim != 1:
+        raise NNDLError(f"{source}: labels must be one value per sample, shape (m,); got "
+                        f"shape {values.shape}")
+    if task is not None and task not in TASKS:
+        raise NNDLError(f"task must be one of {list(TASKS)}; got {task!r}")
+    numeric: "np.ndarray | None" = None
+    if values.dtype.kind in "biuf":
+        numeric = values.astype(np.float64)
+    elif values.dtype.kind in "USO":
+        strs = [v.decode() if isinstance(v, bytes) else str(v) for v in values.tolist()]
+        try:
+            numeric = np.array([float(s) for s in strs], dtype=np.float64)
+        except ValueError:
+            values = np.array([s.strip() for s in strs])
+    else:
+        raise NNDLError(f"{source}: labels must be numbers or text; got dtype {values.dtype}")
+    m = values.shape[0]
+
+    if numeric is not None:
+        if not np.isfinite(numeric).all():
+            raise NNDLError(f"{source}: labels must be finite; found NaN or inf")
+        if task == "regression" or (task is None and classes is None and not (
+                np.all(numeric == np.round(numeric))
+                and np.unique(numeric).size <= MAX_AUTO_CLASSES)):
+            if classes is not None:
+                raise NNDLError(f"{source}: class names were given but the labels are "
+                                "regression targets")
+            return numeric.reshape(1, m), None, "regression"
+        names = np.array([_number_name(v) for v in numeric])
+        order = [_number_name(v) for v in np.unique(numeric)]
+    else:
+        if task == "regression":
+            raise NNDLError(f"{source}: regression needs numeric targets; got text labels such "
+                            f"as {values[:3].tolist()}")
+        names = values
+        order = sorted(set(names.tolist()))
+
+    if classes is not None:
+        order = [str(c) for c in classes]
+        lookup = {c: i for i, c in enumerate(order)}
+        unknown = sorted(set(names.tolist()) - set(lookup))
+        if unknown and numeric is not None and np.all(numeric == np.round(numeric)) \
+                and numeric.min() >= 0 and numeric.max() < len(order):
+            # numbers that are not class names are class indices 0..k-1
+            names = np.array([order[int(v)] for v in numeric])
+            unknown = []
+        if unknown:
+            raise NNDLError(f"{source}: labels {unknown[:5]} are not among the expected classes "
+                            f"{order}")
+    lookup = {c: i for i, c in enumerate(order)}
+    Y = np.array([lookup[c] for c in names.tolist()], dtype=np.int64).reshape(1, m)
+    k = len(order)
+    if task is None:
+        task = "binary" if k <= 2 else "multiclass"
+    elif task == "binary" and k > 2:
+        raise NNDLError(f"{source}: task 'binary' needs at most 2 classes; found {k}: "
+                        f"{order[:10]}")
+    return Y, order, task

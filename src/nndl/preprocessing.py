@@ -1,0 +1,116 @@
+"""Feature standardization, fitted on the training part only and stored with the model.
+
+    std = Standardizer().fit(train.X)         # per-feature mean and std over the m columns
+    X_train = std.transform(train.X)          # (X - mean) / std
+    X_test = std.transform(test.X)            # the same mean and std: no peeking at test data
+    Standardizer.from_dict(std.to_dict())     # JSON round trip, for saved models
+
+For X of shape (n[0], m): ``mean = (1/m) sum_j X[:, j]`` and
+``std = sqrt((1/m) sum_j (X[:, j] - mean)^2)``, both (n[0], 1). A feature that is constant on
+the training data (std <= 1e-12 * max(1, |mean|), i.e. zero up to rounding) gets std = 1, so it
+is only centred, never divided by (nearly) zero.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .errors import NNDLError
+from .validation import as_matrix
+
+Array = np.ndarray
+
+
+class Standardizer:
+    """Per-feature standardization z = (x - mean) / std; ``mean`` and ``std`` are (n[0], 1)."""
+
+    kind = "standardizer"
+
+    def __init__(self, mean: "Array | None" = None, std: "Array | None" = None) -> None:
+        self.mean: "Array | None" = None
+        self.std: "Array | None" = None
+        if mean is not None or std is not None:
+            self._set(mean, std)
+
+    def _set(self, mean: object, std: object) -> None:
+        try:
+            mu = np.asarray(mean, dtype=np.float64).reshape(-1, 1)
+            sd = np.asarray(std, dtype=np.float64).reshape(-1, 1)
+        except (TypeError, ValueError):
+            raise NNDLError("Standardizer mean and std must be lists of numbers") from None
+        if mu.shape != sd.shape or mu.shape[0] == 0:
+            raise NNDLError(f"Standardizer mean and std must have the same non-zero length; got "
+                            f"{mu.shape[0]} and {sd.shape[0]}")
+        if not (np.isfinite(mu).all() and np.isfinite(sd).all()) or (sd <= 0).any():
+            raise NNDLError("Standardizer mean must be finite and std finite and > 0")
+        self.mean, self.std = mu, sd
+
+    @property
+    def fitted(self) -> bool:
+        return self.mean is not None
+
+    @property
+    def n_features(self) -> int:
+        """n[0], the number of features it was fitted on."""
+        self._check_fitted()
+        return int(self.mean.shape[0])  # type: ignore[union-attr]
+
+    def __repr__(self) -> str:
+        return (f"Standardizer(n_features={self.n_features})" if self.fitted
+                else "Standardizer(unfitted)")
+
+    def _check_fitted(self) -> None:
+        if self.mean is None:
+            raise NNDLError("this Standardizer is not fitted yet: call fit(X_train) first")
+
+    # --- fit / transform -----------------------------------------------------------------
+    def fit(self, X: object) -> "Standardizer":
+        """Mean and std of each feature (row) of X (n[0], m) over its m columns."""
+        X = as_matrix("X", X, np.float64)
+        mean = X.mean(axis=1, keepdims=True)
+        std = X.std(axis=1, keepdims=True)
+        std[std <= 1e-12 * np.maximum(1.0, np.abs(mean))] = 1.0
+        self.mean, self.std = mean, std
+        return self
+
+    def _input(self, X: object) -> Array:
+        self._check_fitted()
+        dtype = X.dtype if isinstance(X, np.ndarray) and X.dtype == np.float32 else np.float64
+        return as_matrix("X", X, dtype, rows=self.n_features)
+
+    def transform(self, X: object) -> Array:
+        """(X - mean) / std for X (n[0], m); float32 input stays float32, else float64."""
+        X = self._input(X)
+        return ((X - self.mean) / self.std).astype(X.dtype, copy=False)
+
+    def fit_transform(self, X: object) -> Array:
+        """``fit(X)`` then ``transform(X)``."""
+        return self.fit(X).transform(X)
+
+    def inverse_transform(self, Z: object) -> Array:
+        """X = Z * std + mean (undoes :meth:`transform`)."""
+        Z = self._input(Z)
+        return (Z * self.std + self.mean).astype(Z.dtype, copy=False)
+
+    # --- (de)serialization -----------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able: ``{"type": "standardizer", "mean": [...], "std": [...]}`` (floats)."""
+        self._check_fitted()
+        return {"type": self.kind,
+                "mean": [float(v) for v in self.mean.ravel()],  # type: ignore[union-attr]
+                "std": [float(v) for v in self.std.ravel()]}  # type: ignore[union-attr]
+
+    @classmethod
+    def from_dict(cls, d: object) -> "Standardizer":
+        """Rebuild from :meth:`to_dict`'s output, validating it (it may come from a file)."""
+        if not isinstance(d, dict) or d.get("type", cls.kind) != cls.kind:
+            raise NNDLError(f"not a Standardizer description: expected a dict with type "
+                            f"{cls.kind!r}, mean and std; got {type(d).__name__}")
+        mean, std = d.get("mean"), d.get("std")
+        for key, v in (("mean", mean), ("std", std)):
+            if not isinstance(v, list) or not all(
+                    isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
+                raise NNDLError(f"Standardizer {key} must be a list of numbers")
+        return cls(mean, std)
