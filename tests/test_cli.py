@@ -198,9 +198,13 @@ def test_no_progress_output_when_stderr_is_not_a_terminal(tmp_path):
 def test_progress_bar_on_a_terminal(tmp_path):
     pytest.importorskip("tqdm")
     pty = pytest.importorskip("pty")
+    fcntl = pytest.importorskip("fcntl")
+    termios = pytest.importorskip("termios")
+    import struct
 
     def stderr_on_tty(*extra):
         master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))  # 100 cols
         p = subprocess.Popen(nndl_cmd("train", "--data", "moons", "--iterations", "300",
                                       "--out", "m.npz", *extra), cwd=tmp_path, env=env(),
                              stdout=subprocess.DEVNULL, stderr=slave)
@@ -219,7 +223,7 @@ def test_progress_bar_on_a_terminal(tmp_path):
         return b"".join(chunks).decode(errors="replace")
 
     text = stderr_on_tty()
-    assert "cost=" in text and "it/s" in text or "s/it" in text
+    assert "cost=" in text and "300/300" in text and "100%" in text
     assert stderr_on_tty("--quiet") == ""
 
 
@@ -297,14 +301,13 @@ def test_missing_corrupt_and_hostile_model_files(tmp_path, model):
         if content is not None:
             path.write_bytes(content)
         fails("evaluate", "--model", path, "--data", data)
-        fails("predict", "--model", path, data)
         fails("info", path)
         assert not marker.exists()
 
 
 # --- checkpoints -----------------------------------------------------------------------------
-RUN = ["train", "--data", "flower", "--layers", "40,40", "--hidden", "tanh", "--lr", "0.5",
-       "--iterations", "5000", "--quiet"]
+RUN = ["train", "--data", "flower", "--layers", "30,30", "--hidden", "tanh", "--lr", "0.5",
+       "--iterations", "3000", "--quiet"]
 
 
 def test_interrupt_and_resume_equals_an_uninterrupted_run(tmp_path):
@@ -321,12 +324,12 @@ def test_interrupt_and_resume_equals_an_uninterrupted_run(tmp_path):
     assert len(err.strip().splitlines()) == 1 and "--resume" in err
     assert not (tmp_path / "run.npz").exists()
     stopped = nndl.load(ckpt)
-    assert 50 <= stopped.iterations_done < 5000
+    assert 50 <= stopped.iterations_done < 3000
 
     ok("train", "--resume", ckpt, "--out", "run.npz", "--quiet", cwd=tmp_path)
     ok(*RUN, "--out", "straight.npz", cwd=tmp_path)
     resumed, straight = nndl.load(tmp_path / "run.npz"), nndl.load(tmp_path / "straight.npz")
-    assert resumed.iterations_done == straight.iterations_done == 5000
+    assert resumed.iterations_done == straight.iterations_done == 3000
     for k in straight.params:
         assert np.array_equal(resumed.params[k], straight.params[k]), k
     assert resumed.history.costs == straight.history.costs

@@ -423,8 +423,11 @@ def _predict_inputs(paths: Sequence[str], net, meta, label) -> list[tuple[str, n
         if p in images:
             continue
         if Path(p).suffix.lower() == ".csv" and label is None and Path(p).is_file():
-            data = ds.load(p, label=False)  # all columns are features ...
-            if data.X.shape[0] != n0:        # ... unless one more than the model takes
+            try:  # all columns are features ...
+                data = ds.load(p, label=False)
+            except NNDLError:
+                data = None
+            if data is None or data.X.shape[0] != n0:  # ... or the last one is a label
                 data = ds.load(p)
         else:
             data = load_data(p, _label(label), image_size=size)[0]

@@ -49,7 +49,7 @@ class ProgressBar(Callback):
             raise NNDLError("the progress bar needs tqdm: pip install 'nndl[progress]' (or "
                             "turn it off with --quiet)") from None
         self.bar = tqdm(total=total, file=self.file, unit="it", dynamic_ncols=True,
-                        mininterval=self.refresh, leave=False, desc="training")
+                        mininterval=self.refresh, leave=True, desc="training")
         self._last = 0.0
 
     def on_iteration_end(self, net: "Network", iteration: int, cost: float) -> None:
@@ -63,6 +63,8 @@ class ProgressBar(Callback):
 
     def on_train_end(self, net: "Network", history: History) -> None:
         if self.bar is not None:
+            if history.costs:  # the bar stays, with the last cost
+                self.bar.set_postfix_str(f"cost={history.costs[-1]:.6f}", refresh=False)
             self.bar.close()
             self.bar = None
 
