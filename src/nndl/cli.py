@@ -665,6 +665,9 @@ def main(argv: "Sequence[str] | None" = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
+    except BrokenPipeError:  # e.g. `nndl predict ... | head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except (NNDLError, ValueError, OSError) as exc:
         print(f"nndl {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
