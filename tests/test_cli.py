@@ -344,3 +344,27 @@ def test_resume_refuses_other_settings_and_plain_models(tmp_path, model):
     ok("train", "--resume", "r.ckpt.npz", "--iterations", "30", "--out", "r2.npz",
        cwd=tmp_path)
     assert nndl.load(tmp_path / "r2.npz").iterations_done == 30
+
+
+def test_test_set_and_regression(tmp_path):
+    write_csv(tmp_path / "train.csv", *blobs(seed=1))
+    write_csv(tmp_path / "test.csv", *blobs(m=10, seed=2))
+    out = ok("train", "--data", "train.csv", "--test", "test.csv", "--layers", "3",
+             "--iterations", "30", "--lr", "0.05", "--out", "m.npz", cwd=tmp_path)
+    assert "test      accuracy" in out and "dev       accuracy" in out
+    _, meta = nndl.io.read(tmp_path / "m.npz")
+    assert set(meta["info"]["summary"]) >= {"train", "dev", "test"}
+
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((50, 2))
+    y = X @ np.array([1.5, -2.0]) + 0.25 + 0.01 * rng.standard_normal(50)
+    np.savetxt(tmp_path / "r.csv", np.c_[X, y], delimiter=",", header="a,b,target",
+               comments="", fmt="%.8f")
+    out = ok("train", "--data", "r.csv", "--layers", "none", "--lr", "0.1", "--iterations",
+             "300", "--out", "r.npz", cwd=tmp_path)
+    assert "rmse" in out
+    net = nndl.load(tmp_path / "r.npz")
+    assert net.output == "linear" and net.classes is None
+    out = ok("evaluate", "--model", "r.npz", "--data", "r.csv", cwd=tmp_path)
+    rmse = float(next(s for s in out.splitlines() if s.startswith("rmse")).split()[-1])
+    assert rmse < 0.1  # a linear target is learnt by linear regression
