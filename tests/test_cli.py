@@ -232,7 +232,7 @@ def test_gradcheck(tmp_path):
     assert "ok" in out and "dW1" in out
     ok("train", "--data", "xor", "--layers", "3", "--iterations", "5", "--out", "m.npz",
        cwd=tmp_path)
-    assert "ok" in ok("gradcheck", "--model", "m.npz", "--hidden", "tanh", cwd=tmp_path)
+    assert "ok" in ok("gradcheck", "--model", "m.npz", cwd=tmp_path)
 
 
 @pytest.mark.parametrize("cmd", [[], ["train"], ["evaluate"], ["predict"], ["info"],
@@ -326,7 +326,7 @@ def test_interrupt_and_resume_equals_an_uninterrupted_run(tmp_path):
     stopped = nndl.load(ckpt)
     assert 50 <= stopped.iterations_done < 3000
 
-    ok("train", "--resume", ckpt, "--out", "run.npz", "--quiet", cwd=tmp_path)
+    ok("train", "--resume", ckpt, "--quiet", cwd=tmp_path)  # --out: the first run's run.npz
     ok(*RUN, "--out", "straight.npz", cwd=tmp_path)
     resumed, straight = nndl.load(tmp_path / "run.npz"), nndl.load(tmp_path / "straight.npz")
     assert resumed.iterations_done == straight.iterations_done == 3000

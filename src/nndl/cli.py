@@ -21,7 +21,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 import numpy as np
 
@@ -35,7 +35,7 @@ OUTPUTS = {"binary": "sigmoid", "multiclass": "softmax", "regression": "linear"}
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr (exit 2)."""
 
-    def error(self, message: str) -> "NoReturn":  # type: ignore[name-defined] # noqa: F821
+    def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
@@ -302,8 +302,11 @@ def cmd_train(args: argparse.Namespace) -> int:
             net.preprocessing = Standardizer().fit(train.X)
 
     Ytrain = targets(train, net)
-    out = Path(args.out)
-    ckpt_path = Path(args.checkpoint) if args.checkpoint else _ckpt_default(out)
+    # resuming: by default the model goes where the first run would have put it, and new
+    # checkpoints replace the one resumed from
+    out = Path(args.out or (saved or {}).get("out") or "model.npz")
+    ckpt_path = Path(args.checkpoint or args.resume or _ckpt_default(out))
+    s["out"] = str(out.resolve())
     info = {"train_args": s, "image_size": _image_size(data), "data_name": data.name}
     ckpt = Checkpointer(ckpt_path, every=args.checkpoint_every or 0, info=info,
                         learning_rate=s["lr"])
@@ -595,16 +598,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="standardize the features (default, except for images)")
     g.add_argument("--no-standardize", dest="standardize", action="store_const", const=False,
                    help="use the features as they are")
-    t.add_argument("--out", default="model.npz", help="where to save the model (default "
-                   "model.npz)")
+    t.add_argument("--out", help="where to save the model (default model.npz; with --resume, "
+                   "where the first run would have saved it)")
     t.add_argument("--plot", help="write the cost curve to this PNG (and, for 2-D data, the "
                    "decision boundary to NAME-boundary.png)")
     t.add_argument("--log", help="write the cost of every iteration to this JSON-lines file")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.add_argument("--checkpoint-every", type=_positive_int, metavar="N",
                    help="write a checkpoint every N iterations")
-    t.add_argument("--checkpoint", help="checkpoint file (default: OUT with .ckpt.npz); "
-                   "SIGINT/SIGTERM always write one before exiting")
+    t.add_argument("--checkpoint", help="checkpoint file (default: OUT with .ckpt.npz, or the "
+                   "CHECKPOINT resumed from); SIGINT/SIGTERM always write one before exiting")
     t.add_argument("--resume", metavar="CHECKPOINT", help="continue the training saved in "
                    "CHECKPOINT (same data and settings)")
     t.set_defaults(func=cmd_train)
