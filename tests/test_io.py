@@ -259,3 +259,44 @@ def test_preprocessing_is_applied_once_at_the_boundary():
     np.testing.assert_array_equal(net.forward(X), raw)
     assert net.accuracy(X, Y) == float(np.mean(net.predict(X) == Y))
     assert net.cost(X, Y) == nndl.Network.cost(net, X, Y)
+
+
+def _npy(shape, dtype="<f8", data=b""):
+    """A .npy member whose header claims ``shape`` but that holds only ``data``."""
+    import io as stdio
+
+    buf = stdio.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": dtype, "fortran_order": False,
+                                               "shape": shape})
+    return buf.getvalue() + data
+
+
+def test_forged_headers_are_refused_before_allocating(tmp_path):
+    path, arrays = _valid(tmp_path)
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+
+    def zipped(name, **override):
+        p = tmp_path / name
+        with zipfile.ZipFile(p, "w") as z:
+            for n, b in {**members, **override}.items():
+                z.writestr(n, b)
+        return p
+
+    # a header claiming a huge W1: refused from the header (no 80 GB allocation)
+    refused(zipped("huge.npz", **{"W1.npy": _npy((100000, 100000))}), "W1", "(4, 3)")
+    # the right header but too little data behind it
+    refused(zipped("short.npz", **{"W1.npy": _npy((4, 3), data=b"\0" * 16)}), "W1", "shorter")
+    # metadata declaring an enormous network
+    meta = json.loads(str(arrays["__meta__"]))
+    meta["layer_dims"] = [100000, 100000, 1]
+    m = np.array(json.dumps(meta))
+    import io as stdio
+
+    buf = stdio.BytesIO()
+    np.lib.format.write_array(buf, m)
+    refused(zipped("big.npz", **{"__meta__.npy": buf.getvalue(),
+                                 "W1.npy": _npy((100000, 100000)),
+                                 "W2.npy": _npy((1, 100000))}), "parameters")
+    # an entry that is not an array
+    refused(zipped("extra.npz", **{"run.sh": b"rm -rf /"}), "not arrays")

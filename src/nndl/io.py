@@ -25,6 +25,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -166,7 +167,30 @@ def _bad(path: Path, what: str) -> NNDLError:
     return NNDLError(f"{path} is not a valid nndl model: {what}")
 
 
+MAX_META_BYTES = 64 * 2**20
+"""The JSON metadata of a model is small: a larger ``__meta__`` is refused unread."""
+MAX_PARAMS = 2**28
+"""Refuse models declaring more parameters than this (before allocating anything)."""
+
+
+def _member(zf: zipfile.ZipFile, key: str):
+    return zf.open(key + ".npy")
+
+
+def _header(f) -> tuple[tuple, np.dtype]:
+    version = np.lib.format.read_magic(f)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+    elif version == (2, 0):
+        shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+    else:
+        raise ValueError(f"unsupported .npy version {version}")
+    return shape, dtype
+
+
 def _read_npz(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
+    """Metadata first (validated), then each array's header (shape and dtype checked against
+    the metadata before anything is allocated), then the arrays, all without pickle."""
     if not path.exists():
         raise NNDLError(f"model file not found: {path}")
     if not path.is_file():
@@ -178,29 +202,77 @@ def _read_npz(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
         raise NNDLError(f"cannot read model file {path}: {exc.strerror or exc}") from None
     if head != b"PK\x03\x04":
         raise _bad(path, "not an .npz archive (it does not start like a zip file)")
-    arrays: dict[str, np.ndarray] = {}
     try:
-        with np.load(path, allow_pickle=False) as z:
-            for name in z.files:
-                arrays[name] = z[name]
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+            odd = [n for n in names if not n.endswith(".npy")]
+            if odd:
+                raise _bad(path, f"it holds entries that are not arrays: {odd[:3]}")
+            keys = [n[:-4] for n in names]
+            if META_KEY not in keys:
+                raise _bad(path, f"no {META_KEY} entry (a foreign .npz?)")
+            if zf.getinfo(META_KEY + ".npy").file_size > MAX_META_BYTES:
+                raise _bad(path, f"{META_KEY} is larger than {MAX_META_BYTES} bytes")
+            with _member(zf, META_KEY) as f:
+                shape, dtype = _header(f)
+                if dtype.kind != "U" or shape != ():
+                    raise _bad(path, f"{META_KEY} must be a JSON string; got dtype {dtype}, "
+                                     f"shape {shape}")
+            with _member(zf, META_KEY) as f:
+                m = np.lib.format.read_array(f, allow_pickle=False)
+            meta = _parse_meta(path, m)
+            _check_meta(path, meta)
+            expected = _expected_shapes(meta["layer_dims"])
+            present = set(keys) - {META_KEY}
+            missing, extra = sorted(set(expected) - present), sorted(present - set(expected))
+            if missing or extra:
+                raise _bad(path, f"parameters do not match layer_dims {meta['layer_dims']}: "
+                                 f"missing {missing}, unexpected {extra}")
+            if sum(int(np.prod(s)) for s in expected.values()) > MAX_PARAMS:
+                raise _bad(path, f"layer_dims {meta['layer_dims']} declare more than "
+                                 f"{MAX_PARAMS} parameters")
+            want = np.dtype(meta["dtype"])
+            arrays: dict[str, np.ndarray] = {}
+            for k, shape in expected.items():
+                with _member(zf, k) as f:
+                    got_shape, got_dtype = _header(f)
+                    header_len = f.tell()
+                if got_dtype != want:
+                    raise _bad(path, f"{k} has dtype {got_dtype}; the metadata says {want.name}")
+                if tuple(got_shape) != shape:
+                    raise _bad(path, f"{k} has shape {tuple(got_shape)}; layer_dims "
+                                     f"{meta['layer_dims']} needs {shape}")
+                need = header_len + int(np.prod(shape)) * want.itemsize
+                if zf.getinfo(k + ".npy").file_size < need:
+                    raise _bad(path, f"{k} is shorter than its shape {shape} needs (truncated)")
+                with _member(zf, k) as f:
+                    arrays[k] = np.lib.format.read_array(f, allow_pickle=False)
+    except NNDLError:
+        raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError, RuntimeError,
-            MemoryError, NotImplementedError, UnicodeError) as exc:
+            MemoryError, NotImplementedError, UnicodeError, zlib.error) as exc:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise _bad(path, f"truncated, corrupt or holding non-numeric (object/pickled) data "
                          f"({msg})") from None
-    if META_KEY not in arrays:
-        raise _bad(path, f"no {META_KEY} entry (a foreign .npz?)")
-    m = arrays.pop(META_KEY)
-    if m.dtype.kind != "U" or m.shape != ():
-        raise _bad(path, f"{META_KEY} must be a JSON string; got dtype {m.dtype}, shape "
-                         f"{m.shape}")
+    return meta, arrays
+
+
+def _expected_shapes(dims: list) -> dict[str, tuple[int, int]]:
+    shapes = {}
+    for l in range(1, len(dims)):
+        shapes[f"W{l}"] = (dims[l], dims[l - 1])
+        shapes[f"b{l}"] = (dims[l], 1)
+    return shapes
+
+
+def _parse_meta(path: Path, m: np.ndarray) -> dict:
     try:
         meta = json.loads(str(m), parse_constant=_no_constant)
     except (ValueError, RecursionError) as exc:
         raise _bad(path, f"{META_KEY} is not valid JSON ({exc})") from None
     if not isinstance(meta, dict):
         raise _bad(path, f"{META_KEY} must be a JSON object; got {type(meta).__name__}")
-    return meta, arrays
+    return meta
 
 
 def _no_constant(name: str) -> None:
@@ -254,23 +326,8 @@ def _check_meta(path: Path, meta: dict) -> None:
 
 
 def _check_arrays(path: Path, meta: dict, arrays: dict[str, np.ndarray]) -> None:
-    dims = meta["layer_dims"]
-    dtype = np.dtype(meta["dtype"])
-    expected = {}
-    for l in range(1, len(dims)):
-        expected[f"W{l}"] = (dims[l], dims[l - 1])
-        expected[f"b{l}"] = (dims[l], 1)
-    missing = sorted(set(expected) - set(arrays))
-    extra = sorted(set(arrays) - set(expected))
-    if missing or extra:
-        raise _bad(path, f"parameters do not match layer_dims {dims}: missing {missing}, "
-                         f"unexpected {extra}")
-    for k, shape in expected.items():
-        a = arrays[k]
-        if a.dtype != dtype:
-            raise _bad(path, f"{k} has dtype {a.dtype}; the metadata says {dtype.name}")
-        if a.shape != shape:
-            raise _bad(path, f"{k} has shape {a.shape}; layer_dims {dims} needs {shape}")
+    """Shapes and dtypes were checked from the headers; here: finite values."""
+    for k, a in arrays.items():
         if not np.isfinite(a).all():
             raise _bad(path, f"{k} holds NaN or inf values")
 
@@ -301,8 +358,7 @@ def read(path: "str | os.PathLike") -> tuple["Network", dict]:
     from .network import Network
 
     p = Path(path)
-    meta, arrays = _read_npz(p)
-    _check_meta(p, meta)
+    meta, arrays = _read_npz(p)  # meta, keys, shapes and dtypes validated
     _check_arrays(p, meta, arrays)
     try:
         for a in meta["activations"]:
