@@ -136,7 +136,8 @@ def test_train_evaluate_predict_info_on_each_format(tmp_path, fmt):
 def test_predict_image_files(tmp_path):
     folder = write_images(tmp_path / "pics")
     ok("train", "--data", folder, "--layers", "none", "--iterations", "30", "--lr", "0.01",
-       "--dev", "0", "--out", tmp_path / "m.npz")
+       "--dev", "0", "--image-size", "6,5", "--out", tmp_path / "m.npz")
+    assert nndl.load(tmp_path / "m.npz").layer_dims[0] == 6 * 5 * 3
     # a bigger picture is resized to the training size
     Image = pytest.importorskip("PIL.Image")
     big = tmp_path / "big.jpg"

@@ -55,6 +55,19 @@ def _layers(text: str) -> list[int]:
     return sizes
 
 
+def _image_size_arg(text: str) -> list[int]:
+    """'64' -> [64, 64]; '48,64' -> [48, 64] (height, width)."""
+    try:
+        hw = [int(v) for v in text.split(",")]
+    except ValueError:
+        hw = []
+    if len(hw) == 1:
+        hw = hw * 2
+    if len(hw) != 2 or min(hw) < 1:
+        raise argparse.ArgumentTypeError(f"expected SIZE or HEIGHT,WIDTH in pixels; got {text!r}")
+    return hw
+
+
 def _positive_int(text: str) -> int:
     try:
         v = int(text)
@@ -212,11 +225,11 @@ def _class_names(net) -> list[str]:
 
 # --- train ----------------------------------------------------------------------------------
 TRAIN_KEYS = ("data", "label", "test", "layers", "hidden", "output", "init", "lr", "iterations",
-              "seed", "rng", "dtype", "dev", "standardize")
+              "seed", "rng", "dtype", "dev", "standardize", "image_size")
 TRAIN_DEFAULTS = {"layers": [20, 7, 5], "hidden": "relu", "output": None, "init": "he",
                   "lr": 0.0075, "iterations": 2500, "seed": 1, "rng": "default",
                   "dtype": "float64", "dev": 0.2, "standardize": None, "label": None,
-                  "data": None, "test": None}
+                  "data": None, "test": None, "image_size": None}
 """Options a checkpoint stores to resume; None in the namespace means 'not given'."""
 
 
@@ -267,12 +280,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         if p and not Path(p).resolve().parent.is_dir():
             raise NNDLError(f"{what} {p}: folder {Path(p).resolve().parent} does not exist")
 
-    data, test = load_data(s["data"], _label(s["label"]))
+    data, test = load_data(s["data"], _label(s["label"]), image_size=s["image_size"])
     task = _task(data)
     if data.Y is None:
         raise NNDLError(f"{data.name or s['data']} has no labels: training needs them")
     if s["test"] is not None:
-        d, t = load_data(s["test"], _label(s["label"]))
+        d, t = load_data(s["test"], _label(s["label"]), image_size=s["image_size"])
         test = t if t is not None else d  # the course folder: its test file
     train, dev = data, None
     if s["dev"] > 0:
@@ -598,6 +611,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="standardize the features (default, except for images)")
     g.add_argument("--no-standardize", dest="standardize", action="store_const", const=False,
                    help="use the features as they are")
+    t.add_argument("--image-size", type=_image_size_arg, metavar="SIZE", help="image folders: "
+                   "resize every image to SIZE or HEIGHT,WIDTH pixels (default 64)")
     t.add_argument("--out", help="where to save the model (default model.npz; with --resume, "
                    "where the first run would have saved it)")
     t.add_argument("--plot", help="write the cost curve to this PNG (and, for 2-D data, the "
