@@ -9,6 +9,8 @@ import zipfile
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nndl
 from nndl import io
@@ -300,3 +302,22 @@ def test_forged_headers_are_refused_before_allocating(tmp_path):
                                  "W2.npy": _npy((1, 100000))}), "parameters")
     # an entry that is not an array
     refused(zipped("extra.npz", **{"run.sh": b"rm -rf /"}), "not arrays")
+
+
+@settings(max_examples=25, deadline=None)
+@given(dims=st.lists(st.integers(1, 6), min_size=2, max_size=5),
+       hidden=st.sampled_from(["relu", "tanh", "sigmoid", "leaky_relu:0.2", "linear"]),
+       output=st.sampled_from(["sigmoid", "linear", "softmax"]),
+       dtype=st.sampled_from(["float32", "float64"]), seed=st.integers(0, 2**32 - 1))
+def test_any_network_round_trips_exactly(tmp_path_factory, dims, hidden, output, dtype, seed):
+    if output == "softmax" and dims[-1] < 2:
+        dims = dims[:-1] + [2]
+    net = nndl.Network(dims, hidden=hidden, output=output, seed=seed, dtype=dtype)
+    path = tmp_path_factory.mktemp("rt") / "m.npz"
+    net.save(path)
+    back = nndl.load(path)
+    assert back.layer_dims == dims and back.activation_names == net.activation_names
+    Xr = np.random.default_rng(seed).standard_normal((dims[0], 7))
+    np.testing.assert_array_equal(back.forward(Xr), net.forward(Xr))
+    for k, v in net.params.items():
+        assert back.params[k].dtype == v.dtype and np.array_equal(back.params[k], v)
