@@ -165,3 +165,15 @@ def test_divergence_in_mini_batches_keeps_the_last_finite_parameters():
         net.fit(X, Y, learning_rate=50.0, batch_size=16, epochs=100)
     assert all(np.isfinite(p).all() for p in net.params.values())
     assert net.iterations_done == e.value.iteration - 1 == len(net.history)
+
+
+@pytest.mark.parametrize("name", ["momentum", "rmsprop", "adam"])
+def test_float32_stays_float32_through_optimizers_and_regularization(name):
+    X, Y = make_flower(seed=1)
+    net = nndl.Network([2, 6, 1], hidden="tanh", seed=0, dtype="float32")
+    h = net.fit(X, Y, learning_rate=0.01, batch_size=50, epochs=5, optimizer=name, lambd=0.1,
+                keep_probs=0.9)
+    assert all(p.dtype == np.float32 for p in net.params.values())
+    state = net.optimizer.state_dict()
+    assert all(v.dtype == np.float32 for v in state.values() if isinstance(v, np.ndarray))
+    assert np.isfinite(h.costs).all() and len(h) == 5 * 8
