@@ -1,15 +1,16 @@
 """Optimizers: how a gradient becomes an update, as a table of small stateful classes.
 
-| name       | state (per parameter P)      | update                                               |
-|------------|------------------------------|------------------------------------------------------|
-| gd         | none                         | P -= alpha dP                                        |
-| momentum   | v                            | v = beta v + (1 - beta) dP;  P -= alpha v            |
-| rmsprop    | s                            | s = beta s + (1 - beta) dP^2;  P -= alpha dP / (sqrt(s) + eps) |
-| adam       | m, v, t                      | m = b1 m + (1 - b1) dP;  v = b2 v + (1 - b2) dP^2;     |
-|            |                              | m^ = m / (1 - b1^t);  v^ = v / (1 - b2^t);           |
-|            |                              | P -= alpha m^ / (sqrt(v^) + eps)                     |
+| name     | state  | update (for every parameter P, gradient dP)                        |
+|----------|--------|--------------------------------------------------------------------|
+| gd       | none   | P -= alpha dP                                                      |
+| momentum | v      | v = beta v + (1 - beta) dP;  P -= alpha v                          |
+| rmsprop  | s      | s = beta s + (1 - beta) dP^2;  P -= alpha dP / (sqrt(s) + eps)     |
+| adam     | m, v, t| m = b1 m + (1 - b1) dP;  v = b2 v + (1 - b2) dP^2;                 |
+|          |        | m^ = m / (1 - b1^t);  v^ = v / (1 - b2^t);                         |
+|          |        | P -= alpha m^ / (sqrt(v^) + eps)                                   |
 
-Learning-rate decay (every optimizer): ``alpha = alpha0 / (1 + decay * floor(epoch / decay_every))``
+Learning-rate decay (every optimizer):
+``alpha = alpha0 / (1 + decay * floor(epoch / decay_every))``
 where ``epoch`` counts the epochs this optimizer has finished (:meth:`Optimizer.end_epoch`).
 With ``decay = 0`` (the default) the rate is exactly ``alpha0``.
 

@@ -30,7 +30,6 @@ from .errors import NNDLError
 from .initializers import RNG
 
 Array = np.ndarray
-Masks = "list[Array | None]"
 
 
 def check_lambd(lambd: object) -> float:
