@@ -7,6 +7,8 @@ Modules, in reading order: :mod:`~nndl.activations`, :mod:`~nndl.costs`,
 :mod:`~nndl.initializers`, :mod:`~nndl.layers` (one layer forward/backward),
 :mod:`~nndl.propagation` (all L layers), :mod:`~nndl.network` (the model),
 :mod:`~nndl.functional` (the course's step-by-step API), :mod:`~nndl.gradient_check`.
+Beyond the notes: :mod:`~nndl.optimizers`, :mod:`~nndl.regularization`, :mod:`~nndl.labels`,
+:mod:`~nndl.sklearn` (scikit-learn estimators; needs scikit-learn).
 """
 
 from . import functional
@@ -16,13 +18,17 @@ from .errors import DivergenceError, NNDLError
 from .gradient_check import gradcheck
 from .initializers import INITIALIZERS
 from .io import load, save
+from .labels import LabelMap
 from .network import Network
+from .optimizers import OPTIMIZERS, get_optimizer
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ACTIVATIONS",
     "INITIALIZERS",
+    "LabelMap",
+    "OPTIMIZERS",
     "Callback",
     "DivergenceError",
     "History",
@@ -30,6 +36,7 @@ __all__ = [
     "Network",
     "functional",
     "get_activation",
+    "get_optimizer",
     "gradcheck",
     "leaky_relu",
     "load",

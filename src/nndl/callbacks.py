@@ -25,6 +25,15 @@ class History:
     iterations: list[int] = field(default_factory=list)
     costs: list[float] = field(default_factory=list)
     extra: dict[str, list[Any]] = field(default_factory=dict)
+    epochs: list[int] = field(default_factory=list)
+    """Global index of every finished epoch (one pass over the training set)."""
+    epoch_costs: list[float] = field(default_factory=list)
+    """Per epoch: the mean of its mini-batch costs weighted by batch size (each taken before
+    that batch's update; with full-batch training, the cost of the iteration)."""
+    dev_costs: list[float] = field(default_factory=list)
+    """Per epoch, when ``fit`` got ``dev=``: the dev-set cost after the epoch (no dropout)."""
+    best_epoch: "int | None" = None
+    """With early stopping: the epoch whose parameters were restored."""
 
     def append(self, iteration: int, cost: float) -> None:
         self.iterations.append(iteration)
@@ -50,6 +59,9 @@ class Callback:
 
     def on_iteration_end(self, net: "Network", iteration: int, cost: float) -> None:
         """Called after each update; ``iteration`` is global, ``cost`` is J before the update."""
+
+    def on_epoch_end(self, net: "Network", epoch: int, logs: dict[str, float]) -> None:
+        """Called after each epoch; ``logs`` has ``cost`` (and ``dev_cost`` with a dev set)."""
 
     def on_train_end(self, net: "Network", history: History) -> None:
         """Called once when ``fit`` ends (also after an early stop or an error)."""

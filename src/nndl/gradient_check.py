@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from .propagation import model_backward, model_forward, predict_forward
+from .propagation import model_backward, model_forward
+from .regularization import check_lambd, l2_cost
 
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
@@ -51,21 +52,31 @@ def numerical_gradient(
 
 
 def gradcheck(net: "Network", X: object, Y: object, epsilon: float = 1e-7,
-              details: bool = False) -> "float | tuple[float, dict[str, float]]":
+              details: bool = False, lambd: float = 0.0,
+              masks: "list[Array | None] | None" = None,
+              ) -> "float | tuple[float, dict[str, float]]":
     """Relative difference between backprop's gradients and two-sided numerical ones.
 
     ``details=True`` also returns the difference per parameter (``{"dW1": ..., ...}``).
+    ``lambd`` adds the L2 term to the cost (and its gradient); ``masks`` are fixed dropout
+    masks (:func:`nndl.regularization.dropout_masks`) used by both sides.
     """
     X, Y = net._XY(X, Y)
     X64, Y64 = X.astype(np.float64), Y.astype(np.float64)
     params = {k: v.astype(np.float64) for k, v in net.params.items()}
     acts = net.activations
     cost = net.cost_fn.value
+    lambd = check_lambd(lambd)
+    m = X64.shape[1]
+    if masks is not None:
+        masks = [None if D is None else np.asarray(D, dtype=np.float64) for D in masks]
 
-    AL, caches = model_forward(X64, params, acts)
-    grads = model_backward(AL, Y64, caches, acts)
-    numeric = numerical_gradient(lambda: cost(predict_forward(X64, params, acts), Y64),
-                                 params, epsilon)
+    def J() -> float:
+        return cost(model_forward(X64, params, acts, masks)[0], Y64) + l2_cost(params, lambd, m)
+
+    AL, caches = model_forward(X64, params, acts, masks)
+    grads = model_backward(AL, Y64, caches, acts, masks=masks, lambd=lambd)
+    numeric = numerical_gradient(J, params, epsilon)
     keys = [f"d{k}" for k in params]
     total = relative_difference(np.concatenate([grads[k].ravel() for k in keys]),
                                 np.concatenate([numeric[k].ravel() for k in keys]))

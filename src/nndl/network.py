@@ -11,7 +11,8 @@ as ``W1, b1, ..., WL, bL``; ``W[l]`` is (n[l], n[l-1]) and ``b[l]`` is (n[l], 1)
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -20,7 +21,10 @@ from .activations import Activation, get_activation
 from .callbacks import Callback, History, PrintCost
 from .errors import DivergenceError, NNDLError
 from .initializers import RNG, check_init, initialize, make_rng
+from .labels import LabelMap, as_label_vector
+from .optimizers import Optimizer, get_optimizer
 from .propagation import model_backward, model_forward, predict_forward
+from .regularization import check_keep_probs, check_lambd, dropout_masks, l2_cost
 from .validation import (
     as_matrix,
     check_labels,
@@ -112,6 +116,11 @@ class Network:
         self.preprocessing = None
         # Names of the classes (label index -> name), or None; saved with the model.
         self.classes: "list[str] | None" = None
+        self.epochs_done = 0
+        self.label_map: "LabelMap | None" = None
+        """Class labels <-> output units for a softmax output fit with labels (not one-hot)."""
+        self.optimizer: "Optimizer | None" = None
+        """The optimizer of the last ``fit`` (with its state, for checkpoints)."""
 
     # --- description --------------------------------------------------------------------
     @property
@@ -148,10 +157,58 @@ class Network:
 
     def _XY(self, X: object, Y: object) -> tuple[Array, Array]:
         X = self._X(X)
-        Y = as_matrix("Y", Y, self.dtype, rows=self.layer_dims[-1])
+        Y = self._Y(Y)
         check_same_m(X, Y)
         check_labels(Y, self.output)
         return X, Y
+
+    def _is_label_vector(self, Y: object) -> bool:
+        """Y given as labels (1-D or one row) for a softmax output, rather than one-hot."""
+        if self.output != "softmax":
+            return False
+        shape = np.shape(Y) if isinstance(Y, np.ndarray) else np.asarray(Y, dtype=object).shape
+        return len(shape) == 1 or (len(shape) == 2 and shape[0] == 1)
+
+    def _Y(self, Y: object) -> Array:
+        """Targets as an (n[L], m) matrix; softmax labels become one-hot through ``label_map``
+        (without one, integer labels 0..n[L]-1 are class indices)."""
+        if self._is_label_vector(Y):
+            lm = self.label_map
+            if lm is None:
+                y = as_label_vector(Y, "Y")
+                if not _index_labels(y, self.layer_dims[-1]):
+                    raise NNDLError(
+                        f"Y holds labels {np.unique(y)[:5].tolist()!r} but this network has no "
+                        "label map yet: fit it with these labels first, or give Y as one-hot "
+                        f"columns ({self.layer_dims[-1]}, m) or class indices 0.."
+                        f"{self.layer_dims[-1] - 1}"
+                    )
+                lm = LabelMap(np.arange(self.layer_dims[-1]))
+            return lm.one_hot(as_label_vector(Y, "Y"), self.dtype)
+        return as_matrix("Y", Y, self.dtype, rows=self.layer_dims[-1])
+
+    def _fit_XY(self, X: object, Y: object) -> tuple[Array, Array]:
+        """``_XY`` for ``fit``: the first fit with labels on a softmax output sets ``label_map``
+        (integers 0..n[L]-1 map to themselves, other labels to their sorted distinct values)."""
+        if self.label_map is not None or not self._is_label_vector(Y):
+            return self._XY(X, Y)
+        y = as_label_vector(Y, "Y")
+        n_out = self.layer_dims[-1]
+        if _index_labels(y, n_out):
+            lm = LabelMap(np.arange(n_out))
+        else:
+            lm = LabelMap.from_labels(y)
+            if lm.n_classes != n_out:
+                raise NNDLError(
+                    f"Y has {lm.n_classes} distinct labels {lm.classes[:10].tolist()!r} but the "
+                    f"softmax output has {n_out} units: one unit per class is needed"
+                )
+        self.label_map = lm
+        try:
+            return self._XY(X, Y)
+        except NNDLError:
+            self.label_map = None
+            raise
 
     # --- forward, cost, gradients ---------------------------------------------------------
     def forward(self, X: object) -> Array:
@@ -161,21 +218,34 @@ class Network:
     def _cost(self, AL: Array, Y: Array) -> float:
         return self.cost_fn.value(AL, Y)
 
-    def cost(self, X: object, Y: object) -> float:
-        """J(X, Y) for the current parameters (the cost that matches the output activation)."""
+    def cost(self, X: object, Y: object, lambd: float = 0.0) -> float:
+        """J(X, Y) for the current parameters (the cost that matches the output activation),
+        plus the L2 term (lambd / (2m)) sum ||W[l]||^2 when ``lambd`` > 0."""
         X, Y = self._XY(X, Y)
-        return self._cost(predict_forward(X, self.params, self.activations), Y)
+        lambd = check_lambd(lambd)
+        J = self._cost(predict_forward(X, self.params, self.activations), Y)
+        return J + l2_cost(self.params, lambd, X.shape[1]) if lambd else J
 
-    def _gradients(self, X: Array, Y: Array) -> tuple[float, dict[str, Array]]:
-        AL, caches = model_forward(X, self.params, self.activations)
+    def _gradients(
+        self, X: Array, Y: Array, lambd: float = 0.0,
+        masks: "Sequence[Array | None] | None" = None,
+    ) -> tuple[float, dict[str, Array]]:
+        AL, caches = model_forward(X, self.params, self.activations, masks)
         J = self._cost(AL, Y)
-        grads = model_backward(AL, Y, caches, self.activations)
+        if lambd:
+            J += l2_cost(self.params, lambd, X.shape[1])
+        grads = model_backward(AL, Y, caches, self.activations, masks=masks, lambd=lambd)
         return J, grads
 
-    def gradients(self, X: object, Y: object) -> dict[str, Array]:
-        """``{"dW1": (n[1], n[0]), "db1": (n[1], 1), ...}`` by backward propagation."""
+    def gradients(
+        self, X: object, Y: object, lambd: float = 0.0,
+        masks: "Sequence[Array | None] | None" = None,
+    ) -> dict[str, Array]:
+        """``{"dW1": (n[1], n[0]), "db1": (n[1], 1), ...}`` by backward propagation, with the
+        L2 term (``lambd``) and fixed dropout ``masks`` (see :func:`nndl.regularization.
+        dropout_masks`) when given."""
         X, Y = self._XY(X, Y)
-        return self._gradients(X, Y)[1]
+        return self._gradients(X, Y, check_lambd(lambd), masks)[1]
 
     # --- training ---------------------------------------------------------------------
     def fit(
@@ -186,62 +256,188 @@ class Network:
         iterations: int = 2500,
         callbacks: "Iterable[Callback] | None" = None,
         print_cost: "int | bool" = False,
+        *,
+        batch_size: "int | None" = None,
+        epochs: "int | None" = None,
+        optimizer: "str | Optimizer | None" = None,
+        lambd: float = 0.0,
+        keep_probs: "float | Sequence[float] | None" = None,
+        dev: "tuple[object, object] | None" = None,
+        patience: "int | None" = None,
+        shuffle: bool = True,
     ) -> History:
-        """Batch gradient descent from the current parameters (a second call continues).
+        """Train from the current parameters (a second call continues).
 
-        Each iteration: forward (caching), J, backward (no dA[0]), then
+        Each update: forward (caching; dropout masks when ``keep_probs``), J (+ L2 term), backward
+        (no dA[0]), then the optimizer's step; plain gradient descent is
         W[l] := W[l] - alpha dW[l],  b[l] := b[l] - alpha db[l].
+
+        Without ``batch_size`` this is the notes' batch gradient descent: ``iterations`` updates
+        on the whole set (``epochs``, if given, replaces ``iterations``). With ``batch_size``,
+        each of ``epochs`` passes reshuffles the columns with ``net.rng`` (unless
+        ``shuffle=False``) and makes one update per mini-batch of ``batch_size`` samples (the
+        last one may be smaller).
+
+        ``optimizer``: a name from :data:`nndl.optimizers.OPTIMIZERS` (built with
+        ``learning_rate``; ``None`` is ``"gd"``) or an :class:`~nndl.optimizers.Optimizer`
+        instance, which keeps its own learning rate and state (pass ``net.optimizer`` to resume
+        one). The optimizer used is kept as ``net.optimizer``.
+        ``lambd``: L2 strength. ``keep_probs``: inverted-dropout keep probability, one number or
+        one per hidden layer. ``dev=(X_dev, Y_dev)``: the dev cost is recorded after each epoch
+        (``history.dev_costs``); with ``patience=k`` training stops after k epochs without a
+        lower dev cost and the parameters of the best epoch are restored
+        (``history.best_epoch``).
+
+        For a softmax output, Y may be one-hot (n[L], m) or a vector of labels of any kind; the
+        first such fit sets ``net.label_map`` and ``predict`` then returns those labels.
 
         Returns the :class:`History` of this call (``net.history`` accumulates all calls).
         Raises :class:`DivergenceError` if J becomes NaN or inf; the model then keeps the
-        last parameters whose cost was finite (``iterations_done`` and the history are rolled
-        back to them, so that the next ``fit`` starts by recomputing that finite cost).
+        last parameters whose cost was finite (``iterations_done``, the history and the
+        optimizer's state are rolled back to them, so that the next ``fit`` starts by
+        recomputing that finite cost).
         """
-        X, Y = self._XY(X, Y)
+        X, Y = self._fit_XY(X, Y)
         alpha = check_positive("learning_rate", learning_rate)
-        iterations = int(check_positive("iterations", iterations, integer=True))
-        cbs = list(callbacks or [])
+        run = _Run(
+            opt=get_optimizer(optimizer, alpha),
+            lambd=check_lambd(lambd),
+            keep_probs=check_keep_probs(keep_probs, self.L),
+            shuffle=bool(shuffle),
+        )
+        run.n_epochs, run.batch_size = _fit_plan(X.shape[1], iterations, batch_size, epochs)
+        if dev is not None:
+            run.dev = self._dev_set(dev)
+        if patience is not None:
+            if dev is None:
+                raise NNDLError("patience (early stopping) needs a dev set: fit(..., dev=(X_dev, "
+                                "Y_dev), patience=k)")
+            run.patience = int(check_positive("patience", patience, integer=True))
+        self.optimizer = run.opt
+        run.callbacks = list(callbacks or [])
         if print_cost:
-            cbs.append(PrintCost(100 if print_cost is True else int(print_cost)))
-        history = History()
+            run.callbacks.append(PrintCost(100 if print_cost is True else int(print_cost)))
         self.stop_training = False
-        lr = self.dtype.type(alpha)
-        last_good = {k: np.empty_like(v) for k, v in self.params.items()}
-        for cb in cbs:
-            cb.on_train_begin(self, iterations)
+        run.last_good = {k: np.empty_like(v) for k, v in self.params.items()}
+        steps = run.n_epochs * -(-X.shape[1] // (run.batch_size or X.shape[1]))
+        for cb in run.callbacks:
+            cb.on_train_begin(self, steps)
         try:
             # overflow on the way to a NaN cost is reported as a DivergenceError below
             with np.errstate(over="ignore", invalid="ignore"):
-                for _ in range(iterations):
-                    it = self.iterations_done
-                    J, grads = self._gradients(X, Y)
-                    if not np.isfinite(J):
-                        if len(history) > 0:  # undo the update that led here
-                            for k, v in self.params.items():
-                                np.copyto(v, last_good[k])
-                            history.pop()
-                            self.history.pop()
-                            self.iterations_done -= 1
-                        raise DivergenceError(
-                            f"training diverged at iteration {it}: the cost became {J}; the model "
-                            "keeps its last finite parameters. Try a smaller learning rate "
-                            f"(now {alpha:g}).",
-                            iteration=it,
-                        )
-                    for k, v in self.params.items():
-                        np.copyto(last_good[k], v)
-                        v -= lr * grads["d" + k]
-                    history.append(it, J)
-                    self.history.append(it, J)
-                    self.iterations_done += 1
-                    for cb in cbs:
-                        cb.on_iteration_end(self, it, J)
+                for _ in range(run.n_epochs):
+                    if self._train_epoch(run, X, Y):
+                        self._end_epoch(run)
                     if self.stop_training:
                         break
+            self._restore_best(run)
         finally:
-            for cb in cbs:
-                cb.on_train_end(self, history)
-        return history
+            for cb in run.callbacks:
+                cb.on_train_end(self, run.history)
+        return run.history
+
+    def _train_epoch(self, run: "_Run", X: Array, Y: Array) -> bool:
+        """One pass over (X, Y) in mini-batches; True when every batch was trained on."""
+        for Xb, Yb in self._batches(run, X, Y):
+            J = self._train_step(run, Xb, Yb)
+            run.epoch_cost += J * Xb.shape[1]
+            run.epoch_m += Xb.shape[1]
+            if self.stop_training:
+                return False
+        return True
+
+    def _batches(self, run: "_Run", X: Array, Y: Array) -> Iterator[tuple[Array, Array]]:
+        """The whole set (full batch), or mini-batches of a fresh permutation from ``net.rng``."""
+        m, size = X.shape[1], run.batch_size
+        if size is None or size >= m:
+            yield X, Y
+            return
+        if run.shuffle:
+            order = self.rng.permutation(m)
+            X, Y = X[:, order], Y[:, order]
+        for start in range(0, m, size):
+            yield X[:, start:start + size], Y[:, start:start + size]
+
+    def _train_step(self, run: "_Run", X: Array, Y: Array) -> float:
+        """One update on (X, Y); returns J before the update (raises on a non-finite J)."""
+        it = self.iterations_done
+        masks = None
+        if run.keep_probs is not None:
+            masks = dropout_masks(self.layer_dims, run.keep_probs, X.shape[1], self.rng,
+                                  self.dtype)
+        J, grads = self._gradients(X, Y, run.lambd, masks)
+        if not np.isfinite(J):
+            self._roll_back(run)
+            raise DivergenceError(
+                f"training diverged at iteration {it}: the cost became {J}; the model "
+                "keeps its last finite parameters. Try a smaller learning rate "
+                f"(now {run.opt.current_learning_rate:g}).",
+                iteration=it,
+            )
+        for k, v in self.params.items():
+            np.copyto(run.last_good[k], v)
+        run.last_opt = run.opt.state_dict() if run.opt.slots else None
+        run.last_t = run.opt.t
+        run.opt.step(self.params, grads)
+        run.history.append(it, J)
+        self.history.append(it, J)
+        self.iterations_done += 1
+        for cb in run.callbacks:
+            cb.on_iteration_end(self, it, J)
+        return J
+
+    def _roll_back(self, run: "_Run") -> None:
+        """Undo the last update of this fit call (if any): parameters, optimizer, history."""
+        if len(run.history) == 0:
+            return
+        for k, v in self.params.items():
+            np.copyto(v, run.last_good[k])
+        if run.last_opt is not None:
+            run.opt.load_state_dict(run.last_opt)
+        run.opt.t = run.last_t
+        run.history.pop()
+        self.history.pop()
+        self.iterations_done -= 1
+
+    def _dev_set(self, dev: object) -> tuple[Array, Array]:
+        if not isinstance(dev, (tuple, list)) or len(dev) != 2:
+            raise NNDLError(f"dev must be a pair (X_dev, Y_dev); got {type(dev).__name__}")
+        return self._XY(dev[0], dev[1])
+
+    def _end_epoch(self, run: "_Run") -> None:
+        """Record the epoch, step the learning-rate schedule, check the dev set."""
+        epoch = self.epochs_done
+        self.epochs_done += 1
+        run.opt.end_epoch()
+        logs = {"cost": run.epoch_cost / run.epoch_m}
+        run.epoch_cost, run.epoch_m = 0.0, 0
+        if run.dev is not None:
+            Xd, Yd = run.dev
+            logs["dev_cost"] = self._cost(predict_forward(Xd, self.params, self.activations), Yd)
+        for h in (run.history, self.history):
+            h.epochs.append(epoch)
+            h.epoch_costs.append(logs["cost"])
+            if "dev_cost" in logs:
+                h.dev_costs.append(logs["dev_cost"])
+        if run.patience is not None:
+            if run.best is None or logs["dev_cost"] < run.best[0]:
+                run.best = (logs["dev_cost"], {k: v.copy() for k, v in self.params.items()},
+                            epoch)
+                run.wait = 0
+            else:
+                run.wait += 1
+                if run.wait >= run.patience:
+                    self.stop_training = True
+        for cb in run.callbacks:
+            cb.on_epoch_end(self, epoch, logs)
+
+    def _restore_best(self, run: "_Run") -> None:
+        """Early stopping: put back the parameters of the epoch with the lowest dev cost."""
+        if run.best is None:
+            return
+        for k, v in self.params.items():
+            np.copyto(v, run.best[1][k])
+        run.history.best_epoch = self.history.best_epoch = run.best[2]
 
     # --- saving -----------------------------------------------------------------------
     def save(self, path: str) -> None:
@@ -267,17 +463,63 @@ class Network:
         if self.output == "sigmoid":
             return (AL > 0.5).astype(np.int64)
         if self.output == "softmax":
-            return np.argmax(AL, axis=0).reshape(1, -1)
+            idx = np.argmax(AL, axis=0).reshape(1, -1)
+            return idx if self.label_map is None else self.label_map.decode(idx)
         return AL
 
     def accuracy(self, X: object, Y: object) -> float:
-        """Fraction of samples whose predicted label equals Y (0/1 row or one-hot columns)."""
-        X, Y = self._XY(X, Y)  # X is preprocessed here: do not go through predict again
-        pred = self._labels(predict_forward(X, self.params, self.activations))
-        if self.output == "softmax":
+        """Fraction of samples whose predicted label equals Y (0/1 row, one-hot columns, or
+        labels for a softmax output)."""
+        X, Y = self._XY(X, Y)  # X is preprocessed here: do not go through forward again
+        AL = predict_forward(X, self.params, self.activations)
+        if self.output == "softmax":  # compare class indices (Y is one-hot here)
+            pred = np.argmax(AL, axis=0).reshape(1, -1)
             truth = np.argmax(Y, axis=0).reshape(1, -1)
         elif self.output == "sigmoid":
-            truth = Y
+            pred, truth = self._labels(AL), Y
         else:
             raise NNDLError("accuracy is for classifiers; this model is a regression")
         return float(np.mean(pred == truth))
+
+
+def _index_labels(y: Array, n_out: int) -> bool:
+    """Integer (or boolean) labels that are already class indices 0..n_out-1."""
+    return y.dtype.kind in "biu" and int(y.min()) >= 0 and int(y.max()) < n_out
+
+
+@dataclass
+class _Run:
+    """What one ``fit`` call carries from step to step."""
+
+    opt: Optimizer
+    lambd: float = 0.0
+    keep_probs: "list[float] | None" = None
+    shuffle: bool = True
+    n_epochs: int = 1
+    batch_size: "int | None" = None
+    dev: "tuple[Array, Array] | None" = None
+    patience: "int | None" = None
+    callbacks: list = field(default_factory=list)
+    history: History = field(default_factory=History)
+    last_good: dict = field(default_factory=dict)
+    last_opt: "dict[str, Any] | None" = None
+    last_t: int = 0
+    epoch_cost: float = 0.0
+    epoch_m: int = 0
+    best: "tuple[float, dict[str, Array], int] | None" = None
+    wait: int = 0
+
+
+def _fit_plan(m: int, iterations: object, batch_size: object,
+              epochs: object) -> tuple[int, "int | None"]:
+    """(number of epochs, batch size or None for full batch) from fit's arguments."""
+    if epochs is not None:
+        n_epochs = int(check_positive("epochs", epochs, integer=True))
+    elif batch_size is None:
+        n_epochs = int(check_positive("iterations", iterations, integer=True))
+    else:
+        raise NNDLError("with batch_size, give the number of passes over the data: "
+                        "fit(..., batch_size=64, epochs=10)")
+    if batch_size is None:
+        return n_epochs, None
+    return n_epochs, int(check_positive("batch_size", batch_size, integer=True))

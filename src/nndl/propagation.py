@@ -14,6 +14,7 @@ import numpy as np
 from .activations import Activation
 from .costs import output_delta
 from .layers import activation_backward, layer_forward, linear_backward
+from .regularization import add_l2_gradient
 
 Array = np.ndarray
 Cache = tuple[tuple[Array, Array, Array], Array]
@@ -25,19 +26,27 @@ def n_layers(params: dict[str, Array]) -> int:
 
 
 def model_forward(
-    X: Array, params: dict[str, Array], activations: Sequence[Activation]
+    X: Array, params: dict[str, Array], activations: Sequence[Activation],
+    masks: "Sequence[Array | None] | None" = None,
 ) -> tuple[Array, list[Cache]]:
     """A[0] = X;  for l = 1..L:  Z[l] = W[l] A[l-1] + b[l],  A[l] = g[l](Z[l]).
+
+    With inverted-dropout ``masks`` (one per layer, ``None`` for none; see
+    :func:`nndl.regularization.dropout_masks`), a hidden layer's output becomes
+    ``A[l] * D[l]`` before it enters layer l+1 (and that dropped A[l] is what layer l+1 caches).
 
     Returns ``(A[L], caches)`` with A[L] of shape (n[L], m) and one cache per layer.
     """
     A = X
     caches: list[Cache] = []
+    L = len(activations)
     for l, g in enumerate(activations, start=1):
         W, b = params[f"W{l}"], params[f"b{l}"]
         Z, A_next = layer_forward(A, W, b, g)
         caches.append(((A, W, b), Z))
         A = A_next
+        if masks is not None and l < L and masks[l - 1] is not None:
+            A = A * masks[l - 1]
     return A, caches
 
 
@@ -58,6 +67,8 @@ def model_backward(
     activations: Sequence[Activation],
     need_dA0: bool = False,
     dAL: "Array | None" = None,
+    masks: "Sequence[Array | None] | None" = None,
+    lambd: float = 0.0,
 ) -> dict[str, Array]:
     """Backward propagation from the output to layer 1.
 
@@ -67,6 +78,11 @@ def model_backward(
         dW[l] = (1/m) dZ[l] A[l-1].T,   db[l] = (1/m) sum(dZ[l], axis=1),
         dA[l-1] = W[l].T dZ[l],         dZ[l-1] = dA[l-1] * g[l-1]'(Z[l-1]).
     ``dA[0]`` is computed only when ``need_dA0`` (training never uses it).
+
+    ``masks``: the dropout masks the forward pass used; then ``dA[l] := dA[l] * D[l]`` before
+    ``dZ[l]`` (and g[l]' is evaluated at the undropped ``A[l] = g[l](Z[l])``).
+    ``lambd``: L2 strength; then ``dW[l] += (lambd / m) W[l]``
+    (:func:`nndl.regularization.add_l2_gradient`).
 
     Returns ``{"dW1", "db1", ..., "dWL", "dbL"}``; with ``need_dA0`` also ``"dA0" .. "dA{L-1}"``
     (the course's grads layout).
@@ -83,6 +99,8 @@ def model_backward(
         dA_prev, grads[f"dW{l}"], grads[f"db{l}"] = linear_backward(
             dZ, A_prev, W, need_dA_prev=(l > 1 or need_dA0)
         )
+        if lambd:
+            add_l2_gradient(grads[f"dW{l}"], W, lambd, A_prev.shape[1])
         if dA_prev is None:
             break
         if need_dA0:  # the course's layout keeps every dA; training keeps none
@@ -90,5 +108,10 @@ def model_backward(
         if l > 1:
             # A[l-1] is the input of layer l, i.e. A_prev of this cache.
             _, Z_prev = caches[l - 2]
-            dZ = activation_backward(dA_prev, Z_prev, A_prev, activations[l - 2])
+            g_prev = activations[l - 2]
+            D = masks[l - 2] if masks is not None else None
+            if D is None:
+                dZ = activation_backward(dA_prev, Z_prev, A_prev, g_prev)
+            else:  # A_prev holds A[l-1] * D[l-1]; g' needs the undropped A[l-1]
+                dZ = activation_backward(dA_prev * D, Z_prev, g_prev.forward(Z_prev), g_prev)
     return grads

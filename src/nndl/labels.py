@@ -1,0 +1,123 @@
+"""Class labels of any kind (integers, strings, ...) <-> class indices 0..k-1 and one-hot columns.
+
+    lm = LabelMap.from_labels(["cat", "dog", "cat", "bird"])   # classes: bird, cat, dog
+    lm.encode(["dog", "bird"])      -> array([2, 0])
+    lm.one_hot(["dog", "bird"])     -> (3, 2) one-hot columns (samples are columns)
+    lm.decode([2, 0])               -> array(['dog', 'bird'])
+
+The classes are kept as a plain (non-object) NumPy array, so that :meth:`LabelMap.state_dict`
+can be saved with ``np.savez`` and read back with ``allow_pickle=False``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .errors import NNDLError
+
+Array = np.ndarray
+
+
+def as_label_vector(y: object, name: str = "labels") -> Array:
+    """Labels as a 1-D non-object array: a 1-D input, or a (1, m) / (m, 1) 2-D one."""
+    try:
+        arr = np.asarray(y)
+    except Exception as exc:
+        raise NNDLError(f"{name} could not be read as an array ({exc})") from None
+    if arr.ndim == 2 and 1 in arr.shape:
+        arr = arr.reshape(-1)
+    if arr.ndim != 1:
+        raise NNDLError(f"{name} must be a 1-D vector (or a single row) of labels; got shape "
+                        f"{arr.shape}")
+    if arr.size == 0:
+        raise NNDLError(f"{name} is empty")
+    if arr.dtype == object:
+        if all(isinstance(v, str) for v in arr):
+            arr = arr.astype(str)
+        else:
+            try:
+                arr = arr.astype(np.float64)
+            except (TypeError, ValueError):
+                raise NNDLError(f"{name} must all be strings or all be numbers; got "
+                                f"{sorted({type(v).__name__ for v in arr})}") from None
+    if arr.dtype.kind not in "biufUS":
+        raise NNDLError(f"{name} must be integers, numbers, strings or booleans; got dtype "
+                        f"{arr.dtype}")
+    if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
+        raise NNDLError(f"{name} must be finite; they hold NaN or inf")
+    return arr
+
+
+class LabelMap:
+    """A fixed, ordered list of classes: ``classes[i]`` is the label of class index ``i``."""
+
+    def __init__(self, classes: object) -> None:
+        cls = as_label_vector(classes, "classes")
+        if len(np.unique(cls)) != cls.size:
+            raise NNDLError(f"classes must be distinct; got {cls.tolist()!r}")
+        self.classes: Array = cls
+        order = np.argsort(cls, kind="stable")
+        self._sorted, self._order = cls[order], order
+
+    @classmethod
+    def from_labels(cls, y: object) -> "LabelMap":
+        """The sorted distinct values of ``y`` (like ``np.unique``)."""
+        return cls(np.unique(as_label_vector(y)))
+
+    @property
+    def n_classes(self) -> int:
+        return int(self.classes.size)
+
+    def encode(self, y: object) -> Array:
+        """Class indices (int64, 1-D) of the labels ``y``; unknown labels raise NNDLError."""
+        y = as_label_vector(y)
+        try:
+            pos = np.searchsorted(self._sorted, y)
+        except TypeError:  # e.g. string labels against numeric classes
+            raise NNDLError(f"labels of dtype {y.dtype} cannot match the classes "
+                            f"{self.classes.tolist()!r}") from None
+        pos = np.minimum(pos, self.n_classes - 1)
+        found = self._sorted[pos] == y
+        if not np.all(found):
+            unknown = np.unique(y[~np.asarray(found, dtype=bool)])[:5]
+            raise NNDLError(f"unknown labels {unknown.tolist()!r}; the known classes are "
+                            f"{self.classes.tolist()!r}")
+        return self._order[pos].astype(np.int64)
+
+    def decode(self, indices: object) -> Array:
+        """The labels of class indices (any shape; the result has the same shape)."""
+        idx = np.asarray(indices)
+        if idx.size and (not np.issubdtype(idx.dtype, np.integer) or idx.min() < 0
+                         or idx.max() >= self.n_classes):
+            raise NNDLError(f"class indices must be integers in [0, {self.n_classes}); got "
+                            f"{idx.ravel()[:5].tolist()!r}...")
+        return self.classes[idx]
+
+    def one_hot(self, y: object, dtype: "np.dtype | str" = np.float64) -> Array:
+        """One-hot columns of shape (k, m): ``Y[encode(y)[j], j] = 1``."""
+        idx = self.encode(y)
+        Y = np.zeros((self.n_classes, idx.size), dtype=dtype)
+        Y[idx, np.arange(idx.size)] = 1
+        return Y
+
+    def state_dict(self) -> dict[str, Any]:
+        """``{"classes": array}`` (a non-object array: saveable without pickle)."""
+        return {"classes": self.classes.copy()}
+
+    @classmethod
+    def from_state_dict(cls, state: dict[str, Any]) -> "LabelMap":
+        return cls(state["classes"])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LabelMap) and self.classes.dtype.kind == \
+            other.classes.dtype.kind and np.array_equal(self.classes, other.classes)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __len__(self) -> int:
+        return self.n_classes
+
+    def __repr__(self) -> str:
+        return f"LabelMap({self.classes.tolist()!r})"

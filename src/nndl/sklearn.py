@@ -1,0 +1,335 @@
+"""scikit-learn estimators built on :class:`nndl.Network`: ``NNClassifier`` and ``NNRegressor``.
+
+They follow scikit-learn's conventions, so **rows are samples here** (X is (n_samples,
+n_features)); the wrapped network still sees samples as columns (it is given ``X.T``)::
+
+    from nndl.sklearn import NNClassifier
+    clf = NNClassifier(hidden_layer_sizes=(20,), learning_rate=0.01, max_iter=300,
+                       random_state=0).fit(X, y)
+    clf.predict(X_new); clf.predict_proba(X_new); clf.score(X_test, y_test)
+
+They work in ``Pipeline``, ``GridSearchCV`` and ``cross_val_score``. The classifier uses a
+sigmoid output unit for two classes and a softmax output for more; its labels may be of any
+kind (``classes_`` keeps them, :class:`nndl.labels.LabelMap` maps them to output units). The
+regressor has a linear output (one unit per target column) and the squared-error cost.
+
+Parameters (both estimators)
+----------------------------
+hidden_layer_sizes : tuple of int, default (64,)
+    n[1], ..., n[L-1]; ``()`` gives a network without hidden layer (logistic / linear regression).
+activation : str, default "relu"
+    Hidden activation (``relu``, ``tanh``, ``logistic``/``sigmoid``, ``identity``/``linear``,
+    ``leaky_relu``).
+optimizer : str, default "adam"
+    ``gd``, ``momentum``, ``rmsprop`` or ``adam`` (:data:`nndl.optimizers.OPTIMIZERS`).
+learning_rate : float, default 0.01
+    alpha (the step size of the optimizer).
+max_iter : int, default 100
+    Epochs (passes over the training set) per ``fit``; ``partial_fit`` does one.
+batch_size : int or "auto", default "auto"
+    Mini-batch size; ``"auto"`` is ``min(200, n_samples)``.
+alpha : float, default 0.0001
+    L2 strength (the notes' lambda): cost + alpha / (2m) * sum ||W||^2.
+keep_prob : float, default 1.0
+    Inverted-dropout keep probability of every hidden layer (1.0: no dropout).
+init : str, default "auto"
+    Weight initializer (:data:`nndl.INITIALIZERS`); ``"auto"`` is ``he`` for ReLU-like hidden
+    activations and ``xavier`` otherwise.
+early_stopping, validation_fraction, n_iter_no_change :
+    Hold out ``validation_fraction`` of the training set (drawn with the model's RNG) and stop
+    after ``n_iter_no_change`` epochs without a lower cost on it, keeping the best parameters.
+shuffle : bool, default True
+    Reshuffle the samples before every epoch.
+random_state : int, RandomState, Generator or None
+    Seeds the network's RNG (initial weights, shuffling, dropout, validation split).
+warm_start : bool, default False
+    ``fit`` continues from the fitted network (and its optimizer state) instead of a new one.
+
+Fitted attributes: ``net_`` (the :class:`nndl.Network`), ``n_features_in_``, ``n_outputs_``,
+``n_iter_`` (epochs done), ``t_`` (updates done), ``loss_``, ``loss_curve_`` (per-epoch training
+cost, L2 term included), ``validation_loss_curve_`` (with early stopping), ``best_epoch_``, and
+``classes_`` for the classifier.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+
+from .errors import NNDLError
+from .labels import LabelMap
+from .network import Network
+
+try:
+    from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+    from sklearn.utils.multiclass import check_classification_targets
+    from sklearn.utils.validation import check_is_fitted
+except ImportError as _exc:  # pragma: no cover - exercised only without scikit-learn
+    raise NNDLError(
+        "nndl.sklearn needs scikit-learn (pip install 'nndl[sklearn]'): " + str(_exc)
+    ) from _exc
+
+try:  # scikit-learn >= 1.6
+    from sklearn.utils.validation import validate_data as _sk_validate_data
+except ImportError:  # pragma: no cover - older scikit-learn
+    _sk_validate_data = None
+
+Array = np.ndarray
+
+__all__ = ["NNClassifier", "NNRegressor"]
+
+_RELU_LIKE = ("relu", "leaky_relu")
+
+
+def _validate_data(est: BaseEstimator, *args: Any, **kwargs: Any) -> Any:
+    """``sklearn.utils.validation.validate_data`` (>= 1.6) or the older method."""
+    if _sk_validate_data is not None:
+        return _sk_validate_data(est, *args, **kwargs)
+    return est._validate_data(*args, **kwargs)  # pragma: no cover
+
+
+def _seed(random_state: object) -> "int | None":
+    """An int seed for the network from scikit-learn's ``random_state`` conventions."""
+    if random_state is None:
+        return None
+    if isinstance(random_state, (Integral, np.integer)) and not isinstance(random_state, bool):
+        if random_state < 0:
+            raise NNDLError(f"random_state must be >= 0; got {random_state!r}")
+        return int(random_state)
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(2**31 - 1))
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(2**31 - 1))
+    raise NNDLError("random_state must be None, an int, a numpy RandomState or Generator; got "
+                    f"{random_state!r}")
+
+
+class _NNBase(BaseEstimator):
+    """What both estimators share: parameters, network building, training."""
+
+    _output = "linear"
+
+    def __init__(
+        self,
+        hidden_layer_sizes: "tuple[int, ...] | int" = (64,),
+        activation: str = "relu",
+        optimizer: str = "adam",
+        learning_rate: float = 0.01,
+        max_iter: int = 100,
+        batch_size: "int | str" = "auto",
+        alpha: float = 0.0001,
+        keep_prob: float = 1.0,
+        init: str = "auto",
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        shuffle: bool = True,
+        random_state: "int | np.random.RandomState | None" = None,
+        warm_start: bool = False,
+    ) -> None:
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.alpha = alpha
+        self.keep_prob = keep_prob
+        self.init = init
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.warm_start = warm_start
+
+    # --- building ---------------------------------------------------------------------
+    def _hidden(self) -> list[int]:
+        h = self.hidden_layer_sizes
+        sizes = [h] if isinstance(h, (Integral, np.integer)) else list(h)
+        for n in sizes:
+            if isinstance(n, bool) or not isinstance(n, (Integral, np.integer)) or n < 1:
+                raise NNDLError("hidden_layer_sizes must be positive integers, e.g. (100,) or "
+                                f"(64, 32); got {self.hidden_layer_sizes!r}")
+        return [int(n) for n in sizes]
+
+    def _new_network(self, n_features: int, n_out: int, output: str) -> Network:
+        hidden = self._hidden()
+        init = self.init
+        if init == "auto":
+            init = "he" if str(self.activation).split(":")[0] in _RELU_LIKE else "xavier"
+        return Network([n_features, *hidden, n_out], hidden=self.activation, output=output,
+                       init=init, seed=_seed(self.random_state))
+
+    def _batch(self, m: int) -> int:
+        b = self.batch_size
+        if isinstance(b, str) and b == "auto":
+            return min(200, m)
+        if isinstance(b, bool) or not isinstance(b, (Integral, np.integer)) or b < 1:
+            raise NNDLError(f"batch_size must be a positive int or 'auto'; got {b!r}")
+        return min(int(b), m)
+
+    # --- training -----------------------------------------------------------------------
+    def _train(self, X: Array, Y: Array, epochs: int, fresh_optimizer: bool) -> None:
+        """Train ``net_`` on X (m, n) and targets Y (n[L], m) for ``epochs`` epochs."""
+        net = self.net_
+        dev = patience = None
+        m = X.shape[0]
+        if self.early_stopping:
+            frac = self.validation_fraction
+            if not isinstance(frac, Real) or not 0 < frac < 1:
+                raise NNDLError(f"validation_fraction must be in (0, 1); got {frac!r}")
+            n_dev = int(np.ceil(frac * m))
+            if n_dev >= m:
+                raise NNDLError(f"early_stopping needs more samples: {m} sample(s) leave none "
+                                f"for training with validation_fraction={frac}")
+            order = net.rng.permutation(m)
+            dev_idx, order = order[:n_dev], order[n_dev:]
+            dev = (X[dev_idx].T, Y[:, dev_idx])
+            X, Y = X[order], Y[:, order]
+            patience = self.n_iter_no_change
+        if fresh_optimizer or net.optimizer is None:
+            optimizer: Any = self.optimizer
+        else:
+            optimizer = net.optimizer
+        keep = None if self.keep_prob == 1 or net.L == 1 else self.keep_prob
+        net.fit(X.T, Y, learning_rate=self.learning_rate, epochs=epochs,
+                batch_size=self._batch(X.shape[0]), optimizer=optimizer, lambd=self.alpha,
+                keep_probs=keep, dev=dev, patience=patience, shuffle=bool(self.shuffle))
+        h = net.history
+        self.n_iter_ = net.epochs_done
+        self.t_ = net.iterations_done
+        self.loss_curve_ = list(h.epoch_costs)
+        self.loss_ = h.epoch_costs[-1]
+        if self.early_stopping:
+            self.validation_loss_curve_ = list(h.dev_costs)
+        self.best_epoch_ = h.best_epoch
+
+    def _fit(self, X: Any, y: Any, incremental: bool, classes: Any = None) -> "_NNBase":
+        first = not hasattr(self, "net_") or not (incremental or self.warm_start)
+        X, y = self._check_Xy(X, y, reset=first)
+        if first:
+            self._setup_targets(y, classes)
+        Y = self._targets(y)
+        if first:
+            self.net_ = self._new_network(X.shape[1], Y.shape[0], self._output_for())
+        if incremental:
+            epochs = 1
+        else:
+            epochs = self.max_iter
+            if isinstance(epochs, bool) or not isinstance(epochs, (Integral, np.integer)) \
+                    or epochs < 1:
+                raise NNDLError(f"max_iter must be a positive integer; got {epochs!r}")
+        self._train(X, Y, int(epochs), fresh_optimizer=first)
+        return self
+
+    def fit(self, X: Any, y: Any) -> "_NNBase":
+        """Train a new network (or continue the fitted one with ``warm_start``) for ``max_iter``
+        epochs. X is (n_samples, n_features)."""
+        return self._fit(X, y, incremental=False)
+
+    def _forward(self, X: Any) -> Array:
+        """A[L].T, shape (n_samples, n[L])."""
+        check_is_fitted(self)
+        X = _validate_data(self, X, reset=False, dtype=np.float64)
+        return self.net_.forward(X.T).T
+
+class NNClassifier(ClassifierMixin, _NNBase):
+    """A feed-forward neural-network classifier (sigmoid output for 2 classes, softmax for
+    more). See :mod:`nndl.sklearn` for the parameters."""
+
+    def _check_Xy(self, X: Any, y: Any, reset: bool) -> tuple[Array, Array]:
+        X, y = _validate_data(self, X, y, reset=reset, dtype=np.float64)
+        check_classification_targets(y)
+        return X, y
+
+    def _setup_targets(self, y: Array, classes: Any) -> None:
+        self.classes_ = np.unique(y if classes is None else np.asarray(classes))
+        if self.classes_.size < 2:
+            raise NNDLError(f"{type(self).__name__} needs samples of at least 2 classes; y has "
+                            f"1 class ({self.classes_.tolist()!r})")
+        self.label_map_ = LabelMap(self.classes_)
+
+    def _output_for(self) -> str:
+        return "sigmoid" if self.classes_.size == 2 else "softmax"
+
+    def _targets(self, y: Array) -> Array:
+        if self.classes_.size == 2:
+            return self.label_map_.encode(y).astype(np.float64).reshape(1, -1)
+        return self.label_map_.one_hot(y)
+
+    def partial_fit(self, X: Any, y: Any, classes: Any = None) -> "NNClassifier":
+        """One epoch on (X, y). The first call needs ``classes`` (all the labels that may
+        come); later calls continue the same network and optimizer state."""
+        if not hasattr(self, "net_"):
+            if classes is None:
+                raise NNDLError("classes must be passed on the first call to partial_fit "
+                                "(all the labels that may come)")
+        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+            raise NNDLError(f"classes={np.unique(classes).tolist()!r} differs from the classes "
+                            f"of the first call to partial_fit {self.classes_.tolist()!r}")
+        return self._fit(X, y, incremental=True, classes=classes)
+
+    def predict_proba(self, X: Any) -> Array:
+        """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order."""
+        A = self._forward(X)
+        if self.classes_.size == 2:
+            return np.hstack([1.0 - A, A])
+        return A
+
+    def predict(self, X: Any) -> Array:
+        """The most probable class of every sample (labels from ``classes_``)."""
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def predict_log_proba(self, X: Any) -> Array:
+        """log(predict_proba(X))."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = True
+        return tags
+
+
+class NNRegressor(RegressorMixin, _NNBase):
+    """A feed-forward neural-network regressor (linear output, squared error; several target
+    columns give several output units). See :mod:`nndl.sklearn` for the parameters."""
+
+    def _check_Xy(self, X: Any, y: Any, reset: bool) -> tuple[Array, Array]:
+        return _validate_data(self, X, y, reset=reset, dtype=np.float64, multi_output=True,
+                              y_numeric=True)
+
+    def _setup_targets(self, y: Array, classes: Any) -> None:
+        self.n_outputs_ = 1 if y.ndim == 1 else int(y.shape[1])
+
+    def _output_for(self) -> str:
+        return "linear"
+
+    def _targets(self, y: Array) -> Array:
+        Y = np.asarray(y, dtype=np.float64)
+        Y = Y.reshape(1, -1) if Y.ndim == 1 else Y.T
+        if Y.shape[0] != self.n_outputs_:
+            raise NNDLError(f"y has {Y.shape[0]} target column(s) but {type(self).__name__} "
+                            f"was fitted with {self.n_outputs_}")
+        return Y
+
+    def partial_fit(self, X: Any, y: Any) -> "NNRegressor":
+        """One epoch on (X, y), continuing the same network and optimizer state."""
+        return self._fit(X, y, incremental=True)
+
+    def predict(self, X: Any) -> Array:
+        """Predicted targets: shape (n_samples,) for one target, (n_samples, n_outputs) else."""
+        A = self._forward(X)
+        return A[:, 0] if self.n_outputs_ == 1 else A
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    def _more_tags(self) -> dict[str, Any]:  # scikit-learn < 1.6
+        return {"multioutput": True}

@@ -1,0 +1,183 @@
+"""scikit-learn estimators: check_estimator, Pipeline, GridSearchCV, cross_val_score."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+sklearn = pytest.importorskip("sklearn", reason="scikit-learn is an optional extra")
+
+from sklearn.base import clone  # noqa: E402
+from sklearn.datasets import load_breast_cancer, load_iris  # noqa: E402
+from sklearn.exceptions import NotFittedError  # noqa: E402
+from sklearn.model_selection import GridSearchCV, cross_val_score  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.utils.estimator_checks import check_estimator  # noqa: E402
+
+import nndl  # noqa: E402
+from nndl.errors import NNDLError  # noqa: E402
+from nndl.sklearn import NNClassifier, NNRegressor  # noqa: E402
+
+
+@pytest.mark.parametrize("est", [NNClassifier(), NNRegressor()], ids=lambda e: type(e).__name__)
+def test_check_estimator_passes_with_default_parameters(est):
+    check_estimator(est)  # raises on the first failed check; nothing is marked to fail
+
+
+@pytest.fixture(scope="module")
+def iris():
+    X, y = load_iris(return_X_y=True)
+    return X, load_iris().target_names[y]  # string labels
+
+
+def test_grid_search_over_hidden_sizes_and_learning_rate_on_iris(iris):
+    X, y = iris
+    pipe = make_pipeline(StandardScaler(),
+                         NNClassifier(max_iter=60, batch_size=32, random_state=0))
+    grid = GridSearchCV(pipe, {"nnclassifier__hidden_layer_sizes": [(4,), (16,)],
+                               "nnclassifier__learning_rate": [0.001, 0.03]}, cv=3)
+    grid.fit(X, y)
+    assert len(grid.cv_results_["params"]) == 4
+    assert grid.best_params_["nnclassifier__learning_rate"] == 0.03
+    assert grid.best_score_ > 0.9
+    assert set(grid.predict(X)) <= set(y)
+    assert grid.best_estimator_[-1].classes_.tolist() == ["setosa", "versicolor", "virginica"]
+
+
+def test_cross_val_score_on_breast_cancer():
+    X, y = load_breast_cancer(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), NNClassifier(hidden_layer_sizes=(16,), max_iter=30,
+                                                        random_state=0))
+    scores = cross_val_score(pipe, X, y, cv=3)
+    assert scores.shape == (3,) and scores.mean() > 0.93
+
+
+def test_regressor_in_a_pipeline_with_cross_val_score():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-2, 2, (300, 3)) * [1, 10, 100]
+    y = np.sin(X[:, 0]) + 0.1 * X[:, 1] - 0.005 * X[:, 2]
+    pipe = make_pipeline(StandardScaler(), NNRegressor(hidden_layer_sizes=(32,), max_iter=200,
+                                                       random_state=0))
+    assert cross_val_score(pipe, X, y, cv=3).mean() > 0.9
+
+
+def test_classifier_api(iris):
+    X, y = iris
+    X = StandardScaler().fit_transform(X)
+    clf = NNClassifier(hidden_layer_sizes=(8,), max_iter=80, random_state=1).fit(X, y)
+    P = clf.predict_proba(X)
+    assert P.shape == (150, 3)
+    np.testing.assert_allclose(P.sum(axis=1), 1.0, rtol=1e-12)
+    assert (clf.predict(X) == clf.classes_[P.argmax(axis=1)]).all()
+    assert clf.score(X, y) > 0.9
+    assert clf.n_iter_ == 80 and len(clf.loss_curve_) == 80
+    assert clf.loss_ == clf.loss_curve_[-1] < clf.loss_curve_[0]
+    assert clf.net_.layer_dims == [4, 8, 3] and clf.net_.output == "softmax"
+    np.testing.assert_allclose(clf.predict_log_proba(X), np.log(P))
+    assert clf.get_params()["hidden_layer_sizes"] == (8,)
+    other = clone(clf).set_params(learning_rate=0.05)
+    assert other.learning_rate == 0.05 and not hasattr(other, "net_")
+
+
+def test_binary_classifier_uses_one_sigmoid_unit():
+    X, y = load_breast_cancer(return_X_y=True)
+    yb = np.where(y == 1, "benign", "malignant")
+    clf = make_pipeline(StandardScaler(), NNClassifier(hidden_layer_sizes=(), max_iter=20,
+                                                       random_state=0)).fit(X, yb)
+    est = clf[-1]
+    assert est.net_.layer_dims == [30, 1] and est.net_.output == "sigmoid"  # logistic regr.
+    P = clf.predict_proba(X)
+    assert P.shape == (569, 2)
+    np.testing.assert_allclose(P[:, 1], est.net_.forward(clf[0].transform(X).T)[0])
+    assert clf.score(X, yb) > 0.95
+
+
+def test_partial_fit_needs_classes_then_continues(iris):
+    X, y = iris
+    X = StandardScaler().fit_transform(X)
+    clf = NNClassifier(hidden_layer_sizes=(8,), random_state=0, batch_size=50)
+    with pytest.raises(ValueError, match="classes must be passed"):
+        clf.partial_fit(X, y)
+    clf.partial_fit(X[:75], y[:75], classes=np.unique(y))
+    opt = clf.net_.optimizer
+    for _ in range(40):
+        clf.partial_fit(X, y)
+    assert clf.net_.optimizer is opt and opt.t == 2 + 40 * 3
+    assert clf.n_iter_ == 41 and clf.score(X, y) > 0.85
+    with pytest.raises(ValueError, match="differs"):
+        clf.partial_fit(X, y, classes=["a", "b"])
+    with pytest.raises(ValueError, match="unknown labels"):
+        clf.partial_fit(X[:2], ["rose", "setosa"])
+
+
+def test_warm_start_continues_and_fit_restarts():
+    X, y = load_iris(return_X_y=True)
+    a = NNClassifier(max_iter=5, random_state=0).fit(X, y)
+    w1 = a.net_.params["W1"].copy()
+    a.fit(X, y)
+    np.testing.assert_array_equal(a.net_.params["W1"], w1)  # a new network, same seed
+    a.set_params(warm_start=True).fit(X, y)
+    assert a.n_iter_ == 10 and not np.array_equal(a.net_.params["W1"], w1)
+
+
+def test_regularization_parameters_reach_the_network():
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    big = NNClassifier(alpha=1.0, max_iter=60, batch_size=16, random_state=0).fit(X, y)
+    small = NNClassifier(alpha=0.0, max_iter=60, batch_size=16, random_state=0).fit(X, y)
+    norm = lambda c: sum(float(np.sum(c.net_.params[k] ** 2)) for k in ("W1", "W2"))  # noqa
+    assert norm(big) < 0.1 * norm(small)
+    small = NNClassifier(alpha=0.0, max_iter=30, random_state=0).fit(X, y)
+    drop = NNClassifier(keep_prob=0.5, max_iter=30, random_state=0).fit(X, y)
+    assert not np.array_equal(drop.net_.params["W1"], small.net_.params["W1"])
+    es = NNClassifier(early_stopping=True, n_iter_no_change=3, max_iter=500, learning_rate=0.1,
+                      random_state=0).fit(X, y)
+    assert es.n_iter_ < 500 and es.best_epoch_ == int(np.argmin(es.validation_loss_curve_))
+    assert es.n_iter_ == es.best_epoch_ + 1 + 3
+
+
+def test_regressor_single_and_multi_output():
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((120, 2))
+    y = X @ [1.5, -2.0] + 0.5
+    reg = NNRegressor(hidden_layer_sizes=(), optimizer="gd", learning_rate=0.1, alpha=0.0,
+                      max_iter=200, random_state=0).fit(X, y)
+    assert reg.predict(X).shape == (120,)
+    np.testing.assert_allclose(reg.net_.params["W1"], [[1.5, -2.0]], atol=1e-6)
+    Y2 = np.column_stack([y, -y])
+    reg2 = NNRegressor(hidden_layer_sizes=(16,), max_iter=100, random_state=0).fit(X, Y2)
+    assert reg2.predict(X).shape == (120, 2) and reg2.score(X, Y2) > 0.95
+    reg2.partial_fit(X, Y2)
+    assert reg2.n_iter_ == 101
+
+
+@pytest.mark.parametrize("params,words", [
+    (dict(hidden_layer_sizes=(0,)), "hidden_layer_sizes"),
+    (dict(hidden_layer_sizes=("a",)), "hidden_layer_sizes"),
+    (dict(activation="swish"), "unknown activation"),
+    (dict(optimizer="lbfgs"), "unknown optimizer"),
+    (dict(learning_rate=-1.0), "learning_rate"),
+    (dict(max_iter=0), "max_iter"),
+    (dict(batch_size="big"), "batch_size"),
+    (dict(alpha=-1.0), "lambd"),
+    (dict(keep_prob=0.0), "(0, 1]"),
+    (dict(random_state="x"), "random_state"),
+    (dict(early_stopping=True, validation_fraction=1.5), "validation_fraction"),
+])
+def test_bad_parameters_raise_at_fit_with_a_clear_message(params, words):
+    X, y = load_iris(return_X_y=True)
+    est = NNClassifier(**params)  # construction never validates (scikit-learn's rule)
+    with pytest.raises(NNDLError) as e:
+        est.fit(X, y)
+    assert words in str(e.value) and isinstance(e.value, ValueError)
+
+
+def test_unfitted_and_wrong_width_inputs():
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(NotFittedError):
+        NNClassifier().predict(X)
+    clf = NNClassifier(max_iter=2, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="X has 3 features, but NNClassifier is expecting 4"):
+        clf.predict(X[:, :3])
+    assert isinstance(clf.net_, nndl.Network)
