@@ -270,7 +270,7 @@ def load_csv(path: "str | os.PathLike", label: "str | int | bool | None" = None,
     if len(rows) == 1 and not any(_is_number(c) for c in rows[0]):
         rows = []
     elif len(rows) > 1:
-        first, rest = rows[0], rows[1:]
+        first, rest = rows[0], rows[1:201]  # a sample of rows is enough to judge the first
         numeric_cols = [j for j in range(width) if all(_is_number(r[j]) for r in rest)]
         if any(not _is_number(first[j]) for j in numeric_cols) or by_name \
                 or not any(_is_number(c) for c in first):
