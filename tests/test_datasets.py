@@ -107,6 +107,22 @@ def test_csv_unlabeled_and_fixed_classes(tmp_path):
         load(p, classes=["cat", "bird"])
 
 
+@settings(max_examples=25, deadline=None)
+@given(X=st.lists(st.lists(st.floats(-1e9, 1e9, allow_nan=False), min_size=2, max_size=2),
+                  min_size=1, max_size=15),
+       header=st.booleans(), sep=st.sampled_from([",", ";", "\t"]))
+def test_csv_round_trip(tmp_path_factory, X, header, sep):
+    X = np.array(X)
+    y = np.arange(len(X)) % 2
+    lines = ([sep.join(["f1", "f2", "y"])] if header else []) + [
+        sep.join([repr(float(a)), repr(float(b)), str(c)]) for (a, b), c in zip(X, y)]
+    p = tmp_path_factory.mktemp("csv") / "r.csv"
+    write(p, "\n".join(lines) + "\n")
+    d = load(p)
+    assert np.array_equal(d.X, X.T) and d.Y.tolist() == [y.tolist()]
+    assert d.feature_names == (["f1", "f2"] if header else None)
+
+
 @pytest.mark.parametrize("text, kw, message", [
     ("", {}, "empty"),
     ("a,b,c\n", {}, "header but no samples"),

@@ -33,8 +33,6 @@ from ..errors import NNDLError
 from .base import Dataset, encode_labels
 from .course import _h5py, course_part, read_course_file
 
-PathLike = "str | os.PathLike"
-
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
 
@@ -242,8 +240,8 @@ def load_csv(path: "str | os.PathLike", label: "str | int | bool | None" = None,
 
     The delimiter is the first of ``,`` ``;`` tab found in the first line. The first row is a
     header when it holds no number at all, or when some column is numeric in every other row
-    but not in the first one, or when ``label`` is a column name. ``label`` picks the label column by name or
-    index (default: the last column); ``False`` means no label column.
+    but not in the first one, or when ``label`` is a column name. ``label`` picks the label
+    column by name or index (default: the last column); ``False`` means no label column.
     """
     p = Path(os.fspath(path))
     try:
@@ -272,7 +270,7 @@ def load_csv(path: "str | os.PathLike", label: "str | int | bool | None" = None,
     if len(rows) == 1 and not any(_is_number(c) for c in rows[0]):
         rows = []
     elif len(rows) > 1:
-        first, rest = rows[0], rows[1:]
+        first, rest = rows[0], rows[1:201]  # a sample of rows is enough to judge the first
         numeric_cols = [j for j in range(width) if all(_is_number(r[j]) for r in rest)]
         if any(not _is_number(first[j]) for j in numeric_cols) or by_name \
                 or not any(_is_number(c) for c in first):
@@ -304,16 +302,17 @@ def load_csv(path: "str | os.PathLike", label: "str | int | bool | None" = None,
         raise NNDLError(f"{p}: needs at least one feature column besides the label column")
 
     feat_cols = [j for j in range(width) if j != col]
-    X = np.empty((len(rows), len(feat_cols)))
-    for i, r in enumerate(rows):
-        for jj, j in enumerate(feat_cols):
-            try:
-                X[i, jj] = float(r[j])
-            except ValueError:
-                line = i + 1 + (header is not None)
-                where = f"column {header[j]!r}" if header is not None else f"column {j}"
-                raise NNDLError(f"{p}: line {line}, {where}: features must be numbers; got "
-                                f"{r[j]!r}") from None
+    try:
+        X = np.array([[r[j] for j in feat_cols] for r in rows], dtype=np.float64)
+    except ValueError:  # find the first cell that is not a number, to say where it is
+        for i, r in enumerate(rows):
+            for j in feat_cols:
+                if not _is_number(r[j]):
+                    line = i + 1 + (header is not None)
+                    where = f"column {header[j]!r}" if header is not None else f"column {j}"
+                    raise NNDLError(f"{p}: line {line}, {where}: features must be numbers; "
+                                    f"got {r[j]!r}") from None
+        raise NNDLError(f"{p}: features must be numbers") from None
     names = [header[j] for j in feat_cols] if header is not None else None
     y = None if col is None else np.array([r[col] for r in rows])
     if y is not None and any(v == "" for v in y.tolist()):
