@@ -97,7 +97,7 @@ def test_save_is_atomic(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(np, "savez", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(NNDLError, match="cannot write the model .*disk full"):
         nndl.Network([5, 1], seed=0).save(path)
     assert path.read_bytes() == before          # the old model is intact
     assert sorted(os.listdir(tmp_path)) == ["m.npz"]  # and no temporary file is left

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -198,3 +200,16 @@ def test_png_writes_are_atomic(tmp_path, monkeypatch):
         plots.plot_costs([1.0], tmp_path / "missing" / "c.png")
     with pytest.raises(NNDLError, match="it is a folder"):
         plots.plot_costs([1.0], tmp_path)
+
+
+def test_written_files_get_ordinary_permissions(tmp_path):
+    """Atomic writes go through mkstemp (0o600); the result must be 0o666 less the umask."""
+    from nndl.files import atomic_write
+
+    old = os.umask(0o022)
+    try:
+        p = atomic_write(tmp_path / "x.txt", lambda f: f.write("hi"), mode="w")
+    finally:
+        os.umask(old)
+    assert p.read_text() == "hi"
+    assert (p.stat().st_mode & 0o777) == 0o644

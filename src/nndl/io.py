@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 import zlib
 from pathlib import Path
@@ -33,6 +32,7 @@ import numpy as np
 
 from .activations import get_activation
 from .errors import NNDLError
+from .files import atomic_write
 from .initializers import INITIALIZERS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -123,32 +123,6 @@ def metadata(net: "Network", info: "dict | None" = None) -> dict:
     }
 
 
-def atomic_write(path: "str | os.PathLike", write: Any, mode: str = "wb") -> Path:
-    """Call ``write(f)`` on a temporary file beside ``path``, then rename it over ``path``.
-
-    The temporary file is removed if ``write`` fails, so ``path`` is either the old file or the
-    complete new one.
-    """
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise NNDLError(f"cannot write {target}: folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, mode) as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return target
-
-
 def save(net: "Network", path: "str | os.PathLike", info: "dict | None" = None) -> Path:
     """Write ``net`` (parameters, layers, activations, dtype, preprocessing, classes, history,
     RNG state and ``info``) to ``path`` as a safe ``.npz``, atomically. Returns the path."""
@@ -159,7 +133,7 @@ def save(net: "Network", path: "str | os.PathLike", info: "dict | None" = None) 
         raise NNDLError(f"the model's metadata cannot be saved as JSON ({exc})") from None
     arrays = {k: np.ascontiguousarray(v) for k, v in net.params.items()}
     arrays[META_KEY] = np.array(text)
-    return atomic_write(path, lambda f: np.savez(f, **arrays))
+    return atomic_write(path, lambda f: np.savez(f, **arrays), what="model")
 
 
 # --- reading --------------------------------------------------------------------------------

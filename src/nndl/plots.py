@@ -12,7 +12,6 @@ leaves a half-written image at ``path``.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -20,6 +19,7 @@ import numpy as np
 
 from .activations import ACTIVATIONS
 from .errors import NNDLError
+from .files import atomic_write
 from .validation import as_matrix
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -42,30 +42,8 @@ def _new_figure(figsize: tuple[float, float]) -> "Figure":
 
 
 def save_png(fig: "Figure", path: "str | os.PathLike") -> Path:
-    """Write ``fig`` as a PNG at ``path`` atomically: a temporary file in the same folder, then
-    ``os.replace``. Returns the path."""
-    p = Path(os.fspath(path))
-    folder = p.parent if str(p.parent) else Path(".")
-    if not folder.is_dir():
-        raise NNDLError(f"cannot write the plot {p}: folder {folder} does not exist")
-    if p.is_dir():
-        raise NNDLError(f"cannot write the plot {p}: it is a folder")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{p.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format="png")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, p)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise NNDLError(f"cannot write the plot {p}: {exc.strerror or exc}") from None
-        raise
-    return p
+    """Write ``fig`` as a PNG at ``path`` atomically (:func:`nndl.files.atomic_write`)."""
+    return atomic_write(path, lambda fh: fig.savefig(fh, format="png"), what="plot")
 
 
 def _finish(fig: "Figure", path: "str | os.PathLike | None") -> "Figure":
