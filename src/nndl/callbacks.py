@@ -58,6 +58,8 @@ class Callback:
 class PrintCost(Callback):
     """Print the cost every ``every`` iterations, as the course's loops do."""
 
+    reads_params = False  # only the cost: nndl.dual need not materialise W1 for it
+
     def __init__(self, every: int = 100) -> None:
         self.every = every
 

@@ -16,6 +16,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from . import costs as _costs
+from . import dual as _dual
 from .activations import Activation, get_activation
 from .callbacks import Callback, History, PrintCost
 from .errors import DivergenceError, NNDLError
@@ -195,6 +196,8 @@ class Network:
         cbs = list(callbacks or [])
         if print_cost:
             cbs.append(PrintCost(100 if print_cost is True else int(print_cost)))
+        if _dual.applicable(self, X, iterations, cbs):  # exact, cheaper form of layer 1
+            return _dual.fit(self, X, Y, alpha, iterations, cbs)
         history = History()
         self.stop_training = False
         lr = self.dtype.type(alpha)
