@@ -170,7 +170,7 @@ def fit(net: "Network", X: Array, Y: Array, alpha: float, iterations: int,
                     AL, caches = model_forward(A1, sub, acts[1:])
                     J = net._cost(AL, Y)
                     g = model_backward(AL, Y, caches, acts[1:], need_dA0=True)
-                    dZ1 = activation_backward(g["dA0"], Z1, A1, g1)
+                    dZ1 = activation_backward(g["dA0"], Z1, A1, g1, overwrite_dA=True)
                     grads = {f"d{p}{l + 1}": g[f"d{p}{l}"] for l in range(1, L) for p in "Wb"}
                 if not np.isfinite(J):
                     if len(history) > 0:  # undo the update that led here

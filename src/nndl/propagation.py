@@ -90,5 +90,6 @@ def model_backward(
         if l > 1:
             # A[l-1] is the input of layer l, i.e. A_prev of this cache.
             _, Z_prev = caches[l - 2]
-            dZ = activation_backward(dA_prev, Z_prev, A_prev, activations[l - 2])
+            dZ = activation_backward(dA_prev, Z_prev, A_prev, activations[l - 2],
+                                     overwrite_dA=not need_dA0)
     return grads
