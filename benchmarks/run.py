@@ -35,11 +35,13 @@ FLOPs       nominal work of plain backpropagation, 2 FLOPs per multiply-add, mat
             count, so its figure can exceed 100% (it is an *effective* rate).
 memory      each library/case runs in its own subprocess. "RSS+" is the growth of ``ru_maxrss``
             (the process's high-water mark) over the training runs, after imports and data are
-            in memory; "traced" is the tracemalloc peak of one extra, untimed run (NumPy
-            allocations: nndl and scikit-learn; PyTorch's allocator is not traced) counted from
-            the model's construction, so the data is not included; "budget" is what training
-            must hold besides the data: parameters + gradients (2 x params) + one set of
-            activations Z and A for every layer (2 sum n[l] m).
+            in memory; "traced" is the tracemalloc peak of one extra, untimed training call
+            (NumPy allocations: nndl and scikit-learn; PyTorch's allocator is not traced; for
+            the cat recipe with ``memory_iters`` = 20 iterations, as every step allocates the
+            same) counted from its start, so the data and the parameters, which exist before,
+            are not included; "budget" is what training must add to them: one set of gradients
+            (the size of the parameters) + one set of activations Z and A for every layer
+            (2 sum n[l] m, m = the batch).
 """
 
 from __future__ import annotations
@@ -91,10 +93,11 @@ def nominal_flops(dims: list[int], m: int) -> int:
 
 
 def budget_bytes(dims: list[int], m: int, itemsize: int) -> int:
-    """Parameters + gradients + Z and A of every layer, in bytes (data excluded)."""
+    """Gradients (one per parameter) + Z and A of every layer, in bytes (data and the
+    parameters themselves excluded: they exist before training starts)."""
     n_params = sum(dims[l] * (dims[l - 1] + 1) for l in range(1, len(dims)))
     acts = sum(2 * dims[l] * m for l in range(1, len(dims)))
-    return (2 * n_params + acts) * itemsize
+    return (n_params + acts) * itemsize
 
 
 # --- data -----------------------------------------------------------------------------------
@@ -321,8 +324,9 @@ def worker(case: str, lib: str, cfg: dict, repeats: int, rss: bool = True) -> di
     if lib != "torch":
         if case.startswith("cat"):  # the peak of one step is the peak of all: fewer steps
             build, train, _, _ = runner(lib, dtype, cfg, cfg["memory_iters"])
+        model = build()
         tracemalloc.start()
-        train(build())
+        train(model)
         out["traced_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
     dims = cfg["cat_dims"] if case.startswith("cat") else cfg["wide_dims"]
