@@ -454,6 +454,7 @@ def main(argv: "list[str] | None" = None) -> str:
             if proc.returncode != 0:
                 raise SystemExit(f"{case}/{lib} failed:\n{proc.stderr}")
             results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            print(json.dumps(results[-1]), file=sys.stderr, flush=True)  # progress, raw
     peak_after = gemm_peak(cfg["gemm_n"], repeats)  # the machine is shared: measure it twice
     peak = {k: max(peak[k], peak_after[k]) for k in peak}
     text = (f"nndl benchmarks — {machine()} — {started} — "
