@@ -441,6 +441,7 @@ def main(argv: "list[str] | None" = None) -> str:
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     peak = gemm_peak(cfg["gemm_n"], repeats)
     vec = vectorization(cfg["vec_n"], repeats)
+    print(json.dumps({"gemm_gflops": peak, "vectorization": vec}), file=sys.stderr, flush=True)
     results = []
     for case in [c for c in args.cases.split(",") if c]:
         for lib in libs:
