@@ -38,6 +38,9 @@ class Activation:
     backward: Callable[[Array, Array, Array], Array]
     derivative: Callable[[Array, Array], Array]
     """g'(Z) element-wise, given Z and A = g(Z) (for softmax: the diagonal of the Jacobian)."""
+    backward_inplace: "Callable[[Array, Array, Array], Array] | None" = None
+    """Like ``backward`` but overwrites ``dA`` with dZ (no new array), for callers that own dA
+    (training: dA[l-1] = W[l]^T dZ[l] is a fresh temporary). Same values for finite dA."""
 
     def __call__(self, Z: Array) -> Array:
         return self.forward(Z)
@@ -70,6 +73,12 @@ def _sigmoid_backward(dA: Array, Z: Array, A: Array) -> Array:
     return dA * A * (1 - A)
 
 
+def _sigmoid_backward_inplace(dA: Array, Z: Array, A: Array) -> Array:
+    dA *= A  # (dA * A) * (1 - A): the same operations, in the same order, as above
+    dA *= 1 - A
+    return dA
+
+
 # --- tanh -----------------------------------------------------------------------------------
 def tanh(Z: Array) -> Array:
     """tanh(z) = (e^z - e^-z) / (e^z + e^-z)."""
@@ -83,6 +92,13 @@ def tanh_derivative(Z: Array, A: Array) -> Array:
 
 def _tanh_backward(dA: Array, Z: Array, A: Array) -> Array:
     return dA * (1 - A * A)
+
+
+def _tanh_backward_inplace(dA: Array, Z: Array, A: Array) -> Array:
+    T = A * A
+    np.subtract(1, T, out=T)
+    dA *= T
+    return dA
 
 
 # --- relu -----------------------------------------------------------------------------------
@@ -100,6 +116,13 @@ def _relu_backward(dA: Array, Z: Array, A: Array) -> Array:
     dZ = np.array(dA, copy=True)
     dZ[Z <= 0] = 0
     return dZ
+
+
+def _relu_backward_inplace(dA: Array, Z: Array, A: Array) -> Array:
+    # dA * [Z > 0]: branch-free (a masked assignment is ~10x slower on random signs); gives
+    # -0.0 instead of 0.0 where dA < 0 and Z <= 0, which compares and sums as 0.
+    np.multiply(dA, Z > 0, out=dA)
+    return dA
 
 
 # --- leaky relu -----------------------------------------------------------------------------
@@ -162,11 +185,13 @@ def _softmax_backward(dA: Array, Z: Array, A: Array) -> Array:
 
 
 ACTIVATIONS: dict[str, Activation] = {
-    "sigmoid": Activation("sigmoid", sigmoid, _sigmoid_backward, sigmoid_derivative),
-    "tanh": Activation("tanh", tanh, _tanh_backward, tanh_derivative),
-    "relu": Activation("relu", relu, _relu_backward, relu_derivative),
+    "sigmoid": Activation("sigmoid", sigmoid, _sigmoid_backward, sigmoid_derivative,
+                          _sigmoid_backward_inplace),
+    "tanh": Activation("tanh", tanh, _tanh_backward, tanh_derivative, _tanh_backward_inplace),
+    "relu": Activation("relu", relu, _relu_backward, relu_derivative, _relu_backward_inplace),
     "leaky_relu": _make_leaky(0.01),
-    "linear": Activation("linear", linear, _linear_backward, linear_derivative),
+    "linear": Activation("linear", linear, _linear_backward, linear_derivative,
+                         _linear_backward),
     "softmax": Activation("softmax", softmax, _softmax_backward, softmax_derivative),
 }
 """The table: activation name -> Activation. ``"identity"`` is an alias of ``"linear"``."""

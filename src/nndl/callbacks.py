@@ -52,7 +52,14 @@ class History:
 
 
 class Callback:
-    """Base class: override the hooks you need."""
+    """Base class: override the hooks you need.
+
+    ``reads_params``: set it to False in a callback that never looks at ``net.params`` (only at
+    the cost); training in the dual form (:mod:`nndl.dual`) then need not materialise W1
+    before calling it.
+    """
+
+    reads_params: bool = True
 
     def on_train_begin(self, net: "Network", total: int) -> None:
         """Called once before the first iteration; ``total`` iterations are planned."""
@@ -69,6 +76,8 @@ class Callback:
 
 class PrintCost(Callback):
     """Print the cost every ``every`` iterations, as the course's loops do."""
+
+    reads_params = False  # only the cost: nndl.dual need not materialise W1 for it
 
     def __init__(self, every: int = 100) -> None:
         self.every = every

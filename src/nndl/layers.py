@@ -29,8 +29,16 @@ def layer_forward(A_prev: Array, W: Array, b: Array, g: Activation) -> tuple[Arr
     return Z, g.forward(Z)
 
 
-def activation_backward(dA: Array, Z: Array, A: Array, g: Activation) -> Array:
-    """dZ[l] = dA[l] * g[l]'(Z[l])   (element-wise; softmax uses its Jacobian)."""
+def activation_backward(
+    dA: Array, Z: Array, A: Array, g: Activation, overwrite_dA: bool = False
+) -> Array:
+    """dZ[l] = dA[l] * g[l]'(Z[l])   (element-wise; softmax uses its Jacobian).
+
+    With ``overwrite_dA`` the result may be written into ``dA`` (no new array) when the
+    activation has an in-place form; pass it only when nothing else reads dA afterwards.
+    """
+    if overwrite_dA and g.backward_inplace is not None:
+        return g.backward_inplace(dA, Z, A)
     return g.backward(dA, Z, A)
 
 

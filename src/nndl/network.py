@@ -17,6 +17,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import numpy as np
 
 from . import costs as _costs
+from . import dual as _dual
 from .activations import Activation, get_activation
 from .callbacks import Callback, History, PrintCost
 from .errors import DivergenceError, NNDLError
@@ -318,7 +319,12 @@ class Network:
         if print_cost:
             run.callbacks.append(PrintCost(100 if print_cost is True else int(print_cost)))
         self.stop_training = False
-        run.last_good = {k: np.empty_like(v) for k, v in self.params.items()}
+        if run.batch_size is None and _dual.applicable(
+                self, X, run.n_epochs, run.callbacks, optimizer=run.opt, lambd=run.lambd,
+                keep_probs=run.keep_probs, dev=run.dev is not None):
+            run.dual = _dual.DualFirstLayer(X, self.params["W1"])  # exact, cheaper layer 1
+        run.train = run.dual.trainable(self.params) if run.dual else self.params
+        run.last_good = {k: np.empty_like(v) for k, v in run.train.items()}
         steps = run.n_epochs * -(-X.shape[1] // (run.batch_size or X.shape[1]))
         for cb in run.callbacks:
             cb.on_train_begin(self, steps)
@@ -330,8 +336,10 @@ class Network:
                         self._end_epoch(run)
                     if self.stop_training:
                         break
+            self._sync(run)
             self._restore_best(run)
         finally:
+            self._sync(run)
             for cb in run.callbacks:
                 cb.on_train_end(self, run.history)
         return run.history
@@ -365,7 +373,10 @@ class Network:
         if run.keep_probs is not None:
             masks = dropout_masks(self.layer_dims, run.keep_probs, X.shape[1], self.rng,
                                   self.dtype)
-        J, grads = self._gradients(X, Y, run.lambd, masks)
+        if run.dual is not None:
+            J, grads = run.dual.gradients(self, Y)
+        else:
+            J, grads = self._gradients(X, Y, run.lambd, masks)
         if not np.isfinite(J):
             self._roll_back(run)
             raise DivergenceError(
@@ -374,15 +385,19 @@ class Network:
                 f"(now {run.opt.current_learning_rate:g}).",
                 iteration=it,
             )
-        for k, v in self.params.items():
+        for k, v in run.train.items():
             np.copyto(run.last_good[k], v)
         run.last_opt = run.opt.state_dict() if run.opt.slots else None
         run.last_t = run.opt.t
-        run.opt.step(self.params, grads)
+        run.opt.step(run.train, grads)
+        if run.dual is not None:
+            run.dual.stale = True
         run.history.append(it, J)
         self.history.append(it, J)
         self.iterations_done += 1
         for cb in run.callbacks:
+            if run.dual is not None:
+                run.dual.sync_for(cb)
             cb.on_iteration_end(self, it, J)
         return J
 
@@ -390,14 +405,22 @@ class Network:
         """Undo the last update of this fit call (if any): parameters, optimizer, history."""
         if len(run.history) == 0:
             return
-        for k, v in self.params.items():
+        for k, v in run.train.items():
             np.copyto(v, run.last_good[k])
+        if run.dual is not None:
+            run.dual.stale = True
         if run.last_opt is not None:
             run.opt.load_state_dict(run.last_opt)
         run.opt.t = run.last_t
         run.history.pop()
         self.history.pop()
         self.iterations_done -= 1
+
+    @staticmethod
+    def _sync(run: "_Run") -> None:
+        """With the dual form of layer 1 (:mod:`nndl.dual`), materialise the live W1."""
+        if run.dual is not None:
+            run.dual.sync()
 
     def _dev_set(self, dev: object) -> tuple[Array, Array]:
         if not isinstance(dev, (tuple, list)) or len(dev) != 2:
@@ -412,6 +435,7 @@ class Network:
         logs = {"cost": run.epoch_cost / run.epoch_m}
         run.epoch_cost, run.epoch_m = 0.0, 0
         if run.dev is not None:
+            self._sync(run)  # the dev cost and early stopping read W1
             Xd, Yd = run.dev
             logs["dev_cost"] = self._cost(predict_forward(Xd, self.params, self.activations), Yd)
         for h in (run.history, self.history):
@@ -429,6 +453,8 @@ class Network:
                 if run.wait >= run.patience:
                     self.stop_training = True
         for cb in run.callbacks:
+            if run.dual is not None:
+                run.dual.sync_for(cb)
             cb.on_epoch_end(self, epoch, logs)
 
     def _restore_best(self, run: "_Run") -> None:
@@ -508,6 +534,9 @@ class _Run:
     epoch_m: int = 0
     best: "tuple[float, dict[str, Array], int] | None" = None
     wait: int = 0
+    dual: "_dual.DualFirstLayer | None" = None
+    train: dict = field(default_factory=dict)
+    """What the optimizer updates: ``net.params``, or C in place of W1 in the dual form."""
 
 
 def _fit_plan(m: int, iterations: object, batch_size: object,

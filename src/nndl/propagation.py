@@ -111,7 +111,9 @@ def model_backward(
             g_prev = activations[l - 2]
             D = masks[l - 2] if masks is not None else None
             if D is None:
-                dZ = activation_backward(dA_prev, Z_prev, A_prev, g_prev)
+                dZ = activation_backward(dA_prev, Z_prev, A_prev, g_prev,
+                                         overwrite_dA=not need_dA0)
             else:  # A_prev holds A[l-1] * D[l-1]; g' needs the undropped A[l-1]
-                dZ = activation_backward(dA_prev * D, Z_prev, g_prev.forward(Z_prev), g_prev)
+                dZ = activation_backward(dA_prev * D, Z_prev, g_prev.forward(Z_prev), g_prev,
+                                         overwrite_dA=True)
     return grads

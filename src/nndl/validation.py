@@ -77,7 +77,8 @@ def as_matrix(name: str, X: object, dtype: np.dtype, rows: "int | None" = None) 
     if arr.shape[1] == 0:
         raise NNDLError(f"{name} has no samples (m = 0); shape {arr.shape}")
     arr = np.asarray(arr, dtype=dtype)
-    if not np.isfinite(arr).all():
+    # min and max are NaN/inf iff some element is: no temporary of the data's size
+    if not (np.isfinite(arr.min()) and np.isfinite(arr.max())):
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise NNDLError(f"{name} must be finite; it holds {bad} NaN or inf value(s)")
     return arr

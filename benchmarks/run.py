@@ -1,0 +1,469 @@
+"""nndl against scikit-learn and PyTorch (CPU), in one run: time, ratio, accuracy, memory, GEMM peak.
+
+    python benchmarks/run.py            # the full suite (several minutes on 2 cores)
+    python benchmarks/run.py --quick    # a smoke run: fewer iterations, 1 repeat
+
+Cases
+-----
+cat-f32 / cat-f64
+    The course's 4-layer recipe: [12288, 20, 7, 5, 1], relu/sigmoid, full batch (m = 209),
+    2500 iterations, learning rate 0.0075, on ``nndl.datasets.load_cat()``. All three libraries
+    start from the *same* parameters (nndl's ``init="scaled"``, ``RandomState(1)``, copied
+    into scikit-learn's ``coefs_`` and PyTorch's ``Linear`` layers), so the final costs agree
+    to rounding and the accuracies are comparable. scikit-learn: ``MLPClassifier(solver="sgd",
+    batch_size=m, momentum=0, nesterovs_momentum=False, alpha=0, learning_rate_init=0.0075,
+    max_iter=2500, tol=0, n_iter_no_change=10**9, early_stopping=False, shuffle=False)``.
+    PyTorch: ``torch.optim.SGD(lr=0.0075)`` on ``BCEWithLogitsLoss``.
+wide-f32
+    784-512-256-10 relu/softmax on 60 000 synthetic samples (labels from a random linear
+    teacher), batch 256, plain SGD (lr 0.05), one epoch, float32, same initial parameters.
+    nndl trains each mini-batch with ``Network.fit(Xb, Yb, iterations=1)``.
+vectorization
+    The notes' demo: a Python ``for`` loop against ``np.dot`` on two vectors of 10^6 float64.
+gemm
+    ``np.dot`` of two n x n matrices (n = 2048), float32 and float64: the best of the repeats,
+    2 n^3 FLOPs each: the machine's sgemm/dgemm peak as NumPy's BLAS reaches it in this run.
+
+How things are counted
+----------------------
+time        median of ``--repeats`` runs of the training call only (data prepared beforehand).
+FLOPs       nominal work of plain backpropagation, 2 FLOPs per multiply-add, matrix products
+            only: per step and layer l, forward ``W[l] A[l-1]`` (2 n[l] n[l-1] m), ``dW[l]``
+            (2 n[l] n[l-1] m) and, for l >= 2, ``dA[l-1]`` (2 n[l] n[l-1] m); no layer computes
+            dA[0]. The same count is used for every library, so "% peak" is nominal FLOPs / time
+            / GEMM peak of the dtype; nndl's dual form of layer 1 does less work than this
+            count, so its figure can exceed 100% (it is an *effective* rate).
+memory      each library/case runs in its own subprocess. "RSS+" is the growth of ``ru_maxrss``
+            (the process's high-water mark) over the training runs, after imports and data are
+            in memory; "traced" is the tracemalloc peak of one extra, untimed training call
+            (NumPy allocations: nndl and scikit-learn; PyTorch's allocator is not traced; for
+            the cat recipe with ``memory_iters`` = 20 iterations, as every step allocates the
+            same) counted from its start, so the data and the parameters, which exist before,
+            are not included; "budget" is what training must add to them: one set of gradients
+            (the size of the parameters) + one set of activations Z and A for every layer
+            (2 sum n[l] m, m = the batch).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE.parent / "src"
+if str(SRC) not in sys.path:
+    sys.path.insert(0, str(SRC))
+
+import nndl  # noqa: E402
+
+CAT_DIMS = [12288, 20, 7, 5, 1]
+WIDE_DIMS = [784, 512, 256, 10]
+LIBS = ("nndl", "sklearn", "torch")
+
+
+# --- configuration --------------------------------------------------------------------------
+def config(quick: bool, tiny: bool) -> dict:
+    """Sizes and counts. ``quick``: fewer iterations; ``tiny``: small synthetic sizes (tests)."""
+    c = {"cat_iters": 2500, "cat_lr": 0.0075, "wide_m": 60000, "wide_batch": 256,
+         "wide_lr": 0.05, "wide_dims": WIDE_DIMS, "cat_dims": CAT_DIMS, "vec_n": 10**6,
+         "gemm_n": 2048, "memory_iters": 20}
+    if quick:
+        c.update(cat_iters=100, wide_m=256 * 20, gemm_n=1024)
+    if tiny:
+        c.update(cat_iters=10, wide_m=256, wide_batch=64, wide_dims=[30, 16, 8, 3],
+                 cat_dims=[300, 8, 4, 1], vec_n=10**4, gemm_n=64, memory_iters=3)
+    return c
+
+
+def nominal_flops(dims: list[int], m: int) -> int:
+    """FLOPs of one forward + backward pass on m samples (see the module docstring)."""
+    return sum((6 if l >= 2 else 4) * dims[l] * dims[l - 1] * m for l in range(1, len(dims)))
+
+
+def budget_bytes(dims: list[int], m: int, itemsize: int) -> int:
+    """Gradients (one per parameter) + Z and A of every layer, in bytes (data and the
+    parameters themselves excluded: they exist before training starts)."""
+    n_params = sum(dims[l] * (dims[l - 1] + 1) for l in range(1, len(dims)))
+    acts = sum(2 * dims[l] * m for l in range(1, len(dims)))
+    return (n_params + acts) * itemsize
+
+
+# --- data -----------------------------------------------------------------------------------
+def cat_data(cfg: dict, dtype: str):
+    """(X, Y, Xt, Yt, source): the cat data (or same-shaped synthetic data when tiny/absent)."""
+    dims = cfg["cat_dims"]
+    if dims == CAT_DIMS:
+        try:
+            from nndl.datasets import load_cat
+
+            train, test = load_cat()
+            cast = lambda a: np.asarray(a, dtype=dtype)  # noqa: E731 (keeps the layout)
+            return (cast(train.X), cast(train.Y), cast(test.X), cast(test.Y), "cat")
+        except nndl.NNDLError:
+            pass
+    rng = np.random.default_rng(0)
+    m = 40 if dims != CAT_DIMS else 209
+    X = rng.random((dims[0], m)).astype(dtype)
+    Y = (rng.random((1, m)) > 0.5).astype(dtype)
+    return X, Y, X, Y, "synthetic"
+
+
+def wide_data(cfg: dict):
+    """X (n0, m) float32 (columns contiguous), Y one-hot (n[L], m), labels (m,)."""
+    dims, m = cfg["wide_dims"], cfg["wide_m"]
+    rng = np.random.default_rng(0)
+    X = np.asfortranarray(rng.standard_normal((dims[0], m), dtype=np.float32))
+    teacher = rng.standard_normal((dims[-1], dims[0])).astype(np.float32)
+    labels = np.argmax(teacher @ X, axis=0)
+    Y = np.asfortranarray(np.eye(dims[-1], dtype=np.float32)[labels].T)
+    return X, Y, labels
+
+
+def init_params(dims, init, dtype):
+    net = nndl.Network(dims, hidden="relu", output="sigmoid" if dims[-1] == 1 else "softmax",
+                       init=init, rng=np.random.RandomState(1), dtype=dtype)
+    return {k: v.copy() for k, v in net.params.items()}
+
+
+# --- one training run per library -------------------------------------------------------------
+def _sk_model(dims, lr, batch, iters, params, X_rows, labels):
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    clf = MLPClassifier(hidden_layer_sizes=tuple(dims[1:-1]), activation="relu", solver="sgd",
+                        batch_size=batch, learning_rate="constant", learning_rate_init=lr,
+                        momentum=0.0, nesterovs_momentum=False, alpha=0.0, max_iter=1, tol=0.0,
+                        n_iter_no_change=10**9, early_stopping=False, shuffle=False,
+                        warm_start=True, random_state=0)
+    with warnings.catch_warnings():  # one step to create the model's attributes (untimed)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X_rows[:max(batch, 64)], labels[:max(batch, 64)])
+    L = len(dims) - 1
+    clf.coefs_ = [np.ascontiguousarray(params[f"W{l}"].T) for l in range(1, L + 1)]
+    clf.intercepts_ = [params[f"b{l}"].ravel().copy() for l in range(1, L + 1)]
+    clf.max_iter = iters
+    return clf
+
+
+def _torch_model(dims, params, dtype):
+    import torch
+
+    layers = []
+    for l in range(1, len(dims)):
+        lin = torch.nn.Linear(dims[l - 1], dims[l], dtype=getattr(torch, dtype))
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(params[f"W{l}"]))
+            lin.bias.copy_(torch.from_numpy(params[f"b{l}"].ravel()))
+        layers += [lin, torch.nn.ReLU()]
+    return torch.nn.Sequential(*layers[:-1])
+
+
+def run_cat(lib: str, dtype: str, cfg: dict, iters: int):
+    """Returns (train callable, finish callable -> metrics dict, model-building callable)."""
+    X, Y, Xt, Yt, source = cat_data(cfg, dtype)
+    dims, lr = cfg["cat_dims"], cfg["cat_lr"]
+    params = init_params(dims, "scaled", dtype)
+    if lib == "nndl":
+        def build():
+            net = nndl.Network(dims, hidden="relu", output="sigmoid", init="scaled",
+                               dtype=dtype)
+            for k, v in params.items():
+                np.copyto(net.params[k], v)
+            return net
+
+        def train(net):
+            return net.fit(X, Y, learning_rate=lr, iterations=iters).costs[-1]
+
+        def metrics(net, cost):
+            return {"cost": cost, "train_acc": net.accuracy(X, Y), "test_acc": net.accuracy(Xt, Yt)}
+    elif lib == "sklearn":
+        Xr, Xtr = np.ascontiguousarray(X.T), np.ascontiguousarray(Xt.T)
+        y, yt = Y.ravel().astype(int), Yt.ravel().astype(int)
+
+        def build():
+            return _sk_model(dims, lr, X.shape[1], iters, params, Xr, y)
+
+        def train(clf):
+            from sklearn.exceptions import ConvergenceWarning
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                clf.fit(Xr, y)
+            assert clf.coefs_[0].dtype == np.dtype(dtype), clf.coefs_[0].dtype
+            return clf.loss_curve_[-1]
+
+        def metrics(clf, cost):
+            return {"cost": cost, "train_acc": clf.score(Xr, y), "test_acc": clf.score(Xtr, yt)}
+    else:
+        import torch
+        Xr, Xtr = torch.from_numpy(np.ascontiguousarray(X.T)), torch.from_numpy(
+            np.ascontiguousarray(Xt.T))
+        yr, ytr = torch.from_numpy(np.ascontiguousarray(Y.T)), torch.from_numpy(
+            np.ascontiguousarray(Yt.T))
+
+        def build():
+            return _torch_model(dims, params, dtype)
+
+        def train(model):
+            opt = torch.optim.SGD(model.parameters(), lr=lr)
+            lossf = torch.nn.BCEWithLogitsLoss()
+            for _ in range(iters):
+                opt.zero_grad(set_to_none=False)
+                loss = lossf(model(Xr), yr)
+                loss.backward()
+                opt.step()
+            return float(loss.detach())
+
+        def metrics(model, cost):
+            with torch.no_grad():
+                acc = [float(((model(a) > 0).to(b.dtype) == b).double().mean())
+                       for a, b in ((Xr, yr), (Xtr, ytr))]
+            return {"cost": cost, "train_acc": acc[0], "test_acc": acc[1]}
+    return build, train, metrics, {"source": source, "m": X.shape[1], "data_bytes": X.nbytes}
+
+
+def run_wide(lib: str, dtype: str, cfg: dict, iters: "int | None"):
+    X, Y, labels = wide_data(cfg)
+    dims, lr, bs = cfg["wide_dims"], cfg["wide_lr"], cfg["wide_batch"]
+    m = X.shape[1]
+    params = init_params(dims, "he", dtype)
+    starts = range(0, m, bs)
+    if lib == "nndl":
+        def build():
+            net = nndl.Network(dims, hidden="relu", output="softmax", dtype=dtype)
+            for k, v in params.items():
+                np.copyto(net.params[k], v)
+            return net
+
+        def train(net):  # returns the epoch's mean batch cost, weighted as scikit-learn does
+            total = 0.0
+            for s in starts:
+                h = net.fit(X[:, s:s + bs], Y[:, s:s + bs], learning_rate=lr, iterations=1)
+                total += h.costs[-1] * min(bs, m - s)
+            return total / m
+
+        def metrics(net, cost):
+            return {"cost": cost, "train_acc": net.accuracy(X, Y)}
+    elif lib == "sklearn":
+        Xr = np.ascontiguousarray(X.T)
+
+        def build():
+            return _sk_model(dims, lr, bs, 1, params, Xr, labels)
+
+        def train(clf):
+            from sklearn.exceptions import ConvergenceWarning
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                clf.fit(Xr, labels)
+            return clf.loss_curve_[-1]
+
+        def metrics(clf, cost):
+            return {"cost": cost, "train_acc": clf.score(Xr, labels)}
+    else:
+        import torch
+        Xr = torch.from_numpy(np.ascontiguousarray(X.T))
+        yr = torch.from_numpy(labels.astype(np.int64))
+
+        def build():
+            return _torch_model(dims, params, dtype)
+
+        def train(model):
+            opt = torch.optim.SGD(model.parameters(), lr=lr)
+            lossf = torch.nn.CrossEntropyLoss()
+            total = 0.0
+            for s in starts:
+                opt.zero_grad(set_to_none=False)
+                loss = lossf(model(Xr[s:s + bs]), yr[s:s + bs])
+                loss.backward()
+                opt.step()
+                total += float(loss.detach()) * min(bs, m - s)
+            return total / m
+
+        def metrics(model, cost):
+            with torch.no_grad():
+                acc = float((model(Xr).argmax(1) == yr).double().mean())
+            return {"cost": cost, "train_acc": acc}
+    return build, train, metrics, {"source": "synthetic", "m": bs, "data_bytes": X.nbytes}
+
+
+# --- a worker: one (case, library) --------------------------------------------------------
+def worker(case: str, lib: str, cfg: dict, repeats: int, rss: bool = True) -> dict:
+    """Time ``repeats`` training runs of one case/library; measure memory (module docstring)."""
+    dtype = "float64" if case.endswith("f64") else "float32"
+    if lib == "torch":
+        import torch
+        torch.set_num_threads(os.cpu_count() or 1)
+    runner = run_cat if case.startswith("cat") else run_wide
+    iters = cfg["cat_iters"]
+    warm_cfg = dict(cfg, wide_m=2 * cfg["wide_batch"])
+    wbuild, wtrain, _, _ = runner(lib, dtype, warm_cfg, 2)
+    wtrain(wbuild())  # untimed warm-up: lazy imports, thread pools, first-call set-up
+    build, train, metrics, info = runner(lib, dtype, cfg, iters)
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    times, model, cost = [], None, None
+    for _ in range(repeats):
+        model = build()
+        t0 = time.perf_counter()
+        cost = train(model)
+        times.append(time.perf_counter() - t0)
+    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    out = {"case": case, "lib": lib, "dtype": dtype, "times": times,
+           "time": statistics.median(times), **metrics(model, cost), **info,
+           "rss_delta_mb": (rss1 - rss0) / 1024 if rss else None, "traced_mb": None}
+    if lib != "torch":
+        if case.startswith("cat"):  # the peak of one step is the peak of all: fewer steps
+            build, train, _, _ = runner(lib, dtype, cfg, cfg["memory_iters"])
+        model = build()
+        tracemalloc.start()
+        train(model)
+        out["traced_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    dims = cfg["cat_dims"] if case.startswith("cat") else cfg["wide_dims"]
+    steps = iters if case.startswith("cat") else 1
+    m_total = info["m"] * steps if case.startswith("cat") else cfg["wide_m"]
+    out["flops"] = nominal_flops(dims, m_total)
+    out["budget_mb"] = budget_bytes(dims, info["m"], np.dtype(dtype).itemsize) / 2**20
+    return out
+
+
+def vectorization(n: int, repeats: int) -> dict:
+    """The notes' demo: c = sum_i a[i] b[i] by a Python loop and by np.dot."""
+    rng = np.random.default_rng(0)
+    a, b = rng.random(n), rng.random(n)
+
+    def loop():
+        c = 0.0
+        for i in range(n):
+            c += a[i] * b[i]
+        return c
+
+    tl, td = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter(); c1 = loop(); tl.append(time.perf_counter() - t0)  # noqa: E702
+        t0 = time.perf_counter(); c2 = np.dot(a, b); td.append(time.perf_counter() - t0)  # noqa
+    assert abs(c1 - c2) <= 1e-9 * abs(c2)
+    return {"loop": statistics.median(tl), "dot": statistics.median(td), "n": n}
+
+
+def gemm_peak(n: int, repeats: int) -> dict:
+    """Best GFLOP/s of an n x n x n np.dot (2 n^3 FLOPs), float32 and float64."""
+    rng = np.random.default_rng(0)
+    res = {}
+    for dt in ("float32", "float64"):
+        A = rng.standard_normal((n, n)).astype(dt)
+        B = rng.standard_normal((n, n)).astype(dt)
+        C = np.empty((n, n), dt)
+        np.dot(A, B, out=C)  # warm the BLAS threads
+        best = min(_timed(lambda: np.dot(A, B, out=C)) for _ in range(max(repeats, 3)))
+        res[dt] = 2 * n**3 / best / 1e9
+    return res
+
+
+def _timed(f) -> float:
+    t0 = time.perf_counter()
+    f()
+    return time.perf_counter() - t0
+
+
+# --- the table ----------------------------------------------------------------------------
+def _fmt_mb(x) -> str:
+    return "-" if x is None else f"{x:.1f}"
+
+
+def table(results: list[dict], peak: dict, vec: dict, cfg: dict) -> str:
+    lines = []
+    lines.append(f"GEMM peak (np.dot {cfg['gemm_n']}^3, best of repeats): "
+                 f"sgemm {peak['float32']:.1f} GFLOP/s, dgemm {peak['float64']:.1f} GFLOP/s")
+    lines.append(f"vectorization (n = {vec['n']}): Python loop {vec['loop'] * 1e3:.1f} ms, "
+                 f"np.dot {vec['dot'] * 1e3:.3f} ms, loop/dot = {vec['loop'] / vec['dot']:.0f}x")
+    hdr = (f"{'case':<9} {'library':<8} {'time s':>8} {'x nndl':>7} {'cost':>9} {'train':>6} "
+           f"{'test':>6} {'%peak':>6} {'RSS+ MB':>8} {'traced MB':>9} {'budget MB':>9}")
+    lines += [hdr, "-" * len(hdr)]
+    base = {r["case"]: r["time"] for r in results if r["lib"] == "nndl"}
+    for r in results:
+        ratio = r["time"] / base[r["case"]] if r["case"] in base else float("nan")
+        pct = 100 * r["flops"] / r["time"] / 1e9 / peak[r["dtype"]]
+        test = f"{r['test_acc']:.3f}" if "test_acc" in r else "-"
+        lines.append(
+            f"{r['case']:<9} {r['lib']:<8} {r['time']:>8.3f} {ratio:>7.2f} {r['cost']:>9.6f} "
+            f"{r['train_acc']:>6.3f} {test:>6} {pct:>5.0f}% {_fmt_mb(r['rss_delta_mb']):>8} "
+            f"{_fmt_mb(r['traced_mb']):>9} {r['budget_mb']:>9.2f}")
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    model = platform.processor() or platform.machine()
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
+        model = next(l.split(":", 1)[1].strip() for l in out.splitlines()
+                     if l.startswith("Model name"))
+    except (OSError, subprocess.CalledProcessError, StopIteration):
+        pass
+    return f"{model}, {os.cpu_count()} cores, NumPy {np.__version__}"
+
+
+def main(argv: "list[str] | None" = None) -> str:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="smoke run: fewer iterations, 1 repeat")
+    ap.add_argument("--tiny", action="store_true", help="tiny synthetic sizes (for tests)")
+    ap.add_argument("--repeats", type=int, default=None, help="timed runs per entry (3; quick 1)")
+    ap.add_argument("--cases", default="cat-f32,cat-f64,wide-f32",
+                    help="comma-separated subset of cat-f32,cat-f64,wide-f32")
+    ap.add_argument("--libs", default=",".join(LIBS), help="comma-separated subset of " +
+                    ",".join(LIBS))
+    ap.add_argument("--in-process", action="store_true",
+                    help="run every entry in this process (no RSS measurement)")
+    ap.add_argument("--worker", nargs=2, metavar=("CASE", "LIB"), help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    cfg = config(args.quick, args.tiny)
+    repeats = args.repeats or (1 if args.quick or args.tiny else 3)
+    if args.worker:
+        print(json.dumps(worker(args.worker[0], args.worker[1], cfg, repeats)))
+        return ""
+    libs = [x for x in args.libs.split(",") if x]
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        if "torch" in libs:
+            print("torch is not installed: its rows are skipped", file=sys.stderr)
+            libs.remove("torch")
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    peak = gemm_peak(cfg["gemm_n"], repeats)
+    vec = vectorization(cfg["vec_n"], repeats)
+    print(json.dumps({"gemm_gflops": peak, "vectorization": vec}), file=sys.stderr, flush=True)
+    results = []
+    for case in [c for c in args.cases.split(",") if c]:
+        for lib in libs:
+            if args.in_process:
+                results.append(worker(case, lib, cfg, repeats, rss=False))
+                continue
+            cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", case, lib,
+                   "--repeats", str(repeats)] + (["--quick"] if args.quick else []) + (
+                ["--tiny"] if args.tiny else [])
+            proc = subprocess.run(cmd, capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise SystemExit(f"{case}/{lib} failed:\n{proc.stderr}")
+            results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            print(json.dumps(results[-1]), file=sys.stderr, flush=True)  # progress, raw
+    peak_after = gemm_peak(cfg["gemm_n"], repeats)  # the machine is shared: measure it twice
+    peak = {k: max(peak[k], peak_after[k]) for k in peak}
+    text = (f"nndl benchmarks — {machine()} — {started} — "
+            f"{'quick' if args.quick else 'full'}{' tiny' if args.tiny else ''}, "
+            f"median of {repeats}\n" + table(results, peak, vec, cfg))
+    print(text)
+    return text
+
+
+if __name__ == "__main__":
+    main()

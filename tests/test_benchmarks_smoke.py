@@ -1,0 +1,57 @@
+"""The benchmark suite runs (quick mode, tiny sizes) and prints its table. Nothing is timed."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("nndl_benchmarks_run", RUN)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _rows(text):
+    return [line.split() for line in text.splitlines() if line.startswith(("cat-", "wide-"))]
+
+
+def test_quick_tiny_run_prints_the_table(bench, capsys):
+    pytest.importorskip("sklearn")
+    libs = "nndl,sklearn"
+    text = bench.main(["--quick", "--tiny", "--in-process", "--libs", libs])
+    out = capsys.readouterr().out
+    assert text in out
+    assert "sgemm" in text and "loop/dot" in text
+    rows = _rows(text)
+    assert len(rows) == 3 * len(libs.split(","))
+    assert {r[1] for r in rows} == set(libs.split(","))
+    for r in rows:
+        assert float(r[2]) > 0                       # a time
+        if r[1] == "nndl":
+            assert r[3] == "1.00"                   # the ratio's reference
+    # same start, same algorithm: the cat recipe's final cost agrees across libraries
+    cat32 = {r[1]: float(r[4]) for r in rows if r[0] == "cat-f32"}
+    assert max(cat32.values()) - min(cat32.values()) < 1e-4
+
+
+def test_torch_rows(bench):
+    pytest.importorskip("torch", reason="torch is optional (the 'bench' extra); CI has none")
+    text = bench.main(["--quick", "--tiny", "--in-process", "--libs", "nndl,torch",
+                       "--cases", "cat-f32"])
+    cost = {r[1]: float(r[4]) for r in _rows(text)}
+    assert set(cost) == {"nndl", "torch"}
+    assert abs(cost["nndl"] - cost["torch"]) < 1e-4
+
+
+def test_flop_count_and_budget(bench):
+    # [2, 3, 1] on m = 5: layer 1 forward + dW (no dA0): 4*3*2*5, layer 2: 6*1*3*5
+    assert bench.nominal_flops([2, 3, 1], 5) == 4 * 3 * 2 * 5 + 6 * 1 * 3 * 5
+    # gradients of 3*(2+1) + 1*(3+1) = 13 parameters, plus Z, A of 3 and 1 units on 5 samples
+    assert bench.budget_bytes([2, 3, 1], 5, 8) == (13 + 2 * (3 + 1) * 5) * 8

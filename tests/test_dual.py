@@ -1,0 +1,116 @@
+"""The dual form of layer 1 (nndl.dual) gives the plain path's results to float rounding."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nndl
+from nndl import dual
+from nndl.errors import DivergenceError
+
+
+def _data(n0=300, m=40, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n0, m))
+    Y = (rng.random((1, m)) > 0.5).astype(float)
+    return X, Y
+
+
+def _fit(monkeypatch, use_dual, dims, X, Y, iterations=200, lr=0.05, callbacks=None,
+         dtype="float64", **kw):
+    monkeypatch.setattr(dual, "enabled", use_dual)
+    net = nndl.Network(dims, init="he", seed=3, dtype=dtype, **kw)
+    assert dual.applicable(net, X, iterations, callbacks or []) == use_dual
+    h = net.fit(X, Y, learning_rate=lr, iterations=iterations, callbacks=callbacks)
+    return net, h
+
+
+@pytest.mark.parametrize("dims", [[300, 10, 5, 1], [300, 1], [300, 16, 1]])
+def test_dual_costs_and_params_equal_plain_path_float64(monkeypatch, dims):
+    X, Y = _data()
+    plain, hp = _fit(monkeypatch, False, dims, X, Y)
+    fast, hd = _fit(monkeypatch, True, dims, X, Y)
+    assert len(hd.costs) == len(hp.costs) == 200
+    np.testing.assert_allclose(hd.costs, hp.costs, rtol=1e-10, atol=0)
+    assert hp.costs[-1] < 0.5 * hp.costs[0]  # it trained: the comparison is not vacuous
+    for k in plain.params:
+        np.testing.assert_allclose(fast.params[k], plain.params[k], rtol=1e-9, atol=1e-12)
+    assert fast.iterations_done == plain.iterations_done == 200
+
+
+def test_dual_float32_stays_float32_and_close(monkeypatch):
+    X, Y = _data()
+    plain, hp = _fit(monkeypatch, False, [300, 10, 5, 1], X, Y, dtype="float32")
+    fast, hd = _fit(monkeypatch, True, [300, 10, 5, 1], X, Y, dtype="float32")
+    assert all(v.dtype == np.float32 for v in fast.params.values())
+    np.testing.assert_allclose(hd.costs, hp.costs, rtol=1e-4)
+
+
+def test_dual_softmax_and_tanh(monkeypatch):
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((200, 30))
+    labels = rng.integers(0, 3, 30)
+    Y = np.eye(3)[labels].T
+    dims = [200, 8, 3]
+    plain, hp = _fit(monkeypatch, False, dims, X, Y, hidden="tanh", output="softmax")
+    fast, hd = _fit(monkeypatch, True, dims, X, Y, hidden="tanh", output="softmax")
+    np.testing.assert_allclose(hd.costs, hp.costs, rtol=1e-10, atol=0)
+
+
+class _Recorder(nndl.Callback):
+    """Reads W1 at every iteration (so the dual path must materialise it)."""
+
+    def __init__(self):
+        self.w1 = []
+
+    def on_iteration_end(self, net, iteration, cost):
+        self.w1.append(net.params["W1"].copy())
+        if iteration == 49:
+            net.stop_training = True
+
+
+def test_callbacks_reading_params_see_the_plain_path_values(monkeypatch):
+    X, Y = _data()
+    rp, rd = _Recorder(), _Recorder()
+    _fit(monkeypatch, False, [300, 10, 1], X, Y, callbacks=[rp])
+    fast, h = _fit(monkeypatch, True, [300, 10, 1], X, Y, callbacks=[rd])
+    assert len(h.costs) == len(rd.w1) == len(rp.w1) == 50  # early stop honoured
+    for a, b in zip(rd.w1, rp.w1):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)
+
+
+def test_params_stay_the_same_arrays(monkeypatch):
+    X, Y = _data()
+    monkeypatch.setattr(dual, "enabled", True)
+    net = nndl.Network([300, 10, 1], seed=0)
+    ids = {k: id(v) for k, v in net.params.items()}
+    w0 = net.params["W1"].copy()
+    net.fit(X, Y, learning_rate=0.05, iterations=100)
+    assert {k: id(v) for k, v in net.params.items()} == ids
+    assert not np.array_equal(net.params["W1"], w0)
+
+
+def test_not_applicable_when_more_samples_or_few_iterations():
+    X, _ = _data(n0=20, m=40)
+    net = nndl.Network([20, 5, 1])
+    assert not dual.applicable(net, X, 1000)
+    X, _ = _data(n0=300, m=200)
+    net = nndl.Network([300, 5, 1])
+    assert not dual.applicable(net, X, 3)  # G = X^T X alone costs more than 3 plain steps
+    assert dual.applicable(net, X, 1000)
+
+
+def test_dual_divergence_keeps_last_finite_parameters(monkeypatch):
+    monkeypatch.setattr(dual, "enabled", True)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 20)) * 10
+    Y = rng.standard_normal((1, 20)) * 100
+    net = nndl.Network([60, 8, 1], output="linear", hidden="relu", seed=0)
+    assert dual.applicable(net, X, 1000)
+    with pytest.raises(DivergenceError) as e:
+        net.fit(X, Y, learning_rate=50.0, iterations=1000)
+    assert all(np.isfinite(p).all() for p in net.params.values())
+    J = net.cost(X, Y)
+    assert np.isfinite(J)
+    assert net.iterations_done == e.value.iteration - 1 == len(net.history.costs)
