@@ -246,12 +246,9 @@ def run_wide(lib: str, dtype: str, cfg: dict, iters: "int | None"):
                 np.copyto(net.params[k], v)
             return net
 
-        def train(net):  # returns the epoch's mean batch cost, weighted as scikit-learn does
-            total = 0.0
-            for s in starts:
-                h = net.fit(X[:, s:s + bs], Y[:, s:s + bs], learning_rate=lr, iterations=1)
-                total += h.costs[-1] * min(bs, m - s)
-            return total / m
+        def train(net):  # one epoch of mini-batches in the data's order, like the peers
+            h = net.fit(X, Y, learning_rate=lr, batch_size=bs, epochs=1, shuffle=False)
+            return h.epoch_costs[-1]  # the mean batch cost, weighted as scikit-learn does
 
         def metrics(net, cost):
             return {"cost": cost, "train_acc": net.accuracy(X, Y)}

@@ -355,16 +355,27 @@ class Network:
         return True
 
     def _batches(self, run: "_Run", X: Array, Y: Array) -> Iterator[tuple[Array, Array]]:
-        """The whole set (full batch), or mini-batches of a fresh permutation from ``net.rng``."""
+        """The whole set (full batch), or mini-batches of a fresh permutation from ``net.rng``.
+
+        Shuffled batches are gathered one at a time (never a shuffled copy of the whole data
+        set), from whichever layout X has: columns of a C-ordered X, or rows of the C-ordered
+        ``X.T`` when X is Fortran-ordered (samples-as-rows data passed as ``data.T``), so that
+        each batch is one contiguous block for BLAS.
+        """
         m, size = X.shape[1], run.batch_size
         if size is None or size >= m:
             yield X, Y
             return
-        if run.shuffle:
-            order = self.rng.permutation(m)
-            X, Y = X[:, order], Y[:, order]
+        if not run.shuffle:
+            for start in range(0, m, size):
+                yield X[:, start:start + size], Y[:, start:start + size]
+            return
+        order = self.rng.permutation(m)
+        rows = X.T if X.T.flags.c_contiguous else None
         for start in range(0, m, size):
-            yield X[:, start:start + size], Y[:, start:start + size]
+            idx = order[start:start + size]
+            Xb = rows[idx].T if rows is not None else X.take(idx, axis=1)
+            yield Xb, Y.take(idx, axis=1)
 
     def _train_step(self, run: "_Run", X: Array, Y: Array) -> float:
         """One update on (X, Y); returns J before the update (raises on a non-finite J)."""

@@ -158,7 +158,8 @@ class GradientDescent(Optimizer):
     name = "gd"
 
     def _update(self, k: str, P: Array, dP: Array, lr: Any) -> None:
-        P -= lr * dP
+        dP *= lr  # the gradient is this step's own array: scale it in place, no temporary
+        P -= dP
 
 
 class Momentum(Optimizer):
