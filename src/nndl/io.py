@@ -365,7 +365,7 @@ def _state_shapes(path: Path, meta: dict, params: dict[str, tuple[int, int]],
             shapes[f"{name}/{k}"] = shape
     opt = meta.get("optimizer")
     slots = OPTIMIZERS[opt["name"]].slots if opt is not None else ()
-    for key in present:
+    for key in sorted(present):
         if key.startswith("opt/"):
             slot, dot, k = key[4:].partition(".")
             if not (dot and slot in slots and k in params):
