@@ -2,7 +2,7 @@
 
     nndl train                                   # the built-in breast cancer data, < 1 minute
     nndl train --data flower --layers 4 --hidden tanh --lr 1.2 --iterations 10000
-    nndl train --data digits --optimizer adam --lr 0.001 --batch-size 64 --epochs 20
+    nndl train --data digits --layers 64,32 --optimizer adam --lr 0.005 --batch-size 64 --epochs 30
     nndl evaluate --model model.npz --data test.csv
     nndl predict --model model.npz photo.jpg table.csv [--out predictions.csv]
     nndl info model.npz
