@@ -114,6 +114,11 @@ def metadata(net: "Network", info: "dict | None" = None,
 
     pre = net.preprocessing
     opt = getattr(net, "optimizer", None)
+    from .optimizers import OPTIMIZERS
+
+    if opt is not None and OPTIMIZERS.get(getattr(opt, "name", None)) is not type(opt):
+        raise NNDLError(f"cannot save an optimizer of type {type(opt).__name__}: only those of "
+                        f"nndl.optimizers.OPTIMIZERS ({sorted(OPTIMIZERS)})")
     if pre is not None and not hasattr(pre, "to_dict"):
         raise NNDLError(f"cannot save preprocessing of type {type(pre).__name__}: it needs "
                         "to_dict()")
