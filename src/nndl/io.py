@@ -107,44 +107,6 @@ def _jsonable(x: Any) -> Any:
     return x
 
 
-def metadata(net: "Network", info: "dict | None" = None,
-             param_sets: "dict | None" = None) -> dict:
-    """The JSON metadata that :func:`save` writes for ``net``."""
-    from . import __version__
-
-    pre = net.preprocessing
-    opt = getattr(net, "optimizer", None)
-    from .optimizers import OPTIMIZERS
-
-    if opt is not None and OPTIMIZERS.get(getattr(opt, "name", None)) is not type(opt):
-        raise NNDLError(f"cannot save an optimizer of type {type(opt).__name__}: only those of "
-                        f"nndl.optimizers.OPTIMIZERS ({sorted(OPTIMIZERS)})")
-    if pre is not None and not hasattr(pre, "to_dict"):
-        raise NNDLError(f"cannot save preprocessing of type {type(pre).__name__}: it needs "
-                        "to_dict()")
-    return {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "nndl_version": __version__,
-        "layer_dims": list(net.layer_dims),
-        "activations": net.activation_names,
-        "init": net.init,
-        "dtype": net.dtype.name,
-        "task": TASKS.get(net.output, "other"),
-        "classes": None if net.classes is None else [str(c) for c in net.classes],
-        "preprocessing": None if pre is None else _jsonable(pre.to_dict()),
-        "iterations_done": int(net.iterations_done),
-        "history": _history(net.history),
-        "epochs_done": int(getattr(net, "epochs_done", 0)),
-        "rng": rng_state(net.rng),
-        "label_map": label_map_state(getattr(net, "label_map", None)),
-        "optimizer": None if opt is None else {
-            k: _jsonable(v) for k, v in opt.state_dict().items() if "." not in k},
-        "param_sets": sorted(param_sets or {}),
-        "info": _jsonable(info or {}),
-    }
-
-
 def _history(h: Any) -> dict:
     return {"iterations": [int(i) for i in h.iterations],
             "costs": [float(c) for c in h.costs],
@@ -195,6 +157,44 @@ def _label_map(path: Path, d: object, n_out: int, output: str) -> object:
         return LabelMap(arr)
     except (NNDLError, UnicodeError, ValueError) as exc:
         raise _bad(path, f"label_map is not valid ({exc})") from None
+
+
+def metadata(net: "Network", info: "dict | None" = None,
+             param_sets: "dict | None" = None) -> dict:
+    """The JSON metadata that :func:`save` writes for ``net``."""
+    from . import __version__
+
+    pre = net.preprocessing
+    opt = getattr(net, "optimizer", None)
+    from .optimizers import OPTIMIZERS
+
+    if opt is not None and OPTIMIZERS.get(getattr(opt, "name", None)) is not type(opt):
+        raise NNDLError(f"cannot save an optimizer of type {type(opt).__name__}: only those of "
+                        f"nndl.optimizers.OPTIMIZERS ({sorted(OPTIMIZERS)})")
+    if pre is not None and not hasattr(pre, "to_dict"):
+        raise NNDLError(f"cannot save preprocessing of type {type(pre).__name__}: it needs "
+                        "to_dict()")
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "nndl_version": __version__,
+        "layer_dims": list(net.layer_dims),
+        "activations": net.activation_names,
+        "init": net.init,
+        "dtype": net.dtype.name,
+        "task": TASKS.get(net.output, "other"),
+        "classes": None if net.classes is None else [str(c) for c in net.classes],
+        "preprocessing": None if pre is None else _jsonable(pre.to_dict()),
+        "iterations_done": int(net.iterations_done),
+        "history": _history(net.history),
+        "epochs_done": int(getattr(net, "epochs_done", 0)),
+        "rng": rng_state(net.rng),
+        "label_map": label_map_state(getattr(net, "label_map", None)),
+        "optimizer": None if opt is None else {
+            k: _jsonable(v) for k, v in opt.state_dict().items() if "." not in k},
+        "param_sets": sorted(param_sets or {}),
+        "info": _jsonable(info or {}),
+    }
 
 
 def atomic_write(path: "str | os.PathLike", write: Any, mode: str = "wb") -> Path:
