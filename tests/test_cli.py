@@ -429,6 +429,10 @@ def test_resume_with_regularization_and_early_stopping_is_exact(tmp_path):
           cwd=tmp_path)
     fails("train", "--resume", "a.ckpt.npz", "--batch-size", "8", words=["--batch-size"],
           cwd=tmp_path)
+    ok(*RUN[:-3], "--iterations", "6", "--checkpoint-every", "3", "--out", "f.npz",
+       cwd=tmp_path)
+    fails("train", "--resume", "f.ckpt.npz", "--epochs", "9", words=["--iterations"],
+          cwd=tmp_path)
 
 
 def test_full_batch_options_and_defaults(tmp_path):

@@ -288,8 +288,10 @@ def _settings(args: argparse.Namespace, saved: "dict | None") -> dict:
     s["data"], s["test"] = _abs(s["data"]), _abs(s["test"])
     if s["batch_size"] is None:
         if s["epochs"] is not None:
-            raise NNDLError("--epochs counts passes of mini-batch training: give --batch-size "
-                            "too (full-batch training counts --iterations)")
+            raise NNDLError("--epochs counts passes of mini-batch training: "
+                            + ("this checkpoint trains with full batches: give --iterations"
+                               if saved else "give --batch-size too (full-batch training "
+                               "counts --iterations)"))
     else:
         if getattr(args, "iterations", None) is not None:
             raise NNDLError("--iterations is for full-batch training; with --batch-size give "
