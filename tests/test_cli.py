@@ -407,24 +407,27 @@ def test_minibatch_adam_interrupt_and_resume_equals_an_uninterrupted_run(tmp_pat
 def test_resume_with_regularization_and_early_stopping_is_exact(tmp_path):
     write_csv(tmp_path / "d.csv", *blobs(m=60, seed=4))
     run_ = ["train", "--data", "d.csv", "--layers", "6", "--optimizer", "rmsprop", "--lr",
-            "0.01", "--batch-size", "16", "--lambd", "0.1", "--keep-prob", "0.7", "--decay",
-            "0.2", "--patience", "5", "--quiet"]
-    ok(*run_, "--epochs", "3", "--checkpoint-every", "3", "--out", "a.npz", cwd=tmp_path)
+            "0.3", "--batch-size", "16", "--lambd", "0.1", "--keep-prob", "0.7", "--decay",
+            "0.2", "--patience", "2", "--quiet"]
+    # the checkpoint after epoch 6 is between the best epoch (5) and the stop (after 7): the
+    # resumed run must carry the early-stopping state over to stop and restore the same way
+    ok(*run_, "--epochs", "6", "--checkpoint-every", "6", "--out", "a.npz", cwd=tmp_path)
     ok("train", "--resume", "a.ckpt.npz", "--epochs", "9", "--out", "b.npz", "--quiet",
        cwd=tmp_path)
     out = ok(*run_, "--epochs", "9", "--out", "c.npz", cwd=tmp_path)
-    assert "rmsprop (learning rate 0.01, decay 0.2), mini-batches of 16 for 9 epochs, " \
-           "L2 0.1, dropout keep-prob 0.7, early stopping patience 5" in out
+    assert "rmsprop (learning rate 0.3, decay 0.2), mini-batches of 16 for 9 epochs, " \
+           "L2 0.1, dropout keep-prob 0.7, early stopping patience 2" in out
     b, c = nndl.load(tmp_path / "b.npz"), nndl.load(tmp_path / "c.npz")
-    assert b.epochs_done == c.epochs_done == 9 and c.history.best_epoch is not None
+    assert b.epochs_done == c.epochs_done < 9  # stopped early
+    assert c.history.best_epoch < 6  # epochs 0..5 ran before the checkpoint
     assert b.history.best_epoch == c.history.best_epoch
     for k in c.params:
         assert np.array_equal(b.params[k], c.params[k]), k
     assert b.history.dev_costs == c.history.dev_costs
     info = ok("info", "c.npz", cwd=tmp_path)
-    assert "RMSprop(learning_rate=0.01" in info and "epochs       9" in info
+    assert "RMSprop(learning_rate=0.3" in info and f"epochs       {c.epochs_done}" in info
     assert "mini-batches of 16 for 9 epochs" in info
-    assert "3 of 3 epochs done" in ok("info", "a.ckpt.npz", cwd=tmp_path)
+    assert "6 of 6 epochs done" in ok("info", "a.ckpt.npz", cwd=tmp_path)
     fails("train", "--resume", "a.ckpt.npz", "--iterations", "10", words=["--epochs"],
           cwd=tmp_path)
     fails("train", "--resume", "a.ckpt.npz", "--batch-size", "8", words=["--batch-size"],
