@@ -48,10 +48,13 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class Checkpointer(Callback):
-    """Write ``path`` every ``every`` iterations (0: only on a signal or an explicit ``write``).
+    """Write ``path`` every ``every`` iterations, or epochs with ``unit="epoch"`` (0: only on
+    a signal or an explicit ``write``).
 
     ``info`` is JSON stored in the checkpoint; ``target`` and ``learning_rate`` (if given) are
-    stored under ``info["checkpoint"]`` with ``iterations_done``.
+    stored under ``info["checkpoint"]`` with ``iterations_done`` (and, with ``unit="epoch"``,
+    ``epochs_done`` and ``target_epochs``; with ``early_stopping``, its state, its best
+    parameters being the checkpoint's ``best`` parameter set).
     """
 
     def __init__(self, path: "str | os.PathLike", every: int = 0, info: "dict | None" = None,
