@@ -79,3 +79,79 @@ def test_signal_stops_after_the_iteration_and_resume_is_exact(tmp_path, sig):
 def test_bad_every():
     with pytest.raises(NNDLError):
         Checkpointer("x.npz", every=-2)
+
+
+# --- mini-batches: checkpoints at epoch boundaries --------------------------------------------
+XM = np.random.default_rng(2).standard_normal((4, 50))
+YM = (XM[0:1] - XM[2:3] > 0).astype(float)
+XD = np.random.default_rng(3).standard_normal((4, 20))
+YD = (XD[0:1] - XD[2:3] > 0).astype(float)
+MINI = dict(batch_size=8, lambd=0.05, keep_probs=0.8, dev=(XD, YD))
+
+
+def adam():
+    return nndl.optimizers.get_optimizer("adam", 0.02, decay=0.3)
+
+
+def test_signal_finishes_the_epoch_and_resume_is_exact_with_adam_and_early_stopping(tmp_path):
+    from nndl.callbacks import EarlyStopping
+
+    straight, es0 = new(), EarlyStopping(4)
+    straight.fit(XM, YM, epochs=12, optimizer=adam(), callbacks=[es0], **MINI)
+    es0.restore(straight)
+
+    net, es = new(), EarlyStopping(4)
+    ck = Checkpointer(tmp_path / "c.npz", unit="epoch", target_epochs=12, early_stopping=es)
+    with ck.catch_signals():  # iteration 9 is the 3rd batch of epoch 1 (7 batches an epoch)
+        net.fit(XM, YM, epochs=12, optimizer=adam(), callbacks=[SendAt(9, signal.SIGINT), es,
+                                                                 ck], **MINI)
+    assert ck.signal == signal.SIGINT
+    assert net.epochs_done == 2 and net.iterations_done == 14  # epoch 1 was finished
+    ck.write(net)
+
+    back, meta = nndl.io.read(tmp_path / "c.npz")
+    state = meta["info"]["checkpoint"]
+    assert state["unit"] == "epoch" and state["epochs_done"] == 2
+    assert state["target_epochs"] == 12
+    es2 = EarlyStopping(4)
+    es2.load_state_dict(state["early_stopping"], meta["param_sets"].get("best"))
+    assert back.optimizer.t == 14 and back.optimizer.epoch == 2
+    back.fit(XM, YM, epochs=12 - back.epochs_done, optimizer=back.optimizer, callbacks=[es2],
+             **MINI)
+    es2.restore(back)
+    for k in straight.params:
+        assert np.array_equal(straight.params[k], back.params[k]), k
+    assert back.history.costs == straight.history.costs
+    assert back.history.dev_costs == straight.history.dev_costs
+    assert back.history.best_epoch == straight.history.best_epoch == es0.best_epoch
+
+
+def test_every_n_epochs(tmp_path):
+    seen = []
+
+    class Spy(Callback):
+        def on_epoch_end(self, net, epoch, logs):
+            if (tmp_path / "c.npz").exists():
+                seen.append(nndl.load(tmp_path / "c.npz").epochs_done)
+
+    ck = Checkpointer(tmp_path / "c.npz", every=2, unit="epoch")
+    new().fit(XM, YM, batch_size=8, epochs=5, callbacks=[ck, Spy()])
+    assert ck.written == 2 and sorted(set(seen)) == [2, 4]
+
+
+def test_early_stopping_callback_matches_fit_patience():
+    from nndl.callbacks import EarlyStopping
+
+    a = new()
+    a.fit(XM, YM, batch_size=8, epochs=30, learning_rate=0.5, dev=(XD, YD), patience=2)
+    b, es = new(), EarlyStopping(2)
+    b.fit(XM, YM, batch_size=8, epochs=30, learning_rate=0.5, dev=(XD, YD), callbacks=[es])
+    es.restore(b)
+    assert es.stopped and b.epochs_done == a.epochs_done < 30  # it did stop early
+    assert b.history.best_epoch == a.history.best_epoch
+    for k in a.params:
+        assert np.array_equal(a.params[k], b.params[k])
+    with pytest.raises(NNDLError):
+        es.load_state_dict({"best_cost": 1.0, "best_epoch": None, "wait": 0}, None)
+    with pytest.raises(NNDLError):
+        Checkpointer("x.npz", unit="batch")

@@ -369,3 +369,102 @@ def test_test_set_and_regression(tmp_path):
     out = ok("evaluate", "--model", "r.npz", "--data", "r.csv", cwd=tmp_path)
     rmse = float(next(s for s in out.splitlines() if s.startswith("rmse")).split()[-1])
     assert rmse < 0.1  # a linear target is learnt by linear regression
+
+
+# --- mini-batches, optimizers, regularization ------------------------------------------------
+MINI = ["train", "--data", "flower", "--layers", "30,30", "--hidden", "tanh", "--optimizer",
+        "adam", "--lr", "0.01", "--batch-size", "32", "--epochs", "600", "--quiet"]
+
+
+def test_minibatch_adam_interrupt_and_resume_equals_an_uninterrupted_run(tmp_path):
+    ckpt = tmp_path / "run.ckpt.npz"
+    p = subprocess.Popen(nndl_cmd(*MINI, "--out", "run.npz", "--checkpoint-every", "3"),
+                         cwd=tmp_path, env=env(), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not ckpt.exists() and p.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 128 + signal.SIGINT, err
+    assert len(err.strip().splitlines()) == 1 and "--resume" in err and "epoch" in err
+    stopped, meta = nndl.io.read(ckpt)
+    assert 3 <= stopped.epochs_done < 600
+    assert stopped.iterations_done == 10 * stopped.epochs_done  # whole epochs (320 / 32)
+    assert stopped.optimizer.name == "adam" and stopped.optimizer.t == stopped.iterations_done
+    assert meta["info"]["checkpoint"]["signal"] == "SIGINT"
+
+    ok("train", "--resume", ckpt, "--quiet", cwd=tmp_path)
+    ok(*MINI, "--out", "straight.npz", cwd=tmp_path)
+    resumed, straight = nndl.load(tmp_path / "run.npz"), nndl.load(tmp_path / "straight.npz")
+    assert resumed.epochs_done == straight.epochs_done == 600
+    for k in straight.params:
+        assert np.array_equal(resumed.params[k], straight.params[k]), k
+    assert resumed.history.costs == straight.history.costs
+    assert resumed.history.epoch_costs == straight.history.epoch_costs
+
+
+def test_resume_with_regularization_and_early_stopping_is_exact(tmp_path):
+    write_csv(tmp_path / "d.csv", *blobs(m=60, seed=4))
+    run_ = ["train", "--data", "d.csv", "--layers", "6", "--optimizer", "rmsprop", "--lr",
+            "0.3", "--batch-size", "16", "--lambd", "0.1", "--keep-prob", "0.7", "--decay",
+            "0.2", "--patience", "2", "--quiet"]
+    # the checkpoint after epoch 6 is between the best epoch (5) and the stop (after 7): the
+    # resumed run must carry the early-stopping state over to stop and restore the same way
+    ok(*run_, "--epochs", "6", "--checkpoint-every", "6", "--out", "a.npz", cwd=tmp_path)
+    ok("train", "--resume", "a.ckpt.npz", "--epochs", "9", "--out", "b.npz", "--quiet",
+       cwd=tmp_path)
+    out = ok(*run_, "--epochs", "9", "--out", "c.npz", cwd=tmp_path)
+    assert "rmsprop (learning rate 0.3, decay 0.2), mini-batches of 16 for 9 epochs, " \
+           "L2 0.1, dropout keep-prob 0.7, early stopping patience 2" in out
+    b, c = nndl.load(tmp_path / "b.npz"), nndl.load(tmp_path / "c.npz")
+    assert b.epochs_done == c.epochs_done < 9  # stopped early
+    assert c.history.best_epoch < 6  # epochs 0..5 ran before the checkpoint
+    assert b.history.best_epoch == c.history.best_epoch
+    for k in c.params:
+        assert np.array_equal(b.params[k], c.params[k]), k
+    assert b.history.dev_costs == c.history.dev_costs
+    info = ok("info", "c.npz", cwd=tmp_path)
+    assert "RMSprop(learning_rate=0.3" in info and f"epochs       {c.epochs_done}" in info
+    assert "mini-batches of 16 for 9 epochs" in info
+    assert "6 of 6 epochs done" in ok("info", "a.ckpt.npz", cwd=tmp_path)
+    fails("train", "--resume", "a.ckpt.npz", "--iterations", "10", words=["--epochs"],
+          cwd=tmp_path)
+    fails("train", "--resume", "a.ckpt.npz", "--batch-size", "8", words=["--batch-size"],
+          cwd=tmp_path)
+    ok(*RUN[:-3], "--iterations", "6", "--checkpoint-every", "3", "--out", "f.npz",
+       cwd=tmp_path)
+    fails("train", "--resume", "f.ckpt.npz", "--epochs", "9", words=["--iterations"],
+          cwd=tmp_path)
+
+
+def test_full_batch_options_and_defaults(tmp_path):
+    write_csv(tmp_path / "d.csv", *blobs(seed=5))
+    ok("train", "--data", "d.csv", "--layers", "3", "--iterations", "20", "--out", "gd.npz",
+       "--quiet", cwd=tmp_path)
+    gd = nndl.load(tmp_path / "gd.npz")
+    assert gd.optimizer.name == "gd" and gd.iterations_done == gd.epochs_done == 20
+    ok("train", "--data", "d.csv", "--layers", "3", "--iterations", "20", "--optimizer",
+       "momentum", "--out", "mo.npz", "--quiet", cwd=tmp_path)
+    mo = nndl.load(tmp_path / "mo.npz")
+    assert mo.optimizer.name == "momentum" and mo.optimizer.t == 20
+    assert not np.array_equal(mo.params["W1"], gd.params["W1"])
+    ok("train", "--data", "d.csv", "--layers", "3", "--batch-size", "10", "--out", "mb.npz",
+       "--quiet", cwd=tmp_path)
+    assert nndl.load(tmp_path / "mb.npz").epochs_done == 10  # the default number of epochs
+
+
+def test_bad_training_options(tmp_path):
+    fails("train", "--optimizer", "sgd2", words=["--optimizer"])
+    fails("train", "--batch-size", "0", words=["--batch-size"])
+    fails("train", "--epochs", "-3", words=["--epochs"])
+    fails("train", "--lambd", "-1", words=["--lambd"])
+    fails("train", "--lambd", "nan", words=["--lambd"])
+    fails("train", "--keep-prob", "0", words=["--keep-prob"])
+    fails("train", "--keep-prob", "1.5", words=["--keep-prob"])
+    fails("train", "--decay", "inf", words=["--decay"])
+    fails("train", "--patience", "0", words=["--patience"])
+    fails("train", "--epochs", "5", words=["--batch-size"])
+    fails("train", "--batch-size", "8", "--iterations", "5", words=["--epochs"])
+    fails("train", "--patience", "3", "--dev", "0", words=["--dev"])
+    fails("train", "--layers", "none", "--keep-prob", "0.5", words=["hidden"])

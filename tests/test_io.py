@@ -321,3 +321,121 @@ def test_any_network_round_trips_exactly(tmp_path_factory, dims, hidden, output,
     np.testing.assert_array_equal(back.forward(Xr), net.forward(Xr))
     for k, v in net.params.items():
         assert back.params[k].dtype == v.dtype and np.array_equal(back.params[k], v)
+
+
+# --- training state: optimizer, label map, epochs, parameter sets ------------------------------
+def adam_trained(labels=None, **fit):
+    y = labels if labels is not None else np.array(["b", "a", "c"])[np.arange(12) % 3]
+    net = nndl.Network([3, 4, 3], output="softmax", seed=4)
+    net.fit(X, y, batch_size=5, epochs=3, optimizer="adam", learning_rate=0.01, **fit)
+    return net, y
+
+
+@pytest.mark.parametrize("name", ["gd", "momentum", "rmsprop", "adam"])
+def test_optimizer_state_round_trips(tmp_path, name):
+    net = nndl.Network([3, 4, 1], seed=2)
+    net.fit(X, Y, batch_size=5, epochs=2, optimizer=nndl.optimizers.get_optimizer(
+        name, 0.05, decay=0.5))
+    io.save(net, tmp_path / "m.npz")
+    back = io.load(tmp_path / "m.npz")
+    a, b = net.optimizer.state_dict(), back.optimizer.state_dict()
+    assert type(back.optimizer) is type(net.optimizer) and a.keys() == b.keys()
+    for k in a:
+        assert np.array_equal(a[k], b[k]), k
+        if isinstance(a[k], np.ndarray):
+            assert b[k].dtype == a[k].dtype
+    assert back.epochs_done == net.epochs_done == 2
+    assert back.history.epoch_costs == net.history.epoch_costs
+    with np.load(tmp_path / "m.npz", allow_pickle=False) as z:
+        names = set(z.files)
+    assert {f"opt/{k}" for k in a if "." in k} <= names  # arrays in the npz, not in the JSON
+
+
+def test_minibatch_adam_training_continues_exactly_after_load(tmp_path):
+    kw = dict(batch_size=5, optimizer="adam", learning_rate=0.01, keep_probs=0.8, lambd=0.1)
+    y = np.array(["b", "a", "c"])[np.arange(12) % 3]
+    straight = nndl.Network([3, 4, 3], output="softmax", seed=4)
+    straight.fit(X, y, epochs=6, **kw)
+    first = nndl.Network([3, 4, 3], output="softmax", seed=4)
+    first.fit(X, y, epochs=2, **kw)
+    io.save(first, tmp_path / "m.npz")
+    back = io.load(tmp_path / "m.npz")
+    back.fit(X, y, epochs=4, **dict(kw, optimizer=back.optimizer))
+    for k in straight.params:
+        assert np.array_equal(straight.params[k], back.params[k]), k
+    assert back.history.costs == straight.history.costs
+    assert list(back.predict(X).ravel()) == list(straight.predict(X).ravel())
+
+
+@pytest.mark.parametrize("labels", [
+    np.array(["b", "a", "c"]), np.array([10, -3, 7]), np.array([0.5, 2.25, -1.0]),
+    np.array([b"x", b"y", b"z"])], ids=["str", "int", "float", "bytes"])
+def test_label_map_round_trips(tmp_path, labels):
+    net, _ = adam_trained(labels[np.arange(12) % 3])
+    io.save(net, tmp_path / "m.npz")
+    back = io.load(tmp_path / "m.npz")
+    assert back.label_map == net.label_map
+    assert back.label_map.classes.dtype.kind == net.label_map.classes.dtype.kind
+    np.testing.assert_array_equal(back.predict(X), net.predict(X))
+
+
+def test_param_sets_round_trip_and_are_checked(tmp_path):
+    net = trained()
+    best = {k: v + 1 for k, v in net.params.items()}
+    io.save(net, tmp_path / "m.npz", param_sets={"best": best})
+    _, meta = io.read(tmp_path / "m.npz")
+    for k in best:
+        assert np.array_equal(meta["param_sets"]["best"][k], best[k])
+    with pytest.raises(NNDLError):
+        io.save(net, tmp_path / "x.npz", param_sets={"best": {"W1": best["W1"]}})
+    with pytest.raises(NNDLError):
+        io.save(net, tmp_path / "x.npz", param_sets={"opt": best})
+
+
+def _adam_arrays(tmp_path):
+    net, _ = adam_trained()
+    path = tmp_path / "adam.npz"
+    io.save(net, path, param_sets={"best": net.params})
+    with np.load(path, allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
+
+
+@pytest.mark.parametrize("edit,words", [
+    (lambda a: a.update({"opt/m.W1": np.zeros((2, 2))}), ["opt/m.W1", "shape"]),
+    (lambda a: a.update({"opt/v.b2": np.zeros((3, 1), dtype=np.float32)}), ["dtype"]),
+    (lambda a: a.update({"opt/m.W1": np.full((4, 3), np.inf)}), ["NaN or inf"]),
+    (lambda a: a.update({"opt/s.W1": np.zeros((4, 3))}), ["opt/s.W1"]),
+    (lambda a: a.update({"opt/m.W7": np.zeros((4, 3))}), ["opt/m.W7"]),
+    (lambda a: a.pop("best/b1"), ["best/b1"]),
+    (lambda a: a.update({"best/W2": np.zeros((3, 5))}), ["best/W2", "shape"]),
+], ids=["shape", "dtype", "inf", "slot", "param", "missing-set", "set-shape"])
+def test_tampered_optimizer_and_param_set_arrays(tmp_path, edit, words):
+    arrays = _adam_arrays(tmp_path)
+    edit(arrays)
+    refused(_rewrite(tmp_path, arrays), *words)
+
+
+@pytest.mark.parametrize("edit,words", [
+    (lambda m: m["optimizer"].update(name="os.system"), ["optimizer"]),
+    (lambda m: m["optimizer"].update(t=-1), ["optimizer t"]),
+    (lambda m: m["optimizer"].update(t=1.5), ["optimizer t"]),
+    (lambda m: m["optimizer"].update(beta1=2.0), ["beta1"]),
+    (lambda m: m["optimizer"].update(learning_rate="0.1"), ["learning_rate"]),
+    (lambda m: m["optimizer"].update(evil=1), ["evil"]),
+    (lambda m: m["optimizer"].pop("beta2"), ["beta2"]),
+    (lambda m: m.update(optimizer=None), ["unexpected optimizer array", "opt/m.W1"]),
+    (lambda m: m.update(label_map={"kind": "object", "classes": ["a", "b", "c"]}),
+     ["label_map"]),
+    (lambda m: m.update(label_map={"kind": "int", "classes": [1, 2, "x"]}), ["label_map"]),
+    (lambda m: m.update(label_map={"kind": "str", "classes": ["a", "a", "b"]}), ["distinct"]),
+    (lambda m: m.update(label_map={"kind": "str", "classes": ["a", "b"]}), ["label map"]),
+    (lambda m: m.update(epochs_done=-2), ["epochs_done"]),
+    (lambda m: m["history"].update(epoch_costs=[1.0]), ["epoch"]),
+    (lambda m: m.update(param_sets=["../evil"]), ["param_sets"]),
+    (lambda m: m.update(param_sets=["best", "other"]), ["other/W1"]),
+], ids=["opt-name", "t-negative", "t-float", "beta1", "lr-string", "unknown", "missing",
+        "no-optimizer", "label-kind", "label-type", "label-dup", "label-count", "epochs",
+        "epoch-history", "set-name", "set-missing"])
+def test_tampered_training_state_metadata(tmp_path, edit, words):
+    arrays = _adam_arrays(tmp_path)
+    refused(_rewrite(tmp_path, arrays, edit), *words)

@@ -85,3 +85,70 @@ class PrintCost(Callback):
     def on_iteration_end(self, net: "Network", iteration: int, cost: float) -> None:
         if iteration % self.every == 0:
             print(f"Cost after iteration {iteration}: {cost:.6f}")
+
+
+class EarlyStopping(Callback):
+    """Stop after ``patience`` epochs without a lower dev cost; :meth:`restore` puts back the
+    parameters of the best epoch.
+
+    The same rule as ``fit(..., dev=..., patience=k)``, as a callback whose state
+    (:meth:`state_dict`, with the best parameters kept apart) can be saved in a checkpoint and
+    loaded again, so that a resumed run stops where an uninterrupted one would. It needs
+    ``fit(..., dev=...)`` (it reads ``logs["dev_cost"]``).
+    """
+
+    def __init__(self, patience: int) -> None:
+        from .validation import check_positive
+
+        self.patience = int(check_positive("patience", patience, integer=True))
+        self.best_cost: "float | None" = None
+        self.best_epoch: "int | None" = None
+        self.best_params: "dict[str, Any] | None" = None
+        self.wait = 0
+
+    @property
+    def stopped(self) -> bool:
+        """True once ``patience`` epochs passed without improvement (training is over)."""
+        return self.wait >= self.patience
+
+    def on_epoch_end(self, net: "Network", epoch: int, logs: dict[str, float]) -> None:
+        cost = logs["dev_cost"]
+        if self.best_cost is None or cost < self.best_cost:
+            self.best_cost, self.best_epoch, self.wait = float(cost), int(epoch), 0
+            self.best_params = {k: v.copy() for k, v in net.params.items()}
+        else:
+            self.wait += 1
+        if self.stopped:
+            net.stop_training = True
+
+    def restore(self, net: "Network") -> None:
+        """Copy the best parameters back into ``net`` (and set ``history.best_epoch``)."""
+        if self.best_params is None:
+            return
+        for k, v in net.params.items():
+            v[...] = self.best_params[k]
+        net.history.best_epoch = self.best_epoch
+
+    def state_dict(self) -> dict[str, Any]:
+        """JSON-able counters (the best parameters are :attr:`best_params`)."""
+        return {"patience": self.patience, "best_cost": self.best_cost,
+                "best_epoch": self.best_epoch, "wait": self.wait}
+
+    def load_state_dict(self, state: dict[str, Any],
+                        best_params: "dict[str, Any] | None") -> None:
+        from .errors import NNDLError
+
+        try:
+            best_cost, best_epoch, wait = state["best_cost"], state["best_epoch"], state["wait"]
+            ok = (type(wait) is int and wait >= 0
+                  and (best_cost is None) == (best_epoch is None) == (best_params is None)
+                  and (best_epoch is None or (type(best_epoch) is int and best_epoch >= 0))
+                  and (best_cost is None or isinstance(best_cost, (int, float))))
+        except (KeyError, TypeError):
+            ok = False
+        if not ok:
+            raise NNDLError(f"early-stopping state is not valid: {state!r}")
+        self.best_cost = None if best_cost is None else float(best_cost)
+        self.best_epoch, self.wait = best_epoch, wait
+        self.best_params = None if best_params is None else {
+            k: v.copy() for k, v in best_params.items()}

@@ -16,6 +16,16 @@ uninterrupted run.
 On a signal the handler only sets a flag; the next ``on_iteration_end`` asks ``fit`` to stop
 (``net.stop_training``), so the saved state is always that of a finished iteration. A second
 SIGINT while waiting raises ``KeyboardInterrupt`` at once.
+
+With ``unit="epoch"`` (mini-batch training, as ``nndl train --batch-size`` uses it) everything
+happens at epoch boundaries instead: ``every`` counts epochs, and a signal lets the current
+epoch finish before ``fit`` stops, so that a checkpoint never holds half an epoch (its
+shuffled order and the optimizer's schedule would be lost). The model then carries the
+optimizer state (``net.optimizer``), the RNG state, ``epochs_done`` and, with an
+:class:`~nndl.callbacks.EarlyStopping` given as ``early_stopping``, its counters and best
+parameters (the ``best`` parameter set): resuming with ``fit(..., optimizer=net.optimizer)``
+for the remaining epochs ends with exactly the parameters of an uninterrupted run. (With full
+batches each iteration is one epoch, so both units agree there.)
 """
 
 from __future__ import annotations
@@ -27,7 +37,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from . import io
-from .callbacks import Callback
+from .callbacks import Callback, EarlyStopping
+from .errors import NNDLError
 from .validation import check_positive
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,14 +48,24 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class Checkpointer(Callback):
-    """Write ``path`` every ``every`` iterations (0: only on a signal or an explicit ``write``).
+    """Write ``path`` every ``every`` iterations, or epochs with ``unit="epoch"`` (0: only on
+    a signal or an explicit ``write``).
 
     ``info`` is JSON stored in the checkpoint; ``target`` and ``learning_rate`` (if given) are
-    stored under ``info["checkpoint"]`` with ``iterations_done``.
+    stored under ``info["checkpoint"]`` with ``iterations_done`` (and, with ``unit="epoch"``,
+    ``epochs_done`` and ``target_epochs``; with ``early_stopping``, its state, its best
+    parameters being the checkpoint's ``best`` parameter set).
     """
 
     def __init__(self, path: "str | os.PathLike", every: int = 0, info: "dict | None" = None,
-                 learning_rate: "float | None" = None) -> None:
+                 learning_rate: "float | None" = None, *, unit: str = "iteration",
+                 target_epochs: "int | None" = None,
+                 early_stopping: "EarlyStopping | None" = None) -> None:
+        if unit not in ("iteration", "epoch"):
+            raise NNDLError(f"unit must be 'iteration' or 'epoch'; got {unit!r}")
+        self.unit = unit
+        self.target_epochs = target_epochs
+        self.early_stopping = early_stopping
         self.path = Path(path)
         self.every = 0 if not every else int(check_positive("checkpoint every", every,
                                                               integer=True))
@@ -59,9 +80,19 @@ class Checkpointer(Callback):
         self.target = net.iterations_done + int(total)
 
     def on_iteration_end(self, net: "Network", iteration: int, cost: float) -> None:
+        if self.unit != "iteration":
+            return
         if self.signal is not None:
             net.stop_training = True
         elif self.every and net.iterations_done % self.every == 0:
+            self.write(net)
+
+    def on_epoch_end(self, net: "Network", epoch: int, logs: dict) -> None:
+        if self.unit != "epoch":
+            return
+        if self.signal is not None:
+            net.stop_training = True
+        elif self.every and net.epochs_done % self.every == 0:
             self.write(net)
 
     # --- writing ----------------------------------------------------------------------
@@ -71,7 +102,15 @@ class Checkpointer(Callback):
                  "target_iterations": self.target,
                  "learning_rate": self.learning_rate,
                  "signal": None if self.signal is None else signal.Signals(self.signal).name}
-        io.save(net, self.path, info={**self.info, "checkpoint": state})
+        sets = None
+        if self.unit == "epoch":
+            state.update(unit="epoch", epochs_done=int(net.epochs_done),
+                         target_epochs=self.target_epochs)
+        if self.early_stopping is not None:
+            state["early_stopping"] = self.early_stopping.state_dict()
+            if self.early_stopping.best_params is not None:
+                sets = {"best": self.early_stopping.best_params}
+        io.save(net, self.path, info={**self.info, "checkpoint": state}, param_sets=sets)
         self.written += 1
         return self.path
 

@@ -2,6 +2,7 @@
 
     nndl train                                   # the built-in breast cancer data, < 1 minute
     nndl train --data flower --layers 4 --hidden tanh --lr 1.2 --iterations 10000
+    nndl train --data digits --layers 64,32 --optimizer adam --lr 0.005 --batch-size 64 --epochs 30
     nndl evaluate --model model.npz --data test.csv
     nndl predict --model model.npz photo.jpg table.csv [--out predictions.csv]
     nndl info model.npz
@@ -27,6 +28,7 @@ import numpy as np
 
 from . import __version__, io
 from .errors import NNDLError
+from .files import atomic_write
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 OUTPUTS = {"binary": "sigmoid", "multiclass": "softmax", "regression": "linear"}
@@ -85,6 +87,26 @@ def _positive_float(text: str) -> float:
         v = float("nan")
     if not (v > 0 and np.isfinite(v)):
         raise argparse.ArgumentTypeError(f"expected a positive number; got {text!r}")
+    return v
+
+
+def _nonnegative_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        v = float("nan")
+    if not (v >= 0 and np.isfinite(v)):
+        raise argparse.ArgumentTypeError(f"expected a number >= 0; got {text!r}")
+    return v
+
+
+def _probability(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        v = -1.0
+    if not 0 < v <= 1:
+        raise argparse.ArgumentTypeError(f"expected a probability in (0, 1]; got {text!r}")
     return v
 
 
@@ -225,12 +247,19 @@ def _class_names(net) -> list[str]:
 
 # --- train ----------------------------------------------------------------------------------
 TRAIN_KEYS = ("data", "label", "test", "layers", "hidden", "output", "init", "lr", "iterations",
-              "seed", "rng", "dtype", "dev", "standardize", "image_size")
+              "seed", "rng", "dtype", "dev", "standardize", "image_size", "optimizer",
+              "batch_size", "epochs", "lambd", "keep_prob", "decay", "patience")
 TRAIN_DEFAULTS = {"layers": [20, 7, 5], "hidden": "relu", "output": None, "init": "he",
                   "lr": 0.0075, "iterations": 2500, "seed": 1, "rng": "default",
                   "dtype": "float64", "dev": 0.2, "standardize": None, "label": None,
-                  "data": None, "test": None, "image_size": None}
+                  "data": None, "test": None, "image_size": None, "optimizer": "gd",
+                  "batch_size": None, "epochs": None, "lambd": 0.0, "keep_prob": None,
+                  "decay": 0.0, "patience": None}
 """Options a checkpoint stores to resume; None in the namespace means 'not given'."""
+RESUME_KEYS = ("iterations", "epochs")
+"""The options a resumed run may change (a new total)."""
+DEFAULT_EPOCHS = 10
+"""Epochs of mini-batch training when --batch-size comes without --epochs."""
 
 
 def _abs(spec: "str | None") -> "str | None":
@@ -250,18 +279,38 @@ def _settings(args: argparse.Namespace, saved: "dict | None") -> dict:
     for k in TRAIN_KEYS:
         v = getattr(args, k, None)
         if v is not None:
-            if saved and k != "iterations":
-                raise NNDLError(f"--{k} cannot be changed when resuming: a resumed run uses the "
-                                "checkpoint's data and settings (only --iterations, --out, "
-                                "--plot, --log, --quiet and the checkpoint options may be given)")
+            if saved and k not in RESUME_KEYS:
+                flag = "--" + k.replace("_", "-")
+                raise NNDLError(f"{flag} cannot be changed when resuming: a resumed run uses "
+                                "the checkpoint's data and settings (only --iterations or "
+                                "--epochs, --out, --plot, --log, --quiet and the checkpoint "
+                                "options may be given)")
             s[k] = v
     s["data"], s["test"] = _abs(s["data"]), _abs(s["test"])
+    if s["batch_size"] is None:
+        if s["epochs"] is not None:
+            raise NNDLError("--epochs counts passes of mini-batch training: "
+                            + ("this checkpoint trains with full batches: give --iterations"
+                               if saved else "give --batch-size too (full-batch training "
+                               "counts --iterations)"))
+    else:
+        if getattr(args, "iterations", None) is not None:
+            raise NNDLError("--iterations is for full-batch training; with --batch-size give "
+                            "the number of passes over the data with --epochs")
+        if s["epochs"] is None:
+            s["epochs"] = DEFAULT_EPOCHS
+    if s["keep_prob"] is not None and s["keep_prob"] < 1 and not s["layers"]:
+        raise NNDLError("--keep-prob drops hidden units: it needs hidden --layers")
+    if s["patience"] is not None and not s["dev"] > 0:
+        raise NNDLError("--patience (early stopping) watches the dev split: it needs --dev > 0")
     return s
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from .callbacks import EarlyStopping
     from .checkpoint import Checkpointer
     from .network import Network
+    from .optimizers import get_optimizer
     from .progress import CostLog, ProgressBar
 
     ds = _datasets()
@@ -321,27 +370,59 @@ def cmd_train(args: argparse.Namespace) -> int:
     ckpt_path = Path(args.checkpoint or args.resume or _ckpt_default(out))
     s["out"] = str(out.resolve())
     info = {"train_args": s, "image_size": _image_size(data), "data_name": data.name}
+
+    # What one fit call needs. Mini-batches count epochs, full batches iterations (each
+    # iteration is then one epoch). Checkpoints are taken at epoch ends: a signal lets the
+    # current epoch finish (see nndl.checkpoint), so resuming is exact in both modes.
+    mini = s["batch_size"] is not None
+    if mini:
+        unit, target, done = "epoch", s["epochs"], net.epochs_done
+    else:
+        unit, target, done = "iteration", s["iterations"], net.iterations_done
+    if resumed is not None and resumed.optimizer is not None:
+        optimizer = resumed.optimizer  # with its state: moments, step count, decay schedule
+    else:
+        optimizer = get_optimizer(s["optimizer"], s["lr"], decay=s["decay"])
+    early = None
+    if s["patience"] is not None:
+        early = EarlyStopping(s["patience"])
+        state = meta["info"]["checkpoint"].get("early_stopping") if resumed else None
+        if state is not None:
+            early.load_state_dict(state, meta["param_sets"].get("best"))
     ckpt = Checkpointer(ckpt_path, every=args.checkpoint_every or 0, info=info,
-                        learning_rate=s["lr"])
-    callbacks = [ProgressBar(enabled=False if args.quiet else None), ckpt]
+                        learning_rate=s["lr"], unit="epoch",
+                        target_epochs=target if mini else None, early_stopping=early)
+    callbacks = [ProgressBar(enabled=False if args.quiet else None)]
+    callbacks += [early, ckpt] if early is not None else [ckpt]  # ckpt sees early's update
     if args.log:
         callbacks.append(CostLog(args.log, append=resumed is not None))
-    remaining = s["iterations"] - net.iterations_done
+    remaining = 0 if early is not None and early.stopped else target - done
+    kw: dict = {"callbacks": callbacks, "optimizer": optimizer, "lambd": s["lambd"],
+                "keep_probs": s["keep_prob"]}
+    if early is not None:
+        kw["dev"] = (dev.X, targets(dev, net))
+    if mini:
+        kw.update(batch_size=s["batch_size"], epochs=remaining)
+    else:
+        kw.update(iterations=remaining)
+    iterations_before = net.iterations_done
     t0 = time.perf_counter()
     if remaining > 0:
         with ckpt.catch_signals():
-            net.fit(train.X, Ytrain, learning_rate=s["lr"], iterations=remaining,
-                    callbacks=callbacks)
+            net.fit(train.X, Ytrain, learning_rate=s["lr"], **kw)
     seconds = time.perf_counter() - t0
     if ckpt.signal is not None:
         ckpt.write(net)
         name = {2: "SIGINT", 15: "SIGTERM"}.get(ckpt.signal, str(ckpt.signal))
-        print(f"nndl: {name} at iteration {net.iterations_done} of {s['iterations']}: checkpoint "
-              f"written to {ckpt_path}; continue with: nndl train --resume {ckpt_path}",
-              file=sys.stderr)
+        now = net.epochs_done if mini else net.iterations_done
+        print(f"nndl: {name} at {unit} {now} of {target}: checkpoint written to {ckpt_path}; "
+              f"continue with: nndl train --resume {ckpt_path}", file=sys.stderr)
         return 128 + int(ckpt.signal)
+    if early is not None:
+        early.restore(net)
 
-    summary: dict = {"iterations": net.iterations_done, "seconds": round(seconds, 3),
+    summary: dict = {"iterations": net.iterations_done, "epochs": net.epochs_done,
+                     "best_epoch": net.history.best_epoch, "seconds": round(seconds, 3),
                      "final_cost": net.history.costs[-1] if net.history.costs else None,
                      "train": scores(net, train.X, Ytrain)}
     parts = [("train", train)] + [(n, d) for n, d in (("dev", dev), ("test", test))
@@ -360,7 +441,16 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"cost      {net.history.costs[0]:.6f} (it. {net.history.iterations[0]}) -> "
               f"{net.history.costs[-1]:.6f} (it. {net.history.iterations[-1]}), "
               f"learning rate {s['lr']:g}")
-    print(f"time      {seconds:.2f} s for {max(remaining, 0)} iterations")
+    print(f"training  {_training_line(s, net.optimizer)}")
+    if mini:
+        print(f"time      {seconds:.2f} s for {max(remaining, 0)} epochs "
+              f"({net.iterations_done - iterations_before} iterations)")
+    else:
+        print(f"time      {seconds:.2f} s for {max(remaining, 0)} iterations")
+    if early is not None and early.best_epoch is not None:
+        how = f"stopped after epoch {net.epochs_done - 1}" if early.stopped else "no stop"
+        print(f"early     {how}; kept the parameters of epoch {early.best_epoch} (lowest dev "
+              "cost)")
     for name, _ in parts:
         print(f"{name:<9} {_fmt_scores(summary[name])}")
     print(f"saved     {out}")
@@ -368,6 +458,24 @@ def cmd_train(args: argparse.Namespace) -> int:
         for p in _plots(net, train, Path(args.plot)):
             print(f"plot      {p}")
     return 0
+
+
+def _training_line(s: dict, optimizer) -> str:
+    """'adam (learning rate 0.001), mini-batches of 32 for 10 epochs, L2 0.1, ...'."""
+    name = getattr(optimizer, "name", None) or s.get("optimizer") or "gd"
+    parts = [f"{name} (learning rate {s.get('lr')}"
+             + (f", decay {s['decay']:g}" if s.get("decay") else "") + ")"]
+    if s.get("batch_size"):
+        parts.append(f"mini-batches of {s['batch_size']} for {s.get('epochs')} epochs")
+    else:
+        parts.append(f"full batch for {s.get('iterations')} iterations")
+    if s.get("lambd"):
+        parts.append(f"L2 {s['lambd']:g}")
+    if s.get("keep_prob") is not None:
+        parts.append(f"dropout keep-prob {s['keep_prob']:g}")
+    if s.get("patience") is not None:
+        parts.append(f"early stopping patience {s['patience']}")
+    return ", ".join(parts)
 
 
 def _ckpt_default(out: Path) -> Path:
@@ -485,7 +593,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if args.out:
         buf = _stdio.StringIO()
         csv.writer(buf, lineterminator="\n").writerows([header, *rows])
-        io.atomic_write(args.out, lambda f: f.write(buf.getvalue()), mode="w")
+        atomic_write(args.out, lambda f: f.write(buf.getvalue()), mode="w", what="predictions")
         print(f"wrote {len(rows)} predictions to {args.out}")
     else:
         for r in rows:
@@ -515,18 +623,28 @@ def cmd_info(args: argparse.Namespace) -> int:
     if net.history.costs:
         print(f"cost         {net.history.costs[0]:.6f} (it. {net.history.iterations[0]}) -> "
               f"{net.history.costs[-1]:.6f} (it. {net.history.iterations[-1]})")
+    if net.epochs_done:
+        print(f"epochs       {net.epochs_done}"
+              + (f", best epoch {net.history.best_epoch} (early stopping)"
+                 if net.history.best_epoch is not None else ""))
+    if net.optimizer is not None:
+        print(f"optimizer    {net.optimizer!r}, {net.optimizer.t} updates")
     targs = info.get("train_args") or {}
     if targs:
         print(f"trained on   {targs.get('data') or 'breast_cancer (built-in)'}, learning rate "
               f"{targs.get('lr')}, seed {targs.get('seed')}")
+        print(f"training     {_training_line(targs, net.optimizer)}")
     for part in ("train", "dev", "test"):
         s = (info.get("summary") or {}).get(part)
         if isinstance(s, dict) and s:
             print(f"{part:<12} {_fmt_scores(s)}")
     ck = info.get("checkpoint")
     if isinstance(ck, dict):
-        print(f"checkpoint   {ck.get('iterations_done')} of {ck.get('target_iterations')} "
-              "iterations done; continue with: nndl train --resume " + str(args.model))
+        if targs.get("batch_size"):
+            done = f"{ck.get('epochs_done')} of {ck.get('target_epochs')} epochs"
+        else:
+            done = f"{ck.get('iterations_done')} of {ck.get('target_iterations')} iterations"
+        print(f"checkpoint   {done} done; continue with: nndl train --resume {args.model}")
     return 0
 
 
@@ -581,7 +699,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     t = sub.add_parser("train", help="train a network and save it",
-                       description="Train a network by batch gradient descent and save it. With "
+                       description="Train a network by gradient descent (full batch, or "
+                       "mini-batches with --batch-size; gd, momentum, rmsprop or adam) and save "
+                       "it. With "
                        "no --data: the built-in breast cancer data set (scikit-learn), "
                        "standardized, 20%% held out as a dev set.")
     t.add_argument("--data", help="a .csv/.npz/.h5 file, a folder of images (one sub-folder per "
@@ -597,8 +717,25 @@ def build_parser() -> argparse.ArgumentParser:
                    "for more, linear for regression)")
     t.add_argument("--init", help="small, scaled, he, xavier or zeros (default he)")
     t.add_argument("--lr", type=_positive_float, help="learning rate (default 0.0075)")
-    t.add_argument("--iterations", type=_positive_int, help="gradient descent iterations "
-                   "(default 2500); with --resume, a new total")
+    t.add_argument("--iterations", type=_positive_int, help="full-batch gradient descent "
+                   "iterations (default 2500); with --resume, a new total")
+    t.add_argument("--optimizer", choices=["gd", "momentum", "rmsprop", "adam"],
+                   help="how gradients become updates (default gd, the notes' gradient "
+                   "descent); --lr is its learning rate")
+    t.add_argument("--batch-size", type=_positive_int, metavar="N", help="mini-batch training: "
+                   "N samples per update, reshuffled every epoch (default: full batch)")
+    t.add_argument("--epochs", type=_positive_int, metavar="E", help="with --batch-size: passes "
+                   f"over the training data (default {DEFAULT_EPOCHS}); with --resume, a new "
+                   "total")
+    t.add_argument("--lambd", type=_nonnegative_float, metavar="L2", help="L2 regularization "
+                   "strength: adds lambd/(2m) sum ||W||^2 to the cost (default 0)")
+    t.add_argument("--keep-prob", type=_probability, metavar="P", help="inverted dropout on "
+                   "the hidden layers: keep each unit with probability P while training")
+    t.add_argument("--decay", type=_nonnegative_float, help="learning-rate decay: lr / (1 + "
+                   "DECAY * epoch); with full batches every iteration is an epoch (default 0)")
+    t.add_argument("--patience", type=_positive_int, metavar="K", help="early stopping: stop "
+                   "after K epochs without a lower dev cost and keep the best parameters "
+                   "(needs --dev > 0)")
     t.add_argument("--seed", type=int, help="seed of the initialization and the dev split "
                    "(default 1)")
     t.add_argument("--rng", choices=["default", "legacy"], help="'legacy' draws the weights "
@@ -620,7 +757,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--log", help="write the cost of every iteration to this JSON-lines file")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.add_argument("--checkpoint-every", type=_positive_int, metavar="N",
-                   help="write a checkpoint every N iterations")
+                   help="write a checkpoint every N iterations (N epochs with --batch-size); "
+                   "a signal lets the current epoch finish, then writes one")
     t.add_argument("--checkpoint", help="checkpoint file (default: OUT with .ckpt.npz, or the "
                    "CHECKPOINT resumed from); SIGINT/SIGTERM always write one before exiting")
     t.add_argument("--resume", metavar="CHECKPOINT", help="continue the training saved in "

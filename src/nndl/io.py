@@ -7,9 +7,20 @@ and ``__meta__``, a 0-d unicode string array with a JSON object:
      "layer_dims": [n0, ..., nL], "activations": ["relu", ..., "sigmoid"], "init": "he",
      "dtype": "float64", "task": "binary", "classes": ["benign", "malignant"] | null,
      "preprocessing": Standardizer.to_dict() | null, "iterations_done": 2500,
-     "history": {"iterations": [...], "costs": [...]}, "rng": {...} | null, "info": {...}}
+     "history": {"iterations": [...], "costs": [...], "epochs": [...], "epoch_costs": [...],
+                 "dev_costs": [...], "best_epoch": int | null},
+     "epochs_done": 3, "rng": {...} | null,
+     "label_map": {"kind": "str" | "int" | "float" | "bool" | "bytes", "classes": [...]} | null,
+     "optimizer": {"name": "adam", "learning_rate": ..., "t": ..., "epoch": ..., ...} | null,
+     "param_sets": ["best", ...], "info": {...}}
 
 ``info`` is free JSON for the training summary and, in checkpoints, what resuming needs.
+The optimizer's scalars (``net.optimizer.state_dict()``) are in ``optimizer``; its buffers are
+arrays named ``opt/<slot>.<param>`` (``opt/m.W1``, ``opt/v.b2``, ...), each with the shape and
+dtype of its parameter. ``param_sets`` names extra parameter sets saved with the model (a
+checkpoint's best parameters for early stopping), as arrays ``<name>/W1``, ``<name>/b1``, ...
+The random state is JSON (``Generator.bit_generator.state`` or ``RandomState.get_state``).
+The keys after ``info`` in the list above are optional when reading (older files lack them).
 
 Saving writes a temporary file in the target's folder, flushes it to disk and then renames it
 over the target (``os.replace``), so a crash never leaves a half-written model at the target
@@ -96,11 +107,70 @@ def _jsonable(x: Any) -> Any:
     return x
 
 
-def metadata(net: "Network", info: "dict | None" = None) -> dict:
+def _history(h: Any) -> dict:
+    return {"iterations": [int(i) for i in h.iterations],
+            "costs": [float(c) for c in h.costs],
+            "epochs": [int(e) for e in getattr(h, "epochs", [])],
+            "epoch_costs": [float(c) for c in getattr(h, "epoch_costs", [])],
+            "dev_costs": [float(c) for c in getattr(h, "dev_costs", [])],
+            "best_epoch": getattr(h, "best_epoch", None)}
+
+
+_LABEL_KINDS = {"b": "bool", "i": "int", "u": "int", "f": "float", "U": "str", "S": "bytes"}
+
+
+def label_map_state(lm: object) -> "dict | None":
+    """``{"kind": ..., "classes": [...]}``: a :class:`~nndl.labels.LabelMap` as JSON."""
+    if lm is None:
+        return None
+    classes = np.asarray(lm.classes)  # type: ignore[attr-defined]
+    kind = _LABEL_KINDS.get(classes.dtype.kind)
+    if kind is None:
+        raise NNDLError(f"cannot save class labels of dtype {classes.dtype}")
+    values = ([c.decode("latin-1") for c in classes.tolist()] if kind == "bytes"
+              else classes.tolist())
+    return {"kind": kind, "classes": values}
+
+
+def _label_map(path: Path, d: object, n_out: int, output: str) -> object:
+    from .labels import LabelMap
+
+    types = {"bool": (bool,), "int": (int,), "float": (int, float), "str": (str,),
+             "bytes": (str,)}
+    if not isinstance(d, dict) or d.get("kind") not in types \
+            or not isinstance(d.get("classes"), list):
+        raise _bad(path, "label_map must be {'kind': 'str'|'int'|'float'|'bool'|'bytes', "
+                         "'classes': [...]}")
+    kind, classes = d["kind"], d["classes"]
+    if not all(type(c) in types[kind] for c in classes) \
+            or (kind == "int" and not all(-2**63 <= c < 2**63 for c in classes)):
+        raise _bad(path, f"label_map classes must all be of kind {kind!r}")
+    if output != "softmax" or len(classes) != n_out:
+        raise _bad(path, f"a label map needs a softmax output with one unit per class; got "
+                         f"{len(classes)} classes for a {output} output of {n_out} unit(s)")
+    try:
+        if kind == "bytes":
+            arr = np.array([c.encode("latin-1") for c in classes])
+        else:
+            arr = np.array(classes, dtype={"bool": bool, "int": np.int64, "float": np.float64,
+                                            "str": str}[kind])
+        return LabelMap(arr)
+    except (NNDLError, UnicodeError, ValueError) as exc:
+        raise _bad(path, f"label_map is not valid ({exc})") from None
+
+
+def metadata(net: "Network", info: "dict | None" = None,
+             param_sets: "dict | None" = None) -> dict:
     """The JSON metadata that :func:`save` writes for ``net``."""
     from . import __version__
 
     pre = net.preprocessing
+    opt = getattr(net, "optimizer", None)
+    from .optimizers import OPTIMIZERS
+
+    if opt is not None and OPTIMIZERS.get(getattr(opt, "name", None)) is not type(opt):
+        raise NNDLError(f"cannot save an optimizer of type {type(opt).__name__}: only those of "
+                        f"nndl.optimizers.OPTIMIZERS ({sorted(OPTIMIZERS)})")
     if pre is not None and not hasattr(pre, "to_dict"):
         raise NNDLError(f"cannot save preprocessing of type {type(pre).__name__}: it needs "
                         "to_dict()")
@@ -116,22 +186,44 @@ def metadata(net: "Network", info: "dict | None" = None) -> dict:
         "classes": None if net.classes is None else [str(c) for c in net.classes],
         "preprocessing": None if pre is None else _jsonable(pre.to_dict()),
         "iterations_done": int(net.iterations_done),
-        "history": {"iterations": [int(i) for i in net.history.iterations],
-                    "costs": [float(c) for c in net.history.costs]},
+        "history": _history(net.history),
+        "epochs_done": int(getattr(net, "epochs_done", 0)),
         "rng": rng_state(net.rng),
+        "label_map": label_map_state(getattr(net, "label_map", None)),
+        "optimizer": None if opt is None else {
+            k: _jsonable(v) for k, v in opt.state_dict().items() if "." not in k},
+        "param_sets": sorted(param_sets or {}),
         "info": _jsonable(info or {}),
     }
 
 
-def save(net: "Network", path: "str | os.PathLike", info: "dict | None" = None) -> Path:
-    """Write ``net`` (parameters, layers, activations, dtype, preprocessing, classes, history,
-    RNG state and ``info``) to ``path`` as a safe ``.npz``, atomically. Returns the path."""
-    meta = metadata(net, info)
+def save(net: "Network", path: "str | os.PathLike", info: "dict | None" = None,
+         param_sets: "dict[str, dict[str, np.ndarray]] | None" = None) -> Path:
+    """Write ``net`` (parameters, layers, activations, dtype, preprocessing, classes, label
+    map, history, epochs, optimizer state, RNG state and ``info``) to ``path`` as a safe
+    ``.npz``, atomically. ``param_sets`` are extra named parameter sets of the same shapes
+    (e.g. ``{"best": params}``), returned by :func:`read` in ``meta["param_sets"]``.
+    Returns the path."""
+    for name, ps in (param_sets or {}).items():
+        if not (isinstance(name, str) and name.isidentifier() and name != "opt") \
+                or set(ps) != set(net.params) \
+                or any(np.shape(ps[k]) != net.params[k].shape for k in ps):
+            raise NNDLError(f"parameter set {name!r} must be a name and one array per "
+                            f"parameter of the model's shapes")
+    meta = metadata(net, info, param_sets)
     try:
         text = json.dumps(meta, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise NNDLError(f"the model's metadata cannot be saved as JSON ({exc})") from None
     arrays = {k: np.ascontiguousarray(v) for k, v in net.params.items()}
+    opt = getattr(net, "optimizer", None)
+    if opt is not None:
+        for k, v in opt.state_dict().items():
+            if "." in k:
+                arrays[f"opt/{k}"] = np.ascontiguousarray(v, dtype=net.dtype)
+    for name, ps in (param_sets or {}).items():
+        for k, v in ps.items():
+            arrays[f"{name}/{k}"] = np.ascontiguousarray(v, dtype=net.dtype)
     arrays[META_KEY] = np.array(text)
     return atomic_write(path, lambda f: np.savez(f, **arrays), what="model")
 
@@ -198,10 +290,11 @@ def _read_npz(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
             _check_meta(path, meta)
             expected = _expected_shapes(meta["layer_dims"])
             present = set(keys) - {META_KEY}
+            expected.update(_state_shapes(path, meta, expected, present))
             missing, extra = sorted(set(expected) - present), sorted(present - set(expected))
             if missing or extra:
-                raise _bad(path, f"parameters do not match layer_dims {meta['layer_dims']}: "
-                                 f"missing {missing}, unexpected {extra}")
+                raise _bad(path, f"arrays do not match layer_dims {meta['layer_dims']} and the "
+                                 f"metadata: missing {missing}, unexpected {extra}")
             if sum(int(np.prod(s)) for s in expected.values()) > MAX_PARAMS:
                 raise _bad(path, f"layer_dims {meta['layer_dims']} declare more than "
                                  f"{MAX_PARAMS} parameters")
@@ -236,6 +329,29 @@ def _expected_shapes(dims: list) -> dict[str, tuple[int, int]]:
     for l in range(1, len(dims)):
         shapes[f"W{l}"] = (dims[l], dims[l - 1])
         shapes[f"b{l}"] = (dims[l], 1)
+    return shapes
+
+
+def _state_shapes(path: Path, meta: dict, params: dict[str, tuple[int, int]],
+                  present: set) -> dict[str, tuple[int, int]]:
+    """Shapes of the optimizer buffers (``opt/<slot>.<param>``, those present: a buffer is
+    created at the first update) and of the named parameter sets (all required)."""
+    from .optimizers import OPTIMIZERS
+
+    shapes: dict[str, tuple[int, int]] = {}
+    for name in meta.get("param_sets") or []:
+        for k, shape in params.items():
+            shapes[f"{name}/{k}"] = shape
+    opt = meta.get("optimizer")
+    slots = OPTIMIZERS[opt["name"]].slots if opt is not None else ()
+    for key in sorted(present):
+        if key.startswith("opt/"):
+            slot, dot, k = key[4:].partition(".")
+            if not (dot and slot in slots and k in params):
+                raise _bad(path, f"unexpected optimizer array {key!r} (the optimizer is "
+                                 f"{None if opt is None else opt['name']!r}, with buffers "
+                                 f"{list(slots)} per parameter)")
+            shapes[key] = params[k]
     return shapes
 
 
@@ -297,6 +413,37 @@ def _check_meta(path: Path, meta: dict) -> None:
     need(meta.get("rng") is None or isinstance(meta.get("rng"), dict),
          "rng must be null or an object")
     need(isinstance(meta.get("info", {}), dict), "info must be an object")
+    for k in ("epochs", "epoch_costs", "dev_costs"):
+        v = hist.get(k, [])
+        typ = (int,) if k == "epochs" else (int, float)
+        need(isinstance(v, list) and all(type(x) in typ for x in v),
+             f"history {k} must be a list of {'integers' if k == 'epochs' else 'numbers'}")
+    need(len(hist.get("epochs", [])) == len(hist.get("epoch_costs", []))
+         and len(hist.get("dev_costs", [])) <= len(hist.get("epochs", [])),
+         "history epochs, epoch_costs and dev_costs do not match")
+    be = hist.get("best_epoch")
+    need(be is None or (type(be) is int and be >= 0), f"history best_epoch must be null or an "
+         f"integer >= 0; got {be!r}")
+    ep = meta.get("epochs_done", 0)
+    need(type(ep) is int and ep >= 0, f"epochs_done must be an integer >= 0; got {ep!r}")
+    sets = meta.get("param_sets", [])
+    need(isinstance(sets, list) and all(isinstance(n, str) and n.isidentifier() and n != "opt"
+                                        for n in sets) and len(set(sets)) == len(sets),
+         f"param_sets must be a list of distinct names; got {sets!r}")
+    opt = meta.get("optimizer")
+    if opt is not None:
+        from .optimizers import OPTIMIZERS
+
+        need(isinstance(opt, dict) and opt.get("name") in OPTIMIZERS,
+             f"optimizer must be null or an object with a name in {sorted(OPTIMIZERS)}; got "
+             f"{opt.get('name') if isinstance(opt, dict) else opt!r}")
+        for k in ("t", "epoch", "decay_every"):
+            need(type(opt.get(k)) is int and opt[k] >= 0,
+                 f"optimizer {k} must be an integer >= 0; got {opt.get(k)!r}")
+        known = {"name", "learning_rate", "decay", "decay_every", "t", "epoch",
+                 *OPTIMIZERS[opt["name"]].hyper}
+        need(set(opt) == known, f"optimizer {opt['name']!r} needs exactly the entries "
+             f"{sorted(known)}; got {sorted(opt)}")
 
 
 def _check_arrays(path: Path, meta: dict, arrays: dict[str, np.ndarray]) -> None:
@@ -352,8 +499,28 @@ def read(path: "str | os.PathLike") -> tuple["Network", dict]:
         net.preprocessing = _preprocessing(p, meta["preprocessing"], meta["layer_dims"][0])
     net.classes = meta["classes"]
     net.iterations_done = meta["iterations_done"]
-    for i, c in zip(meta["history"]["iterations"], meta["history"]["costs"]):
+    net.epochs_done = meta.get("epochs_done", 0)
+    h = meta["history"]
+    for i, c in zip(h["iterations"], h["costs"]):
         net.history.append(i, float(c))
+    net.history.epochs = list(h.get("epochs", []))
+    net.history.epoch_costs = [float(c) for c in h.get("epoch_costs", [])]
+    net.history.dev_costs = [float(c) for c in h.get("dev_costs", [])]
+    net.history.best_epoch = h.get("best_epoch")
+    if meta.get("label_map") is not None:
+        net.label_map = _label_map(p, meta["label_map"], meta["layer_dims"][-1], net.output)
+    if meta.get("optimizer") is not None:
+        state = dict(meta["optimizer"])
+        state.update({k[4:]: v for k, v in arrays.items() if k.startswith("opt/")})
+        try:
+            from .optimizers import from_state_dict
+
+            net.optimizer = from_state_dict(state)
+        except NNDLError as exc:
+            raise _bad(p, f"optimizer state is not valid ({exc})") from None
+    meta["param_sets"] = {
+        name: {k: arrays[f"{name}/{k}"] for k in net.params}
+        for name in meta.get("param_sets") or []}
     meta.setdefault("info", {})
     return net, meta
 
