@@ -393,7 +393,7 @@ def table(results: list[dict], peak: dict, vec: dict, cfg: dict) -> str:
         pct = 100 * r["flops"] / r["time"] / 1e9 / peak[r["dtype"]]
         test = f"{r['test_acc']:.3f}" if "test_acc" in r else "-"
         lines.append(
-            f"{r['case']:<9} {r['lib']:<8} {r['time']:>8.3f} {ratio:>7.2f} {r['cost']:>9.6f} "
+            f"{r['case']:<9} {r['lib']:<8} {r['time']:>8.4g} {ratio:>7.2f} {r['cost']:>9.6f} "
             f"{r['train_acc']:>6.3f} {test:>6} {pct:>5.0f}% {_fmt_mb(r['rss_delta_mb']):>8} "
             f"{_fmt_mb(r['traced_mb']):>9} {r['budget_mb']:>9.2f}")
     return "\n".join(lines)

@@ -76,3 +76,33 @@ def test_unknown_activation(bad):
 def test_table_is_complete():
     assert {"sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax"} <= set(ACTIVATIONS)
     assert nndl.ACTIVATIONS is ACTIVATIONS
+
+
+def test_leaky_relu_models_can_be_serialised_by_joblib_and_copied():
+    """scikit-learn's joblib workers and clone/deepcopy need every activation to be picklable
+    (a leaky ReLU of any slope used to be made of closures, which are not)."""
+    import copy
+    import pickle
+
+    net = nndl.Network([3, 4, 1], activations=["leaky_relu:0.2", "sigmoid"], seed=0)
+    assert pickle.dumps(net)  # no "Can't pickle local object"
+    twin = copy.deepcopy(net)
+    X = np.random.default_rng(0).standard_normal((3, 6)) - 1.0
+    np.testing.assert_array_equal(twin.forward(X), net.forward(X))
+    assert twin.activations[0].name == "leaky_relu:0.2"
+
+
+@pytest.mark.parametrize("name", ["relu", "leaky_relu", "leaky_relu:0.2", "sigmoid", "tanh"])
+def test_inplace_backward_equals_backward(name):
+    g = get_activation(name)
+    if g.backward_inplace is None:
+        pytest.skip(f"{name} has no in-place backward")
+    rng = np.random.default_rng(3)
+    Z = rng.standard_normal((4, 5))
+    Z[0, 0] = 0.0  # the kink
+    dA = rng.standard_normal((4, 5))
+    A = g(Z)
+    expected = g.backward(dA, Z, A)
+    out = g.backward_inplace(dA, Z, A)
+    assert out is dA
+    np.testing.assert_array_equal(out, expected)

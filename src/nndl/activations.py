@@ -126,20 +126,32 @@ def _relu_backward_inplace(dA: Array, Z: Array, A: Array) -> Array:
 
 
 # --- leaky relu -----------------------------------------------------------------------------
+class _Leaky:
+    """The leaky ReLU of one slope (a class, not closures, so that models pickle for joblib)."""
+
+    def __init__(self, slope: float) -> None:
+        self.slope = slope
+
+    def forward(self, Z: Array) -> Array:
+        """leaky_relu(z) = max(slope z, z)."""
+        return np.where(Z > 0, Z, Z * Z.dtype.type(self.slope))
+
+    def derivative(self, Z: Array, A: Array) -> Array:
+        """leaky_relu'(z) = 1 if z > 0 else slope (at 0: slope)."""
+        return np.where(Z > 0, Z.dtype.type(1), Z.dtype.type(self.slope))
+
+    def backward(self, dA: Array, Z: Array, A: Array) -> Array:
+        return np.where(Z > 0, dA, dA * dA.dtype.type(self.slope))
+
+    def backward_inplace(self, dA: Array, Z: Array, A: Array) -> Array:
+        np.multiply(dA, dA.dtype.type(self.slope), out=dA, where=Z <= 0)
+        return dA
+
+
 def _make_leaky(slope: float) -> Activation:
-    def forward(Z: Array) -> Array:
-        return np.where(Z > 0, Z, Z * Z.dtype.type(slope))
-
-    def derivative(Z: Array, A: Array) -> Array:
-        return np.where(Z > 0, Z.dtype.type(1), Z.dtype.type(slope))
-
-    def backward(dA: Array, Z: Array, A: Array) -> Array:
-        return np.where(Z > 0, dA, dA * dA.dtype.type(slope))
-
-    forward.__doc__ = f"leaky_relu(z) = max({slope} z, z)."
-    derivative.__doc__ = f"leaky_relu'(z) = 1 if z > 0 else {slope} (at 0: {slope})."
+    g = _Leaky(slope)
     name = "leaky_relu" if slope == 0.01 else f"leaky_relu:{slope!r}"
-    return Activation(name, forward, backward, derivative)
+    return Activation(name, g.forward, g.backward, g.derivative, g.backward_inplace)
 
 
 def leaky_relu(slope: float = 0.01) -> Activation:

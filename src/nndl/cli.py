@@ -28,9 +28,9 @@ import numpy as np
 
 from . import __version__, io
 from .errors import NNDLError
+from .datasets.loaders import IMAGE_SUFFIXES
 from .files import atomic_write
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 OUTPUTS = {"binary": "sigmoid", "multiclass": "softmax", "regression": "linear"}
 
 
