@@ -114,3 +114,39 @@ def test_dual_divergence_keeps_last_finite_parameters(monkeypatch):
     J = net.cost(X, Y)
     assert np.isfinite(J)
     assert net.iterations_done == e.value.iteration - 1 == len(net.history.costs)
+
+
+class _Sometimes(nndl.Callback):
+    """Reads W1 only now and then (like a checkpoint every N): declares reads_params = False
+    and calls net.sync_params() before reading."""
+
+    reads_params = False
+
+    def __init__(self):
+        self.w1 = {}
+
+    def on_iteration_end(self, net, iteration, cost):
+        if iteration in (9, 99):
+            net.sync_params()
+            self.w1[iteration] = net.params["W1"].copy()
+
+
+def test_callbacks_that_sync_when_they_read_keep_the_dual_form(monkeypatch):
+    X, Y = _data()
+    plain_cb, dual_cb = _Sometimes(), _Sometimes()
+    _fit(monkeypatch, False, [300, 10, 1], X, Y, callbacks=[plain_cb])
+    built = []
+    real = dual.DualFirstLayer
+
+    def spy(*a):
+        built.append(1)
+        return real(*a)
+
+    monkeypatch.setattr(dual, "DualFirstLayer", spy)
+    _fit(monkeypatch, True, [300, 10, 1], X, Y, callbacks=[dual_cb])
+    assert built == [1]  # the dual form was used despite the callback
+    assert set(dual_cb.w1) == set(plain_cb.w1) == {9, 99}
+    for it in (9, 99):
+        np.testing.assert_allclose(dual_cb.w1[it], plain_cb.w1[it], rtol=1e-10, atol=1e-13)
+    net = nndl.Network([3, 1])
+    net.sync_params()  # outside fit: nothing to do, no error

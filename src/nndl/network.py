@@ -12,7 +12,7 @@ as ``W1, b1, ..., WL, bL``; ``W[l]`` is (n[l], n[l-1]) and ``b[l]`` is (n[l], 1)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -118,6 +118,7 @@ class Network:
         # Names of the classes (label index -> name), or None; saved with the model.
         self.classes: "list[str] | None" = None
         self.epochs_done = 0
+        self._sync_hook: "Callable[[], None] | None" = None  # set by fit in the dual form
         self.label_map: "LabelMap | None" = None
         """Class labels <-> output units for a softmax output fit with labels (not one-hot)."""
         self.optimizer: "Optimizer | None" = None
@@ -324,6 +325,7 @@ class Network:
                 keep_probs=run.keep_probs, dev=run.dev is not None):
             run.dual = _dual.DualFirstLayer(X, self.params["W1"])  # exact, cheaper layer 1
         run.train = run.dual.trainable(self.params) if run.dual else self.params
+        self._sync_hook = run.dual.sync if run.dual else None
         run.last_good = {k: np.empty_like(v) for k, v in run.train.items()}
         steps = run.n_epochs * -(-X.shape[1] // (run.batch_size or X.shape[1]))
         for cb in run.callbacks:
@@ -340,6 +342,7 @@ class Network:
             self._restore_best(run)
         finally:
             self._sync(run)
+            self._sync_hook = None
             for cb in run.callbacks:
                 cb.on_train_end(self, run.history)
         return run.history
@@ -475,6 +478,14 @@ class Network:
         for k, v in self.params.items():
             np.copyto(v, run.best[1][k])
         run.history.best_epoch = self.history.best_epoch = run.best[2]
+
+    def sync_params(self) -> None:
+        """Make ``net.params`` current. Needed only inside ``fit``, by a callback that declares
+        ``reads_params = False`` (so that the dual form of layer 1, :mod:`nndl.dual`, need not
+        materialise W1 at every step) and then reads the parameters now and then, e.g. a
+        checkpoint every N iterations. Elsewhere it does nothing."""
+        if self._sync_hook is not None:
+            self._sync_hook()
 
     # --- saving -----------------------------------------------------------------------
     def save(self, path: str) -> None:
