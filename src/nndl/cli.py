@@ -18,11 +18,12 @@ from __future__ import annotations
 import argparse
 import csv
 import io as _stdio
+import math
 import os
 import sys
 import time
 from pathlib import Path
-from typing import NoReturn, Sequence
+from typing import Any, Callable, NoReturn, Sequence
 
 import numpy as np
 
@@ -70,54 +71,27 @@ def _image_size_arg(text: str) -> list[int]:
     return hw
 
 
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        v = 0
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}")
-    return v
+def _number(kind: type, ok: "Callable[[float], bool]", expected: str) -> "Callable[[str], Any]":
+    """An argparse ``type=``: ``kind(text)`` accepted when ``ok(value)``, else a usage error
+    that says what was expected and what came."""
+
+    def parse(text: str) -> Any:
+        try:
+            v = kind(text)
+        except ValueError:
+            v = None
+        if v is None or not ok(v):
+            raise argparse.ArgumentTypeError(f"expected {expected}; got {text!r}")
+        return v
+
+    return parse
 
 
-def _positive_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        v = float("nan")
-    if not (v > 0 and np.isfinite(v)):
-        raise argparse.ArgumentTypeError(f"expected a positive number; got {text!r}")
-    return v
-
-
-def _nonnegative_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        v = float("nan")
-    if not (v >= 0 and np.isfinite(v)):
-        raise argparse.ArgumentTypeError(f"expected a number >= 0; got {text!r}")
-    return v
-
-
-def _probability(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        v = -1.0
-    if not 0 < v <= 1:
-        raise argparse.ArgumentTypeError(f"expected a probability in (0, 1]; got {text!r}")
-    return v
-
-
-def _fraction(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        v = -1.0
-    if not 0 <= v < 1:
-        raise argparse.ArgumentTypeError(f"expected a fraction in [0, 1); got {text!r}")
-    return v
+_positive_int = _number(int, lambda v: v >= 1, "a positive integer")
+_positive_float = _number(float, lambda v: v > 0 and math.isfinite(v), "a positive number")
+_nonnegative_float = _number(float, lambda v: v >= 0 and math.isfinite(v), "a number >= 0")
+_probability = _number(float, lambda v: 0 < v <= 1, "a probability in (0, 1]")
+_fraction = _number(float, lambda v: 0 <= v < 1, "a fraction in [0, 1)")
 
 
 def _label(text: "str | None") -> "str | int | None":
