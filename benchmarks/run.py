@@ -38,10 +38,10 @@ memory      each library/case runs in its own subprocess. "RSS+" is the growth o
             in memory; "traced" is the tracemalloc peak of one extra, untimed training call
             (NumPy allocations: nndl and scikit-learn; PyTorch's allocator is not traced; for
             the cat recipe with ``memory_iters`` = 20 iterations, as every step allocates the
-            same) counted from its start, so the data and the parameters, which exist before,
-            are not included; "budget" is what training must add to them: one set of gradients
-            (the size of the parameters) + one set of activations Z and A for every layer
-            (2 sum n[l] m, m = the batch).
+            same) counted from before the model is built, so the parameters are included and
+            the data, which exists before, is not; "budget" is the parameters + one set of
+            gradients (the size of the parameters) + one set of activations Z and A for every
+            layer (2 sum n[l] m, m = the batch): what training may hold besides the data.
 """
 
 from __future__ import annotations
@@ -93,11 +93,11 @@ def nominal_flops(dims: list[int], m: int) -> int:
 
 
 def budget_bytes(dims: list[int], m: int, itemsize: int) -> int:
-    """Gradients (one per parameter) + Z and A of every layer, in bytes (data and the
-    parameters themselves excluded: they exist before training starts)."""
+    """The parameters + gradients (one per parameter) + Z and A of every layer, in bytes (the
+    data excluded: it exists before training starts)."""
     n_params = sum(dims[l] * (dims[l - 1] + 1) for l in range(1, len(dims)))
     acts = sum(2 * dims[l] * m for l in range(1, len(dims)))
-    return (n_params + acts) * itemsize
+    return (2 * n_params + acts) * itemsize
 
 
 # --- data -----------------------------------------------------------------------------------
@@ -321,8 +321,8 @@ def worker(case: str, lib: str, cfg: dict, repeats: int, rss: bool = True) -> di
     if lib != "torch":
         if case.startswith("cat"):  # the peak of one step is the peak of all: fewer steps
             build, train, _, _ = runner(lib, dtype, cfg, cfg["memory_iters"])
+        tracemalloc.start()  # before the model exists: its parameters count, the data does not
         model = build()
-        tracemalloc.start()
         train(model)
         out["traced_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()

@@ -206,3 +206,18 @@ def test_callback_can_stop_training():
     net = nndl.Network([2, 1])
     h = net.fit(X, Y, learning_rate=0.1, iterations=100, callbacks=[StopAt()])
     assert len(h) == 5 and net.iterations_done == 5
+
+
+@pytest.mark.parametrize("kw", [{}, {"batch_size": 16, "epochs": 3, "optimizer": "adam"}])
+def test_held_parameter_arrays_stay_live_through_fit(kw):
+    """fit writes each update into the gradient's array (no copy of the parameters per step);
+    arrays that a user holds are still net.params afterwards, with the final values."""
+    X, Y = make_flower(seed=1)
+    net = nndl.Network([2, 4, 1], hidden="tanh", seed=0)
+    twin = nndl.Network([2, 4, 1], hidden="tanh", seed=0)
+    held = dict(net.params)
+    net.fit(X, Y, learning_rate=0.1, iterations=30, **kw)
+    twin.fit(X, Y, learning_rate=0.1, iterations=30, **kw)
+    for k, v in held.items():
+        assert net.params[k] is v
+        np.testing.assert_array_equal(v, twin.params[k])

@@ -11,6 +11,7 @@ as ``W1, b1, ..., WL, bL``; ``W[l]`` is (n[l], n[l-1]) and ``b[l]`` is (n[l], 1)
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
@@ -228,16 +229,23 @@ class Network:
         J = self._cost(predict_forward(X, self.params, self.activations), Y)
         return J + l2_cost(self.params, lambd, X.shape[1]) if lambd else J
 
-    def _gradients(
+    def _forward_cost(
         self, X: Array, Y: Array, lambd: float = 0.0,
         masks: "Sequence[Array | None] | None" = None,
-    ) -> tuple[float, dict[str, Array]]:
+    ) -> tuple[float, Array, list]:
+        """Forward propagation with caches, then J (+ the L2 term): ``(J, A[L], caches)``."""
         AL, caches = model_forward(X, self.params, self.activations, masks)
         J = self._cost(AL, Y)
         if lambd:
             J += l2_cost(self.params, lambd, X.shape[1])
-        grads = model_backward(AL, Y, caches, self.activations, masks=masks, lambd=lambd)
-        return J, grads
+        return J, AL, caches
+
+    def _gradients(
+        self, X: Array, Y: Array, lambd: float = 0.0,
+        masks: "Sequence[Array | None] | None" = None,
+    ) -> tuple[float, dict[str, Array]]:
+        J, AL, caches = self._forward_cost(X, Y, lambd, masks)
+        return J, model_backward(AL, Y, caches, self.activations, masks=masks, lambd=lambd)
 
     def gradients(
         self, X: object, Y: object, lambd: float = 0.0,
@@ -324,9 +332,11 @@ class Network:
                 self, X, run.n_epochs, run.callbacks, optimizer=run.opt, lambd=run.lambd,
                 keep_probs=run.keep_probs, dev=run.dev is not None):
             run.dual = _dual.DualFirstLayer(X, self.params["W1"])  # exact, cheaper layer 1
-        run.train = run.dual.trainable(self.params) if run.dual else self.params
+        run.train = run.dual.trainable(self.params) if run.dual else dict(self.params)
+        # fit swaps parameter arrays (see _train_step); arrays that someone else still holds
+        # get the final values back at the end, and keep their place in net.params
+        originals = {k: weakref.ref(v) for k, v in self.params.items()}
         self._sync_hook = run.dual.sync if run.dual else None
-        run.last_good = {k: np.empty_like(v) for k, v in run.train.items()}
         steps = run.n_epochs * -(-X.shape[1] // (run.batch_size or X.shape[1]))
         for cb in run.callbacks:
             cb.on_train_begin(self, steps)
@@ -343,6 +353,11 @@ class Network:
         finally:
             self._sync(run)
             self._sync_hook = None
+            for k, ref in originals.items():
+                P = ref()
+                if P is not None and self.params[k] is not P:
+                    np.copyto(P, self.params[k])
+                    self.params[k] = P
             for cb in run.callbacks:
                 cb.on_train_end(self, run.history)
         return run.history
@@ -389,23 +404,20 @@ class Network:
                                   self.dtype)
         if run.dual is not None:
             J, grads = run.dual.gradients(self, Y)
+            self._check_finite(run, J, it)
         else:
-            J, grads = self._gradients(X, Y, run.lambd, masks)
-        if not np.isfinite(J):
-            self._roll_back(run)
-            raise DivergenceError(
-                f"training diverged at iteration {it}: the cost became {J}; the model "
-                "keeps its last finite parameters. Try a smaller learning rate "
-                f"(now {run.opt.current_learning_rate:g}).",
-                iteration=it,
-            )
-        for k, v in run.train.items():
-            np.copyto(run.last_good[k], v)
+            J, AL, caches = self._forward_cost(X, Y, run.lambd, masks)
+            self._check_finite(run, J, it)
+            run.last_good = None  # J is finite: the previous parameters can go before backward
+            grads = model_backward(AL, Y, caches, self.activations, masks=masks,
+                                   lambd=run.lambd)
+            del AL, caches
         run.last_opt = run.opt.state_dict() if run.opt.slots else None
         run.last_t = run.opt.t
-        run.opt.step(run.train, grads)
-        if run.dual is not None:
-            run.dual.stale = True
+        # The new parameters are written into the gradient arrays, and the current ones are
+        # kept as they are for a roll-back: no copy of the parameters at any step.
+        run.last_good = run.train
+        self._use(run, run.opt.step_into(run.train, grads))
         run.history.append(it, J)
         self.history.append(it, J)
         self.iterations_done += 1
@@ -415,14 +427,35 @@ class Network:
             cb.on_iteration_end(self, it, J)
         return J
 
-    def _roll_back(self, run: "_Run") -> None:
-        """Undo the last update of this fit call (if any): parameters, optimizer, history."""
-        if len(run.history) == 0:
+    def _check_finite(self, run: "_Run", J: float, it: int) -> None:
+        """Raise DivergenceError for a NaN or inf cost, after rolling back the last update."""
+        if np.isfinite(J):
             return
-        for k, v in run.train.items():
-            np.copyto(v, run.last_good[k])
+        self._roll_back(run)
+        raise DivergenceError(
+            f"training diverged at iteration {it}: the cost became {J}; the model "
+            "keeps its last finite parameters. Try a smaller learning rate "
+            f"(now {run.opt.current_learning_rate:g}).",
+            iteration=it,
+        )
+
+    def _use(self, run: "_Run", arrays: dict[str, Array]) -> None:
+        """Make ``arrays`` (keyed like ``run.train``) the live parameters."""
+        run.train = arrays
+        for k, v in arrays.items():
+            if k == "C":  # the dual form's stand-in for W1
+                run.dual.C = v  # type: ignore[union-attr]
+            else:
+                self.params[k] = v
         if run.dual is not None:
             run.dual.stale = True
+
+    def _roll_back(self, run: "_Run") -> None:
+        """Undo the last update of this fit call (if any): parameters, optimizer, history."""
+        if len(run.history) == 0 or run.last_good is None:
+            return
+        self._use(run, run.last_good)
+        run.last_good = None
         if run.last_opt is not None:
             run.opt.load_state_dict(run.last_opt)
         run.opt.t = run.last_t
@@ -549,7 +582,8 @@ class _Run:
     patience: "int | None" = None
     callbacks: list = field(default_factory=list)
     history: History = field(default_factory=History)
-    last_good: dict = field(default_factory=dict)
+    last_good: "dict[str, Array] | None" = None
+    """The parameters before the last update (the arrays themselves), for a roll-back."""
     last_opt: "dict[str, Any] | None" = None
     last_t: int = 0
     epoch_cost: float = 0.0

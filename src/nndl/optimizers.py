@@ -50,7 +50,7 @@ class Optimizer:
     """Base class: learning rate, its decay and the epoch / step counters.
 
     Subclasses list their per-parameter buffers in ``slots`` and their hyperparameters in
-    ``hyper`` and implement :meth:`_update`.
+    ``hyper`` and implement :meth:`_delta`.
     """
 
     name: ClassVar[str] = ""
@@ -86,11 +86,30 @@ class Optimizer:
 
     # --- the update -----------------------------------------------------------------------
     def step(self, params: dict[str, Array], grads: dict[str, Array]) -> None:
-        """Update every ``params[k]`` in place from ``grads["d" + k]``."""
+        """Update every ``params[k]`` in place from ``grads["d" + k]`` (``P -= delta``).
+
+        The gradient arrays are this step's own: they are overwritten with the update delta.
+        """
         self.t += 1
         lr = self.current_learning_rate
         for k, P in params.items():
-            self._update(k, P, grads["d" + k], P.dtype.type(lr))
+            dP = grads["d" + k]
+            self._delta(k, P, dP, P.dtype.type(lr))
+            P -= dP
+
+    def step_into(self, params: dict[str, Array], grads: dict[str, Array]) -> dict[str, Array]:
+        """The same update, written into the gradient arrays instead of the parameters:
+        returns ``{k: P - delta}`` (each in the buffer of ``grads["d" + k]``, the same numbers
+        :meth:`step` gives) and leaves ``params`` as they were, so that a caller can keep them
+        as the previous parameters without copying anything."""
+        self.t += 1
+        lr = self.current_learning_rate
+        out: dict[str, Array] = {}
+        for k, P in params.items():
+            dP = grads["d" + k]
+            self._delta(k, P, dP, P.dtype.type(lr))
+            out[k] = np.subtract(P, dP, out=dP)
+        return out
 
     def _slot(self, slot: str, k: str, P: Array) -> Array:
         buf = self.state[slot].get(k)
@@ -103,7 +122,8 @@ class Optimizer:
             )
         return buf
 
-    def _update(self, k: str, P: Array, dP: Array, lr: Any) -> None:  # pragma: no cover
+    def _delta(self, k: str, P: Array, dP: Array, lr: Any) -> None:  # pragma: no cover
+        """Turn the gradient ``dP`` (in place) into the update: the new P is ``P - dP``."""
         raise NotImplementedError
 
     # --- state ----------------------------------------------------------------------------
@@ -157,9 +177,8 @@ class GradientDescent(Optimizer):
 
     name = "gd"
 
-    def _update(self, k: str, P: Array, dP: Array, lr: Any) -> None:
-        dP *= lr  # the gradient is this step's own array: scale it in place, no temporary
-        P -= dP
+    def _delta(self, k: str, P: Array, dP: Array, lr: Any) -> None:
+        dP *= lr
 
 
 class Momentum(Optimizer):
@@ -174,12 +193,12 @@ class Momentum(Optimizer):
         super().__init__(learning_rate, decay, decay_every)
         self.beta = _number("beta", beta, 0.0, 1.0, low_open=False, high_open=True)
 
-    def _update(self, k: str, P: Array, dP: Array, lr: Any) -> None:
+    def _delta(self, k: str, P: Array, dP: Array, lr: Any) -> None:
         v = self._slot("v", k, P)
         beta = P.dtype.type(self.beta)
         v *= beta
         v += (1 - beta) * dP
-        P -= lr * v
+        np.multiply(lr, v, out=dP)
 
 
 class RMSprop(Optimizer):
@@ -195,12 +214,13 @@ class RMSprop(Optimizer):
         self.beta = _number("beta", beta, 0.0, 1.0, low_open=False, high_open=True)
         self.epsilon = _number("epsilon", epsilon, 0.0, math.inf, high_open=True)
 
-    def _update(self, k: str, P: Array, dP: Array, lr: Any) -> None:
+    def _delta(self, k: str, P: Array, dP: Array, lr: Any) -> None:
         s = self._slot("s", k, P)
         beta = P.dtype.type(self.beta)
         s *= beta
         s += (1 - beta) * (dP * dP)
-        P -= lr * dP / (np.sqrt(s) + P.dtype.type(self.epsilon))
+        dP *= lr
+        dP /= np.sqrt(s) + P.dtype.type(self.epsilon)
 
 
 class Adam(Optimizer):
@@ -221,7 +241,7 @@ class Adam(Optimizer):
         self.beta2 = _number("beta2", beta2, 0.0, 1.0, low_open=False, high_open=True)
         self.epsilon = _number("epsilon", epsilon, 0.0, math.inf, high_open=True)
 
-    def _update(self, k: str, P: Array, dP: Array, lr: Any) -> None:
+    def _delta(self, k: str, P: Array, dP: Array, lr: Any) -> None:
         m, v = self._slot("m", k, P), self._slot("v", k, P)
         t = P.dtype.type
         b1, b2 = t(self.beta1), t(self.beta2)
@@ -229,9 +249,9 @@ class Adam(Optimizer):
         m += (1 - b1) * dP
         v *= b2
         v += (1 - b2) * (dP * dP)
-        m_hat = m / t(1.0 - self.beta1 ** self.t)
-        v_hat = v / t(1.0 - self.beta2 ** self.t)
-        P -= lr * m_hat / (np.sqrt(v_hat) + t(self.epsilon))
+        np.divide(m, t(1.0 - self.beta1 ** self.t), out=dP)  # m_hat
+        dP *= lr
+        dP /= np.sqrt(v / t(1.0 - self.beta2 ** self.t)) + t(self.epsilon)  # sqrt(v_hat) + eps
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {
