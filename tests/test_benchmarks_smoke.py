@@ -53,5 +53,6 @@ def test_torch_rows(bench):
 def test_flop_count_and_budget(bench):
     # [2, 3, 1] on m = 5: layer 1 forward + dW (no dA0): 4*3*2*5, layer 2: 6*1*3*5
     assert bench.nominal_flops([2, 3, 1], 5) == 4 * 3 * 2 * 5 + 6 * 1 * 3 * 5
-    # gradients of 3*(2+1) + 1*(3+1) = 13 parameters, plus Z, A of 3 and 1 units on 5 samples
-    assert bench.budget_bytes([2, 3, 1], 5, 8) == (13 + 2 * (3 + 1) * 5) * 8
+    # 13 = 3*(2+1) + 1*(3+1) parameters and as many gradients, plus Z, A of 3 and 1 units on
+    # 5 samples
+    assert bench.budget_bytes([2, 3, 1], 5, 8) == (2 * 13 + 2 * (3 + 1) * 5) * 8
