@@ -16,6 +16,21 @@ from typing import IO, Any, Callable
 from .errors import NNDLError
 
 
+ZIP_MAGIC = b"PK\x03\x04"
+"""How every ``.npz`` (a zip archive of ``.npy`` arrays, as numpy.savez writes) begins."""
+
+
+def starts_like_zip(path: "str | os.PathLike", what: str = "file") -> bool:
+    """Whether ``path`` begins with the zip signature; NNDLError (naming ``what``) if it cannot
+    be read at all. Checked before numpy sees a file, so a pickle or random bytes are refused
+    by their first bytes."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(4) == ZIP_MAGIC
+    except OSError as exc:
+        raise NNDLError(f"cannot read the {what} {path}: {exc.strerror or exc}") from None
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

@@ -43,7 +43,7 @@ import numpy as np
 
 from .activations import get_activation
 from .errors import NNDLError
-from .files import atomic_write
+from .files import atomic_write, starts_like_zip
 from .initializers import INITIALIZERS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -261,12 +261,7 @@ def _read_npz(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
         raise NNDLError(f"model file not found: {path}")
     if not path.is_file():
         raise NNDLError(f"model path is not a file: {path}")
-    try:
-        with open(path, "rb") as f:
-            head = f.read(4)
-    except OSError as exc:
-        raise NNDLError(f"cannot read model file {path}: {exc.strerror or exc}") from None
-    if head != b"PK\x03\x04":
+    if not starts_like_zip(path, "model file"):
         raise _bad(path, "not an .npz archive (it does not start like a zip file)")
     try:
         with zipfile.ZipFile(path) as zf:

@@ -30,6 +30,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import NNDLError
+from ..files import starts_like_zip
 from .base import Dataset, encode_labels
 from .course import _h5py, course_part, read_course_file
 
@@ -160,12 +161,7 @@ def load_npz(path: "str | os.PathLike", keys: "Sequence[str] | None" = None,
     """An ``.npz`` with X (m, n) (or images (m, h, w, c)) and y (m,); never unpickles."""
     p = Path(os.fspath(path))
     xk, yk, labelled = _keys(keys, str(p))
-    try:
-        with open(p, "rb") as fh:
-            magic = fh.read(4)
-    except OSError as exc:
-        raise NNDLError(f"{p}: cannot read ({exc.strerror or exc})") from None
-    if magic != b"PK\x03\x04":
+    if not starts_like_zip(p, "data file"):
         raise NNDLError(f"{p}: not a .npz file (a .npz is a zip archive of arrays, as written by "
                         "numpy.savez)")
     try:
