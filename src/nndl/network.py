@@ -306,6 +306,13 @@ class Network:
         last parameters whose cost was finite (``iterations_done``, the history and the
         optimizer's state are rolled back to them, so that the next ``fit`` starts by
         recomputing that finite cost).
+
+        Memory: no copy of the parameters is made per step. Each update is written into the
+        gradient's own array, which then becomes ``net.params[k]``; the previous arrays serve
+        as the roll-back until the next cost is known to be finite. So during ``fit`` (e.g. in a
+        callback) read ``net.params[k]`` afresh rather than keeping an array from an earlier
+        step; arrays held from before ``fit`` get the final values and are ``net.params`` again
+        when it returns.
         """
         X, Y = self._fit_XY(X, Y)
         alpha = check_positive("learning_rate", learning_rate)
