@@ -82,19 +82,18 @@ class Checkpointer(Callback):
         self.target = net.iterations_done + int(total)
 
     def on_iteration_end(self, net: "Network", iteration: int, cost: float) -> None:
-        if self.unit != "iteration":
-            return
-        if self.signal is not None:
-            net.stop_training = True
-        elif self.every and net.iterations_done % self.every == 0:
-            self.write(net)
+        if self.unit == "iteration":
+            self._tick(net, net.iterations_done)
 
     def on_epoch_end(self, net: "Network", epoch: int, logs: dict) -> None:
-        if self.unit != "epoch":
-            return
+        if self.unit == "epoch":
+            self._tick(net, net.epochs_done)
+
+    def _tick(self, net: "Network", done: int) -> None:
+        """After a unit of training: stop on a pending signal, else write every ``every``."""
         if self.signal is not None:
             net.stop_training = True
-        elif self.every and net.epochs_done % self.every == 0:
+        elif self.every and done % self.every == 0:
             self.write(net)
 
     # --- writing ----------------------------------------------------------------------

@@ -355,10 +355,10 @@ class Network:
                         self._end_epoch(run)
                     if self.stop_training:
                         break
-            self._sync(run)
+            self.sync_params()
             self._restore_best(run)
         finally:
-            self._sync(run)
+            self.sync_params()
             self._sync_hook = None
             for k, ref in originals.items():
                 P = ref()
@@ -470,12 +470,6 @@ class Network:
         self.history.pop()
         self.iterations_done -= 1
 
-    @staticmethod
-    def _sync(run: "_Run") -> None:
-        """With the dual form of layer 1 (:mod:`nndl.dual`), materialise the live W1."""
-        if run.dual is not None:
-            run.dual.sync()
-
     def _dev_set(self, dev: object) -> tuple[Array, Array]:
         if not isinstance(dev, (tuple, list)) or len(dev) != 2:
             raise NNDLError(f"dev must be a pair (X_dev, Y_dev); got {type(dev).__name__}")
@@ -489,7 +483,7 @@ class Network:
         logs = {"cost": run.epoch_cost / run.epoch_m}
         run.epoch_cost, run.epoch_m = 0.0, 0
         if run.dev is not None:
-            self._sync(run)  # the dev cost and early stopping read W1
+            self.sync_params()  # the dev cost and early stopping read W1
             Xd, Yd = run.dev
             logs["dev_cost"] = self._cost(predict_forward(Xd, self.params, self.activations), Yd)
         for h in (run.history, self.history):
