@@ -131,10 +131,23 @@ def wide_data(cfg: dict):
     return X, Y, labels
 
 
+def _output(dims) -> str:
+    return "sigmoid" if dims[-1] == 1 else "softmax"
+
+
 def init_params(dims, init, dtype):
-    net = nndl.Network(dims, hidden="relu", output="sigmoid" if dims[-1] == 1 else "softmax",
-                       init=init, rng=np.random.RandomState(1), dtype=dtype)
+    net = nndl.Network(dims, hidden="relu", output=_output(dims), init=init,
+                       rng=np.random.RandomState(1), dtype=dtype)
     return {k: v.copy() for k, v in net.params.items()}
+
+
+def nndl_network(dims, dtype, params):
+    """An nndl Network starting from ``params``: built with init="zeros" (which draws nothing,
+    so no float64 temporary enters the memory trace), then the shared start copied in."""
+    net = nndl.Network(dims, hidden="relu", output=_output(dims), init="zeros", dtype=dtype)
+    for k, v in params.items():
+        np.copyto(net.params[k], v)
+    return net
 
 
 # --- one training run per library -------------------------------------------------------------
@@ -177,13 +190,7 @@ def run_cat(lib: str, dtype: str, cfg: dict, iters: int):
     params = init_params(dims, "scaled", dtype)
     if lib == "nndl":
         def build():
-            # init="zeros" draws nothing (no float64 temporary in the memory trace); the
-            # shared starting parameters are copied in
-            net = nndl.Network(dims, hidden="relu", output="sigmoid", init="zeros",
-                               dtype=dtype)
-            for k, v in params.items():
-                np.copyto(net.params[k], v)
-            return net
+            return nndl_network(dims, dtype, params)
 
         def train(net):
             return net.fit(X, Y, learning_rate=lr, iterations=iters).costs[-1]
@@ -243,11 +250,7 @@ def run_wide(lib: str, dtype: str, cfg: dict, iters: "int | None"):
     starts = range(0, m, bs)
     if lib == "nndl":
         def build():
-            net = nndl.Network(dims, hidden="relu", output="softmax", init="zeros",
-                               dtype=dtype)
-            for k, v in params.items():
-                np.copyto(net.params[k], v)
-            return net
+            return nndl_network(dims, dtype, params)
 
         def train(net):  # one epoch of mini-batches in the data's order, like the peers
             h = net.fit(X, Y, learning_rate=lr, batch_size=bs, epochs=1, shuffle=False)
