@@ -1,7 +1,7 @@
 """nndl against scikit-learn and PyTorch (CPU), in one run: time, ratio, accuracy, memory, GEMM peak.
 
     python benchmarks/run.py            # the full suite (several minutes on 2 cores)
-    python benchmarks/run.py --quick    # a smoke run: fewer iterations, 1 repeat
+    python benchmarks/run.py --quick    # a smoke run: fewer iterations, 1 round
 
 Cases
 -----
@@ -17,7 +17,7 @@ cat-f32 / cat-f64
 wide-f32
     784-512-256-10 relu/softmax on 60 000 synthetic samples (labels from a random linear
     teacher), batch 256, plain SGD (lr 0.05), one epoch, float32, same initial parameters.
-    nndl trains each mini-batch with ``Network.fit(Xb, Yb, iterations=1)``.
+    nndl: ``Network.fit(X, Y, batch_size=256, epochs=1, shuffle=False)`` (the peers' order).
 vectorization
     The notes' demo: a Python ``for`` loop against ``np.dot`` on two vectors of 10^6 float64.
 gemm
@@ -26,14 +26,21 @@ gemm
 
 How things are counted
 ----------------------
-time        median of ``--repeats`` runs of the training call only (data prepared beforehand).
+time        median over rounds of the training call only (data prepared and the model built
+            beforehand). Each library/case runs in its own worker process, and the libraries
+            of a case take turns: every round times one run of each, in an order that rotates
+            from round to round, so a slow spell of the (shared, noisy) machine falls on all of
+            them, with a pause of 0.5 s before each run (idle thread pools of the worker that
+            ran last stop spinning). Rounds: cat 3, wide 7 (``--repeats`` sets both).
+            "x nndl" is the median over rounds of (time / nndl's time in the same round),
+            "range" its min-max.
 FLOPs       nominal work of plain backpropagation, 2 FLOPs per multiply-add, matrix products
             only: per step and layer l, forward ``W[l] A[l-1]`` (2 n[l] n[l-1] m), ``dW[l]``
             (2 n[l] n[l-1] m) and, for l >= 2, ``dA[l-1]`` (2 n[l] n[l-1] m); no layer computes
             dA[0]. The same count is used for every library, so "% peak" is nominal FLOPs / time
             / GEMM peak of the dtype; nndl's dual form of layer 1 does less work than this
             count, so its figure can exceed 100% (it is an *effective* rate).
-memory      each library/case runs in its own subprocess. "RSS+" is the growth of ``ru_maxrss``
+memory      "RSS+" is the growth of ``ru_maxrss``
             (the process's high-water mark) over the training runs, after imports and data are
             in memory; "traced" is the tracemalloc peak of one extra, untimed training call
             (NumPy allocations: nndl and scikit-learn; PyTorch's allocator is not traced; for
@@ -78,12 +85,14 @@ def config(quick: bool, tiny: bool) -> dict:
     """Sizes and counts. ``quick``: fewer iterations; ``tiny``: small synthetic sizes (tests)."""
     c = {"cat_iters": 2500, "cat_lr": 0.0075, "wide_m": 60000, "wide_batch": 256,
          "wide_lr": 0.05, "wide_dims": WIDE_DIMS, "cat_dims": CAT_DIMS, "vec_n": 10**6,
-         "gemm_n": 2048, "memory_iters": 20}
+         "gemm_n": 2048, "memory_iters": 20,
+         "repeats": {"cat": 3, "wide": 7}, "pause": 0.5}
     if quick:
-        c.update(cat_iters=100, wide_m=256 * 20, gemm_n=1024)
+        c.update(cat_iters=100, wide_m=256 * 20, gemm_n=1024, repeats={"cat": 1, "wide": 1})
     if tiny:
         c.update(cat_iters=10, wide_m=256, wide_batch=64, wide_dims=[30, 16, 8, 3],
-                 cat_dims=[300, 8, 4, 1], vec_n=10**4, gemm_n=64, memory_iters=3)
+                 cat_dims=[300, 8, 4, 1], vec_n=10**4, gemm_n=64, memory_iters=3,
+                 repeats={"cat": 1, "wide": 1}, pause=0.0)
     return c
 
 
@@ -300,44 +309,119 @@ def run_wide(lib: str, dtype: str, cfg: dict, iters: "int | None"):
     return build, train, metrics, {"source": "synthetic", "m": bs, "data_bytes": X.nbytes}
 
 
-# --- a worker: one (case, library) --------------------------------------------------------
-def worker(case: str, lib: str, cfg: dict, repeats: int, rss: bool = True) -> dict:
-    """Time ``repeats`` training runs of one case/library; measure memory (module docstring)."""
-    dtype = "float64" if case.endswith("f64") else "float32"
-    if lib == "torch":
-        import torch
-        torch.set_num_threads(os.cpu_count() or 1)
-    runner = run_cat if case.startswith("cat") else run_wide
-    iters = cfg["cat_iters"]
-    warm_cfg = dict(cfg, wide_m=2 * cfg["wide_batch"])
-    wbuild, wtrain, _, _ = runner(lib, dtype, warm_cfg, 2)
-    wtrain(wbuild())  # untimed warm-up: lazy imports, thread pools, first-call set-up
-    build, train, metrics, info = runner(lib, dtype, cfg, iters)
-    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    times, model, cost = [], None, None
-    for _ in range(repeats):
-        model = build()
+# --- one (case, library): timed one run at a time, so that libraries can take turns ----------
+class Entry:
+    """One case/library: data and warm-up on construction, then :meth:`time_one` per round and
+    :meth:`finish` (metrics and memory, module docstring) at the end."""
+
+    def __init__(self, case: str, lib: str, cfg: dict, rss: bool = True) -> None:
+        self.case, self.lib, self.cfg, self.rss = case, lib, cfg, rss
+        self.dtype = "float64" if case.endswith("f64") else "float32"
+        if lib == "torch":
+            import torch
+            torch.set_num_threads(os.cpu_count() or 1)
+        self.runner = run_cat if case.startswith("cat") else run_wide
+        warm_cfg = dict(cfg, wide_m=2 * cfg["wide_batch"])
+        wbuild, wtrain, _, _ = self.runner(lib, self.dtype, warm_cfg, 2)
+        wtrain(wbuild())  # untimed warm-up: lazy imports, thread pools, first-call set-up
+        self.build, self.train, self.metrics, self.info = self.runner(
+            lib, self.dtype, cfg, cfg["cat_iters"])
+        self.rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        self.times: list[float] = []
+        self.model, self.cost = None, None
+
+    def time_one(self) -> float:
+        """Build a fresh model and time one training call (the model building is not timed)."""
+        self.model = self.build()
         t0 = time.perf_counter()
-        cost = train(model)
-        times.append(time.perf_counter() - t0)
-    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    out = {"case": case, "lib": lib, "dtype": dtype, "times": times,
-           "time": statistics.median(times), **metrics(model, cost), **info,
-           "rss_delta_mb": (rss1 - rss0) / 1024 if rss else None, "traced_mb": None}
-    if lib != "torch":
-        if case.startswith("cat"):  # the peak of one step is the peak of all: fewer steps
-            build, train, _, _ = runner(lib, dtype, cfg, cfg["memory_iters"])
-        tracemalloc.start()  # before the model exists: its parameters count, the data does not
-        model = build()
-        train(model)
-        out["traced_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
-        tracemalloc.stop()
-    dims = cfg["cat_dims"] if case.startswith("cat") else cfg["wide_dims"]
-    steps = iters if case.startswith("cat") else 1
-    m_total = info["m"] * steps if case.startswith("cat") else cfg["wide_m"]
-    out["flops"] = nominal_flops(dims, m_total)
-    out["budget_mb"] = budget_bytes(dims, info["m"], np.dtype(dtype).itemsize) / 2**20
-    return out
+        self.cost = self.train(self.model)
+        self.times.append(time.perf_counter() - t0)
+        return self.times[-1]
+
+    def finish(self) -> dict:
+        case, lib, cfg, info = self.case, self.lib, self.cfg, self.info
+        rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        out = {"case": case, "lib": lib, "dtype": self.dtype, "times": self.times,
+               "time": statistics.median(self.times), **self.metrics(self.model, self.cost),
+               **info, "rss_delta_mb": (rss1 - self.rss0) / 1024 if self.rss else None,
+               "traced_mb": None}
+        if lib != "torch":
+            build, train = self.build, self.train
+            if case.startswith("cat"):  # the peak of one step is the peak of all: fewer steps
+                build, train, _, _ = self.runner(lib, self.dtype, cfg, cfg["memory_iters"])
+            tracemalloc.start()  # before the model exists: its parameters count, the data not
+            train(build())
+            out["traced_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
+            tracemalloc.stop()
+        dims = cfg["cat_dims"] if case.startswith("cat") else cfg["wide_dims"]
+        m_total = info["m"] * cfg["cat_iters"] if case.startswith("cat") else cfg["wide_m"]
+        out["flops"] = nominal_flops(dims, m_total)
+        out["budget_mb"] = budget_bytes(dims, info["m"], np.dtype(self.dtype).itemsize) / 2**20
+        return out
+
+
+def serve(case: str, lib: str, cfg: dict) -> None:
+    """Worker process: build an :class:`Entry`, say "ready", then answer "time" (one timed run)
+    and "finish" (the result) lines on stdin, one JSON line each on stdout."""
+    entry = Entry(case, lib, cfg)
+    print(json.dumps({"ready": True}), flush=True)
+    for line in sys.stdin:
+        if line.strip() == "time":
+            print(json.dumps({"time": entry.time_one()}), flush=True)
+        elif line.strip() == "finish":
+            print(json.dumps(entry.finish()), flush=True)
+            return
+
+
+class Remote:
+    """The driver's side of :func:`serve`: the same two methods as :class:`Entry`."""
+
+    def __init__(self, case: str, lib: str, flags: list[str]) -> None:
+        self.name = f"{case}/{lib}"
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--worker", case, lib] + flags,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self._ask(None)
+
+    def _ask(self, what: "str | None") -> dict:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        if what is not None:
+            self.proc.stdin.write(what + "\n")
+            self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            err = self.proc.stderr.read() if self.proc.stderr else ""
+            raise SystemExit(f"{self.name} failed:\n{err}")
+        return json.loads(line)
+
+    def time_one(self) -> float:
+        return self._ask("time")["time"]
+
+    def finish(self) -> dict:
+        out = self._ask("finish")
+        self.proc.communicate()
+        return out
+
+
+def run_case(case: str, libs: list[str], cfg: dict, repeats: int, in_process: bool,
+             flags: list[str]) -> list[dict]:
+    """Every library of one case, in rounds: each round times one run of every library, the
+    order rotating from round to round, so that a slow spell of a shared machine falls on all
+    of them (the table's ratio is the median over rounds of the time over nndl's time)."""
+    entries = {lib: (Entry(case, lib, cfg, rss=False) if in_process else
+                     Remote(case, lib, flags)) for lib in libs}
+    times: dict[str, list[float]] = {lib: [] for lib in libs}
+    for r in range(repeats):
+        for lib in libs[r % len(libs):] + libs[:r % len(libs)]:
+            time.sleep(cfg["pause"])  # let the last worker's spinning BLAS/OpenMP threads sleep
+            times[lib].append(entries[lib].time_one())
+    results = []
+    for lib in libs:
+        out = entries[lib].finish()
+        out["times"] = times[lib]
+        results.append(out)
+        print(json.dumps(out), file=sys.stderr, flush=True)  # progress, raw
+    return results
 
 
 def vectorization(n: int, repeats: int) -> dict:
@@ -390,16 +474,21 @@ def table(results: list[dict], peak: dict, vec: dict, cfg: dict) -> str:
                  f"sgemm {peak['float32']:.1f} GFLOP/s, dgemm {peak['float64']:.1f} GFLOP/s")
     lines.append(f"vectorization (n = {vec['n']}): Python loop {vec['loop'] * 1e3:.1f} ms, "
                  f"np.dot {vec['dot'] * 1e3:.3f} ms, loop/dot = {vec['loop'] / vec['dot']:.0f}x")
-    hdr = (f"{'case':<9} {'library':<8} {'time s':>8} {'x nndl':>7} {'cost':>9} {'train':>6} "
+    hdr = (f"{'case':<9} {'library':<8} {'time s':>8} {'x nndl':>7} {'range':>11} {'cost':>9} "
+           f"{'train':>6} "
            f"{'test':>6} {'%peak':>6} {'RSS+ MB':>8} {'traced MB':>9} {'budget MB':>9}")
     lines += [hdr, "-" * len(hdr)]
-    base = {r["case"]: r["time"] for r in results if r["lib"] == "nndl"}
+    base = {r["case"]: r["times"] for r in results if r["lib"] == "nndl"}
     for r in results:
-        ratio = r["time"] / base[r["case"]] if r["case"] in base else float("nan")
+        ratio, span = float("nan"), "-"
+        if r["case"] in base:  # per round: this library's time / nndl's time in that round
+            each = [t / b for t, b in zip(r["times"], base[r["case"]])]
+            ratio = statistics.median(each)
+            span = f"{min(each):.2f}-{max(each):.2f}"
         pct = 100 * r["flops"] / r["time"] / 1e9 / peak[r["dtype"]]
         test = f"{r['test_acc']:.3f}" if "test_acc" in r else "-"
         lines.append(
-            f"{r['case']:<9} {r['lib']:<8} {r['time']:>8.4g} {ratio:>7.2f} {r['cost']:>9.6f} "
+            f"{r['case']:<9} {r['lib']:<8} {r['time']:>8.4g} {ratio:>7.2f} {span:>11} {r['cost']:>9.6f} "
             f"{r['train_acc']:>6.3f} {test:>6} {pct:>5.0f}% {_fmt_mb(r['rss_delta_mb']):>8} "
             f"{_fmt_mb(r['traced_mb']):>9} {r['budget_mb']:>9.2f}")
     return "\n".join(lines)
@@ -420,7 +509,8 @@ def main(argv: "list[str] | None" = None) -> str:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="smoke run: fewer iterations, 1 repeat")
     ap.add_argument("--tiny", action="store_true", help="tiny synthetic sizes (for tests)")
-    ap.add_argument("--repeats", type=int, default=None, help="timed runs per entry (3; quick 1)")
+    ap.add_argument("--repeats", type=int, default=None,
+                    help="rounds of timed runs per case (cat 3, wide 7; quick and tiny 1)")
     ap.add_argument("--cases", default="cat-f32,cat-f64,wide-f32",
                     help="comma-separated subset of cat-f32,cat-f64,wide-f32")
     ap.add_argument("--libs", default=",".join(LIBS), help="comma-separated subset of " +
@@ -430,9 +520,8 @@ def main(argv: "list[str] | None" = None) -> str:
     ap.add_argument("--worker", nargs=2, metavar=("CASE", "LIB"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     cfg = config(args.quick, args.tiny)
-    repeats = args.repeats or (1 if args.quick or args.tiny else 3)
     if args.worker:
-        print(json.dumps(worker(args.worker[0], args.worker[1], cfg, repeats)))
+        serve(args.worker[0], args.worker[1], cfg)
         return ""
     libs = [x for x in args.libs.split(",") if x]
     try:
@@ -442,28 +531,20 @@ def main(argv: "list[str] | None" = None) -> str:
             print("torch is not installed: its rows are skipped", file=sys.stderr)
             libs.remove("torch")
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    peak = gemm_peak(cfg["gemm_n"], repeats)
-    vec = vectorization(cfg["vec_n"], repeats)
+    peak = gemm_peak(cfg["gemm_n"], args.repeats or 3)
+    vec = vectorization(cfg["vec_n"], args.repeats or 3)
     print(json.dumps({"gemm_gflops": peak, "vectorization": vec}), file=sys.stderr, flush=True)
-    results = []
+    flags = (["--quick"] if args.quick else []) + (["--tiny"] if args.tiny else [])
+    results, rounds = [], {}
     for case in [c for c in args.cases.split(",") if c]:
-        for lib in libs:
-            if args.in_process:
-                results.append(worker(case, lib, cfg, repeats, rss=False))
-                continue
-            cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", case, lib,
-                   "--repeats", str(repeats)] + (["--quick"] if args.quick else []) + (
-                ["--tiny"] if args.tiny else [])
-            proc = subprocess.run(cmd, capture_output=True, text=True)
-            if proc.returncode != 0:
-                raise SystemExit(f"{case}/{lib} failed:\n{proc.stderr}")
-            results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-            print(json.dumps(results[-1]), file=sys.stderr, flush=True)  # progress, raw
-    peak_after = gemm_peak(cfg["gemm_n"], repeats)  # the machine is shared: measure it twice
+        rounds[case] = args.repeats or cfg["repeats"][case.split("-")[0]]
+        results += run_case(case, libs, cfg, rounds[case], args.in_process, flags)
+    peak_after = gemm_peak(cfg["gemm_n"], args.repeats or 3)  # the machine is shared: measure it twice
     peak = {k: max(peak[k], peak_after[k]) for k in peak}
+    counts = ", ".join(f"{c} {n}" for c, n in rounds.items())
     text = (f"nndl benchmarks — {machine()} — {started} — "
             f"{'quick' if args.quick else 'full'}{' tiny' if args.tiny else ''}, "
-            f"median of {repeats}\n" + table(results, peak, vec, cfg))
+            f"rounds: {counts}\n" + table(results, peak, vec, cfg))
     print(text)
     return text
 

@@ -35,9 +35,9 @@ def test_quick_tiny_run_prints_the_table(bench, capsys):
     for r in rows:
         assert float(r[2]) > 0                       # a time
         if r[1] == "nndl":
-            assert r[3] == "1.00"                   # the ratio's reference
+            assert r[3] == "1.00" and r[4] == "1.00-1.00"  # the ratio's reference
     # same start, same algorithm: the cat recipe's final cost agrees across libraries
-    cat32 = {r[1]: float(r[4]) for r in rows if r[0] == "cat-f32"}
+    cat32 = {r[1]: float(r[5]) for r in rows if r[0] == "cat-f32"}
     assert max(cat32.values()) - min(cat32.values()) < 1e-4
 
 
@@ -45,7 +45,7 @@ def test_torch_rows(bench):
     pytest.importorskip("torch", reason="torch is optional (the 'bench' extra); CI has none")
     text = bench.main(["--quick", "--tiny", "--in-process", "--libs", "nndl,torch",
                        "--cases", "cat-f32"])
-    cost = {r[1]: float(r[4]) for r in _rows(text)}
+    cost = {r[1]: float(r[5]) for r in _rows(text)}
     assert set(cost) == {"nndl", "torch"}
     assert abs(cost["nndl"] - cost["torch"]) < 1e-4
 
@@ -56,3 +56,39 @@ def test_flop_count_and_budget(bench):
     # 13 = 3*(2+1) + 1*(3+1) parameters and as many gradients, plus Z, A of 3 and 1 units on
     # 5 samples
     assert bench.budget_bytes([2, 3, 1], 5, 8) == (2 * 13 + 2 * (3 + 1) * 5) * 8
+
+
+def test_libraries_take_turns_and_ratios_are_per_round(bench, monkeypatch):
+    """Round r times every library once, starting with library r mod 3; the table's ratio is
+    the median over rounds of time / nndl's time of the same round."""
+    order = []
+    clock = {"nndl": iter([1.0, 2.0, 4.0]), "sklearn": iter([3.0, 4.0, 2.0]),
+             "torch": iter([1.0, 1.0, 1.0])}
+
+    class Fake:
+        def __init__(self, case, lib, cfg, rss=True):
+            self.lib, self.times = lib, []
+
+        def time_one(self):
+            order.append(self.lib)
+            self.times.append(next(clock[self.lib]))
+            return self.times[-1]
+
+        def finish(self):
+            return {"case": "wide-f32", "lib": self.lib, "dtype": "float32", "time": 0.0,
+                    "cost": 0.0, "train_acc": 0.0, "rss_delta_mb": None, "traced_mb": None,
+                    "flops": 1, "budget_mb": 0.0}
+
+    monkeypatch.setattr(bench, "Entry", Fake)
+    cfg = dict(bench.config(quick=True, tiny=True), pause=0.0)
+    res = bench.run_case("wide-f32", ["nndl", "sklearn", "torch"], cfg, 3, True, [])
+    assert order == ["nndl", "sklearn", "torch", "sklearn", "torch", "nndl",
+                     "torch", "nndl", "sklearn"]
+    for r in res:
+        r["time"] = sorted(r["times"])[1]
+    text = bench.table(res, {"float32": 1.0, "float64": 1.0}, {"n": 1, "loop": 1.0, "dot": 1.0}, cfg)
+    rows = {r[1]: r for r in _rows(text)}
+    # sklearn / nndl per round: 3, 2, 0.5 -> median 2.00 (not median / median = 1.50);
+    # torch: 1, 0.5, 0.25 -> 0.50
+    assert rows["sklearn"][3:5] == ["2.00", "0.50-3.00"]
+    assert rows["torch"][3:5] == ["0.50", "0.25-1.00"]
