@@ -145,6 +145,20 @@ def test_known_cost_values():
         pytest.approx(-(np.log(0.7) + np.log(0.8)) / 2, rel=1e-15)
 
 
+@pytest.mark.parametrize("ydtype", [np.int64, np.float32, np.float64])
+def test_cost_keeps_the_dtype_of_y_times_log_a(ydtype):
+    """The costs write Y * log(A) into their own temporary only when that product has A's
+    dtype: float32 A with int or float64 Y is summed in float64, as the formula reads."""
+    rng = np.random.default_rng(3)
+    A = rng.uniform(0.01, 0.99, (3, 50)).astype(np.float32)
+    A /= A.sum(axis=0)
+    Y = np.eye(3, dtype=ydtype)[rng.integers(0, 3, 50)].T
+    assert costs.cross_entropy(A, Y) == float(-np.sum(Y * np.log(A)) / 50)
+    a, y = A[:1], Y[:1]
+    assert costs.binary_cross_entropy(a, y) == float(
+        -(np.sum(y * np.log(a)) + np.sum((1 - y) * np.log(1 - a))) / 50)
+
+
 def test_regression_with_linear_output_learns_a_line():
     rng = np.random.default_rng(0)
     X = rng.uniform(-1, 1, (1, 100))

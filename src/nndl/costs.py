@@ -27,14 +27,24 @@ Array = np.ndarray
 
 
 def _safe_log(X: Array) -> Array:
-    """log(max(X, tiny)): finite for X == 0, exact for every X > 0 that is a normal number."""
-    return np.log(np.maximum(X, np.finfo(X.dtype).tiny))
+    """log(max(X, tiny)): finite for X == 0, exact for every X > 0 that is a normal number.
+    (One new array: the log is taken in place of the maximum.)"""
+    T = np.maximum(X, np.finfo(X.dtype).tiny)
+    return np.log(T, out=T)
+
+
+def _sum_product(Y: Array, T: Array) -> Array:
+    """sum(Y * T), the product written into T (a temporary of the caller's) when it has the
+    product's dtype."""
+    if np.result_type(T, Y) != T.dtype:
+        return np.sum(Y * T)
+    return np.sum(np.multiply(T, Y, out=T))
 
 
 def binary_cross_entropy(AL: Array, Y: Array) -> float:
     """J = -(1/m) * sum(Y * log(A[L]) + (1 - Y) * log(1 - A[L])); AL, Y of shape (1, m)."""
     m = AL.shape[1]
-    return float(-(np.sum(Y * _safe_log(AL)) + np.sum((1 - Y) * _safe_log(1 - AL))) / m)
+    return float(-(_sum_product(Y, _safe_log(AL)) + _sum_product(1 - Y, _safe_log(1 - AL))) / m)
 
 
 def squared_error(AL: Array, Y: Array) -> float:
@@ -47,7 +57,7 @@ def squared_error(AL: Array, Y: Array) -> float:
 def cross_entropy(AL: Array, Y: Array) -> float:
     """J = -(1/m) * sum(Y * log(A[L])) for a softmax output; Y one-hot, shape (n[L], m)."""
     m = AL.shape[1]
-    return float(-np.sum(Y * _safe_log(AL)) / m)
+    return float(-_sum_product(Y, _safe_log(AL)) / m)
 
 
 def binary_cross_entropy_grad(AL: Array, Y: Array) -> Array:
