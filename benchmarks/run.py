@@ -465,7 +465,7 @@ def _timed(f) -> float:
 
 # --- the table ----------------------------------------------------------------------------
 def _fmt_mb(x) -> str:
-    return "-" if x is None else f"{x:.1f}"
+    return "-" if x is None else f"{x:.2f}"
 
 
 def table(results: list[dict], peak: dict, vec: dict, cfg: dict) -> str:

@@ -417,7 +417,7 @@ class Network:
             self._check_finite(run, J, it)
             run.last_good = None  # J is finite: the previous parameters can go before backward
             grads = model_backward(AL, Y, caches, self.activations, masks=masks,
-                                   lambd=run.lambd)
+                                   lambd=run.lambd, release_caches=True)
             del AL, caches
         run.last_opt = run.opt.state_dict() if run.opt.slots else None
         run.last_t = run.opt.t

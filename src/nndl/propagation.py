@@ -63,12 +63,13 @@ def predict_forward(
 def model_backward(
     AL: Array,
     Y: Array,
-    caches: Sequence[Cache],
+    caches: "list[Cache | None]",
     activations: Sequence[Activation],
     need_dA0: bool = False,
     dAL: "Array | None" = None,
     masks: "Sequence[Array | None] | None" = None,
     lambd: float = 0.0,
+    release_caches: bool = False,
 ) -> dict[str, Array]:
     """Backward propagation from the output to layer 1.
 
@@ -83,22 +84,30 @@ def model_backward(
     ``dZ[l]`` (and g[l]' is evaluated at the undropped ``A[l] = g[l](Z[l])``).
     ``lambd``: L2 strength; then ``dW[l] += (lambd / m) W[l]``
     (:func:`nndl.regularization.add_l2_gradient`).
+    ``release_caches`` (training): each cache entry is set to ``None`` as soon as backward is
+    done with it, so Z[l] and A[l] are freed while the gradients are being made and the peak
+    memory holds one set of activations *or* their gradients, not both. The list is emptied
+    of what it held; pass it only when the caller does not read the caches afterwards.
 
     Returns ``{"dW1", "db1", ..., "dWL", "dbL"}``; with ``need_dA0`` also ``"dA0" .. "dA{L-1}"``
     (the course's grads layout).
     """
     L = len(caches)
     grads: dict[str, Array] = {}
-    (A_prev, W, _), Z = caches[L - 1]
+    (A_prev, W, _), Z = caches[L - 1]  # type: ignore[misc]
     if dAL is None:
         dZ = output_delta(AL, Y)
     else:
         dZ = activation_backward(dAL, Z, AL, activations[L - 1])
+    del Z
     for l in range(L, 0, -1):
-        (A_prev, W, _), Z = caches[l - 1]
+        (A_prev, W, _), _ = caches[l - 1]  # type: ignore[misc]  # Z[l] was used for dZ[l]
+        if release_caches:
+            caches[l - 1] = None
         dA_prev, grads[f"dW{l}"], grads[f"db{l}"] = linear_backward(
             dZ, A_prev, W, need_dA_prev=(l > 1 or need_dA0)
         )
+        del dZ  # dZ[l] is done with (and with it the memory of an in-place dA[l])
         if lambd:
             add_l2_gradient(grads[f"dW{l}"], W, lambd, A_prev.shape[1])
         if dA_prev is None:
@@ -107,7 +116,7 @@ def model_backward(
             grads[f"dA{l - 1}"] = dA_prev
         if l > 1:
             # A[l-1] is the input of layer l, i.e. A_prev of this cache.
-            _, Z_prev = caches[l - 2]
+            linear_prev, Z_prev = caches[l - 2]  # type: ignore[misc]
             g_prev = activations[l - 2]
             D = masks[l - 2] if masks is not None else None
             if D is None:
@@ -116,4 +125,7 @@ def model_backward(
             else:  # A_prev holds A[l-1] * D[l-1]; g' needs the undropped A[l-1]
                 dZ = activation_backward(dA_prev * D, Z_prev, g_prev.forward(Z_prev), g_prev,
                                          overwrite_dA=True)
+            if release_caches:  # Z[l-1] has given dZ[l-1]; A[l-2] (its A_prev) is still needed
+                caches[l - 2] = (linear_prev, None)  # type: ignore[assignment]
+            del Z_prev, A_prev, dA_prev, linear_prev
     return grads
