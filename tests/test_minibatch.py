@@ -177,3 +177,16 @@ def test_float32_stays_float32_through_optimizers_and_regularization(name):
     state = net.optimizer.state_dict()
     assert all(v.dtype == np.float32 for v in state.values() if isinstance(v, np.ndarray))
     assert np.isfinite(h.costs).all() and len(h) == 5 * 8
+
+
+def test_history_view_lists_per_epoch_quantities():
+    X, Y = _problem()
+    net = nndl.Network([3, 2, 1], seed=0)
+    h = net.fit(X[:, :30], Y[:, :30], learning_rate=0.1, batch_size=10, epochs=3,
+                dev=(X[:, 30:], Y[:, 30:]))
+    view = h.history
+    assert list(view) == ["cost", "epoch_cost", "dev_cost"]
+    assert view["cost"] == h.costs and len(view["cost"]) == 9
+    assert view["epoch_cost"] == h.epoch_costs and len(view["epoch_cost"]) == 3
+    assert view["dev_cost"] == h.dev_costs and len(view["dev_cost"]) == 3
+    assert "dev_cost" not in net.fit(X, Y, learning_rate=0.1, batch_size=10, epochs=1).history

@@ -24,7 +24,6 @@ class History:
 
     iterations: list[int] = field(default_factory=list)
     costs: list[float] = field(default_factory=list)
-    extra: dict[str, list[Any]] = field(default_factory=dict)
     epochs: list[int] = field(default_factory=list)
     """Global index of every finished epoch (one pass over the training set)."""
     epoch_costs: list[float] = field(default_factory=list)
@@ -44,8 +43,15 @@ class History:
 
     @property
     def history(self) -> dict[str, list[Any]]:
-        """Keras-style view: ``{"cost": [...], **extra}``."""
-        return {"cost": self.costs, **self.extra}
+        """Keras-style view, one list per quantity: ``{"cost": [per iteration],
+        "epoch_cost": [per epoch], "dev_cost": [per epoch]}``; the per-epoch keys are there
+        only when epochs were recorded (``batch_size``/``epochs``) or a dev set was given."""
+        out: dict[str, list[Any]] = {"cost": self.costs}
+        if self.epoch_costs:
+            out["epoch_cost"] = self.epoch_costs
+        if self.dev_costs:
+            out["dev_cost"] = self.dev_costs
+        return out
 
     def __len__(self) -> int:
         return len(self.costs)
