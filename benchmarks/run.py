@@ -31,7 +31,7 @@ time        median over rounds of the training call only (data prepared and the 
             of a case take turns: every round times one run of each, in an order that rotates
             from round to round, so a slow spell of the (shared, noisy) machine falls on all of
             them, with a pause of 0.5 s before each run (idle thread pools of the worker that
-            ran last stop spinning). Rounds: cat 3, wide 7 (``--repeats`` sets both).
+            ran last stop spinning). Rounds: cat 3, wide 15 (``--repeats`` sets both).
             "x nndl" is the median over rounds of (time / nndl's time in the same round),
             "range" its min-max.
 FLOPs       nominal work of plain backpropagation, 2 FLOPs per multiply-add, matrix products
@@ -86,7 +86,7 @@ def config(quick: bool, tiny: bool) -> dict:
     c = {"cat_iters": 2500, "cat_lr": 0.0075, "wide_m": 60000, "wide_batch": 256,
          "wide_lr": 0.05, "wide_dims": WIDE_DIMS, "cat_dims": CAT_DIMS, "vec_n": 10**6,
          "gemm_n": 2048, "memory_iters": 20,
-         "repeats": {"cat": 3, "wide": 7}, "pause": 0.5}
+         "repeats": {"cat": 3, "wide": 15}, "pause": 0.5}
     if quick:
         c.update(cat_iters=100, wide_m=256 * 20, gemm_n=1024, repeats={"cat": 1, "wide": 1})
     if tiny:
@@ -510,7 +510,7 @@ def main(argv: "list[str] | None" = None) -> str:
     ap.add_argument("--quick", action="store_true", help="smoke run: fewer iterations, 1 repeat")
     ap.add_argument("--tiny", action="store_true", help="tiny synthetic sizes (for tests)")
     ap.add_argument("--repeats", type=int, default=None,
-                    help="rounds of timed runs per case (cat 3, wide 7; quick and tiny 1)")
+                    help="rounds of timed runs per case (cat 3, wide 15; quick and tiny 1)")
     ap.add_argument("--cases", default="cat-f32,cat-f64,wide-f32",
                     help="comma-separated subset of cat-f32,cat-f64,wide-f32")
     ap.add_argument("--libs", default=",".join(LIBS), help="comma-separated subset of " +
