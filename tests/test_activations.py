@@ -31,6 +31,24 @@ def test_derivatives_at_the_kink_are_documented_choices():
     assert get_activation("leaky_relu").derivative(z0, z0)[0, 0] == 0.01
 
 
+@given(z=arrays(st.sampled_from([np.float32, np.float64]), st.integers(1, 40),
+                elements=st.floats(-2.0**100, 2.0**100, width=32, allow_subnormal=True) |
+                st.sampled_from([0.0, -0.0])),
+       slope=st.sampled_from([0.0, 0.01, 0.2, 0.999]))
+def test_leaky_relu_equals_its_definition_exactly(z, slope):
+    """The branch-free leaky ReLU (z * max([z > 0], slope)) is the definition, bit for bit:
+    z where z > 0, slope * z elsewhere; its backward is dA or slope * dA."""
+    g = leaky_relu(slope)
+    z = z.reshape(1, -1)
+    s = z.dtype.type(slope)
+    np.testing.assert_array_equal(g(z), np.where(z > 0, z, z * s))
+    dA = np.linspace(-3, 3, z.size, dtype=z.dtype).reshape(1, -1)
+    expected = np.where(z > 0, dA, dA * s)
+    np.testing.assert_array_equal(g.backward(dA, z, g(z)), expected)
+    np.testing.assert_array_equal(g.backward_inplace(dA.copy(), z, g(z)), expected)
+    np.testing.assert_array_equal(g.derivative(z, g(z)), np.where(z > 0, 1, s).astype(z.dtype))
+
+
 @pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "leaky_relu", "linear"])
 def test_derivative_matches_finite_difference(name):
     g = get_activation(name)

@@ -133,18 +133,20 @@ class _Leaky:
         self.slope = slope
 
     def forward(self, Z: Array) -> Array:
-        """leaky_relu(z) = max(slope z, z)."""
-        return np.where(Z > 0, Z, Z * Z.dtype.type(self.slope))
+        """leaky_relu(z) = max(slope z, z) = z * leaky_relu'(z)   (0 <= slope < 1). Written
+        branch-free, as a product: np.where is ~10x slower on random signs."""
+        return Z * self.derivative(Z, Z)
 
     def derivative(self, Z: Array, A: Array) -> Array:
-        """leaky_relu'(z) = 1 if z > 0 else slope (at 0: slope)."""
-        return np.where(Z > 0, Z.dtype.type(1), Z.dtype.type(self.slope))
+        """leaky_relu'(z) = 1 if z > 0 else slope (at 0: slope): max([z > 0], slope)."""
+        D = (Z > 0).astype(Z.dtype)
+        return np.maximum(D, Z.dtype.type(self.slope), out=D)
 
     def backward(self, dA: Array, Z: Array, A: Array) -> Array:
-        return np.where(Z > 0, dA, dA * dA.dtype.type(self.slope))
+        return dA * self.derivative(Z, A)
 
     def backward_inplace(self, dA: Array, Z: Array, A: Array) -> Array:
-        np.multiply(dA, dA.dtype.type(self.slope), out=dA, where=Z <= 0)
+        dA *= self.derivative(Z, A)
         return dA
 
 
