@@ -113,16 +113,13 @@ def relu_derivative(Z: Array, A: Array) -> Array:
 
 
 def _relu_backward(dA: Array, Z: Array, A: Array) -> Array:
-    dZ = np.array(dA, copy=True)
-    dZ[Z <= 0] = 0
-    return dZ
+    # dA * [Z > 0]: branch-free (a masked assignment is ~10x slower on random signs); gives
+    # -0.0 instead of 0.0 where dA < 0 and Z <= 0, which compares and sums as 0.
+    return dA * (Z > 0)
 
 
 def _relu_backward_inplace(dA: Array, Z: Array, A: Array) -> Array:
-    # dA * [Z > 0]: branch-free (a masked assignment is ~10x slower on random signs); gives
-    # -0.0 instead of 0.0 where dA < 0 and Z <= 0, which compares and sums as 0.
-    np.multiply(dA, Z > 0, out=dA)
-    return dA
+    return np.multiply(dA, Z > 0, out=dA)
 
 
 # --- leaky relu -----------------------------------------------------------------------------
