@@ -236,6 +236,20 @@ def test_gradcheck(tmp_path):
     assert "ok" in ok("gradcheck", "--model", "m.npz", cwd=tmp_path)
 
 
+def test_gradcheck_samples_a_large_model(tmp_path):
+    """Over 20000 parameters the check takes a random sample (it used to refuse); --sample
+    sets its size."""
+    import nndl
+
+    nndl.Network([300, 70, 1], seed=0).save(str(tmp_path / "big.npz"))  # 21 141 parameters
+    out = ok("gradcheck", "--model", "big.npz", "--sample", "300", "--samples", "3",
+             cwd=tmp_path)
+    assert "checked 300 of the 21141 parameters" in out and "ok" in out
+    assert "checked 20000 of the 21141" in ok("gradcheck", "--model", "big.npz", "--samples",
+                                              "2", cwd=tmp_path)  # the default sample
+    assert "checked" not in ok("gradcheck", "--sample", "100000")  # small net: all of it
+
+
 @pytest.mark.parametrize("cmd", [[], ["train"], ["evaluate"], ["predict"], ["info"],
                                  ["gradcheck"]])
 def test_help_everywhere(cmd):

@@ -129,3 +129,44 @@ def test_numerical_gradient_of_a_known_function():
     x = {"x": np.array([[0.5, -1.0, 2.0]])}
     g = numerical_gradient(lambda: float(np.sum(x["x"] ** 3)), x, epsilon=1e-6)
     assert relative_difference(g["dx"], 3 * x["x"] ** 2) < 1e-9
+
+
+@pytest.mark.parametrize("n", [1, 5, 17, 60])
+def test_sample_indices_are_exact_spread_and_distinct(n):
+    from nndl.gradient_check import sample_indices
+
+    net = nndl.Network([6, 9, 4, 1], seed=0)  # 54 + 9 + 36 + 4 + 4 + 1 = 108 parameters
+    idx = sample_indices(net.params, n, np.random.default_rng(0))
+    assert sum(len(v) for v in idx.values()) == max(n, 6)
+    for k, v in idx.items():
+        assert len(v) >= 1 and len(set(v.tolist())) == len(v)
+        assert v.min() >= 0 and v.max() < net.params[k].size
+    if n == 60:  # one per array, then about half of the rest of each: W1 54 -> 1 + ~28
+        assert 28 <= len(idx["W1"]) <= 31 and 17 <= len(idx["W2"]) <= 21
+
+
+def test_sampled_gradcheck_passes_on_backprop_and_catches_a_wrong_gradient(monkeypatch):
+    rng = np.random.default_rng(2)
+    dims = [30, 20, 1]  # 641 parameters
+    net = nndl.Network(dims, hidden="tanh", init="xavier", rng=rng)
+    X, Y = make_problem(dims, "sigmoid", 6, rng)
+    total, per = nndl.gradcheck(net, X, Y, epsilon=1e-5, details=True, sample=40)
+    assert total < 1e-7 and set(per) == {"dW1", "db1", "dW2", "db2"}
+    import nndl.gradient_check as gc
+
+    real = gc.model_backward
+
+    def broken(*a, **k):
+        g = real(*a, **k)
+        g["db1"] = g["db1"] * 3  # 20 entries of 641: a sample still sees them
+        return g
+
+    monkeypatch.setattr(gc, "model_backward", broken)
+    assert nndl.gradcheck(net, X, Y, sample=40) > 1e-2
+
+
+def test_gradcheck_sample_must_be_a_positive_integer():
+    net = nndl.Network([2, 2, 1], seed=0)
+    for bad in (0, -3, 2.5, "10", True):
+        with pytest.raises(nndl.NNDLError, match="sample"):
+            nndl.gradcheck(net, [[1.0], [2.0]], [[1]], sample=bad)

@@ -624,6 +624,8 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 # --- gradcheck -----------------------------------------------------------------------------
 MAX_GRADCHECK_PARAMS = 20000
+"""Models with more parameters are checked on a random sample of this many (two forward passes
+per checked parameter), unless --sample says otherwise."""
 
 
 def cmd_gradcheck(args: argparse.Namespace) -> int:
@@ -638,10 +640,9 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
         net = Network([args.inputs, *args.layers, args.outputs], hidden=args.hidden,
                       output=args.output, init="xavier", seed=args.seed)
         source = "a random network"
-    if net.n_params > MAX_GRADCHECK_PARAMS:
-        raise NNDLError(f"the model has {net.n_params} parameters; the numerical check needs two "
-                        f"forward passes per parameter: use a model with at most "
-                        f"{MAX_GRADCHECK_PARAMS}")
+    sample = args.sample
+    if sample is None and net.n_params > MAX_GRADCHECK_PARAMS:
+        sample = MAX_GRADCHECK_PARAMS
     m = args.samples
     X = rng.standard_normal((net.layer_dims[0], m))
     if net.preprocessing is not None:  # random inputs around the training data
@@ -654,9 +655,13 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
         Y[rng.integers(0, nL, m), np.arange(m)] = 1.0
     else:
         Y = rng.standard_normal((nL, m))
-    total, per = gradcheck(net, X, Y, epsilon=args.epsilon, details=True)
+    total, per = gradcheck(net, X, Y, epsilon=args.epsilon, details=True, sample=sample,
+                           seed=args.seed)
     print(f"gradient check of {source}: {net.layer_dims} {'/'.join(net.activation_names)}, "
           f"{m} random samples, epsilon {args.epsilon:g}")
+    if sample is not None and sample < net.n_params:
+        print(f"checked {max(sample, 2 * net.L)} of the {net.n_params} parameters, chosen at "
+              "random (--sample, --seed)")
     for k, v in per.items():
         print(f"  {k:<6} {v:.3e}")
     ok = total < args.tolerance
@@ -766,7 +771,10 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Two-sided numerical gradient check on a small random "
                        "network, or on a saved model with random inputs. Exit 1 if the "
                        "difference is above the tolerance.")
-    c.add_argument("--model", help="a saved model (at most 20000 parameters)")
+    c.add_argument("--model", help="a saved model")
+    c.add_argument("--sample", type=_positive_int, default=None,
+                   help="check this many parameters chosen at random (default: all of them "
+                   f"up to {MAX_GRADCHECK_PARAMS}, a random {MAX_GRADCHECK_PARAMS} beyond)")
     c.add_argument("--inputs", type=_positive_int, default=4, help="random network: n[0]")
     c.add_argument("--layers", type=_layers, default=[5, 3], help="random network: hidden "
                    "sizes (default 5,3)")
