@@ -61,6 +61,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 import warnings
@@ -362,14 +363,16 @@ class Entry:
 
 def serve(case: str, lib: str, cfg: dict) -> None:
     """Worker process: build an :class:`Entry`, say "ready", then answer "time" (one timed run)
-    and "finish" (the result) lines on stdin, one JSON line each on stdout."""
+    and "finish" (the result) lines on stdin, one JSON line each on stdout. Whatever the
+    libraries print goes to stderr, so that stdout carries the answers only."""
+    answers, sys.stdout = sys.stdout, sys.stderr
     entry = Entry(case, lib, cfg)
-    print(json.dumps({"ready": True}), flush=True)
+    print(json.dumps({"ready": True}), file=answers, flush=True)
     for line in sys.stdin:
         if line.strip() == "time":
-            print(json.dumps({"time": entry.time_one()}), flush=True)
+            print(json.dumps({"time": entry.time_one()}), file=answers, flush=True)
         elif line.strip() == "finish":
-            print(json.dumps(entry.finish()), flush=True)
+            print(json.dumps(entry.finish()), file=answers, flush=True)
             return
 
 
@@ -378,9 +381,10 @@ class Remote:
 
     def __init__(self, case: str, lib: str, flags: list[str]) -> None:
         self.name = f"{case}/{lib}"
+        self.err = tempfile.TemporaryFile(mode="w+")  # a file, not a pipe: it never fills up
         self.proc = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), "--worker", case, lib] + flags,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.err, text=True)
         self._ask(None)
 
     def _ask(self, what: "str | None") -> dict:
@@ -390,8 +394,9 @@ class Remote:
             self.proc.stdin.flush()
         line = self.proc.stdout.readline()
         if not line:
-            err = self.proc.stderr.read() if self.proc.stderr else ""
-            raise SystemExit(f"{self.name} failed:\n{err}")
+            self.proc.wait()
+            self.err.seek(0)
+            raise SystemExit(f"{self.name} failed:\n{self.err.read()}")
         return json.loads(line)
 
     def time_one(self) -> float:
@@ -400,6 +405,7 @@ class Remote:
     def finish(self) -> dict:
         out = self._ask("finish")
         self.proc.communicate()
+        self.err.close()
         return out
 
 
