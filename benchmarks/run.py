@@ -458,7 +458,8 @@ def gemm_peak(n: int, repeats: int) -> dict:
         B = rng.standard_normal((n, n)).astype(dt)
         C = np.empty((n, n), dt)
         np.dot(A, B, out=C)  # warm the BLAS threads
-        best = min(_timed(lambda: np.dot(A, B, out=C)) for _ in range(max(repeats, 3)))
+        best = min(_timed(lambda A=A, B=B, C=C: np.dot(A, B, out=C))
+                   for _ in range(max(repeats, 3)))
         res[dt] = 2 * n**3 / best / 1e9
     return res
 

@@ -107,7 +107,7 @@ def model_backward(
         dA_prev, grads[f"dW{l}"], grads[f"db{l}"] = linear_backward(
             dZ, A_prev, W, need_dA_prev=(l > 1 or need_dA0)
         )
-        del dZ  # dZ[l] is done with (and with it the memory of an in-place dA[l])
+        dZ = None  # type: ignore[assignment]  # dZ[l] is done with: free it (and its dA[l])
         if lambd:
             add_l2_gradient(grads[f"dW{l}"], W, lambd, A_prev.shape[1])
         if dA_prev is None:
