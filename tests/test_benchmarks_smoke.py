@@ -92,3 +92,13 @@ def test_libraries_take_turns_and_ratios_are_per_round(bench, monkeypatch):
     # torch: 1, 0.5, 0.25 -> 0.50
     assert rows["sklearn"][3:5] == ["2.00", "0.50-3.00"]
     assert rows["torch"][3:5] == ["0.50", "0.25-1.00"]
+
+
+def test_breakdown_of_the_wide_epoch_runs():
+    spec = importlib.util.spec_from_file_location("nndl_benchmarks_breakdown",
+                                                  RUN.parent / "breakdown.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    text = mod.main(["--tiny", "--repeats", "1", "--top", "5"])
+    assert "matrix products" in text and "% of the epoch" in text
+    assert "linear_backward" in text  # nndl's own functions are in the profile
