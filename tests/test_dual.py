@@ -150,3 +150,38 @@ def test_callbacks_that_sync_when_they_read_keep_the_dual_form(monkeypatch):
         np.testing.assert_allclose(dual_cb.w1[it], plain_cb.w1[it], rtol=1e-10, atol=1e-13)
     net = nndl.Network([3, 1])
     net.sync_params()  # outside fit: nothing to do, no error
+
+
+@pytest.mark.parametrize("block_bytes", [1 << 30, 1])  # all rows at once; one row a block
+def test_final_w1_is_the_same_with_or_without_syncs_during_training(monkeypatch, block_bytes):
+    """W1 ends as W1_init + C X^T whether training kept W1_init inside the live array (no
+    sync: added in place at the end) or copied it out at a first sync: bit for bit."""
+    monkeypatch.setattr(dual.DualFirstLayer, "block_bytes", block_bytes)
+    X, Y = _data()
+    quiet, _ = _fit(monkeypatch, True, [300, 10, 1], X, Y)
+    synced, _ = _fit(monkeypatch, True, [300, 10, 1], X, Y, callbacks=[_Sometimes()])
+    for k in quiet.params:
+        np.testing.assert_array_equal(quiet.params[k], synced.params[k])
+    plain, _ = _fit(monkeypatch, False, [300, 10, 1], X, Y)
+    np.testing.assert_allclose(quiet.params["W1"], plain.params["W1"], rtol=1e-9, atol=1e-12)
+
+
+def test_dual_fit_holds_one_w1(monkeypatch):
+    """Without syncs during training the dual form keeps no copy of W1: what a fit allocates
+    on top of the model stays below half of W1 (W1 is 10 x 3000 float64 = 240 kB; the dual
+    form's own arrays are X^T X, 40 x 40, and P0, C, Z of 10 x 40)."""
+    import tracemalloc
+
+    X, Y = _data(n0=3000)
+    monkeypatch.setattr(dual, "enabled", True)
+    nndl.Network([3000, 10, 1], seed=3).fit(X, Y, learning_rate=0.05, iterations=2)  # warm
+    net = nndl.Network([3000, 10, 1], seed=3)
+    assert dual.applicable(net, X, 20)
+    tracemalloc.start()
+    try:
+        net.fit(X, Y, learning_rate=0.05, iterations=20)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    w1 = net.params["W1"].nbytes
+    assert peak < 0.5 * w1, (peak, w1)

@@ -99,16 +99,23 @@ def applicable(net: "Network", X: Array, iterations: int,
 class DualFirstLayer:
     """Layer 1 as ``W1 = W1_init + C X^T`` on fixed X (see the module docstring).
 
-    Holds X (n0, m) (a reference), ``W1`` (the live array, materialised on :meth:`sync`),
-    ``W1_init`` (n1, n0), ``P0 = W1_init X`` (n1, m), ``G = X^T X`` (m, m) and ``C`` (n1, m).
+    Holds X (n0, m) (a reference), ``W1`` (the live array), ``P0 = W1_init X`` (n1, m),
+    ``G = X^T X`` (m, m) and ``C`` (n1, m). The live W1 array itself holds W1_init until
+    :meth:`finish` adds ``C X^T`` to it in place, so training keeps no second (n1, n0) array;
+    only a :meth:`sync` during training (a callback that reads the parameters) makes the copy
+    ``W1_init`` that later syncs start from.
     ``Network.fit`` trains ``C`` in place of ``W1`` with the gradient ``dC = (1/m) dZ[1]``, so
     that the optimizer's ``C := C - alpha dC`` is exactly ``W1 := W1 - alpha dW1``.
     """
 
+    block_bytes: int = 1 << 16
+    """Size of the temporaries of ``C X^T`` (it is made a block of W1's rows at a time, at
+    least one row)."""
+
     def __init__(self, X: Array, W1: Array) -> None:
         self.X = X
         self.W1 = W1
-        self.W1_init = W1.copy()
+        self.W1_init: "Array | None" = None
         self.P0 = W1 @ X
         self.G = X.T @ X  # NumPy/BLAS computes A^T A as a symmetric rank-k update
         self.C = np.zeros_like(self.P0)
@@ -149,12 +156,28 @@ class DualFirstLayer:
         grads["dC"], grads["db1"] = dZ1, db1
         return J, grads
 
+    def _materialise(self, base: Array) -> None:
+        """W1 := base + C X^T, a block of W1's rows at a time (``base`` may be W1 itself: rows
+        are contiguous, so adding in place needs no copy)."""
+        n1, n0 = self.W1.shape
+        step = max(1, self.block_bytes // (n0 * self.W1.itemsize))
+        for r in range(0, n1, step):
+            np.add(base[r:r + step], self.C[r:r + step] @ self.X.T, out=self.W1[r:r + step])
+        self.stale = False
+
     def sync(self) -> None:
-        """Materialise the live W1 := W1_init + C X^T (in place) if C moved since last time."""
+        """During training: materialise the live W1 := W1_init + C X^T (in place) if C moved
+        since last time; the first time, W1_init is copied out of W1 to start from later."""
         if self.stale:
-            np.matmul(self.C, self.X.T, out=self.W1)
-            self.W1 += self.W1_init
-            self.stale = False
+            if self.W1_init is None:
+                self.W1_init = self.W1.copy()
+            self._materialise(self.W1_init)
+
+    def finish(self) -> None:
+        """At the end of training: W1 := W1_init + C X^T, in place (no copy when W1 still holds
+        W1_init). The same numbers as :meth:`sync`. C must not move afterwards."""
+        if self.stale:
+            self._materialise(self.W1 if self.W1_init is None else self.W1_init)
 
     def sync_for(self, cb: Callback) -> None:
         """Materialise W1 before a callback that may read the parameters."""

@@ -355,11 +355,10 @@ class Network:
                         self._end_epoch(run)
                     if self.stop_training:
                         break
-            self.sync_params()
+            self._end_training(run)
             self._restore_best(run)
         finally:
-            self.sync_params()
-            self._sync_hook = None
+            self._end_training(run)
             for k, ref in originals.items():
                 P = ref()
                 if P is not None and self.params[k] is not P:
@@ -512,6 +511,12 @@ class Network:
         for k, v in self.params.items():
             np.copyto(v, run.best[1][k])
         run.history.best_epoch = self.history.best_epoch = run.best[2]
+
+    def _end_training(self, run: "_Run") -> None:
+        """The dual form's last materialisation of W1 (in place); no more syncs after it."""
+        if run.dual is not None:
+            run.dual.finish()
+        self._sync_hook = None
 
     def sync_params(self) -> None:
         """Make ``net.params`` current. Needed only inside ``fit``, by a callback that declares
