@@ -87,8 +87,9 @@ def gradcheck(net: "Network", X: object, Y: object, epsilon: float = 1e-7,
     ``details=True`` also returns the difference per parameter (``{"dW1": ..., ...}``).
     ``lambd`` adds the L2 term to the cost (and its gradient); ``masks`` are fixed dropout
     masks (:func:`nndl.regularization.dropout_masks`) used by both sides.
-    ``sample``: check about that many entries chosen at random (``seed``) instead of all of
-    them (:func:`sample_indices`); None or a number >= the parameter count checks all.
+    ``sample``: check that many entries (at least one per array) chosen at random (``seed``)
+    instead of all of them (:func:`sample_indices`); None or a number >= the parameter count
+    checks all.
     """
     X, Y = net._XY(X, Y)
     X64, Y64 = X.astype(np.float64), Y.astype(np.float64)
