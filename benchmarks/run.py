@@ -13,7 +13,8 @@ cat-f32 / cat-f64
     to rounding and the accuracies are comparable. scikit-learn: ``MLPClassifier(solver="sgd",
     batch_size=m, momentum=0, nesterovs_momentum=False, alpha=0, learning_rate_init=0.0075,
     max_iter=2500, tol=0, n_iter_no_change=10**9, early_stopping=False, shuffle=False)``.
-    PyTorch: ``torch.optim.SGD(lr=0.0075)`` on ``BCEWithLogitsLoss``.
+    PyTorch: ``torch.optim.SGD(lr=0.0075)`` on ``BCEWithLogitsLoss``, ``zero_grad()`` with its
+    default (``set_to_none=True``: no zeroing pass), as its users write the loop.
 wide-f32
     784-512-256-10 relu/softmax on 60 000 synthetic samples (labels from a random linear
     teacher), batch 256, plain SGD (lr 0.05), one epoch, float32, same initial parameters.
@@ -238,7 +239,7 @@ def run_cat(lib: str, dtype: str, cfg: dict, iters: int):
             opt = torch.optim.SGD(model.parameters(), lr=lr)
             lossf = torch.nn.BCEWithLogitsLoss()
             for _ in range(iters):
-                opt.zero_grad(set_to_none=False)
+                opt.zero_grad()  # the default: set_to_none=True
                 loss = lossf(model(Xr), yr)
                 loss.backward()
                 opt.step()
@@ -296,7 +297,7 @@ def run_wide(lib: str, dtype: str, cfg: dict, iters: "int | None"):
             lossf = torch.nn.CrossEntropyLoss()
             total = 0.0
             for s in starts:
-                opt.zero_grad(set_to_none=False)
+                opt.zero_grad()  # the default: set_to_none=True
                 loss = lossf(model(Xr[s:s + bs]), yr[s:s + bs])
                 loss.backward()
                 opt.step()
