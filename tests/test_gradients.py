@@ -170,3 +170,37 @@ def test_gradcheck_sample_must_be_a_positive_integer():
     for bad in (0, -3, 2.5, "10", True):
         with pytest.raises(nndl.NNDLError, match="sample"):
             nndl.gradcheck(net, [[1.0], [2.0]], [[1]], sample=bad)
+
+
+@settings(max_examples=150, deadline=None)
+@given(case=networks(), log2m=st.integers(0, 6), dtype=st.sampled_from(["float32", "float64"]),
+       course_layout=st.booleans(), lambd=st.sampled_from([0.0, 0.7]),
+       dropout=st.booleans(), given_dAL=st.booleans())
+def test_carrying_1_over_m_gives_the_same_bits_when_m_is_a_power_of_two(
+        case, log2m, dtype, course_layout, lambd, dropout, given_dAL):
+    """model_backward carries 1/m down from dZ[L] for m = 2^k instead of scaling each dW and
+    db: exact, so every gradient (and the course's dA layout) has the same bits as the
+    notes' order of operations."""
+    dims, acts, _, seed = case
+    m = 2**log2m
+    rng = np.random.default_rng(seed)
+    net = nndl.Network(dims, activations=acts, init="xavier", rng=rng, dtype=dtype)
+    X, Y = make_problem(dims, acts[-1], m, rng)
+    X, Y = X.astype(dtype), Y.astype(dtype)
+    masks = None
+    if dropout and len(dims) > 2:
+        masks = nndl.regularization.dropout_masks(dims, [0.8] * (len(dims) - 1), m, rng, dtype)
+    dAL = rng.standard_normal((dims[-1], m)).astype(dtype) if given_dAL else None
+    out = []
+    for carry in (True, False):
+        AL, caches = nndl.propagation.model_forward(X, net.params, net.activations, masks)
+        dAL_copy = None if dAL is None else dAL.copy()
+        out.append(nndl.propagation.model_backward(
+            AL, Y, caches, net.activations, need_dA0=course_layout, dAL=dAL_copy, masks=masks,
+            lambd=lambd, carry_1_over_m=carry))
+        if dAL is not None:
+            np.testing.assert_array_equal(dAL_copy, dAL)  # the caller's dA[L] is not touched
+    assert out[0].keys() == out[1].keys()
+    for k in out[0]:
+        np.testing.assert_array_equal(out[0][k], out[1][k], err_msg=k)
+        assert out[0][k].dtype == out[1][k].dtype

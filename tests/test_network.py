@@ -60,9 +60,9 @@ def test_training_never_computes_dA0(monkeypatch):
     seen = []
     real = prop.linear_backward
 
-    def spy(dZ, A_prev, W, need_dA_prev=True):
+    def spy(dZ, A_prev, W, need_dA_prev=True, scaled=False):
         seen.append((W.shape, need_dA_prev))
-        return real(dZ, A_prev, W, need_dA_prev)
+        return real(dZ, A_prev, W, need_dA_prev, scaled)
 
     monkeypatch.setattr(prop, "linear_backward", spy)
     net = nndl.Network([3, 4, 1], seed=0)

@@ -43,7 +43,7 @@ def activation_backward(
 
 
 def linear_backward(
-    dZ: Array, A_prev: Array, W: Array, need_dA_prev: bool = True
+    dZ: Array, A_prev: Array, W: Array, need_dA_prev: bool = True, scaled: bool = False
 ) -> tuple["Array | None", Array, Array]:
     """The linear part of backward propagation for one layer.
 
@@ -51,12 +51,17 @@ def linear_backward(
     db[l]   = (1/m) sum(dZ[l], axis=1)        (n[l], 1)
     dA[l-1] = W[l].T @ dZ[l]                  (n[l-1], m); skipped when ``need_dA_prev`` is
                                               False (layer 1 in training: dA[0] is never used)
+
+    ``scaled``: ``dZ`` already holds (1/m) dZ[l] (:func:`nndl.propagation.model_backward` carries
+    the 1/m from the output layer when m is a power of two); then dW and db need no 1/m and the
+    returned dA[l-1] is (1/m) W.T dZ[l].
     """
     m = A_prev.shape[1]
     inv_m = A_prev.dtype.type(1.0 / m)
     dW = dZ @ A_prev.T
-    dW *= inv_m
     db = np.sum(dZ, axis=1, keepdims=True)
-    db *= inv_m
+    if not scaled:
+        dW *= inv_m
+        db *= inv_m
     dA_prev = W.T @ dZ if need_dA_prev else None
     return dA_prev, dW, db
