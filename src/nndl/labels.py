@@ -50,6 +50,16 @@ def as_label_vector(y: object, name: str = "labels") -> Array:
     return arr
 
 
+def one_hot(indices: object, n_classes: int, dtype: "np.dtype | str | type" = np.float64
+            ) -> Array:
+    """One-hot columns of shape (k, m): ``Y[indices[j], j] = 1`` (``indices`` any shape with m
+    entries, each in 0..k-1)."""
+    idx = np.asarray(indices).reshape(-1)
+    Y = np.zeros((n_classes, idx.size), dtype=dtype)
+    Y[idx, np.arange(idx.size)] = 1
+    return Y
+
+
 class LabelMap:
     """A fixed, ordered list of classes: ``classes[i]`` is the label of class index ``i``."""
 
@@ -97,10 +107,7 @@ class LabelMap:
 
     def one_hot(self, y: object, dtype: "np.dtype | str" = np.float64) -> Array:
         """One-hot columns of shape (k, m): ``Y[encode(y)[j], j] = 1``."""
-        idx = self.encode(y)
-        Y = np.zeros((self.n_classes, idx.size), dtype=dtype)
-        Y[idx, np.arange(idx.size)] = 1
-        return Y
+        return one_hot(self.encode(y), self.n_classes, dtype)
 
     def state_dict(self) -> dict[str, Any]:
         """``{"classes": array}`` (a non-object array: saveable without pickle)."""

@@ -1,0 +1,138 @@
+"""nndl.heads (one table of output heads) and nndl.metrics (scores on arrays)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import nndl
+from nndl import heads, metrics
+from nndl.errors import NNDLError
+from nndl.labels import LabelMap, one_hot
+
+
+def test_the_table():
+    assert heads.TASKS == ("binary", "multiclass", "regression")
+    assert [heads.for_task(t).output for t in heads.TASKS] == ["sigmoid", "softmax", "linear"]
+    for h in heads.HEADS.values():
+        assert heads.for_output(h.output) is h
+        assert h.cost.output == h.output
+    assert heads.for_classes(2).task == "binary" and heads.for_classes(5).task == "multiclass"
+    with pytest.raises(NNDLError, match="must be one of"):
+        heads.for_output("tanh")
+    with pytest.raises(NNDLError, match="task must be one of"):
+        heads.for_task("ranking")
+    assert heads.find_output("relu") is None and heads.find_output(3) is None
+
+
+def test_one_hot_and_indices_round_trip():
+    idx = np.array([2, 0, 1, 2])
+    Y = one_hot(idx, 3)
+    assert Y.shape == (3, 4) and Y.dtype == np.float64
+    h = heads.for_task("multiclass")
+    np.testing.assert_array_equal(h.truth(Y), idx.reshape(1, -1))
+    np.testing.assert_array_equal(h.indices(Y * 0.9 + 0.01), idx.reshape(1, -1))
+    assert h.scores(Y, Y) == {"accuracy": 1.0}
+
+
+def test_binary_head_labels_and_confidence():
+    h = heads.for_task("binary")
+    AL = np.array([[0.2, 0.5, 0.9]])
+    np.testing.assert_array_equal(h.indices(AL), [[0, 0, 1]])
+    np.testing.assert_allclose(h.confidence(AL), [0.8, 0.5, 0.9], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(h.class_probabilities(AL), [[0.8, 0.5, 0.1], [0.2, 0.5, 0.9]],
+                               rtol=0, atol=1e-15)
+    lm = LabelMap(["no", "yes"])
+    np.testing.assert_array_equal(h.predict(AL, lm), [["no", "no", "yes"]])
+    np.testing.assert_array_equal(h.targets(["yes", "no"], 1, np.float64, lm), [[1.0, 0.0]])
+    # numbers are the 0/1 targets themselves when the classes are text
+    np.testing.assert_array_equal(h.targets([[1, 0]], 1, np.float64, lm), [[1.0, 0.0]])
+    with pytest.raises(NNDLError, match="0 or 1"):
+        h.targets([[2, 0]], 1, np.float64, None)
+    with pytest.raises(NNDLError, match="no label map yet"):
+        h.targets(["a", "b"], 1, np.float64, None)
+    assert h.fit_label_map(["b", "a", "b"], 1) == LabelMap(["a", "b"])
+    assert h.fit_label_map([0, 1, 1], 1) is None
+    with pytest.raises(NNDLError, match="exactly 2 classes"):
+        h.fit_label_map(["a", "b", "c"], 1)
+
+
+def test_regression_head():
+    h = heads.for_task("regression")
+    assert not h.is_classifier and h.n_classes(3) is None
+    with pytest.raises(NNDLError, match="regression"):
+        h.proba(np.zeros((1, 2)))
+    with pytest.raises(NNDLError, match="regression"):
+        h.indices(np.zeros((1, 2)))
+    s = h.scores(np.array([[1.0, 2.0]]), np.array([[0.0, 4.0]]))
+    assert s == {"mse": 2.5, "rmse": float(np.sqrt(2.5)), "mae": 1.5}
+
+
+def test_random_targets_are_valid():
+    rng = np.random.default_rng(0)
+    for h in heads.HEADS.values():
+        Y = h.random_targets(rng, 3, 7)
+        assert Y.shape == (3, 7) and Y.dtype == np.float64
+        h.check_targets(Y)
+
+
+def test_metrics_known_values():
+    t = np.array([0, 0, 1, 1, 2, 2])
+    p = np.array([0, 1, 1, 1, 2, 0])
+    assert metrics.accuracy(t, p) == 4 / 6
+    C = metrics.confusion_matrix(t, p, 3)
+    np.testing.assert_array_equal(C, [[1, 1, 0], [0, 2, 0], [1, 0, 1]])
+    prec, rec, f1 = metrics.precision_recall_f1(C)
+    np.testing.assert_allclose(prec, [0.5, 2 / 3, 1.0], rtol=1e-15)
+    np.testing.assert_allclose(rec, [0.5, 1.0, 0.5], rtol=1e-15)
+    np.testing.assert_allclose(f1, [0.5, 0.8, 2 / 3], rtol=1e-15)
+    # a class never predicted and never true: zeros, not NaN
+    prec, rec, f1 = metrics.precision_recall_f1(metrics.confusion_matrix([0, 0], [0, 0], 2))
+    np.testing.assert_array_equal(prec, [1, 0]) and np.testing.assert_array_equal(f1, [1, 0])
+    with pytest.raises(NNDLError, match="class indices 0..1"):
+        metrics.confusion_matrix([0, 2], [0, 1], 2)
+    with pytest.raises(NNDLError, match="same number"):
+        metrics.accuracy([0, 1], [0])
+
+
+def test_regression_metrics_known_values():
+    y = np.array([[3.0, -0.5, 2.0, 7.0]])
+    a = np.array([[2.5, 0.0, 2.0, 8.0]])
+    assert metrics.mse(y, a) == 0.375
+    assert metrics.rmse(y, a) == float(np.sqrt(0.375))
+    assert metrics.mae(y, a) == 0.5
+    assert metrics.r2_score(y, a) == pytest.approx(0.9486081370449679, rel=1e-12)
+    assert metrics.r2_score([1.0, 1.0], [1.0, 1.0]) == 1.0
+    assert metrics.r2_score([1.0, 1.0], [1.0, 2.0]) == 0.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3)), min_size=1, max_size=40))
+def test_confusion_matrix_sums(pairs):
+    t, p = np.array(pairs).T
+    C = metrics.confusion_matrix(t, p, 4)
+    assert C.sum() == len(pairs)
+    np.testing.assert_array_equal(C.sum(axis=1), np.bincount(t, minlength=4))
+    assert metrics.accuracy(t, p) == pytest.approx(np.trace(C) / len(pairs), rel=0, abs=1e-15)
+
+
+def test_r2_matches_scikit_learn():
+    sk = pytest.importorskip("sklearn.metrics")
+    rng = np.random.default_rng(1)
+    y, a = rng.standard_normal((2, 50)), rng.standard_normal((2, 50))
+    assert metrics.r2_score(y, a) == pytest.approx(sk.r2_score(y.T, a.T), rel=1e-12)
+    p, r, f, _ = sk.precision_recall_fscore_support([0, 1, 1, 2], [0, 1, 2, 2], zero_division=0)
+    C = metrics.confusion_matrix([0, 1, 1, 2], [0, 1, 2, 2], 3)
+    for mine, theirs in zip(metrics.precision_recall_f1(C), (p, r, f)):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-12)
+
+
+def test_net_level_helpers_match_the_model():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((2, 30))
+    net = nndl.Network([2, 4, 3], output="softmax", seed=0)
+    Y = one_hot(rng.integers(0, 3, 30), 3)
+    assert heads.scores(net, X, Y) == {"accuracy": net.accuracy(X, Y)}
+    C = heads.confusion_matrix(net, X, Y)
+    assert C.sum() == 30 and np.trace(C) / 30 == net.accuracy(X, Y)
+    assert heads.class_names(net) == ["0", "1", "2"]
