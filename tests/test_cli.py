@@ -6,6 +6,7 @@ import csv
 import json
 import os
 import pickle
+import re
 import signal
 import subprocess
 import sys
@@ -482,3 +483,124 @@ def test_bad_training_options(tmp_path):
     fails("train", "--batch-size", "8", "--iterations", "5", words=["--epochs"])
     fails("train", "--patience", "3", "--dev", "0", words=["--dev"])
     fails("train", "--layers", "none", "--keep-prob", "0.5", words=["hidden"])
+
+
+# --- the package: one module per command, errors, defaults in the help ------------------------
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _option_help(text: str) -> dict[str, str]:
+    """--help's option entries: {"--lr": "--lr LR learning rate (default: 0.0075)", ...}."""
+    entries: dict[str, str] = {}
+    flag = None
+    for line in text.splitlines():
+        start = re.match(r"  (--?[a-z][a-z-]*)", line)
+        if start:
+            flag = start.group(1)
+            entries[flag] = line.strip()
+        elif flag and line.startswith("   "):
+            entries[flag] += " " + line.strip()
+        else:
+            flag = None
+    return entries
+
+
+def test_train_help_shows_the_defaults_of_the_one_table():
+    from nndl.cli.settings import TRAIN_DEFAULTS, shown
+
+    text = ok("train", "--help")
+    assert "20% held out" in _flat(text) and "%%" not in text
+    entries = _option_help(text)
+    stated = [k for k, v in TRAIN_DEFAULTS.items() if v is not None] + ["epochs"]
+    for key in stated:  # each stated default appears in its own option's entry
+        entry = entries["--" + key.replace("_", "-")]
+        assert f"(default: {shown(key)}" in entry, (key, entry)
+    assert shown("lr") == "0.0075" and shown("layers") == "20,7,5" and shown("epochs") == "10"
+    assert "(default: 0.0075)" in entries["--lr"] and "(default: 20,7,5)" in entries["--layers"]
+
+
+def test_gradcheck_help_shows_argparse_defaults():
+    out = _flat(ok("gradcheck", "--help"))
+    for text in ("n[0] (default: 4)", "hidden sizes (default: 5,3)", "(default: 1e-07)",
+                 "(default: tanh)", "(default: sigmoid)"):
+        assert text in out
+    assert "default: None" not in out and "default: False" not in out
+
+
+def test_every_command_is_a_module_declaring_its_own_options():
+    from nndl import cli
+    from nndl.cli import COMMANDS
+
+    assert [c.NAME for c in COMMANDS] == ["train", "evaluate", "predict", "info", "gradcheck"]
+    parser = cli.build_parser()
+    for command in COMMANDS:
+        args = parser.parse_args([command.NAME, *{"evaluate": ["--model", "m", "--data", "d"],
+                                                  "predict": ["--model", "m", "x.csv"],
+                                                  "info": ["m"]}.get(command.NAME, [])])
+        assert args.run is command.run and args.command == command.NAME
+
+
+def test_a_new_command_plugs_in_by_adding_its_module_to_the_table(monkeypatch, capsys):
+    import types
+
+    from nndl import cli as cli_main
+
+    hello = types.ModuleType("hello")
+    hello.NAME = "hello"
+
+    def add_parser(sub):
+        p = sub.add_parser("hello", help="say hello")
+        p.add_argument("--times", type=int, default=1, help="how many")
+        p.set_defaults(run=hello.run)
+        return p
+
+    hello.add_parser = add_parser
+    hello.run = lambda args: print("hello " * args.times) or 3
+    monkeypatch.setattr(cli_main, "COMMANDS", [*cli_main.COMMANDS, hello])
+    assert cli_main.main(["hello", "--times", "2"]) == 3
+    assert capsys.readouterr().out.strip() == "hello hello"
+    with pytest.raises(SystemExit):
+        cli_main.main(["hello", "--help"])
+    assert "how many (default: 1)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("exc, status, line", [
+    (nndl.NNDLError("expected this\n  got that"), 2, "nndl info: error: expected this got that"),
+    (FileNotFoundError(2, "No such file or directory", "m.npz"), 2,
+     "nndl info: error: m.npz: No such file or directory"),
+    (PermissionError(13, "Permission denied"), 2, "nndl info: error: Permission denied"),
+    (KeyboardInterrupt(), 130, "nndl info: interrupted"),
+])
+def test_main_maps_bad_input_to_one_line(monkeypatch, capsys, exc, status, line):
+    from nndl.cli import info, main
+
+    def run(args):
+        raise exc
+
+    monkeypatch.setattr(info, "run", run)
+    assert main(["info", "m.npz"]) == status
+    err = capsys.readouterr().err
+    assert err.splitlines() == [line]
+
+
+@pytest.mark.parametrize("exc", [ValueError("a bug"), KeyError("a bug"), ZeroDivisionError()])
+def test_main_lets_a_bug_keep_its_traceback(monkeypatch, exc):
+    from nndl.cli import info, main
+
+    def run(args):
+        raise exc
+
+    monkeypatch.setattr(info, "run", run)
+    with pytest.raises(type(exc)):
+        main(["info", "m.npz"])
+
+
+def test_a_bug_exits_1_with_its_traceback_as_a_user_sees_it(tmp_path):
+    code = ("import sys; from nndl.cli import info, main\n"
+            "def run(args): raise ValueError('an internal bug')\n"
+            "info.run = run\nsys.exit(main(['info', 'm.npz']))\n")
+    r = subprocess.run([sys.executable, "-c", code], env=env(), capture_output=True, text=True,
+                       timeout=60, cwd=tmp_path)
+    assert r.returncode == 1
+    assert "Traceback" in r.stderr and "ValueError: an internal bug" in r.stderr

@@ -19,12 +19,15 @@ from nndl.datasets import (
     load,
     load_builtin,
     load_images,
+    load_spec,
     make_blobs,
     make_circles,
     make_flower,
     make_moons,
     make_spiral,
     make_xor,
+    resolve_spec,
+    spec_names,
     split,
 )
 from nndl.errors import NNDLError
@@ -390,6 +393,46 @@ def test_generate_by_name():
         generate("swirl")
     with pytest.raises(NNDLError, match="generator 'moons'"):
         generate("moons", k=3)
+
+
+# --- data named by one string (the command line's --data) -------------------------------------
+def test_load_spec_names_files_and_the_course_folder(tmp_path, monkeypatch):
+    assert spec_names() == [*GENERATORS, *BUILTIN]
+    moons, none = load_spec("moons")
+    assert none is None and moons.name == "moons" and np.array_equal(moons.X, generate("moons").X)
+    iris, _ = load_spec("iris")
+    assert iris.task == "multiclass" and iris.m == 150
+    default, _ = load_spec(None)
+    assert default.m == 569 and default.classes == load_builtin().classes  # breast cancer
+    csv_path = write(tmp_path / "pets.csv", "weight,kind,height\n4.5,cat,30\n30,dog,60\n")
+    pets, _ = load_spec(str(csv_path), label="kind")
+    assert pets.classes == ["cat", "dog"] and pets.X.tolist() == [[4.5, 30.0], [30.0, 60.0]]
+    h5py = pytest.importorskip("h5py")
+    folder = tmp_path / "cat"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for part, m in (("train", 5), ("test", 3)):
+        with h5py.File(folder / f"{part}_catvnoncat.h5", "w") as f:
+            f[f"{part}_set_x"] = rng.integers(0, 256, size=(m, 2, 2, 3), dtype=np.uint8)
+            f[f"{part}_set_y"] = np.arange(m) % 2
+            f["list_classes"] = np.array([b"non-cat", b"cat"])
+    train, test = load_spec(str(folder))
+    assert (train.m, test.m) == (5, 3) and train.classes == ["non-cat", "cat"]
+
+
+def test_load_spec_says_what_it_takes_when_nothing_matches(tmp_path):
+    with pytest.raises(NNDLError, match=r"data not found: swirl \(expected a file, a folder, or "
+                       r"one of: flower, moons, .*, diabetes\)"):
+        load_spec("swirl")
+    with pytest.raises(NNDLError, match="data not found"):
+        load_spec(str(tmp_path / "none.csv"))
+
+
+def test_resolve_spec_keeps_names_and_makes_paths_absolute(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert resolve_spec(None) is None
+    assert resolve_spec("digits") == "digits" and resolve_spec("flower") == "flower"
+    assert resolve_spec("d.csv") == str(tmp_path.resolve() / "d.csv")
 
 
 # --- splitting ----------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 files (CSV, NPZ, HDF5, image folders), the course's cat files, built-in real data sets,
 2-D generators, and train/dev/test splitting.
 
-    from nndl.datasets import load, load_builtin, generate, split
+    from nndl.datasets import load, load_builtin, load_spec, generate, split
     data = load("train.csv", label="y")            # or load_builtin("breast_cancer")
+    data, test = load_spec("moons")                # one string: a name, a file, a folder
     train, dev, test = split(data, dev=0.2, test=0.1, seed=0)
 """
 
@@ -31,6 +32,7 @@ from .loaders import (
     load_npz,
     read_image,
 )
+from .spec import load_spec, resolve_spec, spec_names
 from .split import split
 
 __all__ = [
@@ -53,6 +55,7 @@ __all__ = [
     "load_image_folder",
     "load_images",
     "load_npz",
+    "load_spec",
     "make_blobs",
     "make_circles",
     "make_flower",
@@ -60,5 +63,7 @@ __all__ = [
     "make_spiral",
     "make_xor",
     "read_image",
+    "resolve_spec",
+    "spec_names",
     "split",
 ]

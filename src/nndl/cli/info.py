@@ -1,0 +1,78 @@
+"""``nndl info``: describe a saved model or checkpoint (layers, activations, parameters, dtype,
+preprocessing, training, scores).
+
+    nndl info model.npz
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .. import io
+from .common import format_scores
+from .settings import training_line
+
+NAME = "info"
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    i = subparsers.add_parser(NAME, help="describe a saved model", description="Describe a "
+                              "saved model: layers, activations, parameters, dtype, "
+                              "preprocessing, training.")
+    i.add_argument("model", help="a model or checkpoint saved by nndl")
+    i.set_defaults(run=run)
+    return i
+
+
+def run(args: argparse.Namespace) -> int:
+    net, meta = io.read(args.model)
+    _print_model(args.model, net, meta)
+    _print_training(args.model, net, meta["info"])
+    return 0
+
+
+def _print_model(path: str, net: Any, meta: dict) -> None:
+    info, pre = meta["info"], meta["preprocessing"]
+    print(f"model        {path} (nndl format {meta['format_version']}, saved by nndl "
+          f"{meta.get('nndl_version')})")
+    print(f"layers       {net.layer_dims}")
+    print(f"activations  {net.activation_names}")
+    print(f"parameters   {net.n_params}")
+    print(f"dtype        {net.dtype.name}")
+    print(f"init         {net.init}")
+    print(f"task         {meta['task']}" + (f", classes {net.classes}" if net.classes else ""))
+    print("preprocessing " + ("none" if pre is None else
+                               f"standardize {net.layer_dims[0]} features (mean/std of the "
+                               "training data)"))
+    if info.get("image_size"):
+        print(f"images       {info['image_size'][0]}x{info['image_size'][1]} RGB")
+
+
+def _print_training(path: str, net: Any, info: dict) -> None:
+    print(f"iterations   {net.iterations_done}")
+    if net.history.costs:
+        print(f"cost         {net.history.costs[0]:.6f} (it. {net.history.iterations[0]}) -> "
+              f"{net.history.costs[-1]:.6f} (it. {net.history.iterations[-1]})")
+    if net.epochs_done:
+        print(f"epochs       {net.epochs_done}"
+              + (f", best epoch {net.history.best_epoch} (early stopping)"
+                 if net.history.best_epoch is not None else ""))
+    if net.optimizer is not None:
+        print(f"optimizer    {net.optimizer!r}, {net.optimizer.t} updates")
+    targs = info.get("train_args") or {}
+    if targs:
+        print(f"trained on   {targs.get('data') or 'breast_cancer (built-in)'}, learning rate "
+              f"{targs.get('lr')}, seed {targs.get('seed')}")
+        print(f"training     {training_line(targs, net.optimizer)}")
+    for part in ("train", "dev", "test"):
+        s = (info.get("summary") or {}).get(part)
+        if isinstance(s, dict) and s:
+            print(f"{part:<12} {format_scores(s)}")
+    ck = info.get("checkpoint")
+    if isinstance(ck, dict):
+        if targs.get("batch_size"):
+            done = f"{ck.get('epochs_done')} of {ck.get('target_epochs')} epochs"
+        else:
+            done = f"{ck.get('iterations_done')} of {ck.get('target_iterations')} iterations"
+        print(f"checkpoint   {done} done; continue with: nndl train --resume {path}")

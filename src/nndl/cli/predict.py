@@ -1,0 +1,116 @@
+"""``nndl predict``: the predicted label and its probability (or the predicted values) for
+every sample of data files and image files.
+
+    nndl predict --model model.npz photo.jpg table.csv [--out predictions.csv]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io as _stdio
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from .. import datasets, io
+from ..datasets import IMAGE_SUFFIXES, Dataset
+from ..errors import NNDLError
+from ..files import atomic_write
+from . import arguments as a
+from .common import check_width, class_names
+
+NAME = "predict"
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    r = subparsers.add_parser(NAME, help="predict labels of data or image files",
+                              description="Print the predicted label and its probability for "
+                              "every sample of every INPUT (data files or image files).")
+    r.add_argument("--model", required=True, help="a model saved by nndl train")
+    r.add_argument("inputs", nargs="+", metavar="INPUT", help="data files (.csv, .npz, .h5, a "
+                   "folder) or image files (.png, .jpg, ...)")
+    r.add_argument("--label", help="CSV label column to skip, by name or index")
+    r.add_argument("--out", help="write the predictions to this CSV file instead")
+    r.set_defaults(run=run)
+    return r
+
+
+def run(args: argparse.Namespace) -> int:
+    net, meta = io.read(args.model)
+    inputs = read_inputs(args.inputs, net, meta, args.label)
+    rows = [row for source, X in inputs for row in _rows(net, source, X)]
+    header = ["input", "index", "value" if net.output == "linear" else "label", "probability"]
+    if args.out:
+        buf = _stdio.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows([header, *rows])
+        atomic_write(args.out, lambda f: f.write(buf.getvalue()), mode="w", what="predictions")
+        print(f"wrote {len(rows)} predictions to {args.out}")
+    else:
+        for r in rows:
+            print("\t".join(x for x in r if x != ""))
+    return 0
+
+
+def _rows(net: Any, source: str, X: np.ndarray) -> list[list[str]]:
+    """[input, index, label (or values), probability (or '')] per sample of X."""
+    A = net.forward(X)
+    rows = []
+    for j in range(X.shape[1]):
+        if net.output == "linear":
+            rows.append([source, str(j), " ".join(f"{v:.6g}" for v in A[:, j]), ""])
+            continue
+        if net.output == "softmax":
+            c = int(np.argmax(A[:, j]))
+            p = float(A[c, j])
+        else:
+            c = int(A[0, j] > 0.5)
+            p = float(A[0, j]) if c == 1 else 1.0 - float(A[0, j])
+        rows.append([source, str(j), class_names(net)[c], f"{p:.6f}"])
+    return rows
+
+
+def read_inputs(paths: Sequence[str], net: Any, meta: dict, label: "str | None"
+                ) -> list[tuple[str, np.ndarray]]:
+    """[(source, X (n0, m))] for data files, then image files (sized as the model's)."""
+    images = [p for p in paths if Path(p).suffix.lower() in IMAGE_SUFFIXES]
+    out = [(p, _read_data(p, net, meta, label).X) for p in paths if p not in images]
+    if images:
+        size = _image_size(net, meta)
+        for p in images:
+            if not Path(p).is_file():
+                raise NNDLError(f"image file not found: {p}")
+            data = datasets.load_images([p], image_size=tuple(size))
+            check_width(net, data, p)
+            out.append((p, data.X))
+    return out
+
+
+def _read_data(path: str, net: Any, meta: dict, label: "str | None") -> Dataset:
+    """A data file to predict on: a CSV without --label holds features only when its width
+    is the model's, else its last column is a label (and is skipped)."""
+    if Path(path).suffix.lower() == ".csv" and label is None and Path(path).is_file():
+        try:  # all columns are features ...
+            data = datasets.load(path, label=False)
+        except NNDLError:
+            data = None
+        if data is None or data.X.shape[0] != net.layer_dims[0]:  # ... or the last is a label
+            data = datasets.load(path)
+    else:
+        size = meta["info"].get("image_size")
+        data = datasets.load_spec(path, a.label_column(label), image_size=size)[0]
+    check_width(net, data, f"{path}")
+    return data
+
+
+def _image_size(net: Any, meta: dict) -> list[int]:
+    """The model's image size: as trained, else square RGB images of its n[0] features."""
+    size = meta["info"].get("image_size")
+    if size is None:
+        n0 = net.layer_dims[0]
+        side = int(round(np.sqrt(n0 / 3)))
+        if 3 * side * side != n0:
+            raise NNDLError(f"this model takes {n0} features, not RGB images")
+        size = [side, side]
+    return size

@@ -1,0 +1,400 @@
+"""``nndl train``: settings -> data -> model -> fit -> report.
+
+    nndl train                                   # the built-in breast cancer data, < 1 minute
+    nndl train --data flower --layers 4 --hidden tanh --lr 1.2 --iterations 10000
+    nndl train --data digits --layers 64,32 --optimizer adam --lr 0.005 --batch-size 64 --epochs 30
+    nndl train --resume model.ckpt.npz           # continue an interrupted run, exactly
+
+Exit status 128 + the signal number when SIGINT / SIGTERM stops training (after writing a
+checkpoint).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import datasets, io
+from ..callbacks import EarlyStopping
+from ..checkpoint import Checkpointer
+from ..datasets import Dataset
+from ..errors import NNDLError
+from ..network import Network
+from ..optimizers import get_optimizer
+from ..preprocessing import Standardizer
+from ..progress import CostLog, ProgressBar
+from . import arguments as a
+from .common import OUTPUTS, check_width, format_scores, image_size_of, scores, targets
+from .settings import TRAIN_DEFAULTS, shown, train_settings, training_line
+
+NAME = "train"
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """The ``train`` sub-command and its options, in four groups."""
+    t = subparsers.add_parser(
+        NAME, help="train a network and save it",
+        description="Train a network by gradient descent (full batch, or mini-batches with "
+        "--batch-size; gd, momentum, rmsprop or adam) and save it. With no --data: the "
+        f"built-in breast cancer data set (scikit-learn), standardized, "
+        f"{TRAIN_DEFAULTS['dev']:.0%} held out as a dev set.")
+    _add_data_options(t.add_argument_group("data"))
+    _add_model_options(t.add_argument_group("model"))
+    _add_training_options(t.add_argument_group("training"))
+    _add_output_options(t.add_argument_group("files and checkpoints"))
+    t.set_defaults(run=run)
+    return t
+
+
+# Every training option defaults to None here, meaning 'not given' (a resumed run must tell
+# what was given); the defaults are TRAIN_DEFAULTS, which the help shows through shown().
+def _add_data_options(g: Any) -> None:
+    g.add_argument("--data", help="a .csv/.npz/.h5 file, a folder of images (one sub-folder per "
+                   "class), the course's cat folder, or a name: "
+                   + ", ".join(datasets.spec_names()) + " (default: breast_cancer)")
+    g.add_argument("--label", help="CSV label column, by name or index (default: the last)")
+    g.add_argument("--test", help="a test data set, reported after training")
+    g.add_argument("--dev", type=a.fraction, help="fraction held out as a dev set (default: "
+                   f"{shown('dev')}; 0 trains on everything)")
+    s = g.add_mutually_exclusive_group()
+    s.add_argument("--standardize", dest="standardize", action="store_const", const=True,
+                   help="standardize the features (default, except for images)")
+    s.add_argument("--no-standardize", dest="standardize", action="store_const", const=False,
+                   help="use the features as they are")
+    g.add_argument("--image-size", type=a.image_size, metavar="SIZE", help="image folders: "
+                   "resize every image to SIZE or HEIGHT,WIDTH pixels (default: 64)")
+
+
+def _add_model_options(g: Any) -> None:
+    g.add_argument("--layers", type=a.layers, help="hidden layer sizes, e.g. 20,7,5; 'none' for "
+                   f"logistic regression (default: {shown('layers')})")
+    g.add_argument("--hidden", help="hidden activation: relu, tanh, sigmoid, leaky_relu "
+                   f"(default: {shown('hidden')})")
+    g.add_argument("--output", help="output activation (default: sigmoid for 2 classes, softmax "
+                   "for more, linear for regression)")
+    g.add_argument("--init", help="small, scaled, he, xavier or zeros (default: "
+                   f"{shown('init')})")
+    g.add_argument("--seed", type=int, help="seed of the initialization and the dev split "
+                   f"(default: {shown('seed')})")
+    g.add_argument("--rng", choices=["default", "legacy"], help="'legacy' draws the weights "
+                   "with numpy.random.RandomState(seed).randn, as the course does (default: "
+                   f"{shown('rng')})")
+    g.add_argument("--dtype", choices=["float64", "float32"], help="floating-point type of the "
+                   f"parameters and the computation (default: {shown('dtype')})")
+
+
+def _add_training_options(g: Any) -> None:
+    g.add_argument("--optimizer", choices=["gd", "momentum", "rmsprop", "adam"],
+                   help="how gradients become updates (default: "
+                   f"{shown('optimizer')}, the notes' gradient descent); --lr is its learning "
+                   "rate")
+    g.add_argument("--lr", type=a.positive_float, help="learning rate (default: "
+                   f"{shown('lr')})")
+    g.add_argument("--iterations", type=a.positive_int, help="full-batch gradient descent "
+                   f"iterations (default: {shown('iterations')}); with --resume, a new total")
+    g.add_argument("--batch-size", type=a.positive_int, metavar="N", help="mini-batch training: "
+                   "N samples per update, reshuffled every epoch (default: full batch)")
+    g.add_argument("--epochs", type=a.positive_int, metavar="E", help="with --batch-size: "
+                   f"passes over the training data (default: {shown('epochs')}); with --resume, "
+                   "a new total")
+    g.add_argument("--lambd", type=a.nonnegative_float, metavar="L2", help="L2 regularization "
+                   "strength: adds lambd/(2m) sum ||W||^2 to the cost (default: "
+                   f"{shown('lambd')})")
+    g.add_argument("--keep-prob", type=a.probability, metavar="P", help="inverted dropout on "
+                   "the hidden layers: keep each unit with probability P while training "
+                   "(default: no dropout)")
+    g.add_argument("--decay", type=a.nonnegative_float, help="learning-rate decay: lr / (1 + "
+                   "DECAY * epoch); with full batches every iteration is an epoch (default: "
+                   f"{shown('decay')})")
+    g.add_argument("--patience", type=a.positive_int, metavar="K", help="early stopping: stop "
+                   "after K epochs without a lower dev cost and keep the best parameters "
+                   "(needs --dev > 0; default: no early stopping)")
+
+
+def _add_output_options(g: Any) -> None:
+    g.add_argument("--out", help="where to save the model (default: model.npz; with --resume, "
+                   "where the first run would have saved it)")
+    g.add_argument("--plot", help="write the cost curve to this PNG (and, for 2-D data, the "
+                   "decision boundary to NAME-boundary.png)")
+    g.add_argument("--log", help="write the cost of every iteration to this JSON-lines file")
+    g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.add_argument("--checkpoint-every", type=a.positive_int, metavar="N",
+                   help="write a checkpoint every N iterations (N epochs with --batch-size); "
+                   "a signal lets the current epoch finish, then writes one")
+    g.add_argument("--checkpoint", help="checkpoint file (default: OUT with .ckpt.npz, or the "
+                   "CHECKPOINT resumed from); SIGINT/SIGTERM always write one before exiting")
+    g.add_argument("--resume", metavar="CHECKPOINT", help="continue the training saved in "
+                   "CHECKPOINT (same data and settings)")
+
+
+# --- the steps ------------------------------------------------------------------------------
+def run(args: argparse.Namespace) -> int:
+    """Train as ``args`` say; 0, or 128 + the signal that stopped training."""
+    # settings: the defaults, then a checkpoint's, then the options given
+    resume = _read_checkpoint(args.resume) if args.resume else None
+    s = train_settings(args, resume.saved if resume else None)
+    _check_output_folders(args)
+    # data: what --data names, split into train and dev parts; --test
+    parts = _load_parts(s)
+    # model: a new one for the data's task, or the checkpoint's
+    net = resume.net if resume else _build_model(s, parts)
+    check_width(net, parts.train, "the training data")
+    # fit, with checkpoints, early stopping, the progress bar and the cost log
+    Y = targets(parts.train, net)
+    job = _plan(args, s, net, parts, resume)
+    fitted = _fit(net, parts.train.X, Y, job)
+    if job.ckpt.signal is not None:
+        return _stopped_by_signal(net, job)
+    if job.early is not None:
+        job.early.restore(net)
+    # report: save the model with its scores, print them, plot
+    summary = _summary(net, parts, Y, fitted)
+    io.save(net, job.out, info={**job.info, "summary": summary})
+    _print_report(s, net, parts, job, fitted, summary)
+    if args.plot:
+        for p in _plots(net, parts.train, Path(args.plot)):
+            print(f"plot      {p}")
+    return 0
+
+
+@dataclass
+class _Resume:
+    """A checkpoint of ``nndl train``: the model, its file's metadata and its settings."""
+
+    net: Network
+    meta: dict
+    saved: dict
+
+
+def _read_checkpoint(path: str) -> _Resume:
+    net, meta = io.read(path)
+    saved = meta["info"].get("train_args")
+    if "checkpoint" not in meta["info"] or not isinstance(saved, dict):
+        raise NNDLError(f"{path} is a model but not a checkpoint of 'nndl train' "
+                        "(it holds no training settings)")
+    return _Resume(net, meta, saved)
+
+
+def _check_output_folders(args: argparse.Namespace) -> None:
+    """Fail before training, not after, when a file cannot be written where it is asked."""
+    for what, p in (("--out", args.out), ("--plot", args.plot), ("--log", args.log),
+                    ("--checkpoint", args.checkpoint)):
+        if p and not Path(p).resolve().parent.is_dir():
+            raise NNDLError(f"{what} {p}: folder {Path(p).resolve().parent} does not exist")
+
+
+@dataclass
+class _Parts:
+    """The data (what --data names) and its parts: train, dev (held out), test."""
+
+    data: Dataset
+    train: Dataset
+    dev: "Dataset | None"
+    test: "Dataset | None"
+
+    def named(self) -> list[tuple[str, Dataset]]:
+        """[("train", train), ("dev", dev), ("test", test)], without the missing ones."""
+        return [(n, d) for n, d in (("train", self.train), ("dev", self.dev),
+                                    ("test", self.test)) if d is not None]
+
+
+def _load_parts(s: dict) -> _Parts:
+    label = a.label_column(s["label"])
+    data, test = datasets.load_spec(s["data"], label, image_size=s["image_size"])
+    if data.Y is None:
+        raise NNDLError(f"{data.name or s['data']} has no labels: training needs them")
+    if s["test"] is not None:
+        d, t = datasets.load_spec(s["test"], label, image_size=s["image_size"])
+        test = t if t is not None else d  # the course folder: its test file
+    train, dev = data, None
+    if s["dev"] > 0:
+        train, dev, _ = datasets.split(data, dev=s["dev"], test=0.0, seed=s["seed"],
+                                       stratify=data.task != "regression")
+    return _Parts(data, train, dev, test)
+
+
+def _build_model(s: dict, parts: _Parts) -> Network:
+    """A new network for the data's task, standardizing as ``s`` says (auto: not images, whose
+    pixels are already in [0, 1]; the choice is written back to ``s``, which is saved)."""
+    data, task = parts.data, parts.data.task
+    k = len(data.classes) if task == "multiclass" and data.classes else None
+    n_out = {"binary": 1, "multiclass": k or int(data.Y.max()) + 1,
+             "regression": int(data.Y.shape[0])}[task]
+    rng = np.random.RandomState(s["seed"]) if s["rng"] == "legacy" else None
+    net = Network([parts.train.X.shape[0], *s["layers"], n_out], hidden=s["hidden"],
+                  output=s["output"] or OUTPUTS[task], init=s["init"], dtype=s["dtype"],
+                  seed=None if rng is not None else s["seed"], rng=rng)
+    net.classes = list(data.classes) if data.classes and task != "regression" else None
+    if s["standardize"] is None:
+        s["standardize"] = image_size_of(data) is None
+    if s["standardize"]:
+        net.preprocessing = Standardizer().fit(parts.train.X)
+    return net
+
+
+@dataclass
+class _Job:
+    """What one fit call needs, and where its results go."""
+
+    out: Path
+    ckpt_path: Path
+    info: dict
+    mini: bool
+    """Mini-batches count epochs, full batches iterations (each one an epoch)."""
+    target: int
+    remaining: int
+    ckpt: Checkpointer
+    early: "EarlyStopping | None"
+    fit_kw: dict
+
+    @property
+    def unit(self) -> str:
+        return "epoch" if self.mini else "iteration"
+
+
+def _plan(args: argparse.Namespace, s: dict, net: Network, parts: _Parts,
+          resume: "_Resume | None") -> _Job:
+    """Paths, callbacks and fit's arguments. Checkpoints are taken at epoch ends: a signal
+    lets the current epoch finish (see nndl.checkpoint), so resuming is exact in both modes."""
+    # resuming: by default the model goes where the first run would have put it, and new
+    # checkpoints replace the one resumed from
+    out = Path(args.out or (resume.saved.get("out") if resume else None) or "model.npz")
+    ckpt_path = Path(args.checkpoint or args.resume or _ckpt_default(out))
+    s["out"] = str(out.resolve())
+    info = {"train_args": s, "image_size": image_size_of(parts.data),
+            "data_name": parts.data.name}
+    mini = s["batch_size"] is not None
+    target = s["epochs"] if mini else s["iterations"]
+    done = net.epochs_done if mini else net.iterations_done
+    early = _early_stopping(s, resume)
+    ckpt = Checkpointer(ckpt_path, every=args.checkpoint_every or 0, info=info,
+                        learning_rate=s["lr"], unit="epoch",
+                        target_epochs=target if mini else None, early_stopping=early)
+    callbacks = [ProgressBar(enabled=False if args.quiet else None)]
+    callbacks += [early, ckpt] if early is not None else [ckpt]  # ckpt sees early's update
+    if args.log:
+        callbacks.append(CostLog(args.log, append=resume is not None))
+    if resume is not None and resume.net.optimizer is not None:
+        optimizer = resume.net.optimizer  # with its state: moments, step count, decay schedule
+    else:
+        optimizer = get_optimizer(s["optimizer"], s["lr"], decay=s["decay"])
+    remaining = 0 if early is not None and early.stopped else target - done
+    kw: dict = {"learning_rate": s["lr"], "callbacks": callbacks, "optimizer": optimizer,
+                "lambd": s["lambd"], "keep_probs": s["keep_prob"]}
+    if early is not None:
+        kw["dev"] = (parts.dev.X, targets(parts.dev, net))
+    kw.update({"batch_size": s["batch_size"], "epochs": remaining} if mini
+              else {"iterations": remaining})
+    return _Job(out, ckpt_path, info, mini, target, remaining, ckpt, early, kw)
+
+
+def _early_stopping(s: dict, resume: "_Resume | None") -> "EarlyStopping | None":
+    """--patience's callback, with its counters and best parameters when resuming."""
+    if s["patience"] is None:
+        return None
+    early = EarlyStopping(s["patience"])
+    state = resume.meta["info"]["checkpoint"].get("early_stopping") if resume else None
+    if state is not None:
+        early.load_state_dict(state, resume.meta["param_sets"].get("best"))
+    return early
+
+
+def _ckpt_default(out: Path) -> Path:
+    stem = out.name[:-4] if out.name.endswith(".npz") else out.name
+    return out.with_name(stem + ".ckpt.npz")
+
+
+@dataclass
+class _Fitted:
+    seconds: float
+    iterations: int
+    """Iterations (parameter updates) this run made."""
+
+
+def _fit(net: Network, X: np.ndarray, Y: np.ndarray, job: _Job) -> _Fitted:
+    before = net.iterations_done
+    t0 = time.perf_counter()
+    if job.remaining > 0:
+        with job.ckpt.catch_signals():
+            net.fit(X, Y, **job.fit_kw)
+    return _Fitted(time.perf_counter() - t0, net.iterations_done - before)
+
+
+def _stopped_by_signal(net: Network, job: _Job) -> int:
+    job.ckpt.write(net)
+    signum = int(job.ckpt.signal)
+    name = {2: "SIGINT", 15: "SIGTERM"}.get(signum, str(signum))
+    now = net.epochs_done if job.mini else net.iterations_done
+    print(f"nndl: {name} at {job.unit} {now} of {job.target}: checkpoint written to "
+          f"{job.ckpt_path}; continue with: nndl train --resume {job.ckpt_path}", file=sys.stderr)
+    return 128 + signum
+
+
+# --- the report -----------------------------------------------------------------------------
+def _summary(net: Network, parts: _Parts, Ytrain: np.ndarray, fitted: _Fitted) -> dict:
+    """What the saved model's ``info["summary"]`` holds: counts, time, final cost, scores."""
+    summary: dict = {"iterations": net.iterations_done, "epochs": net.epochs_done,
+                     "best_epoch": net.history.best_epoch, "seconds": round(fitted.seconds, 3),
+                     "final_cost": net.history.costs[-1] if net.history.costs else None,
+                     "train": scores(net, parts.train.X, Ytrain)}
+    for name, d in parts.named()[1:]:
+        check_width(net, d, f"the {name} data")
+        summary[name] = scores(net, d.X, targets(d, net))
+    return summary
+
+
+def _print_report(s: dict, net: Network, parts: _Parts, job: _Job, fitted: _Fitted,
+                  summary: dict) -> None:
+    data = parts.data
+    print(f"data      {data.name}: {data.X.shape[0]} features, task {data.task}"
+          + (f", classes {net.classes}" if net.classes else ""))
+    print("samples   " + ", ".join(f"{n} {d.X.shape[1]}" for n, d in parts.named()))
+    print(f"network   {net.layer_dims} {'/'.join(net.activation_names)}, init {net.init}, "
+          f"{net.n_params} parameters, {net.dtype.name}")
+    if net.history.costs:
+        print(f"cost      {net.history.costs[0]:.6f} (it. {net.history.iterations[0]}) -> "
+              f"{net.history.costs[-1]:.6f} (it. {net.history.iterations[-1]}), "
+              f"learning rate {s['lr']:g}")
+    print(f"training  {training_line(s, net.optimizer)}")
+    steps = max(job.remaining, 0)
+    if job.mini:
+        print(f"time      {fitted.seconds:.2f} s for {steps} epochs ({fitted.iterations} "
+              "iterations)")
+    else:
+        print(f"time      {fitted.seconds:.2f} s for {steps} iterations")
+    early = job.early
+    if early is not None and early.best_epoch is not None:
+        how = f"stopped after epoch {net.epochs_done - 1}" if early.stopped else "no stop"
+        print(f"early     {how}; kept the parameters of epoch {early.best_epoch} (lowest dev "
+              "cost)")
+    for name, _ in parts.named():
+        print(f"{name:<9} {format_scores(summary[name])}")
+    print(f"saved     {job.out}")
+
+
+def _plots(net: Network, train: Dataset, path: Path) -> list[Path]:
+    """The cost curve at ``path``; for 2-D classification data, the decision boundary too."""
+    try:
+        from .. import plots
+    except ImportError as exc:
+        raise NNDLError(f"plots need matplotlib and nndl.plots: pip install 'nndl[plot]' "
+                        f"({exc})") from None
+    written = [path]
+    plots.plot_costs(net.history, path=path)
+    if net.layer_dims[0] == 2 and net.output != "linear":
+        b = path.with_name(path.stem + "-boundary" + (path.suffix or ".png"))
+        plots.plot_decision_boundary(net, train.X, train.Y, path=b)
+        written.append(b)
+    try:
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
+    except ImportError:  # pragma: no cover
+        pass
+    return written
