@@ -14,7 +14,8 @@ import numpy as np
 from .. import datasets, io
 from ..datasets import Dataset
 from . import arguments as a
-from .common import check_width, class_names, confusion_matrix, scores, targets
+from ..heads import class_names, confusion_matrix, dataset_targets, scores
+from .common import check_width
 
 NAME = "evaluate"
 
@@ -44,7 +45,7 @@ def model_data(spec: str, label: "str | None", net: Any, meta: dict) -> Dataset:
 def run(args: argparse.Namespace) -> int:
     net, meta = io.read(args.model)
     data = model_data(args.data, args.label, net, meta)
-    Y = targets(data, net)
+    Y = dataset_targets(data, net)
     s = scores(net, data.X, Y)
     print(f"data      {data.name}: {data.X.shape[1]} samples")
     if "accuracy" in s:

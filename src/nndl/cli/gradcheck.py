@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import io
+from .. import heads, io
 from ..gradient_check import gradcheck
 from ..network import Network
 from . import arguments as a
@@ -82,12 +82,4 @@ def _random_batch(net: Any, m: int, rng: np.random.Generator) -> tuple[np.ndarra
     X = rng.standard_normal((net.layer_dims[0], m))
     if net.preprocessing is not None:
         X = X * np.asarray(net.preprocessing.std) + np.asarray(net.preprocessing.mean)
-    nL = net.layer_dims[-1]
-    if net.output == "sigmoid":
-        Y = (rng.random((nL, m)) > 0.5).astype(np.float64)
-    elif net.output == "softmax":
-        Y = np.zeros((nL, m))
-        Y[rng.integers(0, nL, m), np.arange(m)] = 1.0
-    else:
-        Y = rng.standard_normal((nL, m))
-    return X, Y
+    return X, heads.for_output(net.output).random_targets(rng, net.layer_dims[-1], m)

@@ -14,12 +14,12 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .. import datasets, io
+from .. import datasets, heads, io
 from ..datasets import IMAGE_SUFFIXES, Dataset
 from ..errors import NNDLError
 from ..files import atomic_write
 from . import arguments as a
-from .common import check_width, class_names
+from .common import check_width
 
 NAME = "predict"
 
@@ -41,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
     net, meta = io.read(args.model)
     inputs = read_inputs(args.inputs, net, meta, args.label)
     rows = [row for source, X in inputs for row in _rows(net, source, X)]
-    header = ["input", "index", "value" if net.output == "linear" else "label", "probability"]
+    is_classifier = heads.for_output(net.output).is_classifier
+    header = ["input", "index", "label" if is_classifier else "value", "probability"]
     if args.out:
         buf = _stdio.StringIO()
         csv.writer(buf, lineterminator="\n").writerows([header, *rows])
@@ -55,20 +56,15 @@ def run(args: argparse.Namespace) -> int:
 
 def _rows(net: Any, source: str, X: np.ndarray) -> list[list[str]]:
     """[input, index, label (or values), probability (or '')] per sample of X."""
+    head = heads.for_output(net.output)
     A = net.forward(X)
-    rows = []
-    for j in range(X.shape[1]):
-        if net.output == "linear":
-            rows.append([source, str(j), " ".join(f"{v:.6g}" for v in A[:, j]), ""])
-            continue
-        if net.output == "softmax":
-            c = int(np.argmax(A[:, j]))
-            p = float(A[c, j])
-        else:
-            c = int(A[0, j] > 0.5)
-            p = float(A[0, j]) if c == 1 else 1.0 - float(A[0, j])
-        rows.append([source, str(j), class_names(net)[c], f"{p:.6f}"])
-    return rows
+    if not head.is_classifier:
+        return [[source, str(j), " ".join(f"{v:.6g}" for v in A[:, j]), ""]
+                for j in range(X.shape[1])]
+    names = heads.class_names(net)
+    classes, probabilities = head.indices(A)[0], head.confidence(A)
+    return [[source, str(j), names[int(c)], f"{p:.6f}"]
+            for j, (c, p) in enumerate(zip(classes, probabilities))]
 
 
 def read_inputs(paths: Sequence[str], net: Any, meta: dict, label: "str | None"

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import datasets, io
+from .. import datasets, heads, io
 from ..callbacks import EarlyStopping
 from ..checkpoint import Checkpointer
 from ..datasets import Dataset
@@ -30,7 +30,8 @@ from ..optimizers import get_optimizer
 from ..preprocessing import Standardizer
 from ..progress import CostLog, ProgressBar
 from . import arguments as a
-from .common import OUTPUTS, check_width, format_scores, image_size_of, scores, targets
+from ..heads import dataset_targets, scores
+from .common import check_width, format_scores, image_size_of
 from .settings import TRAIN_DEFAULTS, shown, train_settings, training_line
 
 NAME = "train"
@@ -146,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
     net = resume.net if resume else _build_model(s, parts)
     check_width(net, parts.train, "the training data")
     # fit, with checkpoints, early stopping, the progress bar and the cost log
-    Y = targets(parts.train, net)
+    Y = dataset_targets(parts.train, net)
     job = _plan(args, s, net, parts, resume)
     fitted = _fit(net, parts.train.X, Y, job)
     if job.ckpt.signal is not None:
@@ -215,22 +216,24 @@ def _load_parts(s: dict) -> _Parts:
     train, dev = data, None
     if s["dev"] > 0:
         train, dev, _ = datasets.split(data, dev=s["dev"], test=0.0, seed=s["seed"],
-                                       stratify=data.task != "regression")
+                                       stratify=heads.for_task(data.task).is_classifier)
     return _Parts(data, train, dev, test)
 
 
 def _build_model(s: dict, parts: _Parts) -> Network:
     """A new network for the data's task, standardizing as ``s`` says (auto: not images, whose
     pixels are already in [0, 1]; the choice is written back to ``s``, which is saved)."""
-    data, task = parts.data, parts.data.task
-    k = len(data.classes) if task == "multiclass" and data.classes else None
-    n_out = {"binary": 1, "multiclass": k or int(data.Y.max()) + 1,
-             "regression": int(data.Y.shape[0])}[task]
+    data = parts.data
+    head = heads.for_task(data.task)
+    if head.is_classifier:  # the data's classes, else the labels 0..max
+        n_out = head.n_units(data.n_classes or int(data.Y.max()) + 1)
+    else:  # one unit per target row
+        n_out = head.n_units(int(data.Y.shape[0]))
     rng = np.random.RandomState(s["seed"]) if s["rng"] == "legacy" else None
     net = Network([parts.train.X.shape[0], *s["layers"], n_out], hidden=s["hidden"],
-                  output=s["output"] or OUTPUTS[task], init=s["init"], dtype=s["dtype"],
+                  output=s["output"] or head.output, init=s["init"], dtype=s["dtype"],
                   seed=None if rng is not None else s["seed"], rng=rng)
-    net.classes = list(data.classes) if data.classes and task != "regression" else None
+    net.classes = list(data.classes) if data.classes and head.is_classifier else None
     if s["standardize"] is None:
         s["standardize"] = image_size_of(data) is None
     if s["standardize"]:
@@ -288,7 +291,7 @@ def _plan(args: argparse.Namespace, s: dict, net: Network, parts: _Parts,
     kw: dict = {"learning_rate": s["lr"], "callbacks": callbacks, "optimizer": optimizer,
                 "lambd": s["lambd"], "keep_probs": s["keep_prob"]}
     if early is not None:
-        kw["dev"] = (parts.dev.X, targets(parts.dev, net))
+        kw["dev"] = (parts.dev.X, dataset_targets(parts.dev, net))
     kw.update({"batch_size": s["batch_size"], "epochs": remaining} if mini
               else {"iterations": remaining})
     return _Job(out, ckpt_path, info, mini, target, remaining, ckpt, early, kw)
@@ -345,7 +348,7 @@ def _summary(net: Network, parts: _Parts, Ytrain: np.ndarray, fitted: _Fitted) -
                      "train": scores(net, parts.train.X, Ytrain)}
     for name, d in parts.named()[1:]:
         check_width(net, d, f"the {name} data")
-        summary[name] = scores(net, d.X, targets(d, net))
+        summary[name] = scores(net, d.X, dataset_targets(d, net))
     return summary
 
 
@@ -387,7 +390,7 @@ def _plots(net: Network, train: Dataset, path: Path) -> list[Path]:
                         f"({exc})") from None
     written = [path]
     plots.plot_costs(net.history, path=path)
-    if net.layer_dims[0] == 2 and net.output != "linear":
+    if net.layer_dims[0] == 2 and heads.for_output(net.output).is_classifier:
         b = path.with_name(path.stem + "-boundary" + (path.suffix or ".png"))
         plots.plot_decision_boundary(net, train.X, train.Y, path=b)
         written.append(b)
