@@ -238,6 +238,25 @@ def test_fifo_device_and_symlink_loop_are_refused(tmp_path, suffix):
     refused(load, loop, words=["symbolic link loop"])
 
 
+def test_absolute_path_of_a_symlink_loop(tmp_path):
+    from nndl.files import absolute
+
+    loop = tmp_path / "loop.csv"
+    loop.symlink_to(loop.name)
+    with pytest.raises(NNDLError, match="symbolic link loop"):
+        absolute(loop, "data file")
+    assert absolute(tmp_path / "x.csv") == (tmp_path / "x.csv").resolve()
+
+
+def test_image_declaring_a_huge_size_is_not_decoded(tmp_path):
+    Image = pytest.importorskip("PIL.Image")
+    png = tmp_path / "wide.png"
+    Image.new("RGB", (3000, 2000)).save(png)  # one colour: 24 MB decoded from a few KB
+    assert png.stat().st_size < 2**16
+    refused(read_image, png, (8, 8), max_bytes="8M", words=["wide.png", "3000x2000"])
+    assert read_image(png, (8, 8)).shape == (8, 8, 3)  # within the default 256 MiB
+
+
 def test_models_that_are_not_regular_files(tmp_path):
     fifo = tmp_path / "pipe.npz"
     os.mkfifo(fifo)

@@ -69,6 +69,19 @@ def regular_file(path: "str | os.PathLike", what: str = "file") -> Path:
     return p
 
 
+def absolute(path: "str | os.PathLike", what: str = "file") -> Path:
+    """``path`` made absolute with its symbolic links resolved, as ``Path.resolve()``; a
+    symlink loop is an NNDLError (``resolve`` raises RuntimeError for it before Python 3.13)."""
+    p = Path(os.fspath(path))
+    try:
+        return p.resolve()
+    except RuntimeError:
+        raise NNDLError(f"cannot read the {what} {shorten(p)}: a symbolic link loop (too many "
+                        "levels of symbolic links)") from None
+    except OSError as exc:
+        raise _stat_error(p, exc, what) from None
+
+
 def open_regular(path: "str | os.PathLike", what: str = "file") -> BinaryIO:
     """Open ``path`` for reading in binary, refusing anything but a regular file. Opened
     without blocking, then checked on the open descriptor, so a FIFO never hangs and a file

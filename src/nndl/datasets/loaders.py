@@ -234,6 +234,21 @@ def _pick(available: Sequence[str], wanted: "str | None", default: tuple[str, ..
     return None
 
 
+def _pick_xy(names: Sequence[str], xk: "str | None", yk: "str | None", labelled: bool,
+             source: str, no_x: str, no_y: str, hint: str = "") -> tuple[str, "str | None"]:
+    """The feature and label array names among ``names`` (asked for, or the defaults)."""
+    held = shorten(sorted(names), 300)
+    xk = _pick(names, xk, ("X", "x"), source, "feature")
+    if xk is None:
+        raise NNDLError(f"{source}: {no_x}; it holds {held} (pass keys=(features_name, "
+                        "labels_name))")
+    yk = _pick(names, yk, ("y", "Y"), source, "label") if labelled else None
+    if labelled and yk is None:
+        raise NNDLError(f"{source}: {no_y}; it holds {held} (pass keys=(features_name, "
+                        f"labels_name){hint})")
+    return xk, yk
+
+
 def _keys(keys: "Sequence[str] | None", source: str) -> tuple["str | None", "str | None", bool]:
     """(x key, y key, labels wanted)."""
     if keys is None:
@@ -261,17 +276,9 @@ def load_npz(path: "str | os.PathLike", keys: "Sequence[str] | None" = None,
     xk, yk, labelled = _keys(keys, source)
     fail = (lambda msg: NNDLError(f"{source}: {msg}"))
     with Archive(p, "data file", fail, max_bytes) as ar:
-        names = ar.keys
-        xk = _pick(names, xk, ("X", "x"), source, "feature")
-        if xk is None:
-            raise NNDLError(f"{source}: no feature array 'X' (or 'x'); it holds "
-                            f"{shorten(sorted(names), 300)} (pass keys=(features_name, "
-                            "labels_name))")
-        yk = _pick(names, yk, ("y", "Y"), source, "label") if labelled else None
-        if labelled and yk is None:
-            raise NNDLError(f"{source}: no label array 'y' (or 'Y'); it holds "
-                            f"{shorten(sorted(names), 300)} (pass keys=(features_name, "
-                            "labels_name), or (features_name,) for unlabeled data)")
+        xk, yk = _pick_xy(ar.keys, xk, yk, labelled, source,
+                          no_x="no feature array 'X' (or 'x')", no_y="no label array 'y' (or "
+                          "'Y')", hint=", or (features_name,) for unlabeled data")
         ar.check(xk, ARRAY_KINDS)
         if yk is not None:
             ar.check(yk, ARRAY_KINDS)
@@ -312,15 +319,9 @@ def load_hdf5(path: "str | os.PathLike", keys: "Sequence[str] | None" = None,
                                     f"the expected {shorten(list(classes))}")
                 return ds
             names = [k for k in f.keys() if _is_dataset(h5py, f, k)]
-            xk = _pick(names, xk, ("X", "x"), source, "feature")
-            if xk is None:
-                raise NNDLError(f"{source}: no dataset 'X' (or 'x') and not the course's "
-                                f"layout; it holds {shorten(sorted(names), 300)} (pass "
-                                "keys=(features_name, labels_name))")
-            yk = _pick(names, yk, ("y", "Y"), source, "label") if labelled else None
-            if labelled and yk is None:
-                raise NNDLError(f"{source}: no label dataset 'y' (or 'Y'); it holds "
-                                f"{shorten(sorted(names), 300)}")
+            xk, yk = _pick_xy(names, xk, yk, labelled, source,
+                              no_x="no dataset 'X' (or 'x') and not the course's layout",
+                              no_y="no label dataset 'y' (or 'Y')")
             for k in (xk, yk):
                 if k is not None:
                     dataset_budget(h5py, f[k], k, budget)
@@ -444,10 +445,13 @@ def read_image(path: "str | os.PathLike", image_size: tuple[int, int] = (64, 64)
     Image = _pil()
     h, w = _check_size(image_size)
     p = regular_file(path, "image file")
-    Budget(shorten(p.name), max_bytes).take(h * w * 3 * 9, p.stat().st_size,
-                                           f"an image of {h}x{w} pixels")
+    size = p.stat().st_size
+    Budget(shorten(p.name), max_bytes).take(h * w * 3 * 9, size, f"an image of {h}x{w} pixels")
     try:
-        with Image.open(p) as im:
+        with Image.open(p) as im:  # reads the header only: the size it declares is checked
+            Budget(shorten(p.name), max_bytes).take(
+                im.width * im.height * 4, size,
+                f"decoding an image of {im.width}x{im.height} pixels")
             im = im.convert("RGB")
             if im.size != (w, h):
                 im = im.resize((w, h), Image.BILINEAR)
