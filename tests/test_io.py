@@ -96,7 +96,7 @@ def test_save_is_atomic(tmp_path, monkeypatch):
     def crash(*a, **k):
         raise OSError("disk full")
 
-    monkeypatch.setattr(np, "savez", crash)
+    monkeypatch.setattr(np.lib.format, "write_array", crash)  # what every member goes through
     with pytest.raises(NNDLError, match="cannot write the model .*disk full"):
         nndl.Network([5, 1], seed=0).save(path)
     assert path.read_bytes() == before          # the old model is intact
@@ -241,10 +241,29 @@ def test_tampered_arrays(tmp_path):
     refused(_rewrite(tmp_path, bad), "object")
     bad = dict(arrays, __meta__=np.array(7))
     refused(_rewrite(tmp_path, bad), "JSON string")
-    meta = json.loads(str(arrays["__meta__"]))
-    meta["history"]["costs"][0] = float("nan")
-    bad = dict(arrays, __meta__=np.array(json.dumps(meta)))  # writes the non-JSON NaN
+    bad = dict(arrays, **{"history/costs": np.full_like(arrays["history/costs"], np.nan)})
     refused(_rewrite(tmp_path, bad), "NaN")
+    legacy = as_version_1(arrays)  # format 1: the history as JSON lists in the metadata
+    meta = json.loads(str(legacy["__meta__"]))
+    meta["history"]["costs"][0] = float("nan")
+    bad = dict(legacy, __meta__=np.array(json.dumps(meta)))  # writes the non-JSON NaN
+    refused(_rewrite(tmp_path, bad), "NaN")
+
+
+def as_version_1(arrays):
+    """The arrays of a format-2 model rewritten as format 1 wrote them (history in JSON)."""
+    arrays = dict(arrays)
+    meta = json.loads(str(arrays["__meta__"]))
+    meta["format_version"] = 1
+    old = meta["history"]
+    meta["history"] = {k: arrays.pop(f"history/{k}").tolist() for k in io.HISTORY_ARRAYS
+                       if f"history/{k}" in arrays}
+    if old.get("epochs") == "iterations":  # full batch: the epochs' lists were left out
+        meta["history"].update(epochs=meta["history"]["iterations"],
+                               epoch_costs=meta["history"]["costs"])
+    meta["history"]["best_epoch"] = old["best_epoch"]
+    arrays["__meta__"] = np.array(json.dumps(meta))
+    return arrays
 
 
 class Shift:

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 
 class NNDLError(ValueError):
-    """Bad input to nndl: the message says what was expected and what came."""
+    """Bad input to nndl: the message says what was expected and what came.
+
+    A message longer than :data:`MAX_MESSAGE` characters is shortened (:func:`shorten`), so
+    that nothing a file holds is echoed back without limit."""
+
+    def __init__(self, *args: object) -> None:
+        if len(args) == 1 and isinstance(args[0], str) and len(args[0]) > MAX_MESSAGE:
+            args = (shorten(args[0], MAX_MESSAGE),)
+        super().__init__(*args)
 
 
 class DivergenceError(NNDLError):
@@ -24,3 +32,20 @@ class DivergenceError(NNDLError):
     def __init__(self, message: str, iteration: int) -> None:
         super().__init__(message)
         self.iteration = iteration
+
+
+MAX_MESSAGE = 2000
+"""The longest message an :class:`NNDLError` keeps; longer ones lose their middle."""
+
+
+def shorten(value: object, limit: int = 200) -> str:
+    """``str(value)`` cut to at most ``limit`` characters for an error message: its head and
+    tail around ``...(N characters left out)...``, so a 1 MB class name or a list of 5,000
+    array names is echoed as a few lines' worth, never whole."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= limit:
+        return text
+    width = len(f"...({len(text)} characters left out)...")
+    keep = max(limit - width, 2)
+    note = f"...({len(text) - keep} characters left out)..."
+    return text[: keep - keep // 3] + note + text[len(text) - keep // 3:]

@@ -1,34 +1,146 @@
-"""Atomic writes of user files (models, checkpoints, plots, CSV predictions).
+"""Atomic writes and guarded reads of user files (models, checkpoints, plots, CSV predictions).
 
 The content goes to a temporary file in the target's folder, is flushed to disk, and is then
 renamed over the target (``os.replace``, atomic on POSIX and Windows), so a crash leaves either
 the old file or the complete new one, never half of one. The new file gets the permissions a
 plain ``open(path, "w")`` would give (``0o666`` less the umask), not ``mkstemp``'s ``0o600``.
+A process killed mid-save leaves its temporary file behind; the next save of the same target
+removes such files once they are older than :data:`STALE_SECONDS`.
+
+Reading: :func:`regular_file` and :func:`open_regular` refuse what is not a regular file (a
+FIFO would hang, ``/dev/zero`` never ends, a symlink loop) with an NNDLError.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import re
+import stat
 import tempfile
+import time
 from pathlib import Path
-from typing import IO, Any, Callable
+from typing import IO, Any, BinaryIO, Callable
 
-from .errors import NNDLError
+from .errors import NNDLError, shorten
 
 
 ZIP_MAGIC = b"PK\x03\x04"
 """How every ``.npz`` (a zip archive of ``.npy`` arrays, as numpy.savez writes) begins."""
 
 
+STALE_SECONDS = 15 * 60
+"""A temporary file of :func:`atomic_write` older than this is left over from a killed
+process (a save takes seconds): the next save of the same target removes it."""
+
+_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _not_regular(p: Path, mode: int, what: str) -> NNDLError:
+    if stat.S_ISDIR(mode):
+        return NNDLError(f"the {what} {shorten(p)} is a folder, not a file")
+    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    return NNDLError(f"the {what} {shorten(p)} is {kind}: nndl reads only regular files")
+
+
+def _stat_error(p: Path, exc: OSError, what: str) -> NNDLError:
+    if isinstance(exc, FileNotFoundError):
+        return NNDLError(f"{what} not found: {shorten(p)}")
+    if exc.errno == errno.ELOOP:
+        return NNDLError(f"cannot read the {what} {shorten(p)}: a symbolic link loop (too many "
+                         "levels of symbolic links)")
+    return NNDLError(f"cannot read the {what} {shorten(p)}: {exc.strerror or exc}")
+
+
+def regular_file(path: "str | os.PathLike", what: str = "file") -> Path:
+    """``path`` as a Path when it is (a symlink to) a regular file; else NNDLError naming
+    ``what``: not found, a symlink loop, a folder, a FIFO or a device (``/dev/zero``), which
+    would hang or never end if read."""
+    p = Path(os.fspath(path))
+    try:
+        st = os.stat(p)
+    except OSError as exc:
+        raise _stat_error(p, exc, what) from None
+    except ValueError as exc:  # an embedded NUL byte
+        raise NNDLError(f"cannot read the {what} {shorten(p)}: {exc}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise _not_regular(p, st.st_mode, what)
+    return p
+
+
+def absolute(path: "str | os.PathLike", what: str = "file") -> Path:
+    """``path`` made absolute with its symbolic links resolved, as ``Path.resolve()``; a
+    symlink loop is an NNDLError (``resolve`` raises RuntimeError for it before Python 3.13)."""
+    p = Path(os.fspath(path))
+    try:
+        return p.resolve()
+    except RuntimeError:
+        raise NNDLError(f"cannot read the {what} {shorten(p)}: a symbolic link loop (too many "
+                        "levels of symbolic links)") from None
+    except OSError as exc:
+        raise _stat_error(p, exc, what) from None
+
+
+def open_regular(path: "str | os.PathLike", what: str = "file") -> BinaryIO:
+    """Open ``path`` for reading in binary, refusing anything but a regular file. Opened
+    without blocking, then checked on the open descriptor, so a FIFO never hangs and a file
+    swapped after a check is still refused."""
+    p = Path(os.fspath(path))
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(p, flags)
+    except OSError as exc:
+        raise _stat_error(p, exc, what) from None
+    except ValueError as exc:
+        raise NNDLError(f"cannot read the {what} {shorten(p)}: {exc}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise _not_regular(p, mode, what)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def starts_like_zip(path: "str | os.PathLike", what: str = "file") -> bool:
     """Whether ``path`` begins with the zip signature; NNDLError (naming ``what``) if it cannot
-    be read at all. Checked before numpy sees a file, so a pickle or random bytes are refused
-    by their first bytes."""
+    be read at all or is not a regular file. Checked before numpy sees a file, so a pickle or
+    random bytes are refused by their first bytes."""
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path, what) as fh:
             return fh.read(4) == ZIP_MAGIC
     except OSError as exc:
-        raise NNDLError(f"cannot read the {what} {path}: {exc.strerror or exc}") from None
+        raise NNDLError(f"cannot read the {what} {shorten(path)}: {exc.strerror or exc}") \
+            from None
+
+
+def remove_stale_temporaries(target: Path, older_than: float = STALE_SECONDS) -> list[Path]:
+    """Delete the temporary files that :func:`atomic_write` of ``target`` left behind when its
+    process was killed (``.<name>.XXXXXXXX.tmp`` beside it, older than ``older_than``
+    seconds); a fresh one may belong to a save in progress and is kept. Returns those removed."""
+    folder = target.parent if str(target.parent) else Path(".")
+    pattern = re.compile(re.escape(f".{target.name}.") + r"[A-Za-z0-9_]{8}\.tmp")
+    removed = []
+    now = time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for e in entries:
+        if not pattern.fullmatch(e.name):
+            continue
+        try:
+            st = e.stat(follow_symlinks=False)
+            if stat.S_ISREG(st.st_mode) and now - st.st_mtime > older_than:
+                os.unlink(e.path)
+                removed.append(Path(e.path))
+        except OSError:
+            continue
+    return removed
 
 
 def _umask() -> int:
@@ -50,6 +162,7 @@ def atomic_write(path: "str | os.PathLike", write: Callable[[IO[Any]], Any],
         raise NNDLError(f"cannot write the {what} {target}: folder {folder} does not exist")
     if target.is_dir():
         raise NNDLError(f"cannot write the {what} {target}: it is a folder")
+    remove_stale_temporaries(target)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:

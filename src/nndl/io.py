@@ -1,14 +1,16 @@
 """Saved models: one ``.npz`` file, no pickle anywhere.
 
-The file is a NumPy ``.npz`` archive (``np.savez``) holding the parameters ``W1, b1, ..., WL, bL``
-and ``__meta__``, a 0-d unicode string array with a JSON object:
+The file is a NumPy ``.npz`` archive (``np.load`` reads it) holding the parameters ``W1, b1,
+..., WL, bL``, the cost history as arrays ``history/iterations`` (int64), ``history/costs``
+(float64), ``history/epochs``, ``history/epoch_costs`` and ``history/dev_costs``, and
+``__meta__``, a 0-d unicode string array with a JSON object (``"epochs": "iterations"`` in
+the history says that the epochs' arrays are left out, being the iterations' ones):
 
-    {"format": "nndl-model", "format_version": 1, "nndl_version": "...",
+    {"format": "nndl-model", "format_version": 2, "nndl_version": "...",
      "layer_dims": [n0, ..., nL], "activations": ["relu", ..., "sigmoid"], "init": "he",
      "dtype": "float64", "task": "binary", "classes": ["benign", "malignant"] | null,
      "preprocessing": Standardizer.to_dict() | null, "iterations_done": 2500,
-     "history": {"iterations": [...], "costs": [...], "epochs": [...], "epoch_costs": [...],
-                 "dev_costs": [...], "best_epoch": int | null},
+     "history": {"stored": "arrays", "best_epoch": int | null[, "epochs": "iterations"]},
      "epochs_done": 3, "rng": {...} | null,
      "label_map": {"kind": "str" | "int" | "float" | "bool" | "bytes", "classes": [...]} | null,
      "optimizer": {"name": "adam", "learning_rate": ..., "t": ..., "epoch": ..., ...} | null,
@@ -21,37 +23,49 @@ dtype of its parameter. ``param_sets`` names extra parameter sets saved with the
 checkpoint's best parameters for early stopping), as arrays ``<name>/W1``, ``<name>/b1``, ...
 The random state is JSON (``Generator.bit_generator.state`` or ``RandomState.get_state``).
 The keys after ``info`` in the list above are optional when reading (older files lack them).
+Members are deflated where that pays (the history and the metadata, not random-looking
+parameters), so a model file is about the size of its parameters plus 8 bytes or less per
+recorded cost. Format version 1 (read still) kept the history as JSON lists in the metadata:
+``{"iterations": [...], "costs": [...], "epochs": [...], "epoch_costs": [...],
+"dev_costs": [...], "best_epoch": ...}``; :func:`read` returns that form in ``meta["history"]``
+for both versions.
 
 Saving writes a temporary file in the target's folder, flushes it to disk and then renames it
 over the target (``os.replace``), so a crash never leaves a half-written model at the target
 path. Loading reads with ``allow_pickle=False`` and validates everything (keys, shapes against
 ``layer_dims``, dtypes, finite values, metadata types, format version); a truncated, tampered or
-foreign file (random bytes, a pickle, an object array, a plain ``.npy``) is an
-:class:`~nndl.errors.NNDLError`, and nothing in the file is ever executed.
+foreign file (random bytes, a pickle, an object array, a plain ``.npy``, a malformed ``.npy``
+header, a FIFO or a device) is an :class:`~nndl.errors.NNDLError`, and nothing in the file is
+ever executed. Sizes are checked before allocating (:mod:`nndl.limits`): a small file declaring
+huge arrays (a compression bomb) is refused unless ``max_bytes`` allows it.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import zipfile
-import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import npz
 from .activations import get_activation
-from .errors import NNDLError
-from .files import atomic_write, starts_like_zip
+from .errors import NNDLError, shorten
+from .files import atomic_write
 from .initializers import INITIALIZERS
 
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
 
 FORMAT = "nndl-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READS_VERSIONS = (1, 2)
+"""Version 1 kept the history as JSON lists in the metadata; version 2 keeps it in arrays."""
 META_KEY = "__meta__"
+HISTORY_ARRAYS = {"iterations": "i", "costs": "f", "epochs": "i", "epoch_costs": "f",
+                  "dev_costs": "f"}
+"""The history's arrays (``history/<name>``, 1-D) and their dtype kinds: int64 / float64."""
 TASKS = {"sigmoid": "binary", "softmax": "multiclass", "linear": "regression"}
 """The task a model's output activation serves (others: ``"other"``)."""
 
@@ -107,13 +121,31 @@ def _jsonable(x: Any) -> Any:
     return x
 
 
-def _history(h: Any) -> dict:
-    return {"iterations": [int(i) for i in h.iterations],
-            "costs": [float(c) for c in h.costs],
-            "epochs": [int(e) for e in getattr(h, "epochs", [])],
-            "epoch_costs": [float(c) for c in getattr(h, "epoch_costs", [])],
-            "dev_costs": [float(c) for c in getattr(h, "dev_costs", [])],
-            "best_epoch": getattr(h, "best_epoch", None)}
+def epochs_are_iterations(h: Any) -> bool:
+    """Whether every epoch was one iteration (full-batch training): then the per-epoch lists
+    repeat the per-iteration ones, and a file keeps them once."""
+    epochs = list(getattr(h, "epochs", []))
+    return bool(epochs) and epochs == list(h.iterations) \
+        and list(getattr(h, "epoch_costs", [])) == list(h.costs)
+
+
+def history_arrays(h: Any) -> dict[str, np.ndarray]:
+    """The history's lists as arrays ``history/<name>``: int64 iterations and epochs,
+    float64 costs (8 bytes a value instead of ~80 as JSON in a unicode array). Without
+    ``history/epochs`` and ``history/epoch_costs`` when they repeat the iterations' lists."""
+    same = epochs_are_iterations(h)
+    return {f"history/{k}": np.asarray([*getattr(h, k, [])],
+                                       dtype=np.int64 if kind == "i" else np.float64)
+            for k, kind in HISTORY_ARRAYS.items()
+            if not (same and k in ("epochs", "epoch_costs"))}
+
+
+def history_meta(h: Any) -> dict:
+    """The history's entry in the metadata (its values are in :func:`history_arrays`)."""
+    out = {"stored": "arrays", "best_epoch": getattr(h, "best_epoch", None)}
+    if epochs_are_iterations(h):
+        out["epochs"] = "iterations"
+    return out
 
 
 _LABEL_KINDS = {"b": "bool", "i": "int", "u": "int", "f": "float", "U": "str", "S": "bytes"}
@@ -186,7 +218,7 @@ def metadata(net: "Network", info: "dict | None" = None,
         "classes": None if net.classes is None else [str(c) for c in net.classes],
         "preprocessing": None if pre is None else _jsonable(pre.to_dict()),
         "iterations_done": int(net.iterations_done),
-        "history": _history(net.history),
+        "history": history_meta(net.history),
         "epochs_done": int(getattr(net, "epochs_done", 0)),
         "rng": rng_state(net.rng),
         "label_map": label_map_state(getattr(net, "label_map", None)),
@@ -224,8 +256,9 @@ def save(net: "Network", path: "str | os.PathLike", info: "dict | None" = None,
     for name, ps in (param_sets or {}).items():
         for k, v in ps.items():
             arrays[f"{name}/{k}"] = np.ascontiguousarray(v, dtype=net.dtype)
+    arrays.update(history_arrays(net.history))
     arrays[META_KEY] = np.array(text)
-    return atomic_write(path, lambda f: np.savez(f, **arrays), what="model")
+    return atomic_write(path, lambda f: npz.write(f, arrays), what="model")
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -234,89 +267,81 @@ def _bad(path: Path, what: str) -> NNDLError:
 
 
 MAX_META_BYTES = 64 * 2**20
+MAX_INT_DIGITS = 40
+"""Integers in the metadata have at most this many digits (a 128-bit RNG state has 39)."""
 """The JSON metadata of a model is small: a larger ``__meta__`` is refused unread."""
 MAX_PARAMS = 2**28
 """Refuse models declaring more parameters than this (before allocating anything)."""
 
 
-def _member(zf: zipfile.ZipFile, key: str):
-    return zf.open(key + ".npy")
-
-
-def _header(f) -> tuple[tuple, np.dtype]:
-    version = np.lib.format.read_magic(f)
-    if version == (1, 0):
-        shape, _, dtype = np.lib.format.read_array_header_1_0(f)
-    elif version == (2, 0):
-        shape, _, dtype = np.lib.format.read_array_header_2_0(f)
-    else:
-        raise ValueError(f"unsupported .npy version {version}")
-    return shape, dtype
-
-
-def _read_npz(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
+def _read_npz(path: Path, max_bytes: "int | str | None" = None
+              ) -> tuple[dict, dict[str, np.ndarray]]:
     """Metadata first (validated), then each array's header (shape and dtype checked against
-    the metadata before anything is allocated), then the arrays, all without pickle."""
-    if not path.exists():
-        raise NNDLError(f"model file not found: {path}")
-    if not path.is_file():
-        raise NNDLError(f"model path is not a file: {path}")
-    if not starts_like_zip(path, "model file"):
-        raise _bad(path, "not an .npz archive (it does not start like a zip file)")
-    try:
-        with zipfile.ZipFile(path) as zf:
-            names = zf.namelist()
-            odd = [n for n in names if not n.endswith(".npy")]
-            if odd:
-                raise _bad(path, f"it holds entries that are not arrays: {odd[:3]}")
-            keys = [n[:-4] for n in names]
-            if META_KEY not in keys:
-                raise _bad(path, f"no {META_KEY} entry (a foreign .npz?)")
-            if zf.getinfo(META_KEY + ".npy").file_size > MAX_META_BYTES:
-                raise _bad(path, f"{META_KEY} is larger than {MAX_META_BYTES} bytes")
-            with _member(zf, META_KEY) as f:
-                shape, dtype = _header(f)
-                if dtype.kind != "U" or shape != ():
-                    raise _bad(path, f"{META_KEY} must be a JSON string; got dtype {dtype}, "
-                                     f"shape {shape}")
-            with _member(zf, META_KEY) as f:
-                m = np.lib.format.read_array(f, allow_pickle=False)
-            meta = _parse_meta(path, m)
-            _check_meta(path, meta)
-            expected = _expected_shapes(meta["layer_dims"])
-            present = set(keys) - {META_KEY}
-            expected.update(_state_shapes(path, meta, expected, present))
-            missing, extra = sorted(set(expected) - present), sorted(present - set(expected))
-            if missing or extra:
-                raise _bad(path, f"arrays do not match layer_dims {meta['layer_dims']} and the "
-                                 f"metadata: missing {missing}, unexpected {extra}")
-            if sum(int(np.prod(s)) for s in expected.values()) > MAX_PARAMS:
-                raise _bad(path, f"layer_dims {meta['layer_dims']} declare more than "
-                                 f"{MAX_PARAMS} parameters")
-            want = np.dtype(meta["dtype"])
-            arrays: dict[str, np.ndarray] = {}
-            for k, shape in expected.items():
-                with _member(zf, k) as f:
-                    got_shape, got_dtype = _header(f)
-                    header_len = f.tell()
-                if got_dtype != want:
-                    raise _bad(path, f"{k} has dtype {got_dtype}; the metadata says {want.name}")
-                if tuple(got_shape) != shape:
-                    raise _bad(path, f"{k} has shape {tuple(got_shape)}; layer_dims "
-                                     f"{meta['layer_dims']} needs {shape}")
-                need = header_len + int(np.prod(shape)) * want.itemsize
-                if zf.getinfo(k + ".npy").file_size < need:
-                    raise _bad(path, f"{k} is shorter than its shape {shape} needs (truncated)")
-                with _member(zf, k) as f:
-                    arrays[k] = np.lib.format.read_array(f, allow_pickle=False)
-    except NNDLError:
-        raise
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError, RuntimeError,
-            MemoryError, NotImplementedError, UnicodeError, zlib.error) as exc:
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise _bad(path, f"truncated, corrupt or holding non-numeric (object/pickled) data "
-                         f"({msg})") from None
+    the metadata, sizes against the file's budget, before anything is allocated), then the
+    arrays, all without pickle."""
+    with npz.Archive(path, "model file", lambda msg: _bad(path, msg), max_bytes) as ar:
+        if ar.others:
+            raise _bad(path, f"it holds entries that are not arrays: "
+                             f"{shorten(ar.others[:3], 200)}")
+        keys = ar.keys
+        if META_KEY not in keys:
+            raise _bad(path, f"no {META_KEY} entry (a foreign .npz?)")
+        if ar.infos[META_KEY + npz.SUFFIX].file_size > MAX_META_BYTES:
+            raise _bad(path, f"{META_KEY} is larger than {MAX_META_BYTES} bytes")
+        shape, dtype, _ = ar.header(META_KEY)
+        if dtype.kind != "U" or shape != ():
+            raise _bad(path, f"{META_KEY} must be a JSON string; got dtype {dtype}, shape "
+                             f"{shorten(shape, 80)}")
+        meta = _parse_meta(path, ar.read(META_KEY, kinds="U"))
+        _check_meta(path, meta)
+        expected = _expected_shapes(meta["layer_dims"])
+        present = set(keys) - {META_KEY}
+        expected.update(_state_shapes(path, meta, expected, present))
+        history = _history_keys(meta)
+        missing = sorted(set(expected) - present) + sorted(set(history) - present)
+        extra = sorted(present - set(expected) - set(history))
+        if missing or extra:
+            raise _bad(path, f"arrays do not match layer_dims {meta['layer_dims']} and the "
+                             f"metadata: missing {shorten(missing, 200)}, unexpected "
+                             f"{shorten(extra, 200)} ({len(extra)} unexpected)")
+        if sum(int(np.prod(s)) for s in expected.values()) > MAX_PARAMS:
+            raise _bad(path, f"layer_dims {meta['layer_dims']} declare more than "
+                             f"{MAX_PARAMS} parameters")
+        want = np.dtype(meta["dtype"])
+        for k, shape in expected.items():
+            got_shape, got_dtype, _ = ar.header(k)
+            if got_dtype != want:
+                raise _bad(path, f"{k} has dtype {got_dtype}; the metadata says {want.name}")
+            if got_shape != shape:
+                raise _bad(path, f"{k} has shape {shorten(got_shape, 80)}; layer_dims "
+                                 f"{meta['layer_dims']} needs {shape}")
+            ar.check(k, kinds="f")
+        lengths = {}
+        for k, kind in history.items():
+            got_shape, got_dtype, _ = ar.header(k)
+            if got_dtype.kind != kind or len(got_shape) != 1:
+                raise _bad(path, f"{k} must be a 1-D array of "
+                                 f"{'integers' if kind == 'i' else 'floats'}; got "
+                                 f"{got_dtype} of shape {shorten(got_shape, 80)}")
+            lengths[k[len("history/"):]] = got_shape[0]
+            ar.check(k, kinds=kind)
+        if meta["history"].get("epochs") == "iterations":
+            lengths.update(epochs=lengths["iterations"], epoch_costs=lengths["costs"])
+        if lengths and not (lengths["iterations"] == lengths["costs"]
+                            and lengths["epochs"] == lengths["epoch_costs"]
+                            and lengths["dev_costs"] <= lengths["epochs"]):
+            raise _bad(path, f"the history's arrays do not match in length: {lengths}")
+        arrays = {k: ar.read(k, kinds=history.get(k, "f")) for k in [*expected, *history]}
     return meta, arrays
+
+
+def _history_keys(meta: dict) -> dict[str, str]:
+    """The history's arrays a file must hold (none for format version 1)."""
+    if meta["format_version"] == 1:
+        return {}
+    same = meta["history"].get("epochs") == "iterations"
+    return {f"history/{k}": kind for k, kind in HISTORY_ARRAYS.items()
+            if not (same and k in ("epochs", "epoch_costs"))}
 
 
 def _expected_shapes(dims: list) -> dict[str, tuple[int, int]]:
@@ -352,9 +377,10 @@ def _state_shapes(path: Path, meta: dict, params: dict[str, tuple[int, int]],
 
 def _parse_meta(path: Path, m: np.ndarray) -> dict:
     try:
-        meta = json.loads(str(m), parse_constant=_no_constant)
+        meta = json.loads(str(m), parse_constant=_no_constant, parse_int=_int,
+                          parse_float=_float)
     except (ValueError, RecursionError) as exc:
-        raise _bad(path, f"{META_KEY} is not valid JSON ({exc})") from None
+        raise _bad(path, f"{META_KEY} is not valid JSON ({shorten(exc, 200)})") from None
     if not isinstance(meta, dict):
         raise _bad(path, f"{META_KEY} must be a JSON object; got {type(meta).__name__}")
     return meta
@@ -364,6 +390,20 @@ def _no_constant(name: str) -> None:
     raise ValueError(f"non-finite number {name} in the metadata")
 
 
+def _int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise ValueError(f"an integer of {len(text)} digits in the metadata (at most "
+                         f"{MAX_INT_DIGITS})")
+    return int(text)
+
+
+def _float(text: str) -> float:
+    x = float(text)
+    if not np.isfinite(x):
+        raise ValueError(f"number {shorten(text, 40)} is too large for a float")
+    return x
+
+
 def _check_meta(path: Path, meta: dict) -> None:
     def need(cond: bool, what: str) -> None:
         if not cond:
@@ -371,8 +411,9 @@ def _check_meta(path: Path, meta: dict) -> None:
 
     need(meta.get("format") == FORMAT, f"format must be {FORMAT!r}; got {meta.get('format')!r}")
     v = meta.get("format_version")
-    need(v == FORMAT_VERSION and type(v) is int,
-         f"unsupported format_version {v!r} (this nndl reads version {FORMAT_VERSION})")
+    need(v in READS_VERSIONS and type(v) is int,
+         f"unsupported format_version {shorten(repr(v), 40)} (this nndl reads versions "
+         f"{', '.join(map(str, READS_VERSIONS))})")
     dims = meta.get("layer_dims")
     need(isinstance(dims, list) and len(dims) >= 2
          and all(type(n) is int and 0 < n <= 10**8 for n in dims),
@@ -397,17 +438,42 @@ def _check_meta(path: Path, meta: dict) -> None:
     it = meta.get("iterations_done")
     need(type(it) is int and it >= 0, f"iterations_done must be an integer >= 0; got {it!r}")
     hist = meta.get("history")
+    if v >= 2:
+        need(isinstance(hist, dict) and set(hist) - {"epochs"} == {"stored", "best_epoch"}
+             and hist["stored"] == "arrays" and hist.get("epochs", "iterations") == "iterations",
+             "history must be {'stored': 'arrays', 'best_epoch': ...[, 'epochs': 'iterations']}"
+             ", its values in the arrays " + ", ".join(f"history/{k}" for k in HISTORY_ARRAYS))
+    else:
+        _check_legacy_history(hist, need)
+    be = hist.get("best_epoch")
+    need(be is None or (type(be) is int and be >= 0), f"history best_epoch must be null or an "
+         f"integer >= 0; got {be!r}")
+    need(meta.get("preprocessing") is None or isinstance(meta.get("preprocessing"), dict),
+         "preprocessing must be null or an object")
+    need(meta.get("rng") is None or isinstance(meta.get("rng"), dict),
+         "rng must be null or an object")
+    need(isinstance(meta.get("info", {}), dict), "info must be an object")
+    if isinstance(meta.get("info"), dict) and "image_size" in meta["info"]:
+        size = meta["info"]["image_size"]
+        n0 = dims[0]
+        need(size is None or (isinstance(size, list) and len(size) == 2
+                              and all(type(s) is int and s > 0 for s in size)
+                              and size[0] * size[1] <= n0 and n0 % (size[0] * size[1]) == 0),
+             f"info image_size must be null or [height, width] with height * width * channels "
+             f"= n0 = {n0}; got {shorten(repr(size), 80)}")
+    ep = meta.get("epochs_done", 0)
+    need(type(ep) is int and ep >= 0, f"epochs_done must be an integer >= 0; got {ep!r}")
+    _check_meta_state(meta, need)
+
+
+def _check_legacy_history(hist: object, need) -> None:
+    """Format version 1: the history as JSON lists."""
     need(isinstance(hist, dict) and isinstance(hist.get("iterations"), list)
          and isinstance(hist.get("costs"), list)
          and len(hist["iterations"]) == len(hist["costs"])
          and all(type(i) is int for i in hist["iterations"])
          and all(type(c) in (int, float) for c in hist["costs"]),
          "history must be {'iterations': [int...], 'costs': [number...]} of equal lengths")
-    need(meta.get("preprocessing") is None or isinstance(meta.get("preprocessing"), dict),
-         "preprocessing must be null or an object")
-    need(meta.get("rng") is None or isinstance(meta.get("rng"), dict),
-         "rng must be null or an object")
-    need(isinstance(meta.get("info", {}), dict), "info must be an object")
     for k in ("epochs", "epoch_costs", "dev_costs"):
         v = hist.get(k, [])
         typ = (int,) if k == "epochs" else (int, float)
@@ -416,11 +482,10 @@ def _check_meta(path: Path, meta: dict) -> None:
     need(len(hist.get("epochs", [])) == len(hist.get("epoch_costs", []))
          and len(hist.get("dev_costs", [])) <= len(hist.get("epochs", [])),
          "history epochs, epoch_costs and dev_costs do not match")
-    be = hist.get("best_epoch")
-    need(be is None or (type(be) is int and be >= 0), f"history best_epoch must be null or an "
-         f"integer >= 0; got {be!r}")
-    ep = meta.get("epochs_done", 0)
-    need(type(ep) is int and ep >= 0, f"epochs_done must be an integer >= 0; got {ep!r}")
+
+
+def _check_meta_state(meta: dict, need) -> None:
+    """Parameter sets and the optimizer's scalars."""
     sets = meta.get("param_sets", [])
     need(isinstance(sets, list) and all(isinstance(n, str) and n.isidentifier() and n != "opt"
                                         for n in sets) and len(set(sets)) == len(sets),
@@ -469,12 +534,16 @@ def _preprocessing(path: Path, d: dict, n0: int) -> object:
     return pre
 
 
-def read(path: "str | os.PathLike") -> tuple["Network", dict]:
-    """``(net, meta)``: the model in ``path`` and its validated metadata (see the module doc)."""
+def read(path: "str | os.PathLike", max_bytes: "int | str | None" = None
+         ) -> tuple["Network", dict]:
+    """``(net, meta)``: the model in ``path`` and its validated metadata (see the module doc).
+
+    ``max_bytes`` raises (or lowers) the memory a file may declare beyond 100 times its stored
+    size (:mod:`nndl.limits`; default ``$NNDL_MAX_BYTES`` or 256 MiB)."""
     from .network import Network
 
-    p = Path(path)
-    meta, arrays = _read_npz(p)  # meta, keys, shapes and dtypes validated
+    p = Path(os.fspath(path))
+    meta, arrays = _read_npz(p, max_bytes)  # meta, keys, shapes, dtypes and sizes validated
     _check_arrays(p, meta, arrays)
     try:
         for a in meta["activations"]:
@@ -496,9 +565,17 @@ def read(path: "str | os.PathLike") -> tuple["Network", dict]:
     net.iterations_done = meta["iterations_done"]
     net.epochs_done = meta.get("epochs_done", 0)
     h = meta["history"]
-    for i, c in zip(h["iterations"], h["costs"]):
-        net.history.append(i, float(c))
-    net.history.epochs = list(h.get("epochs", []))
+    if meta["format_version"] >= 2:
+        same = h.get("epochs") == "iterations"
+        h = {"best_epoch": h["best_epoch"],
+             **{k: arrays.pop(f"history/{k}").tolist() for k in HISTORY_ARRAYS
+                if not (same and k in ("epochs", "epoch_costs"))}}
+        if same:
+            h.update(epochs=list(h["iterations"]), epoch_costs=list(h["costs"]))
+        meta["history"] = h
+    net.history.iterations = [int(i) for i in h["iterations"]]
+    net.history.costs = [float(c) for c in h["costs"]]
+    net.history.epochs = [int(e) for e in h.get("epochs", [])]
     net.history.epoch_costs = [float(c) for c in h.get("epoch_costs", [])]
     net.history.dev_costs = [float(c) for c in h.get("dev_costs", [])]
     net.history.best_epoch = h.get("best_epoch")
@@ -520,6 +597,7 @@ def read(path: "str | os.PathLike") -> tuple["Network", dict]:
     return net, meta
 
 
-def load(path: "str | os.PathLike") -> "Network":
-    """The model saved at ``path`` by :func:`save` / ``Network.save``, validated."""
-    return read(path)[0]
+def load(path: "str | os.PathLike", max_bytes: "int | str | None" = None) -> "Network":
+    """The model saved at ``path`` by :func:`save` / ``Network.save``, validated
+    (``max_bytes``: see :func:`read`)."""
+    return read(path, max_bytes)[0]

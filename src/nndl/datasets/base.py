@@ -44,10 +44,12 @@ class Dataset:
         (unlabeled data, ``task == "unlabeled"``).
     classes : names of the class indices (``classes[Y[0, j]]`` is the label of sample j);
         None for regression.
-    feature_names : one name per row of X, or None.
+    feature_names : one name per row of X (a CSV file's header), or None.
     task : ``"binary"``, ``"multiclass"``, ``"regression"`` (or ``"unlabeled"``).
     images : (m, h, w, c) uint8 for image data (for plotting), else None.
     name : where the data came from (file name, generator, built-in name).
+    sample_names : one name per sample (column of X), or None: the image file names of a
+        folder of images.
     """
 
     X: np.ndarray
@@ -57,6 +59,7 @@ class Dataset:
     task: str = "binary"
     images: "np.ndarray | None" = None
     name: str = ""
+    sample_names: "list[str] | None" = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.X, np.ndarray) or self.X.ndim != 2:
@@ -73,6 +76,8 @@ class Dataset:
         if self.feature_names is not None and len(self.feature_names) != self.X.shape[0]:
             raise NNDLError(f"Dataset has {self.X.shape[0]} features but "
                             f"{len(self.feature_names)} feature names")
+        if self.sample_names is not None and len(self.sample_names) != m:
+            raise NNDLError(f"Dataset has {m} samples but {len(self.sample_names)} sample names")
         if self.images is not None and self.images.shape[0] != m:
             raise NNDLError(f"Dataset has {m} samples but {self.images.shape[0]} images")
 
@@ -124,6 +129,8 @@ class Dataset:
             X=self.X[:, idx],
             Y=None if self.Y is None else self.Y[:, idx],
             images=None if self.images is None else self.images[idx],
+            sample_names=None if self.sample_names is None
+            else [self.sample_names[i] for i in idx.tolist()],
             name=self.name if name is None else name,
         )
 

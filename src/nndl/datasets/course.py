@@ -12,7 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import NNDLError
+from ..errors import NNDLError, shorten
+from ..files import regular_file
+from ..limits import Budget
 from .base import Dataset
 
 
@@ -51,6 +53,20 @@ def course_part(f: "object") -> "str | None":
     return None
 
 
+def dataset_budget(h5py, node, name: str, budget: Budget) -> None:
+    """Take an HDF5 dataset's size from ``budget`` before reading it: declared bytes against
+    its storage size (a gzip dataset of zeros, or one never written, stores almost nothing)."""
+    if not isinstance(node, h5py.Dataset):
+        raise NNDLError(f"{budget.source}: {shorten(repr(name), 80)} is not a dataset")
+    text = h5py.check_string_dtype(node.dtype) is not None  # variable-length strings
+    if (node.dtype.kind not in "biufcUS" and not text) or node.dtype.fields is not None:
+        raise NNDLError(f"{budget.source}: dataset {shorten(repr(name), 80)} holds "
+                        f"{node.dtype}; expected numbers (or text labels)")
+    declared = int(np.prod(node.shape, dtype=object)) * node.dtype.itemsize
+    budget.take(declared, node.id.get_storage_size(),
+                f"dataset {shorten(repr(name), 80)} of shape {node.shape} {node.dtype}")
+
+
 def read_course_file(f: "object", part: str, path: Path) -> Dataset:
     """One course file (already open) -> Dataset: X (h*w*c, m) in [0, 1], Y (1, m) int64."""
     images = np.asarray(f[f"{part}_set_x"][:])
@@ -71,13 +87,21 @@ def read_course_file(f: "object", part: str, path: Path) -> Dataset:
 
 def _read_h5(path: Path, part: str) -> Dataset:
     h5py = _h5py()
-    if not path.is_file():
+    if not path.exists():
         raise NNDLError(f"cat data file not found: {path}")
+    regular_file(path, "cat data file")
+    budget = Budget(shorten(path.name))
     try:
         with h5py.File(path, "r") as f:
+            for k in (f"{part}_set_x", f"{part}_set_y", "list_classes"):
+                if k in f:
+                    dataset_budget(h5py, f[k], k, budget)
             return read_course_file(f, part, path)
-    except (OSError, KeyError) as exc:
-        raise NNDLError(f"{path} is not the course's {part} HDF5 file: {exc}") from None
+    except NNDLError:
+        raise
+    except (OSError, KeyError, RuntimeError, TypeError, ValueError) as exc:
+        raise NNDLError(f"{path} is not the course's {part} HDF5 file: {shorten(exc, 160)}") \
+            from None
 
 
 def load_cat(path: "str | os.PathLike | None" = None) -> tuple[Dataset, Dataset]:

@@ -1,40 +1,55 @@
 """Loaders for user files: ``load(path)`` dispatches on what the path is.
 
-| path                         | read as                                                        |
-|------------------------------|----------------------------------------------------------------|
-| ``*.csv``                    | one sample per row; the label column is ``label`` (a name or an |
-|                              | index, default the last column); a header row is detected      |
-| ``*.npz``                    | arrays ``X`` (m, ...) and ``y`` (m,) (or ``keys=("X", "Y")``)  |
-| ``*.h5``, ``*.hdf5``         | the course's cat files (detected), else datasets ``keys``      |
-|                              | (default ``X``/``y``)                                          |
-| a folder                     | images, one sub-folder per class (Pillow; RGB; resized)        |
-| ``*.png``, ``*.jpg``, ...    | one image, unlabeled (for prediction)                          |
+| path                              | read as                                                   |
+|-----------------------------------|-----------------------------------------------------------|
+| ``*.csv``, ``*.tsv``, ``*.txt``   | one sample per row; the label column is ``label`` (a name |
+| (each also ``*.gz``)              | or an index, default the last column); the header row,    |
+|                                   | delimiter and decimal comma are detected                  |
+|                                   | (:mod:`nndl.datasets.tables`)                             |
+| ``*.npz``                         | arrays ``X`` (m, ...) and ``y`` (m,) (or ``keys=("X",    |
+|                                   | "Y")``)                                                   |
+| ``*.h5``, ``*.hdf5``              | the course's cat files (detected), else datasets ``keys`` |
+|                                   | (default ``X``/``y``)                                     |
+| a folder                          | images, one sub-folder per class (Pillow; RGB; resized);  |
+|                                   | or images directly in it: unlabeled, for prediction, with |
+|                                   | their file names in ``Dataset.sample_names``              |
+| ``*.png``, ``*.jpg``, ...         | one image, unlabeled (for prediction)                     |
 
 **Files store samples as rows**, as every other tool does (NumPy, pandas, scikit-learn): ``X``
 is (m, n) and ``y`` is (m,). nndl turns them into its own layout, samples as columns:
 ``Dataset.X`` is (n, m) and ``Dataset.Y`` is (1, m). Arrays with more than two dimensions
 (m, h, w, c) are images: they are flattened to (h*w*c, m), and uint8 pixels are divided by 255.
 
-How labels become classes or regression targets is in :mod:`nndl.datasets.base`. Every problem
-raises :class:`~nndl.errors.NNDLError` naming the file and what is wrong.
+Columns: ``features=[...]`` keeps only those feature columns (names from the header, or
+indices), in that order; ``drop=[...]`` removes some (an ID column). Missing values (empty
+cells, ``NA``...) are an error naming the line and column, or, with ``drop_missing=True``,
+their rows are left out. A CSV's header names become ``Dataset.feature_names``.
+
+Only regular files are read (a FIFO, a device or a symlink loop is refused), and sizes are
+checked before allocating (:mod:`nndl.limits`; ``max_bytes=`` raises the limit). How labels
+become classes or regression targets is in :mod:`nndl.datasets.base`. Every problem raises
+:class:`~nndl.errors.NNDLError` naming the file and what is wrong.
 """
 
 from __future__ import annotations
 
-import csv
 import os
-import zipfile
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from ..errors import NNDLError
-from ..files import starts_like_zip
+from ..errors import NNDLError, shorten
+from ..files import regular_file
+from ..limits import Budget
+from ..npz import Archive
 from .base import Dataset, encode_labels
-from .course import _h5py, course_part, read_course_file
+from .course import _h5py, course_part, dataset_budget, read_course_file
+from .tables import TEXT_SUFFIXES, is_table, missing_rows, number_cells, read_table, \
+    refuse_missing
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
+Columns = "Sequence[str | int] | None"
 
 
 def load(
@@ -45,37 +60,108 @@ def load(
     *,
     task: "str | None" = None,
     classes: "Sequence[str] | None" = None,
+    features: Columns = None,
+    drop: Columns = None,
+    drop_missing: bool = False,
+    max_bytes: "int | str | None" = None,
 ) -> Dataset:
     """Read a data file or folder into a :class:`Dataset` (samples as columns).
 
     Parameters
     ----------
-    path : a ``.csv``, ``.npz``, ``.h5``/``.hdf5`` file, an image file, or a folder of
-        images with one sub-folder per class.
-    label : CSV only: the label column, by header name or index (negative counts from the
+    path : a ``.csv``/``.tsv``/``.txt`` file (or the same gzipped, ``.csv.gz``), an ``.npz``,
+        an ``.h5``/``.hdf5`` file, an image file, a folder of images with one sub-folder per
+        class, or a folder of images alone (unlabeled; ``sample_names`` holds the file names).
+    label : tables only: the label column, by header name or index (negative counts from the
         end; default the last column). ``False`` reads every column as a feature, unlabeled.
     keys : NPZ / HDF5: the names of the feature and label arrays (default ``X`` / ``y``, any
         case); ``(name,)`` alone reads features only.
     image_size : (height, width) every image is resized to (folders and image files).
     task : force ``"binary"``, ``"multiclass"`` or ``"regression"`` instead of the rule.
     classes : the expected class names (e.g. a trained model's), fixing the label indices.
+    features : keep only these feature columns, in this order (header names or indices;
+        for NPZ / HDF5 indices of the feature axis of a 2-D ``X``).
+    drop : leave out these columns (names or indices), e.g. an ID column.
+    drop_missing : tables: leave out rows with a missing value instead of refusing them.
+    max_bytes : the memory a file may need beyond 100 times its size (:mod:`nndl.limits`).
     """
     p = Path(os.fspath(path))
-    if not p.exists():
-        raise NNDLError(f"data file not found: {p}")
     if p.is_dir():
-        return load_image_folder(p, image_size=image_size, classes=classes)
+        return load_image_folder(p, image_size=image_size, classes=classes,
+                                 max_bytes=max_bytes)
+    p = regular_file(p, "data file")
     suffix = p.suffix.lower()
-    if suffix == ".csv":
-        return load_csv(p, label=label, task=task, classes=classes)
+    if is_table(p):
+        return load_csv(p, label=label, task=task, classes=classes, features=features,
+                        drop=drop, drop_missing=drop_missing, max_bytes=max_bytes)
     if suffix == ".npz":
-        return load_npz(p, keys=keys, task=task, classes=classes)
+        return select(load_npz(p, keys=keys, task=task, classes=classes, max_bytes=max_bytes),
+                      features, drop)
     if suffix in (".h5", ".hdf5"):
-        return load_hdf5(p, keys=keys, task=task, classes=classes)
+        return select(load_hdf5(p, keys=keys, task=task, classes=classes, max_bytes=max_bytes),
+                      features, drop)
     if suffix in IMAGE_SUFFIXES:
-        return load_images([p], image_size=image_size)
-    raise NNDLError(f"{p}: unknown data format {suffix or '(no suffix)'!r}; expected .csv, .npz, "
-                    f".h5/.hdf5, an image ({', '.join(IMAGE_SUFFIXES)}) or a folder of images")
+        return load_images([p], image_size=image_size, max_bytes=max_bytes)
+    tables = "/".join(TEXT_SUFFIXES)
+    raise NNDLError(f"{shorten(p)}: unknown data format {shorten(suffix or '(no suffix)', 40)!r};"
+                    f" expected {tables} (or the same .gz), .npz, .h5/.hdf5, an image "
+                    f"({', '.join(IMAGE_SUFFIXES)}) or a folder of images")
+
+
+# --- choosing columns -----------------------------------------------------------------------
+def _column(c: object, names: "Sequence[str] | None", width: int, source: str) -> int:
+    if isinstance(c, (int, np.integer)) and not isinstance(c, bool):
+        if not -width <= int(c) < width:
+            raise NNDLError(f"{source}: column {int(c)} is out of range; there are {width}")
+        return int(c) % width
+    if isinstance(c, str):
+        if names is not None and c in names:
+            return list(names).index(c)
+        if c.lstrip("-").isdigit():
+            return _column(int(c), names, width, source)
+        raise NNDLError(f"{source}: no column named {shorten(repr(c), 80)}; the columns are "
+                        f"{shorten(list(names), 300) if names is not None else '(no header row)'}")
+    raise NNDLError(f"{source}: a column must be a name or an index; got {shorten(repr(c), 80)}")
+
+
+def choose_columns(candidates: Sequence[int], names: "Sequence[str] | None", width: int,
+                   features: Columns, drop: Columns, source: str) -> list[int]:
+    """The feature columns: ``candidates`` (all but the label), narrowed to ``features`` (in
+    that order) and without ``drop``; NNDLError for unknown, repeated or label columns."""
+    for what, given in (("features", features), ("drop", drop)):
+        if given is not None and (isinstance(given, (str, bytes)) or not hasattr(given, "__iter__")):
+            raise NNDLError(f"{what} must be a list of column names or indices; got "
+                            f"{shorten(repr(given), 80)}")
+    cols = list(candidates)
+    if features is not None:
+        chosen = [_column(c, names, width, source) for c in features]
+        if len(set(chosen)) != len(chosen):
+            raise NNDLError(f"{source}: features names a column twice: {shorten(list(features))}")
+        outside = [c for c in chosen if c not in candidates]
+        if outside:
+            raise NNDLError(f"{source}: features includes the label column "
+                            f"{names[outside[0]] if names else outside[0]!r}")
+        cols = chosen
+    if drop is not None:
+        gone = {_column(c, names, width, source) for c in drop}
+        cols = [c for c in cols if c not in gone]
+    if not cols:
+        raise NNDLError(f"{source}: no feature column is left (features={features!r}, "
+                        f"drop={drop!r})")
+    return cols
+
+
+def select(data: Dataset, features: Columns = None, drop: Columns = None) -> Dataset:
+    """``data`` with only the feature rows ``features`` / without ``drop`` (names from
+    ``feature_names`` or indices)."""
+    if features is None and drop is None:
+        return data
+    n = data.n_features
+    rows = choose_columns(range(n), data.feature_names, n, features, drop, data.name)
+    names = None if data.feature_names is None else [data.feature_names[j] for j in rows]
+    return Dataset(X=data.X[rows], Y=data.Y, classes=data.classes, feature_names=names,
+                   task=data.task, images=None, name=data.name,
+                   sample_names=data.sample_names)
 
 
 # --- arrays (NPZ, HDF5) ---------------------------------------------------------------------
@@ -90,6 +176,9 @@ def from_arrays(
     """Arrays with samples as ROWS, X (m, n) or images (m, h, w[, c]), y (m,) or (m, 1) ->
     Dataset with samples as columns."""
     X = np.asarray(X)
+    if X.dtype.kind == "c":
+        raise NNDLError(f"{source}: features must be real numbers; got complex numbers "
+                        f"({X.dtype}), which nndl will not cut to their real part")
     if X.dtype == object or not (np.issubdtype(X.dtype, np.number) or X.dtype == np.bool_):
         raise NNDLError(f"{source}: features must be numbers; got an array of dtype {X.dtype}")
     if X.ndim < 2:
@@ -114,6 +203,8 @@ def from_arrays(
         return Dataset(X=Xc, Y=None, images=images, name=source,
                        feature_names=list(feature_names) if feature_names else None)
     y = np.asarray(y)
+    if y.dtype.kind == "c":
+        raise NNDLError(f"{source}: labels must be real numbers or text; got complex numbers")
     if y.ndim == 2 and 1 in y.shape:
         y = y.ravel()
     if y.ndim != 1:
@@ -134,13 +225,28 @@ def _pick(available: Sequence[str], wanted: "str | None", default: tuple[str, ..
           source: str, what: str) -> "str | None":
     if wanted is not None:
         if wanted not in available:
-            raise NNDLError(f"{source}: no {what} array named {wanted!r}; it holds "
-                            f"{sorted(available)}")
+            raise NNDLError(f"{source}: no {what} array named {shorten(repr(wanted), 80)}; it "
+                            f"holds {shorten(sorted(available), 300)}")
         return wanted
     for name in default:
         if name in available:
             return name
     return None
+
+
+def _pick_xy(names: Sequence[str], xk: "str | None", yk: "str | None", labelled: bool,
+             source: str, no_x: str, no_y: str, hint: str = "") -> tuple[str, "str | None"]:
+    """The feature and label array names among ``names`` (asked for, or the defaults)."""
+    held = shorten(sorted(names), 300)
+    xk = _pick(names, xk, ("X", "x"), source, "feature")
+    if xk is None:
+        raise NNDLError(f"{source}: {no_x}; it holds {held} (pass keys=(features_name, "
+                        "labels_name))")
+    yk = _pick(names, yk, ("y", "Y"), source, "label") if labelled else None
+    if labelled and yk is None:
+        raise NNDLError(f"{source}: {no_y}; it holds {held} (pass keys=(features_name, "
+                        f"labels_name){hint})")
+    return xk, yk
 
 
 def _keys(keys: "Sequence[str] | None", source: str) -> tuple["str | None", "str | None", bool]:
@@ -152,168 +258,163 @@ def _keys(keys: "Sequence[str] | None", source: str) -> tuple["str | None", "str
     keys = list(keys)
     if not 1 <= len(keys) <= 2 or not all(isinstance(k, str) for k in keys):
         raise NNDLError(f"{source}: keys must be (features_name, labels_name) or "
-                        f"(features_name,); got {keys!r}")
+                        f"(features_name,); got {shorten(repr(keys), 120)}")
     return keys[0], (keys[1] if len(keys) == 2 else None), len(keys) == 2
 
 
+ARRAY_KINDS = "biufcUS"
+"""What an NPZ's arrays may hold (checked further by :func:`from_arrays`); never objects."""
+
+
 def load_npz(path: "str | os.PathLike", keys: "Sequence[str] | None" = None,
-             task: "str | None" = None, classes: "Sequence[str] | None" = None) -> Dataset:
-    """An ``.npz`` with X (m, n) (or images (m, h, w, c)) and y (m,); never unpickles."""
+             task: "str | None" = None, classes: "Sequence[str] | None" = None,
+             max_bytes: "int | str | None" = None) -> Dataset:
+    """An ``.npz`` with X (m, n) (or images (m, h, w, c)) and y (m,); never unpickles, and
+    checks every array's header and size before reading it (:class:`nndl.npz.Archive`)."""
     p = Path(os.fspath(path))
-    xk, yk, labelled = _keys(keys, str(p))
-    if not starts_like_zip(p, "data file"):
-        raise NNDLError(f"{p}: not a .npz file (a .npz is a zip archive of arrays, as written by "
-                        "numpy.savez)")
+    source = shorten(p)
+    xk, yk, labelled = _keys(keys, source)
+    fail = (lambda msg: NNDLError(f"{source}: {msg}"))
+    with Archive(p, "data file", fail, max_bytes) as ar:
+        xk, yk = _pick_xy(ar.keys, xk, yk, labelled, source,
+                          no_x="no feature array 'X' (or 'x')", no_y="no label array 'y' (or "
+                          "'Y')", hint=", or (features_name,) for unlabeled data")
+        ar.check(xk, ARRAY_KINDS)
+        if yk is not None:
+            ar.check(yk, ARRAY_KINDS)
+        X = ar.read(xk, ARRAY_KINDS)
+        y = ar.read(yk, ARRAY_KINDS) if yk is not None else None
+    return from_arrays(X, y, shorten(p.name), task=task, classes=classes)
+
+
+def _is_dataset(h5py, f, key: str) -> bool:
+    """Whether ``f[key]`` is a dataset in this file: not an external link (to another file),
+    and not a link that cannot be resolved (a soft-link loop)."""
     try:
-        with np.load(p, allow_pickle=False) as z:
-            names = list(z.files)
-            xk = _pick(names, xk, ("X", "x"), str(p), "feature")
-            if xk is None:
-                raise NNDLError(f"{p}: no feature array 'X' (or 'x'); it holds {sorted(names)} "
-                                "(pass keys=(features_name, labels_name))")
-            yk = _pick(names, yk, ("y", "Y"), str(p), "label") if labelled else None
-            if labelled and yk is None:
-                raise NNDLError(f"{p}: no label array 'y' (or 'Y'); it holds {sorted(names)} "
-                                "(pass keys=(features_name, labels_name), or (features_name,) "
-                                "for unlabeled data)")
-            X = z[xk]
-            y = z[yk] if yk is not None else None
-    except NNDLError:
-        raise
-    except ValueError as exc:  # object arrays (pickles) refused by allow_pickle=False
-        raise NNDLError(f"{p}: refused to read an array that needs pickle (object arrays are "
-                        f"not allowed): {exc}") from None
-    except (OSError, zipfile.BadZipFile, EOFError, KeyError) as exc:
-        raise NNDLError(f"{p}: not a readable .npz file ({type(exc).__name__}: {exc})") from None
-    return from_arrays(X, y, p.name, task=task, classes=classes)
+        return isinstance(f.get(key, getlink=True), (h5py.HardLink, h5py.SoftLink)) \
+            and isinstance(f.get(key), h5py.Dataset)
+    except (KeyError, RuntimeError, OSError, ValueError):
+        return False
 
 
 def load_hdf5(path: "str | os.PathLike", keys: "Sequence[str] | None" = None,
-              task: "str | None" = None, classes: "Sequence[str] | None" = None) -> Dataset:
+              task: "str | None" = None, classes: "Sequence[str] | None" = None,
+              max_bytes: "int | str | None" = None) -> Dataset:
     """An HDF5 file: the course's cat layout is detected; otherwise datasets X (m, ...) and
-    y (m,) (names from ``keys``)."""
+    y (m,) (names from ``keys``). Sizes are checked before reading (:mod:`nndl.limits`)."""
     h5py = _h5py()
-    p = Path(os.fspath(path))
-    xk, yk, labelled = _keys(keys, str(p))
+    p = regular_file(path, "data file")
+    source = shorten(p)
+    xk, yk, labelled = _keys(keys, source)
+    budget = Budget(shorten(p.name), max_bytes)
     try:
         with h5py.File(p, "r") as f:
             part = course_part(f) if keys is None else None
             if part is not None:
+                for k in (f"{part}_set_x", f"{part}_set_y", "list_classes"):
+                    dataset_budget(h5py, f[k], k, budget)
                 ds = read_course_file(f, part, p)
                 if classes is not None and list(classes) != ds.classes:
-                    raise NNDLError(f"{p}: its classes {ds.classes} differ from the expected "
-                                    f"{list(classes)}")
+                    raise NNDLError(f"{source}: its classes {shorten(ds.classes)} differ from "
+                                    f"the expected {shorten(list(classes))}")
                 return ds
-            names = [k for k in f.keys() if isinstance(f[k], h5py.Dataset)]
-            xk = _pick(names, xk, ("X", "x"), str(p), "feature")
-            if xk is None:
-                raise NNDLError(f"{p}: no dataset 'X' (or 'x') and not the course's layout; it "
-                                f"holds {sorted(names)} (pass keys=(features_name, labels_name))")
-            yk = _pick(names, yk, ("y", "Y"), str(p), "label") if labelled else None
-            if labelled and yk is None:
-                raise NNDLError(f"{p}: no label dataset 'y' (or 'Y'); it holds {sorted(names)}")
+            names = [k for k in f.keys() if _is_dataset(h5py, f, k)]
+            xk, yk = _pick_xy(names, xk, yk, labelled, source,
+                              no_x="no dataset 'X' (or 'x') and not the course's layout",
+                              no_y="no label dataset 'y' (or 'Y')")
+            for k in (xk, yk):
+                if k is not None:
+                    dataset_budget(h5py, f[k], k, budget)
             X = np.asarray(f[xk][()])
             y = np.asarray(f[yk][()]) if yk is not None else None
     except NNDLError:
         raise
-    except (OSError, KeyError, TypeError, ValueError) as exc:
-        raise NNDLError(f"{p}: not a readable HDF5 file ({type(exc).__name__}: {exc})") from None
-    return from_arrays(X, y, p.name, task=task, classes=classes)
+    except (OSError, KeyError, TypeError, ValueError, RuntimeError, RecursionError) as exc:
+        # a soft-link loop, a broken or truncated file: h5py raises these
+        raise NNDLError(f"{source}: not a readable HDF5 file ({type(exc).__name__}: "
+                        f"{shorten(exc, 160)})") from None
+    return from_arrays(X, y, shorten(p.name), task=task, classes=classes)
 
 
-# --- CSV ------------------------------------------------------------------------------------
-def _is_number(s: str) -> bool:
-    try:
-        float(s)
-    except ValueError:
-        return False
-    return True
-
-
+# --- CSV and other text tables ----------------------------------------------------------------
 def load_csv(path: "str | os.PathLike", label: "str | int | bool | None" = None,
-             task: "str | None" = None, classes: "Sequence[str] | None" = None) -> Dataset:
-    """A CSV file, one sample per row.
+             task: "str | None" = None, classes: "Sequence[str] | None" = None, *,
+             features: Columns = None, drop: Columns = None, drop_missing: bool = False,
+             delimiter: "str | None" = None, decimal: "str | None" = None,
+             max_bytes: "int | str | None" = None) -> Dataset:
+    """A text table (``.csv``, ``.tsv``, ``.txt``, gzipped or not), one sample per row.
 
-    The delimiter is the first of ``,`` ``;`` tab found in the first line. The first row is a
-    header when it holds no number at all, or when some column is numeric in every other row
-    but not in the first one, or when ``label`` is a column name. ``label`` picks the label
-    column by name or index (default: the last column); ``False`` means no label column.
+    The delimiter (``,`` ``;`` tab ``|``), a decimal comma and the header row are detected
+    (:mod:`nndl.datasets.tables`; ``delimiter=`` / ``decimal=`` override). The first row is
+    a header when it holds no number at all, or when some column is numeric in the other rows
+    but not in the first one, or when ``label``, ``features`` or ``drop`` name a column.
+    ``label`` picks the label column by name or index (default: the last column); ``False``
+    means no label column. ``features`` / ``drop`` choose the feature columns; rows with a
+    missing value are refused, or left out with ``drop_missing=True``.
     """
-    p = Path(os.fspath(path))
-    try:
-        with open(p, newline="", encoding="utf-8-sig") as fh:
-            first_line = fh.readline()
-            fh.seek(0)
-            delimiter = next((d for d in (",", ";", "\t") if d in first_line), ",")
-            rows = [r for r in csv.reader(fh, delimiter=delimiter) if any(c.strip() for c in r)]
-    except UnicodeDecodeError:
-        raise NNDLError(f"{p}: not a text CSV file (it is not UTF-8 text)") from None
-    except csv.Error as exc:
-        raise NNDLError(f"{p}: not a readable CSV file ({exc})") from None
-    except OSError as exc:
-        raise NNDLError(f"{p}: cannot read ({exc.strerror or exc})") from None
-    if not rows:
-        raise NNDLError(f"{p}: the CSV file is empty")
-    width = len(rows[0])
-    for i, r in enumerate(rows):
-        if len(r) != width:
-            raise NNDLError(f"{p}: ragged rows: row {i + 1} has {len(r)} fields, the first has "
-                            f"{width}")
-    rows = [[c.strip() for c in r] for r in rows]
-
-    by_name = isinstance(label, str) and not label.lstrip("-").isdigit()
-    header = None
-    if len(rows) == 1 and not any(_is_number(c) for c in rows[0]):
-        rows = []
-    elif len(rows) > 1:
-        first, rest = rows[0], rows[1:201]  # a sample of rows is enough to judge the first
-        numeric_cols = [j for j in range(width) if all(_is_number(r[j]) for r in rest)]
-        if any(not _is_number(first[j]) for j in numeric_cols) or by_name \
-                or not any(_is_number(c) for c in first):
-            header = first
-            rows = rest
-    if not rows:
-        raise NNDLError(f"{p}: the CSV file has a header but no samples")
+    p = regular_file(path, "data file")
+    source = shorten(p.name)
+    named = [c for c in [label, *(features or []), *(drop or [])]
+             if isinstance(c, str) and not c.lstrip("-").isdigit()]
+    table = read_table(p, Budget(source, max_bytes), delimiter=delimiter, decimal=decimal,
+                       header=True if named else None)
+    if not table.rows:
+        raise NNDLError(f"{source}: the CSV file has a header but no samples")
+    width, header = table.width, table.header
 
     # which column holds the labels
     if label is False:
         col = None
     elif label is None or label is True:
         col = width - 1
-    elif by_name:
-        if header is None or label not in header:
-            raise NNDLError(f"{p}: no column named {label!r}; the columns are "
-                            f"{header if header is not None else '(no header row)'}")
-        col = header.index(label)
     else:
-        try:
-            col = int(label)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            raise NNDLError(f"{p}: label must be a column name or index; got {label!r}") from None
-        if not -width <= col < width:
-            raise NNDLError(f"{p}: label column {col} is out of range; the file has {width} "
-                            "columns")
-        col %= width
+        col = _label_column(label, header, width, source)
     if col is not None and width < 2:
-        raise NNDLError(f"{p}: needs at least one feature column besides the label column")
+        raise NNDLError(f"{source}: needs at least one feature column besides the label column")
+    feat_cols = choose_columns([j for j in range(width) if j != col], header, width,
+                               features, drop, source)
 
-    feat_cols = [j for j in range(width) if j != col]
-    try:
-        X = np.array([[r[j] for j in feat_cols] for r in rows], dtype=np.float64)
-    except ValueError:  # find the first cell that is not a number, to say where it is
-        for i, r in enumerate(rows):
-            for j in feat_cols:
-                if not _is_number(r[j]):
-                    line = i + 1 + (header is not None)
-                    where = f"column {header[j]!r}" if header is not None else f"column {j}"
-                    raise NNDLError(f"{p}: line {line}, {where}: features must be numbers; "
-                                    f"got {r[j]!r}") from None
-        raise NNDLError(f"{p}: features must be numbers") from None
+    used = feat_cols + ([col] if col is not None else [])
+    bad = missing_rows(table, used)
+    if bad:
+        if not drop_missing:
+            refuse_missing(table, used, bad, label=col)
+        gone = set(bad)
+        table.rows = [r for i, r in enumerate(table.rows) if i not in gone]
+        if not table.rows:
+            raise NNDLError(f"{source}: every row has a missing value; none is left to read")
+    X = number_cells(table, feat_cols)
     names = [header[j] for j in feat_cols] if header is not None else None
-    y = None if col is None else np.array([r[col] for r in rows])
-    if y is not None and any(v == "" for v in y.tolist()):
-        raise NNDLError(f"{p}: some rows have an empty label")
-    return from_arrays(X, y, p.name, task=task, classes=classes, feature_names=names)
+    y = None if col is None else np.array([r[col] for r in table.rows])
+    if y is not None and table.decimal == "," and all(
+            _comma_number(v) for v in y.tolist()):
+        y = np.array([v.replace(",", ".") for v in y.tolist()])
+    return from_arrays(X, y, source, task=task, classes=classes, feature_names=names)
+
+
+def _comma_number(v: str) -> bool:
+    try:
+        float(v.replace(",", "."))
+    except ValueError:
+        return False
+    return True
+
+
+def _label_column(label: object, header: "list[str] | None", width: int, source: str) -> int:
+    if isinstance(label, str) and not label.lstrip("-").isdigit():
+        if header is None or label not in header:
+            raise NNDLError(f"{source}: no column named {shorten(repr(label), 80)}; the columns "
+                            f"are {shorten(header, 300) if header is not None else '(no header row)'}")
+        return header.index(label)
+    try:
+        col = int(label)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise NNDLError(f"{source}: label must be a column name or index; got "
+                        f"{shorten(repr(label), 80)}") from None
+    if not -width <= col < width:
+        raise NNDLError(f"{source}: label column {col} is out of range; the file has {width} "
+                        "columns")
+    return col % width
 
 
 # --- images ---------------------------------------------------------------------------------
@@ -334,57 +435,94 @@ def _check_size(image_size: object) -> tuple[int, int]:
         ok = False
     if not ok:
         raise NNDLError(f"image_size must be (height, width), two positive integers; got "
-                        f"{image_size!r}")
+                        f"{shorten(repr(image_size), 80)}")
     return int(h), int(w)
 
 
-def read_image(path: "str | os.PathLike", image_size: tuple[int, int] = (64, 64)) -> np.ndarray:
+def read_image(path: "str | os.PathLike", image_size: tuple[int, int] = (64, 64),
+               max_bytes: "int | str | None" = None) -> np.ndarray:
     """One image file -> (h, w, 3) uint8, converted to RGB and resized to ``image_size``."""
     Image = _pil()
     h, w = _check_size(image_size)
-    p = Path(os.fspath(path))
+    p = regular_file(path, "image file")
+    size = p.stat().st_size
+    Budget(shorten(p.name), max_bytes).take(h * w * 3 * 9, size, f"an image of {h}x{w} pixels")
     try:
-        with Image.open(p) as im:
+        with Image.open(p) as im:  # reads the header only: the size it declares is checked
+            Budget(shorten(p.name), max_bytes).take(
+                im.width * im.height * 4, size,
+                f"decoding an image of {im.width}x{im.height} pixels")
             im = im.convert("RGB")
             if im.size != (w, h):
                 im = im.resize((w, h), Image.BILINEAR)
             return np.asarray(im, dtype=np.uint8).copy()
     except FileNotFoundError:
-        raise NNDLError(f"image file not found: {p}") from None
-    except (OSError, ValueError, SyntaxError) as exc:  # PIL.UnidentifiedImageError is an OSError
-        raise NNDLError(f"{p}: not a readable image ({exc})") from None
+        raise NNDLError(f"image file not found: {shorten(p)}") from None
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        # PIL.UnidentifiedImageError is an OSError
+        raise NNDLError(f"{shorten(p)}: not a readable image ({shorten(exc, 160)})") from None
 
 
-def load_images(paths: Sequence["str | os.PathLike"], image_size: tuple[int, int] = (64, 64)
-                ) -> Dataset:
-    """Image files -> unlabeled Dataset: X (h*w*3, m) in [0, 1], images (m, h, w, 3)."""
+def load_images(paths: Sequence["str | os.PathLike"], image_size: tuple[int, int] = (64, 64),
+                max_bytes: "int | str | None" = None) -> Dataset:
+    """Image files -> unlabeled Dataset: X (h*w*3, m) in [0, 1], images (m, h, w, 3), and
+    the file names in ``sample_names``.
+
+    The memory needed (m images of h*w*3 bytes, and X in float64) is checked against the
+    files' sizes before any is read (:mod:`nndl.limits`)."""
     if not paths:
         raise NNDLError("no image files given")
-    images = np.stack([read_image(p, image_size) for p in paths])
+    h, w = _check_size(image_size)
+    files = [regular_file(p, "image file") for p in paths]
+    name = shorten(files[0].name) if len(files) == 1 else f"{len(files)} images"
+    Budget(name, max_bytes).take(len(files) * h * w * 3 * 9,
+                                 sum(f.stat().st_size for f in files),
+                                 f"{len(files)} image(s) of {h}x{w} pixels")
+    images = np.stack([read_image(p, (h, w), max_bytes) for p in files])
     m = images.shape[0]
-    name = Path(os.fspath(paths[0])).name if m == 1 else f"{m} images"
-    return Dataset(X=images.reshape(m, -1).T / 255.0, Y=None, images=images, name=name)
+    return Dataset(X=images.reshape(m, -1).T / 255.0, Y=None, images=images, name=name,
+                   sample_names=[f.name for f in files])
+
+
+def _image_files(folder: Path) -> list[Path]:
+    return sorted(f for f in folder.iterdir()
+                  if f.suffix.lower() in IMAGE_SUFFIXES and f.is_file()
+                  and not f.name.startswith("."))
 
 
 def load_image_folder(path: "str | os.PathLike", image_size: tuple[int, int] = (64, 64),
-                      classes: "Sequence[str] | None" = None) -> Dataset:
-    """A folder with one sub-folder per class (its name is the class name) of image files.
+                      classes: "Sequence[str] | None" = None,
+                      max_bytes: "int | str | None" = None) -> Dataset:
+    """A folder with one sub-folder per class (its name is the class name) of image files;
+    or a folder holding image files directly (no sub-folders): unlabeled, for prediction,
+    ``sample_names`` holding the file names.
 
     Classes are the sub-folder names, sorted (or ``classes``, in that order). Every image is
     converted to RGB and resized to ``image_size`` (height, width); X is (h*w*3, m) in [0, 1].
     """
     root = Path(os.fspath(path))
     _check_size(image_size)
-    subdirs = sorted(d.name for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
+    try:
+        subdirs = sorted(d.name for d in root.iterdir()
+                         if d.is_dir() and not d.name.startswith("."))
+    except OSError as exc:
+        raise NNDLError(f"cannot read the folder {shorten(root)}: {exc.strerror or exc}") \
+            from None
     if not subdirs:
-        raise NNDLError(f"{root}: an image folder needs one sub-folder per class (e.g. "
-                        f"{root}/cat/1.png, {root}/dog/2.png); found no sub-folder")
+        flat = _image_files(root)
+        if flat:
+            data = load_images(flat, image_size, max_bytes)
+            data.name = shorten(root.name)
+            return data
+        raise NNDLError(f"{shorten(root)}: an image folder needs one sub-folder per class (e.g. "
+                        f"{shorten(root)}/cat/1.png, {shorten(root)}/dog/2.png), or image files "
+                        "directly in it for prediction; found neither")
     if classes is not None:
         order = [str(c) for c in classes]
         extra = sorted(set(subdirs) - set(order))
         if extra:
-            raise NNDLError(f"{root}: sub-folders {extra} are not among the expected classes "
-                            f"{order}")
+            raise NNDLError(f"{shorten(root)}: sub-folders {shorten(extra)} are not among the "
+                            f"expected classes {shorten(order)}")
     else:
         order = subdirs
     files: list[Path] = []
@@ -393,15 +531,17 @@ def load_image_folder(path: "str | os.PathLike", image_size: tuple[int, int] = (
         d = root / c
         if not d.is_dir():
             continue
-        found = sorted(f for f in d.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES)
+        found = _image_files(d)
         if not found and classes is None:
-            raise NNDLError(f"{d}: class folder has no image files ({', '.join(IMAGE_SUFFIXES)})")
+            raise NNDLError(f"{shorten(d)}: class folder has no image files "
+                            f"({', '.join(IMAGE_SUFFIXES)})")
         files += found
         labels += [j] * len(found)
     if not files:
-        raise NNDLError(f"{root}: no image files in its sub-folders")
-    data = load_images(files, image_size)
+        raise NNDLError(f"{shorten(root)}: no image files in its sub-folders")
+    data = load_images(files, image_size, max_bytes)
     k = len(order)
     return Dataset(X=data.X, Y=np.array(labels, dtype=np.int64).reshape(1, -1), classes=order,
                    task="binary" if k <= 2 else "multiclass", images=data.images,
-                   name=root.name)
+                   name=shorten(root.name),
+                   sample_names=[f"{f.parent.name}/{f.name}" for f in files])

@@ -1,0 +1,231 @@
+"""Text tables (CSV, TSV, ``.txt``, each optionally gzipped) -> rows of cells -> numbers.
+
+:func:`read_table` does the reading a user's file needs before any number is made:
+
+- the text is read from a regular file only (:func:`nndl.files.open_regular`), gzip inflated
+  within the file's memory budget (:mod:`nndl.limits`), UTF-8 with or without a BOM, any line
+  ending (``\\n``, ``\\r\\n``, ``\\r``), blank lines skipped;
+- the delimiter is the one of ``,`` ``;`` tab ``|`` that splits the first lines into the same
+  number of fields, most of them numbers (``.tsv``: tab first);
+- a decimal comma (``1,5`` in a ``;`` or tab separated file, as spreadsheets in many locales
+  write) is read as ``1.5``;
+- the first row is a header when some column is numeric in the rows after it but not in it,
+  or when it holds no number at all (judged on up to :data:`HEADER_SAMPLE` rows; every row is
+  kept).
+
+:func:`number_cells` turns the chosen columns into a float64 array, saying which line and
+column holds a cell that is not a number, or a missing value (an empty cell, ``NA``, ``NaN``,
+``?``, ...), unless rows with missing values are dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io as _stdio
+import os
+import re
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from ..errors import NNDLError, shorten
+from ..files import open_regular
+from ..limits import MAX_RATIO, Budget
+
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
+"""Text tables; each may also end in ``.gz`` (gzip)."""
+DELIMITERS = (",", ";", "\t", "|")
+HEADER_SAMPLE = 200
+"""Rows after the first looked at to decide whether the first is a header."""
+MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?", "#n/a"})
+"""Cells (any case, spaces stripped) that mean a missing value."""
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")
+
+
+def is_table(path: Path) -> bool:
+    """Whether ``path`` is named like a text table (``.csv``, ``.tsv``, ``.txt``, + ``.gz``)."""
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    return name.endswith(TEXT_SUFFIXES)
+
+
+@dataclass
+class Table:
+    """A text table's cells (spaces stripped), as read: ``rows`` after the header."""
+
+    rows: list[list[str]]
+    header: "list[str] | None"
+    delimiter: str
+    decimal: str
+    source: str
+
+    @property
+    def width(self) -> int:
+        return len(self.header if self.header is not None else self.rows[0])
+
+    def line(self, i: int) -> int:
+        """The line number (1-based, counting the header, not blank lines) of row ``i``."""
+        return i + 1 + (self.header is not None)
+
+    def column(self, j: int) -> str:
+        """How to name column ``j`` in a message."""
+        return f"column {self.header[j]!r}" if self.header is not None else f"column {j}"
+
+
+def read_text(path: Path, budget: Budget) -> str:
+    """The text of ``path`` (gzip inflated when its name ends in ``.gz``), within ``budget``."""
+    with open_regular(path, "data file") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        try:
+            if path.name.lower().endswith(".gz"):
+                most = max(MAX_RATIO * size, budget.limit)
+                data = gzip.GzipFile(fileobj=fh, mode="rb").read(most + 1)
+            else:
+                data = fh.read()
+        except (OSError, EOFError, zlib.error) as exc:
+            raise NNDLError(f"{shorten(path.name)}: not a readable gzip file "
+                            f"({shorten(exc, 120)})") from None
+    budget.take(len(data), size, "the text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise NNDLError(f"{shorten(path.name)}: not a text CSV file (it is not UTF-8 text)") \
+            from None
+
+
+def _split(text: str, delimiter: str, source: str) -> list[list[str]]:
+    try:
+        rows = [r for r in csv.reader(_stdio.StringIO(text, newline=""), delimiter=delimiter)
+                if any(c.strip() for c in r)]
+    except csv.Error as exc:
+        raise NNDLError(f"{source}: not a readable CSV file ({shorten(exc, 120)})") from None
+    return [[c.strip() for c in r] for r in rows]
+
+
+def _is_number(cell: str, decimal: str = ".") -> bool:
+    try:
+        float(cell.replace(",", ".") if decimal == "," else cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _sniff(text: str, preferred: "str | None", source: str) -> tuple[str, str]:
+    """``(delimiter, decimal)`` judged on the first lines of ``text``."""
+    head = "\n".join(text.splitlines()[: HEADER_SAMPLE + 1])
+    order = ([preferred] if preferred else []) + [d for d in DELIMITERS if d != preferred]
+    best, best_score = order[0], None
+    for d in order:
+        if d not in head:
+            continue
+        try:
+            rows = _split(head, d, "")
+        except NNDLError:
+            continue
+        widths = {len(r) for r in rows}
+        if len(widths) != 1 or widths == {1}:
+            continue
+        decimal = "," if d != "," and _decimal_comma(rows) else "."
+        numbers = sum(_is_number(c, decimal) for r in rows for c in r)
+        score = (numbers, -order.index(d))
+        if best_score is None or score > best_score:
+            best, best_score = d, score
+    rows = _split(head, best, source) if best in head else []
+    return best, ("," if best != "," and _decimal_comma(rows) else ".")
+
+
+def _decimal_comma(rows: list[list[str]]) -> bool:
+    """Numbers written with a decimal comma: some cell is ``1,5``-like and none ``1.5``-like."""
+    cells = [c for r in rows for c in r]
+    return any(_DECIMAL_COMMA.fullmatch(c) for c in cells) \
+        and not any("." in c and _is_number(c) for c in cells)
+
+
+def read_table(path: Path, budget: Budget, *, header: "bool | None" = None,
+               delimiter: "str | None" = None, decimal: "str | None" = None) -> Table:
+    """Read ``path`` into a :class:`Table` (see the module doc). ``header``, ``delimiter``
+    and ``decimal`` (``"."`` or ``","``) override what is detected."""
+    source = shorten(path.name)
+    text = read_text(path, budget)
+    if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
+        raise NNDLError(f"delimiter must be one character; got {shorten(repr(delimiter), 40)}")
+    if decimal not in (None, ".", ","):
+        raise NNDLError(f"decimal must be '.' or ','; got {shorten(repr(decimal), 40)}")
+    preferred = "\t" if path.name.lower().removesuffix(".gz").endswith(".tsv") else None
+    sniffed, dec = _sniff(text, delimiter or preferred, source)
+    delimiter = delimiter or sniffed
+    decimal = decimal or dec
+    rows = _split(text, delimiter, source)
+    if not rows:
+        raise NNDLError(f"{source}: the CSV file is empty")
+    width = len(rows[0])
+    for i, r in enumerate(rows):
+        if len(r) != width:
+            raise NNDLError(f"{source}: ragged rows: row {i + 1} has {len(r)} fields, the first "
+                            f"has {width}")
+    if header is None:
+        header = _has_header(rows, decimal)
+    head = rows[0] if header else None
+    return Table(rows=rows[1:] if header else rows, header=head, delimiter=delimiter,
+                 decimal=decimal, source=source)
+
+
+def _has_header(rows: list[list[str]], decimal: str) -> bool:
+    first, sample = rows[0], rows[1: HEADER_SAMPLE + 1]
+    if not any(_is_number(c, decimal) for c in first):
+        return True
+    for j in range(len(first)):
+        cells = [r[j] for r in sample if r[j].lower() not in MISSING]
+        if cells and all(_is_number(c, decimal) for c in cells) \
+                and not _is_number(first[j], decimal) and first[j].lower() not in MISSING:
+            return True
+    return False
+
+
+def missing_rows(table: Table, columns: Sequence[int]) -> list[int]:
+    """Indices of the rows with a missing value in any of ``columns``."""
+    return [i for i, r in enumerate(table.rows) if any(r[j].lower() in MISSING for j in columns)]
+
+
+def refuse_missing(table: Table, columns: Sequence[int], bad: list[int],
+                   label: "int | None" = None) -> None:
+    """NNDLError naming the first missing value's line and column (``label``: the label
+    column's index), and how many rows have one."""
+    i = bad[0]
+    j = next(j for j in columns if table.rows[i][j].lower() in MISSING)
+    cell = table.rows[i][j]
+    what = ("an empty label" if j == label else "an empty cell") if not cell \
+        else f"{shorten(cell, 20)!r}, not a finite number"
+    raise NNDLError(
+        f"{table.source}: line {table.line(i)}, {table.column(j)}: missing value ({what}); "
+        f"{len(bad)} of {len(table.rows)} rows have missing values: fill them in, or drop "
+        "those rows (drop_missing=True; nndl --drop-missing)")
+
+
+def number_cells(table: Table, columns: Sequence[int]) -> np.ndarray:
+    """Columns ``columns`` of every row as float64, (rows, len(columns)); NNDLError naming the
+    line and column of the first cell that is not a number."""
+    comma = table.decimal == ","
+    cells = [[(r[j].replace(",", ".") if comma else r[j]) for j in columns] for r in table.rows]
+    try:
+        return np.array(cells, dtype=np.float64).reshape(len(table.rows), len(columns))
+    except ValueError:
+        pass
+    values = []
+    for i, r in enumerate(cells):
+        row = []
+        for j, c in zip(columns, r):
+            try:
+                row.append(float(c))
+            except ValueError:
+                raise NNDLError(f"{table.source}: line {table.line(i)}, {table.column(j)}: "
+                                f"features must be numbers; got "
+                                f"{shorten(repr(table.rows[i][j]), 60)} (to leave a column "
+                                "out: drop=[name]; nndl --drop NAME)") from None
+        values.append(row)
+    return np.array(values, dtype=np.float64).reshape(len(table.rows), len(columns))

@@ -1,0 +1,397 @@
+"""Hostile and extreme files (issue 10, B): each refused with nndl's own error, at once, in
+bounded memory, and model files kept compact (A.9)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import time
+import tracemalloc
+import zipfile
+
+import numpy as np
+import pytest
+
+import nndl
+from nndl import io, limits
+from nndl.datasets import load, load_images, read_image
+from nndl.errors import MAX_MESSAGE, NNDLError
+from nndl.files import STALE_SECONDS
+
+from .hostile import deflated_zeros, npy_bytes, npy_header, raw_zip
+
+X = np.random.default_rng(0).standard_normal((3, 12))
+Y = (np.arange(12) % 2).reshape(1, -1)
+PEAK = 64 * 2**20
+"""Reading a hostile file may allocate at most this (tracemalloc's peak)."""
+
+
+def small_model(tmp_path, name="m.npz", **kw):
+    net = nndl.Network([3, 4, 1], hidden="tanh", seed=2)
+    net.fit(X, Y, learning_rate=0.1, iterations=20)
+    path = tmp_path / name
+    io.save(net, path, **kw)
+    return path
+
+
+def members(path) -> dict:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def meta_of(path) -> dict:
+    with np.load(path, allow_pickle=False) as z:
+        return json.loads(str(z["__meta__"]))
+
+
+@contextlib.contextmanager
+def bounded(peak=PEAK):
+    """Fail if the block allocates more than ``peak`` bytes (tracemalloc sees NumPy's
+    allocations) or hangs (an alarm after 60 s: a guard, not a timing assertion)."""
+    def hang(signum, frame):
+        raise TimeoutError("hung reading a file")
+
+    old = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(60)
+    tracemalloc.start()
+    try:
+        yield
+    finally:
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    assert top < peak, f"peak {top / 2**20:.1f} MiB"
+
+
+def refused(fn, *args, words=(), **kw) -> str:
+    with bounded(), pytest.raises(NNDLError) as e:
+        fn(*args, **kw)
+    msg = str(e.value)
+    assert "\n" not in msg and len(msg) <= MAX_MESSAGE
+    for w in words:
+        assert w in msg, f"{w!r} not in {msg!r}"
+    return msg
+
+
+# --- A.9: compact model files -------------------------------------------------------------
+def test_model_file_is_about_its_parameters_and_history_in_binary(tmp_path):
+    from nndl.datasets import load_builtin
+
+    iris = load_builtin("iris")
+    net = nndl.Network([4, 16, 10, 3], hidden="relu", output="softmax", seed=0)
+    net.fit(iris.X, iris.targets(), learning_rate=0.05, iterations=2000)
+    path = tmp_path / "iris.model.npz"
+    net.save(path)
+    n_params = sum(p.size for p in net.params.values())
+    n_costs = len(net.history.costs)
+    binary = 8 * (n_params + n_costs)  # parameters and costs as float64
+    size = path.stat().st_size
+    assert size < 1.5 * binary + 8192, (size, binary)  # format 1: ~ 90x binary
+    back = nndl.load(path)
+    assert back.history.costs == net.history.costs
+    assert back.history.iterations == net.history.iterations
+    assert back.history.epochs == net.history.epochs
+    assert back.history.epoch_costs == net.history.epoch_costs
+
+
+def test_mini_batch_history_round_trips_and_numpy_reads_the_file(tmp_path):
+    net = nndl.Network([3, 4, 1], seed=1)
+    net.fit(X, Y, learning_rate=0.1, batch_size=5, epochs=7, dev=(X[:, :4], Y[:, :4]))
+    net.history.best_epoch = 3
+    path = tmp_path / "mb.npz"
+    net.save(path)
+    back = nndl.load(path)
+    for k in ("iterations", "costs", "epochs", "epoch_costs", "dev_costs", "best_epoch"):
+        assert getattr(back.history, k) == getattr(net.history, k), k
+    with np.load(path, allow_pickle=False) as z:  # still a plain .npz
+        assert z["history/costs"].tolist() == net.history.costs
+
+
+def test_version_1_files_still_load(tmp_path):
+    from .test_io import as_version_1
+
+    path = small_model(tmp_path)
+    with np.load(path, allow_pickle=False) as z:
+        arrays = as_version_1({k: z[k] for k in z.files})
+    old = tmp_path / "v1.npz"
+    np.savez(old, **arrays)
+    net, meta = io.read(old)
+    assert meta["format_version"] == 1 and len(net.history.costs) == 20
+    assert net.history.costs == nndl.load(path).history.costs
+
+
+def test_stale_temporary_files_are_removed_on_the_next_save(tmp_path):
+    path = small_model(tmp_path)
+    old = tmp_path / ".m.npz.abcd1234.tmp"      # left by a save killed an hour ago
+    fresh = tmp_path / ".m.npz.efgh5678.tmp"    # a save in progress, maybe
+    other = tmp_path / ".n.npz.abcd1234.tmp"    # another target's
+    for p in (old, fresh, other):
+        p.write_bytes(b"partial")
+    past = time.time() - STALE_SECONDS - 60
+    os.utime(old, (past, past))
+    os.utime(other, (past, past))
+    small_model(tmp_path)
+    assert not old.exists() and fresh.exists() and other.exists()
+
+
+# --- B: size bombs --------------------------------------------------------------------------
+def model_bomb(tmp_path, n: int, name="bomb.npz"):
+    """A model declaring layer_dims [n, n, 1] whose W1 (n x n float64) is deflated zeros."""
+    good = small_model(tmp_path, "seed.npz")
+    meta = meta_of(good)
+    meta["layer_dims"] = [n, n, 1]
+    parts = {k: v for k, v in members(good).items() if k.startswith("history/")}
+    parts.update({
+        "__meta__.npy": npy_bytes(np.array(json.dumps(meta))),
+        "W1.npy": deflated_zeros(npy_header((n, n)), 8 * n * n),
+        "b1.npy": npy_bytes(np.zeros((n, 1))),
+        "W2.npy": npy_bytes(np.zeros((1, n))),
+        "b2.npy": npy_bytes(np.zeros((1, 1))),
+    })
+    path = tmp_path / name
+    raw_zip(path, parts)
+    return path
+
+
+def test_model_of_compressed_zeros_declaring_16000x16000_weights(tmp_path):
+    path = model_bomb(tmp_path, 16000)
+    assert path.stat().st_size < 4 * 2**20  # 2 GB of weights in a few MB
+    refused(nndl.load, path, words=["W1", "(16000, 16000)", "NNDL_MAX_BYTES"])
+
+
+def test_the_limit_can_be_raised_or_lowered(tmp_path, monkeypatch):
+    path = model_bomb(tmp_path, 1024)  # 8 MiB of zeros deflated about 1000 times
+    assert nndl.load(path).layer_dims == [1024, 1024, 1]  # under the default 256 MiB
+    refused(nndl.load, path, max_bytes="1M", words=["1 MiB"])
+    monkeypatch.setenv("NNDL_MAX_BYTES", "2M")
+    refused(nndl.load, path, words=["2 MiB"])
+    assert nndl.load(path, max_bytes="64M").layer_dims == [1024, 1024, 1]
+    monkeypatch.setattr(limits, "MAX_BYTES", 3 * 2**20)
+    refused(nndl.load, path, words=["3 MiB"])
+    monkeypatch.setenv("NNDL_MAX_BYTES", "lots")
+    monkeypatch.setattr(limits, "MAX_BYTES", None)
+    refused(nndl.load, path, words=["NNDL_MAX_BYTES"])
+
+
+def test_data_npz_that_inflates_to_gigabytes(tmp_path):
+    m, n = 20000, 20000  # 3.2 GB of float64 zeros
+    path = tmp_path / "bomb.npz"
+    raw_zip(path, {"X.npy": deflated_zeros(npy_header((m, n)), 8 * m * n),
+                   "y.npy": npy_bytes(np.zeros(m))})
+    assert path.stat().st_size < 5 * 2**20
+    refused(load, path, words=["bomb.npz", "'X'", "(20000, 20000)", "max_bytes"])
+
+
+def test_gzip_hdf5_that_inflates_to_gigabytes(tmp_path):
+    h5py = pytest.importorskip("h5py")
+    path = tmp_path / "bomb.h5"
+    with h5py.File(path, "w") as f:
+        d = f.create_dataset("X", shape=(20000, 20000), dtype="f8", compression="gzip",
+                             chunks=(500, 500))
+        d[:1000, :1000] = 0.0  # some chunks stored, most never written: all read as zeros
+        f["y"] = np.zeros(20000)
+    assert path.stat().st_size < 2**20
+    refused(load, path, words=["bomb.h5", "'X'", "(20000, 20000)"])
+
+
+def test_npy_header_declaring_8_terabytes(tmp_path):
+    path = tmp_path / "tb.npz"
+    raw_zip(path, {"X.npy": npy_header((10**6, 10**6)) + b"\0" * 64,
+                   "y.npy": npy_bytes(np.zeros(3))})
+    refused(load, path, words=["'X'", "shorter than its shape"])
+    model = small_model(tmp_path)
+    parts = members(model)
+    parts["W1.npy"] = npy_header((10**6, 10**6)) + b"\0" * 64
+    raw_zip(tmp_path / "tb.model.npz", parts)
+    refused(nndl.load, tmp_path / "tb.model.npz", words=["W1"])
+
+
+def test_tampered_image_size_in_a_model(tmp_path):
+    path = small_model(tmp_path, info={"image_size": [12000, 12000]})
+    refused(nndl.load, path, words=["image_size", "12000"])
+
+
+def test_huge_image_size_on_a_tiny_image(tmp_path):
+    Image = pytest.importorskip("PIL.Image")
+    png = tmp_path / "tiny.png"
+    Image.fromarray(np.zeros((4, 4, 3), dtype=np.uint8)).save(png)
+    refused(read_image, png, (12000, 12000), words=["tiny.png", "12000x12000"])
+    refused(load_images, [png, png], (12000, 12000), words=["12000x12000"])
+    refused(load, png, image_size=(12000, 12000))
+    assert read_image(png, (300, 200)).shape == (300, 200, 3)  # what is plausible still reads
+
+
+# --- B: what is not a regular file ---------------------------------------------------------
+@pytest.mark.parametrize("suffix", [".csv", ".npz", ".h5", ".png", ".csv.gz"])
+def test_fifo_device_and_symlink_loop_are_refused(tmp_path, suffix):
+    fifo = tmp_path / f"pipe{suffix}"
+    os.mkfifo(fifo)
+    refused(load, fifo, words=["FIFO"])
+    zero = tmp_path / f"zero{suffix}"
+    zero.symlink_to("/dev/zero")
+    refused(load, zero, words=["character device"])
+    loop = tmp_path / f"loop{suffix}"
+    loop.symlink_to(loop.name)
+    refused(load, loop, words=["symbolic link loop"])
+
+
+def test_absolute_path_of_a_symlink_loop(tmp_path):
+    from nndl.files import absolute
+
+    loop = tmp_path / "loop.csv"
+    loop.symlink_to(loop.name)
+    with pytest.raises(NNDLError, match="symbolic link loop"):
+        absolute(loop, "data file")
+    assert absolute(tmp_path / "x.csv") == (tmp_path / "x.csv").resolve()
+
+
+def test_image_declaring_a_huge_size_is_not_decoded(tmp_path):
+    Image = pytest.importorskip("PIL.Image")
+    png = tmp_path / "wide.png"
+    Image.new("RGB", (3000, 2000)).save(png)  # one colour: 24 MB decoded from a few KB
+    assert png.stat().st_size < 2**16
+    refused(read_image, png, (8, 8), max_bytes="8M", words=["wide.png", "3000x2000"])
+    assert read_image(png, (8, 8)).shape == (8, 8, 3)  # within the default 256 MiB
+
+
+def test_models_that_are_not_regular_files(tmp_path):
+    fifo = tmp_path / "pipe.npz"
+    os.mkfifo(fifo)
+    refused(nndl.load, fifo, words=["FIFO"])
+    zero = tmp_path / "zero.npz"
+    zero.symlink_to("/dev/zero")
+    refused(nndl.load, zero, words=["character device"])
+    loop = tmp_path / "loop.npz"
+    loop.symlink_to(loop.name)
+    refused(nndl.load, loop, words=["symbolic link loop"])
+    refused(nndl.load, tmp_path, words=["folder"])
+
+
+def test_hdf5_soft_link_loop(tmp_path):
+    h5py = pytest.importorskip("h5py")
+    path = tmp_path / "loop.h5"
+    with h5py.File(path, "w") as f:
+        f["X"] = h5py.SoftLink("/X")
+        f["y"] = np.zeros(3)
+    refused(load, path, words=["loop.h5"])
+    refused(load, path, keys=("X", "y"), words=["loop.h5"])
+    with h5py.File(path, "w") as f:
+        f["a"] = h5py.SoftLink("/b")
+        f["b"] = h5py.SoftLink("/a")
+        f["X"] = np.zeros((3, 2))
+        f["y"] = np.zeros(3)
+    assert load(path).m == 3  # the loop is not what is read: still fine
+
+
+# --- B: malformed headers and metadata ------------------------------------------------------
+def test_bit_flips_in_npy_headers(tmp_path):
+    """Every byte of W1's header and of a data file's X header set to characters that break
+    numpy's header parser: nndl's error or a correct result, never tokenize.TokenError."""
+    model = small_model(tmp_path)
+    parts = members(model)
+    data = {"X.npy": npy_bytes(np.arange(6.0).reshape(3, 2)), "y.npy": npy_bytes(np.zeros(3))}
+    for target, key, reader in ((parts, "W1.npy", nndl.load), (data, "X.npy", load)):
+        blob = target[key]
+        end = blob.index(b"\n")
+        for i in range(8, end):
+            for ch in (b"(", b"'", b"\\", b"\x00", b"{", b"9"):
+                bad = dict(target, **{key: blob[:i] + ch + blob[i + 1:]})
+                path = tmp_path / f"flip{i}.npz"
+                raw_zip(path, bad)
+                try:
+                    reader(path)
+                except NNDLError as exc:
+                    assert len(str(exc)) <= MAX_MESSAGE
+                path.unlink()
+
+
+@pytest.mark.parametrize("edit, words", [
+    (lambda m: m.update(iterations_done=10**400), ["digits"]),
+    (lambda m: m["optimizer"].update(learning_rate=10**400) if m.get("optimizer") else
+     m.update(epochs_done=10**400), ["digits"]),
+    (lambda m: m.update(format_version=2**70), ["format_version"]),
+], ids=["iterations", "epochs", "version"])
+def test_numbers_too_large_in_metadata(tmp_path, edit, words):
+    path = small_model(tmp_path)
+    parts = members(path)
+    meta = meta_of(path)
+    edit(meta)
+    parts["__meta__.npy"] = npy_bytes(np.array(json.dumps(meta)))
+    raw_zip(tmp_path / "big.npz", parts)
+    refused(nndl.load, tmp_path / "big.npz", words=words)
+
+
+def test_history_cost_of_10_to_the_400(tmp_path):
+    from .test_io import as_version_1
+
+    path = small_model(tmp_path)
+    with np.load(path, allow_pickle=False) as z:
+        arrays = as_version_1({k: z[k] for k in z.files})
+    meta = json.loads(str(arrays["__meta__"]))
+    text = json.dumps(meta).replace(json.dumps(meta["history"]["costs"][0]), "1" + "0" * 400, 1)
+    arrays["__meta__"] = np.array(text)
+    np.savez(tmp_path / "v1.npz", **arrays)
+    refused(nndl.load, tmp_path / "v1.npz", words=["JSON"])
+    text = json.dumps(meta).replace(json.dumps(meta["history"]["costs"][0]), "1e400", 1)
+    arrays["__meta__"] = np.array(text)
+    np.savez(tmp_path / "v1f.npz", **arrays)
+    refused(nndl.load, tmp_path / "v1f.npz", words=["too large"])
+
+
+# --- B: complex numbers, long messages --------------------------------------------------------
+def test_complex_numbers_are_refused_not_cut(tmp_path):
+    np.savez(tmp_path / "c.npz", X=np.ones((3, 2)) * (1 + 2j), y=np.zeros(3))
+    refused(load, tmp_path / "c.npz", words=["complex"])
+    np.savez(tmp_path / "cy.npz", X=np.ones((3, 2)), y=np.ones(3) * 1j)
+    refused(load, tmp_path / "cy.npz", words=["complex"])
+    h5py = pytest.importorskip("h5py")
+    with h5py.File(tmp_path / "c.h5", "w") as f:
+        f["X"] = np.ones((3, 2)) * (1 + 2j)
+        f["y"] = np.zeros(3)
+    refused(load, tmp_path / "c.h5", words=["complex"])
+    (tmp_path / "c.csv").write_text("a,y\n1+2j,0\n3,1\n")
+    refused(load, tmp_path / "c.csv", words=["'1+2j'"])
+
+
+def test_messages_are_capped(tmp_path):
+    huge = "x" * 2**20
+    np.savez(tmp_path / "names.npz", X=np.ones((2, 1)), y=np.array([huge, "b"]))
+    msg = refused(load, tmp_path / "names.npz", classes=["a", "b"], words=["names.npz"])
+    assert "characters left out" in msg
+    (tmp_path / "names.csv").write_text(f"a,y\n1,{huge}\n2,b\n")
+    refused(load, tmp_path / "names.csv", words=["names.csv", "field limit"])
+    (tmp_path / "ok.csv").write_text("a,y\n1,0\n2,1\n")
+    refused(load, tmp_path / "ok.csv", label=huge, words=["no column named"])
+    path = small_model(tmp_path)
+    parts = members(path)
+    parts.update({f"extra{i}.npy": npy_bytes(np.zeros(1)) for i in range(5000)})
+    raw_zip(tmp_path / "many.npz", parts)
+    msg = refused(nndl.load, tmp_path / "many.npz", words=["5000 unexpected"])
+    assert len(msg) < 1000
+    meta = meta_of(path)
+    meta["classes"] = [huge, "b", "c"]
+    parts = members(path)
+    parts["__meta__.npy"] = npy_bytes(np.array(json.dumps(meta)))
+    raw_zip(tmp_path / "cls.npz", parts)
+    refused(nndl.load, tmp_path / "cls.npz", words=["class"])
+
+
+def test_shorten_keeps_head_and_tail():
+    from nndl.errors import shorten
+
+    assert shorten("abc", 10) == "abc"
+    s = shorten("a" * 50 + "b" * 1000 + "c" * 50, 100)
+    assert len(s) <= 100 and s.startswith("a") and s.endswith("c") and "left out" in s
+    assert MAX_MESSAGE - 50 < len(str(NNDLError("y" * 10**6))) <= MAX_MESSAGE
+
+
+def test_parse_size():
+    assert limits.parse_size("4G") == 4 * 2**30
+    assert limits.parse_size("512 MiB") == 512 * 2**20
+    assert limits.parse_size(1000) == 1000
+    for bad in ("", "-1", "4X", "0"):
+        with pytest.raises(NNDLError, match="size"):
+            limits.parse_size(bad)
