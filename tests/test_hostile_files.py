@@ -395,3 +395,15 @@ def test_parse_size():
     for bad in ("", "-1", "4X", "0"):
         with pytest.raises(NNDLError, match="size"):
             limits.parse_size(bad)
+
+
+def test_cli_symlink_loop_as_data_or_output_is_one_line(tmp_path):
+    import subprocess, sys
+
+    loop = tmp_path / "loop.csv"
+    loop.symlink_to(loop.name)
+    for extra in (["--data", str(loop)], ["--data", "moons", "--out", str(loop / "m.npz")]):
+        r = subprocess.run([sys.executable, "-m", "nndl", "train", *extra, "--iterations", "2"],
+                           capture_output=True, text=True, cwd=tmp_path, timeout=120)
+        assert r.returncode == 2, r.stderr
+        assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1

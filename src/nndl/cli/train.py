@@ -25,6 +25,7 @@ from ..callbacks import EarlyStopping
 from ..checkpoint import Checkpointer
 from ..datasets import Dataset
 from ..errors import NNDLError
+from ..files import absolute
 from ..network import Network
 from ..optimizers import get_optimizer
 from ..preprocessing import Standardizer
@@ -186,8 +187,8 @@ def _check_output_folders(args: argparse.Namespace) -> None:
     """Fail before training, not after, when a file cannot be written where it is asked."""
     for what, p in (("--out", args.out), ("--plot", args.plot), ("--log", args.log),
                     ("--checkpoint", args.checkpoint)):
-        if p and not Path(p).resolve().parent.is_dir():
-            raise NNDLError(f"{what} {p}: folder {Path(p).resolve().parent} does not exist")
+        if p and not absolute(p, what).parent.is_dir():
+            raise NNDLError(f"{what} {p}: folder {absolute(p, what).parent} does not exist")
 
 
 @dataclass
@@ -269,7 +270,7 @@ def _plan(args: argparse.Namespace, s: dict, net: Network, parts: _Parts,
     # checkpoints replace the one resumed from
     out = Path(args.out or (resume.saved.get("out") if resume else None) or "model.npz")
     ckpt_path = Path(args.checkpoint or args.resume or _ckpt_default(out))
-    s["out"] = str(out.resolve())
+    s["out"] = str(absolute(out, "--out"))
     info = {"train_args": s, "image_size": image_size_of(parts.data),
             "data_name": parts.data.name}
     mini = s["batch_size"] is not None

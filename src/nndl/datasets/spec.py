@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import NNDLError
+from ..files import absolute
 from .base import Dataset
 from .builtin import BUILTIN, load_builtin
 from .course import load_cat
@@ -33,7 +34,7 @@ def resolve_spec(spec: "str | None") -> "str | None":
     """The spec as it is stored for a later run: names as they are, paths made absolute."""
     if spec is None or is_named(spec):
         return spec
-    return str(Path(spec).resolve())
+    return str(absolute(spec, "data file"))
 
 
 def is_course_folder(path: Path) -> bool:
