@@ -1,4 +1,4 @@
-"""The ``nndl`` command: train, evaluate, predict, info, gradcheck.
+"""The ``nndl`` command: train, evaluate, predict, info, gradcheck, export.
 
     nndl train                                   # the built-in breast cancer data, < 1 minute
     nndl train --data flower --layers 4 --hidden tanh --lr 1.2 --iterations 10000
@@ -7,6 +7,7 @@
     nndl predict --model model.npz photo.jpg table.csv [--out predictions.csv]
     nndl info model.npz
     nndl gradcheck [--model model.npz]
+    nndl export model.npz --format onnx|torch [--out model.onnx]
 
 Exit status: 0 on success; 2 on bad usage or bad input (one line on stderr, no traceback);
 1 when ``gradcheck`` finds a difference above its tolerance; 128 + the signal number when
@@ -786,6 +787,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--epsilon", type=_positive_float, default=1e-7)
     c.add_argument("--tolerance", type=_positive_float, default=1e-7)
     c.set_defaults(func=cmd_gradcheck)
+
+    from . import cli_export
+
+    cli_export.add_parser(sub)
     return p
 
 
