@@ -61,13 +61,14 @@ def test_notebook_runs_top_to_bottom(path, monkeypatch):
     if "cat" in nb.metadata.get("nndl", {}).get("needs", []):
         pytest.importorskip("h5py", reason="the cat data is HDF5: needs h5py")
         if not (cat_folder() / "train_catvnoncat.h5").is_file():
-            pytest.skip(f"cat data not found at {cat_folder()} (set NNDL_CAT_DATA or place the "
-                        "../shared/data/cat beside the repository)")
+            pytest.skip(f"cat data not found at {cat_folder()} (set NNDL_CAT_DATA, or put "
+                        "shared/data/cat in the folder that holds the repository)")
     # The kernel is a child process: it inherits this environment.
     monkeypatch.setenv("PYTHONPATH", str(ROOT / "src") + os.pathsep +
                        os.environ.get("PYTHONPATH", ""))
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+    client = nbclient.NotebookClient(nb, timeout=600, startup_timeout=180,
+                                     kernel_name="python3",
                                      resources={"metadata": {"path": str(EXAMPLES)}})
     client.execute()  # raises CellExecutionError, with the cell and traceback, on failure
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
