@@ -1,4 +1,4 @@
-"""The ``nndl`` command: train, evaluate, predict, info, gradcheck.
+"""The ``nndl`` command: train, evaluate, predict, info, gradcheck, export.
 
     nndl train                                   # the built-in breast cancer data, < 1 minute
     nndl train --data flower --layers 4 --hidden tanh --lr 1.2 --iterations 10000
@@ -7,6 +7,7 @@
     nndl predict --model model.npz photo.jpg table.csv [--out predictions.csv]
     nndl info model.npz
     nndl gradcheck [--model model.npz]
+    nndl export model.npz --format onnx|torch [--out model.onnx]
 
 Exit status: 0 on success; 2 on bad usage or bad input (one line on stderr, no traceback);
 1 when ``gradcheck`` finds a difference above its tolerance, or on a bug in nndl (with its
@@ -28,10 +29,10 @@ from typing import Sequence
 
 from .. import __version__
 from ..errors import NNDLError
-from . import evaluate, gradcheck, info, predict, train
+from . import evaluate, export, gradcheck, info, predict, train
 from .arguments import Parser
 
-COMMANDS: list[ModuleType] = [train, evaluate, predict, info, gradcheck]
+COMMANDS: list[ModuleType] = [train, evaluate, predict, info, gradcheck, export]
 """The sub-commands, in the order ``nndl --help`` lists them."""
 
 

@@ -1,0 +1,71 @@
+"""``nndl export MODEL --format onnx|torch --out FILE``: a saved model as ONNX or torch.export.
+
+    nndl export model.npz                          # model.onnx (needs nndl[onnx])
+    nndl export model.npz --format torch           # model.pt2  (needs nndl[torch])
+    nndl export model.npz --format onnx --out deploy/cat.onnx
+
+The exported model takes raw rows (batch, n[0]) in the model's dtype and gives A[L] (and, for
+classifiers in ONNX, the label index); it is run on random inputs and compared with nndl before
+it is written (see :mod:`nndl.export`). Bad input is one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .. import io
+from ..errors import NNDLError
+
+NAME = "export"
+
+
+def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentParser:
+    """Add the ``export`` command to ``subparsers``; its ``run`` default is :func:`run`."""
+    from ..export import FORMATS
+
+    p = subparsers.add_parser(
+        NAME, help="write a saved model as ONNX or a torch.export program",
+        description="Write a saved model as an ONNX graph (.onnx, run by onnxruntime) or a "
+        "torch.export program (.pt2, torch.export.load(FILE).module()). Inputs are rows "
+        "(batch, n[0]), raw: the stored standardization is part of the export. The export "
+        "is checked against nndl on random inputs before it is written.")
+    p.add_argument("model", help="a model (or checkpoint) saved by nndl")
+    p.add_argument("--format", choices=list(FORMATS), default=None,
+                   help="onnx or torch (default: from the suffix of --out, else onnx)")
+    p.add_argument("--out", help="where to write (default: MODEL with the suffix .onnx or .pt2)")
+    p.add_argument("--no-check", dest="check", action="store_false",
+                   help="write without first comparing the export with nndl on random inputs")
+    p.set_defaults(run=run)
+    return p
+
+
+def _format(args: argparse.Namespace) -> str:
+    from ..export import SUFFIXES
+
+    if args.format is not None:
+        return args.format
+    if args.out is not None:
+        for fmt, suffix in SUFFIXES.items():
+            if Path(args.out).suffix.lower() == suffix:
+                return fmt
+    return "onnx"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load ``args.model``, export it as ``args.format`` to ``args.out``; 0 on success."""
+    from ..export import SUFFIXES, export
+
+    fmt = _format(args)
+    model = Path(args.model)
+    out = Path(args.out) if args.out else model.with_suffix(SUFFIXES[fmt])
+    if out.resolve() == model.resolve():
+        raise NNDLError(f"--out {out} is the model file itself: choose another path")
+    net = io.load(model)
+    export(net, out, fmt, check=args.check)
+    dims = net.layer_dims
+    print(f"wrote {out} ({fmt}): X (batch, {dims[0]}) {net.dtype.name} -> "
+          f"A (batch, {dims[-1]}), {net.L} layer(s) "
+          f"{'/'.join(net.activation_names)}"
+          f"{', standardized inputs' if net.preprocessing is not None else ''}")
+    return 0
