@@ -20,6 +20,7 @@ from typing import Callable, Sequence, Union
 import numpy as np
 
 from .errors import NNDLError
+from .validation import check_seed
 
 RNG = Union[np.random.Generator, np.random.RandomState]
 
@@ -44,10 +45,7 @@ def make_rng(seed: "int | None" = None, rng: "RNG | None" = None) -> RNG:
                 f"got {type(rng).__name__}"
             )
         return rng
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
-                             or seed < 0):
-        raise NNDLError(f"seed must be a non-negative integer; got {seed!r}")
-    return np.random.default_rng(seed)
+    return np.random.default_rng(check_seed(seed))
 
 
 def standard_normal(rng: RNG, shape: tuple[int, int]) -> np.ndarray:

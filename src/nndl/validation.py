@@ -11,7 +11,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .errors import NNDLError
+from .errors import NNDLError, shorten
 
 Array = np.ndarray
 
@@ -37,14 +37,66 @@ def check_layer_dims(layer_dims: Sequence[int]) -> list[int]:
     return [int(n) for n in dims]
 
 
-def check_positive(name: str, value: object, integer: bool = False) -> float:
-    """A finite number > 0 (an int when ``integer``)."""
+def _interval(low: "float | None", high: "float | None", low_open: bool,
+              high_open: bool) -> str:
+    """The interval in the notation of the notes, e.g. ``(0, 1]`` or ``[1, inf)``."""
+    lo = "-inf" if low is None else f"{low:g}"
+    hi = "inf" if high is None else f"{high:g}"
+    return (f"{'(' if low_open or low is None else '['}{lo}, {hi}"
+            f"{')' if high_open or high is None else ']'}")
+
+
+def check_number(name: str, value: object, *, integer: bool = False,
+                 low: "float | None" = None, high: "float | None" = None,
+                 low_open: bool = False, high_open: bool = False) -> "int | float":
+    """``value`` as a finite number in the interval from ``low`` to ``high``.
+
+    The one check of numeric arguments in nndl. ``integer`` asks for an ``int`` (a Python or
+    NumPy integer, never a ``bool``); otherwise any real number that is not a ``bool``. The
+    bounds are inclusive unless ``low_open`` / ``high_open``; ``None`` means unbounded.
+    Returns an ``int`` or a ``float``; raises :class:`~nndl.errors.NNDLError` naming the
+    argument, the interval and what came::
+
+        check_number("learning_rate", 0.0075, low=0, low_open=True)   # 0.0075
+        check_number("seed", -1, integer=True, low=0)  # NNDLError: seed must be an integer
+                                                       # in [0, inf); got -1
+    """
     ok_type = (int, np.integer) if integer else (Real, np.floating, np.integer)
-    if isinstance(value, bool) or not isinstance(value, ok_type) or not np.isfinite(value) \
-            or value <= 0:
+    kind = "an integer" if integer else "a number"
+    where = _interval(low, high, low_open, high_open)
+    if isinstance(value, bool) or not isinstance(value, ok_type) or isinstance(value, complex):
+        raise NNDLError(f"{name} must be {kind} in {where}; got {shorten(repr(value))}")
+    try:
+        v = int(value) if integer else float(value)
+    except OverflowError:  # an int beyond the floats (10**400)
+        v = float("inf")
+    if not integer and not np.isfinite(v):
+        raise NNDLError(f"{name} must be a finite number in {where}; got {value!r}")
+    if ((low is not None and (v < low or (low_open and v == low)))
+            or (high is not None and (v > high or (high_open and v == high)))):
+        raise NNDLError(f"{name} must be {kind} in {where}; got {value!r}")
+    return v
+
+
+def check_positive(name: str, value: object, integer: bool = False) -> float:
+    """A finite number > 0 (an int >= 1 when ``integer``): :func:`check_number` with
+    ``low=0`` excluded; the message says "a positive number/integer"."""
+    try:
+        return check_number(name, value, integer=integer, low=0, low_open=True)
+    except NNDLError:
         kind = "a positive integer" if integer else "a positive number"
-        raise NNDLError(f"{name} must be {kind}; got {value!r}")
-    return int(value) if integer else float(value)
+        raise NNDLError(f"{name} must be {kind}; got {shorten(repr(value))}") from None
+
+
+def check_seed(seed: object) -> "int | None":
+    """A random seed: ``None`` or an integer >= 0 (what ``numpy.random.default_rng`` takes)."""
+    if seed is None:
+        return None
+    try:
+        return check_number("seed", seed, integer=True, low=0)
+    except NNDLError:
+        raise NNDLError(f"seed must be a non-negative integer; got {shorten(repr(seed))}") \
+            from None
 
 
 def as_matrix(name: str, X: object, dtype: np.dtype, rows: "int | None" = None) -> Array:

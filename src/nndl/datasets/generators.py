@@ -8,6 +8,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import NNDLError
+from ..validation import check_seed
 from ..initializers import standard_normal
 from .base import Dataset
 
@@ -15,9 +16,7 @@ from .base import Dataset
 def _rng(seed: "int | np.random.RandomState | np.random.Generator | None"):
     if isinstance(seed, (np.random.RandomState, np.random.Generator)):
         return seed
-    if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
-        raise NNDLError(f"seed must be a non-negative integer; got {seed!r}")
-    return np.random.RandomState(seed)
+    return np.random.RandomState(check_seed(seed))
 
 
 def make_flower(m: int = 400, noise: float = 0.2, seed: "int | None" = 1, a: float = 4.0

@@ -15,6 +15,7 @@ from numbers import Real
 import numpy as np
 
 from ..errors import NNDLError
+from ..validation import check_seed
 from .base import Dataset
 
 
@@ -60,9 +61,7 @@ def split(data: Dataset, dev: float = 0.2, test: float = 0.0, seed: "int | None"
     if dev + test >= 1:
         raise NNDLError(f"dev + test must leave samples to train on (sum < 1); got "
                         f"dev={dev}, test={test}")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
-                             or seed < 0):
-        raise NNDLError(f"seed must be a non-negative integer; got {seed!r}")
+    seed = check_seed(seed)
     m = data.m
     n_dev, n_test = int(round(dev * m)), int(round(test * m))
     if (dev > 0 and n_dev == 0) or (test > 0 and n_test == 0) or m - n_dev - n_test < 1:
