@@ -99,10 +99,18 @@ def check_seed(seed: object) -> "int | None":
             from None
 
 
-def as_matrix(name: str, X: object, dtype: np.dtype, rows: "int | None" = None) -> Array:
+_ROWS_ARE = {"X": "one per input feature n[0]", "Y": "one per output unit n[L]"}
+"""What the rows of each named matrix are, for the messages of :func:`as_matrix`."""
+
+
+def as_matrix(name: str, X: object, dtype: np.dtype, rows: "int | None" = None,
+              rows_are: "str | None" = None) -> Array:
     """X as a finite 2-D array of ``dtype`` with ``rows`` rows (samples are columns).
 
     A 1-D array is accepted only when ``rows == 1`` (it becomes one row of m columns).
+    ``rows_are`` says what a row is in the message of a wrong row count (default: by ``name``,
+    "one per input feature n[0]" for X, "one per output unit n[L]" for Y); the message names
+    ``name``, the argument that is wrong.
     """
     try:
         arr = np.asarray(X)
@@ -121,9 +129,12 @@ def as_matrix(name: str, X: object, dtype: np.dtype, rows: "int | None" = None) 
     if rows is not None and arr.shape[0] != rows:
         hint = ""
         if arr.shape[1] == rows:
-            hint = " (it looks transposed: nndl wants samples as columns, try X.T)"
+            also = f" or {name}.reshape(1, -1)" if rows == 1 else ""
+            hint = (f" (it looks transposed: nndl wants samples as columns, try {name}.T"
+                    f"{also})")
+        what = rows_are if rows_are is not None else _ROWS_ARE.get(name, "one per feature")
         raise NNDLError(
-            f"{name} must have {rows} rows (one per input feature n[0]), shape ({rows}, m); "
+            f"{name} must have {rows} rows ({what}), shape ({rows}, m); "
             f"got shape {arr.shape}{hint}"
         )
     if arr.shape[1] == 0:
