@@ -377,15 +377,20 @@ STEP_BY_STEP = [
     """),
     md("""
     `nndl.Network` runs the same loop: with the same initial weights it gives the same costs and
-    the same parameters, to the last bit.
+    the same parameters up to rounding. (The step-by-step `L_model_backward` takes the course's
+    route, dA[L] = -(Y/A[L] - (1-Y)/(1-A[L])) through the sigmoid's derivative; `Network` uses
+    the notes' simplification dZ[L] = A[L] - Y directly, equal in exact arithmetic.)
     """),
     code("""
     net = nndl.Network(layer_dims, hidden="relu", output="sigmoid", init="scaled",
                        rng=np.random.RandomState(1))
     history = net.fit(Xf, Yf, learning_rate=0.3, iterations=3000)
-    assert history.costs == costs
-    assert all(np.array_equal(net.params[k], parameters[k]) for k in parameters)
-    print("Network and the step-by-step loop agree exactly; final cost", history.costs[-1])
+    assert np.allclose(history.costs, costs, rtol=1e-9, atol=0)
+    assert all(np.allclose(net.params[k], parameters[k], rtol=1e-7, atol=1e-12)
+               for k in parameters)
+    gap = max(abs(a - b) for a, b in zip(history.costs, costs))
+    print(f"Network and the step-by-step loop agree (largest cost gap {gap:.1e}); final cost",
+          history.costs[-1])
     """),
 ]
 

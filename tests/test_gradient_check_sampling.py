@@ -36,9 +36,9 @@ def forwards(monkeypatch):
 
 
 def test_the_auto_threshold_is_the_clis():
-    from nndl import cli
+    from nndl.cli import gradcheck as cli_gradcheck
 
-    assert gc.AUTO_SAMPLE == cli.MAX_GRADCHECK_PARAMS == 20000
+    assert gc.AUTO_SAMPLE == cli_gradcheck.AUTO_SAMPLE == 20000
 
 
 def test_the_default_samples_a_model_above_the_threshold(monkeypatch, forwards):

@@ -13,15 +13,12 @@ from typing import Any
 import numpy as np
 
 from .. import heads, io
-from ..gradient_check import gradcheck
+from ..gradient_check import AUTO_SAMPLE, gradcheck, resolve_sample
 from ..network import Network
 from . import arguments as a
 
 NAME = "gradcheck"
 
-MAX_GRADCHECK_PARAMS = 20000
-"""Models with more parameters are checked on a random sample of this many (two forward passes
-per checked parameter), unless --sample says otherwise."""
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -32,7 +29,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     c.add_argument("--model", help="a saved model (default: a random network)")
     c.add_argument("--sample", type=a.positive_int, default=None,
                    help="check this many parameters chosen at random (default: all of them "
-                   f"up to {MAX_GRADCHECK_PARAMS}, a random {MAX_GRADCHECK_PARAMS} beyond)")
+                   f"up to {AUTO_SAMPLE}, a random {AUTO_SAMPLE} beyond)")
     c.add_argument("--inputs", type=a.positive_int, default=4, help="random network: n[0]")
     c.add_argument("--layers", type=a.layers, default="5,3", help="random network: hidden "
                    "sizes")
@@ -58,16 +55,15 @@ def run(args: argparse.Namespace) -> int:
         net = Network([args.inputs, *args.layers, args.outputs], hidden=args.hidden,
                       output=args.output, init="xavier", seed=args.seed)
         source = "a random network"
-    sample = args.sample
-    if sample is None and net.n_params > MAX_GRADCHECK_PARAMS:
-        sample = MAX_GRADCHECK_PARAMS
+    sample = args.sample if args.sample is not None else "auto"
     X, Y = _random_batch(net, args.samples, rng)
     total, per = gradcheck(net, X, Y, epsilon=args.epsilon, details=True, sample=sample,
                            seed=args.seed)
     print(f"gradient check of {source}: {net.layer_dims} {'/'.join(net.activation_names)}, "
           f"{args.samples} random samples, epsilon {args.epsilon:g}")
-    if sample is not None and sample < net.n_params:
-        print(f"checked {max(sample, 2 * net.L)} of the {net.n_params} parameters, chosen at "
+    checked = resolve_sample(sample, net.n_params)
+    if checked is not None:
+        print(f"checked {max(checked, 2 * net.L)} of the {net.n_params} parameters, chosen at "
               "random (--sample, --seed)")
     for k, v in per.items():
         print(f"  {k:<6} {v:.3e}")
