@@ -232,3 +232,16 @@ def test_the_summary_counts_the_epochs_run_when_early_stopping_stops(tmp_path):
     run = int(time_line.split(" for ")[1].split()[0])
     assert "stopped after epoch" in early and run < 300
     assert run == int(early.split("stopped after epoch ")[1].split(";")[0]) + 1
+
+
+def test_resuming_on_changed_data_is_refused(tmp_path):
+    cols = three_species()
+    write_table(tmp_path / "d.csv", cols)
+    ok("train", "--data", "d.csv", "--label", "species", "--layers", "4", "--iterations", "20",
+       "--quiet", cwd=tmp_path)
+    ok("train", "--resume", "model.npz", "--iterations", "30", "--out", "m2.npz",
+       cwd=tmp_path)  # the same data: fine
+    cols["sepal_length"][3] = "99"  # same path, same shape, one value changed
+    write_table(tmp_path / "d.csv", cols)
+    fails("train", "--resume", "model.npz", "--iterations", "40", cwd=tmp_path,
+          words=["not what this checkpoint was trained on"])

@@ -12,6 +12,7 @@ checkpoint).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 import time
 from dataclasses import dataclass
@@ -155,6 +156,8 @@ def run(args: argparse.Namespace) -> int:
     _check_output_folders(args)
     # data: what --data names, split into train and dev parts; --test
     parts = _load_parts(s)
+    if resume is not None:
+        _check_same_data(resume, parts.data, s["data"])
     # model: a new one for the data's task, or the checkpoint's
     net = resume.net if resume else _build_model(s, parts)
     check_width(net, parts.train, "the training data")
@@ -195,6 +198,27 @@ def _read_checkpoint(path: str) -> _Resume:
         raise NNDLError(f"{path} is a model but not one saved by 'nndl train' (it holds no "
                         "training settings to continue with)")
     return _Resume(net, meta, saved)
+
+
+def fingerprint(data: Dataset) -> str:
+    """SHA-256 of the data's values (X and Y, with their shapes and dtypes): a resumed run
+    checks that it trains on the data the checkpoint was trained on."""
+    h = hashlib.sha256()
+    for a_ in (data.X, data.Y):
+        if a_ is not None:
+            a_ = np.ascontiguousarray(a_)
+            h.update(f"{a_.dtype.str}{a_.shape}".encode())
+            h.update(a_.tobytes())
+    return h.hexdigest()
+
+
+def _check_same_data(resume: "_Resume", data: Dataset, spec: "str | None") -> None:
+    """NNDLError when the data changed since the checkpoint (same path, other values)."""
+    saved = resume.meta["info"].get("data_fingerprint")
+    if isinstance(saved, str) and saved != fingerprint(data):
+        raise NNDLError(f"the data {spec or data.name} is not what this checkpoint was trained "
+                        "on (its values changed since): resuming would continue on other data; "
+                        "train a new model instead, or restore the original file")
 
 
 def _finished(resume: "_Resume | None") -> bool:
@@ -306,7 +330,8 @@ def _plan(args: argparse.Namespace, s: dict, net: Network, parts: _Parts,
     ckpt_path = Path(args.checkpoint or args.resume or _ckpt_default(out))
     s["out"] = str(absolute(out, "--out"))
     info = {"train_args": s, "image_size": image_size_of(parts.data),
-            "data_name": parts.data.name, "feature_names": parts.data.feature_names,
+            "data_name": parts.data.name, "data_fingerprint": fingerprint(parts.data),
+            "feature_names": parts.data.feature_names,
             "label_name": parts.data.label_name}
     mini = s["batch_size"] is not None
     target = s["epochs"] if mini else s["iterations"]
