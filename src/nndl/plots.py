@@ -160,7 +160,7 @@ def plot_activations(path: "str | os.PathLike | None" = None,
     """Each element-wise activation g(z) (solid) and its derivative g'(z) (dashed) for z in
     [-z_range, z_range]: sigmoid, tanh, relu, leaky_relu, linear (the table of the notes)."""
     if names is None:
-        names = [n for n in ACTIVATIONS if n != "softmax"]  # softmax is not element-wise
+        names = [n for n, g in ACTIVATIONS.items() if g.elementwise]  # not softmax
     from .activations import get_activation
 
     acts = [get_activation(n) for n in names]
