@@ -1,7 +1,7 @@
 """nndl — Neural Networks and Deep Learning: the deep L-layer network of the notes, in NumPy.
 
     >>> import nndl
-    >>> net = nndl.Network([2, 4, 1], hidden="tanh", output="sigmoid", seed=0)
+    >>> net = nndl.Network([2, 4, 1], hidden="tanh", seed=0)   # a sigmoid output unit
 
 Modules, in reading order: :mod:`~nndl.activations`, :mod:`~nndl.costs`,
 :mod:`~nndl.initializers`, :mod:`~nndl.layers` (one layer forward/backward),

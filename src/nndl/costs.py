@@ -22,8 +22,6 @@ from typing import Callable
 
 import numpy as np
 
-from .errors import NNDLError
-
 Array = np.ndarray
 
 

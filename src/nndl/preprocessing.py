@@ -110,7 +110,6 @@ class Standardizer:
                             f"{cls.kind!r}, mean and std; got {type(d).__name__}")
         mean, std = d.get("mean"), d.get("std")
         for key, v in (("mean", mean), ("std", std)):
-            if not isinstance(v, list) or not all(
-                    isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
+            if not isinstance(v, list) or not all(type(x) in (int, float) for x in v):
                 raise NNDLError(f"Standardizer {key} must be a list of numbers")
         return cls(mean, std)

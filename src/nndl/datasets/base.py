@@ -27,8 +27,8 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import NNDLError
-
-TASKS = ("binary", "multiclass", "regression")
+from ..heads import TASKS
+from ..labels import one_hot
 MAX_AUTO_CLASSES = 20
 """Integer labels with at most this many distinct values are read as classes, not targets."""
 
@@ -107,10 +107,7 @@ class Dataset:
         """Y as one-hot columns (k, m), for a softmax output."""
         if self.task not in ("binary", "multiclass"):
             raise NNDLError(f"one-hot labels need classes; this data set is {self.task}")
-        k = max(self.n_classes, 1)
-        out = np.zeros((k, self.m))
-        out[self.Y[0], np.arange(self.m)] = 1.0
-        return out
+        return one_hot(self.Y[0], max(self.n_classes, 1))
 
     def targets(self) -> np.ndarray:
         """Y in the shape the matching network wants: (1, m) 0/1 for binary (sigmoid output),

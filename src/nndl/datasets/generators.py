@@ -8,7 +8,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import NNDLError
-from ..validation import check_seed
+from ..validation import check_number, check_seed
 from ..initializers import standard_normal
 from .base import Dataset
 
@@ -42,18 +42,14 @@ def make_flower(m: int = 400, noise: float = 0.2, seed: "int | None" = 1, a: flo
 
 
 def _check_args(m: object, noise: object, k: int = 2) -> tuple[int, float]:
-    if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < k:
-        raise NNDLError(f"m must be an integer >= {k} (at least one point per class); got {m!r}")
-    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.number)) \
-            or not np.isfinite(noise) or noise < 0:
-        raise NNDLError(f"noise must be a number >= 0; got {noise!r}")
-    return int(m), float(noise)
+    m = check_number("m", m, integer=True, low=k,
+                     expected=f"an integer >= {k} (at least one point per class)")
+    return int(m), float(check_number("noise", noise, low=0, expected="a number >= 0"))
 
 
 def _check_k(k: object) -> int:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
-        raise NNDLError(f"k (the number of classes) must be an integer >= 2; got {k!r}")
-    return int(k)
+    return int(check_number("k (the number of classes)", k, integer=True, low=2,
+                            expected="an integer >= 2"))
 
 
 def _class_sizes(m: int, k: int) -> list[int]:

@@ -43,6 +43,7 @@ from ..errors import NNDLError, shorten
 from ..files import regular_file
 from ..limits import Budget
 from ..npz import Archive
+from ..validation import check_number
 from .base import Dataset, encode_labels
 from .course import _h5py, course_part, dataset_budget, read_course_file
 from .tables import TEXT_SUFFIXES, is_table, missing_rows, number_cells, read_table, \
@@ -110,10 +111,11 @@ def load(
 
 # --- choosing columns -----------------------------------------------------------------------
 def _column(c: object, names: "Sequence[str] | None", width: int, source: str) -> int:
-    if isinstance(c, (int, np.integer)) and not isinstance(c, bool):
-        if not -width <= int(c) < width:
-            raise NNDLError(f"{source}: column {int(c)} is out of range; there are {width}")
-        return int(c) % width
+    if isinstance(c, (int, np.integer)):
+        i = check_number(f"{source}: column", c, integer=True)  # refuses bools
+        if not -width <= i < width:
+            raise NNDLError(f"{source}: column {i} is out of range; there are {width}")
+        return i % width
     if isinstance(c, str):
         if names is not None and c in names:
             return list(names).index(c)
@@ -428,10 +430,10 @@ def _pil():
 
 def _check_size(image_size: object) -> tuple[int, int]:
     try:
-        h, w = image_size  # type: ignore[misc]
-        ok = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0
-                 for v in (h, w))
-    except (TypeError, ValueError):
+        h, w = (check_number("image_size", v, integer=True, low=1)
+                for v in image_size)  # type: ignore[union-attr]
+        ok = True
+    except (TypeError, ValueError):  # NNDLError is a ValueError
         ok = False
     if not ok:
         raise NNDLError(f"image_size must be (height, width), two positive integers; got "
