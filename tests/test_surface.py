@@ -54,6 +54,8 @@ def test_output_names_are_spelled_only_in_the_tables():
         for n, line in _code_lines(path):
             if path.name == "export.py" and re.match(r'\s*"(sigmoid|softmax|linear)": ', line):
                 continue  # an entry of export's activation tables
+            if path.name == "__init__.py" and '": "activations"' in line:
+                continue  # the functions sigmoid, softmax, linear exported by nndl
             found.append(f"{path.relative_to(SRC)}:{n}: {line.strip()}")
     assert found == []
 
@@ -71,3 +73,82 @@ def test_complex_inputs_are_refused_not_cut_to_their_real_part():
         net.predict(X)
     with pytest.raises(NNDLError, match="real numbers; got complex"):
         net.fit(X, np.array([[0, 1]]), iterations=1)
+
+
+def test_standardizing_values_near_the_float_limit_says_what_overflowed():
+    from nndl.preprocessing import Standardizer
+
+    X = np.array([[1e308, 1.5e308, -1e308, 1.7e308], [1.0, 2.0, 3.0, 4.0]])
+    std = Standardizer().fit(X)  # sums overflow: computed on X / max|x|
+    scaled = X[0] / 1.7e308
+    np.testing.assert_allclose(std.mean[0, 0], 1.7e308 * scaled.mean(), rtol=1e-15)
+    np.testing.assert_allclose(std.std[0, 0], 1.7e308 * scaled.std(), rtol=1e-15)
+    assert std.mean[1, 0] == 2.5 and std.std[1, 0] == np.std([1.0, 2.0, 3.0, 4.0])
+    Z = std.transform(X)
+    np.testing.assert_allclose(Z.mean(axis=1), 0, atol=1e-15)
+    np.testing.assert_allclose(Z.std(axis=1), 1, rtol=1e-14)
+    # beyond float64 even as X / std - mean / std: a constant feature (std 1), far away
+    low = Standardizer().fit(np.array([[-1.7e308, -1.7e308, -1.7e308], [1.0, 2.0, 3.0]]))
+    with pytest.raises(NNDLError, match=r"standardizing X overflowed: \(X - mean\) / std of 1 "
+                                        r"feature\(s\) \(rows 0 of X\)"):
+        low.transform(np.array([[1.7e308], [1.0]]))
+
+
+def test_the_cli_trains_on_values_near_the_float_limit_and_says_what_overflows(tmp_path):
+    from .test_cli import fails, ok
+
+    rows = ["1e308", "1.5e308", "-1e308", "1.7e308"] * 3  # sums beyond float64
+    (tmp_path / "big.csv").write_text("a,b,c,y\n" + "".join(
+        f"{v},{i},-1.7e308,{i % 2}\n" for i, v in enumerate(rows)))
+    out = ok("train", "--data", tmp_path / "big.csv", "--out", tmp_path / "m.npz",
+             "--iterations", "50")
+    assert "diverged" not in out
+    (tmp_path / "far.csv").write_text("a,b,c,y\n1.7e308,1,1.7e308,0\n")  # c was constant
+    fails("evaluate", "--model", tmp_path / "m.npz", "--data", tmp_path / "far.csv",
+          words=["standardizing X overflowed", "(X - mean) / std", "rows 2 of X"])
+
+
+# --- the public API ------------------------------------------------------------------------
+def test_every_public_name_imports_and_is_documented():
+    import importlib
+    import inspect
+    import types
+
+    assert len(nndl.__all__) == len(set(nndl.__all__))
+    for name in nndl.__all__:
+        obj = getattr(nndl, name)
+        assert obj is not None, name
+        if isinstance(obj, (types.ModuleType, type, types.FunctionType)):
+            doc = inspect.getdoc(obj)
+            assert doc and len(doc) >= 10, f"nndl.{name} has no docstring"
+    assert set(nndl.__all__) <= set(dir(nndl))
+    for name, module in nndl._EXPORTS.items():  # defined where it says
+        assert getattr(importlib.import_module(f"nndl.{module}"), name) is getattr(nndl, name)
+
+
+def test_the_public_api_has_what_a_user_looks_for():
+    from nndl import (ACTIVATIONS, COSTS, HEADS, INITIALIZERS, OPTIMIZERS, Adam,  # noqa: F401
+                      EarlyStopping, Network, datasets, leaky_relu, load, metrics, relu, save)
+
+    assert set(ACTIVATIONS) >= {"relu", "leaky_relu", "sigmoid", "tanh", "linear", "softmax"}
+    assert set(COSTS) == {"binary_cross_entropy", "cross_entropy", "squared_error"}
+    assert set(HEADS) == {"binary", "multiclass", "regression"}
+    assert nndl.relu(np.array([[-1.0, 2.0]])).tolist() == [[0.0, 2.0]]
+    assert nndl.datasets.load_builtin("iris").m == 150
+    assert nndl.metrics.accuracy([1, 0], [1, 1]) == 0.5
+    assert nndl.io.load is nndl.load  # any sub-module is there on first use
+    with pytest.raises(AttributeError):
+        nndl.no_such_name
+
+
+def test_help_of_the_estimators_lists_their_parameters():
+    pytest.importorskip("sklearn")
+    import pydoc
+
+    from nndl.sklearn import NNClassifier, NNRegressor
+
+    for est in (NNClassifier, NNRegressor):
+        text = pydoc.render_doc(est, renderer=pydoc.plaintext)
+        assert "Parameters\n |  ----------" in text
+        for p in est().get_params():
+            assert f" |  {p} : " in text, (est.__name__, p)

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 from ..errors import NNDLError
@@ -25,15 +26,30 @@ def spec_names() -> list[str]:
     return [*GENERATORS, *BUILTIN]
 
 
+def named(spec: str) -> "str | None":
+    """The generator's or built-in data set's name ``spec`` is, in any case (``"Digits"`` is
+    ``"digits"``; a file of that exact name wins over another case), or None for a path."""
+    if spec in GENERATORS or spec in BUILTIN:
+        return spec
+    name = spec.strip().lower()
+    if (name in GENERATORS or name in BUILTIN) and not Path(spec).exists():
+        return name
+    return None
+
+
 def is_named(spec: str) -> bool:
     """True when ``spec`` is a generator's or a built-in data set's name, not a path."""
-    return spec in GENERATORS or spec in BUILTIN
+    return named(spec) is not None
 
 
 def resolve_spec(spec: "str | None") -> "str | None":
-    """The spec as it is stored for a later run: names as they are, paths made absolute."""
-    if spec is None or is_named(spec):
+    """The spec as it is stored for a later run: names as their table spells them, paths
+    made absolute."""
+    if spec is None:
         return spec
+    name = named(spec)
+    if name is not None:
+        return name
     return str(absolute(spec, "data file"))
 
 
@@ -62,15 +78,18 @@ def load_spec(spec: "str | None", label: "str | int | None" = None,
     """
     if spec is None:
         return load_builtin(), None
-    if spec in GENERATORS:
-        return generate(spec), None
-    if spec in BUILTIN:
-        return load_builtin(spec), None
+    name = named(spec)
+    if name in GENERATORS:
+        return generate(name), None
+    if name in BUILTIN:
+        return load_builtin(name), None
     p = Path(spec)
     if is_course_folder(p):
         return load_cat(p)
     if not p.exists():
-        raise NNDLError(f"data not found: {spec} (expected a file, a folder, or one of: "
+        close = difflib.get_close_matches(p.name.strip().lower(), spec_names(), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise NNDLError(f"data not found: {spec} ({hint}expected a file, a folder, or one of: "
                         f"{', '.join(spec_names())})")
     kw = {} if image_size is None else {"image_size": tuple(image_size)}
     return load(p, label=label, **kw), None
