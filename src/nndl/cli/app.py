@@ -25,12 +25,15 @@ EPILOG = ("Exit status: 0 success; 1 when gradcheck finds a difference above its
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``nndl`` parser, one sub-parser per module of ``nndl.cli.COMMANDS`` (this module's
+    :data:`COMMANDS`, unless replaced there: a new command plugs in by adding its module)."""
+    commands = sys.modules[__package__].COMMANDS
     p = Parser(prog="nndl", description="Train, evaluate and use the deep L-layer network of "
                "the course notes (nndl, NumPy).",
                epilog=EPILOG)
     p.add_argument("--version", action="version", version=f"nndl {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in COMMANDS:
+    for command in commands:
         command.add_parser(sub)
     return p
 

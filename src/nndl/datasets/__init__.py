@@ -21,17 +21,8 @@ from .generators import (
     make_spiral,
     make_xor,
 )
-from .loaders import (
-    IMAGE_SUFFIXES,
-    from_arrays,
-    load,
-    load_csv,
-    load_hdf5,
-    load_image_folder,
-    load_images,
-    load_npz,
-    read_image,
-)
+from .images import IMAGE_SUFFIXES, load_image_folder, load_images, read_image
+from .loaders import from_arrays, load, load_csv, load_hdf5, load_npz
 from .spec import load_spec, resolve_spec, spec_names
 from .split import split
 

@@ -27,8 +27,14 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import NNDLError
-from ..heads import TASKS
+from ..heads import TASKS, for_classes
 from ..labels import one_hot
+def task_for_classes(k: int) -> str:
+    """The task of labels of ``k`` classes: ``"binary"`` for k <= 2, else ``"multiclass"``
+    (the classifier heads of :mod:`nndl.heads`)."""
+    return for_classes(max(int(k), 2)).task
+
+
 MAX_AUTO_CLASSES = 20
 """Integer labels with at most this many distinct values are read as classes, not targets."""
 
@@ -200,7 +206,7 @@ def encode_labels(
     Y = np.array([lookup[c] for c in names.tolist()], dtype=np.int64).reshape(1, m)
     k = len(order)
     if task is None:
-        task = "binary" if k <= 2 else "multiclass"
+        task = task_for_classes(k)
     elif task == "binary" and k > 2:
         raise NNDLError(f"{source}: task 'binary' needs at most 2 classes; found {k}: "
                         f"{order[:10]}")

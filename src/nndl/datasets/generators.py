@@ -10,7 +10,7 @@ import numpy as np
 from ..errors import NNDLError
 from ..validation import check_number, check_seed
 from ..initializers import standard_normal
-from .base import Dataset
+from .base import Dataset, task_for_classes
 
 
 def _rng(seed: "int | np.random.RandomState | np.random.Generator | None"):
@@ -164,4 +164,4 @@ def generate(name: str, **kwargs: Any) -> Dataset:
         raise NNDLError(f"generator {name!r}: {exc}") from None
     k = int(Y.max()) + 1
     return Dataset(X=X, Y=Y, classes=[str(j) for j in range(k)], feature_names=["x1", "x2"],
-                   task="binary" if k <= 2 else "multiclass", name=name)
+                   task=task_for_classes(k), name=name)

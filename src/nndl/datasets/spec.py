@@ -88,8 +88,8 @@ def load_spec(spec: "str | None", label: "str | int | None" = None,
         return load_cat(p)
     if not p.exists():
         close = difflib.get_close_matches(p.name.strip().lower(), spec_names(), n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        raise NNDLError(f"data not found: {spec} ({hint}expected a file, a folder, or one of: "
-                        f"{', '.join(spec_names())})")
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise NNDLError(f"data not found: {spec} (expected a file, a folder, or one of: "
+                        f"{', '.join(spec_names())}){hint}")
     kw = {} if image_size is None else {"image_size": tuple(image_size)}
     return load(p, label=label, **kw), None
