@@ -100,8 +100,12 @@ def test_ctrl_c_while_importing_exits_130_quietly(module, start, tmp_path):
 
 @pytest.mark.parametrize("delay", [0.3, 0.6])
 def test_sigint_soon_after_the_start_exits_130_without_a_traceback(delay, tmp_path):
-    p = subprocess.Popen(nndl_cmd("train", "--out", tmp_path / "m.npz"), cwd=tmp_path,
-                         env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    """Whenever Ctrl-C comes (while starting, loading or training), exit 130. The child gets
+    SIGINT's default disposition: a test run in the background has it ignored, and Python then
+    keeps ignoring it until training installs its handler."""
+    p = subprocess.Popen(nndl_cmd("train", "--iterations", "1000000", "--out", tmp_path / "m.npz"),
+                         cwd=tmp_path, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         p.wait(timeout=delay)
     except subprocess.TimeoutExpired:

@@ -25,6 +25,7 @@ from typing import Callable
 import numpy as np
 
 from .errors import NNDLError
+from .validation import check_number
 
 Array = np.ndarray
 
@@ -168,10 +169,8 @@ def _make_leaky(slope: float) -> Activation:
 
 def leaky_relu(slope: float = 0.01) -> Activation:
     """The leaky ReLU ``max(slope * z, z)`` with the given slope (0 <= slope < 1)."""
-    slope = float(slope)
-    if not (0.0 <= slope < 1.0) or not np.isfinite(slope):
-        raise NNDLError(f"leaky_relu slope must be in [0, 1); got {slope!r}")
-    return _make_leaky(slope)
+    return _make_leaky(float(check_number("leaky_relu slope", slope, low=0, high=1,
+                                          high_open=True, expected="in [0, 1)")))
 
 
 # --- linear ---------------------------------------------------------------------------------

@@ -92,9 +92,11 @@ def layers(text: str) -> list[int]:
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"expected hidden layer sizes such as 20,7,5 (or 'none'); got {text!r}") from None
-    if any(n < 1 for n in sizes):
-        raise argparse.ArgumentTypeError(f"layer sizes must be positive; got {text!r}")
-    return sizes
+    try:
+        return [int(check_number("size", n, integer=True, low=1, high=MAX_INT)) for n in sizes]
+    except NNDLError:
+        raise argparse.ArgumentTypeError(f"layer sizes must be positive integers (at most "
+                                         f"{MAX_INT}); got {text!r}") from None
 
 
 def show_layers(sizes: "list[int]") -> str:

@@ -27,7 +27,8 @@ def make_flower(m: int = 400, noise: float = 0.2, seed: "int | None" = 1, a: flo
     r = a sin(4t) + noise * randn(m/2),  points (r sin t, r cos t).  With ``seed=1`` and the
     legacy stream this is exactly the course's ``load_planar_dataset()``.
     """
-    if not isinstance(m, (int, np.integer)) or m < 2 or m % 2:
+    m = check_number("m", m, integer=True, low=2, expected="an even integer >= 2")
+    if m % 2:
         raise NNDLError(f"m must be an even integer >= 2; got {m!r}")
     rng = _rng(seed)
     N = m // 2
@@ -82,8 +83,8 @@ def make_circles(m: int = 200, noise: float = 0.05, seed: "int | None" = 0,
     """Two concentric circles: class 0 of radius 1, class 1 of radius ``factor`` (0 < factor
     < 1), evenly spaced angles; then Gaussian noise of std ``noise``."""
     m, noise = _check_args(m, noise)
-    if not (isinstance(factor, (int, float, np.number)) and 0 < factor < 1):
-        raise NNDLError(f"factor (inner radius / outer radius) must be in (0, 1); got {factor!r}")
+    factor = check_number("factor (inner radius / outer radius)", factor, low=0, high=1,
+                          low_open=True, high_open=True, expected="in (0, 1)")
     rng = _rng(seed)
     parts = []
     for n, r in zip(_class_sizes(m, 2), (1.0, float(factor))):
