@@ -74,8 +74,8 @@ INTERRUPT_IMPORT = textwrap.dedent("""
     import builtins, runpy, sys
     real = builtins.__import__
     def interrupted(name, *args, **kwargs):
-        if name == {module!r}:
-            raise KeyboardInterrupt
+        if name == {module!r} or name.startswith({module!r} + "."):
+            {interrupt}
         return real(name, *args, **kwargs)
     builtins.__import__ = interrupted
     sys.argv = ["nndl", "train"]
@@ -86,16 +86,30 @@ INTERRUPT_IMPORT = textwrap.dedent("""
 @pytest.mark.parametrize("module", ["numpy", "argparse", "app"])  # app: nndl.cli's import
 @pytest.mark.parametrize("start", [
     'runpy.run_module("nndl", run_name="__main__")',       # python -m nndl
-    "from nndl.cli import main; sys.exit(main())",          # the nndl script
+    "from nndl.__main__ import run; run()",                 # the nndl script
 ], ids=["python-m", "script"])
-def test_ctrl_c_while_importing_exits_130_quietly(module, start, tmp_path):
+@pytest.mark.parametrize("interrupt", [
+    "raise KeyboardInterrupt",
+    'exec("raise KeyboardInterrupt")',  # as SciPy's imports run code: CPython then dies by SIGINT
+], ids=["raise", "exec"])
+def test_ctrl_c_while_importing_exits_130_quietly(module, start, interrupt, tmp_path):
     """A Ctrl-C is a KeyboardInterrupt wherever the start is: raised here at the first import
     of ``module`` (whichever of nndl's modules imports it first)."""
-    code = INTERRUPT_IMPORT.format(module=module, start=start)
+    code = INTERRUPT_IMPORT.format(module=module, start=start, interrupt=interrupt)
     r = subprocess.run([sys.executable, "-c", code], env=env(), capture_output=True, text=True,
                        timeout=60, cwd=tmp_path)
     assert r.returncode == 130, r.stderr
     assert r.stderr == "" and r.stdout == ""
+
+
+def test_ctrl_c_after_the_start_exits_130_too(tmp_path):
+    """Interrupted in an exec() of a library while loading data: 130, one line, no traceback."""
+    code = INTERRUPT_IMPORT.format(module="sklearn", start='runpy.run_module("nndl", '
+                                   'run_name="__main__")', interrupt='exec("raise KeyboardInterrupt")')
+    r = subprocess.run([sys.executable, "-c", code], env=env(), capture_output=True, text=True,
+                       timeout=60, cwd=tmp_path)
+    assert r.returncode == 130, r.stderr
+    assert r.stderr.strip() == "nndl train: interrupted"
 
 
 @pytest.mark.parametrize("delay", [0.3, 0.6])
