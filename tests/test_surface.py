@@ -152,3 +152,20 @@ def test_help_of_the_estimators_lists_their_parameters():
         assert "Parameters\n |  ----------" in text
         for p in est().get_params():
             assert f" |  {p} : " in text, (est.__name__, p)
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda: nndl.gradcheck(nndl.Network([2, 2, 1], seed=0), np.ones((2, 3)),
+                            np.array([[0, 1, 1]]), epsilon=0), "epsilon must be a number in (0"),
+    (lambda: nndl.gradcheck(nndl.Network([2, 2, 1], seed=0), np.ones((2, 3)),
+                            np.array([[0, 1, 1]]), epsilon="1e-7"), "epsilon must be a number"),
+    (lambda: __import__("nndl.progress").progress.ProgressBar(refresh=-1.0), "refresh"),
+    (lambda: __import__("nndl.progress").progress.CostLog("x.log", flush_every=0), "flush_every"),
+    (lambda: nndl.leaky_relu(True), "leaky_relu slope"),
+    (lambda: nndl.datasets.make_flower(m=True), "m must be an even integer"),
+    (lambda: nndl.datasets.make_circles(factor=float("nan")), "factor"),
+])
+def test_numeric_arguments_are_checked_where_they_come_in(call, words):
+    with pytest.raises(NNDLError) as e:
+        call()
+    assert words in str(e.value)
