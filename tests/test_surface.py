@@ -169,3 +169,14 @@ def test_numeric_arguments_are_checked_where_they_come_in(call, words):
     with pytest.raises(NNDLError) as e:
         call()
     assert words in str(e.value)
+
+
+def test_a_saved_label_map_is_checked_against_the_output_head():
+    from nndl.model_state import label_map_from_state
+
+    two = {"kind": "str", "classes": ["cat", "dog"]}
+    assert label_map_from_state(two, 1, "sigmoid").classes.tolist() == ["cat", "dog"]
+    assert label_map_from_state(two, 2, "softmax").n_classes == 2
+    for n_out, output in ((3, "sigmoid"), (3, "softmax"), (1, "linear")):
+        with pytest.raises(ValueError, match="a label map needs a classifier's output"):
+            label_map_from_state(two, n_out, output)

@@ -126,7 +126,7 @@ def label_map_from_state(d: object, n_out: int, output: str) -> LabelMap:
         raise ValueError(f"label_map classes must all be of kind {kind!r}")
     head = find_output(output)
     k = head.n_classes(n_out) if head is not None else None
-    if k is None or len(classes) != k:
+    if k is None or len(classes) != k or head.n_units(k) != n_out:
         raise ValueError(f"a label map needs a classifier's output with one class per label "
                          f"(a softmax output: one unit per class; a sigmoid unit: 2 classes); "
                          f"got {len(classes)} classes for a {output} output of {n_out} unit(s)")
