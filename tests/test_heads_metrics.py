@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nndl
-from nndl import heads, metrics
+from nndl import costs, heads, metrics
 from nndl.errors import NNDLError
 from nndl.labels import LabelMap, one_hot
 
@@ -16,7 +16,8 @@ def test_the_table():
     assert [heads.for_task(t).output for t in heads.TASKS] == ["sigmoid", "softmax", "linear"]
     for h in heads.HEADS.values():
         assert heads.for_output(h.output) is h
-        assert h.cost.output == h.output
+        assert costs.COSTS[h.cost.name] is h.cost
+        assert costs.cost_for_output(h.output) is h.cost
     assert heads.for_classes(2).task == "binary" and heads.for_classes(5).task == "multiclass"
     with pytest.raises(NNDLError, match="must be one of"):
         heads.for_output("tanh")

@@ -25,13 +25,18 @@ from typing import Callable
 import numpy as np
 
 from .errors import NNDLError
+from .validation import check_number
 
 Array = np.ndarray
 
 
 @dataclass(frozen=True)
 class Activation:
-    """One activation g: ``forward(Z) -> A`` and ``backward(dA, Z, A) -> dZ = dA * g'(Z)``."""
+    """One activation g: ``forward(Z) -> A`` and ``backward(dA, Z, A) -> dZ = dA * g'(Z)``.
+
+    The table's element-wise activations write g' once, as the factors of
+    :class:`Derivative`, which gives ``backward``, ``derivative`` and ``backward_inplace``.
+    """
 
     name: str
     forward: Callable[[Array], Array]
@@ -41,12 +46,55 @@ class Activation:
     backward_inplace: "Callable[[Array, Array, Array], Array] | None" = None
     """Like ``backward`` but overwrites ``dA`` with dZ (no new array), for callers that own dA
     (training: dA[l-1] = W[l]^T dZ[l] is a fresh temporary). Same values for finite dA."""
+    elementwise: bool = True
+    """Whether g acts on each z alone (softmax does not: it normalizes each column)."""
 
     def __call__(self, Z: Array) -> Array:
         return self.forward(Z)
 
     def __repr__(self) -> str:
         return f"Activation({self.name!r})"
+
+
+class Derivative:
+    """g'(Z) of an element-wise activation, written once: ``factors(Z, A)`` returns the
+    factors whose product is g'(Z) (none for g' = 1), and
+
+    - ``backward(dA, Z, A)``  = dA * f1 * f2 ...   (left to right: the notes' dA * g'(Z)),
+    - ``backward_inplace``    : the same products written into dA,
+    - ``derivative(Z, A)``    = f1 * f2 ... in Z's dtype.
+
+    A class, not closures, so that models pickle (joblib, deepcopy)."""
+
+    def __init__(self, factors: Callable[[Array, Array], tuple]) -> None:
+        self.factors = factors
+
+    def derivative(self, Z: Array, A: Array) -> Array:
+        fs = self.factors(Z, A)
+        if not fs:
+            return np.ones_like(Z)
+        D = fs[0]
+        for f in fs[1:]:
+            D = D * f
+        return D.astype(Z.dtype, copy=False)
+
+    def backward(self, dA: Array, Z: Array, A: Array) -> Array:
+        dZ = dA
+        for f in self.factors(Z, A):
+            dZ = dZ * f
+        return dZ
+
+    def backward_inplace(self, dA: Array, Z: Array, A: Array) -> Array:
+        for f in self.factors(Z, A):
+            np.multiply(dA, f, out=dA)
+        return dA
+
+
+def elementwise(name: str, forward: Callable[[Array], Array],
+                factors: Callable[[Array, Array], tuple]) -> Activation:
+    """The :class:`Activation` of g = ``forward`` with g'(Z) = the product of ``factors``."""
+    d = Derivative(factors)
+    return Activation(name, forward, d.backward, d.derivative, d.backward_inplace)
 
 
 # --- sigmoid --------------------------------------------------------------------------------
@@ -64,19 +112,9 @@ def sigmoid(Z: Array) -> Array:
     return A
 
 
-def sigmoid_derivative(Z: Array, A: Array) -> Array:
+def _sigmoid_prime(Z: Array, A: Array) -> tuple[Array, Array]:
     """sigma'(z) = a (1 - a)."""
-    return A * (1 - A)
-
-
-def _sigmoid_backward(dA: Array, Z: Array, A: Array) -> Array:
-    return dA * A * (1 - A)
-
-
-def _sigmoid_backward_inplace(dA: Array, Z: Array, A: Array) -> Array:
-    dA *= A  # (dA * A) * (1 - A): the same operations, in the same order, as above
-    dA *= 1 - A
-    return dA
+    return A, 1 - A
 
 
 # --- tanh -----------------------------------------------------------------------------------
@@ -85,20 +123,11 @@ def tanh(Z: Array) -> Array:
     return np.tanh(Z)
 
 
-def tanh_derivative(Z: Array, A: Array) -> Array:
-    """tanh'(z) = 1 - a^2."""
-    return 1 - A * A
-
-
-def _tanh_backward(dA: Array, Z: Array, A: Array) -> Array:
-    return dA * (1 - A * A)
-
-
-def _tanh_backward_inplace(dA: Array, Z: Array, A: Array) -> Array:
+def _tanh_prime(Z: Array, A: Array) -> tuple[Array]:
+    """tanh'(z) = 1 - a^2 (one temporary: a^2, then 1 - a^2 in its place)."""
     T = A * A
     np.subtract(1, T, out=T)
-    dA *= T
-    return dA
+    return (T,)
 
 
 # --- relu -----------------------------------------------------------------------------------
@@ -107,19 +136,11 @@ def relu(Z: Array) -> Array:
     return np.maximum(Z, 0)
 
 
-def relu_derivative(Z: Array, A: Array) -> Array:
-    """relu'(z) = 1 if z > 0 else 0; at z = 0 we pick 0 (as the course's code does)."""
-    return (Z > 0).astype(Z.dtype)
-
-
-def _relu_backward(dA: Array, Z: Array, A: Array) -> Array:
-    # dA * [Z > 0]: branch-free (a masked assignment is ~10x slower on random signs); gives
-    # -0.0 instead of 0.0 where dA < 0 and Z <= 0, which compares and sums as 0.
-    return dA * (Z > 0)
-
-
-def _relu_backward_inplace(dA: Array, Z: Array, A: Array) -> Array:
-    return np.multiply(dA, Z > 0, out=dA)
+def _relu_prime(Z: Array, A: Array) -> tuple[Array]:
+    """relu'(z) = [z > 0]; at z = 0 we pick 0 (as the course's code does). A boolean factor:
+    dA * [Z > 0] is branch-free (a masked assignment is ~10x slower on random signs); it gives
+    -0.0 instead of 0.0 where dA < 0 and Z <= 0, which compares and sums as 0."""
+    return (Z > 0,)
 
 
 # --- leaky relu -----------------------------------------------------------------------------
@@ -132,33 +153,24 @@ class _Leaky:
     def forward(self, Z: Array) -> Array:
         """leaky_relu(z) = max(slope z, z) = z * leaky_relu'(z)   (0 <= slope < 1). Written
         branch-free, as a product: np.where is ~10x slower on random signs."""
-        return Z * self.derivative(Z, Z)
+        return Z * self.factors(Z, Z)[0]
 
-    def derivative(self, Z: Array, A: Array) -> Array:
+    def factors(self, Z: Array, A: Array) -> tuple[Array]:
         """leaky_relu'(z) = 1 if z > 0 else slope (at 0: slope): max([z > 0], slope)."""
         D = (Z > 0).astype(Z.dtype)
-        return np.maximum(D, Z.dtype.type(self.slope), out=D)
-
-    def backward(self, dA: Array, Z: Array, A: Array) -> Array:
-        return dA * self.derivative(Z, A)
-
-    def backward_inplace(self, dA: Array, Z: Array, A: Array) -> Array:
-        dA *= self.derivative(Z, A)
-        return dA
+        return (np.maximum(D, Z.dtype.type(self.slope), out=D),)
 
 
 def _make_leaky(slope: float) -> Activation:
     g = _Leaky(slope)
     name = "leaky_relu" if slope == 0.01 else f"leaky_relu:{slope!r}"
-    return Activation(name, g.forward, g.backward, g.derivative, g.backward_inplace)
+    return elementwise(name, g.forward, g.factors)
 
 
 def leaky_relu(slope: float = 0.01) -> Activation:
     """The leaky ReLU ``max(slope * z, z)`` with the given slope (0 <= slope < 1)."""
-    slope = float(slope)
-    if not (0.0 <= slope < 1.0) or not np.isfinite(slope):
-        raise NNDLError(f"leaky_relu slope must be in [0, 1); got {slope!r}")
-    return _make_leaky(slope)
+    return _make_leaky(float(check_number("leaky_relu slope", slope, low=0, high=1,
+                                          high_open=True, expected="in [0, 1)")))
 
 
 # --- linear ---------------------------------------------------------------------------------
@@ -167,13 +179,9 @@ def linear(Z: Array) -> Array:
     return Z
 
 
-def linear_derivative(Z: Array, A: Array) -> Array:
-    """linear'(z) = 1."""
-    return np.ones_like(Z)
-
-
-def _linear_backward(dA: Array, Z: Array, A: Array) -> Array:
-    return dA
+def _linear_prime(Z: Array, A: Array) -> tuple:
+    """linear'(z) = 1: no factor (dZ = dA)."""
+    return ()
 
 
 # --- softmax --------------------------------------------------------------------------------
@@ -196,14 +204,13 @@ def _softmax_backward(dA: Array, Z: Array, A: Array) -> Array:
 
 
 ACTIVATIONS: dict[str, Activation] = {
-    "sigmoid": Activation("sigmoid", sigmoid, _sigmoid_backward, sigmoid_derivative,
-                          _sigmoid_backward_inplace),
-    "tanh": Activation("tanh", tanh, _tanh_backward, tanh_derivative, _tanh_backward_inplace),
-    "relu": Activation("relu", relu, _relu_backward, relu_derivative, _relu_backward_inplace),
+    "sigmoid": elementwise("sigmoid", sigmoid, _sigmoid_prime),
+    "tanh": elementwise("tanh", tanh, _tanh_prime),
+    "relu": elementwise("relu", relu, _relu_prime),
     "leaky_relu": _make_leaky(0.01),
-    "linear": Activation("linear", linear, _linear_backward, linear_derivative,
-                         _linear_backward),
-    "softmax": Activation("softmax", softmax, _softmax_backward, softmax_derivative),
+    "linear": elementwise("linear", linear, _linear_prime),
+    "softmax": Activation("softmax", softmax, _softmax_backward, softmax_derivative,
+                          elementwise=False),
 }
 """The table: activation name -> Activation. ``"identity"`` is an alias of ``"linear"``."""
 

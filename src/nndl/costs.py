@@ -1,7 +1,8 @@
 """Costs J(A[L], Y) and the output layer's gradient, as a table.
 
-Each cost pairs with the output activation whose derivative cancels against it, so that the
-output layer uses the fused gradient of the notes, ``dZ[L] = A[L] - Y``:
+Each cost pairs with the output activation whose derivative cancels against it (the pairs are
+the heads of :mod:`nndl.heads`), so that the output layer uses the fused gradient of the
+notes, ``dZ[L] = A[L] - Y``:
 
 | cost                  | output  | J                                                   |
 |-----------------------|---------|-----------------------------------------------------|
@@ -20,8 +21,6 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-
-from .errors import NNDLError
 
 Array = np.ndarray
 
@@ -60,53 +59,28 @@ def cross_entropy(AL: Array, Y: Array) -> float:
     return float(-_sum_product(Y, _safe_log(AL)) / m)
 
 
-def binary_cross_entropy_grad(AL: Array, Y: Array) -> Array:
-    """dA[L] = dJ/dA[L] * m = -(Y / A - (1 - Y) / (1 - A)) (the notes' dA[L], without 1/m)."""
-    tiny = np.finfo(AL.dtype).tiny
-    return -(Y / np.maximum(AL, tiny) - (1 - Y) / np.maximum(1 - AL, tiny))
-
-
-def squared_error_grad(AL: Array, Y: Array) -> Array:
-    """dA[L] = A[L] - Y."""
-    return AL - Y
-
-
-def cross_entropy_grad(AL: Array, Y: Array) -> Array:
-    """dA[L] = -Y / A[L]."""
-    return -Y / np.maximum(AL, np.finfo(AL.dtype).tiny)
-
-
 @dataclass(frozen=True)
 class Cost:
-    """A cost J(AL, Y), its ``dA[L]`` and the output activation it fuses with."""
+    """A cost J(AL, Y). Its output activation (the one whose derivative cancels against it)
+    is paired with it in :mod:`nndl.heads`, the table of output heads."""
 
     name: str
-    output: str
     value: Callable[[Array, Array], float]
-    grad: Callable[[Array, Array], Array]
 
 
-COSTS: dict[str, Cost] = {
-    "binary_cross_entropy": Cost(
-        "binary_cross_entropy", "sigmoid", binary_cross_entropy, binary_cross_entropy_grad
-    ),
-    "squared_error": Cost("squared_error", "linear", squared_error, squared_error_grad),
-    "cross_entropy": Cost("cross_entropy", "softmax", cross_entropy, cross_entropy_grad),
-}
-
-COST_FOR_OUTPUT: dict[str, str] = {c.output: c.name for c in COSTS.values()}
-"""Output activation -> the cost that fuses with it (dZ[L] = A[L] - Y)."""
+COSTS: dict[str, Cost] = {c.name: c for c in (
+    Cost("binary_cross_entropy", binary_cross_entropy),
+    Cost("squared_error", squared_error),
+    Cost("cross_entropy", cross_entropy),
+)}
+"""The table: cost name -> Cost."""
 
 
 def cost_for_output(output: str) -> Cost:
-    """The cost that matches an output activation (sigmoid, linear or softmax)."""
-    try:
-        return COSTS[COST_FOR_OUTPUT[output]]
-    except KeyError:
-        raise NNDLError(
-            f"the output layer's activation must be one of {sorted(COST_FOR_OUTPUT)} "
-            f"(each has a matching cost); got {output!r}"
-        ) from None
+    """The cost that matches an output activation: ``heads.for_output(output).cost``."""
+    from .heads import for_output  # heads imports this module's table
+
+    return for_output(output).cost
 
 
 def output_delta(AL: Array, Y: Array) -> Array:

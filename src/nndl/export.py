@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
+from . import heads
 from .activations import ACTIVATIONS, Activation, _Leaky
 from .errors import NNDLError
 from .files import atomic_write
@@ -173,19 +174,9 @@ def onnx_model(net: "Network") -> "onnx.ModelProto":
     L = net.L
     outputs = [helper.make_tensor_value_info("A", elem, ["batch", net.layer_dims[-1]])]
     nodes.append(helper.make_node("Identity", [A], ["A"], name="A"))
-    if net.output == "softmax":
-        node("ArgMax", ["A"], "label", axis=1, keepdims=0)
-        outputs.append(helper.make_tensor_value_info("label", TensorProto.INT64, ["batch"]))
-    elif net.output == "sigmoid":
-        half = const("half", np.array(0.5, dtype=dtype))
-        above = node("Greater", ["A", half], "above_half")
-        if net.layer_dims[-1] == 1:
-            above = node("Squeeze", [above, const("axis1", np.array([1], np.int64))],
-                         "above_half_1d")
-            shape: list = ["batch"]
-        else:
-            shape = ["batch", net.layer_dims[-1]]
-        node("Cast", [above], "label", to=TensorProto.INT64)
+    label = _ONNX_LABELS.get(heads.for_output(net.output).task)
+    if label is not None:  # classifiers: a second output, the class index
+        shape = label(net, node, const, dtype)
         outputs.append(helper.make_tensor_value_info("label", TensorProto.INT64, shape))
     graph = helper.make_graph(
         nodes, f"nndl_{L}_layer_network",
@@ -211,14 +202,18 @@ def onnx_model(net: "Network") -> "onnx.ModelProto":
     return model
 
 
+_ONNX_OPS: dict[str, tuple[str, dict]] = {
+    "sigmoid": ("Sigmoid", {}), "tanh": ("Tanh", {}), "relu": ("Relu", {}),
+    "linear": ("Identity", {}), "softmax": ("Softmax", {"axis": 1}),
+}
+"""Activation name -> (ONNX operator, attributes) of A = g(Z) on rows (batch, n[l]). The leaky
+ReLU is built by :func:`_onnx_activation` (its slope keeps the model's dtype)."""
+
+
 def _onnx_activation(layer: Layer, Z: str, out: str, node: Callable[..., str],
                      const: Callable[[str, Array], str], elem: int) -> str:
     """A[l] = g(Z[l]) as ONNX nodes (softmax over each row's n[l] units)."""
     name = layer.activation
-    if name == "linear":
-        return node("Identity", [Z], out)
-    if name == "softmax":
-        return node("Softmax", [Z], out, axis=1)
     if name == "leaky_relu":
         # ONNX's LeakyRelu holds its slope as a float32 attribute: a float64 model would lose
         # digits, so the slope is a tensor of the model's dtype and g(z) = where(z > 0, z, s z).
@@ -227,7 +222,34 @@ def _onnx_activation(layer: Layer, Z: str, out: str, node: Callable[..., str],
         zero = const(f"{out}_zero", np.array(0, dtype=dtype))
         positive = node("Greater", [Z, zero], f"{out}_positive")
         return node("Where", [positive, Z, node("Mul", [Z, s], f"{out}_sloped")], out)
-    return node({"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu"}[name], [Z], out)
+    op, attrs = _ONNX_OPS[name]
+    return node(op, [Z], out, **attrs)
+
+
+def _argmax_label(net: "Network", node: Callable[..., str], const: Callable[[str, Array], str],
+                  dtype: np.dtype) -> list:
+    """Multi-class: label = argmax of each row of A, shape (batch,)."""
+    node("ArgMax", ["A"], "label", axis=1, keepdims=0)
+    return ["batch"]
+
+
+def _threshold_label(net: "Network", node: Callable[..., str],
+                     const: Callable[[str, Array], str], dtype: np.dtype) -> list:
+    """Binary: label = [A > 0.5], shape (batch,) for one unit, (batch, n[L]) for several."""
+    half = const("half", np.array(0.5, dtype=dtype))
+    above = node("Greater", ["A", half], "above_half")
+    if net.layer_dims[-1] != 1:
+        node("Cast", [above], "label", to=_onnx().TensorProto.INT64)
+        return ["batch", net.layer_dims[-1]]
+    above = node("Squeeze", [above, const("axis1", np.array([1], np.int64))], "above_half_1d")
+    node("Cast", [above], "label", to=_onnx().TensorProto.INT64)
+    return ["batch"]
+
+
+_ONNX_LABELS: dict[str, Callable[..., list]] = {"multiclass": _argmax_label,
+                                                "binary": _threshold_label}
+"""Head task -> the nodes of the ``label`` output, as the head's ``indices`` computes it
+(:mod:`nndl.heads`); a regression has no ``label``."""
 
 
 def to_onnx(net: "Network", path: "str | os.PathLike | None" = None,
@@ -273,6 +295,18 @@ def _torch() -> Any:
     return torch
 
 
+_TORCH_MODULES: dict[str, tuple[Callable[[Any, float], Any], str]] = {
+    "sigmoid": (lambda nn, slope: nn.Sigmoid(), "sigmoid"),
+    "tanh": (lambda nn, slope: nn.Tanh(), "tanh"),
+    "relu": (lambda nn, slope: nn.ReLU(), "relu"),
+    "leaky_relu": (lambda nn, slope: nn.LeakyReLU(slope), "leaky_relu"),
+    "linear": (lambda nn, slope: nn.Identity(), "identity"),
+    "softmax": (lambda nn, slope: nn.Softmax(dim=-1), "softmax"),
+}
+"""Activation name -> (its ``torch.nn`` module, given ``torch.nn`` and the leaky slope; the
+module's name prefix in :func:`to_torch`)."""
+
+
 def to_torch(net: "Network") -> "torch.nn.Sequential":
     """``net`` as a ``torch.nn.Sequential`` of the model's dtype, taking raw rows (batch, n[0])
     and returning A[L] (batch, n[L]).
@@ -304,10 +338,8 @@ def to_torch(net: "Network") -> "torch.nn.Sequential":
             lin.weight.copy_(torch.from_numpy(layer.W))
             lin.bias.copy_(torch.from_numpy(layer.b.reshape(-1)))
         mods[f"linear{l}"] = lin
-        g = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU, "linear": nn.Identity,
-             "softmax": lambda: nn.Softmax(dim=-1),
-             "leaky_relu": lambda: nn.LeakyReLU(layer.slope)}[layer.activation]()
-        mods[f"{'identity' if layer.activation == 'linear' else layer.activation}{l}"] = g
+        module, prefix = _TORCH_MODULES[layer.activation]
+        mods[f"{prefix}{l}"] = module(nn, layer.slope)
     return nn.Sequential(mods).eval()
 
 

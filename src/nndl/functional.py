@@ -44,6 +44,7 @@ import numpy as np
 from .activations import get_activation
 from .costs import binary_cross_entropy
 from .errors import NNDLError
+from .heads import HEADS
 from .initializers import RNG, initialize, make_rng
 from .layers import activation_backward, layer_forward
 from .layers import linear_backward as _linear_backward
@@ -100,7 +101,7 @@ def _probabilities(AL: object) -> Array:
 
 def _layer_activations(L: int) -> list:
     """relu for layers 1..L-1, sigmoid for layer L (the course's L-layer model)."""
-    return [get_activation("relu")] * (L - 1) + [get_activation("sigmoid")]
+    return [get_activation("relu")] * (L - 1) + [get_activation(HEADS["binary"].output)]
 
 
 def initialize_parameters_deep(
@@ -212,4 +213,4 @@ def predict(X: Array, parameters: dict[str, Array]) -> Array:
     """0/1 labels of shape (1, m): 1 where A[L] > 0.5 (the course's ``p``, as integers; the
     course's ``predict(X, y, parameters)`` also prints the accuracy, ``np.mean(p == y)``)."""
     AL, _ = L_model_forward(X, parameters)
-    return (AL > 0.5).astype(np.int64)
+    return HEADS["binary"].indices(AL)

@@ -56,10 +56,11 @@ def standard_normal(rng: RNG, shape: tuple[int, int]) -> np.ndarray:
 
 
 def check_init(init: str) -> str:
-    """Validate an initializer name."""
-    if not isinstance(init, str) or init not in INITIALIZERS:
+    """The initializer's name in the table (given in any case: ``"He"`` is ``"he"``)."""
+    name = init.strip().lower() if isinstance(init, str) else None
+    if name not in INITIALIZERS:
         raise NNDLError(f"unknown init {init!r}; expected one of {sorted(INITIALIZERS)}")
-    return init
+    return name
 
 
 def initialize(

@@ -40,7 +40,7 @@ _UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
 def parse_size(text: "str | int") -> int:
     """``"4G"`` -> 4 * 2**30: bytes as an integer, or with a K/M/G/T suffix (powers of 1024,
     an optional trailing ``B`` or ``iB``). NNDLError if it is not a positive size."""
-    if isinstance(text, int) and not isinstance(text, bool):
+    if type(text) is int:
         n = text
     else:
         m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*", str(text), re.IGNORECASE)

@@ -23,27 +23,21 @@ training exactly. The name -> class table is :data:`OPTIMIZERS`.
 from __future__ import annotations
 
 import math
-from numbers import Real
 from typing import Any, ClassVar
 
 import numpy as np
 
 from .errors import NNDLError
+from .validation import check_number, check_positive
 
 Array = np.ndarray
 
 
 def _number(name: str, value: object, low: float, high: float, low_open: bool = True,
             high_open: bool = False) -> float:
-    ok = not isinstance(value, bool) and isinstance(value, (Real, np.floating, np.integer))
-    if ok:
-        v = float(value)  # type: ignore[arg-type]
-        ok = math.isfinite(v) and (v > low if low_open else v >= low) and \
-            (v < high if high_open else v <= high)
-    if not ok:
-        lo, hi = ("(" if low_open else "["), (")" if high_open else "]")
-        raise NNDLError(f"{name} must be a number in {lo}{low:g}, {high:g}{hi}; got {value!r}")
-    return v
+    """:func:`~nndl.validation.check_number` (an infinite ``high``: unbounded)."""
+    return float(check_number(name, value, low=low, high=None if math.isinf(high) else high,
+                              low_open=low_open, high_open=high_open))
 
 
 class Optimizer:
@@ -62,10 +56,7 @@ class Optimizer:
         self.learning_rate = _number("learning_rate", learning_rate, 0.0, math.inf,
                                      high_open=True)
         self.decay = _number("decay", decay, 0.0, math.inf, low_open=False, high_open=True)
-        if isinstance(decay_every, bool) or not isinstance(decay_every, (int, np.integer)) \
-                or decay_every < 1:
-            raise NNDLError(f"decay_every must be a positive integer; got {decay_every!r}")
-        self.decay_every = int(decay_every)
+        self.decay_every = int(check_positive("decay_every", decay_every, integer=True))
         self.t = 0
         """Number of updates done."""
         self.epoch = 0

@@ -19,8 +19,9 @@ import numpy as np
 
 from .activations import ACTIVATIONS
 from .errors import NNDLError
+from .heads import HEADS
 from .files import atomic_write
-from .validation import as_matrix
+from .validation import as_matrix, check_number, check_positive
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -143,7 +144,7 @@ def _label_row(Y: object, m: int) -> Array:
     if Y.shape[1] != m:
         raise NNDLError(f"X and Y must have the same number of samples (columns): X has m = {m}, "
                         f"Y has m = {Y.shape[1]}")
-    return Y[0] if Y.shape[0] == 1 else np.argmax(Y, axis=0).astype(np.float64)
+    return Y[0] if Y.shape[0] == 1 else HEADS["multiclass"].truth(Y)[0].astype(np.float64)
 
 
 def plot_decision_boundary(net: Any, X: object, Y: object,
@@ -157,9 +158,7 @@ def plot_decision_boundary(net: Any, X: object, Y: object,
                         f"n[0] = {dims[0]}")
     X = as_matrix("X", X, np.float64, rows=2)
     labels = _label_row(Y, X.shape[1])
-    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) \
-            or not 2 <= resolution <= 2000:
-        raise NNDLError(f"resolution must be an integer in [2, 2000]; got {resolution!r}")
+    resolution = int(check_number("resolution", resolution, integer=True, low=2, high=2000))
     lo, hi = X.min(axis=1), X.max(axis=1)
     pad = 0.1 * np.maximum(hi - lo, 1e-3)
     g1 = np.linspace(lo[0] - pad[0], hi[0] + pad[0], resolution)
@@ -195,7 +194,7 @@ def plot_activations(path: "str | os.PathLike | None" = None,
     """Each element-wise activation g(z) (solid) and its derivative g'(z) (dashed) for z in
     [-z_range, z_range]: sigmoid, tanh, relu, leaky_relu, linear (the table of the notes)."""
     if names is None:
-        names = [n for n in ACTIVATIONS if n != "softmax"]  # softmax is not element-wise
+        names = [n for n, g in ACTIVATIONS.items() if g.elementwise]  # not softmax
     from .activations import get_activation
 
     acts = [get_activation(n) for n in names]
@@ -229,9 +228,7 @@ def plot_mislabeled(net: Any, data: "Dataset", path: "str | os.PathLike | None" 
                         f"{getattr(data, 'name', '') or 'this data set'} has none")
     if data.task not in ("binary", "multiclass"):
         raise NNDLError(f"plot_mislabeled is for classification; this data set is {data.task}")
-    if isinstance(max_images, bool) or not isinstance(max_images, (int, np.integer)) \
-            or max_images < 1:
-        raise NNDLError(f"max_images must be a positive integer; got {max_images!r}")
+    max_images = int(check_positive("max_images", max_images, integer=True))
     pred = np.asarray(net.predict(data.X))
     if pred.shape != data.Y.shape:
         raise NNDLError(f"the model's predictions have shape {pred.shape}; expected the labels' "

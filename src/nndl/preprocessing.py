@@ -6,7 +6,10 @@
     Standardizer.from_dict(std.to_dict())     # JSON round trip, for saved models
 
 For X of shape (n[0], m): ``mean = (1/m) sum_j X[:, j]`` and
-``std = sqrt((1/m) sum_j (X[:, j] - mean)^2)``, both (n[0], 1). A feature that is constant on
+``std = sqrt((1/m) sum_j (X[:, j] - mean)^2)``, both (n[0], 1); for a feature whose sums
+overflow float64 (values beyond ~1e154), the same statistics of X / s times s = max |x|.
+Standardizing values that overflow (a value far beyond the training range) is an error that
+names the features. A feature that is constant on
 the training data (std <= 1e-12 * max(1, |mean|), i.e. zero up to rounding) gets std = 1, so it
 is only centred, never divided by (nearly) zero.
 """
@@ -21,6 +24,18 @@ from .errors import NNDLError
 from .validation import as_matrix
 
 Array = np.ndarray
+
+
+def _check_finite(what: str, ok: Array) -> None:
+    """NNDLError naming the features (rows) where ``what`` overflowed (``ok`` (n[0], 1) False)."""
+    bad = np.flatnonzero(~ok.ravel())
+    if bad.size:
+        rows = ", ".join(map(str, bad[:10].tolist())) + (", ..." if bad.size > 10 else "")
+        raise NNDLError(
+            f"standardizing X overflowed: {what} of {bad.size} feature(s) (rows {rows} of X) are "
+            f"beyond the largest float64 ({np.finfo(np.float64).max:.3g}); their values are too "
+            "large: rescale those features (e.g. divide them by a power of 10) or train without "
+            "standardization")
 
 
 class Standardizer:
@@ -69,8 +84,16 @@ class Standardizer:
     def fit(self, X: object) -> "Standardizer":
         """Mean and std of each feature (row) of X (n[0], m) over its m columns."""
         X = as_matrix("X", X, np.float64)
-        mean = X.mean(axis=1, keepdims=True)
-        std = X.std(axis=1, keepdims=True)
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean = X.mean(axis=1, keepdims=True)
+            std = X.std(axis=1, keepdims=True)
+        big = np.flatnonzero(~(np.isfinite(mean) & np.isfinite(std)))
+        if big.size:  # sums (of squares) beyond float64: the same of X / s, times s = max |x|
+            scale = np.abs(X[big]).max(axis=1, keepdims=True)
+            Xs = X[big] / scale
+            mean[big] = scale * Xs.mean(axis=1, keepdims=True)
+            std[big] = scale * Xs.std(axis=1, keepdims=True)
+            _check_finite("the mean and standard deviation", np.isfinite(mean) & np.isfinite(std))
         std[std <= 1e-12 * np.maximum(1.0, np.abs(mean))] = 1.0
         self.mean, self.std = mean, std
         return self
@@ -83,7 +106,16 @@ class Standardizer:
     def transform(self, X: object) -> Array:
         """(X - mean) / std for X (n[0], m); float32 input stays float32, else float64."""
         X = self._input(X)
-        return ((X - self.mean) / self.std).astype(X.dtype, copy=False)
+        with np.errstate(over="ignore", invalid="ignore"):
+            Z = ((X - self.mean) / self.std).astype(X.dtype, copy=False)
+        if not (np.isfinite(Z.min()) and np.isfinite(Z.max())):  # no temporary of X's size
+            # X - mean beyond float64 (values near 1e308): X / std - mean / std where it is
+            rows = np.flatnonzero(~np.isfinite(Z).all(axis=1))
+            mu, sd = self.mean[rows], self.std[rows]  # type: ignore[index]
+            with np.errstate(over="ignore", invalid="ignore"):
+                Z[rows] = X[rows] / sd - mu / sd
+            _check_finite("(X - mean) / std", np.isfinite(Z).all(axis=1, keepdims=True))
+        return Z
 
     def fit_transform(self, X: object) -> Array:
         """``fit(X)`` then ``transform(X)``."""
@@ -110,7 +142,6 @@ class Standardizer:
                             f"{cls.kind!r}, mean and std; got {type(d).__name__}")
         mean, std = d.get("mean"), d.get("std")
         for key, v in (("mean", mean), ("std", std)):
-            if not isinstance(v, list) or not all(
-                    isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
+            if not isinstance(v, list) or not all(type(x) in (int, float) for x in v):
                 raise NNDLError(f"Standardizer {key} must be a list of numbers")
         return cls(mean, std)

@@ -18,6 +18,7 @@ from typing import IO, TYPE_CHECKING
 
 from .callbacks import Callback, History
 from .errors import NNDLError
+from .validation import check_number, check_positive
 
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
@@ -41,7 +42,7 @@ class ProgressBar(Callback):
         if enabled is None:
             enabled = bool(getattr(self.file, "isatty", lambda: False)())
         self.enabled = enabled
-        self.refresh = refresh
+        self.refresh = check_number("refresh (seconds)", refresh, low=0)
         self.bar = None
         self._last = 0.0
         self._epoch = ""
@@ -107,7 +108,7 @@ class CostLog(Callback):
                  flush_every: int = 100) -> None:
         self.path = os.fspath(path)
         self.append = append
-        self.flush_every = max(1, int(flush_every))
+        self.flush_every = int(check_positive("flush_every", flush_every, integer=True))
         self.file: "IO[str] | None" = None
 
     def on_train_begin(self, net: "Network", total: int) -> None:

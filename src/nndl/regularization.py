@@ -27,6 +27,7 @@ from typing import Sequence
 import numpy as np
 
 from .errors import NNDLError
+from .validation import check_number
 from .initializers import RNG
 
 Array = np.ndarray
@@ -34,10 +35,8 @@ Array = np.ndarray
 
 def check_lambd(lambd: object) -> float:
     """The L2 strength: a finite number >= 0."""
-    if isinstance(lambd, bool) or not isinstance(lambd, (Real, np.floating, np.integer)) \
-            or not np.isfinite(lambd) or lambd < 0:
-        raise NNDLError(f"lambd (the L2 strength) must be a number >= 0; got {lambd!r}")
-    return float(lambd)
+    return float(check_number("lambd (the L2 strength)", lambd, low=0,
+                              expected="a number >= 0"))
 
 
 def l2_cost(params: dict[str, Array], lambd: float, m: int) -> float:
@@ -63,8 +62,9 @@ def check_keep_probs(keep_probs: object, L: int) -> "list[float] | None":
     if keep_probs is None:
         return None
     n_hidden = L - 1
-    if isinstance(keep_probs, (Real, np.floating, np.integer)) and not isinstance(keep_probs, bool):
-        probs = [float(keep_probs)] * n_hidden
+    if isinstance(keep_probs, (Real, np.floating, np.integer)):  # bools: refused below
+        probs = [float(check_number("keep_probs", keep_probs, low=0, high=1, low_open=True))
+                 ] * n_hidden
     else:
         try:
             probs = [float(p) for p in keep_probs]  # type: ignore[union-attr]

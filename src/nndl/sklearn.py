@@ -13,37 +13,7 @@ sigmoid output unit for two classes and a softmax output for more; its labels ma
 kind (``classes_`` keeps them, :class:`nndl.labels.LabelMap` maps them to output units). The
 regressor has a linear output (one unit per target column) and the squared-error cost.
 
-Parameters (both estimators)
-----------------------------
-hidden_layer_sizes : tuple of int, default (64,)
-    n[1], ..., n[L-1]; ``()`` gives a network without hidden layer (logistic / linear regression).
-activation : str, default "relu"
-    Hidden activation (``relu``, ``tanh``, ``logistic``/``sigmoid``, ``identity``/``linear``,
-    ``leaky_relu``).
-optimizer : str, default "adam"
-    ``gd``, ``momentum``, ``rmsprop`` or ``adam`` (:data:`nndl.optimizers.OPTIMIZERS`).
-learning_rate : float, default 0.01
-    alpha (the step size of the optimizer).
-max_iter : int, default 100
-    Epochs (passes over the training set) per ``fit``; ``partial_fit`` does one.
-batch_size : int or "auto", default "auto"
-    Mini-batch size; ``"auto"`` is ``min(200, n_samples)``.
-alpha : float, default 0.0001
-    L2 strength (the notes' lambda): cost + alpha / (2m) * sum ||W||^2.
-keep_prob : float, default 1.0
-    Inverted-dropout keep probability of every hidden layer (1.0: no dropout).
-init : str, default "auto"
-    Weight initializer (:data:`nndl.INITIALIZERS`); ``"auto"`` is ``he`` for ReLU-like hidden
-    activations and ``xavier`` otherwise.
-early_stopping, validation_fraction, n_iter_no_change :
-    Hold out ``validation_fraction`` of the training set (drawn with the model's RNG) and stop
-    after ``n_iter_no_change`` epochs without a lower cost on it, keeping the best parameters.
-shuffle : bool, default True
-    Reshuffle the samples before every epoch.
-random_state : int, RandomState, Generator or None
-    Seeds the network's RNG (initial weights, shuffling, dropout, validation split).
-warm_start : bool, default False
-    ``fit`` continues from the fitted network (and its optimizer state) instead of a new one.
+The parameters (numpydoc) are in each class's docstring (``help(NNClassifier)``).
 
 Fitted attributes: ``net_`` (the :class:`nndl.Network`), ``n_features_in_``, ``n_outputs_``,
 ``n_iter_`` (epochs done), ``t_`` (updates done), ``loss_``, ``loss_curve_`` (per-epoch training
@@ -53,14 +23,16 @@ cost, L2 term included), ``validation_loss_curve_`` (with early stopping), ``bes
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 
+from . import heads
 from .errors import NNDLError
 from .labels import LabelMap
 from .network import Network
+from .validation import check_number
 
 try:
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
@@ -80,6 +52,64 @@ Array = np.ndarray
 
 __all__ = ["NNClassifier", "NNRegressor"]
 
+_PARAMETERS = """
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default (64,)
+        n[1], ..., n[L-1]; ``()`` gives a network without hidden layer (logistic / linear regression).
+    activation : str, default "relu"
+        Hidden activation (``relu``, ``tanh``, ``logistic``/``sigmoid``, ``identity``/``linear``,
+        ``leaky_relu``).
+    optimizer : str, default "adam"
+        ``gd``, ``momentum``, ``rmsprop`` or ``adam`` (:data:`nndl.optimizers.OPTIMIZERS`).
+    learning_rate : float, default 0.01
+        alpha (the step size of the optimizer).
+    max_iter : int, default 100
+        Epochs (passes over the training set) per ``fit``; ``partial_fit`` does one.
+    batch_size : int or "auto", default "auto"
+        Mini-batch size; ``"auto"`` is ``min(200, n_samples)``.
+    alpha : float, default 0.0001
+        L2 strength (the notes' lambda): cost + alpha / (2m) * sum ||W||^2.
+    keep_prob : float, default 1.0
+        Inverted-dropout keep probability of every hidden layer (1.0: no dropout).
+    init : str, default "auto"
+        Weight initializer (:data:`nndl.INITIALIZERS`); ``"auto"`` is ``he`` for ReLU-like hidden
+        activations and ``xavier`` otherwise.
+    early_stopping : bool, default False
+        Hold out ``validation_fraction`` of the training set (drawn with the model's RNG) and
+        stop after ``n_iter_no_change`` epochs without a lower cost on it, keeping the best
+        parameters.
+    validation_fraction : float, default 0.1
+        The held-out share of the training set, in (0, 1) (with ``early_stopping``).
+    n_iter_no_change : int, default 10
+        Epochs without a lower held-out cost before stopping (with ``early_stopping``).
+    shuffle : bool, default True
+        Reshuffle the samples before every epoch.
+    random_state : int, RandomState, Generator or None
+        Seeds the network's RNG (initial weights, shuffling, dropout, validation split).
+    warm_start : bool, default False
+        ``fit`` continues from the fitted network (and its optimizer state) instead of a new one.
+
+    Attributes
+    ----------
+    net_ : nndl.Network
+        The fitted network (samples as columns inside).
+    n_features_in_ : int
+        Number of features seen at ``fit``.
+    n_iter_ : int
+        Epochs done.
+    t_ : int
+        Updates (mini-batch steps) done.
+    loss_ : float
+        The last epoch's training cost (L2 term included).
+    loss_curve_ : list of float
+        The training cost of every epoch.
+    validation_loss_curve_ : list of float
+        The held-out cost of every epoch (with ``early_stopping``).
+    best_epoch_ : int or None
+        The epoch of the lowest held-out cost (with ``early_stopping``).
+"""
+
 _RELU_LIKE = ("relu", "leaky_relu")
 
 
@@ -94,10 +124,8 @@ def _seed(random_state: object) -> "int | None":
     """An int seed for the network from scikit-learn's ``random_state`` conventions."""
     if random_state is None:
         return None
-    if isinstance(random_state, (Integral, np.integer)) and not isinstance(random_state, bool):
-        if random_state < 0:
-            raise NNDLError(f"random_state must be >= 0; got {random_state!r}")
-        return int(random_state)
+    if isinstance(random_state, (Integral, np.integer)):  # bools: refused by check_number
+        return int(check_number("random_state", random_state, integer=True, low=0))
     if isinstance(random_state, np.random.RandomState):
         return int(random_state.randint(2**31 - 1))
     if isinstance(random_state, np.random.Generator):
@@ -108,8 +136,6 @@ def _seed(random_state: object) -> "int | None":
 
 class _NNBase(BaseEstimator):
     """What both estimators share: parameters, network building, training."""
-
-    _output = "linear"
 
     def __init__(
         self,
@@ -149,11 +175,12 @@ class _NNBase(BaseEstimator):
     def _hidden(self) -> list[int]:
         h = self.hidden_layer_sizes
         sizes = [h] if isinstance(h, (Integral, np.integer)) else list(h)
-        for n in sizes:
-            if isinstance(n, bool) or not isinstance(n, (Integral, np.integer)) or n < 1:
-                raise NNDLError("hidden_layer_sizes must be positive integers, e.g. (100,) or "
-                                f"(64, 32); got {self.hidden_layer_sizes!r}")
-        return [int(n) for n in sizes]
+        try:
+            return [int(check_number("hidden_layer_sizes", n, integer=True, low=1))
+                    for n in sizes]
+        except NNDLError:
+            raise NNDLError("hidden_layer_sizes must be positive integers, e.g. (100,) or "
+                            f"(64, 32); got {self.hidden_layer_sizes!r}") from None
 
     def _new_network(self, n_features: int, n_out: int, output: str) -> Network:
         hidden = self._hidden()
@@ -167,9 +194,9 @@ class _NNBase(BaseEstimator):
         b = self.batch_size
         if isinstance(b, str) and b == "auto":
             return min(200, m)
-        if isinstance(b, bool) or not isinstance(b, (Integral, np.integer)) or b < 1:
+        if isinstance(b, str):
             raise NNDLError(f"batch_size must be a positive int or 'auto'; got {b!r}")
-        return min(int(b), m)
+        return min(int(check_number("batch_size", b, integer=True, low=1)), m)
 
     # --- training -----------------------------------------------------------------------
     def _train(self, X: Array, Y: Array, epochs: int, fresh_optimizer: bool) -> None:
@@ -178,9 +205,8 @@ class _NNBase(BaseEstimator):
         dev = patience = None
         m = X.shape[0]
         if self.early_stopping:
-            frac = self.validation_fraction
-            if not isinstance(frac, Real) or not 0 < frac < 1:
-                raise NNDLError(f"validation_fraction must be in (0, 1); got {frac!r}")
+            frac = check_number("validation_fraction", self.validation_fraction, low=0,
+                                high=1, low_open=True, high_open=True)
             n_dev = int(np.ceil(frac * m))
             if n_dev >= m:
                 raise NNDLError(f"early_stopping needs more samples: {m} sample(s) leave none "
@@ -218,10 +244,7 @@ class _NNBase(BaseEstimator):
         if incremental:
             epochs = 1
         else:
-            epochs = self.max_iter
-            if isinstance(epochs, bool) or not isinstance(epochs, (Integral, np.integer)) \
-                    or epochs < 1:
-                raise NNDLError(f"max_iter must be a positive integer; got {epochs!r}")
+            epochs = check_number("max_iter", self.max_iter, integer=True, low=1)
         self._train(X, Y, int(epochs), fresh_optimizer=first)
         return self
 
@@ -237,8 +260,16 @@ class _NNBase(BaseEstimator):
         return self.net_.forward(X.T).T
 
 class NNClassifier(ClassifierMixin, _NNBase):
-    """A feed-forward neural-network classifier (sigmoid output for 2 classes, softmax for
-    more). See :mod:`nndl.sklearn` for the parameters."""
+    __doc__ = """A feed-forward neural-network classifier: the head of :mod:`nndl.heads` for
+    its number of classes (a sigmoid unit for 2 classes, a softmax output for more). Labels
+    may be of any kind; ``classes_`` keeps them in sorted order. Rows are samples.
+""" + _PARAMETERS + """    classes_ : ndarray
+        The class labels, sorted.
+"""
+
+    @property
+    def _head(self) -> heads.Head:
+        return heads.for_classes(self.classes_.size)
 
     def _check_Xy(self, X: Any, y: Any, reset: bool) -> tuple[Array, Array]:
         X, y = _validate_data(self, X, y, reset=reset, dtype=np.float64)
@@ -253,12 +284,10 @@ class NNClassifier(ClassifierMixin, _NNBase):
         self.label_map_ = LabelMap(self.classes_)
 
     def _output_for(self) -> str:
-        return "sigmoid" if self.classes_.size == 2 else "softmax"
+        return self._head.output
 
     def _targets(self, y: Array) -> Array:
-        if self.classes_.size == 2:
-            return self.label_map_.encode(y).astype(np.float64).reshape(1, -1)
-        return self.label_map_.one_hot(y)
+        return self._head.encode(y, self.label_map_)
 
     def partial_fit(self, X: Any, y: Any, classes: Any = None) -> "NNClassifier":
         """One epoch on (X, y). The first call needs ``classes`` (all the labels that may
@@ -274,15 +303,13 @@ class NNClassifier(ClassifierMixin, _NNBase):
 
     def predict_proba(self, X: Any) -> Array:
         """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order."""
-        A = self._forward(X)
-        if self.classes_.size == 2:
-            return np.hstack([1.0 - A, A])
-        return A
+        AL = self._forward(X).T  # first: NotFittedError before fit
+        return self._head.class_probabilities(AL).T
 
     def predict(self, X: Any) -> Array:
         """The most probable class of every sample (labels from ``classes_``)."""
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
+        AL = self._forward(X).T
+        return self._head.predict(AL, self.label_map_)[0]
 
     def predict_log_proba(self, X: Any) -> Array:
         """log(predict_proba(X))."""
@@ -296,8 +323,14 @@ class NNClassifier(ClassifierMixin, _NNBase):
 
 
 class NNRegressor(RegressorMixin, _NNBase):
-    """A feed-forward neural-network regressor (linear output, squared error; several target
-    columns give several output units). See :mod:`nndl.sklearn` for the parameters."""
+    __doc__ = """A feed-forward neural-network regressor: the regression head of
+    :mod:`nndl.heads` (linear output, squared error; several target columns give several
+    output units). Rows are samples.
+""" + _PARAMETERS + """    n_outputs_ : int
+        Number of target columns.
+"""
+
+    _head = heads.for_task("regression")
 
     def _check_Xy(self, X: Any, y: Any, reset: bool) -> tuple[Array, Array]:
         return _validate_data(self, X, y, reset=reset, dtype=np.float64, multi_output=True,
@@ -307,7 +340,7 @@ class NNRegressor(RegressorMixin, _NNBase):
         self.n_outputs_ = 1 if y.ndim == 1 else int(y.shape[1])
 
     def _output_for(self) -> str:
-        return "linear"
+        return self._head.output
 
     def _targets(self, y: Array) -> Array:
         Y = np.asarray(y, dtype=np.float64)

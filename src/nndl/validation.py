@@ -19,6 +19,8 @@ Array = np.ndarray
 def check_layer_dims(layer_dims: Sequence[int]) -> list[int]:
     """[n[0], n[1], ..., n[L]] with L >= 1 and every n[l] a positive integer."""
     try:
+        if isinstance(layer_dims, (str, bytes, bytearray)):  # b"xx" would be [120, 120]
+            raise TypeError
         dims = list(layer_dims)
     except TypeError:
         raise NNDLError(
@@ -30,10 +32,11 @@ def check_layer_dims(layer_dims: Sequence[int]) -> list[int]:
             f"regression; got {dims!r}"
         )
     for l, n in enumerate(dims):
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise NNDLError(
-                f"layer sizes must be positive integers; n[{l}] is {n!r} in {dims!r}"
-            )
+        try:
+            check_number(f"n[{l}]", n, integer=True, low=1)
+        except NNDLError:
+            raise NNDLError(f"layer sizes must be positive integers; n[{l}] is "
+                            f"{shorten(repr(n))} in {shorten(repr(dims))}") from None
     return [int(n) for n in dims]
 
 
@@ -48,12 +51,14 @@ def _interval(low: "float | None", high: "float | None", low_open: bool,
 
 def check_number(name: str, value: object, *, integer: bool = False,
                  low: "float | None" = None, high: "float | None" = None,
-                 low_open: bool = False, high_open: bool = False) -> "int | float":
+                 low_open: bool = False, high_open: bool = False,
+                 expected: "str | None" = None) -> "int | float":
     """``value`` as a finite number in the interval from ``low`` to ``high``.
 
     The one check of numeric arguments in nndl. ``integer`` asks for an ``int`` (a Python or
     NumPy integer, never a ``bool``); otherwise any real number that is not a ``bool``. The
     bounds are inclusive unless ``low_open`` / ``high_open``; ``None`` means unbounded.
+    ``expected`` replaces "an integer in [0, inf)" in the message (e.g. "an integer >= 2").
     Returns an ``int`` or a ``float``; raises :class:`~nndl.errors.NNDLError` naming the
     argument, the interval and what came::
 
@@ -64,39 +69,34 @@ def check_number(name: str, value: object, *, integer: bool = False,
     ok_type = (int, np.integer) if integer else (Real, np.floating, np.integer)
     kind = "an integer" if integer else "a number"
     where = _interval(low, high, low_open, high_open)
+    what = expected or f"{kind} in {where}"
     if isinstance(value, bool) or not isinstance(value, ok_type) or isinstance(value, complex):
-        raise NNDLError(f"{name} must be {kind} in {where}; got {shorten(repr(value))}")
+        raise NNDLError(f"{name} must be {what}; got {shorten(repr(value))}")
     try:
         v = int(value) if integer else float(value)
     except OverflowError:  # an int beyond the floats (10**400)
         v = float("inf")
     if not integer and not np.isfinite(v):
-        raise NNDLError(f"{name} must be a finite number in {where}; got {value!r}")
+        raise NNDLError(f"{name} must be {expected or f'a finite number in {where}'}; got "
+                        f"{value!r}")
     if ((low is not None and (v < low or (low_open and v == low)))
             or (high is not None and (v > high or (high_open and v == high)))):
-        raise NNDLError(f"{name} must be {kind} in {where}; got {value!r}")
+        raise NNDLError(f"{name} must be {what}; got {shorten(repr(value))}")
     return v
 
 
 def check_positive(name: str, value: object, integer: bool = False) -> float:
     """A finite number > 0 (an int >= 1 when ``integer``): :func:`check_number` with
     ``low=0`` excluded; the message says "a positive number/integer"."""
-    try:
-        return check_number(name, value, integer=integer, low=0, low_open=True)
-    except NNDLError:
-        kind = "a positive integer" if integer else "a positive number"
-        raise NNDLError(f"{name} must be {kind}; got {shorten(repr(value))}") from None
+    kind = "a positive integer" if integer else "a positive number"
+    return check_number(name, value, integer=integer, low=0, low_open=True, expected=kind)
 
 
 def check_seed(seed: object) -> "int | None":
     """A random seed: ``None`` or an integer >= 0 (what ``numpy.random.default_rng`` takes)."""
     if seed is None:
         return None
-    try:
-        return check_number("seed", seed, integer=True, low=0)
-    except NNDLError:
-        raise NNDLError(f"seed must be a non-negative integer; got {shorten(repr(seed))}") \
-            from None
+    return check_number("seed", seed, integer=True, low=0, expected="a non-negative integer")
 
 
 _ROWS_ARE = {"X": "one per input feature n[0]", "Y": "one per output unit n[L]"}
@@ -119,6 +119,8 @@ def as_matrix(name: str, X: object, dtype: np.dtype, rows: "int | None" = None,
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)
                                    or arr.dtype == np.bool_):
         raise NNDLError(f"{name} must hold numbers; got an array of dtype {arr.dtype}")
+    if arr.dtype.kind == "c":  # casting would silently drop the imaginary parts
+        raise NNDLError(f"{name} must hold real numbers; got complex values (dtype {arr.dtype})")
     if arr.ndim == 1 and rows == 1:
         arr = arr.reshape(1, -1)
     if arr.ndim != 2:
@@ -157,18 +159,10 @@ def check_same_m(X: Array, Y: Array) -> None:
 
 
 def check_labels(Y: Array, output: str) -> None:
-    """Labels fit the output: 0/1 for sigmoid, one-hot columns for softmax."""
-    if output == "sigmoid":
-        bad = (Y != 0) & (Y != 1)
-        if bad.any():
-            seen = np.unique(Y[bad])[:5]
-            raise NNDLError(
-                "labels for a sigmoid output must be 0 or 1; got other values such as "
-                f"{seen.tolist()}"
-            )
-    elif output == "softmax":
-        if ((Y != 0) & (Y != 1)).any() or not np.all(Y.sum(axis=0) == 1):
-            raise NNDLError(
-                f"labels for a softmax output must be one-hot columns, shape ({Y.shape[0]}, m) "
-                "with a single 1 per column"
-            )
+    """Labels fit the output: its head's check (0/1 for sigmoid, one-hot columns for softmax;
+    any values for linear). Kept for callers that hold an output name rather than a head."""
+    from .heads import find_output  # heads imports this module
+
+    head = find_output(output)
+    if head is not None:
+        head.check_targets(Y)

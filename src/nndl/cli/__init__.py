@@ -21,59 +21,29 @@ exit status); :data:`COMMANDS` lists them. A new command is a new module added t
 
 from __future__ import annotations
 
-import argparse
-import os
-import sys
-from types import ModuleType
-from typing import Sequence
+from typing import Any, Sequence
 
-from .. import __version__
-from ..errors import NNDLError
-from . import evaluate, export, gradcheck, info, predict, train
-from .arguments import Parser
-
-COMMANDS: list[ModuleType] = [train, evaluate, predict, info, gradcheck, export]
-"""The sub-commands, in the order ``nndl --help`` lists them."""
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = Parser(prog="nndl", description="Train, evaluate and use the deep L-layer network of "
-               "the course notes (nndl, NumPy).",
-               epilog="Exit status: 0 success, 2 bad usage or bad input (one line on stderr).")
-    p.add_argument("--version", action="version", version=f"nndl {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in COMMANDS:
-        command.add_parser(sub)
-    return p
-
-
-def _one_line(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.strerror:
-        msg = f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
-    else:
-        msg = str(exc) or type(exc).__name__
-    return " ".join(msg.split())
+__all__ = ["COMMANDS", "build_parser", "main"]
 
 
 def main(argv: "Sequence[str] | None" = None) -> int:
-    """Run the ``nndl`` command; returns the exit status.
+    """Run the ``nndl`` command; returns the exit status (:func:`nndl.cli.app.main`).
 
-    nndl's own errors (:class:`~nndl.errors.NNDLError`: bad input) and OS errors (files) are
-    one line on stderr and exit 2; any other exception is a bug in nndl and keeps its
-    traceback (exit 1). Ctrl-C outside training exits 130.
+    The commands (and NumPy) are imported here, not when this package is: a Ctrl-C while
+    they load, or anywhere before a command runs, exits 130 without a traceback.
     """
-    args = build_parser().parse_args(argv)
     try:
-        return int(args.run(args))
-    except BrokenPipeError:  # e.g. `nndl predict ... | head`: stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
-    except (NNDLError, OSError) as exc:
-        print(f"nndl {args.command}: error: {_one_line(exc)}", file=sys.stderr)
-        return 2
+        from .app import main as run
+
+        return run(argv)
     except KeyboardInterrupt:
-        print(f"nndl {args.command}: interrupted", file=sys.stderr)
         return 130
 
 
-__all__ = ["COMMANDS", "build_parser", "main"]
+def __getattr__(name: str) -> Any:
+    """``COMMANDS`` and ``build_parser`` of :mod:`nndl.cli.app`, loaded on first use."""
+    if name in ("COMMANDS", "build_parser", "EPILOG"):
+        from . import app
+
+        return getattr(app, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

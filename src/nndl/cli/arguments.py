@@ -4,8 +4,15 @@ value. A bad value is a usage error naming the option, what was expected and wha
 from __future__ import annotations
 
 import argparse
-import math
+import difflib
+import re
 from typing import Any, Callable, NoReturn
+
+from ..errors import NNDLError
+from ..validation import check_number
+
+MAX_INT = 2**63 - 1
+"""The largest count an integer option takes (a NumPy int64: iterations, epochs, sizes)."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -16,8 +23,52 @@ class Parser(argparse.ArgumentParser):
         kwargs.setdefault("formatter_class", HelpFormatter)
         super().__init__(*args, **kwargs)
 
+    def parse_args(self, args: Any = None, namespace: Any = None) -> argparse.Namespace:
+        """As argparse's, but unknown options are reported by the sub-command they were given
+        to, with the closest option it has (:func:`did_you_mean`)."""
+        ns, extra = self.parse_known_args(args, namespace)
+        if extra:
+            parser = self._command_parser(ns)
+            parser.error(f"unrecognized arguments: {' '.join(extra)}"
+                         f"{did_you_mean(extra, parser)}")
+        return ns
+
+    def _command_parser(self, ns: argparse.Namespace) -> argparse.ArgumentParser:
+        """The parser of the sub-command ``ns`` holds (this parser when there is none)."""
+        for action in self._actions:
+            choices = getattr(action, "choices", None)
+            if isinstance(action, argparse._SubParsersAction) and isinstance(choices, dict):
+                return choices.get(getattr(ns, action.dest, None), self)
+        return self
+
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _options(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """Every long option of ``parser`` -> its help text."""
+    return {s: action.help or "" for action in parser._actions for s in action.option_strings
+            if s.startswith("--")}
+
+
+def did_you_mean(words: "list[str]", parser: argparse.ArgumentParser) -> str:
+    """``" (did you mean --lr?)"`` for the first unknown option close to a known one: by
+    spelling, by its initials (``--learning-rate`` -> ``--lr``) or by its words appearing in
+    an option's help; ``""`` when none is."""
+    known = _options(parser)
+    for word in words:
+        if not word.startswith("--"):
+            continue
+        name = word.split("=", 1)[0]
+        parts = [p for p in re.split(r"[-_]+", name.lower()) if p]
+        initials = "--" + "".join(p[0] for p in parts)
+        hits = difflib.get_close_matches(name.lower().replace("_", "-"), known, n=1, cutoff=0.75)
+        hits += [k for k in known if k == initials and len(parts) > 1]
+        phrase = " ".join(parts)
+        hits += [k for k, h in known.items() if len(parts) > 1 and phrase in h.lower()]
+        if hits:
+            return f" (did you mean {hits[0]}?)"
+    return ""
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -41,9 +92,11 @@ def layers(text: str) -> list[int]:
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"expected hidden layer sizes such as 20,7,5 (or 'none'); got {text!r}") from None
-    if any(n < 1 for n in sizes):
-        raise argparse.ArgumentTypeError(f"layer sizes must be positive; got {text!r}")
-    return sizes
+    try:
+        return [int(check_number("size", n, integer=True, low=1, high=MAX_INT)) for n in sizes]
+    except NNDLError:
+        raise argparse.ArgumentTypeError(f"layer sizes must be positive integers (at most "
+                                         f"{MAX_INT}); got {text!r}") from None
 
 
 def show_layers(sizes: "list[int]") -> str:
@@ -52,39 +105,48 @@ def show_layers(sizes: "list[int]") -> str:
 
 
 def image_size(text: str) -> list[int]:
-    """'64' -> [64, 64]; '48,64' -> [48, 64] (height, width)."""
+    """'64' -> [64, 64]; '48,64' -> [48, 64] (height, width). Sides up to :data:`MAX_INT`
+    (the memory an image size needs is checked when the images are read)."""
     try:
-        hw = [int(v) for v in text.split(",")]
-    except ValueError:
+        hw = [int(check_number("side", int(v), integer=True, low=1, high=MAX_INT))
+              for v in text.split(",")]
+    except (ValueError, NNDLError):
         hw = []
     if len(hw) == 1:
         hw = hw * 2
-    if len(hw) != 2 or min(hw) < 1:
-        raise argparse.ArgumentTypeError(f"expected SIZE or HEIGHT,WIDTH in pixels; got {text!r}")
+    if len(hw) != 2:
+        raise argparse.ArgumentTypeError(f"expected SIZE or HEIGHT,WIDTH in pixels (positive "
+                                         f"integers); got {text!r}")
     return hw
 
 
-def number(kind: type, ok: "Callable[[Any], bool]", expected: str) -> "Callable[[str], Any]":
-    """An argparse ``type=``: ``kind(text)`` accepted when ``ok(value)``, else a usage error
-    that says what was expected and what came."""
+def number(expected: str, integer: bool = False, **interval: Any) -> "Callable[[str], Any]":
+    """An argparse ``type=``: the text as an int (``integer``) or a float, checked by
+    :func:`~nndl.validation.check_number` with ``interval`` (``low=``, ``high=``,
+    ``low_open=``, ``high_open=``); else a usage error that says what was expected and what
+    came."""
 
     def parse(text: str) -> Any:
         try:
-            v = kind(text)
-        except ValueError:
-            v = None
-        if v is None or not ok(v):
-            raise argparse.ArgumentTypeError(f"expected {expected}; got {text!r}")
-        return v
+            return check_number("value", int(text) if integer else float(text),
+                                integer=integer, **interval)
+        except (ValueError, NNDLError):  # NNDLError is a ValueError; both say the same here
+            raise argparse.ArgumentTypeError(f"expected {expected}; got {text!r}") from None
 
     return parse
 
 
-positive_int = number(int, lambda v: v >= 1, "a positive integer")
-positive_float = number(float, lambda v: v > 0 and math.isfinite(v), "a positive number")
-nonnegative_float = number(float, lambda v: v >= 0 and math.isfinite(v), "a number >= 0")
-probability = number(float, lambda v: 0 < v <= 1, "a probability in (0, 1]")
-fraction = number(float, lambda v: 0 <= v < 1, "a fraction in [0, 1)")
+positive_int = number(f"a positive integer (at most {MAX_INT})", integer=True, low=1,
+                      high=MAX_INT)
+positive_float = number("a positive number", low=0, low_open=True)
+nonnegative_float = number("a number >= 0", low=0)
+probability = number("a probability in (0, 1]", low=0, high=1, low_open=True)
+fraction = number("a fraction in [0, 1)", low=0, high=1, high_open=True)
+
+
+def lower(text: str) -> str:
+    """A name given in any case ('Adam' -> 'adam'): the ``type=`` of options with choices."""
+    return text.strip().lower()
 
 
 def label_column(text: "str | None") -> "str | int | None":

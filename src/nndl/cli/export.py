@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .. import io
 from ..errors import NNDLError
+from . import arguments as a
 
 NAME = "export"
 
@@ -31,7 +32,7 @@ def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentPar
         "(batch, n[0]), raw: the stored standardization is part of the export. The export "
         "is checked against nndl on random inputs before it is written.")
     p.add_argument("model", help="a model (or checkpoint) saved by nndl")
-    p.add_argument("--format", choices=list(FORMATS), default=None,
+    p.add_argument("--format", type=a.lower, choices=list(FORMATS), default=None,
                    help="onnx or torch (default: from the suffix of --out, else onnx)")
     p.add_argument("--out", help="where to write (default: MODEL with the suffix .onnx or .pt2)")
     p.add_argument("--no-check", dest="check", action="store_false",

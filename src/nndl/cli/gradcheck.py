@@ -35,7 +35,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    "sizes")
     c.add_argument("--outputs", type=a.positive_int, default=1, help="random network: n[L]")
     c.add_argument("--hidden", default="tanh", help="random network: hidden activation")
-    c.add_argument("--output", default="sigmoid", help="random network: output activation")
+    c.add_argument("--output", default=heads.HEADS["binary"].output,
+                   help="random network: output activation")
     c.add_argument("--samples", type=a.positive_int, default=8, help="random samples")
     c.add_argument("--seed", type=int, default=0, help="seed of the network, the samples and "
                    "the parameters checked")

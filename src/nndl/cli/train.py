@@ -96,15 +96,15 @@ def _add_model_options(g: Any) -> None:
                    f"{shown('init')})")
     g.add_argument("--seed", type=int, help="seed of the initialization and the dev split "
                    f"(default: {shown('seed')})")
-    g.add_argument("--rng", choices=["default", "legacy"], help="'legacy' draws the weights "
+    g.add_argument("--rng", type=a.lower, choices=["default", "legacy"], help="'legacy' draws the weights "
                    "with numpy.random.RandomState(seed).randn, as the course does (default: "
                    f"{shown('rng')})")
-    g.add_argument("--dtype", choices=["float64", "float32"], help="floating-point type of the "
+    g.add_argument("--dtype", type=a.lower, choices=["float64", "float32"], help="floating-point type of the "
                    f"parameters and the computation (default: {shown('dtype')})")
 
 
 def _add_training_options(g: Any) -> None:
-    g.add_argument("--optimizer", choices=["gd", "momentum", "rmsprop", "adam"],
+    g.add_argument("--optimizer", type=a.lower, choices=["gd", "momentum", "rmsprop", "adam"],
                    help="how gradients become updates (default: "
                    f"{shown('optimizer')}, the notes' gradient descent); --lr is its learning "
                    "rate")

@@ -21,18 +21,8 @@ from .generators import (
     make_spiral,
     make_xor,
 )
-from .loaders import (
-    IMAGE_SUFFIXES,
-    from_arrays,
-    load,
-    load_csv,
-    load_hdf5,
-    load_image_folder,
-    load_images,
-    load_npz,
-    read_image,
-    table_header,
-)
+from .images import IMAGE_SUFFIXES, load_image_folder, load_images, read_image
+from .loaders import from_arrays, load, load_csv, load_hdf5, load_npz, table_header
 from .matching import check_columns, match_features
 from .spec import load_spec, resolve_spec, spec_names
 from .split import split

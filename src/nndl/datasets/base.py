@@ -28,8 +28,14 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import NNDLError
+from ..heads import TASKS, for_classes
+from ..labels import one_hot
+def task_for_classes(k: int) -> str:
+    """The task of labels of ``k`` classes: ``"binary"`` for k <= 2, else ``"multiclass"``
+    (the classifier heads of :mod:`nndl.heads`)."""
+    return for_classes(max(int(k), 2)).task
 
-TASKS = ("binary", "multiclass", "regression")
+
 TASK_CHOICES = (*TASKS, "classification")
 """What ``task=`` of a loader accepts: a data set's task, or ``"classification"`` (classes,
 binary or multi-class by their count)."""
@@ -113,10 +119,7 @@ class Dataset:
         """Y as one-hot columns (k, m), for a softmax output."""
         if self.task not in ("binary", "multiclass"):
             raise NNDLError(f"one-hot labels need classes; this data set is {self.task}")
-        k = max(self.n_classes, 1)
-        out = np.zeros((k, self.m))
-        out[self.Y[0], np.arange(self.m)] = 1.0
-        return out
+        return one_hot(self.Y[0], max(self.n_classes, 1))
 
     def targets(self) -> np.ndarray:
         """Y in the shape the matching network wants: (1, m) 0/1 for binary (sigmoid output),
@@ -213,7 +216,7 @@ def encode_labels(
     Y = np.array([lookup[c] for c in names.tolist()], dtype=np.int64).reshape(1, m)
     k = len(order)
     if task is None:
-        task = "binary" if k <= 2 else "multiclass"
+        task = task_for_classes(k)
     elif task == "binary" and k > 2:
         raise NNDLError(f"{source}: task 'binary' needs at most 2 classes; found {k}: "
                         f"{order[:10]}")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import NNDLError
-from .base import Dataset
+from .base import Dataset, task_for_classes
 
 BUILTIN: list[str] = ["breast_cancer", "digits", "iris", "wine", "diabetes"]
 """Names accepted by :func:`load_builtin` (the first is the default)."""
@@ -58,4 +58,4 @@ def load_builtin(name: str = "breast_cancer") -> Dataset:
         feature_names = None if feature_names is None or len(feature_names) != X.shape[0] \
             else feature_names
     return Dataset(X=X, Y=Y, classes=classes, feature_names=feature_names,
-                   task="binary" if len(classes) <= 2 else "multiclass", images=images, name=key)
+                   task=task_for_classes(len(classes)), images=images, name=key)

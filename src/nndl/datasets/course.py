@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import NNDLError, shorten
 from ..files import regular_file
 from ..limits import Budget
-from .base import Dataset
+from .base import Dataset, task_for_classes
 
 
 def default_cat_dir() -> Path:
@@ -81,8 +81,7 @@ def read_course_file(f: "object", part: str, path: Path) -> Dataset:
     if Y.size and (Y.min() < 0 or Y.max() >= len(classes)):
         raise NNDLError(f"{path}: labels must be class indices 0..{len(classes) - 1}")
     X = images.reshape(m, -1).T / 255.0
-    return Dataset(X=X, Y=Y, classes=classes, task="binary" if len(classes) <= 2 else
-                   "multiclass", images=images, name=f"{path.name}")
+    return Dataset(X=X, Y=Y, classes=classes, task=task_for_classes(len(classes)), images=images, name=f"{path.name}")
 
 
 def _read_h5(path: Path, part: str) -> Dataset:

@@ -8,9 +8,9 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import NNDLError
-from ..validation import check_seed
+from ..validation import check_number, check_seed
 from ..initializers import standard_normal
-from .base import Dataset
+from .base import Dataset, task_for_classes
 
 
 def _rng(seed: "int | np.random.RandomState | np.random.Generator | None"):
@@ -27,7 +27,8 @@ def make_flower(m: int = 400, noise: float = 0.2, seed: "int | None" = 1, a: flo
     r = a sin(4t) + noise * randn(m/2),  points (r sin t, r cos t).  With ``seed=1`` and the
     legacy stream this is exactly the course's ``load_planar_dataset()``.
     """
-    if not isinstance(m, (int, np.integer)) or m < 2 or m % 2:
+    m = check_number("m", m, integer=True, low=2, expected="an even integer >= 2")
+    if m % 2:
         raise NNDLError(f"m must be an even integer >= 2; got {m!r}")
     rng = _rng(seed)
     N = m // 2
@@ -42,18 +43,14 @@ def make_flower(m: int = 400, noise: float = 0.2, seed: "int | None" = 1, a: flo
 
 
 def _check_args(m: object, noise: object, k: int = 2) -> tuple[int, float]:
-    if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < k:
-        raise NNDLError(f"m must be an integer >= {k} (at least one point per class); got {m!r}")
-    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.number)) \
-            or not np.isfinite(noise) or noise < 0:
-        raise NNDLError(f"noise must be a number >= 0; got {noise!r}")
-    return int(m), float(noise)
+    m = check_number("m", m, integer=True, low=k,
+                     expected=f"an integer >= {k} (at least one point per class)")
+    return int(m), float(check_number("noise", noise, low=0, expected="a number >= 0"))
 
 
 def _check_k(k: object) -> int:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
-        raise NNDLError(f"k (the number of classes) must be an integer >= 2; got {k!r}")
-    return int(k)
+    return int(check_number("k (the number of classes)", k, integer=True, low=2,
+                            expected="an integer >= 2"))
 
 
 def _class_sizes(m: int, k: int) -> list[int]:
@@ -86,8 +83,8 @@ def make_circles(m: int = 200, noise: float = 0.05, seed: "int | None" = 0,
     """Two concentric circles: class 0 of radius 1, class 1 of radius ``factor`` (0 < factor
     < 1), evenly spaced angles; then Gaussian noise of std ``noise``."""
     m, noise = _check_args(m, noise)
-    if not (isinstance(factor, (int, float, np.number)) and 0 < factor < 1):
-        raise NNDLError(f"factor (inner radius / outer radius) must be in (0, 1); got {factor!r}")
+    factor = check_number("factor (inner radius / outer radius)", factor, low=0, high=1,
+                          low_open=True, high_open=True, expected="in (0, 1)")
     rng = _rng(seed)
     parts = []
     for n, r in zip(_class_sizes(m, 2), (1.0, float(factor))):
@@ -168,4 +165,4 @@ def generate(name: str, **kwargs: Any) -> Dataset:
         raise NNDLError(f"generator {name!r}: {exc}") from None
     k = int(Y.max()) + 1
     return Dataset(X=X, Y=Y, classes=[str(j) for j in range(k)], feature_names=["x1", "x2"],
-                   task="binary" if k <= 2 else "multiclass", name=name)
+                   task=task_for_classes(k), name=name)

@@ -13,6 +13,7 @@
 | a folder                          | images, one sub-folder per class (Pillow; RGB; resized);  |
 |                                   | or images directly in it: unlabeled, for prediction, with |
 |                                   | their file names in ``Dataset.sample_names``              |
+|                                   | (:mod:`nndl.datasets.images`)                             |
 | ``*.png``, ``*.jpg``, ...         | one image, unlabeled (for prediction)                     |
 
 **Files store samples as rows**, as every other tool does (NumPy, pandas, scikit-learn): ``X``
@@ -43,12 +44,13 @@ from ..errors import NNDLError, shorten
 from ..files import regular_file
 from ..limits import Budget
 from ..npz import Archive
+from ..validation import check_number
 from .base import Dataset, encode_labels
 from .course import _h5py, course_part, dataset_budget, read_course_file
+from .images import IMAGE_SUFFIXES, load_image_folder, load_images
 from .tables import TEXT_SUFFIXES, is_table, missing_rows, number_cells, read_table, \
     refuse_missing
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 Columns = "Sequence[str | int] | None"
 
 
@@ -110,10 +112,11 @@ def load(
 
 # --- choosing columns -----------------------------------------------------------------------
 def _column(c: object, names: "Sequence[str] | None", width: int, source: str) -> int:
-    if isinstance(c, (int, np.integer)) and not isinstance(c, bool):
-        if not -width <= int(c) < width:
-            raise NNDLError(f"{source}: column {int(c)} is out of range; there are {width}")
-        return int(c) % width
+    if isinstance(c, (int, np.integer)):
+        i = check_number(f"{source}: column", c, integer=True)  # refuses bools
+        if not -width <= i < width:
+            raise NNDLError(f"{source}: column {i} is out of range; there are {width}")
+        return i % width
     if isinstance(c, str):
         if names is not None and c in names:
             return list(names).index(c)
@@ -428,133 +431,3 @@ def _label_column(label: object, header: "list[str] | None", width: int, source:
         raise NNDLError(f"{source}: label column {col} is out of range; the file has {width} "
                         "columns")
     return col % width
-
-
-# --- images ---------------------------------------------------------------------------------
-def _pil():
-    try:
-        from PIL import Image
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise NNDLError("reading images needs Pillow: pip install 'nndl[images]'") from None
-    return Image
-
-
-def _check_size(image_size: object) -> tuple[int, int]:
-    try:
-        h, w = image_size  # type: ignore[misc]
-        ok = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0
-                 for v in (h, w))
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise NNDLError(f"image_size must be (height, width), two positive integers; got "
-                        f"{shorten(repr(image_size), 80)}")
-    return int(h), int(w)
-
-
-def read_image(path: "str | os.PathLike", image_size: tuple[int, int] = (64, 64),
-               max_bytes: "int | str | None" = None) -> np.ndarray:
-    """One image file -> (h, w, 3) uint8, converted to RGB and resized to ``image_size``."""
-    Image = _pil()
-    h, w = _check_size(image_size)
-    p = regular_file(path, "image file")
-    size = p.stat().st_size
-    Budget(shorten(p.name), max_bytes).take(h * w * 3 * 9, size, f"an image of {h}x{w} pixels")
-    try:
-        with Image.open(p) as im:  # reads the header only: the size it declares is checked
-            Budget(shorten(p.name), max_bytes).take(
-                im.width * im.height * 4, size,
-                f"decoding an image of {im.width}x{im.height} pixels")
-            im = im.convert("RGB")
-            if im.size != (w, h):
-                im = im.resize((w, h), Image.BILINEAR)
-            return np.asarray(im, dtype=np.uint8).copy()
-    except FileNotFoundError:
-        raise NNDLError(f"image file not found: {shorten(p)}") from None
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-        # PIL.UnidentifiedImageError is an OSError
-        raise NNDLError(f"{shorten(p)}: not a readable image ({shorten(exc, 160)})") from None
-
-
-def load_images(paths: Sequence["str | os.PathLike"], image_size: tuple[int, int] = (64, 64),
-                max_bytes: "int | str | None" = None) -> Dataset:
-    """Image files -> unlabeled Dataset: X (h*w*3, m) in [0, 1], images (m, h, w, 3), and
-    the file names in ``sample_names``.
-
-    The memory needed (m images of h*w*3 bytes, and X in float64) is checked against the
-    files' sizes before any is read (:mod:`nndl.limits`)."""
-    if not paths:
-        raise NNDLError("no image files given")
-    h, w = _check_size(image_size)
-    files = [regular_file(p, "image file") for p in paths]
-    name = shorten(files[0].name) if len(files) == 1 else f"{len(files)} images"
-    Budget(name, max_bytes).take(len(files) * h * w * 3 * 9,
-                                 sum(f.stat().st_size for f in files),
-                                 f"{len(files)} image(s) of {h}x{w} pixels")
-    images = np.stack([read_image(p, (h, w), max_bytes) for p in files])
-    m = images.shape[0]
-    return Dataset(X=images.reshape(m, -1).T / 255.0, Y=None, images=images, name=name,
-                   sample_names=[f.name for f in files])
-
-
-def _image_files(folder: Path) -> list[Path]:
-    return sorted(f for f in folder.iterdir()
-                  if f.suffix.lower() in IMAGE_SUFFIXES and f.is_file()
-                  and not f.name.startswith("."))
-
-
-def load_image_folder(path: "str | os.PathLike", image_size: tuple[int, int] = (64, 64),
-                      classes: "Sequence[str] | None" = None,
-                      max_bytes: "int | str | None" = None) -> Dataset:
-    """A folder with one sub-folder per class (its name is the class name) of image files;
-    or a folder holding image files directly (no sub-folders): unlabeled, for prediction,
-    ``sample_names`` holding the file names.
-
-    Classes are the sub-folder names, sorted (or ``classes``, in that order). Every image is
-    converted to RGB and resized to ``image_size`` (height, width); X is (h*w*3, m) in [0, 1].
-    """
-    root = Path(os.fspath(path))
-    _check_size(image_size)
-    try:
-        subdirs = sorted(d.name for d in root.iterdir()
-                         if d.is_dir() and not d.name.startswith("."))
-    except OSError as exc:
-        raise NNDLError(f"cannot read the folder {shorten(root)}: {exc.strerror or exc}") \
-            from None
-    if not subdirs:
-        flat = _image_files(root)
-        if flat:
-            data = load_images(flat, image_size, max_bytes)
-            data.name = shorten(root.name)
-            return data
-        raise NNDLError(f"{shorten(root)}: an image folder needs one sub-folder per class (e.g. "
-                        f"{shorten(root)}/cat/1.png, {shorten(root)}/dog/2.png), or image files "
-                        "directly in it for prediction; found neither")
-    if classes is not None:
-        order = [str(c) for c in classes]
-        extra = sorted(set(subdirs) - set(order))
-        if extra:
-            raise NNDLError(f"{shorten(root)}: sub-folders {shorten(extra)} are not among the "
-                            f"expected classes {shorten(order)}")
-    else:
-        order = subdirs
-    files: list[Path] = []
-    labels: list[int] = []
-    for j, c in enumerate(order):
-        d = root / c
-        if not d.is_dir():
-            continue
-        found = _image_files(d)
-        if not found and classes is None:
-            raise NNDLError(f"{shorten(d)}: class folder has no image files "
-                            f"({', '.join(IMAGE_SUFFIXES)})")
-        files += found
-        labels += [j] * len(found)
-    if not files:
-        raise NNDLError(f"{shorten(root)}: no image files in its sub-folders")
-    data = load_images(files, image_size, max_bytes)
-    k = len(order)
-    return Dataset(X=data.X, Y=np.array(labels, dtype=np.int64).reshape(1, -1), classes=order,
-                   task="binary" if k <= 2 else "multiclass", images=data.images,
-                   name=shorten(root.name),
-                   sample_names=[f"{f.parent.name}/{f.name}" for f in files])

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 from ..errors import NNDLError
@@ -25,15 +26,30 @@ def spec_names() -> list[str]:
     return [*GENERATORS, *BUILTIN]
 
 
+def named(spec: str) -> "str | None":
+    """The generator's or built-in data set's name ``spec`` is, in any case (``"Digits"`` is
+    ``"digits"``; a file of that exact name wins over another case), or None for a path."""
+    if spec in GENERATORS or spec in BUILTIN:
+        return spec
+    name = spec.strip().lower()
+    if (name in GENERATORS or name in BUILTIN) and not Path(spec).exists():
+        return name
+    return None
+
+
 def is_named(spec: str) -> bool:
     """True when ``spec`` is a generator's or a built-in data set's name, not a path."""
-    return spec in GENERATORS or spec in BUILTIN
+    return named(spec) is not None
 
 
 def resolve_spec(spec: "str | None") -> "str | None":
-    """The spec as it is stored for a later run: names as they are, paths made absolute."""
-    if spec is None or is_named(spec):
+    """The spec as it is stored for a later run: names as their table spells them, paths
+    made absolute."""
+    if spec is None:
         return spec
+    name = named(spec)
+    if name is not None:
+        return name
     return str(absolute(spec, "data file"))
 
 
@@ -67,21 +83,23 @@ def load_spec(spec: "str | None", label: "str | int | None" = None,
     -------
     (data, test) : test is None except for the course's cat folder.
     """
-    named = spec is None or spec in GENERATORS or spec in BUILTIN
-    if named or is_course_folder(Path(spec)):
-        if spec is None or spec in BUILTIN:
-            data, test = load_builtin(spec) if spec else load_builtin(), None
-        elif spec in GENERATORS:
-            data, test = generate(spec), None
+    name = "breast_cancer" if spec is None else named(spec)
+    if name is not None or is_course_folder(Path(spec)):
+        if name in GENERATORS:
+            data, test = generate(name), None
+        elif name is not None:
+            data, test = load_builtin(name), None
         else:
             data, test = load_cat(Path(spec))
-        _check_task(data, task, spec or "breast_cancer")
+        _check_task(data, task, name or str(spec))
         return select(data, features, drop), (None if test is None
                                                else select(test, features, drop))
     p = Path(spec)
     if not p.exists():
+        close = difflib.get_close_matches(p.name.strip().lower(), spec_names(), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
         raise NNDLError(f"data not found: {spec} (expected a file, a folder, or one of: "
-                        f"{', '.join(spec_names())})")
+                        f"{', '.join(spec_names())}){hint}")
     kw = {} if image_size is None else {"image_size": tuple(image_size)}
     return load(p, label=label, task=task, features=features, drop=drop,
                 drop_missing=drop_missing, **kw), None

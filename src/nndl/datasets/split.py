@@ -10,20 +10,17 @@ original order of its samples.
 
 from __future__ import annotations
 
-from numbers import Real
 
 import numpy as np
 
 from ..errors import NNDLError
-from ..validation import check_seed
+from ..validation import check_number, check_seed
 from .base import Dataset
 
 
 def _fraction(name: str, v: object) -> float:
-    if isinstance(v, bool) or not isinstance(v, (Real, np.floating, np.integer)) \
-            or not np.isfinite(v) or not 0 <= v < 1:
-        raise NNDLError(f"{name} must be a fraction in [0, 1) of the samples; got {v!r}")
-    return float(v)
+    return float(check_number(name, v, low=0, high=1, high_open=True,
+                              expected="a fraction in [0, 1) of the samples"))
 
 
 def _quotas(sizes: np.ndarray, total: int, cap: np.ndarray) -> np.ndarray:

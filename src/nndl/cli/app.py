@@ -1,0 +1,70 @@
+"""The ``nndl`` command's parser and dispatch: :data:`COMMANDS`, :func:`build_parser` and
+:func:`main` (see :mod:`nndl.cli` for the commands and the exit statuses)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from types import ModuleType
+from typing import Sequence
+
+from .. import __version__
+from ..errors import NNDLError
+from . import evaluate, export, gradcheck, info, predict, train
+from .arguments import Parser
+
+COMMANDS: list[ModuleType] = [train, evaluate, predict, info, gradcheck, export]
+"""The sub-commands, in the order ``nndl --help`` lists them."""
+
+EPILOG = ("Exit status: 0 success; 1 when gradcheck finds a difference above its tolerance (or "
+          "on a bug in nndl, with its traceback); 2 bad usage or bad input (one line on "
+          "stderr); 130 on Ctrl-C (128 + the signal number when training is stopped by SIGINT "
+          "or SIGTERM, after writing a checkpoint).")
+"""The end of ``nndl --help``."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``nndl`` parser, one sub-parser per module of ``nndl.cli.COMMANDS`` (this module's
+    :data:`COMMANDS`, unless replaced there: a new command plugs in by adding its module)."""
+    commands = sys.modules[__package__].COMMANDS
+    p = Parser(prog="nndl", description="Train, evaluate and use the deep L-layer network of "
+               "the course notes (nndl, NumPy).",
+               epilog=EPILOG)
+    p.add_argument("--version", action="version", version=f"nndl {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in commands:
+        command.add_parser(sub)
+    return p
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        msg = f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
+    else:
+        msg = str(exc) or type(exc).__name__
+    return " ".join(msg.split())
+
+
+def main(argv: "Sequence[str] | None" = None) -> int:
+    """Run the ``nndl`` command; returns the exit status.
+
+    nndl's own errors (:class:`~nndl.errors.NNDLError`: bad input) and OS errors (files) are
+    one line on stderr and exit 2; any other exception is a bug in nndl and keeps its
+    traceback (exit 1). Ctrl-C outside training exits 130.
+    """
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except BrokenPipeError:  # e.g. `nndl predict ... | head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except (NNDLError, OSError) as exc:
+        print(f"nndl {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"nndl {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+__all__ = ["COMMANDS", "build_parser", "main"]

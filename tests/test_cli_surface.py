@@ -1,0 +1,141 @@
+"""The command line's surface, run as a user would (``python -m nndl`` in a subprocess): huge
+numbers, names in any case, "did you mean", Ctrl-C while starting (issue 10 B, issue 9)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from .test_cli import env, fails, nndl_cmd, ok, run
+
+HUGE = str(2**64)
+
+
+@pytest.mark.parametrize("option", ["--iterations", "--epochs", "--batch-size",
+                                    "--checkpoint-every", "--patience"])
+def test_integer_options_beyond_int64_are_usage_errors(option, tmp_path):
+    line = fails("train", option, HUGE, "--out", tmp_path / "m.npz",
+                 words=[option, "expected a positive integer", HUGE])
+    assert line.startswith("nndl train: error: argument")
+    assert not (tmp_path / "m.npz").exists()
+
+
+@pytest.mark.parametrize("size", ["99999999999999999999999", "100000", "100000,100000"])
+def test_a_huge_image_size_is_refused_before_allocating(size, tmp_path):
+    from PIL import Image
+
+    for c in "ab":
+        (tmp_path / c).mkdir()
+        for i in range(2):
+            Image.new("RGB", (4, 4), (i * 50, 0, 0)).save(tmp_path / c / f"{i}.png")
+    fails("train", "--data", tmp_path, "--image-size", size, "--out", tmp_path / "m.npz",
+          words=["image"])
+
+
+def test_names_are_case_insensitive_as_hidden_is(tmp_path):
+    out = ok("train", "--data", "Iris", "--optimizer", "Adam", "--hidden", "Relu", "--init",
+             "He", "--dtype", "Float64", "--batch-size", "32", "--epochs", "1", "--out",
+             tmp_path / "m.npz")
+    assert "saved" in out
+    info = ok("info", tmp_path / "m.npz")
+    assert "adam" in info.lower() and "iris" in info
+
+
+def test_an_unknown_data_name_suggests_the_closest(tmp_path):
+    fails("train", "--data", "digit", "--out", tmp_path / "m.npz",
+          words=["data not found", "did you mean 'digits'?"], cwd=tmp_path)
+
+
+@pytest.mark.parametrize("given,meant", [("--learning-rate", "--lr"), ("--itrations", "--iterations"),
+                                         ("--batch_size", "--batch-size")])
+def test_an_unknown_option_suggests_the_closest(given, meant, tmp_path):
+    line = fails("train", given, "3", "--out", tmp_path / "m.npz", words=[given])
+    assert line.startswith("nndl train: error: unrecognized arguments")
+    assert f"did you mean {meant}?" in line
+
+
+def test_no_suggestion_when_nothing_is_close():
+    line = fails("evaluate", "--model", "m.npz", "--data", "d.csv", "--zzz")
+    assert "did you mean" not in line
+
+
+def test_help_states_every_exit_status():
+    text = " ".join(ok("--help").split())
+    for words in ("0 success", "1 when gradcheck finds a difference", "2 bad usage", "130"):
+        assert words in text
+
+
+# --- Ctrl-C while starting ------------------------------------------------------------------
+INTERRUPT_IMPORT = textwrap.dedent("""
+    import builtins, runpy, sys
+    real = builtins.__import__
+    def interrupted(name, *args, **kwargs):
+        if name == {module!r} or name.startswith({module!r} + "."):
+            {interrupt}
+        return real(name, *args, **kwargs)
+    builtins.__import__ = interrupted
+    sys.argv = ["nndl", "train"]
+    {start}
+""")
+
+
+@pytest.mark.parametrize("module", ["numpy", "argparse", "app"])  # app: nndl.cli's import
+@pytest.mark.parametrize("start", [
+    'runpy.run_module("nndl", run_name="__main__")',       # python -m nndl
+    "from nndl.__main__ import run; run()",                 # the nndl script
+], ids=["python-m", "script"])
+@pytest.mark.parametrize("interrupt", [
+    "raise KeyboardInterrupt",
+    'exec("raise KeyboardInterrupt")',  # as SciPy's imports run code: CPython then dies by SIGINT
+], ids=["raise", "exec"])
+def test_ctrl_c_while_importing_exits_130_quietly(module, start, interrupt, tmp_path):
+    """A Ctrl-C is a KeyboardInterrupt wherever the start is: raised here at the first import
+    of ``module`` (whichever of nndl's modules imports it first)."""
+    code = INTERRUPT_IMPORT.format(module=module, start=start, interrupt=interrupt)
+    r = subprocess.run([sys.executable, "-c", code], env=env(), capture_output=True, text=True,
+                       timeout=60, cwd=tmp_path)
+    assert r.returncode == 130, r.stderr
+    assert r.stderr == "" and r.stdout == ""
+
+
+def test_ctrl_c_after_the_start_exits_130_too(tmp_path):
+    """Interrupted in an exec() of a library while loading data: 130, one line, no traceback."""
+    code = INTERRUPT_IMPORT.format(module="sklearn", start='runpy.run_module("nndl", '
+                                   'run_name="__main__")', interrupt='exec("raise KeyboardInterrupt")')
+    r = subprocess.run([sys.executable, "-c", code], env=env(), capture_output=True, text=True,
+                       timeout=60, cwd=tmp_path)
+    assert r.returncode == 130, r.stderr
+    assert r.stderr.strip() == "nndl train: interrupted"
+
+
+@pytest.mark.parametrize("delay", [0.3, 0.6])
+def test_sigint_soon_after_the_start_exits_130_without_a_traceback(delay, tmp_path):
+    """Whenever Ctrl-C comes (while starting, loading or training), exit 130. The child gets
+    SIGINT's default disposition: a test run in the background has it ignored, and Python then
+    keeps ignoring it until training installs its handler."""
+    p = subprocess.Popen(nndl_cmd("train", "--iterations", "1000000", "--out", tmp_path / "m.npz"),
+                         cwd=tmp_path, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        p.wait(timeout=delay)
+    except subprocess.TimeoutExpired:
+        p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    assert "Traceback" not in err
+
+
+def test_python_m_nndl_and_the_cli_import_nothing_heavy():
+    """``import nndl.cli`` loads no NumPy: the start before a command runs is short."""
+    code = "import sys, nndl, nndl.cli; print('numpy' in sys.modules)"
+    r = subprocess.run([sys.executable, "-c", code], env=env(), capture_output=True, text=True,
+                       timeout=60)
+    assert r.stdout.strip() == "False", r.stderr
+
+
+def test_run_reports_what_it_ran():
+    assert run("--version").stdout.startswith("nndl ")
