@@ -30,8 +30,6 @@ class ProgressBar(Callback):
     The cost shown is refreshed at most every ``refresh`` seconds.
     """
 
-    reads_params = False  # the cost only
-
     def __init__(self, enabled: "bool | None" = None, file: "IO[str] | None" = None,
                  refresh: float = 0.2) -> None:
         self.file = file if file is not None else sys.stderr
@@ -77,8 +75,6 @@ class CostLog(Callback):
     ``append=False`` starts a new file; ``append=True`` continues one (a resumed run).
     Lines are flushed every ``flush_every`` iterations and when training ends.
     """
-
-    reads_params = False  # the cost only
 
     def __init__(self, path: "str | os.PathLike", append: bool = False,
                  flush_every: int = 100) -> None:

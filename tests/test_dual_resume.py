@@ -1,0 +1,108 @@
+"""Continuing the dual form of layer 1 is exact (issue 10 C.1): fit 200 + 200, or fit 200 +
+checkpoint + resume 200, give the bits of one fit of 400 in every array."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nndl
+from nndl import dual
+from nndl.checkpoint import Checkpointer
+
+ARRAYS = ("W1", "b1", "W2", "b2", "W3", "b3")
+
+
+def _data(n0=300, m=40, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n0, m))
+    return X, (rng.random((1, m)) > 0.5).astype(float)
+
+
+def _net():
+    return nndl.Network([300, 10, 5, 1], seed=3)
+
+
+def _same(a, b):
+    for k in ARRAYS:
+        np.testing.assert_array_equal(a.params[k], b.params[k], err_msg=k)
+    assert a.history.costs == b.history.costs
+    assert a.iterations_done == b.iterations_done
+
+
+@pytest.fixture
+def once():
+    X, Y = _data()
+    net = _net()
+    assert dual.applicable(net, X, 200) and dual.applicable(net, X, 400)
+    net.fit(X, Y, learning_rate=0.05, iterations=400)
+    return net
+
+
+def test_fit_twice_is_one_fit(once):
+    X, Y = _data()
+    net = _net()
+    net.fit(X, Y, learning_rate=0.05, iterations=200)
+    net.fit(X, Y, learning_rate=0.05, iterations=200)
+    _same(net, once)
+
+
+def test_checkpoint_and_resume_is_one_fit(tmp_path, once):
+    X, Y = _data()
+    net = _net()
+    ck = Checkpointer(tmp_path / "c.npz", every=200, learning_rate=0.05)
+    net.fit(X, Y, learning_rate=0.05, iterations=200, callbacks=[ck])
+    assert ck.written == 1
+    back = nndl.load(tmp_path / "c.npz")
+    assert isinstance(back.layer1_state, dual.DualState)
+    back.fit(X.copy(), Y, learning_rate=0.05, iterations=200)  # the same values, read again
+    _same(back, once)
+
+
+def test_a_saved_model_continues_exactly(tmp_path, once):
+    X, Y = _data()
+    net = _net()
+    net.fit(X, Y, learning_rate=0.05, iterations=200)
+    net.save(tmp_path / "m.npz")
+    back = nndl.load(tmp_path / "m.npz")
+    back.fit(X, Y, learning_rate=0.05, iterations=200)
+    _same(back, once)
+
+
+def test_a_checkpoint_mid_fit_holds_the_current_state(tmp_path, once):
+    """A checkpoint written during fit (every 100 of 200) continues exactly too."""
+    X, Y = _data()
+    net = _net()
+    ck = Checkpointer(tmp_path / "c.npz", every=100, learning_rate=0.05)
+    net.fit(X, Y, learning_rate=0.05, iterations=300, callbacks=[ck])
+    back = nndl.load(tmp_path / "c.npz")  # the last write: after iteration 300
+    assert back.iterations_done == 300
+    back.fit(X, Y, learning_rate=0.05, iterations=100)
+    _same(back, once)
+
+
+def test_other_data_or_a_changed_w1_start_afresh():
+    """The kept state continues only the same X from the same W1; otherwise the dual form
+    starts from the live W1 as before (no wrong continuation)."""
+    X, Y = _data()
+    X2, _ = _data(seed=5)
+    a, b = _net(), _net()
+    for net in (a, b):
+        net.fit(X, Y, learning_rate=0.05, iterations=50)
+    kept = a.layer1_state
+    a.fit(X2, Y, learning_rate=0.05, iterations=50)
+    assert a.layer1_state is not kept
+    np.testing.assert_array_equal(a.layer1_state.W1_init, b.params["W1"])
+    b.params["W1"][0, 0] += 1.0
+    w1 = b.params["W1"].copy()
+    b.fit(X, Y, learning_rate=0.05, iterations=10)
+    np.testing.assert_array_equal(b.layer1_state.W1_init, w1)
+
+
+def test_a_plain_fit_drops_the_state():
+    X, Y = _data()
+    net = _net()
+    net.fit(X, Y, learning_rate=0.05, iterations=50)
+    assert net.layer1_state is not None
+    net.fit(X, Y, learning_rate=0.05, epochs=1, batch_size=8)
+    assert net.layer1_state is None
