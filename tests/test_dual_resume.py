@@ -106,3 +106,16 @@ def test_a_plain_fit_drops_the_state():
     assert net.layer1_state is not None
     net.fit(X, Y, learning_rate=0.05, epochs=1, batch_size=8)
     assert net.layer1_state is None
+
+
+def test_a_w1_changed_after_fit_is_saved_as_changed(tmp_path):
+    """A W1 edited between fit and save does not continue from the state (which would undo
+    the edit)."""
+    X, Y = _data()
+    net = _net()
+    net.fit(X, Y, learning_rate=0.05, iterations=20)
+    net.params["W1"][:] = 0.0
+    net.save(tmp_path / "m.npz")
+    back = nndl.load(tmp_path / "m.npz")
+    back.fit(X, Y, learning_rate=0.05, iterations=100)
+    np.testing.assert_array_equal(back.layer1_state.W1_init, np.zeros_like(net.params["W1"]))
