@@ -71,6 +71,13 @@ class PlainForm:
         """Nothing to do: the live parameters are ``net.params``."""
 
 
+def state_entries(net: "Network", m: int, *, full_batch: bool) -> int:
+    """Array entries the form of layer 1 may hold besides the parameters and gradients: the
+    dual form's W1_init, X^T X, P0 and C when it may be taken (full batch, m < n[0])."""
+    n0, n1 = net.layer_dims[:2]
+    return n1 * n0 + m * m + 2 * n1 * m if full_batch and m < n0 else 0
+
+
 def choose(net: "Network", X: Array, iterations: int, *, full_batch: bool, optimizer: object,
            lambd: float, keep_probs: object, dev: bool) -> Form:
     """The dual form when it is exact and cheaper (see :func:`nndl.dual.applicable`), else the

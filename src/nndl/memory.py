@@ -34,7 +34,7 @@ def available_bytes() -> "int | None":
 
 def gib(n: int) -> str:
     """``n`` bytes in readable units (``"1.5 GiB"``, ``"12.0 MiB"``)."""
-    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if n >= size:
             return f"{n / size:.1f} {unit}"
     return f"{n} bytes"
@@ -50,10 +50,10 @@ def activation_count(layer_dims: Sequence[int], m: int) -> int:
     return 2 * m * sum(layer_dims[1:])
 
 
-def check_memory(what: str, need: int) -> None:
+def check_memory(what: str, need: int, hint: str = "use smaller layers") -> None:
     """NNDLError when ``need`` bytes are more than :func:`available_bytes` (``what`` names
-    them in the message)."""
+    them in the message, ``hint`` says what to do)."""
     have = available_bytes()
     if have is not None and need > have:
         raise NNDLError(f"{what} need about {gib(need)} of memory; {gib(have)} is available: "
-                        "use smaller layers (or fewer samples per batch)")
+                        f"{hint}")

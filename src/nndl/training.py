@@ -83,14 +83,17 @@ def check_callbacks(callbacks: object) -> list:
 
 
 def check_training_memory(net: "Network", plan: Plan, m: int) -> None:
-    """Refuse (NNDLError) when the gradients, the optimizer's buffers and one batch's
-    activations (Z and A of every layer, plus dropout masks) cannot fit in memory."""
+    """Refuse (NNDLError) when the gradients, the optimizer's buffers, one batch's
+    activations (Z and A of every layer, plus dropout masks) and what layer 1's form may keep
+    (:func:`nndl.first_layer.state_entries`) cannot fit in memory."""
     n_params = parameter_count(net.layer_dims)
     batch = min(m, plan.batch_size or m)
     entries = n_params * (1 + len(plan.optimizer.slots)) \
         + activation_count(net.layer_dims, batch) * (2 if plan.keep_probs else 1)
+    entries += first_layer.state_entries(net, m, full_batch=plan.batch_size is None)
     check_memory(f"training {net!r} on batches of {batch} samples (gradients, optimizer "
-                 "state, activations)", entries * net.dtype.itemsize)
+                 "state, activations)", entries * net.dtype.itemsize,
+                 "use smaller layers or fewer samples per batch (batch_size)")
 
 
 def train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
