@@ -119,3 +119,36 @@ def test_a_w1_changed_after_fit_is_saved_as_changed(tmp_path):
     back = nndl.load(tmp_path / "m.npz")
     back.fit(X, Y, learning_rate=0.05, iterations=100)
     np.testing.assert_array_equal(back.layer1_state.W1_init, np.zeros_like(net.params["W1"]))
+
+
+def test_cli_resume_on_the_dual_path_is_bit_for_bit(tmp_path):
+    """``nndl train`` with fewer samples than features (the dual path): 200 iterations, then
+    --resume to 400, saves the bits of one run of 400."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((30, 60))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    rows = [",".join([f"f{i}" for i in range(60)] + ["y"])]
+    rows += [",".join([f"{v:.4f}" for v in x] + [str(t)]) for x, t in zip(X, y)]
+    (tmp_path / "d.csv").write_text("\n".join(rows) + "\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src"),
+           "OPENBLAS_NUM_THREADS": "1"}
+
+    def train(*args):
+        r = subprocess.run([sys.executable, "-m", "nndl", "train", "--quiet", *args],
+                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+
+    given = ("--data", "d.csv", "--layers", "8", "--lr", "0.05")
+    train(*given, "--iterations", "400", "--out", "once.npz")
+    train(*given, "--iterations", "200", "--out", "half.npz", "--checkpoint-every", "200")
+    train("--resume", "half.ckpt.npz", "--iterations", "400", "--out", "resumed.npz")
+    once, resumed = nndl.load(tmp_path / "once.npz"), nndl.load(tmp_path / "resumed.npz")
+    assert isinstance(once.layer1_state, dual.DualState)  # it took the dual path
+    for k in once.params:
+        np.testing.assert_array_equal(resumed.params[k], once.params[k], err_msg=k)
+    assert resumed.history.costs == once.history.costs
