@@ -290,8 +290,14 @@ def test_missing_and_unreadable_data(tmp_path, model):
 
 def test_model_and_data_of_different_widths(tmp_path, model):
     wide = write_csv(tmp_path / "wide.csv", *blobs(n=4))
-    fails("evaluate", "--model", model, "--data", wide, words=["3 input features", "4"])
-    fails("predict", "--model", model, wide, words=["3 input features"])
+    # the model knows its columns by name: the extra one is named
+    fails("evaluate", "--model", model, "--data", wide, words=["not trained on", "f3"])
+    fails("predict", "--model", model, wide, words=["not trained on", "f3"])
+    # without a header only the width can be checked
+    bare = tmp_path / "bare.csv"
+    bare.write_text("\n".join(",".join(line.split(",")) for line in
+                              wide.read_text().splitlines()[1:]) + "\n")
+    fails("evaluate", "--model", model, "--data", bare, words=["3 input features", "4"])
 
 
 def test_missing_corrupt_and_hostile_model_files(tmp_path, model):
@@ -352,12 +358,16 @@ def test_interrupt_and_resume_equals_an_uninterrupted_run(tmp_path):
 
 
 def test_resume_refuses_other_settings_and_plain_models(tmp_path, model):
-    fails("train", "--resume", model, words=["not a checkpoint"])
+    plain = model.with_name("plain.npz")
+    nndl.Network([3, 1], seed=0).save(plain)
+    fails("train", "--resume", plain, words=["not one saved by 'nndl train'"])
     ok(*RUN[:-3], "--iterations", "20", "--checkpoint-every", "10", "--out", "r.npz",
        cwd=tmp_path)
-    fails("train", "--resume", "r.ckpt.npz", "--lr", "0.1", words=["--lr"], cwd=tmp_path)
+    # the finished model supersedes its checkpoints, and is where training continues
+    assert not (tmp_path / "r.ckpt.npz").exists()
+    fails("train", "--resume", "r.npz", "--lr", "0.1", words=["--lr"], cwd=tmp_path)
     # more iterations than first planned: continue to the new total
-    ok("train", "--resume", "r.ckpt.npz", "--iterations", "30", "--out", "r2.npz",
+    ok("train", "--resume", "r.npz", "--iterations", "30", "--out", "r2.npz",
        cwd=tmp_path)
     assert nndl.load(tmp_path / "r2.npz").iterations_done == 30
 
@@ -449,7 +459,7 @@ def test_resume_with_regularization_and_early_stopping_is_exact(tmp_path):
           cwd=tmp_path)
     ok(*RUN[:-3], "--iterations", "6", "--checkpoint-every", "3", "--out", "f.npz",
        cwd=tmp_path)
-    fails("train", "--resume", "f.ckpt.npz", "--epochs", "9", words=["--iterations"],
+    fails("train", "--resume", "f.npz", "--epochs", "9", words=["--iterations"],
           cwd=tmp_path)
 
 

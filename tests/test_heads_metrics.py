@@ -65,7 +65,7 @@ def test_regression_head():
     with pytest.raises(NNDLError, match="regression"):
         h.indices(np.zeros((1, 2)))
     s = h.scores(np.array([[1.0, 2.0]]), np.array([[0.0, 4.0]]))
-    assert s == {"mse": 2.5, "rmse": float(np.sqrt(2.5)), "mae": 1.5}
+    assert s == {"mse": 2.5, "rmse": float(np.sqrt(2.5)), "mae": 1.5, "r2": 1 - 5 / 8}
 
 
 def test_random_targets_are_valid():

@@ -213,3 +213,22 @@ def test_written_files_get_ordinary_permissions(tmp_path):
         os.umask(old)
     assert p.read_text() == "hi"
     assert (p.stat().st_mode & 0o777) == 0o644
+
+
+def test_mini_batch_history_is_drawn_per_epoch_with_dev_and_best_epoch(tmp_path):
+    X, Y = make_moons(m=200, noise=0.3, seed=0)
+    net = nndl.Network([2, 16, 16, 1], seed=0)
+    h = net.fit(X[:, ::2], Y[:, ::2], learning_rate=0.05, optimizer="adam", batch_size=16,
+                epochs=200, dev=(X[:, 1::2], Y[:, 1::2]), patience=3)
+    assert h.best_epoch is not None
+    fig = plots.plot_costs(h, tmp_path / "c.png")
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "epoch"
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    train = lines["training cost (epoch mean)"]
+    assert list(train.get_ydata()) == h.epoch_costs
+    assert list(lines["dev cost"].get_ydata()) == h.dev_costs
+    assert f"best epoch {h.best_epoch}" in ax.get_title()
+    assert f"final J = {h.epoch_costs[-1]:.6g}" in ax.get_title()
+    assert f"{h.costs[-1]:.6g}" not in ax.get_title() or h.costs[-1] == h.epoch_costs[-1]
+    assert (tmp_path / "c.png").stat().st_size > 1000

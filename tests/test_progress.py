@@ -25,6 +25,23 @@ def test_bar_shows_cost_and_time_left():
     assert "cost=" in text and "50/50" in text and "<" in text  # tqdm's "elapsed<left"
 
 
+def test_bar_continues_the_count_and_shows_epochs_and_the_dev_cost():
+    pytest.importorskip("tqdm")
+    net = nndl.Network([2, 3, 1], seed=0)
+    net.fit(X, Y, learning_rate=0.1, iterations=30)
+    out = io.StringIO()
+    net.fit(X, Y, learning_rate=0.1, iterations=20,
+            callbacks=[ProgressBar(enabled=True, file=out, refresh=0.0)])
+    assert "50/50" in out.getvalue()  # a second fit (a resumed run) counts on from 30
+    out = io.StringIO()
+    nndl.Network([2, 3, 1], seed=0).fit(
+        X, Y, learning_rate=0.1, batch_size=5, epochs=3, dev=(X, Y),
+        callbacks=[ProgressBar(enabled=True, file=out, refresh=0.0)])
+    text = out.getvalue()
+    assert "12/12" in text and "epoch=2" in text and "epoch_cost=" in text
+    assert "dev_cost=" in text
+
+
 def test_bar_is_off_when_not_a_terminal():
     out = io.StringIO()  # isatty() is False
     bar = ProgressBar(file=out)

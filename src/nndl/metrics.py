@@ -106,8 +106,10 @@ def r2_score(y_true: object, y_pred: object) -> float:
 
 
 def regression_scores(y_true: object, y_pred: object) -> dict[str, float]:
-    """``{"mse", "rmse", "mae"}`` of a regression (one error array, computed once)."""
+    """``{"mse", "rmse", "mae", "r2"}`` of a regression (one error array, computed once;
+    R^2 = 0 is the mean baseline, so a model that learned nothing shows as r2 <= 0)."""
     t, p = _pair(y_true, y_pred)
     err = p - t.reshape(p.shape)
     m = float(np.mean(err ** 2))
-    return {"mse": m, "rmse": float(np.sqrt(m)), "mae": float(np.mean(np.abs(err)))}
+    return {"mse": m, "rmse": float(np.sqrt(m)), "mae": float(np.mean(np.abs(err))),
+            "r2": r2_score(t, p)}

@@ -87,8 +87,16 @@ def plot_costs(history_or_costs: Any, path: "str | os.PathLike | None" = None,
                title: str = "Cost during training", log_scale: bool = False) -> "Figure":
     """The cost J against the iteration: from a :class:`~nndl.callbacks.History`, a dict
     ``{"iterations": [...], "costs": [...]}``, a list of costs (iteration = index) or a list
-    of (iteration, cost) pairs."""
-    its, costs = _curve(history_or_costs)
+    of (iteration, cost) pairs.
+
+    A History with per-epoch costs (mini-batches, or a dev set) is drawn per epoch: the
+    training cost of each epoch (the mean over its mini-batches, not the noisy cost of the
+    last one), the dev cost when there is one, and the best epoch that early stopping kept;
+    the title gives the final epoch's costs."""
+    h = history_or_costs
+    if getattr(h, "epoch_costs", None) and len(h.epochs) == len(h.epoch_costs):
+        return _plot_epochs(h, path, title, log_scale)
+    its, costs = _curve(h)
     fig = _new_figure((6.4, 4.0))
     ax = fig.add_subplot(1, 1, 1)
     ax.plot(its, costs, color="tab:blue", linewidth=1.5)
@@ -97,6 +105,33 @@ def plot_costs(history_or_costs: Any, path: "str | os.PathLike | None" = None,
     if log_scale and (costs > 0).all():
         ax.set_yscale("log")
     ax.set_title(f"{title} (final J = {costs[-1]:.6g})")
+    ax.grid(True, alpha=0.3)
+    return _finish(fig, path)
+
+
+def _plot_epochs(h: Any, path: "str | os.PathLike | None", title: str,
+                 log_scale: bool) -> "Figure":
+    """Per-epoch training (and dev) cost, with the best epoch marked."""
+    ep = np.asarray(h.epochs, dtype=np.float64)
+    train = np.asarray(h.epoch_costs, dtype=np.float64)
+    fig = _new_figure((6.4, 4.0))
+    ax = fig.add_subplot(1, 1, 1)
+    ax.plot(ep, train, color="tab:blue", linewidth=1.5, label="training cost (epoch mean)")
+    label = f"final J = {train[-1]:.6g}"
+    dev = np.asarray(h.dev_costs, dtype=np.float64)
+    if dev.size == ep.size:
+        ax.plot(ep, dev, color="tab:orange", linewidth=1.5, label="dev cost")
+        label += f", dev J = {dev[-1]:.6g}"
+    if h.best_epoch is not None:
+        ax.axvline(h.best_epoch, color="tab:green", linestyle="--", linewidth=1,
+                   label=f"best epoch {h.best_epoch} (kept)")
+        label += f"; best epoch {h.best_epoch}"
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("cost J")
+    if log_scale and (train > 0).all() and (dev > 0).all():
+        ax.set_yscale("log")
+    ax.set_title(f"{title} ({label})", fontsize=9)
+    ax.legend(loc="upper right", fontsize=8)
     ax.grid(True, alpha=0.3)
     return _finish(fig, path)
 

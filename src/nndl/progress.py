@@ -26,8 +26,11 @@ if TYPE_CHECKING:  # pragma: no cover
 class ProgressBar(Callback):
     """A tqdm progress bar with the current cost and the time left.
 
-    ``enabled=None`` shows it only when ``file`` (stderr by default) is a terminal.
-    The cost shown is refreshed at most every ``refresh`` seconds.
+    The bar counts the model's iterations (updates): a resumed run, or a second ``fit``,
+    continues the count where it stopped. After each epoch it shows the epoch, its mean
+    training cost and, with a dev set, the dev cost. ``enabled=None`` shows it only when
+    ``file`` (stderr by default) is a terminal. The cost shown is refreshed at most every
+    ``refresh`` seconds.
     """
 
     def __init__(self, enabled: "bool | None" = None, file: "IO[str] | None" = None,
@@ -39,6 +42,8 @@ class ProgressBar(Callback):
         self.refresh = refresh
         self.bar = None
         self._last = 0.0
+        self._epoch = ""
+        self._at_epoch = 0
 
     def on_train_begin(self, net: "Network", total: int) -> None:
         if not self.enabled:
@@ -48,23 +53,41 @@ class ProgressBar(Callback):
         except ImportError:
             raise NNDLError("the progress bar needs tqdm: pip install 'nndl[progress]' (or "
                             "turn it off with --quiet)") from None
-        self.bar = tqdm(total=total, file=self.file, unit="it", dynamic_ncols=True,
-                        mininterval=self.refresh, leave=True, desc="training")
+        done = int(net.iterations_done)
+        self.bar = tqdm(total=done + int(total), initial=done, file=self.file, unit="it",
+                        dynamic_ncols=True, mininterval=self.refresh, leave=True,
+                        desc="training")
         self._last = 0.0
+        self._epoch = ""
+        self._at_epoch = done
 
     def on_iteration_end(self, net: "Network", iteration: int, cost: float) -> None:
         if self.bar is None:
             return
         now = time.monotonic()
         if now - self._last >= self.refresh:
-            self.bar.set_postfix_str(f"cost={cost:.6f}", refresh=False)
+            self.bar.set_postfix_str(f"{self._epoch}cost={cost:.6f}", refresh=False)
             self._last = now
         self.bar.update(1)
+
+    def on_epoch_end(self, net: "Network", epoch: int, logs: dict) -> None:
+        if self.bar is None:
+            return
+        mini = self.bar.n - self._at_epoch > 1  # mini-batches: several updates per epoch
+        self._at_epoch = self.bar.n
+        if not mini and "dev_cost" not in logs:
+            return  # full batch: the epoch is the iteration, its cost already shown
+        parts = [f"epoch={epoch}"] + ([f"epoch_cost={logs['cost']:.6f}"] if mini else [])
+        if "dev_cost" in logs:
+            parts.append(f"dev_cost={logs['dev_cost']:.6f}")
+        self._epoch = ", ".join(parts) + ", "
+        self.bar.set_postfix_str(self._epoch.rstrip(", "), refresh=False)
 
     def on_train_end(self, net: "Network", history: History) -> None:
         if self.bar is not None:
             if history.costs:  # the bar stays, with the last cost
-                self.bar.set_postfix_str(f"cost={history.costs[-1]:.6f}", refresh=False)
+                self.bar.set_postfix_str(f"{self._epoch}cost={history.costs[-1]:.6f}",
+                                         refresh=False)
             self.bar.close()
             self.bar = None
 

@@ -95,3 +95,12 @@ def label_column(text: "str | None") -> "str | int | None":
         return int(text)
     except ValueError:
         return text
+
+
+def column_list(text: str) -> "list[str | int]":
+    """'id,name' or '0,3' -> columns by name or index (--features, --drop)."""
+    cols = [label_column(c.strip()) for c in text.split(",")]
+    if any(c == "" for c in cols):
+        raise argparse.ArgumentTypeError(f"expected column names or indices separated by "
+                                         f"commas, e.g. id,date; got {text!r}")
+    return cols  # type: ignore[return-value]

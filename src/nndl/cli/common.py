@@ -22,7 +22,101 @@ def image_size_of(data: Any) -> "list[int] | None":
 
 
 def format_scores(s: dict) -> str:
-    """'accuracy 0.9500' or 'mse 0.0123  rmse 0.111' (one line of a report)."""
+    """'accuracy 0.9500' or 'mse 0.0123  rmse 0.111  r2 0.8123' (one line of a report)."""
     if "accuracy" in s:
         return f"accuracy {s['accuracy']:.4f}"
-    return f"mse {s['mse']:.6g}  rmse {s['rmse']:.6g}"
+    r2 = f"  r2 {s['r2']:.4f}" if "r2" in s else ""
+    return f"mse {s['mse']:.6g}  rmse {s['rmse']:.6g}{r2}"
+
+
+def trained_columns(meta: dict) -> tuple["list[str] | None", "str | None", list]:
+    """(feature names, label column name, columns dropped at training) of a model saved by
+    ``nndl train`` from a table with a header; (None, None, []) otherwise."""
+    info = meta.get("info") or {}
+    names = info.get("feature_names")
+    names = [str(n) for n in names] if isinstance(names, list) else None
+    label = info.get("label_name")
+    label = str(label) if isinstance(label, str) else None
+    settings = info.get("train_args") or {}
+    dropped = [str(c) for c in (settings.get("drop") or []) if isinstance(c, str)]
+    return names, label, dropped
+
+
+def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
+                   labelled: bool, drop: "list | None" = None) -> Any:
+    """The data ``spec`` names, read as the model was trained: its label column (``label``
+    if given, else the one chosen at training: by its header name when the file has a header
+    with that name, else by position), the image size, and the feature columns matched to the
+    model's by header name (in any order; missing or unknown columns are an NNDLError).
+    ``labelled=False`` (data to predict on) leaves out the label column when the file has
+    it. Checks the width against the model."""
+    from .. import datasets
+    from .arguments import label_column
+
+    names, label_name, dropped = trained_columns(meta)
+    kw = {"image_size": meta["info"].get("image_size"), "drop": list(drop) if drop else None}
+    header = _header(spec)
+    has_label = bool(label_name and header and label_name in header)
+    if label is not None:  # --label given
+        col: object = label_column(label)
+    elif has_label:
+        col = label_name
+    elif labelled:
+        col = _position((meta["info"].get("train_args") or {}).get("label"))
+    else:  # to predict on: a table without the label column holds features only
+        col = False if p_is_table(spec) else None
+    ignore = [c for c in [*dropped, *[c for c in (drop or []) if isinstance(c, str)],
+                          label_name, col if isinstance(col, str) else None] if c]
+    if names is not None and header is not None:  # read the model's columns, by name
+        kw["features"] = datasets.check_columns(header, names, spec, ignore=ignore)
+        kw["drop"] = None
+    if col is False and header is None:  # no header: features only, or a label last
+        data = _features_or_last_label(spec, net.layer_dims[0], kw)
+    else:
+        data, test = datasets.load_spec(spec, col, **kw)  # type: ignore[arg-type]
+        data = test if labelled and test is not None else data
+    if names is not None:
+        data = datasets.match_features(data, names, spec, ignore=ignore)
+    check_width(net, data, "the data")
+    return data
+
+
+def _features_or_last_label(spec: str, n0: int, kw: dict) -> Any:
+    """A table without a header to predict on: every column a feature when that makes the
+    model's width n0, else the last column is a label (and is left out)."""
+    from .. import datasets
+    from ..errors import NNDLError
+
+    try:
+        data = datasets.load_spec(spec, False, **kw)[0]
+    except NNDLError:  # e.g. a text label column
+        data = None
+    if data is None or data.X.shape[0] != n0:
+        data = datasets.load_spec(spec, None, **kw)[0]
+    return data
+
+
+def p_is_table(spec: str) -> bool:
+    """``spec`` is a text table file (CSV, TSV, ...)."""
+    from pathlib import Path
+
+    from ..datasets.tables import is_table
+
+    return Path(spec).is_file() and is_table(Path(spec))
+
+
+def _header(spec: str) -> "list[str] | None":
+    """The header row of ``spec`` when it is a table file with one, else None."""
+    from pathlib import Path
+
+    from .. import datasets
+
+    p = Path(spec)
+    return datasets.table_header(p) if p.is_file() else None
+
+
+def _position(label: object) -> "int | str | None":
+    """A label setting as saved: an index or name (a name of digits is an index)."""
+    from .arguments import label_column
+
+    return label_column(label) if isinstance(label, str) else label  # type: ignore[return-value]

@@ -7,15 +7,16 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 import numpy as np
 
-from .. import datasets, io
-from ..datasets import Dataset
-from . import arguments as a
+from .. import io, metrics
+from ..errors import NNDLError
 from ..heads import class_names, confusion_matrix, dataset_targets, scores
-from .common import check_width
+from . import arguments as a
+from .common import read_for_model
 
 NAME = "evaluate"
 
@@ -26,25 +27,20 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     e.add_argument("--model", required=True, help="a model saved by nndl train")
     e.add_argument("--data", required=True, help="labelled data (as for train --data; the "
                    "course's cat folder means its test file)")
-    e.add_argument("--label", help="CSV label column, by name or index (default: the last)")
+    e.add_argument("--label", help="CSV label column, by name or index (default: the one "
+                   "chosen at training, else the last)")
+    e.add_argument("--drop", type=a.column_list, metavar="COLS", help="CSV: columns to leave "
+                   "out (by name or index), e.g. an ID column the model was not trained on")
     e.set_defaults(run=run)
     return e
 
 
-def model_data(spec: str, label: "str | None", net: Any, meta: dict) -> Dataset:
-    """The data ``spec`` names, read as the model was trained (its image size), checked
-    against the model's width; the course's cat folder means its test file."""
-    size = meta["info"].get("image_size")
-    data, test = datasets.load_spec(spec, a.label_column(label), image_size=size)
-    if test is not None:
-        data = test
-    check_width(net, data, "the data")
-    return data
-
-
 def run(args: argparse.Namespace) -> int:
     net, meta = io.read(args.model)
-    data = model_data(args.data, args.label, net, meta)
+    data = read_for_model(args.data, net, meta, label=args.label, labelled=True,
+                          drop=args.drop)
+    if data.Y is None:
+        raise NNDLError(f"{args.data} has no labels: evaluate needs them (predict does not)")
     Y = dataset_targets(data, net)
     s = scores(net, data.X, Y)
     print(f"data      {data.name}: {data.X.shape[1]} samples")
@@ -53,8 +49,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"accuracy  {s['accuracy']:.4f} ({int(np.trace(counts))}/{int(counts.sum())})")
         _print_confusion(class_names(net), counts)
     else:
-        print(f"mse       {s['mse']:.6g}\nrmse      {s['rmse']:.6g}\nmae       {s['mae']:.6g}")
+        _print_regression(Y, s)
     return 0
+
+
+def _print_regression(Y: np.ndarray, s: dict) -> None:
+    """mse, rmse, mae, and R^2 beside the mean baseline (predicting the mean of Y for every
+    sample: R^2 = 0), so that a model that learned nothing is visible."""
+    print(f"mse       {s['mse']:.6g}\nrmse      {s['rmse']:.6g}\nmae       {s['mae']:.6g}")
+    baseline = metrics.mse(Y, np.broadcast_to(Y.mean(axis=1, keepdims=True), Y.shape))
+    r2 = s["r2"]
+    print(f"r2        {r2:.4f} (1 is perfect; 0 is the mean baseline, mse {baseline:.6g})")
+    if r2 <= 0.05:
+        print("warning   the model does no better than predicting the mean of the targets",
+              file=sys.stderr)
 
 
 def _print_confusion(names: "list[str]", counts: np.ndarray) -> None:

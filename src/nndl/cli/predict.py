@@ -19,7 +19,7 @@ from ..datasets import IMAGE_SUFFIXES, Dataset
 from ..errors import NNDLError
 from ..files import atomic_write
 from . import arguments as a
-from .common import check_width
+from .common import check_width, read_for_model
 
 NAME = "predict"
 
@@ -31,7 +31,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     r.add_argument("--model", required=True, help="a model saved by nndl train")
     r.add_argument("inputs", nargs="+", metavar="INPUT", help="data files (.csv, .npz, .h5, a "
                    "folder) or image files (.png, .jpg, ...)")
-    r.add_argument("--label", help="CSV label column to skip, by name or index")
+    r.add_argument("--label", help="CSV label column to skip, by name or index (default: the "
+                   "one chosen at training, when the file has it)")
+    r.add_argument("--drop", type=a.column_list, metavar="COLS", help="CSV: columns to leave "
+                   "out (by name or index), e.g. an ID column")
     r.add_argument("--out", help="write the predictions to this CSV file instead")
     r.set_defaults(run=run)
     return r
@@ -39,8 +42,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     net, meta = io.read(args.model)
-    inputs = read_inputs(args.inputs, net, meta, args.label)
-    rows = [row for source, X in inputs for row in _rows(net, source, X)]
+    inputs = read_inputs(args.inputs, net, meta, args.label, args.drop)
+    rows = [row for source, data in inputs for row in _rows(net, source, data)]
     is_classifier = heads.for_output(net.output).is_classifier
     header = ["input", "index", "label" if is_classifier else "value", "probability"]
     if args.out:
@@ -54,24 +57,30 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _rows(net: Any, source: str, X: np.ndarray) -> list[list[str]]:
-    """[input, index, label (or values), probability (or '')] per sample of X."""
+def _rows(net: Any, source: str, data: Dataset) -> list[list[str]]:
+    """[input, index, label (or values), probability (or '')] per sample: the input is the
+    image's own file for a folder of images, else the file given."""
+    X, m = data.X, data.X.shape[1]
+    where = [source] * m
+    index = [str(j) for j in range(m)]
+    if data.sample_names is not None and Path(source).is_dir():  # a folder: one file each
+        where = [str(Path(source) / n) for n in data.sample_names]
     head = heads.for_output(net.output)
     A = net.forward(X)
     if not head.is_classifier:
-        return [[source, str(j), " ".join(f"{v:.6g}" for v in A[:, j]), ""]
-                for j in range(X.shape[1])]
+        return [[where[j], index[j], " ".join(f"{v:.6g}" for v in A[:, j]), ""]
+                for j in range(m)]
     names = heads.class_names(net)
     classes, probabilities = head.indices(A)[0], head.confidence(A)
-    return [[source, str(j), names[int(c)], f"{p:.6f}"]
+    return [[where[j], index[j], names[int(c)], f"{p:.6f}"]
             for j, (c, p) in enumerate(zip(classes, probabilities))]
 
 
-def read_inputs(paths: Sequence[str], net: Any, meta: dict, label: "str | None"
-                ) -> list[tuple[str, np.ndarray]]:
-    """[(source, X (n0, m))] for data files, then image files (sized as the model's)."""
+def read_inputs(paths: Sequence[str], net: Any, meta: dict, label: "str | None",
+                drop: "list | None" = None) -> list[tuple[str, Dataset]]:
+    """[(source, data)] for data files, then image files (sized as the model's)."""
     images = [p for p in paths if Path(p).suffix.lower() in IMAGE_SUFFIXES]
-    out = [(p, _read_data(p, net, meta, label).X) for p in paths if p not in images]
+    out = [(p, _read_data(p, net, meta, label, drop)) for p in paths if p not in images]
     if images:
         size = _image_size(net, meta)
         for p in images:
@@ -79,25 +88,17 @@ def read_inputs(paths: Sequence[str], net: Any, meta: dict, label: "str | None"
                 raise NNDLError(f"image file not found: {p}")
             data = datasets.load_images([p], image_size=tuple(size))
             check_width(net, data, p)
-            out.append((p, data.X))
+            out.append((p, data))
     return out
 
 
-def _read_data(path: str, net: Any, meta: dict, label: "str | None") -> Dataset:
-    """A data file to predict on: a CSV without --label holds features only when its width
-    is the model's, else its last column is a label (and is skipped)."""
-    if Path(path).suffix.lower() == ".csv" and label is None and Path(path).is_file():
-        try:  # all columns are features ...
-            data = datasets.load(path, label=False)
-        except NNDLError:
-            data = None
-        if data is None or data.X.shape[0] != net.layer_dims[0]:  # ... or the last is a label
-            data = datasets.load(path)
-    else:
-        size = meta["info"].get("image_size")
-        data = datasets.load_spec(path, a.label_column(label), image_size=size)[0]
-    check_width(net, data, f"{path}")
-    return data
+def _read_data(path: str, net: Any, meta: dict, label: "str | None",
+               drop: "list | None") -> Dataset:
+    """A data file to predict on, read as the model was trained (see
+    :func:`~nndl.cli.common.read_for_model`): a table's columns matched by header name when
+    the model knows them; its label column, when there, left out; a table without a header
+    holds features only when its width is the model's, else its last column is a label."""
+    return read_for_model(path, net, meta, label=label, labelled=False, drop=drop)
 
 
 def _image_size(net: Any, meta: dict) -> list[int]:

@@ -12,6 +12,7 @@ checkpoint).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 import time
 from dataclasses import dataclass
@@ -61,6 +62,17 @@ def _add_data_options(g: Any) -> None:
                    "class), the course's cat folder, or a name: "
                    + ", ".join(datasets.spec_names()) + " (default: breast_cancer)")
     g.add_argument("--label", help="CSV label column, by name or index (default: the last)")
+    g.add_argument("--task", choices=["classification", "regression"], help="what the labels "
+                   "are: classes or numbers to predict (default: text labels and up to "
+                   f"{datasets.MAX_AUTO_CLASSES} distinct integers are classes, other numbers "
+                   "regression)")
+    g.add_argument("--features", type=a.column_list, metavar="COLS", help="CSV: only these "
+                   "feature columns, by name or index, e.g. age,bmi (default: all but the label)")
+    g.add_argument("--drop", type=a.column_list, metavar="COLS", help="CSV: leave out these "
+                   "columns, e.g. an ID column: --drop id")
+    g.add_argument("--drop-missing", dest="drop_missing", action="store_const", const=True,
+                   help="CSV: leave out rows with a missing value (default: refuse them, "
+                   "naming the row and column)")
     g.add_argument("--test", help="a test data set, reported after training")
     g.add_argument("--dev", type=a.fraction, help="fraction held out as a dev set (default: "
                    f"{shown('dev')}; 0 trains on everything)")
@@ -144,12 +156,17 @@ def run(args: argparse.Namespace) -> int:
     _check_output_folders(args)
     # data: what --data names, split into train and dev parts; --test
     parts = _load_parts(s)
+    if resume is not None:
+        _check_same_data(resume, parts.data, s["data"])
     # model: a new one for the data's task, or the checkpoint's
     net = resume.net if resume else _build_model(s, parts)
     check_width(net, parts.train, "the training data")
     # fit, with checkpoints, early stopping, the progress bar and the cost log
     Y = dataset_targets(parts.train, net)
     job = _plan(args, s, net, parts, resume)
+    if _finished(resume) and job.remaining <= 0 and not (job.early and job.early.stopped):
+        raise NNDLError(f"{args.resume} has finished its {job.target} {job.unit}s: to train it "
+                        f"further give a new total, e.g. --{job.unit}s {2 * job.target}")
     fitted = _fit(net, parts.train.X, Y, job)
     if job.ckpt.signal is not None:
         return _stopped_by_signal(net, job)
@@ -157,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
         job.early.restore(net)
     # report: save the model with its scores, print them, plot
     summary = _summary(net, parts, Y, fitted)
-    io.save(net, job.out, info={**job.info, "summary": summary})
+    _save_final(net, job, summary, args, resume)
     _print_report(s, net, parts, job, fitted, summary)
     if args.plot:
         for p in _plots(net, parts.train, Path(args.plot)):
@@ -177,10 +194,36 @@ class _Resume:
 def _read_checkpoint(path: str) -> _Resume:
     net, meta = io.read(path)
     saved = meta["info"].get("train_args")
-    if "checkpoint" not in meta["info"] or not isinstance(saved, dict):
-        raise NNDLError(f"{path} is a model but not a checkpoint of 'nndl train' "
-                        "(it holds no training settings)")
+    if not isinstance(saved, dict):
+        raise NNDLError(f"{path} is a model but not one saved by 'nndl train' (it holds no "
+                        "training settings to continue with)")
     return _Resume(net, meta, saved)
+
+
+def fingerprint(data: Dataset) -> str:
+    """SHA-256 of the data's values (X and Y, with their shapes and dtypes): a resumed run
+    checks that it trains on the data the checkpoint was trained on."""
+    h = hashlib.sha256()
+    for a_ in (data.X, data.Y):
+        if a_ is not None:
+            a_ = np.ascontiguousarray(a_)
+            h.update(f"{a_.dtype.str}{a_.shape}".encode())
+            h.update(a_.tobytes())
+    return h.hexdigest()
+
+
+def _check_same_data(resume: "_Resume", data: Dataset, spec: "str | None") -> None:
+    """NNDLError when the data changed since the checkpoint (same path, other values)."""
+    saved = resume.meta["info"].get("data_fingerprint")
+    if isinstance(saved, str) and saved != fingerprint(data):
+        raise NNDLError(f"the data {spec or data.name} is not what this checkpoint was trained "
+                        "on (its values changed since): resuming would continue on other data; "
+                        "train a new model instead, or restore the original file")
+
+
+def _finished(resume: "_Resume | None") -> bool:
+    """Resuming a finished model (saved at the end of a run), not a checkpoint."""
+    return resume is not None and "summary" in resume.meta["info"]
 
 
 def _check_output_folders(args: argparse.Namespace) -> None:
@@ -208,17 +251,32 @@ class _Parts:
 
 def _load_parts(s: dict) -> _Parts:
     label = a.label_column(s["label"])
-    data, test = datasets.load_spec(s["data"], label, image_size=s["image_size"])
+    options = {"task": s["task"], "features": s["features"], "drop": s["drop"],
+               "drop_missing": bool(s["drop_missing"])}
+    data, test = datasets.load_spec(s["data"], label, image_size=s["image_size"], **options)
     if data.Y is None:
         raise NNDLError(f"{data.name or s['data']} has no labels: training needs them")
     if s["test"] is not None:
-        d, t = datasets.load_spec(s["test"], label, image_size=s["image_size"])
-        test = t if t is not None else d  # the course folder: its test file
+        test = _load_test(s, data, label, options)
     train, dev = data, None
     if s["dev"] > 0:
         train, dev, _ = datasets.split(data, dev=s["dev"], test=0.0, seed=s["seed"],
                                        stratify=heads.for_task(data.task).is_classifier)
     return _Parts(data, train, dev, test)
+
+
+def _load_test(s: dict, data: Dataset, label: object, options: dict) -> Dataset:
+    """--test, read as the training data: its columns matched by header name (in any order)
+    when both files have a header; its label column by the training file's name for it."""
+    header = datasets.table_header(s["test"]) if Path(s["test"]).is_file() else None
+    names = data.feature_names
+    if header is not None and names is not None:
+        dropped = [c for c in (s["drop"] or []) if isinstance(c, str)]
+        options = {**options, "drop": None, "features": datasets.check_columns(
+            header, names, f"--test {s['test']}", ignore=[data.label_name, *dropped])}
+    d, t = datasets.load_spec(s["test"], data.label_name or label, image_size=s["image_size"],
+                              **options)
+    return t if t is not None else d  # the course folder: its test file
 
 
 def _build_model(s: dict, parts: _Parts) -> Network:
@@ -272,7 +330,9 @@ def _plan(args: argparse.Namespace, s: dict, net: Network, parts: _Parts,
     ckpt_path = Path(args.checkpoint or args.resume or _ckpt_default(out))
     s["out"] = str(absolute(out, "--out"))
     info = {"train_args": s, "image_size": image_size_of(parts.data),
-            "data_name": parts.data.name}
+            "data_name": parts.data.name, "data_fingerprint": fingerprint(parts.data),
+            "feature_names": parts.data.feature_names,
+            "label_name": parts.data.label_name}
     mini = s["batch_size"] is not None
     target = s["epochs"] if mini else s["iterations"]
     done = net.epochs_done if mini else net.iterations_done
@@ -319,15 +379,39 @@ class _Fitted:
     seconds: float
     iterations: int
     """Iterations (parameter updates) this run made."""
+    epochs: int
+    """Epochs this run made (fewer than planned when early stopping stopped it)."""
 
 
 def _fit(net: Network, X: np.ndarray, Y: np.ndarray, job: _Job) -> _Fitted:
-    before = net.iterations_done
+    before, epochs_before = net.iterations_done, net.epochs_done
     t0 = time.perf_counter()
     if job.remaining > 0:
         with job.ckpt.catch_signals():
             net.fit(X, Y, **job.fit_kw)
-    return _Fitted(time.perf_counter() - t0, net.iterations_done - before)
+    return _Fitted(time.perf_counter() - t0, net.iterations_done - before,
+                   net.epochs_done - epochs_before)
+
+
+def _save_final(net: Network, job: _Job, summary: dict, args: argparse.Namespace,
+                resume: "_Resume | None") -> None:
+    """Save the model with its scores and the state to continue from (it is a checkpoint
+    too: ``nndl train --resume MODEL --iterations N`` trains it further); then remove this
+    run's own checkpoint file, which the model supersedes (not one named by --checkpoint,
+    never a finished model resumed from, and not with early stopping: the model then holds
+    the best epoch's parameters, the checkpoint the state to continue from exactly)."""
+    job.ckpt.info = {**job.info, "summary": summary}
+    final = Checkpointer(job.out, info=job.ckpt.info, learning_rate=job.ckpt.learning_rate,
+                         unit="epoch", target_epochs=job.ckpt.target_epochs,
+                         early_stopping=job.early)
+    final.target = job.ckpt.target if job.ckpt.target is not None else net.iterations_done
+    final.write(net)
+    stale = job.ckpt_path
+    ours = job.ckpt.written > 0 or (resume is not None and not _finished(resume)
+                                    and args.resume is not None)
+    if ours and job.early is None and not args.checkpoint and stale.exists() and \
+            absolute(stale, "--checkpoint") != absolute(job.out, "--out"):
+        stale.unlink()
 
 
 def _stopped_by_signal(net: Network, job: _Job) -> int:
@@ -366,12 +450,11 @@ def _print_report(s: dict, net: Network, parts: _Parts, job: _Job, fitted: _Fitt
               f"{net.history.costs[-1]:.6f} (it. {net.history.iterations[-1]}), "
               f"learning rate {s['lr']:g}")
     print(f"training  {training_line(s, net.optimizer)}")
-    steps = max(job.remaining, 0)
     if job.mini:
-        print(f"time      {fitted.seconds:.2f} s for {steps} epochs ({fitted.iterations} "
-              "iterations)")
+        print(f"time      {fitted.seconds:.2f} s for {fitted.epochs} epochs "
+              f"({fitted.iterations} iterations)")
     else:
-        print(f"time      {fitted.seconds:.2f} s for {steps} iterations")
+        print(f"time      {fitted.seconds:.2f} s for {fitted.iterations} iterations")
     early = job.early
     if early is not None and early.best_epoch is not None:
         how = f"stopped after epoch {net.epochs_done - 1}" if early.stopped else "no stop"

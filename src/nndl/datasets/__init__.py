@@ -31,12 +31,15 @@ from .loaders import (
     load_images,
     load_npz,
     read_image,
+    table_header,
 )
+from .matching import check_columns, match_features
 from .spec import load_spec, resolve_spec, spec_names
 from .split import split
 
 __all__ = [
     "BUILTIN",
+    "check_columns",
     "GENERATORS",
     "IMAGE_SUFFIXES",
     "MAX_AUTO_CLASSES",
@@ -62,8 +65,10 @@ __all__ = [
     "make_moons",
     "make_spiral",
     "make_xor",
+    "match_features",
     "read_image",
     "resolve_spec",
     "spec_names",
     "split",
+    "table_header",
 ]

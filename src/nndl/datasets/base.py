@@ -13,7 +13,8 @@ How label values become a task (one rule for CSV, NPZ and HDF5):
   classes named by the value ("0", "1", "7"), sorted numerically;
 - any other numbers -> regression.
 
-Pass ``task=`` to a loader to override the rule, and ``classes=`` (e.g. a trained model's class
+Pass ``task=`` to a loader to override the rule (``"classification"``: classes whatever the
+values, binary or multi-class by their count; ``"regression"``: numbers as targets), and ``classes=`` (e.g. a trained model's class
 names) to map labels onto a fixed list of classes, so that a test file holding only some of the
 classes gets the same indices as the training file (numbers that are not among the names are
 read as class indices 0..k-1).
@@ -29,6 +30,9 @@ import numpy as np
 from ..errors import NNDLError
 
 TASKS = ("binary", "multiclass", "regression")
+TASK_CHOICES = (*TASKS, "classification")
+"""What ``task=`` of a loader accepts: a data set's task, or ``"classification"`` (classes,
+binary or multi-class by their count)."""
 MAX_AUTO_CLASSES = 20
 """Integer labels with at most this many distinct values are read as classes, not targets."""
 
@@ -50,6 +54,7 @@ class Dataset:
     name : where the data came from (file name, generator, built-in name).
     sample_names : one name per sample (column of X), or None: the image file names of a
         folder of images.
+    label_name : the header name of a table's label column, or None.
     """
 
     X: np.ndarray
@@ -60,6 +65,7 @@ class Dataset:
     images: "np.ndarray | None" = None
     name: str = ""
     sample_names: "list[str] | None" = None
+    label_name: "str | None" = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.X, np.ndarray) or self.X.ndim != 2:
@@ -153,8 +159,11 @@ def encode_labels(
     if values.ndim != 1:
         raise NNDLError(f"{source}: labels must be one value per sample, shape (m,); got "
                         f"shape {values.shape}")
-    if task is not None and task not in TASKS:
-        raise NNDLError(f"task must be one of {list(TASKS)}; got {task!r}")
+    if task is not None and task not in TASK_CHOICES:
+        raise NNDLError(f"task must be one of {list(TASK_CHOICES)}; got {task!r}")
+    as_classes = task == "classification"
+    if as_classes:
+        task = None
     numeric: "np.ndarray | None" = None
     if values.dtype.kind in "biuf":
         numeric = values.astype(np.float64)
@@ -171,9 +180,10 @@ def encode_labels(
     if numeric is not None:
         if not np.isfinite(numeric).all():
             raise NNDLError(f"{source}: labels must be finite; found NaN or inf")
-        if task == "regression" or (task is None and classes is None and not (
-                np.all(numeric == np.round(numeric))
-                and np.unique(numeric).size <= MAX_AUTO_CLASSES)):
+        few_integers = bool(np.all(numeric == np.round(numeric))
+                            and np.unique(numeric).size <= MAX_AUTO_CLASSES)
+        if task == "regression" or (task is None and classes is None and not as_classes
+                                    and not few_integers):
             if classes is not None:
                 raise NNDLError(f"{source}: class names were given but the labels are "
                                 "regression targets")

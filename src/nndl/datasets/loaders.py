@@ -161,7 +161,7 @@ def select(data: Dataset, features: Columns = None, drop: Columns = None) -> Dat
     names = None if data.feature_names is None else [data.feature_names[j] for j in rows]
     return Dataset(X=data.X[rows], Y=data.Y, classes=data.classes, feature_names=names,
                    task=data.task, images=None, name=data.name,
-                   sample_names=data.sample_names)
+                   sample_names=data.sample_names, label_name=data.label_name)
 
 
 # --- arrays (NPZ, HDF5) ---------------------------------------------------------------------
@@ -389,7 +389,20 @@ def load_csv(path: "str | os.PathLike", label: "str | int | bool | None" = None,
     if y is not None and table.decimal == "," and all(
             _comma_number(v) for v in y.tolist()):
         y = np.array([v.replace(",", ".") for v in y.tolist()])
-    return from_arrays(X, y, source, task=task, classes=classes, feature_names=names)
+    data = from_arrays(X, y, source, task=task, classes=classes, feature_names=names)
+    if header is not None and col is not None:
+        data.label_name = header[col]
+    return data
+
+
+def table_header(path: "str | os.PathLike", max_bytes: "int | str | None" = None
+                 ) -> "list[str] | None":
+    """The header row of a text table (its column names), or None when the file is not a
+    table or has no header row (as :func:`load_csv` detects it)."""
+    p = regular_file(path, "data file")
+    if not is_table(p):
+        return None
+    return read_table(p, Budget(shorten(p.name), max_bytes)).header
 
 
 def _comma_number(v: str) -> bool:

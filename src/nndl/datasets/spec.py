@@ -17,7 +17,7 @@ from .base import Dataset
 from .builtin import BUILTIN, load_builtin
 from .course import load_cat
 from .generators import GENERATORS, generate
-from .loaders import load
+from .loaders import Columns, load, select
 
 
 def spec_names() -> list[str]:
@@ -43,8 +43,9 @@ def is_course_folder(path: Path) -> bool:
 
 
 def load_spec(spec: "str | None", label: "str | int | None" = None,
-              image_size: "tuple[int, int] | list[int] | None" = None
-              ) -> "tuple[Dataset, Dataset | None]":
+              image_size: "tuple[int, int] | list[int] | None" = None, *,
+              task: "str | None" = None, features: Columns = None, drop: Columns = None,
+              drop_missing: bool = False) -> "tuple[Dataset, Dataset | None]":
     """``(data, test)``: the data ``spec`` names, and its own test part when it has one.
 
     Parameters
@@ -55,22 +56,42 @@ def load_spec(spec: "str | None", label: "str | int | None" = None,
     label : CSV files: the label column, by name or index (default the last).
     image_size : image folders and files: (height, width) every image is resized to
         (default :func:`~nndl.datasets.load`'s).
+    task : files: ``"classification"`` or ``"regression"`` (or ``"binary"`` /
+        ``"multiclass"``) instead of the rule that reads it from the labels; a named data set
+        has its own task, and a different one is an NNDLError.
+    features, drop : the feature columns to keep / leave out (names or indices), as
+        :func:`~nndl.datasets.load` takes them; for named sets, by feature name or index.
+    drop_missing : tables: leave out rows with a missing value instead of refusing them.
 
     Returns
     -------
     (data, test) : test is None except for the course's cat folder.
     """
-    if spec is None:
-        return load_builtin(), None
-    if spec in GENERATORS:
-        return generate(spec), None
-    if spec in BUILTIN:
-        return load_builtin(spec), None
+    named = spec is None or spec in GENERATORS or spec in BUILTIN
+    if named or is_course_folder(Path(spec)):
+        if spec is None or spec in BUILTIN:
+            data, test = load_builtin(spec) if spec else load_builtin(), None
+        elif spec in GENERATORS:
+            data, test = generate(spec), None
+        else:
+            data, test = load_cat(Path(spec))
+        _check_task(data, task, spec or "breast_cancer")
+        return select(data, features, drop), (None if test is None
+                                               else select(test, features, drop))
     p = Path(spec)
-    if is_course_folder(p):
-        return load_cat(p)
     if not p.exists():
         raise NNDLError(f"data not found: {spec} (expected a file, a folder, or one of: "
                         f"{', '.join(spec_names())})")
     kw = {} if image_size is None else {"image_size": tuple(image_size)}
-    return load(p, label=label, **kw), None
+    return load(p, label=label, task=task, features=features, drop=drop,
+                drop_missing=drop_missing, **kw), None
+
+
+def _check_task(data: Dataset, task: "str | None", name: str) -> None:
+    """A named data set keeps its task: ``task`` must agree with it (or be None)."""
+    if task is None or task == data.task or (task == "classification"
+                                             and data.task in ("binary", "multiclass")):
+        return
+    raise NNDLError(f"--task {task}: the data set {name} is {data.task} "
+                    f"({'regression' if data.task == 'regression' else 'classification'}); "
+                    "a task can be chosen for data files, whose labels nndl reads")

@@ -1,0 +1,71 @@
+"""Data read for a trained model: its feature columns matched by name, not by position.
+
+A model trained on a table with a header stores the names of its feature columns, in the
+order of the rows of X it was trained on. A file given later to evaluate or predict may hold
+the same columns in another order, or hold more (an ID column, the label): its rows of X are
+picked and reordered by name, so that feature j of the model is always the column named
+``names[j]``. Columns the model needs and the file lacks, or columns the file holds and the
+model does not know, are an :class:`~nndl.errors.NNDLError` naming them: a silently
+misaligned column gives a quietly wrong answer, the worst thing nndl can do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Sequence
+
+from ..errors import NNDLError, shorten
+from .base import Dataset
+
+
+def check_columns(have: Sequence[str], names: Sequence[str], source: str,
+                  ignore: Sequence[str] = ()) -> list[str]:
+    """The model's feature ``names`` (returned as a list of str), checked against the
+    columns a file ``have``s: every name must be there, once; any other column must be in
+    ``ignore`` (the label column, columns dropped at training). NNDLError naming the missing
+    or unknown columns otherwise. Pass the result as ``features=`` to a loader to read the
+    columns in the model's order, whatever their order in the file."""
+    have = [str(h) for h in have]
+    names = [str(n) for n in names]
+    missing = [n for n in names if n not in have]
+    if missing:
+        raise NNDLError(f"{source} lacks {len(missing)} of the model's feature columns: "
+                        f"{shorten(missing, 200)} (the model was trained on "
+                        f"{shorten(names, 300)}, matched by name)")
+    extra = [n for n in have if n not in names and n not in ignore]
+    if extra:
+        raise NNDLError(f"{source} has columns the model was not trained on: "
+                        f"{shorten(extra, 200)}; leave them out with --drop (or drop=) or "
+                        f"remove them (the model's features: {shorten(names, 300)})")
+    twice = sorted({n for n in names if have.count(n) > 1})
+    if twice:
+        raise NNDLError(f"{source} names a column twice: {shorten(twice, 200)}; columns are "
+                        "matched by name")
+    return names
+
+
+def match_features(data: Dataset, names: Sequence[str], source: str,
+                   ignore: Sequence[str] = ()) -> Dataset:
+    """``data`` with its feature rows in the order of ``names`` (the model's features).
+
+    Parameters
+    ----------
+    data : read from a file with a header (``data.feature_names`` set); without names it is
+        returned unchanged (only positions exist; the caller checks the width).
+    names : the model's feature names, one per row of its X, in order.
+    source : the file, for messages.
+    ignore : feature columns of ``data`` that the model does not use and may be present
+        (columns dropped at training).
+
+    Returns
+    -------
+    Dataset : ``X`` (len(names), m), ``feature_names == list(names)``.
+    """
+    have = data.feature_names
+    if have is None:
+        return data
+    names = check_columns(have, names, source, ignore)
+    rows = [list(have).index(n) for n in names]
+    if rows == list(range(len(have))):
+        return data
+    return replace(data, X=data.X[rows], feature_names=names)

@@ -1,0 +1,247 @@
+"""Issue 10, A: the command line on files a user brings, never quietly wrong.
+
+Every test writes its own table (hundreds of rows, a header, text labels, the label column
+not last, columns in another order) and runs ``nndl`` as a subprocess.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nndl
+
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+
+
+def nndl_cmd(*args: object, cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=SRC, OPENBLAS_NUM_THREADS="1")
+    return subprocess.run([sys.executable, "-m", "nndl", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd, env=env, timeout=300)
+
+
+def ok(*args: object, cwd: Path) -> str:
+    r = nndl_cmd(*args, cwd=cwd)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def fails(*args: object, cwd: Path, words: list[str]) -> str:
+    r = nndl_cmd(*args, cwd=cwd)
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    line = r.stderr.strip()
+    assert "Traceback" not in line and len(line.splitlines()) == 1, line
+    for w in words:
+        assert w in line, (w, line)
+    return line
+
+
+def write_table(path: Path, columns: dict[str, list]) -> Path:
+    names = list(columns)
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(names)
+        for row in zip(*columns.values()):
+            w.writerow(row)
+    return path
+
+
+def three_species(m: int = 300, seed: int = 0) -> dict[str, list]:
+    """Three separable classes in 4 features whose scales differ; the label in the middle."""
+    rng = np.random.default_rng(seed)
+    k = rng.integers(0, 3, m)
+    centers = np.array([[0, 0, 0, 0], [3, -2, 1, 0], [-3, 2, 0, 1]], dtype=float)
+    X = centers[k] + 0.6 * rng.standard_normal((m, 4))
+    X *= np.array([1.0, 10.0, 0.1, 5.0])
+    names = np.array(["setosa", "versicolor", "virginica"])[k]
+    return {"sepal_length": [f"{v:.6g}" for v in X[:, 0]],
+            "sepal_width": [f"{v:.6g}" for v in X[:, 1]],
+            "species": names.tolist(),
+            "petal_length": [f"{v:.6g}" for v in X[:, 2]],
+            "petal_width": [f"{v:.6g}" for v in X[:, 3]]}
+
+
+def reorder(columns: dict[str, list], order: list[str]) -> dict[str, list]:
+    return {n: columns[n] for n in order}
+
+
+def accuracy_line(out: str) -> str:
+    return next(line for line in out.splitlines() if line.startswith("accuracy"))
+
+
+@pytest.fixture(scope="module")
+def species_model(tmp_path_factory):
+    d = tmp_path_factory.mktemp("species")
+    cols = three_species()
+    write_table(d / "train.csv", cols)
+    ok("train", "--data", "train.csv", "--label", "species", "--layers", "8",
+       "--iterations", "300", "--lr", "0.5", "--quiet", "--out", "m.npz", cwd=d)
+    return d, cols
+
+
+def test_columns_are_matched_by_name_not_position(species_model):
+    d, cols = species_model
+    same = accuracy_line(ok("evaluate", "--model", "m.npz", "--data", "train.csv", cwd=d))
+    # the label column chosen at training is remembered (A.4): no --label here, and it is not
+    # the last column; the features come in another order (A.3)
+    write_table(d / "swapped.csv", reorder(cols, ["petal_width", "species", "sepal_width",
+                                                  "petal_length", "sepal_length"]))
+    swapped = accuracy_line(ok("evaluate", "--model", "m.npz", "--data", "swapped.csv",
+                               cwd=d))
+    assert swapped == same and float(same.split()[1]) > 0.9
+    # predictions too: the same labels whatever the order, with or without the label column
+    p1 = ok("predict", "--model", "m.npz", "train.csv", cwd=d)
+    write_table(d / "nolabel.csv", reorder(cols, ["sepal_width", "petal_width",
+                                                  "sepal_length", "petal_length"]))
+    p2 = ok("predict", "--model", "m.npz", "nolabel.csv", cwd=d)
+    labels = [line.split("\t")[2] for line in p1.splitlines()]
+    assert labels == [line.split("\t")[2] for line in p2.splitlines()]
+    assert set(labels) <= {"setosa", "versicolor", "virginica"}
+
+
+def test_missing_and_unknown_columns_are_refused_by_name(species_model):
+    d, cols = species_model
+    write_table(d / "missing.csv", reorder(cols, ["sepal_length", "species", "petal_length",
+                                                  "petal_width"]))
+    fails("evaluate", "--model", "m.npz", "--data", "missing.csv", cwd=d,
+          words=["lacks", "sepal_width"])
+    extra = dict(cols, id=[str(i) for i in range(len(cols["species"]))])
+    write_table(d / "extra.csv", extra)
+    fails("evaluate", "--model", "m.npz", "--data", "extra.csv", cwd=d,
+          words=["not trained on", "id", "--drop"])
+    out = ok("evaluate", "--model", "m.npz", "--data", "extra.csv", "--drop", "id", cwd=d)
+    assert float(accuracy_line(out).split()[1]) > 0.9
+
+
+def test_an_id_column_dropped_at_training_may_stay_in_later_files(tmp_path):
+    cols = dict(three_species(), id=[f"s{i}" for i in range(300)])
+    write_table(tmp_path / "t.csv", cols)
+    ok("train", "--data", "t.csv", "--label", "species", "--drop", "id", "--layers", "8",
+       "--iterations", "200", "--lr", "0.5", "--quiet", cwd=tmp_path)
+    info = nndl.io.read(tmp_path / "model.npz")[1]["info"]
+    assert info["feature_names"] == ["sepal_length", "sepal_width", "petal_length",
+                                     "petal_width"]
+    assert info["label_name"] == "species"
+    out = ok("evaluate", "--model", "model.npz", "--data", "t.csv", cwd=tmp_path)
+    assert float(accuracy_line(out).split()[1]) > 0.9
+    # --features chooses the feature columns
+    ok("train", "--data", "t.csv", "--label", "species", "--features",
+       "petal_width,sepal_length", "--layers", "none", "--iterations", "20", "--quiet",
+       "--out", "two.npz", cwd=tmp_path)
+    assert nndl.load(tmp_path / "two.npz").layer_dims[0] == 2
+
+
+def test_missing_values_are_named_or_dropped(tmp_path):
+    cols = three_species()
+    cols["sepal_width"][7] = ""
+    write_table(tmp_path / "holes.csv", cols)
+    fails("train", "--data", "holes.csv", "--label", "species", cwd=tmp_path,
+          words=["missing", "sepal_width"])
+    out = ok("train", "--data", "holes.csv", "--label", "species", "--drop-missing",
+             "--dev", "0", "--layers", "none", "--iterations", "5", "--quiet", cwd=tmp_path)
+    assert "train 299" in " ".join(out.split())
+
+
+def test_task_chooses_classes_or_regression_for_integer_targets(tmp_path):
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((400, 3))
+    y = np.clip(np.round(2 * X[:, 0] - X[:, 1] + 4), 0, 9).astype(int)  # 0..9: integers
+    write_table(tmp_path / "counts.csv", {"a": X[:, 0].tolist(), "b": X[:, 1].tolist(),
+                                          "c": X[:, 2].tolist(), "count": y.tolist()})
+    common = ["--data", "counts.csv", "--layers", "6", "--iterations", "50", "--quiet"]
+    out = ok("train", *common, "--out", "cls.npz", cwd=tmp_path)
+    assert "task multiclass" in out
+    out = ok("train", *common, "--task", "regression", "--out", "reg.npz", cwd=tmp_path)
+    assert "task regression" in out and "r2" in out
+    assert nndl.load(tmp_path / "reg.npz").output == "linear"
+    fails("train", "--data", "moons", "--task", "regression", cwd=tmp_path,
+          words=["--task regression", "moons", "binary"])
+
+
+def test_evaluate_reports_r2_and_the_mean_baseline(tmp_path):
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((300, 2))
+    y = 3 * X[:, 0] - 2 * X[:, 1] + 0.1 * rng.standard_normal(300) + 0.5
+    write_table(tmp_path / "lin.csv", {"x1": X[:, 0].tolist(), "x2": X[:, 1].tolist(),
+                                       "y": y.tolist()})
+    ok("train", "--data", "lin.csv", "--layers", "none", "--lr", "0.1", "--iterations", "300",
+       "--quiet", cwd=tmp_path)
+    out = ok("evaluate", "--model", "model.npz", "--data", "lin.csv", cwd=tmp_path)
+    r2 = float(next(line for line in out.splitlines() if line.startswith("r2")).split()[1])
+    assert r2 > 0.99 and "mean baseline" in out
+    base = float(np.mean((y - y.mean()) ** 2))
+    assert f"mse {base:.6g}" in out
+
+
+def test_predict_names_the_files_of_a_folder_of_images(tmp_path):
+    Image = pytest.importorskip("PIL.Image")
+    for cls, colour in (("red", (230, 20, 20)), ("blue", (20, 20, 230))):
+        (tmp_path / "train" / cls).mkdir(parents=True)
+        for i in range(6):
+            Image.new("RGB", (8, 8), colour).save(tmp_path / "train" / cls / f"{i}.png")
+    ok("train", "--data", "train", "--layers", "none", "--iterations", "40", "--lr", "0.05",
+       "--dev", "0", "--image-size", "8", "--quiet", cwd=tmp_path)
+    (tmp_path / "new").mkdir()
+    Image.new("RGB", (8, 8), (230, 20, 20)).save(tmp_path / "new" / "apple.png")
+    Image.new("RGB", (8, 8), (20, 20, 230)).save(tmp_path / "new" / "sea.png")
+    out = ok("predict", "--model", "model.npz", "new", cwd=tmp_path)
+    rows = dict((Path(r.split("\t")[0]).name, r.split("\t")[2]) for r in out.splitlines())
+    assert rows == {"apple.png": "red", "sea.png": "blue"}
+
+
+def test_the_test_file_is_matched_by_name_too(species_model):
+    d, cols = species_model
+    write_table(d / "test.csv", reorder(cols, ["species", "petal_width", "petal_length",
+                                               "sepal_width", "sepal_length"]))
+    out = ok("train", "--data", "train.csv", "--label", "species", "--test", "test.csv",
+             "--layers", "8", "--iterations", "300", "--lr", "0.5", "--quiet",
+             "--out", "t.npz", cwd=d)
+    line = next(x for x in out.splitlines() if x.startswith("test"))
+    assert float(line.split()[-1]) > 0.9
+
+
+def test_a_finished_model_trains_further_exactly_and_leaves_no_checkpoint(tmp_path):
+    run = ["--data", "moons", "--layers", "5", "--lr", "0.3", "--quiet", "--seed", "3"]
+    ok("train", *run, "--iterations", "60", "--checkpoint-every", "20", "--out", "a.npz",
+       cwd=tmp_path)
+    assert not (tmp_path / "a.ckpt.npz").exists()  # the model supersedes it
+    fails("train", "--resume", "a.npz", cwd=tmp_path, words=["finished", "--iterations 120"])
+    ok("train", "--resume", "a.npz", "--iterations", "120", "--out", "more.npz",
+       cwd=tmp_path)
+    assert (tmp_path / "a.npz").exists()  # a finished model resumed from is kept
+    ok("train", *run, "--iterations", "120", "--out", "straight.npz", cwd=tmp_path)
+    more, straight = nndl.load(tmp_path / "more.npz"), nndl.load(tmp_path / "straight.npz")
+    assert more.iterations_done == straight.iterations_done == 120
+    for k in straight.params:
+        assert np.array_equal(more.params[k], straight.params[k]), k
+    assert more.history.costs == straight.history.costs
+
+
+def test_the_summary_counts_the_epochs_run_when_early_stopping_stops(tmp_path):
+    out = ok("train", "--data", "moons", "--layers", "16,16", "--optimizer", "adam", "--lr",
+             "0.05", "--batch-size", "16", "--epochs", "300", "--patience", "2", "--quiet",
+             cwd=tmp_path)
+    time_line = next(x for x in out.splitlines() if x.startswith("time"))
+    early = next(x for x in out.splitlines() if x.startswith("early"))
+    run = int(time_line.split(" for ")[1].split()[0])
+    assert "stopped after epoch" in early and run < 300
+    assert run == int(early.split("stopped after epoch ")[1].split(";")[0]) + 1
+
+
+def test_resuming_on_changed_data_is_refused(tmp_path):
+    cols = three_species()
+    write_table(tmp_path / "d.csv", cols)
+    ok("train", "--data", "d.csv", "--label", "species", "--layers", "4", "--iterations", "20",
+       "--quiet", cwd=tmp_path)
+    ok("train", "--resume", "model.npz", "--iterations", "30", "--out", "m2.npz",
+       cwd=tmp_path)  # the same data: fine
+    cols["sepal_length"][3] = "99"  # same path, same shape, one value changed
+    write_table(tmp_path / "d.csv", cols)
+    fails("train", "--resume", "model.npz", "--iterations", "40", cwd=tmp_path,
+          words=["not what this checkpoint was trained on"])
