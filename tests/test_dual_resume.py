@@ -123,7 +123,7 @@ def test_a_w1_changed_after_fit_is_saved_as_changed(tmp_path):
 
 def test_cli_resume_on_the_dual_path_is_bit_for_bit(tmp_path):
     """``nndl train`` with fewer samples than features (the dual path): 200 iterations, then
-    --resume to 400, saves the bits of one run of 400."""
+    the saved model --resume'd to 400, saves the bits of one run of 400."""
     import os
     import subprocess
     import sys
@@ -145,8 +145,8 @@ def test_cli_resume_on_the_dual_path_is_bit_for_bit(tmp_path):
 
     given = ("--data", "d.csv", "--layers", "8", "--lr", "0.05")
     train(*given, "--iterations", "400", "--out", "once.npz")
-    train(*given, "--iterations", "200", "--out", "half.npz", "--checkpoint-every", "200")
-    train("--resume", "half.ckpt.npz", "--iterations", "400", "--out", "resumed.npz")
+    train(*given, "--iterations", "200", "--out", "half.npz")
+    train("--resume", "half.npz", "--iterations", "400", "--out", "resumed.npz")
     once, resumed = nndl.load(tmp_path / "once.npz"), nndl.load(tmp_path / "resumed.npz")
     assert isinstance(once.layer1_state, dual.DualState)  # it took the dual path
     for k in once.params:
