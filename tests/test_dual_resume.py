@@ -152,3 +152,14 @@ def test_cli_resume_on_the_dual_path_is_bit_for_bit(tmp_path):
     for k in once.params:
         np.testing.assert_array_equal(resumed.params[k], once.params[k], err_msg=k)
     assert resumed.history.costs == once.history.costs
+
+
+def test_fingerprint_reads_any_layout_as_c_order():
+    import hashlib
+
+    X = np.random.default_rng(0).random((70, 9))
+    want = hashlib.sha256(f"{X.dtype.str}{X.shape}".encode() + X.tobytes()).hexdigest()
+    for view in (X, np.asfortranarray(X), X.T.copy().T):
+        assert dual.fingerprint(view) == want
+    assert dual.fingerprint(X[:, ::2]) == dual.fingerprint(np.ascontiguousarray(X[:, ::2]))
+    assert dual.fingerprint(X) != dual.fingerprint(X + 1e-16 * (X == X.max()))

@@ -90,18 +90,24 @@ def applicable(net: "Network", X: Array, iterations: int, *, optimizer: object =
     return dual < plain
 
 
-def fingerprint(A: Array) -> str:
-    """A hash (SHA-256, 32 hex digits) of an array's shape, dtype and values, in C order (a
-    block at a time when the array is not C-contiguous): about 1 ms per MB."""
+def fingerprint(*arrays: "Array | None") -> str:
+    """SHA-256 (64 hex digits) of arrays' dtypes, shapes and values in C order, read a block
+    at a time (no copy of a C-contiguous array; about 1 ms per MB). ``None`` is skipped. The
+    same digest as ``nndl train``'s fingerprint of its data (X, Y)."""
     h = hashlib.sha256()
-    h.update(f"{A.dtype.str}{A.shape}".encode())
-    if A.flags.c_contiguous:
-        h.update(memoryview(A).cast("B"))
-    else:
+    for A in arrays:
+        if A is None:
+            continue
+        h.update(f"{A.dtype.str}{A.shape}".encode())
+        if A.size == 0:
+            continue
+        if A.flags.c_contiguous:
+            h.update(memoryview(A).cast("B"))
+            continue
         step = max(1, (1 << 20) // max(1, A[0].nbytes))
         for r in range(0, A.shape[0], step):
             h.update(np.ascontiguousarray(A[r:r + step]).data)
-    return h.hexdigest()[:32]
+    return h.hexdigest()
 
 
 @dataclass
@@ -244,7 +250,7 @@ def state_meta(net: "Network") -> "dict | None":
 
 
 def _is_print(v: object) -> bool:
-    return isinstance(v, str) and len(v) == 32 and all(c in "0123456789abcdef" for c in v)
+    return isinstance(v, str) and len(v) == 64 and all(c in "0123456789abcdef" for c in v)
 
 
 def state_shapes(meta: object, w1_shape: tuple[int, int]) -> dict[str, tuple[int, int]]:
@@ -255,8 +261,8 @@ def state_shapes(meta: object, w1_shape: tuple[int, int]) -> dict[str, tuple[int
     if not (isinstance(meta, dict) and set(meta) == {"m", "x_print", "w1_print"}
             and type(meta["m"]) is int and 1 <= meta["m"] < w1_shape[1]
             and _is_print(meta["x_print"]) and _is_print(meta["w1_print"])):
-        raise NNDLError("dual must be {'m': samples (fewer than n[0]), 'x_print': 32 hex "
-                        "digits, 'w1_print': 32 hex digits}")
+        raise NNDLError("dual must be {'m': samples (fewer than n[0]), 'x_print': 64 hex "
+                        "digits, 'w1_print': 64 hex digits}")
     return {"dual/W1_init": w1_shape, "dual/C": (w1_shape[0], meta["m"])}
 
 
