@@ -64,7 +64,7 @@ def test_a_saved_model_continues_exactly(tmp_path, once):
     net = _net()
     net.fit(X, Y, learning_rate=0.05, iterations=200)
     net.save(tmp_path / "m.npz")
-    back = nndl.load(tmp_path / "m.npz")
+    back = nndl.Network.load(tmp_path / "m.npz")
     back.fit(X, Y, learning_rate=0.05, iterations=200)
     _same(back, once)
 
@@ -163,3 +163,37 @@ def test_fingerprint_reads_any_layout_as_c_order():
         assert dual.fingerprint(view) == want
     assert dual.fingerprint(X[:, ::2]) == dual.fingerprint(np.ascontiguousarray(X[:, ::2]))
     assert dual.fingerprint(X) != dual.fingerprint(X + 1e-16 * (X == X.max()))
+
+
+def _dual_file(tmp_path):
+    X, Y = _data(n0=30, m=8)
+    net = nndl.Network([30, 4, 1], seed=0)
+    net.fit(X, Y, learning_rate=0.05, iterations=100)
+    assert isinstance(net.layer1_state, dual.DualState)
+    net.save(tmp_path / "m.npz")
+    with np.load(tmp_path / "m.npz", allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
+
+
+@pytest.mark.parametrize("edit,words", [
+    (lambda m, a: m["dual"].update(m=9), ["dual/C", "shape"]),
+    (lambda m, a: m["dual"].update(m=30), ["dual must be"]),
+    (lambda m, a: m["dual"].update(m=True), ["dual must be"]),
+    (lambda m, a: m["dual"].update(x_print="../etc"), ["dual must be"]),
+    (lambda m, a: m["dual"].update(evil=1), ["dual must be"]),
+    (lambda m, a: m.update(dual=[1]), ["dual must be"]),
+    (lambda m, a: a.pop("dual/W1_init"), ["dual/W1_init"]),
+    (lambda m, a: a.update({"dual/C": np.full((4, 8), np.nan)}), ["dual/C", "NaN"]),
+    (lambda m, a: m.update(dual=None), ["unexpected", "dual/C"]),
+], ids=["m", "m-too-big", "m-bool", "print", "extra", "not-object", "missing", "nan", "null"])
+def test_a_tampered_dual_state_is_refused(tmp_path, edit, words):
+    import json
+
+    arrays = _dual_file(tmp_path)
+    meta = json.loads(str(arrays["__meta__"]))
+    edit(meta, arrays)
+    arrays["__meta__"] = np.array(json.dumps(meta))
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(nndl.NNDLError) as e:
+        nndl.load(tmp_path / "bad.npz")
+    assert all(w in str(e.value) for w in words), str(e.value)

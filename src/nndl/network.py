@@ -376,12 +376,19 @@ class Network:
             raise NNDLError(f"dev must be a pair (X_dev, Y_dev); got {type(dev).__name__}")
         return self.checked(dev[0], dev[1])
 
-    # --- saving -----------------------------------------------------------------------
+    # --- saving and loading -----------------------------------------------------------
     def save(self, path: str) -> None:
         """Save the model atomically as a safe ``.npz`` (see :func:`nndl.io.save`)."""
         from .io import save
 
         save(self, path)
+
+    @staticmethod
+    def load(path: str, max_bytes: "int | str | None" = None) -> "Network":
+        """The model saved at ``path`` (:func:`nndl.io.load`, the same as ``nndl.load``)."""
+        from .io import load
+
+        return load(path, max_bytes)
 
     # --- prediction -------------------------------------------------------------------
     def predict_proba(self, X: object) -> Array:
