@@ -205,3 +205,11 @@ def test_inputs_that_preprocessing_makes_infinite_are_named():
     X = np.full((3, 4), 10.0)
     with pytest.raises(DivergenceError, match="inputs X hold inf"):
         net.fit(X, np.array([[0, 1, 0, 1]]), iterations=2)
+
+
+def test_a_refused_fit_sets_no_label_map():
+    X, y = _xy()
+    net = nndl.Network([2, 1])
+    with pytest.raises(NNDLError, match="print_cost"):
+        net.fit(X, y, iterations=1, print_cost=0.5)
+    assert net.label_map is None and net.iterations_done == 0

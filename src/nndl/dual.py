@@ -43,6 +43,7 @@ from .costs import output_delta
 from .errors import NNDLError
 from .layers import activation_backward
 from .propagation import model_backward, model_forward
+from .validation import check_number
 
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
@@ -258,9 +259,14 @@ def state_shapes(meta: object, w1_shape: tuple[int, int]) -> dict[str, tuple[int
     the metadata is not valid."""
     if meta is None:
         return {}
-    if not (isinstance(meta, dict) and set(meta) == {"m", "x_print", "w1_print"}
-            and type(meta["m"]) is int and 1 <= meta["m"] < w1_shape[1]
-            and _is_print(meta["x_print"]) and _is_print(meta["w1_print"])):
+    ok = (isinstance(meta, dict) and set(meta) == {"m", "x_print", "w1_print"}
+          and _is_print(meta["x_print"]) and _is_print(meta["w1_print"]))
+    if ok:
+        try:
+            check_number("dual m", meta["m"], integer=True, low=1, high=w1_shape[1] - 1)
+        except NNDLError:
+            ok = False
+    if not ok:
         raise NNDLError("dual must be {'m': samples (fewer than n[0]), 'x_print': 64 hex "
                         "digits, 'w1_print': 64 hex digits}")
     return {"dual/W1_init": w1_shape, "dual/C": (w1_shape[0], meta["m"])}

@@ -347,7 +347,6 @@ class Network:
         an array from an earlier step; arrays held from before ``fit`` get the final values
         and are ``net.params`` again when it returns.
         """
-        X, Y = self._fit_XY(X, Y)
         plan = training.Plan(
             optimizer=get_optimizer(optimizer, check_positive("learning_rate", learning_rate)),
             lambd=check_lambd(lambd),
@@ -355,11 +354,8 @@ class Network:
             shuffle=bool(shuffle),
             callbacks=training.check_callbacks(callbacks),
         )
-        plan.n_epochs, plan.batch_size = training.fit_plan(X.shape[1], iterations, batch_size,
-                                                           epochs)
+        plan.n_epochs, plan.batch_size = training.fit_plan(iterations, batch_size, epochs)
         every = training.print_every(print_cost)
-        if dev is not None:
-            plan.dev = self._dev_set(dev)
         if patience is not None:
             if dev is None:
                 raise NNDLError("patience (early stopping) needs a dev set: fit(..., dev=(X_dev, "
@@ -368,6 +364,9 @@ class Network:
             plan.callbacks.insert(0, plan.early)
         if every is not None:
             plan.callbacks.append(PrintCost(every))
+        X, Y = self._fit_XY(X, Y)  # after the arguments: a refused fit sets no label map
+        if dev is not None:
+            plan.dev = self._dev_set(dev)
         self.optimizer = plan.optimizer
         return training.train(self, X, Y, plan)
 

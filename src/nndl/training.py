@@ -258,8 +258,8 @@ def _end_epoch(net: "Network", run: _Run) -> None:
         cb.on_epoch_end(net, epoch, logs)
 
 
-def fit_plan(m: int, iterations: object, batch_size: object,
-             epochs: object) -> tuple[int, "int | None"]:
+def fit_plan(iterations: object, batch_size: object, epochs: object
+             ) -> tuple[int, "int | None"]:
     """(number of epochs, batch size or None for full batch) from fit's arguments."""
     from .validation import check_positive
 
