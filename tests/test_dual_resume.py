@@ -197,3 +197,22 @@ def test_a_tampered_dual_state_is_refused(tmp_path, edit, words):
     with pytest.raises(nndl.NNDLError) as e:
         nndl.load(tmp_path / "bad.npz")
     assert all(w in str(e.value) for w in words), str(e.value)
+
+
+@pytest.mark.parametrize("change", [lambda X: -X, lambda X: X[::-1].copy(),
+                                    lambda X: X[:, ::-1].copy(),
+                                    lambda X: X + (np.arange(X.size).reshape(X.shape) == 7)])
+def test_data_print_tells_other_data_apart(change):
+    """A sign flip (its X^T X is the same bits), a permutation of features or samples, one
+    changed value: the dual form does not continue from a state made on X (zeros init: P0 is
+    0 whatever X is, so the sketch must tell)."""
+    X, Y = _data(n0=60, m=12)
+    net = nndl.Network([60, 1], init="zeros")
+    net.fit(X, Y, learning_rate=0.05, iterations=100)
+    kept, w1 = net.layer1_state, net.params["W1"].copy()
+    net.fit(change(X), Y, learning_rate=0.05, iterations=100)
+    assert net.layer1_state is not kept
+    np.testing.assert_array_equal(net.layer1_state.W1_init, w1)
+    G = X.T @ X
+    assert dual.data_print(X, G, np.zeros((1, 12))) == dual.data_print(X.copy(), G.copy(),
+                                                                       np.zeros((1, 12)))
