@@ -21,7 +21,7 @@ def _fit(monkeypatch, use_dual, dims, X, Y, iterations=200, lr=0.05, callbacks=N
          dtype="float64", **kw):
     monkeypatch.setattr(dual, "enabled", use_dual)
     net = nndl.Network(dims, init="he", seed=3, dtype=dtype, **kw)
-    assert dual.applicable(net, X, iterations, callbacks or []) == use_dual
+    assert dual.applicable(net, X, iterations) == use_dual
     h = net.fit(X, Y, learning_rate=lr, iterations=iterations, callbacks=callbacks)
     return net, h
 
@@ -117,46 +117,48 @@ def test_dual_divergence_keeps_last_finite_parameters(monkeypatch):
 
 
 class _Sometimes(nndl.Callback):
-    """Reads W1 only now and then (like a checkpoint every N): declares reads_params = False
-    and calls net.sync_params() before reading."""
-
-    reads_params = False
+    """Reads W1 only now and then (like a checkpoint every N)."""
 
     def __init__(self):
         self.w1 = {}
 
     def on_iteration_end(self, net, iteration, cost):
         if iteration in (9, 99):
-            net.sync_params()
             self.w1[iteration] = net.params["W1"].copy()
 
 
-def test_callbacks_that_sync_when_they_read_keep_the_dual_form(monkeypatch):
+def test_callbacks_that_read_now_and_then_keep_the_dual_form(monkeypatch):
+    """W1 is brought up to date when net.params is read, not at every step: a callback that
+    reads it now and then neither needs to declare anything nor makes fit leave the dual form."""
     X, Y = _data()
     plain_cb, dual_cb = _Sometimes(), _Sometimes()
     _fit(monkeypatch, False, [300, 10, 1], X, Y, callbacks=[plain_cb])
-    built = []
-    real = dual.DualFirstLayer
+    built, refreshed = [], []
+    real, real_refresh = dual.DualForm, dual.DualForm._refresh
 
     def spy(*a):
         built.append(1)
         return real(*a)
 
-    monkeypatch.setattr(dual, "DualFirstLayer", spy)
+    def refresh_spy(self):
+        refreshed.append(self.stale)
+        real_refresh(self)
+
+    monkeypatch.setattr(dual.DualForm, "_refresh", refresh_spy)
+    monkeypatch.setattr(dual, "DualForm", spy)
     _fit(monkeypatch, True, [300, 10, 1], X, Y, callbacks=[dual_cb])
     assert built == [1]  # the dual form was used despite the callback
+    assert refreshed.count(True) == 3  # W1 made at iterations 9 and 99, and at the end
     assert set(dual_cb.w1) == set(plain_cb.w1) == {9, 99}
     for it in (9, 99):
         np.testing.assert_allclose(dual_cb.w1[it], plain_cb.w1[it], rtol=1e-10, atol=1e-13)
-    net = nndl.Network([3, 1])
-    net.sync_params()  # outside fit: nothing to do, no error
 
 
 @pytest.mark.parametrize("block_bytes", [1 << 30, 1])  # all rows at once; one row a block
 def test_final_w1_is_the_same_with_or_without_syncs_during_training(monkeypatch, block_bytes):
-    """W1 ends as W1_init + C X^T whether training kept W1_init inside the live array (no
-    sync: added in place at the end) or copied it out at a first sync: bit for bit."""
-    monkeypatch.setattr(dual.DualFirstLayer, "block_bytes", block_bytes)
+    """W1 ends as W1_init + C X^T whether or not a callback read it (and so had it made)
+    during training: bit for bit."""
+    monkeypatch.setattr(dual.DualForm, "block_bytes", block_bytes)
     X, Y = _data()
     quiet, _ = _fit(monkeypatch, True, [300, 10, 1], X, Y)
     synced, _ = _fit(monkeypatch, True, [300, 10, 1], X, Y, callbacks=[_Sometimes()])
@@ -167,9 +169,9 @@ def test_final_w1_is_the_same_with_or_without_syncs_during_training(monkeypatch,
 
 
 def test_dual_fit_holds_one_w1(monkeypatch):
-    """Without syncs during training the dual form keeps no copy of W1: what a fit allocates
-    on top of the model stays below half of W1 (W1 is 10 x 3000 float64 = 240 kB; the dual
-    form's own arrays are X^T X, 40 x 40, and P0, C, Z of 10 x 40)."""
+    """The dual form keeps one copy of W1 (W1_init, which exact continuing needs, issue 10
+    C.1): what a fit allocates on top of the model stays below 1.5 W1 (W1 is 10 x 3000 float64
+    = 240 kB; the dual form's other arrays are X^T X, 40 x 40, and P0, C, Z of 10 x 40)."""
     import tracemalloc
 
     X, Y = _data(n0=3000)
@@ -184,4 +186,4 @@ def test_dual_fit_holds_one_w1(monkeypatch):
     finally:
         tracemalloc.stop()
     w1 = net.params["W1"].nbytes
-    assert peak < 0.5 * w1, (peak, w1)
+    assert peak < 1.5 * w1, (peak, w1)

@@ -56,13 +56,13 @@ def test_batches_are_reshuffled_every_epoch_from_the_models_rng(monkeypatch):
     twin = np.random.default_rng(0)
     twin.bit_generator.state = net.rng.bit_generator.state
     seen = []
-    real = net._forward_cost  # every training step starts here with its batch
+    real = net.forward_cost  # every training step starts here with its batch
 
     def spy(Xb, Yb, *a, **k):
         seen.append(Xb.copy())
         return real(Xb, Yb, *a, **k)
 
-    monkeypatch.setattr(net, "_forward_cost", spy)
+    monkeypatch.setattr(net, "forward_cost", spy)
     h = net.fit(X, Y, learning_rate=0.1, batch_size=4, epochs=3)
     assert [b.shape[1] for b in seen] == [4, 4, 2] * 3  # the last batch is smaller
     orders = []
@@ -80,8 +80,8 @@ def test_shuffle_false_keeps_the_column_order(monkeypatch):
     X, Y = _problem(m=10)
     net = nndl.Network([3, 2, 1], seed=9)
     seen = []
-    real = net._forward_cost
-    monkeypatch.setattr(net, "_forward_cost",
+    real = net.forward_cost
+    monkeypatch.setattr(net, "forward_cost",
                         lambda Xb, Yb, *a, **k: seen.append(Xb.copy()) or real(Xb, Yb, *a, **k))
     net.fit(X, Y, learning_rate=0.1, batch_size=5, epochs=2, shuffle=False)
     for i, b in enumerate(seen):

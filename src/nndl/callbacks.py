@@ -58,14 +58,7 @@ class History:
 
 
 class Callback:
-    """Base class: override the hooks you need.
-
-    ``reads_params``: set it to False in a callback that never looks at ``net.params`` (only at
-    the cost); training in the dual form (:mod:`nndl.dual`) then need not materialise W1
-    before calling it.
-    """
-
-    reads_params: bool = True
+    """Base class: override the hooks you need. ``net.params`` is current in every hook."""
 
     def on_train_begin(self, net: "Network", total: int) -> None:
         """Called once before the first iteration; ``total`` iterations are planned."""
@@ -83,8 +76,6 @@ class Callback:
 class PrintCost(Callback):
     """Print the cost every ``every`` iterations, as the course's loops do."""
 
-    reads_params = False  # only the cost: nndl.dual need not materialise W1 for it
-
     def __init__(self, every: int = 100) -> None:
         self.every = every
 
@@ -97,7 +88,7 @@ class EarlyStopping(Callback):
     """Stop after ``patience`` epochs without a lower dev cost; :meth:`restore` puts back the
     parameters of the best epoch.
 
-    The same rule as ``fit(..., dev=..., patience=k)``, as a callback whose state
+    ``fit(..., dev=..., patience=k)`` builds one (and restores at the end). Its state
     (:meth:`state_dict`, with the best parameters kept apart) can be saved in a checkpoint and
     loaded again, so that a resumed run stops where an uninterrupted one would. It needs
     ``fit(..., dev=...)`` (it reads ``logs["dev_cost"]``).
@@ -118,6 +109,10 @@ class EarlyStopping(Callback):
         return self.wait >= self.patience
 
     def on_epoch_end(self, net: "Network", epoch: int, logs: dict[str, float]) -> None:
+        if "dev_cost" not in logs:
+            from .errors import NNDLError
+
+            raise NNDLError("EarlyStopping needs a dev set: fit(..., dev=(X_dev, Y_dev))")
         cost = logs["dev_cost"]
         if self.best_cost is None or cost < self.best_cost:
             self.best_cost, self.best_epoch, self.wait = float(cost), int(epoch), 0

@@ -57,8 +57,6 @@ class Checkpointer(Callback):
     parameters being the checkpoint's ``best`` parameter set).
     """
 
-    reads_params = False  # only when it writes, and write() syncs them first (net.sync_params)
-
     def __init__(self, path: "str | os.PathLike", every: int = 0, info: "dict | None" = None,
                  learning_rate: "float | None" = None, *, unit: str = "iteration",
                  target_epochs: "int | None" = None,
@@ -99,7 +97,6 @@ class Checkpointer(Callback):
     # --- writing ----------------------------------------------------------------------
     def write(self, net: "Network") -> Path:
         """Save ``net`` with the checkpoint information, atomically."""
-        net.sync_params()
         state = {"iterations_done": int(net.iterations_done),
                  "target_iterations": self.target,
                  "learning_rate": self.learning_rate,

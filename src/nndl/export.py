@@ -123,7 +123,6 @@ def _check_network(net: object) -> "Network":
 
     if not isinstance(net, Network):
         raise NNDLError(f"expected an nndl.Network to export; got {type(net).__name__}")
-    net.sync_params()
     return net
 
 

@@ -156,7 +156,7 @@ def gradcheck(net: "Network", X: object, Y: object, epsilon: float = 1e-7,
     if progress is not None and not isinstance(progress, (bool, np.bool_)):
         raise NNDLError(f"progress must be True, False or None; got {progress!r}")
     epsilon = check_number("epsilon", epsilon, low=0, low_open=True)
-    X, Y = net._XY(X, Y)
+    X, Y = net.checked(X, Y)
     X64, Y64 = X.astype(np.float64), Y.astype(np.float64)
     params = {k: v.astype(np.float64) for k, v in net.params.items()}
     acts = net.activations

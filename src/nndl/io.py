@@ -14,7 +14,7 @@ the history says that the epochs' arrays are left out, being the iterations' one
      "epochs_done": 3, "rng": {...} | null,
      "label_map": {"kind": "str" | "int" | "float" | "bool" | "bytes", "classes": [...]} | null,
      "optimizer": {"name": "adam", "learning_rate": ..., "t": ..., "epoch": ..., ...} | null,
-     "param_sets": ["best", ...], "info": {...}}
+     "param_sets": ["best", ...], "dual": {"m", "x_print", "w1_print"} | null, "info": {...}}
 
 ``info`` is free JSON for the training summary and, in checkpoints, what resuming needs.
 The optimizer's scalars (``net.optimizer.state_dict()``) are in ``optimizer``; its buffers are
@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import npz
+from . import dual, npz
 from .activations import get_activation
 from .errors import NNDLError, shorten
 from .files import atomic_write
@@ -103,6 +103,7 @@ def metadata(net: "Network", info: "dict | None" = None,
         "optimizer": None if opt is None else {
             k: jsonable(v) for k, v in opt.state_dict().items() if "." not in k},
         "param_sets": sorted(param_sets or {}),
+        "dual": dual.state_meta(net),
         "info": jsonable(info or {}),
     }
 
@@ -135,6 +136,7 @@ def save(net: "Network", path: "str | os.PathLike", info: "dict | None" = None,
         for k, v in ps.items():
             arrays[f"{name}/{k}"] = np.ascontiguousarray(v, dtype=net.dtype)
     arrays.update(history_arrays(net.history))
+    arrays.update(dual.state_arrays(net))
     arrays[META_KEY] = np.array(text)
     return atomic_write(path, lambda f: npz.write(f, arrays), what="model")
 
@@ -163,6 +165,11 @@ def _read_npz(path: Path, max_bytes: "int | str | None" = None
         expected = expected_shapes(meta["layer_dims"])
         present = set(keys) - {META_KEY}
         expected.update(state_shapes(path, meta, expected, present))
+        try:  # what continuing the dual form of layer 1 needs (nndl.dual)
+            dims = meta["layer_dims"]
+            expected.update(dual.state_shapes(meta.get("dual"), (dims[1], dims[0])))
+        except NNDLError as exc:
+            raise bad(path, str(exc)) from None
         history = history_keys(meta)
         missing = sorted(set(expected) - present) + sorted(set(history) - present)
         extra = sorted(present - set(expected) - set(history))
@@ -289,6 +296,7 @@ def read(path: "str | os.PathLike", max_bytes: "int | str | None" = None
             net.optimizer = from_state_dict(state)
         except NNDLError as exc:
             raise bad(p, f"optimizer state is not valid ({exc})") from None
+    dual.restore_state(net, meta.get("dual"), arrays)
     meta["param_sets"] = {
         name: {k: arrays[f"{name}/{k}"] for k in net.params}
         for name in meta.get("param_sets") or []}

@@ -147,6 +147,16 @@ def _label_row(Y: object, m: int) -> Array:
     return Y[0] if Y.shape[0] == 1 else HEADS["multiclass"].truth(Y)[0].astype(np.float64)
 
 
+def _class_indices(net: Any, pred: Any) -> Any:
+    """A model's predictions as class indices: labels of its ``label_map`` (class names)
+    become their indices."""
+    lm = getattr(net, "label_map", None)
+    if lm is None:
+        return pred
+    pred = np.asarray(pred)
+    return lm.encode(pred).reshape(pred.shape)
+
+
 def plot_decision_boundary(net: Any, X: object, Y: object,
                            path: "str | os.PathLike | None" = None, resolution: int = 200,
                            title: "str | None" = None) -> "Figure":
@@ -164,7 +174,8 @@ def plot_decision_boundary(net: Any, X: object, Y: object,
     g1 = np.linspace(lo[0] - pad[0], hi[0] + pad[0], resolution)
     g2 = np.linspace(lo[1] - pad[1], hi[1] + pad[1], resolution)
     G1, G2 = np.meshgrid(g1, g2)
-    Z = np.asarray(net.predict(np.vstack([G1.ravel(), G2.ravel()])), dtype=np.float64)
+    Z = np.asarray(_class_indices(net, net.predict(np.vstack([G1.ravel(), G2.ravel()]))),
+                   dtype=np.float64)
     if Z.ndim != 2 or Z.shape[1] != G1.size or Z.shape[0] != 1:
         raise NNDLError(f"the model's predict must return one value per sample, shape (1, m); "
                         f"got {Z.shape}")
@@ -229,7 +240,7 @@ def plot_mislabeled(net: Any, data: "Dataset", path: "str | os.PathLike | None" 
     if data.task not in ("binary", "multiclass"):
         raise NNDLError(f"plot_mislabeled is for classification; this data set is {data.task}")
     max_images = int(check_positive("max_images", max_images, integer=True))
-    pred = np.asarray(net.predict(data.X))
+    pred = np.asarray(_class_indices(net, net.predict(data.X)))
     if pred.shape != data.Y.shape:
         raise NNDLError(f"the model's predictions have shape {pred.shape}; expected the labels' "
                         f"shape {data.Y.shape}")

@@ -34,8 +34,6 @@ class ProgressBar(Callback):
     ``refresh`` seconds.
     """
 
-    reads_params = False  # the cost only
-
     def __init__(self, enabled: "bool | None" = None, file: "IO[str] | None" = None,
                  refresh: float = 0.2) -> None:
         self.file = file if file is not None else sys.stderr
@@ -101,8 +99,6 @@ class CostLog(Callback):
     ``append=False`` starts a new file; ``append=True`` continues one (a resumed run).
     Lines are flushed every ``flush_every`` iterations and when training ends.
     """
-
-    reads_params = False  # the cost only
 
     def __init__(self, path: "str | os.PathLike", append: bool = False,
                  flush_every: int = 100) -> None:

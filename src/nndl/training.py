@@ -1,0 +1,288 @@
+"""The training loop behind ``Network.fit``: batches, the step, divergence roll-back, callbacks.
+
+    history = train(net, X, Y, Plan(optimizer=GradientDescent(0.0075), n_epochs=2500))
+
+Each step: forward with caches and J (+ the L2 term), then backward and the optimizer's update.
+How layer 1 takes part (plainly, or in the dual form) is :mod:`nndl.first_layer`'s business;
+early stopping is the :class:`~nndl.callbacks.EarlyStopping` callback.
+
+No copy of the parameters is made per step: each update is written into the gradient's own
+array, which then becomes the live parameter; the previous arrays serve as the roll-back until
+the next cost is known to be finite (:class:`DivergenceError` otherwise).
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterator
+
+import numpy as np
+
+from . import first_layer
+from .callbacks import Callback, EarlyStopping, History
+from .errors import DivergenceError, NNDLError
+from .memory import activation_count, check_memory, parameter_count
+from .optimizers import Optimizer
+from .propagation import predict_forward
+from .regularization import dropout_masks
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .network import Network
+
+Array = np.ndarray
+
+
+@dataclass
+class Plan:
+    """What one ``fit`` call asks for (its arguments, checked)."""
+
+    optimizer: Optimizer
+    n_epochs: int = 1
+    batch_size: "int | None" = None
+    """None: full batch (each epoch is one iteration)."""
+    lambd: float = 0.0
+    keep_probs: "list[float] | None" = None
+    shuffle: bool = True
+    dev: "tuple[Array, Array] | None" = None
+    callbacks: list = field(default_factory=list)
+    early: "EarlyStopping | None" = None
+    """Built by ``fit(patience=...)``: its best parameters are restored at the end."""
+
+
+@dataclass
+class _Run:
+    """What the loop carries from step to step."""
+
+    plan: Plan
+    form: Any  # nndl.first_layer.Form
+    history: History = field(default_factory=History)
+    last_good: "dict[str, Array] | None" = None
+    """The trainable arrays before the last update (the arrays themselves), for a roll-back."""
+    last_opt: "dict[str, Any] | None" = None
+    last_t: int = 0
+    epoch_cost: float = 0.0
+    epoch_m: int = 0
+
+
+def check_callbacks(callbacks: object) -> list:
+    """``callbacks`` as a list of objects with the hooks of :class:`~nndl.callbacks.Callback`."""
+    if callbacks is None:
+        return []
+    if isinstance(callbacks, (Callback, str, bytes)) or not hasattr(callbacks, "__iter__"):
+        raise NNDLError(f"callbacks must be a list of nndl.Callback objects; got "
+                        f"{type(callbacks).__name__}")
+    out = list(callbacks)
+    hooks = ("on_train_begin", "on_iteration_end", "on_epoch_end", "on_train_end")
+    for i, cb in enumerate(out):
+        if not isinstance(cb, Callback) and not all(callable(getattr(cb, h, None))
+                                                    for h in hooks):
+            raise NNDLError(f"callbacks[{i}] must be an nndl.Callback (with the hooks "
+                            f"{', '.join(hooks)}); got {type(cb).__name__} {cb!r:.80}")
+    return out
+
+
+def check_training_memory(net: "Network", plan: Plan, m: int) -> None:
+    """Refuse (NNDLError) when the gradients, the optimizer's buffers, one batch's
+    activations (Z and A of every layer, plus dropout masks) and what layer 1's form may keep
+    (:func:`nndl.first_layer.state_entries`) cannot fit in memory."""
+    n_params = parameter_count(net.layer_dims)
+    batch = min(m, plan.batch_size or m)
+    entries = n_params * (1 + len(plan.optimizer.slots)) \
+        + activation_count(net.layer_dims, batch) * (2 if plan.keep_probs else 1)
+    entries += first_layer.state_entries(net, m, full_batch=plan.batch_size is None)
+    check_memory(f"training {net!r} on batches of {batch} samples (gradients, optimizer "
+                 "state, activations)", entries * net.dtype.itemsize,
+                 "use smaller layers or fewer samples per batch (batch_size)")
+
+
+def train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
+    """Run ``plan`` on the checked arrays (X, Y); returns the :class:`History` of this call
+    (``net.history`` accumulates all calls). See ``Network.fit``."""
+    check_training_memory(net, plan, X.shape[1])
+    full = plan.batch_size is None or plan.batch_size >= X.shape[1]
+    form = first_layer.choose(net, X, plan.n_epochs, full_batch=plan.batch_size is None,
+                              optimizer=plan.optimizer, lambd=plan.lambd,
+                              keep_probs=plan.keep_probs, dev=plan.dev is not None)
+    run = _Run(plan, form)
+    net.stop_training = False
+    # fit swaps parameter arrays (see _step); arrays that someone else still holds get the
+    # final values back at the end, and keep their place in net.params
+    originals = {k: weakref.ref(v) for k, v in net.params.items()}
+    steps = plan.n_epochs * (1 if full else -(-X.shape[1] // plan.batch_size))
+    for cb in plan.callbacks:
+        cb.on_train_begin(net, steps)
+    try:
+        # overflow on the way to a NaN cost is reported as a DivergenceError below
+        with np.errstate(over="ignore", invalid="ignore"):
+            for _ in range(plan.n_epochs):
+                if _epoch(net, run, X, Y):
+                    _end_epoch(net, run)
+                if net.stop_training:
+                    break
+        form.finish()
+        if plan.early is not None and plan.early.best_params is not None:
+            plan.early.restore(net)
+            run.history.best_epoch = plan.early.best_epoch
+    finally:
+        form.finish()
+        params = net.params
+        for k, ref in originals.items():
+            P = ref()
+            if P is not None and params[k] is not P:
+                np.copyto(P, params[k])
+                params[k] = P
+        for cb in plan.callbacks:
+            cb.on_train_end(net, run.history)
+    return run.history
+
+
+def _epoch(net: "Network", run: _Run, X: Array, Y: Array) -> bool:
+    """One pass over (X, Y) in mini-batches; True when every batch was trained on."""
+    for Xb, Yb in batches(X, Y, run.plan.batch_size, run.plan.shuffle, net.rng):
+        J = _step(net, run, Xb, Yb)
+        run.epoch_cost += J * Xb.shape[1]
+        run.epoch_m += Xb.shape[1]
+        if net.stop_training:
+            return False
+    return True
+
+
+def batches(X: Array, Y: Array, size: "int | None", shuffle: bool,
+            rng: Any) -> Iterator[tuple[Array, Array]]:
+    """The whole set (full batch), or mini-batches of a fresh permutation from ``rng``.
+
+    Shuffled batches are gathered one at a time (never a shuffled copy of the whole data
+    set), from whichever layout X has: columns of a C-ordered X, or rows of the C-ordered
+    ``X.T`` when X is Fortran-ordered (samples-as-rows data passed as ``data.T``), so that
+    each batch is one contiguous block for BLAS.
+    """
+    m = X.shape[1]
+    if size is None or size >= m:
+        yield X, Y
+        return
+    if not shuffle:
+        for start in range(0, m, size):
+            yield X[:, start:start + size], Y[:, start:start + size]
+        return
+    order = rng.permutation(m)
+    rows = X.T if X.T.flags.c_contiguous else None
+    for start in range(0, m, size):
+        idx = order[start:start + size]
+        Xb = rows[idx].T if rows is not None else X.take(idx, axis=1)
+        yield Xb, Y.take(idx, axis=1)
+
+
+def _step(net: "Network", run: _Run, X: Array, Y: Array) -> float:
+    """One update on (X, Y); returns J before the update (raises on a non-finite J)."""
+    plan, form, it = run.plan, run.form, net.iterations_done
+    masks = None
+    if plan.keep_probs is not None:
+        masks = dropout_masks(net.layer_dims, plan.keep_probs, X.shape[1], net.rng, net.dtype)
+    J, work = form.forward_cost(X, Y, plan.lambd, masks)
+    if not np.isfinite(J):
+        _roll_back(net, run)
+        raise DivergenceError(_divergence_message(net, run, X, J, it), iteration=it)
+    run.last_good = None  # J is finite: the previous parameters can go before backward
+    grads = form.backward(work, Y, plan.lambd, masks)
+    del work
+    opt = plan.optimizer
+    run.last_opt = opt.state_dict() if opt.slots else None
+    run.last_t = opt.t
+    # The new parameters are written into the gradient arrays, and the current ones are
+    # kept as they are for a roll-back: no copy of the parameters at any step.
+    run.last_good = form.trainable
+    form.use(opt.step_into(form.trainable, grads))
+    run.history.append(it, J)
+    net.history.append(it, J)
+    net.iterations_done += 1
+    for cb in plan.callbacks:
+        cb.on_iteration_end(net, it, J)
+    return J
+
+
+def _divergence_message(net: "Network", run: _Run, X: Array, J: float, it: int) -> str:
+    """Why the cost is not finite: non-finite inputs or parameters; before the model's first
+    update, not the learning rate but an overflow of the forward pass; else divergence."""
+    if len(run.history) == 0:
+        if not np.isfinite(X).all():
+            return (f"training cannot start: the cost is {J} because the inputs X hold inf or "
+                    "NaN (after the model's preprocessing, if any): values too large for "
+                    f"{net.dtype.name}?")
+        bad = [k for k, v in net.params.items() if not np.isfinite(v).all()]
+        if bad:
+            return f"training cannot start: the parameters {bad} hold inf or NaN"
+    if len(run.history) == 0 and net.iterations_done == 0:  # no update ever made
+        big = float(np.max(np.abs(X))) if X.size else 0.0
+        return (f"training cannot start: the cost is {J} at iteration {it}, before any update: "
+                f"the forward pass overflowed {net.dtype.name} (the inputs reach |x| = "
+                f"{big:.3g}); scale the inputs (e.g. standardize them)")
+    return (f"training diverged at iteration {it}: the cost became {J}; the model keeps its "
+            "last finite parameters. Try a smaller learning rate (now "
+            f"{run.plan.optimizer.current_learning_rate:g}).")
+
+
+def _roll_back(net: "Network", run: _Run) -> None:
+    """Undo the last update of this fit call (if any): parameters, optimizer, history."""
+    if len(run.history) == 0 or run.last_good is None:
+        return
+    run.form.use(run.last_good)
+    run.last_good = None
+    opt = run.plan.optimizer
+    if run.last_opt is not None:
+        opt.load_state_dict(run.last_opt)
+    opt.t = run.last_t
+    run.history.pop()
+    net.history.pop()
+    net.iterations_done -= 1
+
+
+def _end_epoch(net: "Network", run: _Run) -> None:
+    """Record the epoch, step the learning-rate schedule, compute the dev cost, call the
+    callbacks' ``on_epoch_end``."""
+    epoch = net.epochs_done
+    net.epochs_done += 1
+    run.plan.optimizer.end_epoch()
+    logs = {"cost": run.epoch_cost / run.epoch_m}
+    run.epoch_cost, run.epoch_m = 0.0, 0
+    if run.plan.dev is not None:
+        Xd, Yd = run.plan.dev
+        logs["dev_cost"] = net.head.cost.value(
+            predict_forward(Xd, net.params, net.activations), Yd)
+    for h in (run.history, net.history):
+        h.epochs.append(epoch)
+        h.epoch_costs.append(logs["cost"])
+        if "dev_cost" in logs:
+            h.dev_costs.append(logs["dev_cost"])
+    for cb in run.plan.callbacks:
+        cb.on_epoch_end(net, epoch, logs)
+
+
+def fit_plan(iterations: object, batch_size: object, epochs: object
+             ) -> tuple[int, "int | None"]:
+    """(number of epochs, batch size or None for full batch) from fit's arguments."""
+    from .validation import check_positive
+
+    if epochs is not None:
+        n_epochs = int(check_positive("epochs", epochs, integer=True))
+    elif batch_size is None:
+        n_epochs = int(check_positive("iterations", iterations, integer=True))
+    else:
+        raise NNDLError("with batch_size, give the number of passes over the data: "
+                        "fit(..., batch_size=64, epochs=10)")
+    if batch_size is None:
+        return n_epochs, None
+    return n_epochs, int(check_positive("batch_size", batch_size, integer=True))
+
+
+def print_every(print_cost: object) -> "int | None":
+    """``fit``'s ``print_cost``: True -> every 100 iterations, False/None/0 -> never, an
+    integer k >= 1 -> every k."""
+    from .validation import check_number
+
+    if print_cost is None or print_cost is False or (type(print_cost) is int
+                                                      and print_cost == 0):
+        return None
+    if print_cost is True:
+        return 100
+    return int(check_number("print_cost", print_cost, integer=True, low=1))
