@@ -17,7 +17,7 @@ def test_the_table():
     for h in heads.HEADS.values():
         assert heads.for_output(h.output) is h
         assert costs.COSTS[h.cost.name] is h.cost
-        assert costs.cost_for_output(h.output) is h.cost
+        assert heads.for_output(h.output).cost is h.cost and h.cost in costs.COSTS.values()
     assert heads.for_classes(2).task == "binary" and heads.for_classes(5).task == "multiclass"
     with pytest.raises(NNDLError, match="must be one of"):
         heads.for_output("tanh")

@@ -76,13 +76,6 @@ COSTS: dict[str, Cost] = {c.name: c for c in (
 """The table: cost name -> Cost."""
 
 
-def cost_for_output(output: str) -> Cost:
-    """The cost that matches an output activation: ``heads.for_output(output).cost``."""
-    from .heads import for_output  # heads imports this module's table
-
-    return for_output(output).cost
-
-
 def output_delta(AL: Array, Y: Array) -> Array:
     """dZ[L] = A[L] - Y: the fused gradient of every output/cost pair above (times m)."""
     return AL - Y

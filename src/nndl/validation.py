@@ -156,13 +156,3 @@ def check_same_m(X: Array, Y: Array) -> None:
             f"X and Y must have the same number of samples (columns): X has m = {X.shape[1]}, "
             f"Y has m = {Y.shape[1]}"
         )
-
-
-def check_labels(Y: Array, output: str) -> None:
-    """Labels fit the output: its head's check (0/1 for sigmoid, one-hot columns for softmax;
-    any values for linear). Kept for callers that hold an output name rather than a head."""
-    from .heads import find_output  # heads imports this module
-
-    head = find_output(output)
-    if head is not None:
-        head.check_targets(Y)
