@@ -368,3 +368,31 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
     assert r.returncode == 2
     assert message in r.stderr and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
     assert r.stdout == ""
+
+
+close = assert_close
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_regression_with_target_scaling_exports_in_the_targets_units(tmp_path, dtype):
+    net = make_net([4, 6, 2], ["tanh"], "linear", dtype, True, seed=3)
+    rng = np.random.default_rng(1)
+    net.target_scaling = Standardizer().fit(rng.normal([[500.0], [-3.0]], [[200.0], [0.01]],
+                                                       (2, 40)))
+    X = raw_rows(net, m=50)
+    tgt = net.target_scaling
+    A = nndl_rows(net, X)
+
+    def assert_close(got, want, dtype):  # in units of each target's std (float32: 1e-7 of it)
+        close(tgt.transform(got.T).T, tgt.transform(want.T).T, dtype)
+
+    assert np.abs(A[:, 0]).mean() > 50  # in the targets' units, not standardized
+    assert_close(onnx_run(net, X)["A"], A, dtype)
+    with torch.no_grad():
+        module = export.to_torch(net)
+        assert "unstandardize" in dict(module.named_children())
+        assert_close(module(torch.from_numpy(X)).numpy(), A, dtype)
+    path = export.save_torch_program(net, tmp_path / "r.pt2")
+    with torch.no_grad():
+        got = torch.export.load(str(path)).module()(torch.from_numpy(X)).numpy()
+    assert_close(got, A, dtype)

@@ -458,3 +458,34 @@ def test_tampered_optimizer_and_param_set_arrays(tmp_path, edit, words):
 def test_tampered_training_state_metadata(tmp_path, edit, words):
     arrays = _adam_arrays(tmp_path)
     refused(_rewrite(tmp_path, arrays, edit), *words)
+
+
+def test_target_scaling_is_saved_applied_and_checked(tmp_path):
+    from nndl.preprocessing import Standardizer
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3, 50))
+    Y = 1000.0 + 300.0 * (X[0:1] - 2 * X[1:2])
+    net = nndl.Network([3, 4, 1], output="linear", seed=0)
+    net.target_scaling = Standardizer().fit(Y)
+    net.fit(X, Y, learning_rate=0.1, iterations=300)
+    assert net.history.costs[-1] < 0.05  # the cost of the standardized targets
+    AL = nndl.propagation.predict_forward(X, net.params, net.activations)
+    np.testing.assert_allclose(net.forward(X), AL * net.target_scaling.std
+                               + net.target_scaling.mean, rtol=1e-15, atol=0)
+    assert nndl.metrics.r2_score(Y, net.predict(X)) > 0.95
+    net.save(tmp_path / "m.npz")
+    back = nndl.load(tmp_path / "m.npz")
+    np.testing.assert_array_equal(back.predict(X), net.predict(X))
+    assert back.cost(X, Y) == net.cost(X, Y)
+    # a classifier with target scaling is refused by name
+    import json
+
+    with np.load(tmp_path / "m.npz") as z:
+        arrays = {k: z[k] for k in z.files}
+    meta = json.loads(str(arrays["__meta__"]))
+    meta["target_scaling"]["std"] = [[0.0]]
+    arrays["__meta__"] = np.array(json.dumps(meta))
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(NNDLError, match="target_scaling"):
+        nndl.load(tmp_path / "bad.npz")

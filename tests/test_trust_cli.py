@@ -245,3 +245,23 @@ def test_resuming_on_changed_data_is_refused(tmp_path):
     write_table(tmp_path / "d.csv", cols)
     fails("train", "--resume", "model.npz", "--iterations", "40", cwd=tmp_path,
           words=["not what this checkpoint was trained on"])
+
+
+def test_regression_with_the_defaults_learns_and_answers_in_the_targets_units(tmp_path):
+    out = ok("train", "--data", "diabetes", "--quiet", cwd=tmp_path)
+    dev = next(x for x in out.splitlines() if x.startswith("dev"))
+    assert float(dev.split("r2")[1]) > 0.3, out  # was a constant 148.686: r2 <= 0
+    assert "standardized targets" in out
+    net = nndl.load(tmp_path / "model.npz")
+    assert net.target_scaling is not None
+    assert "targets      standardized" in ok("info", "model.npz", cwd=tmp_path)
+    data = nndl.datasets.load_builtin("diabetes")
+    pred = net.predict(data.X)
+    assert pred.std() > 20 and 50 < pred.mean() < 250  # varies, in the targets' units
+    # the library's answer is the CLI's: scores on the original scale
+    assert nndl.metrics.r2_score(data.Y, pred) > 0.3
+    ev = ok("evaluate", "--model", "model.npz", "--data", "diabetes", cwd=tmp_path)
+    assert float(next(x for x in ev.splitlines() if x.startswith("r2")).split()[1]) > 0.3
+    ok("train", "--data", "diabetes", "--no-standardize", "--quiet", "--out", "raw.npz",
+       cwd=tmp_path)
+    assert nndl.load(tmp_path / "raw.npz").target_scaling is None

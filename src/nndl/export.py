@@ -109,6 +109,19 @@ def standardizer(net: "Network") -> "Standardizer | None":
     return pre
 
 
+def target_standardizer(net: "Network") -> "Standardizer | None":
+    """A regression's fitted target scaling (A[L] * std + mean gives the targets' units), None
+    without one, NNDLError for another kind."""
+    tgt = getattr(net, "target_scaling", None)
+    if tgt is None:
+        return None
+    if not isinstance(tgt, Standardizer) or not tgt.fitted:
+        raise NNDLError(
+            f"cannot export target scaling of type {type(tgt).__name__}: only a fitted "
+            "nndl.preprocessing.Standardizer has an ONNX and PyTorch counterpart")
+    return tgt
+
+
 def class_names(net: "Network") -> "list[str] | None":
     """Class names by label index: the label map's classes, else ``net.classes``."""
     lm = getattr(net, "label_map", None)
@@ -170,6 +183,15 @@ def onnx_model(net: "Network") -> "onnx.ModelProto":
         b = const(f"b{l}_row", layer.b.reshape(1, -1))
         Z = node("Gemm", [A, W, b], f"Z{l}", transB=1)  # A[l-1] W[l]^T + b[l]^T
         A = _onnx_activation(layer, Z, f"A{l}", node, const, elem)
+    tgt = target_standardizer(net)
+    if tgt is not None:  # A[L] * std + mean in float64, as Standardizer.inverse_transform
+        mean = const("target_mean", tgt.mean.reshape(1, -1))  # type: ignore[union-attr]
+        std = const("target_std", tgt.std.reshape(1, -1))  # type: ignore[union-attr]
+        if elem != TensorProto.DOUBLE:
+            A = node("Cast", [A], "AL_float64", to=TensorProto.DOUBLE)
+        A = node("Add", [node("Mul", [A, std], "AL_scaled"), mean], "AL_targets")
+        if elem != TensorProto.DOUBLE:
+            A = node("Cast", [A], "AL_targets_cast", to=elem)
     L = net.L
     outputs = [helper.make_tensor_value_info("A", elem, ["batch", net.layer_dims[-1]])]
     nodes.append(helper.make_node("Identity", [A], ["A"], name="A"))
@@ -192,6 +214,7 @@ def onnx_model(net: "Network") -> "onnx.ModelProto":
         "activations": json.dumps(net.activation_names),
         "dtype": dtype.name,
         "preprocessing": "standardizer" if pre is not None else "none",
+        "target_scaling": "standardizer" if tgt is not None else "none",
         **({"classes": json.dumps(names)} if names is not None else {}),
     })
     try:
@@ -314,14 +337,16 @@ def to_torch(net: "Network") -> "torch.nn.Sequential":
     model has preprocessing), then for each layer l ``linear{l}`` (``nn.Linear`` with weight
     W[l] and bias b[l]) and its activation ``sigmoid{l}``, ``tanh{l}``, ``relu{l}``,
     ``leaky_relu{l}``, ``identity{l}`` or ``softmax{l}`` (``nn.Sigmoid``, ``nn.Tanh``, ``nn.ReLU``,
-    ``nn.LeakyReLU(slope)``, ``nn.Identity``, ``nn.Softmax(dim=-1)``). The parameters are
+    ``nn.LeakyReLU(slope)``, ``nn.Identity``, ``nn.Softmax(dim=-1)``), and last
+    ``unstandardize`` (a :class:`nndl.torch_modules.Unstandardize`) for a regression whose
+    targets the model standardizes (``target_scaling``). The parameters are
     copies: training the module leaves ``net`` as it is. To train with PyTorch's fused losses
     take the logits Z[L] from ``module[:-1]`` (``BCEWithLogitsLoss`` / ``CrossEntropyLoss``).
     """
     torch = _torch()
     from collections import OrderedDict
 
-    from .torch_modules import Standardize
+    from .torch_modules import Standardize, Unstandardize
 
     net = _check_network(net)
     dtype = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}[net.dtype]
@@ -339,6 +364,9 @@ def to_torch(net: "Network") -> "torch.nn.Sequential":
         mods[f"linear{l}"] = lin
         module, prefix = _TORCH_MODULES[layer.activation]
         mods[f"{prefix}{l}"] = module(nn, layer.slope)
+    tgt = target_standardizer(net)
+    if tgt is not None:
+        mods["unstandardize"] = Unstandardize(tgt.mean, tgt.std)  # type: ignore[arg-type]
     return nn.Sequential(mods).eval()
 
 

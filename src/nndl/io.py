@@ -9,7 +9,8 @@ the history says that the epochs' arrays are left out, being the iterations' one
     {"format": "nndl-model", "format_version": 2, "nndl_version": "...",
      "layer_dims": [n0, ..., nL], "activations": ["relu", ..., "sigmoid"], "init": "he",
      "dtype": "float64", "task": "binary", "classes": ["benign", "malignant"] | null,
-     "preprocessing": Standardizer.to_dict() | null, "iterations_done": 2500,
+     "preprocessing": Standardizer.to_dict() | null, "target_scaling": same | null,
+     "iterations_done": 2500,
      "history": {"stored": "arrays", "best_epoch": int | null[, "epochs": "iterations"]},
      "epochs_done": 3, "rng": {...} | null,
      "label_map": {"kind": "str" | "int" | "float" | "bool" | "bytes", "classes": [...]} | null,
@@ -81,9 +82,11 @@ def metadata(net: "Network", info: "dict | None" = None,
     if opt is not None and OPTIMIZERS.get(getattr(opt, "name", None)) is not type(opt):
         raise NNDLError(f"cannot save an optimizer of type {type(opt).__name__}: only those of "
                         f"nndl.optimizers.OPTIMIZERS ({sorted(OPTIMIZERS)})")
-    if pre is not None and not hasattr(pre, "to_dict"):
-        raise NNDLError(f"cannot save preprocessing of type {type(pre).__name__}: it needs "
-                        "to_dict()")
+    tgt = getattr(net, "target_scaling", None)
+    for what, obj in (("preprocessing", pre), ("target scaling", tgt)):
+        if obj is not None and not hasattr(obj, "to_dict"):
+            raise NNDLError(f"cannot save {what} of type {type(obj).__name__}: it needs "
+                            "to_dict()")
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -95,6 +98,7 @@ def metadata(net: "Network", info: "dict | None" = None,
         "task": getattr(find_output(net.output), "task", "other"),
         "classes": None if net.classes is None else [str(c) for c in net.classes],
         "preprocessing": None if pre is None else jsonable(pre.to_dict()),
+        "target_scaling": None if tgt is None else jsonable(tgt.to_dict()),
         "iterations_done": int(net.iterations_done),
         "history": history_meta(net.history),
         "epochs_done": int(getattr(net, "epochs_done", 0)),
@@ -215,7 +219,7 @@ def _check_arrays(path: Path, meta: dict, arrays: dict[str, np.ndarray]) -> None
             raise bad(path, f"{k} holds NaN or inf values")
 
 
-def _preprocessing(path: Path, d: dict, n0: int) -> object:
+def _preprocessing(path: Path, d: dict, n0: int, what: str = "preprocessing") -> object:
     try:
         from .preprocessing import Standardizer
     except ImportError:  # pragma: no cover - the data branch provides it
@@ -225,14 +229,14 @@ def _preprocessing(path: Path, d: dict, n0: int) -> object:
         mean = np.asarray(pre.mean, dtype=np.float64)
         std = np.asarray(pre.std, dtype=np.float64)
     except NNDLError as exc:
-        raise bad(path, f"preprocessing is not valid ({exc})") from None
+        raise bad(path, f"{what} is not valid ({exc})") from None
     except Exception as exc:
-        raise bad(path, f"preprocessing is not valid ({type(exc).__name__}: {exc})") from None
+        raise bad(path, f"{what} is not valid ({type(exc).__name__}: {exc})") from None
     if mean.shape != (n0, 1) or std.shape != (n0, 1):
-        raise bad(path, f"preprocessing must have mean and std of shape ({n0}, 1); got "
+        raise bad(path, f"{what} must have mean and std of shape ({n0}, 1); got "
                          f"{mean.shape} and {std.shape}")
     if not (np.isfinite(mean).all() and np.isfinite(std).all() and (std > 0).all()):
-        raise bad(path, "preprocessing mean/std must be finite with std > 0")
+        raise bad(path, f"{what} mean/std must be finite with std > 0")
     return pre
 
 
@@ -263,6 +267,12 @@ def read(path: "str | os.PathLike", max_bytes: "int | str | None" = None
             raise bad(p, str(exc)) from None
     if meta.get("preprocessing") is not None:
         net.preprocessing = _preprocessing(p, meta["preprocessing"], meta["layer_dims"][0])
+    if meta.get("target_scaling") is not None:
+        if find_output(net.output) is None or find_output(net.output).is_classifier:
+            raise bad(p, "target_scaling is for a regression (a linear output); this model's "
+                         f"output is {net.output}")
+        net.target_scaling = _preprocessing(p, meta["target_scaling"], meta["layer_dims"][-1],
+                                            "target_scaling")
     net.classes = meta["classes"]
     net.iterations_done = meta["iterations_done"]
     net.epochs_done = meta.get("epochs_done", 0)

@@ -152,6 +152,8 @@ def check_meta(path: Path, meta: dict) -> None:
          f"integer >= 0; got {be!r}")
     need(meta.get("preprocessing") is None or isinstance(meta.get("preprocessing"), dict),
          "preprocessing must be null or an object")
+    need(meta.get("target_scaling") is None or isinstance(meta.get("target_scaling"), dict),
+         "target_scaling must be null or an object")
     need(meta.get("rng") is None or isinstance(meta.get("rng"), dict),
          "rng must be null or an object")
     need(isinstance(meta.get("info", {}), dict), "info must be an object")

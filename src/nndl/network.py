@@ -122,6 +122,10 @@ class Network:
         # Fitted input preprocessing (e.g. nndl.preprocessing.Standardizer: ``transform(X)``),
         # applied in ``_X`` so that the model takes raw inputs; saved with the model.
         self.preprocessing = None
+        # Fitted target scaling of a regression (a Standardizer of the targets, rows n[L]):
+        # the model learns (Y - mean) / std, and ``forward`` answers in the targets' units
+        # (A[L] * std + mean); saved with the model. None: the targets as they are.
+        self.target_scaling = None
         self.label_map: "LabelMap | None" = None
         self.optimizer: "Optimizer | None" = None
         """The optimizer of the last ``fit`` (with its state, for checkpoints)."""
@@ -206,7 +210,10 @@ class Network:
     def _Y(self, Y: object) -> Array:
         """Targets as the checked (n[L], m) matrix; labels are encoded by the head through
         ``label_map``."""
-        return self.head.targets(Y, self.layer_dims[-1], self.dtype, self.label_map)
+        Y = self.head.targets(Y, self.layer_dims[-1], self.dtype, self.label_map)
+        if self.target_scaling is not None:
+            Y = np.asarray(self.target_scaling.transform(Y), dtype=self.dtype)
+        return Y
 
     def checked(self, X: object, Y: object) -> tuple[Array, Array]:
         """(X, Y) as the model computes on them: X (n[0], m) preprocessed, Y the (n[L], m)
@@ -231,8 +238,12 @@ class Network:
 
     # --- forward, cost, gradients ---------------------------------------------------------
     def forward(self, X: object) -> Array:
-        """A[L] = g[L](W[L] ... g[1](W[1] X + b[1]) ... + b[L]), shape (n[L], m)."""
-        return predict_forward(self._X(X), self.params, self.activations)
+        """A[L] = g[L](W[L] ... g[1](W[1] X + b[1]) ... + b[L]), shape (n[L], m); with
+        ``target_scaling``, in the targets' units (A[L] * std + mean)."""
+        AL = predict_forward(self._X(X), self.params, self.activations)
+        if self.target_scaling is not None:
+            AL = np.asarray(self.target_scaling.inverse_transform(AL), dtype=self.dtype)
+        return AL
 
     def cost(self, X: object, Y: object, lambd: float = 0.0) -> float:
         """J(X, Y) for the current parameters (the head's cost), plus the L2 term

@@ -1,7 +1,8 @@
 """PyTorch modules for what ``torch.nn`` lacks in an exported nndl model (needs torch).
 
 :func:`nndl.export.to_torch` builds ``torch.nn.Sequential`` models from ``torch.nn``'s own
-layers; the one piece it has no module for is nndl's stored input preprocessing, here.
+layers; the pieces it has no module for are nndl's stored input preprocessing and a
+regression's target scaling, here.
 """
 
 from __future__ import annotations
@@ -36,3 +37,15 @@ class Standardize(torch.nn.Module):
 
     def extra_repr(self) -> str:
         return f"n_features={self.mean.numel()}"
+
+
+class Unstandardize(Standardize):
+    """y = a * std + mean per output, on rows a (batch, n[L]): the inverse of
+    :class:`Standardize`, for a regression whose targets nndl standardized
+    (``Network.target_scaling``). Computed in float64, returned in the input's dtype."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x.to(torch.float64) * self.std + self.mean).to(x.dtype)
+
+    def extra_repr(self) -> str:
+        return f"n_outputs={self.mean.numel()}"

@@ -45,6 +45,11 @@ def _print_model(path: str, net: Any, meta: dict) -> None:
     print("preprocessing " + ("none" if pre is None else
                                f"standardize {net.layer_dims[0]} features (mean/std of the "
                                "training data)"))
+    tgt = net.target_scaling
+    if tgt is not None:
+        pairs = ", ".join(f"mean {m:.6g} std {s:.6g}" for m, s in
+                          zip(tgt.mean.ravel(), tgt.std.ravel()))
+        print(f"targets      standardized for training ({pairs}); predictions in their units")
     if info.get("image_size"):
         print(f"images       {info['image_size'][0]}x{info['image_size'][1]} RGB")
 

@@ -78,9 +78,10 @@ def _add_data_options(g: Any) -> None:
                    f"{shown('dev')}; 0 trains on everything)")
     s = g.add_mutually_exclusive_group()
     s.add_argument("--standardize", dest="standardize", action="store_const", const=True,
-                   help="standardize the features (default, except for images)")
+                   help="standardize the features, and a regression's targets (undone in "
+                   "its predictions) (default, except for images)")
     s.add_argument("--no-standardize", dest="standardize", action="store_const", const=False,
-                   help="use the features as they are")
+                   help="use the features (and targets) as they are")
     g.add_argument("--image-size", type=a.image_size, metavar="SIZE", help="image folders: "
                    "resize every image to SIZE or HEIGHT,WIDTH pixels (default: 64)")
 
@@ -297,6 +298,8 @@ def _build_model(s: dict, parts: _Parts) -> Network:
         s["standardize"] = image_size_of(data) is None
     if s["standardize"]:
         net.preprocessing = Standardizer().fit(parts.train.X)
+        if not net.head.is_classifier:  # regression: learn (Y - mean) / std, answer in Y units
+            net.target_scaling = Standardizer().fit(parts.train.Y)
     return net
 
 
@@ -448,7 +451,8 @@ def _print_report(s: dict, net: Network, parts: _Parts, job: _Job, fitted: _Fitt
     if net.history.costs:
         print(f"cost      {net.history.costs[0]:.6f} (it. {net.history.iterations[0]}) -> "
               f"{net.history.costs[-1]:.6f} (it. {net.history.iterations[-1]}), "
-              f"learning rate {s['lr']:g}")
+              f"learning rate {s['lr']:g}"
+              + (" (standardized targets)" if net.target_scaling is not None else ""))
     print(f"training  {training_line(s, net.optimizer)}")
     if job.mini:
         print(f"time      {fitted.seconds:.2f} s for {fitted.epochs} epochs "
