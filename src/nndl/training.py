@@ -27,6 +27,7 @@ from .memory import activation_count, check_memory, parameter_count
 from .optimizers import Optimizer
 from .propagation import predict_forward
 from .regularization import dropout_masks
+from .threads import Threads
 
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
@@ -58,6 +59,7 @@ class _Run:
     plan: Plan
     form: Any  # nndl.first_layer.Form
     source: BatchSource
+    threads: Threads
     history: History = field(default_factory=History)
     last_good: "dict[str, Array] | None" = None
     """The trainable arrays before the last update (the arrays themselves), for a roll-back."""
@@ -117,7 +119,7 @@ def train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
     form = first_layer.choose(net, X, plan.n_epochs, full_batch=plan.batch_size is None,
                               optimizer=plan.optimizer, lambd=plan.lambd,
                               keep_probs=plan.keep_probs, dev=plan.dev is not None)
-    run = _Run(plan, form, source)
+    run = _Run(plan, form, source, Threads())
     net.stop_training = False
     # fit swaps parameter arrays (see _step); arrays that someone else still holds get the
     # final values back at the end, and keep their place in net.params
@@ -138,6 +140,7 @@ def train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
             plan.early.restore(net)
             run.history.best_epoch = plan.early.best_epoch
     finally:
+        run.threads.finish()
         form.finish()
         params = net.params
         for k, ref in originals.items():
@@ -153,7 +156,9 @@ def train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
 def _epoch(net: "Network", run: _Run) -> bool:
     """One pass over the data in mini-batches; True when every batch was trained on."""
     for Xb, Yb in run.source.epoch(net.rng):
+        run.threads.before_step()
         J = _step(net, run, Xb, Yb)
+        run.threads.after_step(Xb.shape[1])
         run.epoch_cost += J * Xb.shape[1]
         run.epoch_m += Xb.shape[1]
         if net.stop_training:
