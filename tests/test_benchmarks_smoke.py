@@ -99,9 +99,11 @@ def test_breakdown_of_the_wide_epoch_runs():
                                                   RUN.parent / "breakdown.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    text = mod.main(["--tiny", "--repeats", "1", "--top", "5"])
+    text = mod.main(["--tiny", "--repeats", "1", "--top", "60"])
     assert "matrix products" in text and "% of the epoch" in text
-    assert "linear_backward" in text  # nndl's own functions are in the profile
+    # nndl's own functions are in the profile (60 rows: under load, BLAS and NumPy calls can
+    # fill a short top-5 by themselves)
+    assert "linear_backward" in text
 
 
 def test_revisions_compares_two_trees_and_their_costs():
