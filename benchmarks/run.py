@@ -427,12 +427,13 @@ def serve(case: str, lib: str, cfg: dict) -> None:
 class Remote:
     """The driver's side of :func:`serve`: the same two methods as :class:`Entry`."""
 
-    def __init__(self, case: str, lib: str, flags: list[str]) -> None:
+    def __init__(self, case: str, lib: str, flags: list[str],
+                 env: "dict[str, str] | None" = None) -> None:
         self.name = f"{case}/{lib}"
         self.err = tempfile.TemporaryFile(mode="w+")  # a file, not a pipe: it never fills up
         self.proc = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), "--worker", case, lib] + flags,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.err, text=True)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.err, text=True, env=env)
         self._ask(None)
 
     def _ask(self, what: "str | None") -> dict:
