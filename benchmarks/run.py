@@ -88,7 +88,8 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-SRC = HERE.parent / "src"
+# the nndl to measure: this checkout's, or the tree benchmarks/revisions.py names
+SRC = Path(os.environ.get("NNDL_BENCH_SRC") or HERE.parent / "src")
 if str(SRC) not in sys.path:
     sys.path.insert(0, str(SRC))
 

@@ -148,3 +148,26 @@ def test_revisions_compares_two_trees_and_their_costs():
     bad = subprocess.run([sys.executable, str(script), "--before", str(RUN.parent), "--tiny"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "holds no nndl package" in bad.stderr
+
+
+def test_revisions_workers_import_the_tree_they_are_given(tmp_path):
+    """A worker of revisions.py imports nndl from its tree, not from run.py's checkout (which
+    run.py otherwise puts first on sys.path)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "nndl").mkdir()
+    (tmp_path / "nndl" / "__init__.py").write_text("WHICH = 'the other tree'\n")
+    spec = importlib.util.spec_from_file_location("nndl_benchmarks_revisions",
+                                                  RUN.parent / "revisions.py")
+    sys.path.insert(0, str(RUN.parent))
+    try:
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+    finally:
+        sys.path.remove(str(RUN.parent))
+    code = (f"import sys; sys.argv = ['x']; sys.path.insert(0, {str(RUN.parent)!r}); "
+            "import run; print(run.nndl.WHICH)")
+    done = subprocess.run([sys.executable, "-c", code], env=mod._env(tmp_path),
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "the other tree", done.stderr
