@@ -3,8 +3,10 @@
     history = train(net, X, Y, Plan(optimizer=GradientDescent(0.0075), n_epochs=2500))
 
 Each step: forward with caches and J (+ the L2 term), then backward and the optimizer's update.
-How layer 1 takes part (plainly, or in the dual form) is :mod:`nndl.first_layer`'s business;
-early stopping is the :class:`~nndl.callbacks.EarlyStopping` callback.
+How layer 1 takes part (plainly, or in the dual form) is :mod:`nndl.first_layer`'s business,
+how batches are drawn from X and Y (whatever their layout) :mod:`nndl.batching`'s, and how many
+BLAS threads the steps use :mod:`nndl.threads`'s; early stopping is the
+:class:`~nndl.callbacks.EarlyStopping` callback.
 
 No copy of the parameters is made per step: each update is written into the gradient's own
 array, which then becomes the live parameter; the previous arrays serve as the roll-back until
