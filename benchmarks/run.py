@@ -285,6 +285,7 @@ def run_wide(lib: str, dtype: str, cfg: dict, iters: "int | None", c_order: bool
     if c_order:
         X, Y = np.ascontiguousarray(X), np.ascontiguousarray(Y)
     dims, lr, bs = cfg["wide_dims"], cfg["wide_lr"], cfg["wide_batch"]
+    epochs = cfg.get("wide_epochs", 1)
     m = X.shape[1]
     params = init_params(dims, "he", dtype)
     starts = range(0, m, bs)
@@ -293,7 +294,7 @@ def run_wide(lib: str, dtype: str, cfg: dict, iters: "int | None", c_order: bool
             return nndl_network(dims, dtype, params)
 
         def train(net):  # one epoch of mini-batches in the data's order, like the peers
-            h = net.fit(X, Y, learning_rate=lr, batch_size=bs, epochs=1, shuffle=shuffle)
+            h = net.fit(X, Y, learning_rate=lr, batch_size=bs, epochs=epochs, shuffle=shuffle)
             return h.epoch_costs[-1]  # the mean batch cost, weighted as scikit-learn does
 
         def metrics(net, cost):
@@ -302,7 +303,7 @@ def run_wide(lib: str, dtype: str, cfg: dict, iters: "int | None", c_order: bool
         Xr = np.ascontiguousarray(X.T)
 
         def build():
-            clf = _sk_model(dims, lr, bs, 1, params, Xr, labels)
+            clf = _sk_model(dims, lr, bs, epochs, params, Xr, labels)
             clf.shuffle = shuffle
             return clf
 
@@ -326,19 +327,20 @@ def run_wide(lib: str, dtype: str, cfg: dict, iters: "int | None", c_order: bool
         def train(model):
             opt = torch.optim.SGD(model.parameters(), lr=lr)
             lossf = torch.nn.CrossEntropyLoss()
-            total = 0.0
-            perm = torch.randperm(m) if shuffle else None
-            for s in starts:
-                opt.zero_grad()  # the default: set_to_none=True
-                if perm is None:
-                    xb, yb = Xr[s:s + bs], yr[s:s + bs]
-                else:
-                    idx = perm[s:s + bs]
-                    xb, yb = Xr[idx], yr[idx]
-                loss = lossf(model(xb), yb)
-                loss.backward()
-                opt.step()
-                total += float(loss.detach()) * min(bs, m - s)
+            for _ in range(epochs):
+                total = 0.0
+                perm = torch.randperm(m) if shuffle else None
+                for s in starts:
+                    opt.zero_grad()  # the default: set_to_none=True
+                    if perm is None:
+                        xb, yb = Xr[s:s + bs], yr[s:s + bs]
+                    else:
+                        idx = perm[s:s + bs]
+                        xb, yb = Xr[idx], yr[idx]
+                    loss = lossf(model(xb), yb)
+                    loss.backward()
+                    opt.step()
+                    total += float(loss.detach()) * min(bs, m - s)
             return total / m
 
         def metrics(model, cost):
@@ -609,6 +611,7 @@ def main(argv: "list[str] | None" = None) -> str:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="smoke run: fewer iterations, 1 repeat")
     ap.add_argument("--tiny", action="store_true", help="tiny synthetic sizes (for tests)")
+    ap.add_argument("--epochs", type=int, default=1, help="epochs of the wide cases (1)")
     ap.add_argument("--repeats", type=int, default=None,
                     help="rounds of timed runs per case (cat 3, wide 15; quick and tiny 1)")
     ap.add_argument("--cases", default=",".join(CASES),
@@ -625,6 +628,7 @@ def main(argv: "list[str] | None" = None) -> str:
     ap.add_argument("--worker", nargs=2, metavar=("CASE", "LIB"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     cfg = config(args.quick, args.tiny)
+    cfg["wide_epochs"] = args.epochs
     if args.worker:
         serve(args.worker[0], args.worker[1], cfg)
         return ""
@@ -642,7 +646,8 @@ def main(argv: "list[str] | None" = None) -> str:
     peak = gemm_peak(cfg["gemm_n"], args.repeats or 3)
     vec = vectorization(cfg["vec_n"], args.repeats or 3)
     print(json.dumps({"gemm_gflops": peak, "vectorization": vec}), file=sys.stderr, flush=True)
-    flags = (["--quick"] if args.quick else []) + (["--tiny"] if args.tiny else [])
+    flags = (["--quick"] if args.quick else []) + (["--tiny"] if args.tiny else []) \
+        + ["--epochs", str(args.epochs)]
     cases = [c for c in args.cases.split(",") if c]
     rounds = {c: args.repeats or cfg["repeats"][c.split("-")[0]] for c in cases}
 

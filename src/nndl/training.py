@@ -116,7 +116,8 @@ def train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
     """Run ``plan`` on the checked arrays (X, Y); returns the :class:`History` of this call
     (``net.history`` accumulates all calls). See ``Network.fit``."""
     need = check_training_memory(net, plan, X.shape[1])
-    source = BatchSource(X, Y, plan.batch_size, plan.shuffle, spare_bytes=need)
+    source = BatchSource(X, Y, plan.batch_size, plan.shuffle, spare_bytes=need,
+                         epochs=plan.n_epochs)
     full = plan.batch_size is None or plan.batch_size >= X.shape[1]
     form = first_layer.choose(net, X, plan.n_epochs, full_batch=plan.batch_size is None,
                               optimizer=plan.optimizer, lambd=plan.lambd,
