@@ -50,9 +50,10 @@ time        median over rounds of the training call only (data prepared and the 
             "range" its min-max.
 busy        ``--busy``: every case runs twice, on the machine as it is and then with a CPU
             hog (a Python busy loop pinned to core 0) running, each library also limited to
-            one thread (the "-1t" rows), and nndl also as nndl-auto; the last table gives per library the median time
-            quiet and busy, "busy/quiet" and "busy/1t" (the median over busy rounds of the
-            library's time / its one-thread time in the same round).
+            one thread (the "-1t" rows), and nndl also as nndl-auto; the last table gives
+            per library the median time quiet and busy, "busy/quiet" and "busy/1t" (the
+            median over busy rounds of the library's time / its one-thread time in the same
+            round).
 FLOPs       nominal work of plain backpropagation, 2 FLOPs per multiply-add, matrix products
             only: per step and layer l, forward ``W[l] A[l-1]`` (2 n[l] n[l-1] m), ``dW[l]``
             (2 n[l] n[l-1] m) and, for l >= 2, ``dA[l-1]`` (2 n[l] n[l-1] m); no layer computes
