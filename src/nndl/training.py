@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import first_layer
+from .batching import BatchSource
 from .callbacks import Callback, EarlyStopping, History
 from .errors import DivergenceError, NNDLError
-from .batching import BatchSource
 from .memory import activation_count, check_memory, parameter_count
 from .optimizers import Optimizer
 from .propagation import predict_forward
