@@ -34,6 +34,7 @@ import subprocess
 import sys
 import time
 import warnings
+import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
@@ -255,12 +256,7 @@ def open_storage(url: "str | None", heartbeat: int = HEARTBEAT) -> Any:
     connect = ({"timeout": 60} if backend == "sqlite" else
                {"connect_timeout": 10} if backend in ("postgresql", "mysql") else {})
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # heartbeats are an 'experimental' feature
-            storage = optuna.storages.RDBStorage(
-                url, engine_kwargs={"connect_args": connect}, heartbeat_interval=heartbeat,
-                grace_period=3 * heartbeat,
-                heartbeat_stale_trial_callback=_retry_callback(optuna))
+        storage = _rdb_storage(optuna, url, connect, heartbeat)
         if backend == "sqlite":
             _sqlite_wal(storage)
         return storage
@@ -274,6 +270,27 @@ def open_storage(url: "str | None", heartbeat: int = HEARTBEAT) -> Any:
         first = str(getattr(exc, "orig", None) or exc).strip().splitlines()
         raise NNDLError(f"--storage {shown_url(url)}: cannot use the database: "
                         f"{first[0] if first else type(exc).__name__}") from None
+
+
+def _rdb_storage(optuna: Any, url: str, connect: dict, heartbeat: int) -> Any:
+    """RDBStorage, tried again a few times when its tables were being created by another
+    worker at the same moment (a fresh database, two machines started together: one of the
+    CREATE TABLEs then fails on a duplicate key)."""
+    import sqlalchemy.exc
+
+    for attempt in range(6):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # heartbeats are an 'experimental' feature
+                return optuna.storages.RDBStorage(
+                    url, engine_kwargs={"connect_args": connect}, heartbeat_interval=heartbeat,
+                    grace_period=3 * heartbeat,
+                    heartbeat_stale_trial_callback=_retry_callback(optuna))
+        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError):
+            if attempt == 5:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _sqlite_wal(storage: Any) -> None:
@@ -307,11 +324,30 @@ def _fingerprint(parts: Any) -> dict:
     return {"name": parts.data.name, "fingerprint": fingerprint(parts.data)}
 
 
-def describe(dims: dict[str, Dim], metric: str) -> dict:
-    """What a study stores to be resumed only with the same search: the space (without data
-    paths) and the metric."""
-    return {"space": {k: d.describe() for k, d in sorted(dims.items()) if k not in _PATHS},
-            "metric": metric}
+def describe(dims: dict[str, Dim], metric: str, settings: dict) -> dict:
+    """What a study stores to be resumed only with the same search: every setting of
+    ``nndl train`` (the searched ones as their choice or range, the others as ``settings``,
+    defaults included; not the data paths) and the metric."""
+    from .cli.settings import TRAIN_KEYS
+
+    space = {k: settings[k] for k in TRAIN_KEYS if k not in _PATHS}
+    space.update({k: d.describe() for k, d in dims.items() if d.kind != "fixed"})
+    return {"space": dict(sorted(space.items())), "metric": metric}
+
+
+def _check_values(dims: dict[str, Dim], parts: Any) -> None:
+    """Build a network for every value of every choice (the others at their first value),
+    so that a name no trial could use (``--hidden foo``) fails now, not in a trial."""
+    from .cli.train import build_model
+
+    first = {k: d.values[0] for k, d in dims.items() if d.kind != "fixed"}
+    build_model(_settings(dims, first), parts)
+    for key, d in dims.items():
+        for v in (d.values[1:] if d.kind == "choice" else ()):
+            try:
+                build_model(_settings(dims, {**first, key: v}), parts)
+            except NNDLError as exc:
+                raise NNDLError(f"{flag(key)} {v}: {exc}") from None
 
 
 def _check_same(study: Any, stored: dict, what: str, here: dict) -> None:
@@ -507,8 +543,8 @@ class Objective:
     def __call__(self, trial: Any) -> float:
         optuna = _optuna()
         others = self._check_place(trial)
-        trial.set_user_attr("worker", f"{os.uname().nodename}:{os.getpid()}")
         values = {k: d.suggest(trial) for k, d in self.dims.items() if d.kind != "fixed"}
+        trial.set_user_attr("worker", f"{os.uname().nodename}:{os.getpid()}")
         s = _settings(self.dims, values)
         full = s["batch_size"] is None
         every = max(1, s["iterations"] // REPORTS_FULL_BATCH) if full else 1
@@ -549,6 +585,7 @@ class Config:
     verbose: bool = True
     worker: int = 0
     workers: int = 1
+    sampler_seed: "int | None" = None
 
     def to_json(self) -> str:
         space = {k: (list(v) + ["__range__"] if isinstance(v, tuple) else v)
@@ -584,6 +621,7 @@ def prepare(cfg: Config) -> Prepared:
     if not s["dev"] > 0:
         raise NNDLError("--dev 0: a search compares trials on the dev set; give --dev > 0")
     parts = load_parts(s)
+    _check_values(dims, parts)
     head = for_task(parts.data.task)
     metric = cfg.metric or ("accuracy" if head.is_classifier else "rmse")
     known = ("accuracy",) if head.is_classifier else ("rmse", "mse", "mae", "r2")
@@ -592,7 +630,7 @@ def prepare(cfg: Config) -> Prepared:
                         f"one of {', '.join(known)}")
     storage = open_storage(cfg.storage, cfg.heartbeat)
     direction = "maximize" if metric in MAXIMIZE else "minimize"
-    study = open_study(storage, cfg.study, describe(dims, metric), _fingerprint(parts),
+    study = open_study(storage, cfg.study, describe(dims, metric, s), _fingerprint(parts),
                        direction)
     return Prepared(dims, parts, metric, study)
 
@@ -608,7 +646,11 @@ def _counts(study: Any) -> dict[str, int]:
 def _sampler(cfg: Config, study: Any) -> Any:
     optuna = _optuna()
     n = len(study.get_trials(deepcopy=False))
-    seed = int(np.random.SeedSequence([cfg.worker, n, os.getpid()]).generate_state(1)[0])
+    # each worker and each run its own draws: a rerun must not propose the first run's
+    # parameters again; sampler_seed makes them reproducible (one worker)
+    entropy = ([cfg.sampler_seed] if cfg.sampler_seed is not None else
+               [zlib.crc32(os.uname().nodename.encode()), os.getpid()])
+    seed = int(np.random.SeedSequence([*entropy, cfg.worker, n]).generate_state(1)[0])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return optuna.samplers.TPESampler(seed=seed, constant_liar=True)
@@ -781,7 +823,8 @@ def plot(study: Any, folder: "str | os.PathLike") -> list[Path]:
 def tune(space: dict, *, study: str, trials: int = 20, data: "str | None" = None,
          storage: "str | None" = None, workers: int = 1, metric: "str | None" = None,
          out: "str | os.PathLike | None" = None, plot_dir: "str | os.PathLike | None" = None,
-         prune: bool = True, heartbeat: int = HEARTBEAT, verbose: int = 2) -> Any:
+         prune: bool = True, heartbeat: int = HEARTBEAT, verbose: int = 2,
+         sampler_seed: "int | None" = None) -> Any:
     """Search ``space`` until the study ``study`` holds ``trials`` finished trials.
 
     Parameters
@@ -813,6 +856,9 @@ def tune(space: dict, *, study: str, trials: int = 20, data: "str | None" = None
         Stop trials that fall behind the median (Optuna's ``MedianPruner``).
     heartbeat : int, default 10
         Seconds between heartbeats; a trial silent for 3 of them is retried.
+    sampler_seed : int, optional
+        Seed of the sampler (TPE), for a reproducible search with one worker (default: drawn
+        from the process, so that every worker and every run proposes its own values).
     verbose : int, default 2
         2: print a line per finished trial and, at the end, the table of the best trials and
         the time taken; 1: only the end; 0: nothing.
@@ -832,7 +878,7 @@ def tune(space: dict, *, study: str, trials: int = 20, data: "str | None" = None
     if data is not None:
         space["data"] = data
     cfg = Config(space, study, trials, storage, metric, heartbeat, prune, verbose >= 2, 0,
-                 workers)
+                 workers, sampler_seed)
     if out is not None and not Path(out).absolute().parent.is_dir():
         raise NNDLError(f"--out {out}: folder {Path(out).absolute().parent} does not exist")
     prepared = prepare(cfg)  # bad input fails here, before any worker starts
