@@ -325,6 +325,30 @@ def test_ctrl_c_stops_cleanly_keeping_the_finished_trials(tmp_path, table):
     assert states.get("COMPLETE", 0) >= 2 and states.get("RUNNING", 0) == 0, states
 
 
+def test_the_sklearn_estimators_work_in_optuna_and_sklearn_search_cvs():
+    from optuna.distributions import CategoricalDistribution, FloatDistribution
+    from optuna_integration import OptunaSearchCV
+    from scipy.stats import loguniform
+    from sklearn.datasets import load_iris
+    from sklearn.model_selection import RandomizedSearchCV
+
+    from nndl.sklearn import NNClassifier
+
+    X, y = load_iris(return_X_y=True)
+    space = {"learning_rate": FloatDistribution(1e-3, 1e-1, log=True),
+             "hidden_layer_sizes": CategoricalDistribution([8, 16])}
+    with __import__("warnings").catch_warnings():
+        __import__("warnings").simplefilter("ignore")  # Optuna's 'experimental' notes
+        o = OptunaSearchCV(NNClassifier(max_iter=30, random_state=0), space, n_trials=4, cv=3,
+                           random_state=0, verbose=0).fit(X, y)
+    assert len(o.trials_) == 4 and o.best_params_["hidden_layer_sizes"] in (8, 16)
+    assert o.predict(X).shape == (150,)
+    r = RandomizedSearchCV(NNClassifier(max_iter=30, random_state=0),
+                           {"learning_rate": loguniform(1e-3, 1e-1)}, n_iter=3, cv=3,
+                           random_state=0).fit(X, y)
+    assert 0 <= r.best_score_ <= 1 and r.predict(X).shape == (150,)
+
+
 def test_the_config_travels_to_worker_processes_as_json():
     cfg = tuning.Config({"lr": (1e-3, 1e-1), "layers": ["8", "16"]}, "s", 3)
     back = tuning.Config.from_json(cfg.to_json())

@@ -526,6 +526,8 @@ class Objective:
                  pruner: Any = None) -> None:
         self.dims, self.parts, self.metric, self.trials = dims, parts, metric, trials
         self.pruner = pruner
+        self.seen: "dict[str, int] | None" = None
+        """The study's counts when the last trial started, without it (None: unknown)."""
         self.train_seconds = 0.0
         """Time building, fitting and scoring the networks (what ``nndl train`` would take),
         less the pruning reporter's."""
@@ -534,9 +536,11 @@ class Objective:
         """_Surplus when ``trials`` others are finished, running or queued ahead of this one;
         else the study's complete trials, for the pruner."""
         everything = trial.study.get_trials(deepcopy=False)
+        self.seen = _counts(everything, but=trial.number)
         ahead = [t for t in everything if t.number < trial.number and t.state.name in _ACTIVE]
         if len(ahead) >= self.trials:
             trial.set_user_attr("surplus", True)
+            self.seen = None
             raise _Surplus(f"trial {trial.number}: {len(ahead)} trials are ahead of it")
         return Snapshot(everything, trial.study.direction)
 
@@ -635,10 +639,12 @@ def prepare(cfg: Config) -> Prepared:
     return Prepared(dims, parts, metric, study)
 
 
-def _counts(study: Any) -> dict[str, int]:
+def _counts(trials: list, but: int = -1) -> dict[str, int]:
+    """Trials by state (and ``finished``: complete + pruned), leaving out trial ``but``."""
     out = {s: 0 for s in ("COMPLETE", "PRUNED", "RUNNING", "WAITING", "FAIL")}
-    for t in study.get_trials(deepcopy=False):
-        out[t.state.name] = out.get(t.state.name, 0) + 1
+    for t in trials:
+        if t.number != but:
+            out[t.state.name] = out.get(t.state.name, 0) + 1
     out["finished"] = out["COMPLETE"] + out["PRUNED"]
     return out
 
@@ -653,7 +659,7 @@ def _sampler(cfg: Config, study: Any) -> Any:
     seed = int(np.random.SeedSequence([*entropy, cfg.worker, n]).generate_state(1)[0])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return optuna.samplers.TPESampler(seed=seed, constant_liar=True)
+        return optuna.samplers.TPESampler(seed=seed, constant_liar=True, multivariate=True)
 
 
 def work(cfg: Config, prepared: "Prepared | None" = None) -> dict:
@@ -669,24 +675,37 @@ def work(cfg: Config, prepared: "Prepared | None" = None) -> dict:
     stats = {"trials": 0, "seconds": 0.0}
     poll = min(1.0, cfg.heartbeat / 2)
     printer = (lambda st, t: print(trial_line(t, p.metric), flush=True)) if cfg.verbose else None
+    last: list = []
+    c = None
     while True:
-        optuna.storages.fail_stale_trials(study)
-        c = _counts(study)
+        if c is None:  # ask the database (else: what the last trial saw, and its end)
+            optuna.storages.fail_stale_trials(study)
+            c = _counts(study.get_trials(deepcopy=False))
         if c["finished"] >= cfg.trials:
             break
         if c["WAITING"] == 0 and c["finished"] + c["RUNNING"] >= cfg.trials:
             time.sleep(poll)  # the last trials run elsewhere: wait, to retry a lost one
+            c = None
             continue
         t0 = time.perf_counter()
+        objective.seen, last[:] = None, []
         study.optimize(objective, n_trials=1, catch=(_Surplus,), gc_after_trial=False,
-                       callbacks=[lambda st, t: _done(t, printer, st)])
+                       callbacks=[lambda st, t: _done(t, printer, st, last)])
         stats["seconds"] += time.perf_counter() - t0
         stats["trials"] += 1
+        # Counts only grow between two looks but for the running and queued ones: starting a
+        # trial on old counts at worst makes a surplus one (then the database is asked).
+        c = objective.seen
+        if c is not None and last and last[0] in ("COMPLETE", "PRUNED"):
+            c = {**c, "finished": c["finished"] + 1}
+        else:
+            c = None
     stats["train_seconds"] = objective.train_seconds
     return stats
 
 
-def _done(t: Any, printer: Any, study: Any) -> None:
+def _done(t: Any, printer: Any, study: Any, last: list) -> None:
+    last.append(t.state.name)
     if printer is not None and not t.user_attrs.get("surplus"):
         printer(study, t)
 
@@ -734,7 +753,7 @@ def report(study: Any, top: int = 5) -> str:
     """The study's counts and its ``top`` best trials, as a table."""
     search = study.user_attrs.get("nndl_search", {})
     metric = search.get("metric", "value")
-    c = _counts(study)
+    c = _counts(study.get_trials(deepcopy=False))
     lines = [f"study {study.study_name}: {c['finished']} finished trials ({c['COMPLETE']} "
              f"complete, {c['PRUNED']} pruned), {c['RUNNING']} running, {c['WAITING']} "
              f"queued, {c['FAIL']} failed; {metric} on the dev set, "
