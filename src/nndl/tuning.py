@@ -431,8 +431,8 @@ class PruningReporter(Callback):
         self.seconds += time.perf_counter() - t0
 
     def on_epoch_end(self, net: "Network", epoch: int, logs: dict[str, float]) -> None:
-        if (epoch + 1) % self.every or self.dev is None:
-            return
+        if self.pruner is None or (epoch + 1) % self.every or self.dev is None:
+            return  # without a pruner: no dev metric per epoch (no curve), nothing to pay
         t0 = time.perf_counter()
         self.curve[epoch] = dev_metric(net, self.dev, self.metric)
         now = argparse.Namespace(intermediate_values=self.curve, last_step=epoch)
@@ -692,7 +692,7 @@ def work(cfg: Config, prepared: "Prepared | None" = None) -> dict:
         study.optimize(objective, n_trials=1, catch=(_Surplus,), gc_after_trial=False,
                        callbacks=[lambda st, t: _done(t, printer, st, last)])
         stats["seconds"] += time.perf_counter() - t0
-        stats["trials"] += 1
+        stats["trials"] += bool(last) and last[0] != "FAIL"
         # Counts only grow between two looks but for the running and queued ones: starting a
         # trial on old counts at worst makes a surplus one (then the database is asked).
         c = objective.seen
@@ -753,11 +753,14 @@ def report(study: Any, top: int = 5) -> str:
     """The study's counts and its ``top`` best trials, as a table."""
     search = study.user_attrs.get("nndl_search", {})
     metric = search.get("metric", "value")
-    c = _counts(study.get_trials(deepcopy=False))
+    everything = study.get_trials(deepcopy=False)
+    c = _counts(everything)
+    surplus = sum(bool(t.user_attrs.get("surplus")) for t in everything)
     lines = [f"study {study.study_name}: {c['finished']} finished trials ({c['COMPLETE']} "
              f"complete, {c['PRUNED']} pruned), {c['RUNNING']} running, {c['WAITING']} "
-             f"queued, {c['FAIL']} failed; {metric} on the dev set, "
-             f"{study.direction.name.lower()}d"]
+             f"queued, {c['FAIL'] - surplus} failed"
+             + (f", {surplus} not run (started when the study was full)" if surplus else "")
+             + f"; {metric} on the dev set, {study.direction.name.lower()}d"]
     done = [t for t in study.get_trials(deepcopy=False) if t.state.name == "COMPLETE"]
     done.sort(key=lambda t: t.value, reverse=study.direction.name == "MAXIMIZE")
     if not done:
