@@ -37,21 +37,36 @@ def grid_points(n: int = GRID, domain: float = DOMAIN) -> Array:
     return np.stack([x1.ravel(), x2.ravel()])
 
 
+def json_list(a: Array) -> list:
+    """``a.tolist()`` with None where a value is not finite (JSON has no inf or NaN: a model
+    on its way to diverge may overflow somewhere on the plane)."""
+    a = np.asarray(a, dtype=np.float64)
+    finite = np.isfinite(a)
+    if finite.all():
+        return a.tolist()
+    out = a.astype(object)
+    out[~finite] = None
+    return out.tolist()
+
+
 def boundary(net: "Network", features: Sequence[str], n: int = GRID) -> list[float]:
     """The model's output (P(y = 1), or the regression's value) at every grid point, exactly
     as ``net.forward`` gives it (full precision: the exported model must reproduce it)."""
-    return net.forward(feature_matrix(grid_points(n), features))[0].tolist()
+    with np.errstate(all="ignore"):
+        return json_list(net.forward(feature_matrix(grid_points(n), features))[0])
 
 
 def _rounded(a: Array, digits: int = 3) -> list:
-    return np.round(np.asarray(a, dtype=np.float64), digits).tolist()
+    with np.errstate(all="ignore"):
+        return json_list(np.round(np.asarray(a, dtype=np.float64), digits))
 
 
 def thumbnails(net: "Network", features: Sequence[str], n: int = THUMB) -> dict[str, list]:
     """``{"inputs": [feature rows], "units": [[unit rows] per hidden layer]}`` over an n x n
     grid: the input features, then A[l] of every hidden layer (one row of n*n per unit)."""
     X = feature_matrix(grid_points(n), features)
-    _, caches = model_forward(X, net.params, net.activations)
+    with np.errstate(all="ignore"):
+        _, caches = model_forward(X, net.params, net.activations)
     hidden = [caches[l][0][0] for l in range(1, net.L)]  # A[l] is layer l+1's A_prev
     return {"inputs": _rounded(X), "units": [_rounded(A) for A in hidden]}
 
@@ -76,10 +91,11 @@ def equations(net: "Network", X: Array, Y: Array, layer: int, lambd: float = 0.0
     L = net.L
     l = min(max(int(layer), 1), L)
     Xc, Yc = net.checked(X, Y)
-    AL, caches = model_forward(Xc, net.params, net.activations)
+    with np.errstate(all="ignore"):
+        AL, caches = model_forward(Xc, net.params, net.activations)
+        grads = net.gradients(X, Y, lambd)
     (A_prev, W, b), Z = caches[l - 1]
     A = caches[l][0][0] if l < L else AL
-    grads = net.gradients(X, Y, lambd)
     return {
         "layer": l, "L": L, "g": net.activations[l - 1].name,
         "lambd": lambd, "m": int(Xc.shape[1]),
@@ -88,4 +104,5 @@ def equations(net: "Network", X: Array, Y: Array, layer: int, lambd: float = 0.0
     }
 
 
-__all__ = ["GRID", "THUMB", "boundary", "equations", "grid_points", "thumbnails", "weights"]
+__all__ = ["GRID", "THUMB", "boundary", "equations", "grid_points", "json_list", "thumbnails",
+           "weights"]
