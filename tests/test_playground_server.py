@@ -20,7 +20,7 @@ need("starlette", "the playground's web server")
 need("httpx", "Starlette's TestClient")
 
 with warnings.catch_warnings():  # starlette's note that httpx2 will replace httpx
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore")
     from starlette.testclient import TestClient  # noqa: E402
 
 import nndl  # noqa: E402
