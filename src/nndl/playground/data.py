@@ -1,10 +1,10 @@
 """The playground's data: 2-D data sets on the plane [-6, 6]^2 and an uploaded CSV file.
 
 Classification sets (labels 0/1): ``circle``, ``xor``, ``gauss`` (two Gaussian blobs),
-``spiral`` (two arms) and the notes' ``flower``; regression sets: ``plane`` (y = (x1 + x2)/10
-plus noise) and ``gaussian`` (a sum of signed Gaussian bumps). The classification points come
-from :mod:`nndl.datasets.generators`, scaled onto the plane; each set draws only from its
-``seed``. ``noise`` is 0..0.5 (TensorFlow Playground's 0..50 %); the train/test split is
+``spiral`` (TensorFlow Playground's two arms of 1.75 turns) and the notes' ``flower``;
+regression sets: ``plane`` (y = (x1 + x2)/10 plus noise) and ``gaussian`` (a sum of signed
+Gaussian bumps). Circle, xor, gauss and flower come from :mod:`nndl.datasets.generators`,
+scaled onto the plane; each set draws only from its ``seed``. ``noise`` is 0..0.5 (TensorFlow Playground's 0..50 %); the train/test split is
 :func:`nndl.datasets.split` (stratified for classes).
 
 An uploaded CSV file is read by :func:`nndl.datasets.load_csv` (two numeric columns and the
@@ -71,8 +71,15 @@ def _gauss(m: int, noise: float, rng: np.random.RandomState) -> tuple[Array, Arr
 
 
 def _spiral(m: int, noise: float, rng: np.random.RandomState) -> tuple[Array, Array]:
-    X, Y = generators.make_spiral(m, noise=noise * 0.5, seed=rng, k=2)
-    return X * SPREAD, Y
+    """TensorFlow Playground's two spirals of 1.75 turns: for class j, point i of n,
+    r = 5 i / n, t = 3.5 pi i / n + j pi, (r sin t, r cos t) + uniform(-noise, noise)."""
+    parts = []
+    for j, n in enumerate(generators._class_sizes(m, 2)):
+        i = np.arange(n)
+        r, t = SPREAD * i / n, 1.75 * 2 * np.pi * i / n + j * np.pi
+        P = np.c_[r * np.sin(t), r * np.cos(t)]
+        parts.append(P + rng.uniform(-1.0, 1.0, size=P.shape) * noise)
+    return generators._stack(parts)
 
 
 def _flower(m: int, noise: float, rng: np.random.RandomState) -> tuple[Array, Array]:

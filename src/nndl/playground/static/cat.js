@@ -3,6 +3,7 @@
 (function () {
   const $ = (id) => document.getElementById(id);
   let sid = null, snap = null, source = null, images = null;
+  const pictures = new Map();  // test image index -> its data URL (decoded once)
   window.catPlayground = { get snapshot() { return snap; } };
 
   async function start() {
@@ -49,12 +50,15 @@
       const fig = document.createElement("figure");
       const c = document.createElement("canvas");
       c.width = w; c.height = h;
-      const raw = atob(images.images[idx]), img = c.getContext("2d").createImageData(w, h);
-      for (let p = 0; p < w * h; p++) {
-        img.data.set([raw.charCodeAt(3 * p), raw.charCodeAt(3 * p + 1),
-                      raw.charCodeAt(3 * p + 2), 255], 4 * p);
+      if (!pictures.has(idx)) {
+        const raw = atob(images.images[idx]), img = c.getContext("2d").createImageData(w, h);
+        for (let p = 0; p < w * h; p++) {
+          img.data.set([raw.charCodeAt(3 * p), raw.charCodeAt(3 * p + 1),
+                        raw.charCodeAt(3 * p + 2), 255], 4 * p);
+        }
+        pictures.set(idx, img);
       }
-      c.getContext("2d").putImageData(img, 0, 0);
+      c.getContext("2d").putImageData(pictures.get(idx), 0, 0);
       const cls = images.classes;
       fig.appendChild(c);
       fig.appendChild(document.createTextNode(
