@@ -92,6 +92,8 @@ class Page:
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error"
                      else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.requests: list[str] = []
+        self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.goto(url)
         self.page.wait_for_selector("body[data-ready='1']", timeout=WAIT_MS)
 
@@ -156,6 +158,10 @@ def test_the_page_loads_with_no_console_error(tab, shots):
     assert p["dataset"].input_value() == "circle"
     p.page.screenshot(path=str(shots / "loaded.png"))
     assert p.errors == []
+    origin = p.page.url.split("/?")[0].rstrip("/")
+    outside = [u for u in p.requests if not u.startswith(origin + "/")]
+    assert outside == []  # the page fetches nothing from the internet
+    assert any(u.endswith("/stream") for u in p.requests)
 
 
 def test_play_makes_the_iteration_climb_and_the_train_loss_fall(tab, shots):

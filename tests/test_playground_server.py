@@ -180,6 +180,16 @@ def test_the_equations_show_the_selected_layer_with_current_shapes(client):
     assert e["db"]["shape"] == [3, 1]
 
 
+def test_a_regression_trains_and_its_heat_map_spans_the_targets(client):
+    sid, s0 = new(client, dataset="gaussian", layers="8,8", lr=0.03, activation="tanh")
+    assert s0["problem"] == "regression" and s0["layer_dims"][-1] == 1
+    lo, hi = s0["range"]
+    assert lo == -hi and hi > 0.5
+    for _ in range(40):
+        s = post(client, sid, "step")
+    assert s["train_loss"] < 0.5 * s0["train_loss"]
+
+
 # --- uploads ---------------------------------------------------------------------------------
 def upload(client, sid, content: bytes, name="data.csv"):
     return client.post(f"/api/session/{sid}/upload", content=content,
@@ -221,6 +231,17 @@ def test_a_broken_csv_is_a_message_and_the_session_goes_on(client, content, word
     assert words.lower() in r.json()["error"].lower(), r.json()["error"]
     after = post(client, sid, "step")
     assert after["iteration"] == 20 and after["layer_dims"] == s["layer_dims"]
+
+
+def test_a_data_file_given_at_the_start_opens_every_new_session():
+    with TestClient(create_app(upload=(separable_csv(), "people.csv"))) as client:
+        sid, s = new(client)
+        assert s["config"]["dataset"] == "csv" and s["data_name"] == "people.csv"
+        assert s["config"]["columns"] == "height,weight,kind"
+        _, other = new(client, dataset="xor")  # a link's own data set wins
+        assert other["config"]["dataset"] == "xor"
+    with pytest.raises(NNDLError, match="two numeric columns"):
+        create_app(upload=(b"a,b\n1,2\n", "two.csv"))
 
 
 def test_uploads_over_10_mib_are_refused_before_reading(client):

@@ -4,8 +4,9 @@ Classification sets (labels 0/1): ``circle``, ``xor``, ``gauss`` (two Gaussian b
 ``spiral`` (TensorFlow Playground's two arms of 1.75 turns) and the notes' ``flower``;
 regression sets: ``plane`` (y = (x1 + x2)/10 plus noise) and ``gaussian`` (a sum of signed
 Gaussian bumps). Circle, xor, gauss and flower come from :mod:`nndl.datasets.generators`,
-scaled onto the plane; each set draws only from its ``seed``. ``noise`` is 0..0.5 (TensorFlow Playground's 0..50 %); the train/test split is
-:func:`nndl.datasets.split` (stratified for classes).
+scaled onto the plane; each set draws only from its ``seed``. ``noise`` is 0..0.5
+(TensorFlow Playground's 0..50 %); the train/test split is :func:`nndl.datasets.split`
+(stratified for classes).
 
 An uploaded CSV file is read by :func:`nndl.datasets.load_csv` (two numeric columns and the
 label column chosen by name) and mapped linearly onto the plane, each column's range to

@@ -90,7 +90,7 @@ def equations(net: "Network", X: Array, Y: Array, layer: int, lambd: float = 0.0
     and its first few values (rows 0-1, columns 0-2)."""
     L = net.L
     l = min(max(int(layer), 1), L)
-    Xc, Yc = net.checked(X, Y)
+    Xc, _ = net.checked(X, Y)
     with np.errstate(all="ignore"):
         AL, caches = model_forward(Xc, net.params, net.activations)
         grads = net.gradients(X, Y, lambd)

@@ -52,6 +52,11 @@
   function openStream() {
     source = new EventSource(sessionUrl("stream"));
     source.onmessage = (e) => draw(JSON.parse(e.data));
+    source.onerror = () => {
+      if (source.readyState === EventSource.CLOSED) {
+        NN.message("The connection to the playground's server was lost: reload the page.");
+      }
+    };
   }
 
   /* ---- settings ------------------------------------------------------------------------ */
