@@ -109,6 +109,28 @@ def test_the_stream_sends_each_epoch_while_playing_and_the_loss_falls(client):
     assert last["playing"] is False
 
 
+def test_a_long_epoch_streams_snapshots_within_it_and_trains_the_same(client):
+    app = create_app()
+    with TestClient(app) as c:
+        sid, _ = new(c, points=400, batch=1)  # 200 updates an epoch
+        s = app.state.sessions.get(sid)
+        s.frame_seconds = 0.0  # a snapshot after every update
+        post(c, sid, "play", {"playing": True})
+        snaps = events(c, f"/api/session/{sid}/stream", 30)
+        post(c, sid, "play", {"playing": False})
+    within = [x["iteration"] for x in snaps if x["live"]]
+    assert within and any(i % 200 for i in within)
+    assert within == sorted(within)
+    # taking snapshots during fit changes nothing in the training
+    a, b = Session(Config(batch=7, keep=0.8)), Session(Config(batch=7, keep=0.8))
+    a.frame_seconds = 0.0
+    for _ in range(3):
+        a.play_epoch()
+        b.train_epoch()
+    assert len(a.drain()) > 0 and not b.frames
+    assert all(np.array_equal(a.net.params[k], b.net.params[k]) for k in a.net.params)
+
+
 def test_the_same_settings_give_the_same_run(client):
     a, _ = new(client, dataset="spiral", seed=7, keep=0.9, layers="6,6")
     b, _ = new(client, dataset="spiral", seed=7, keep=0.9, layers="6,6")

@@ -293,7 +293,7 @@ def create_app(upload: "tuple[bytes, str] | None" = None, cat_dir: "str | None" 
         except NNDLError as exc:
             return _error(exc, 404)
         limit = int(request.query_params.get("limit") or 0)
-        return StreamingResponse(_events(request, s, s.train_epoch, s.snapshot, limit),
+        return StreamingResponse(_events(request, s, s.play_epoch, s.snapshot, limit, s.drain),
                                  media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store"})
 
@@ -365,15 +365,26 @@ def create_app(upload: "tuple[bytes, str] | None" = None, cat_dir: "str | None" 
 
 
 async def _events(request: Request, s: Any, train: Callable[[], None],
-                  snapshot: Callable[[], dict], limit: int = 0) -> AsyncIterator[str]:
+                  snapshot: Callable[[], dict], limit: int = 0,
+                  drain: "Callable[[], list[dict]] | None" = None) -> AsyncIterator[str]:
     """The session's snapshots as server-sent events: after each chunk of training while it
-    plays (at most one per FRAME_SECONDS), else whenever its state changed; ``limit`` > 0
-    ends the stream after that many events."""
+    plays (at most one per FRAME_SECONDS), and those ``drain`` gives within a long chunk;
+    else whenever its state changed; ``limit`` > 0 ends the stream after that many events."""
     sent, seen, beat = 0, None, time.monotonic()
     while True:
         t0 = time.monotonic()
         if s.playing:
-            await run_in_threadpool(train)
+            task = asyncio.ensure_future(run_in_threadpool(train))
+            while drain is not None and not task.done():
+                await asyncio.wait({task}, timeout=0.02)
+                for snap in drain():
+                    yield _sse(snap)
+                    sent += 1
+                    if limit and sent >= limit:
+                        return
+            await task
+            if drain is not None:
+                drain()  # what the last moments of the chunk took: the next snapshot is newer
         elif s.version == seen:
             if await request.is_disconnected():
                 return

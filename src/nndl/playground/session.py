@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..callbacks import History
+from ..callbacks import Callback, History
 from ..errors import DivergenceError, NNDLError
 from ..network import Network
 from . import render
@@ -28,6 +28,25 @@ MAX_SERIES = 1000
 """Loss-curve points kept (older ones are thinned out by half when full)."""
 TRAINING_KEYS = ("lr", "batch", "l2", "keep")
 """Settings that may change during a run without starting afresh."""
+FRAME_SECONDS = 1 / 15
+"""While an epoch takes longer than this, snapshots are also taken within it, at most this far
+apart (so a long epoch still streams at 15 updates per second or more)."""
+
+
+class _Frames(Callback):
+    """Takes a snapshot after an update when ``frame_seconds`` have passed since the last one
+    (in the training thread, so the parameters are those of one update); reads nothing the
+    training uses, so the run stays exactly what it would be without it."""
+
+    def __init__(self, session: "Session") -> None:
+        self.session = session
+        self.last = time.monotonic()
+
+    def on_iteration_end(self, net: Network, iteration: int, cost: float) -> None:
+        now = time.monotonic()
+        if now - self.last >= self.session.frame_seconds:
+            self.session.frames.append(self.session.snapshot(live=True))
+            self.last = time.monotonic()
 
 
 class Session:
@@ -44,6 +63,10 @@ class Session:
         self.inspect_layer = 1
         self.last_used = time.monotonic()
         self.version = 0
+        self.frame_seconds = FRAME_SECONDS
+        self.frames: deque = deque(maxlen=8)
+        """Snapshots taken within an epoch, for the stream (:meth:`drain`)."""
+        self._equations: "dict | None" = None
         self.reset()
 
     # --- building ------------------------------------------------------------------------
@@ -96,11 +119,11 @@ class Session:
                 raise
 
     # --- training ------------------------------------------------------------------------
-    def train_epoch(self) -> None:
+    def train_epoch(self, frames: bool = False) -> None:
         """One pass over the training points through ``Network.fit`` (mini-batches of the
         batch size, reshuffled by the model's seeded generator; or one full-batch update). A
         divergence stops the run with nndl's message; the model keeps its last finite
-        parameters."""
+        parameters. ``frames``: also take snapshots within the epoch (see :meth:`drain`)."""
         with self.lock:
             if self.error is not None:
                 self.playing = False
@@ -113,6 +136,8 @@ class Session:
                 kw.update(batch_size=cfg.batch, epochs=1)
             else:
                 kw.update(iterations=1)
+            if frames:
+                kw["callbacks"] = [_Frames(self)]
             try:
                 self.net.fit(self.X, self.Y, **kw)
             except DivergenceError as exc:
@@ -122,6 +147,17 @@ class Session:
                 self.net.history = History()  # the curve is kept in self.series, bounded
             self._record()
             self.version += 1
+
+    def play_epoch(self) -> None:
+        """:meth:`train_epoch` with snapshots within it (what the stream runs)."""
+        self.train_epoch(frames=True)
+
+    def drain(self) -> list[dict[str, Any]]:
+        """The snapshots taken within the running epoch since the last call (thread-safe)."""
+        out = []
+        while self.frames:
+            out.append(self.frames.popleft())
+        return out
 
     def losses(self) -> tuple[float, float]:
         """(train loss, test loss): the head's cost (no L2 term) on each part."""
@@ -137,13 +173,17 @@ class Session:
         self.last_losses = (tr, te)
 
     # --- what the page draws --------------------------------------------------------------
-    def snapshot(self, full: bool = False) -> dict[str, Any]:
+    def snapshot(self, full: bool = False, live: bool = False) -> dict[str, Any]:
         """The state the page draws (see :mod:`nndl.playground.render`); ``full`` adds the
-        settings, the points and the whole loss curve."""
+        settings, the points and the whole loss curve; ``live`` is a snapshot within an
+        epoch (losses of the current parameters; the equations of the last full one)."""
         with self.lock:
             self.last_used = time.monotonic()
             cfg, net = self.config, self.net
-            tr, te = self.last_losses
+            tr, te = self.losses() if live else self.last_losses
+            if not live or self._equations is None:
+                self._equations = render.equations(net, self.X, self.Y, self.inspect_layer,
+                                                   cfg.l2)
             out: dict[str, Any] = {
                 "version": self.version, "iteration": net.iterations_done,
                 "epoch": net.epochs_done, "train_loss": _finite(tr), "test_loss": _finite(te),
@@ -153,8 +193,7 @@ class Session:
                 "thumb": render.THUMB, "range": self._range(),
                 "boundary": render.boundary(net, cfg.features),
                 "weights": render.weights(net),
-                "equations": render.equations(net, self.X, self.Y, self.inspect_layer, cfg.l2),
-                "mixed": self.mixed,
+                "equations": self._equations, "mixed": self.mixed, "live": live,
             }
             out.update(render.thumbnails(net, cfg.features))
             if full:
@@ -181,4 +220,4 @@ def _points(X: np.ndarray, Y: np.ndarray) -> list[list[float]]:
             np.asarray(Y[0], dtype=np.float64).round(4).tolist()]
 
 
-__all__ = ["MAX_SERIES", "Session"]
+__all__ = ["FRAME_SECONDS", "MAX_SERIES", "Session"]
