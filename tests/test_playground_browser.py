@@ -48,7 +48,7 @@ def server():
     """The playground on a free port of 127.0.0.1, in this process (a thread)."""
     from nndl.datasets import default_cat_dir
 
-    app = create_app(cat_dir=str(default_cat_dir()))
+    app = create_app(cat_dir=str(default_cat_dir()), allowed_hosts=["127.0.0.1", "localhost"])
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     t = threading.Thread(target=srv.run, daemon=True)
     t.start()

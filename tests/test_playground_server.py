@@ -186,6 +186,25 @@ def test_bad_settings_are_a_message_and_the_run_goes_on(client, bad, words):
     assert post(client, sid, "step")["iteration"] == 20
 
 
+@pytest.mark.parametrize("kind", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_other_sites_pages_cannot_drive_a_session(client, kind):
+    """Only JSON (or CSV) bodies: the content types a foreign page may send without a CORS
+    preflight are refused."""
+    sid, _ = new(client)
+    headers = {"content-type": kind} if kind else {}
+    for what in ("play", "step", "upload"):
+        r = client.post(f"/api/session/{sid}/{what}", content=b"{}", headers=headers)
+        assert r.status_code == 415 and "content type" in r.json()["error"]
+    assert post(client, sid, "step")["iteration"] == 20  # the refused steps did nothing
+
+
+def test_the_page_answers_to_its_own_names_only():
+    app = create_app(allowed_hosts=["127.0.0.1", "localhost"])
+    with TestClient(app, base_url="http://127.0.0.1:8000") as c:
+        assert c.get("/").status_code == 200
+        assert c.get("/", headers={"host": "evil.example:8000"}).status_code == 400
+
+
 def test_a_body_that_is_not_json_is_a_message(client):
     r = client.post("/api/session", content=b"\xff\x00", headers={"content-type":
                                                                     "application/json"})

@@ -81,8 +81,11 @@ def run(args: argparse.Namespace) -> int:
     from ..playground.server import create_app
 
     upload = read_upload(args.data) if args.data else None
-    app = create_app(upload=upload, cat_dir=args.cat_dir)
-    if not is_loopback(args.host):
+    loopback = is_loopback(args.host)
+    # on this machine only, the page answers to its own names only (no DNS rebinding)
+    hosts = ["127.0.0.1", "localhost", "::1", "[::1]", args.host] if loopback else None
+    app = create_app(upload=upload, cat_dir=args.cat_dir, allowed_hosts=hosts)
+    if not loopback:
         print(f"nndl playground: warning: listening on {args.host}: anyone who can reach this "
               "address can use the playground (and this machine's CPU); use the default "
               f"{DEFAULT_HOST} to keep it to this machine", file=sys.stderr)

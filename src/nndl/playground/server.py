@@ -44,6 +44,8 @@ from urllib.parse import unquote
 try:
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
+    from starlette.middleware import Middleware
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
     from starlette.requests import Request
     from starlette.responses import (FileResponse, JSONResponse, Response,
                                      StreamingResponse)
@@ -120,9 +122,21 @@ def _error(exc: Exception, status: int = 400) -> JSONResponse:
                         status_code=status)
 
 
+SIMPLE_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
+"""Content types another web site's page may POST here without asking first (CORS); the API
+refuses them, so that only this app's own page can drive a session."""
+
+
 def _api(handler: Callable[..., Any]) -> Callable[[Request], Any]:
-    """Wrap a handler: nndl's errors (bad input) become HTTP 400 with the message."""
+    """Wrap a handler: nndl's errors (bad input) become HTTP 400 with the message; a POST
+    must say it sends JSON (or, for an upload, CSV bytes)."""
     async def endpoint(request: Request) -> Response:
+        if request.method == "POST":
+            kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if not kind or kind in SIMPLE_TYPES:
+                return _error(NNDLError(f"the request's content type must be "
+                                        f"application/json (or text/csv for an upload); got "
+                                        f"{shorten(repr(kind), 60)}"), 415)
         try:
             return await handler(request)
         except NNDLError as exc:
@@ -168,7 +182,8 @@ def _sse(snapshot: dict) -> str:
 
 
 def create_app(upload: "tuple[bytes, str] | None" = None, cat_dir: "str | None" = None,
-               max_sessions: int = MAX_SESSIONS) -> Starlette:
+               max_sessions: int = MAX_SESSIONS,
+               allowed_hosts: "list[str] | None" = None) -> Starlette:
     """The playground app.
 
     Parameters
@@ -180,6 +195,9 @@ def create_app(upload: "tuple[bytes, str] | None" = None, cat_dir: "str | None" 
         :func:`nndl.datasets.default_cat_dir`).
     max_sessions : int
         Sessions kept at once.
+    allowed_hosts : list of str, optional
+        The names the page may be reached by (the Host header; against DNS rebinding);
+        None: any.
 
     Returns
     -------
@@ -358,7 +376,9 @@ def create_app(upload: "tuple[bytes, str] | None" = None, cat_dir: "str | None" 
         Route("/api/cat/{sid}/stream", cat_stream),
         Mount("/static", StaticFiles(directory=str(_static())), name="static"),
     ]
-    app = Starlette(routes=routes)
+    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)] \
+        if allowed_hosts else []
+    app = Starlette(routes=routes, middleware=middleware)
     app.state.sessions = sessions
     app.state.cats = cats
     return app
@@ -402,4 +422,5 @@ async def _events(request: Request, s: Any, train: Callable[[], None],
         await asyncio.sleep(max(0.0, FRAME_SECONDS - (time.monotonic() - t0)))
 
 
-__all__ = ["FRAME_SECONDS", "IDLE_SECONDS", "MAX_SESSIONS", "Store", "create_app"]
+__all__ = ["FRAME_SECONDS", "IDLE_SECONDS", "MAX_SESSIONS", "SIMPLE_TYPES", "Store",
+           "create_app"]
