@@ -28,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 def _env(src: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(src.resolve())
+    env["NNDL_BENCH_SRC"] = str(src.resolve())  # run.py puts its own src/ first otherwise
     return env
 
 
