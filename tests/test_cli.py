@@ -546,9 +546,9 @@ def test_every_command_is_a_module_declaring_its_own_options():
                                            "gradcheck", "export", "playground"]
     parser = cli.build_parser()
     for command in COMMANDS:
-        args = parser.parse_args([command.NAME, *{"evaluate": ["--model", "m", "--data", "d"],
-                                                  "predict": ["--model", "m", "x.csv"],
-                                                  "info": ["m"], "export": ["m"]}.get(command.NAME, [])])
+        required = {"evaluate": ["--model", "m", "--data", "d"], "tune": ["--study", "s"],
+                    "predict": ["--model", "m", "x.csv"], "info": ["m"], "export": ["m"]}
+        args = parser.parse_args([command.NAME, *required.get(command.NAME, [])])
         assert args.run is command.run and args.command == command.NAME
 
 
