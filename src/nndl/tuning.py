@@ -61,6 +61,8 @@ REPORTS_FULL_BATCH = 20
 MAXIMIZE = ("accuracy", "r2")
 """Metrics to maximize; the others (rmse, mse, mae) are minimized."""
 
+SCALES = ("log", "linear")
+"""How a range is sampled (a range's scale, not an output activation)."""
 # The settings a search may vary, and how: ranges are log-scaled for these by default ...
 _LOG_DEFAULT = ("lr", "lambd", "decay")
 _FLOAT_RANGE = ("lr", "lambd", "decay", "keep_prob")
@@ -114,7 +116,7 @@ class Dim:
         if self.kind == "choice":
             return trial.suggest_categorical(self.key, list(self.values))
         lo, hi = self.values
-        log = self.scale == "log"
+        log = self.scale == SCALES[0]
         if self.integer:
             return trial.suggest_int(self.key, lo, hi, log=log)
         return trial.suggest_float(self.key, lo, hi, log=log)
@@ -164,7 +166,7 @@ def _range(key: str, value: Any, action: argparse.Action) -> Dim:
         raise NNDLError(f"{flag(key)} {shown}: a range LO:HI is for numbers (--"
                         + ", --".join(k.replace("_", "-") for k in _FLOAT_RANGE + _INT_RANGE)
                         + f"); {flag(key)} takes one value or a choice of several")
-    if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] not in ("log", "linear")):
+    if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] not in SCALES):
         raise NNDLError(f"{flag(key)} {shown}: expected a range LO:HI, LO:HI:log or "
                         "LO:HI:linear")
     lo, hi = (_value(key, p, action) for p in parts[:2])
@@ -173,8 +175,9 @@ def _range(key: str, value: Any, action: argparse.Action) -> Dim:
                         f"got LO {lo} > HI {hi}")
     if lo == hi:
         return Dim(key, "fixed", (lo,))
-    scale = parts[2] if len(parts) == 3 else ("log" if key in _LOG_DEFAULT else "linear")
-    if scale == "log" and lo <= 0:
+    log, lin = SCALES
+    scale = parts[2] if len(parts) == 3 else (log if key in _LOG_DEFAULT else lin)
+    if scale == log and lo <= 0:
         raise NNDLError(f"{flag(key)} {shown}: a log-scaled range needs LO > 0; got {lo} "
                         f"(give {lo}:{hi}:linear)")
     return Dim(key, "range", (lo, hi), scale, integer=key in _INT_RANGE)
@@ -286,8 +289,11 @@ def _rdb_storage(optuna: Any, url: str, connect: dict, heartbeat: int) -> Any:
                     url, engine_kwargs={"connect_args": connect}, heartbeat_interval=heartbeat,
                     grace_period=3 * heartbeat,
                     heartbeat_stale_trial_callback=_retry_callback(optuna))
-        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError):
-            if attempt == 5:
+        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError,
+                sqlalchemy.exc.OperationalError) as exc:
+            racing = not isinstance(exc, sqlalchemy.exc.OperationalError) or \
+                "already exists" in str(exc)  # SQLite says so in an OperationalError
+            if attempt == 5 or not racing:
                 raise
             time.sleep(0.2 * (attempt + 1))
     raise AssertionError("unreachable")  # pragma: no cover
