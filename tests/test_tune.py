@@ -23,7 +23,7 @@ from nndl.errors import NNDLError
 optuna = pytest.importorskip("optuna", reason="nndl tune needs Optuna: pip install 'nndl[tune]'"
                              ) if os.environ.get("CI") != "true" else __import__("optuna")
 
-from nndl import tuning  # noqa: E402
+from nndl import tuning
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
@@ -169,7 +169,7 @@ def test_two_workers_resume_and_the_best_model_evaluates(tmp_path, table):
     study = optuna.load_study(study_name="two", storage=url)
     from nndl import io
 
-    net, meta = io.read(tmp_path / "best.npz")
+    _, meta = io.read(tmp_path / "best.npz")
     assert meta["info"]["tune"]["trial"] == study.best_trial.number
     assert meta["info"]["summary"]["dev"]["accuracy"] == pytest.approx(study.best_value)
     assert nndl("info", "best.npz", cwd=tmp_path).returncode == 0
@@ -288,7 +288,7 @@ def test_a_worker_killed_mid_trial_loses_and_duplicates_nothing(tmp_path, table)
             killed = running[0]
     assert killed is not None, "worker a never ran a trial"
     a.wait(timeout=30)
-    out, err = b.communicate(timeout=120)
+    _, err = b.communicate(timeout=120)
     assert b.returncode == 0, err
     r = nndl(*args, cwd=tmp_path)  # the rerun: nothing left to do
     assert r.returncode == 0, r.stderr
@@ -318,7 +318,7 @@ def test_ctrl_c_stops_cleanly_keeping_the_finished_trials(tmp_path, table):
         except Exception:  # noqa: BLE001 - the study is not created yet
             continue
     p.send_signal(signal.SIGINT)
-    out, err = p.communicate(timeout=60)
+    _, err = p.communicate(timeout=60)
     assert p.returncode == 130, err
     assert err.strip().count("\n") == 0 and "interrupted" in err
     states = _states(_finished(url, "c"))

@@ -35,7 +35,7 @@ import sys
 import time
 import warnings
 import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -45,8 +45,6 @@ from .callbacks import Callback
 from .errors import DivergenceError, NNDLError, shorten
 
 if TYPE_CHECKING:  # pragma: no cover
-    import optuna
-
     from .network import Network
 
 DEFAULT_STORAGE = "sqlite:///nndl-tune.db"
@@ -571,6 +569,8 @@ class Objective:
                 run["note"] = "no finite dev metric"
         except DivergenceError as exc:
             run["note"] = f"diverged at iteration {exc.iteration}"
+        except NNDLError as exc:  # e.g. a choice of layers too large for the memory
+            run["note"] = f"cannot train: {shorten(str(exc), 300)}"
         finally:
             # what nndl train would spend too (building, fitting, scoring the model)
             self.train_seconds += time.perf_counter() - t0 - reporter.seconds
@@ -962,9 +962,13 @@ def _run_workers(cfg: Config) -> list[dict]:
                 stats.append(json.loads(line.split(" ", 1)[1]))
             else:
                 print(line, end="", flush=True)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C reached the workers too (one process group) ...
         with contextlib.suppress(Exception):
+            deadline = time.monotonic() + 5
             for proc in procs:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            for proc in procs:  # ... else (a signal to this process only) they get it now
                 if proc.poll() is None:
                     proc.send_signal(2)
             for proc in procs:

@@ -13,6 +13,7 @@ say), one value fixed. The data options are train's and stay fixed.
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from .. import tuning
@@ -115,7 +116,13 @@ def run(args: argparse.Namespace) -> int:
 
         if not Path(args.plot).is_dir():
             raise NNDLError(f"--plot {args.plot}: expected an existing folder")
-    tuning.tune(space_of(args), study=args.study, trials=args.trials, storage=args.storage,
-                workers=args.workers, metric=args.metric, out=args.out, plot_dir=args.plot,
-                prune=args.prune, heartbeat=args.heartbeat, verbose=1 if args.quiet else 2)
+    try:
+        tuning.tune(space_of(args), study=args.study, trials=args.trials,
+                    storage=args.storage, workers=args.workers, metric=args.metric,
+                    out=args.out, plot_dir=args.plot, prune=args.prune,
+                    heartbeat=args.heartbeat, verbose=1 if args.quiet else 2)
+    except KeyboardInterrupt:
+        print("nndl tune: interrupted; the finished trials stay in the study (the running ones "
+              "are marked failed): the same command continues it", file=sys.stderr)
+        return 130
     return 0
