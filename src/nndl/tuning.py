@@ -532,6 +532,8 @@ class Objective:
         self.pruner = pruner
         self.seen: "dict[str, int] | None" = None
         """The study's counts when the last trial started, without it (None: unknown)."""
+        self.report_seconds = 0.0
+        """Time the pruning reporters took (the dev metric every epoch, the pruner)."""
         self.train_seconds = 0.0
         """Time building, fitting and scoring the networks (what ``nndl train`` would take),
         less the pruning reporter's."""
@@ -574,6 +576,7 @@ class Objective:
         finally:
             # what nndl train would spend too (building, fitting, scoring the model)
             self.train_seconds += time.perf_counter() - t0 - reporter.seconds
+            self.report_seconds += reporter.seconds
             reporter.save(run)
         if "note" in run:
             raise optuna.TrialPruned()
@@ -707,6 +710,7 @@ def work(cfg: Config, prepared: "Prepared | None" = None) -> dict:
         else:
             c = None
     stats["train_seconds"] = objective.train_seconds
+    stats["report_seconds"] = objective.report_seconds
     return stats
 
 
@@ -936,10 +940,16 @@ def _print_overhead(stats: "dict | list", wall: float) -> None:
         return
     loop = sum(r.get("seconds", 0.0) for r in rows)
     fit = sum(r.get("train_seconds", 0.0) for r in rows)
-    over = loop - fit
+    feed = sum(r.get("report_seconds", 0.0) for r in rows)
+    over = loop - fit - feed
+
+    def share(x: float) -> str:
+        return f"{1000 * x / n:.0f} ms per trial ({100 * x / fit if fit else 0:.1f}% of training)"
+
     print(f"time      {wall:.1f} s for {n} trials here ({len(rows)} worker"
-          f"{'s' if len(rows) > 1 else ''}); search machinery {1000 * over / n:.0f} ms per "
-          f"trial, {100 * over / fit if fit else float('nan'):.1f}% of training time")
+          f"{'s' if len(rows) > 1 else ''}), {fit:.1f} s of it training; search machinery "
+          f"(Optuna, storage) {share(over)}"
+          + (f"; the pruner's dev evaluations {share(feed)}" if feed else ""))
 
 
 def _run_workers(cfg: Config) -> list[dict]:
