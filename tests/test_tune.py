@@ -39,6 +39,15 @@ def nndl(*args: str, cwd: Path, **kw) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120, **kw)
 
 
+def main(capsys, *args: str) -> tuple[int, str, str]:
+    """``nndl ARGS`` in this process (no interpreter to start): status, stdout, stderr."""
+    from nndl.cli import main as nndl_main
+
+    code = nndl_main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
 def start(*args: str, cwd: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "nndl", *args], cwd=cwd, env=_env(),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -119,33 +128,38 @@ def _free_port() -> int:
     (["--hidden", "relu", "nosuch"], "--hidden nosuch: unknown activation"),
     (["--dev", "0"], "give --dev > 0"),
 ])
-def test_bad_input_is_one_line_and_exit_2(tmp_path, table, extra, words):
+def test_bad_input_is_one_line_and_exit_2(tmp_path, table, extra, words, capsys,
+                                          monkeypatch):
+    monkeypatch.chdir(tmp_path)
     extra = [e.replace("{port}", str(_free_port())) for e in extra]
-    r = nndl("tune", "--data", str(table), "--study", "s", "--trials", "1", *SPACE, *extra,
-             cwd=tmp_path)
-    assert r.returncode == 2, r.stderr
-    assert r.stderr.count("\n") == 1 and words in r.stderr, r.stderr
-    assert "secret" not in r.stderr  # a password is not echoed
+    code, _, err = main(capsys, "tune", "--data", str(table), "--study", "s", "--trials", "1",
+                        *SPACE, *extra)
+    assert code == 2, err
+    assert err.count("\n") == 1 and words in err, err
+    assert "secret" not in err  # a password is not echoed
 
 
-def test_a_study_is_resumed_only_with_its_data_and_space(tmp_path, table):
-    r = nndl("tune", "--data", str(table), "--study", "s", "--trials", "2", *SPACE,
-             cwd=tmp_path)
-    assert r.returncode == 0, r.stderr
+def test_a_study_is_resumed_only_with_its_data_and_space(tmp_path, table, capsys,
+                                                         monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = ["tune", "--study", "s", "--trials", "2"]
+    code, _, err = main(capsys, *args, "--data", str(table), *SPACE)
+    assert code == 0, err
     other = tmp_path / "other.csv"
     other.write_text(table.read_text().replace("0.", "1.", 1))
-    r = nndl("tune", "--data", str(other), "--study", "s", "--trials", "2", *SPACE,
-             cwd=tmp_path)
-    assert r.returncode == 2 and "was created with other data" in r.stderr, r.stderr
-    r = nndl("tune", "--data", str(table), "--study", "s", "--trials", "2",
-             *SPACE[:-1], "7", cwd=tmp_path)
-    assert r.returncode == 2 and "another search space (--epochs: 6 there, 7 here)" in r.stderr
-    r = nndl("tune", "--study", "nope", "--report", cwd=tmp_path)
-    assert r.returncode == 2 and "no study 'nope'" in r.stderr
+    code, _, err = main(capsys, *args, "--data", str(other), *SPACE)
+    assert code == 2 and "was created with other data" in err, err
+    code, _, err = main(capsys, *args, "--data", str(table), *SPACE[:-1], "7")
+    assert code == 2 and "another search space (--epochs: 6 there, 7 here)" in err, err
+    code, _, err = main(capsys, *args, "--data", str(table), *SPACE, "--lambd", "0.01")
+    assert code == 2 and "(--lambd: 0.0 there, 0.01 here)" in err, err
+    code, _, err = main(capsys, "tune", "--study", "nope", "--report")
+    assert code == 2 and "no study 'nope'" in err
 
 
 # --- SQLite: two workers, resume, pruning, the best model -----------------------------------
-def test_two_workers_resume_and_the_best_model_evaluates(tmp_path, table):
+def test_two_workers_resume_and_the_best_model_evaluates(tmp_path, table, capsys,
+                                                          monkeypatch):
     url = f"sqlite:///{tmp_path / 'st.db'}"
     common = ["tune", "--data", str(table), "--study", "two", "--storage", url, *SPACE]
     r = nndl(*common, "--trials", "6", "--workers", "2", cwd=tmp_path)
@@ -156,13 +170,15 @@ def test_two_workers_resume_and_the_best_model_evaluates(tmp_path, table):
     assert r.stdout.count("\ntrial ") + r.stdout.startswith("trial ") == 6
     assert len({t.user_attrs["worker"] for t in trials if "worker" in t.user_attrs}) <= 2
     # resume: 4 more, and the table; then the same command only reports
-    r = nndl(*common, "--trials", "10", "--out", "best.npz", cwd=tmp_path)
-    assert r.returncode == 0, r.stderr
+    monkeypatch.chdir(tmp_path)
+    code, out, err = main(capsys, *common, "--trials", "10", "--out", "best.npz")
+    assert code == 0, err
     trials = _finished(url, "two")
     assert sum(t.state.name in ("COMPLETE", "PRUNED") for t in trials) == 10
-    assert "best trials:" in r.stdout and "saved     best.npz" in r.stdout
-    r2 = nndl(*common, "--trials", "10", cwd=tmp_path)
-    assert r2.returncode == 0 and "\ntrial " not in "\n" + r2.stdout.split("study two")[0]
+    assert out.count("\ntrial ") + out.startswith("trial ") == 4
+    assert "best trials:" in out and "saved     best.npz" in out
+    code, out, err = main(capsys, *common, "--trials", "10")
+    assert code == 0 and out.startswith("study two: 10 finished trials"), err
     assert len(_finished(url, "two")) == len(trials)
     # the best model is an ordinary model file: info and evaluate read it, and its dev
     # accuracy is the best trial's
@@ -172,11 +188,11 @@ def test_two_workers_resume_and_the_best_model_evaluates(tmp_path, table):
     _, meta = io.read(tmp_path / "best.npz")
     assert meta["info"]["tune"]["trial"] == study.best_trial.number
     assert meta["info"]["summary"]["dev"]["accuracy"] == pytest.approx(study.best_value)
-    assert nndl("info", "best.npz", cwd=tmp_path).returncode == 0
-    ev = nndl("evaluate", "--model", "best.npz", "--data", str(table), cwd=tmp_path)
-    assert ev.returncode == 0 and "accuracy" in ev.stdout, ev.stderr
-    rep = nndl("tune", "--study", "two", "--storage", url, "--report", cwd=tmp_path)
-    assert rep.returncode == 0 and "10 finished trials" in rep.stdout
+    assert main(capsys, "info", "best.npz")[0] == 0
+    code, out, err = main(capsys, "evaluate", "--model", "best.npz", "--data", str(table))
+    assert code == 0 and "accuracy" in out, err
+    code, out, _ = main(capsys, "tune", "--study", "two", "--storage", url, "--report")
+    assert code == 0 and "10 finished trials" in out
 
 
 def test_trials_that_fall_behind_are_pruned_and_plots_are_written(tmp_path, table):
