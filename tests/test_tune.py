@@ -84,6 +84,8 @@ def _states(trials: list) -> dict:
 
 # --- the space ------------------------------------------------------------------------------
 def test_the_space_reads_choices_ranges_and_fixed_values_as_train_reads_them():
+    assert tuning.parse_space({"hidden": ["relu", "leaky_relu:0.1"]})["hidden"].values == (
+        "relu", "leaky_relu:0.1")  # an activation's parameter, not a range
     dims = tuning.parse_space({"layers": ["32", "64,32", [16, 8], "none"], "hidden": "tanh",
                                "lr": "1e-4:1e-1", "lambd": (0.0, 1.0, "linear"),
                                "batch_size": "16:128:log", "epochs": [5, 10]})

@@ -181,6 +181,21 @@ def _range(key: str, value: Any, action: argparse.Action) -> Dim:
     return Dim(key, "range", (lo, hi), scale, integer=key in _INT_RANGE)
 
 
+def _is_range(key: str, value: object) -> bool:
+    """'LO:HI...' as text; not an activation with a parameter ('leaky_relu:0.1')."""
+    if not isinstance(value, str) or ":" not in value:
+        return False
+    if key in ("hidden", "output"):
+        from .activations import get_activation
+
+        try:
+            get_activation(value)
+            return False
+        except NNDLError:
+            return True
+    return True
+
+
 def parse_space(space: dict) -> dict[str, Dim]:
     """The search space, checked: each key a setting of ``nndl train``; a list a choice, a
     tuple or 'LO:HI[:log|linear]' a range, anything else fixed. NNDLError on an unknown
@@ -202,12 +217,12 @@ def parse_space(space: dict) -> dict[str, Dim]:
                 raise NNDLError(f"{flag(key)} is the same for every trial (trials are "
                                 "compared on one data set and dev split): give one value")
             dims[key] = Dim(key, "fixed", (value,))
-        elif isinstance(value, tuple) or (isinstance(value, str) and ":" in value):
+        elif isinstance(value, tuple) or _is_range(key, value):
             dims[key] = _range(key, value, actions[key])
         elif isinstance(value, list):
             if not value:
                 raise NNDLError(f"{flag(key)}: an empty choice; give at least one value")
-            if any(isinstance(v, str) and ":" in v for v in value):
+            if any(_is_range(key, v) for v in value):
                 raise NNDLError(f"{flag(key)} {' '.join(map(str, value))}: give either a "
                                 "range LO:HI or a choice of values, not both")
             values = tuple(dict.fromkeys(_value(key, v, actions[key]) for v in value))

@@ -79,7 +79,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def _add_search_option(g: Any, action: argparse.Action) -> None:
     """``--lr`` etc. taking one or more values (checked later, as train checks them)."""
     dest = action.dest
-    help_ = action.help or ""
+    help_ = (action.help or "").split("; with --resume")[0]  # (train's resuming)
     if dest == "seed":
         g.add_argument(*action.option_strings, dest=dest, type=int, help="seed of the "
                        "initialization and of the dev split, the same for every trial "
