@@ -39,7 +39,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     train._add_data_options(t.add_argument_group("data (fixed for every trial)"))
     search = t.add_argument_group("search: train's options, each a value, a choice of "
                                   "several, or a range LO:HI")
-    for action in tuning._train_actions().values():
+    for action in tuning.train_actions().values():
         if action.dest in tuning.SEARCHABLE or action.dest == "seed":
             _add_search_option(search, action)
     g = t.add_argument_group("the study")
@@ -85,7 +85,7 @@ def _add_search_option(g: Any, action: argparse.Action) -> None:
                        "initialization and of the dev split, the same for every trial "
                        "(default: 1)")
         return
-    kind = ("LO:HI range, " if dest in tuning._FLOAT_RANGE + tuning._INT_RANGE else "")
+    kind = ("LO:HI range, " if dest in tuning.FLOAT_RANGE + tuning.INT_RANGE else "")
     g.add_argument(*action.option_strings, dest=dest, nargs="+", metavar="V",
                    help=f"{kind}one value or several; {help_}".replace("%", "%%"))
 
