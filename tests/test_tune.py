@@ -321,11 +321,12 @@ def test_a_worker_killed_mid_trial_loses_and_duplicates_nothing(tmp_path, table)
     assert retried[0].params == lost.params == killed.params and killed.params
 
 
-def test_ctrl_c_stops_cleanly_keeping_the_finished_trials(tmp_path, table):
+@pytest.mark.parametrize("epochs", ["20", "1"])  # 1: the trials are mostly database writes
+def test_ctrl_c_stops_cleanly_keeping_the_finished_trials(tmp_path, table, epochs):
     url = f"sqlite:///{tmp_path / 'c.db'}"
-    args = ["tune", "--data", str(table), "--study", "c", "--storage", url, "--trials", "50",
+    args = ["tune", "--data", str(table), "--study", "c", "--storage", url, "--trials", "500",
             "--no-pruning", "--layers", "16,8", "--lr", "1e-3:1e-2", "--optimizer", "adam",
-            "--batch-size", "8", "--epochs", "20"]
+            "--batch-size", "8", "--epochs", epochs]
     p = start(*args, cwd=tmp_path)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 REPORTS_FULL_BATCH = 20
 """With full-batch training the pruner is fed every ``iterations // 20`` iterations."""
+
+
+STOP = threading.Event()
+"""Set by the first Ctrl-C while a worker runs (:func:`nndl.tuning.workers.work`): the trial
+being trained stops at its next iteration with a KeyboardInterrupt raised inside it (so Optuna
+marks it failed), and the worker loop stops before the next trial; a Ctrl-C never lands
+halfway through a write to the study."""
 
 
 class PruningReporter(Callback):
@@ -48,6 +56,10 @@ class PruningReporter(Callback):
         t0 = time.perf_counter()
         self.dev = (self.data.X, dataset_targets(self.data, net))  # in the net's encoding
         self.seconds += time.perf_counter() - t0
+
+    def on_iteration_end(self, net: "Network", iteration: int, cost: float) -> None:
+        if STOP.is_set():
+            raise KeyboardInterrupt
 
     def on_epoch_end(self, net: "Network", epoch: int, logs: dict[str, float]) -> None:
         if self.pruner is None or (epoch + 1) % self.every or self.dev is None:
@@ -177,6 +189,8 @@ class Objective:
 
     def __call__(self, trial: Any) -> float:
         optuna = optuna_module()
+        if STOP.is_set():
+            raise KeyboardInterrupt
         others = self._check_place(trial)
         values = {k: d.suggest(trial) for k, d in self.dims.items() if d.kind != "fixed"}
         trial.set_user_attr("worker", f"{os.uname().nodename}:{os.getpid()}")

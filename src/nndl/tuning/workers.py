@@ -7,8 +7,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 import warnings
 import zlib
@@ -18,7 +20,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from ..errors import NNDLError
-from .objective import Objective, Surplus, counts
+from .objective import STOP, Objective, Surplus, counts
 from .report import trial_line
 from .space import Dim, check_values, describe, parse_space, trial_settings
 from .storage import HEARTBEAT, data_fingerprint, open_storage, open_study, optuna_module
@@ -116,11 +118,44 @@ def work(cfg: Config, prepared: "Prepared | None" = None) -> dict:
               if cfg.prune else None)
     objective = Objective(p.dims, p.parts, p.metric, cfg.trials, pruner)
     stats = {"trials": 0, "seconds": 0.0}
-    poll = min(1.0, cfg.heartbeat / 2)
     printer = (lambda st, t: print(trial_line(t, p.metric), flush=True)) if cfg.verbose else None
+    with _interrupt_between_writes():
+        _loop(cfg, study, objective, stats, printer)
+    stats["train_seconds"] = objective.train_seconds
+    stats["report_seconds"] = objective.report_seconds
+    return stats
+
+
+@contextlib.contextmanager
+def _interrupt_between_writes() -> Iterator[None]:
+    """While inside, the first SIGINT only sets :data:`~nndl.tuning.objective.STOP` (the
+    trial and the loop stop at their next safe point); a second one interrupts at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals go to the main thread only
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        if STOP.is_set():
+            raise KeyboardInterrupt
+        STOP.set()
+
+    old = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+        STOP.clear()
+
+
+def _loop(cfg: Config, study: Any, objective: Objective, stats: dict, printer: Any) -> None:
+    """Trials until ``cfg.trials`` are finished (KeyboardInterrupt once STOP is set)."""
+    optuna = optuna_module()
+    poll = min(1.0, cfg.heartbeat / 2)
     last: list = []
     c = None
     while True:
+        if STOP.is_set():
+            raise KeyboardInterrupt
         if c is None:  # ask the database (else: what the last trial saw, and its end)
             optuna.storages.fail_stale_trials(study)
             c = counts(study.get_trials(deepcopy=False))
@@ -143,9 +178,6 @@ def work(cfg: Config, prepared: "Prepared | None" = None) -> dict:
             c = {**c, "finished": c["finished"] + 1}
         else:
             c = None
-    stats["train_seconds"] = objective.train_seconds
-    stats["report_seconds"] = objective.report_seconds
-    return stats
 
 
 def _done(t: Any, printer: Any, study: Any, last: list) -> None:
