@@ -220,6 +220,15 @@ def test_trials_that_fall_behind_are_pruned_and_plots_are_written(tmp_path, tabl
         assert (tmp_path / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_full_batch_training_feeds_the_pruner_every_iterations_over_20(tmp_path, table):
+    study = tuning.tune({"layers": "8", "lr": [0.05, 0.1], "iterations": 60},
+                        data=str(table), study="f", trials=2,
+                        storage=f"sqlite:///{tmp_path / 'f.db'}", sampler_seed=0, verbose=0)
+    for t in study.trials:
+        steps = sorted(int(k) for k in t.user_attrs["run"]["curve"])
+        assert steps == list(range(2, 60, 3))  # every 60 // 20 = 3 iterations
+
+
 # --- PostgreSQL, for real -------------------------------------------------------------------
 def _pg_bin() -> "Path | None":
     found = shutil.which("initdb")
