@@ -543,7 +543,7 @@ def test_every_command_is_a_module_declaring_its_own_options():
     from nndl.cli import COMMANDS
 
     assert [c.NAME for c in COMMANDS] == ["train", "evaluate", "predict", "info", "gradcheck",
-                                           "export"]
+                                           "export", "playground"]
     parser = cli.build_parser()
     for command in COMMANDS:
         args = parser.parse_args([command.NAME, *{"evaluate": ["--model", "m", "--data", "d"],
