@@ -2,6 +2,7 @@
 
     python benchmarks/run.py            # the full suite (several minutes on 2 cores)
     python benchmarks/run.py --quick    # a smoke run: fewer iterations, 1 round
+    python benchmarks/run.py --busy     # the same with one core kept busy by a CPU hog
 
 Cases
 -----
@@ -18,9 +19,20 @@ cat-f32 / cat-f64
 wide-f32
     784-512-256-10 relu/softmax on 60 000 synthetic samples (labels from a random linear
     teacher), batch 256, plain SGD (lr 0.05), one epoch, float32, same initial parameters.
-    nndl: ``Network.fit(X, Y, batch_size=256, epochs=1, shuffle=False)`` (the peers' order).
+    nndl: ``Network.fit(X, Y, batch_size=256, epochs=1, shuffle=False)`` (the peers' order),
+    X Fortran-ordered (each sample's 784 values contiguous, as ``data.T`` of row data).
+wide-f32-c
+    The same with X and Y C-ordered (``np.ascontiguousarray``, as ``np.random.randn(n, m)`` and
+    most loaders give them); the peers get their usual rows.
+wide-f32-shuffled, wide-f32-c-shuffled
+    The same, each epoch in a fresh random order: nndl ``shuffle=True``, scikit-learn
+    ``shuffle=True``, PyTorch a ``torch.randperm`` per epoch and ``X[idx]`` per batch (what a
+    ``DataLoader(shuffle=True)`` gathers).
 vectorization
     The notes' demo: a Python ``for`` loop against ``np.dot`` on two vectors of 10^6 float64.
+Libraries: ``nndl``, ``sklearn``, ``torch`` with their default threads; ``nndl-1t``,
+``sklearn-1t``, ``torch-1t`` the same limited to one thread (threadpoolctl's
+``threadpool_limits(1)``, ``torch.set_num_threads(1)``).
 gemm
     ``np.dot`` of two n x n matrices (n = 2048), float32 and float64: the best of the repeats,
     2 n^3 FLOPs each: the machine's sgemm/dgemm peak as NumPy's BLAS reaches it in this run.
@@ -35,6 +47,11 @@ time        median over rounds of the training call only (data prepared and the 
             ran last stop spinning). Rounds: cat 3, wide 15 (``--repeats`` sets both).
             "x nndl" is the median over rounds of (time / nndl's time in the same round),
             "range" its min-max.
+busy        ``--busy``: every case runs twice, on the machine as it is and then with a CPU
+            hog (a Python busy loop pinned to core 0) running, each library also limited to
+            one thread (the "-1t" rows); the last table gives per library the median time
+            quiet and busy, "busy/quiet" and "busy/1t" (the median over busy rounds of the
+            library's time / its one-thread time in the same round).
 FLOPs       nominal work of plain backpropagation, 2 FLOPs per multiply-add, matrix products
             only: per step and layer l, forward ``W[l] A[l-1]`` (2 n[l] n[l-1] m), ``dW[l]``
             (2 n[l] n[l-1] m) and, for l >= 2, ``dA[l-1]`` (2 n[l] n[l-1] m); no layer computes
@@ -71,7 +88,8 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-SRC = HERE.parent / "src"
+# the nndl to measure: this checkout's, or the tree benchmarks/revisions.py names
+SRC = Path(os.environ.get("NNDL_BENCH_SRC") or HERE.parent / "src")
 if str(SRC) not in sys.path:
     sys.path.insert(0, str(SRC))
 
@@ -80,6 +98,13 @@ import nndl  # noqa: E402
 CAT_DIMS = [12288, 20, 7, 5, 1]
 WIDE_DIMS = [784, 512, 256, 10]
 LIBS = ("nndl", "sklearn", "torch")
+CASES = ("cat-f32", "cat-f64", "wide-f32", "wide-f32-c")
+"""The default cases; also wide-f32-shuffled and wide-f32-c-shuffled."""
+
+
+def base_lib(lib: str) -> str:
+    """``"torch-1t"`` -> ``"torch"``."""
+    return lib[:-3] if lib.endswith("-1t") else lib
 
 
 # --- configuration --------------------------------------------------------------------------
@@ -253,8 +278,11 @@ def run_cat(lib: str, dtype: str, cfg: dict, iters: int):
     return build, train, metrics, {"source": source, "m": X.shape[1], "data_bytes": X.nbytes}
 
 
-def run_wide(lib: str, dtype: str, cfg: dict, iters: "int | None"):
+def run_wide(lib: str, dtype: str, cfg: dict, iters: "int | None", c_order: bool = False,
+             shuffle: bool = False):
     X, Y, labels = wide_data(cfg)
+    if c_order:
+        X, Y = np.ascontiguousarray(X), np.ascontiguousarray(Y)
     dims, lr, bs = cfg["wide_dims"], cfg["wide_lr"], cfg["wide_batch"]
     m = X.shape[1]
     params = init_params(dims, "he", dtype)
@@ -264,7 +292,7 @@ def run_wide(lib: str, dtype: str, cfg: dict, iters: "int | None"):
             return nndl_network(dims, dtype, params)
 
         def train(net):  # one epoch of mini-batches in the data's order, like the peers
-            h = net.fit(X, Y, learning_rate=lr, batch_size=bs, epochs=1, shuffle=False)
+            h = net.fit(X, Y, learning_rate=lr, batch_size=bs, epochs=1, shuffle=shuffle)
             return h.epoch_costs[-1]  # the mean batch cost, weighted as scikit-learn does
 
         def metrics(net, cost):
@@ -273,7 +301,9 @@ def run_wide(lib: str, dtype: str, cfg: dict, iters: "int | None"):
         Xr = np.ascontiguousarray(X.T)
 
         def build():
-            return _sk_model(dims, lr, bs, 1, params, Xr, labels)
+            clf = _sk_model(dims, lr, bs, 1, params, Xr, labels)
+            clf.shuffle = shuffle
+            return clf
 
         def train(clf):
             from sklearn.exceptions import ConvergenceWarning
@@ -296,9 +326,15 @@ def run_wide(lib: str, dtype: str, cfg: dict, iters: "int | None"):
             opt = torch.optim.SGD(model.parameters(), lr=lr)
             lossf = torch.nn.CrossEntropyLoss()
             total = 0.0
+            perm = torch.randperm(m) if shuffle else None
             for s in starts:
                 opt.zero_grad()  # the default: set_to_none=True
-                loss = lossf(model(Xr[s:s + bs]), yr[s:s + bs])
+                if perm is None:
+                    xb, yb = Xr[s:s + bs], yr[s:s + bs]
+                else:
+                    idx = perm[s:s + bs]
+                    xb, yb = Xr[idx], yr[idx]
+                loss = lossf(model(xb), yb)
                 loss.backward()
                 opt.step()
                 total += float(loss.detach()) * min(bs, m - s)
@@ -318,12 +354,23 @@ class Entry:
 
     def __init__(self, case: str, lib: str, cfg: dict, rss: bool = True) -> None:
         self.case, self.lib, self.cfg, self.rss = case, lib, cfg, rss
-        self.dtype = "float64" if case.endswith("f64") else "float32"
-        if lib == "torch":
+        self.dtype = "float64" if "f64" in case.split("-") else "float32"
+        one = lib.endswith("-1t")
+        self.limit = None
+        if base_lib(lib) == "torch":
             import torch
-            torch.set_num_threads(os.cpu_count() or 1)
-        self.runner = run_cat if case.startswith("cat") else run_wide
+            torch.set_num_threads(1 if one else os.cpu_count() or 1)
+        elif one:
+            from threadpoolctl import threadpool_limits
+            self.limit = threadpool_limits(1)  # kept for the worker's life
+        if case.startswith("cat"):
+            self.runner = run_cat
+        else:
+            parts = case.split("-")
+            self.runner = lambda *a: run_wide(*a, c_order="c" in parts,
+                                              shuffle="shuffled" in parts)
         warm_cfg = dict(cfg, wide_m=2 * cfg["wide_batch"])
+        lib = base_lib(lib)
         wbuild, wtrain, _, _ = self.runner(lib, self.dtype, warm_cfg, 2)
         wtrain(wbuild())  # untimed warm-up: lazy imports, thread pools, first-call set-up
         self.build, self.train, self.metrics, self.info = self.runner(
@@ -347,10 +394,11 @@ class Entry:
                "time": statistics.median(self.times), **self.metrics(self.model, self.cost),
                **info, "rss_delta_mb": (rss1 - self.rss0) / 1024 if self.rss else None,
                "traced_mb": None}
-        if lib != "torch":
+        if base_lib(lib) != "torch":
             build, train = self.build, self.train
             if case.startswith("cat"):  # the peak of one step is the peak of all: fewer steps
-                build, train, _, _ = self.runner(lib, self.dtype, cfg, cfg["memory_iters"])
+                build, train, _, _ = self.runner(base_lib(lib), self.dtype, cfg,
+                                                 cfg["memory_iters"])
             tracemalloc.start()  # before the model exists: its parameters count, the data not
             train(build())
             out["traced_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
@@ -380,12 +428,13 @@ def serve(case: str, lib: str, cfg: dict) -> None:
 class Remote:
     """The driver's side of :func:`serve`: the same two methods as :class:`Entry`."""
 
-    def __init__(self, case: str, lib: str, flags: list[str]) -> None:
+    def __init__(self, case: str, lib: str, flags: list[str],
+                 env: "dict[str, str] | None" = None) -> None:
         self.name = f"{case}/{lib}"
         self.err = tempfile.TemporaryFile(mode="w+")  # a file, not a pipe: it never fills up
         self.proc = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), "--worker", case, lib] + flags,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.err, text=True)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.err, text=True, env=env)
         self._ask(None)
 
     def _ask(self, what: "str | None") -> dict:
@@ -482,7 +531,7 @@ def table(results: list[dict], peak: dict, vec: dict, cfg: dict) -> str:
                  f"sgemm {peak['float32']:.1f} GFLOP/s, dgemm {peak['float64']:.1f} GFLOP/s")
     lines.append(f"vectorization (n = {vec['n']}): Python loop {vec['loop'] * 1e3:.1f} ms, "
                  f"np.dot {vec['dot'] * 1e3:.3f} ms, loop/dot = {vec['loop'] / vec['dot']:.0f}x")
-    hdr = (f"{'case':<9} {'library':<8} {'time s':>8} {'x nndl':>7} {'range':>11} {'cost':>9} "
+    hdr = (f"{'case':<19} {'library':<10} {'time s':>8} {'x nndl':>7} {'range':>11} {'cost':>9} "
            f"{'train':>6} "
            f"{'test':>6} {'%peak':>6} {'RSS+ MB':>8} {'traced MB':>9} {'budget MB':>9}")
     lines += [hdr, "-" * len(hdr)]
@@ -496,10 +545,49 @@ def table(results: list[dict], peak: dict, vec: dict, cfg: dict) -> str:
         pct = 100 * r["flops"] / r["time"] / 1e9 / peak[r["dtype"]]
         test = f"{r['test_acc']:.3f}" if "test_acc" in r else "-"
         lines.append(
-            f"{r['case']:<9} {r['lib']:<8} {r['time']:>8.4g} {ratio:>7.2f} {span:>11} {r['cost']:>9.6f} "
+            f"{r['case']:<19} {r['lib']:<10} {r['time']:>8.4g} {ratio:>7.2f} {span:>11} {r['cost']:>9.6f} "
             f"{r['train_acc']:>6.3f} {test:>6} {pct:>5.0f}% {_fmt_mb(r['rss_delta_mb']):>8} "
             f"{_fmt_mb(r['traced_mb']):>9} {r['budget_mb']:>9.2f}")
     return "\n".join(lines)
+
+
+def busy_table(quiet: list[dict], busy: list[dict]) -> str:
+    """Per case and library (default threads): median time quiet and busy, busy/quiet, and
+    busy/1t: the median over busy rounds of its time / its one-thread variant's time."""
+    q = {(r["case"], r["lib"]): r for r in quiet}
+    b = {(r["case"], r["lib"]): r for r in busy}
+    hdr = (f"{'case':<19} {'library':<10} {'quiet s':>8} {'busy s':>8} {'busy/quiet':>10} "
+           f"{'busy/1t':>8} {'1t range':>11}")
+    lines = [hdr, "-" * len(hdr)]
+    for (case, lib), r in b.items():
+        if lib.endswith("-1t"):
+            continue
+        quiet_t = q[(case, lib)]["time"] if (case, lib) in q else float("nan")
+        one = b.get((case, lib + "-1t"))
+        ratio, span = float("nan"), "-"
+        if one is not None:
+            each = [t / o for t, o in zip(r["times"], one["times"])]
+            ratio = statistics.median(each)
+            span = f"{min(each):.2f}-{max(each):.2f}"
+        lines.append(f"{case:<19} {lib:<10} {quiet_t:>8.4g} {r['time']:>8.4g} "
+                     f"{r['time'] / quiet_t:>10.2f} {ratio:>8.2f} {span:>11}")
+    return "\n".join(lines)
+
+
+class Hog:
+    """A CPU hog: a Python busy loop in its own process, pinned to core 0 where possible."""
+
+    CODE = ("import os\ntry:\n    os.sched_setaffinity(0, {0})\nexcept (AttributeError, OSError):"
+            "\n    pass\nwhile True:\n    pass\n")
+
+    def __enter__(self) -> "Hog":
+        self.proc = subprocess.Popen([sys.executable, "-c", self.CODE])
+        time.sleep(0.5)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.kill()
+        self.proc.wait()
 
 
 def machine() -> str:
@@ -519,10 +607,14 @@ def main(argv: "list[str] | None" = None) -> str:
     ap.add_argument("--tiny", action="store_true", help="tiny synthetic sizes (for tests)")
     ap.add_argument("--repeats", type=int, default=None,
                     help="rounds of timed runs per case (cat 3, wide 15; quick and tiny 1)")
-    ap.add_argument("--cases", default="cat-f32,cat-f64,wide-f32",
-                    help="comma-separated subset of cat-f32,cat-f64,wide-f32")
+    ap.add_argument("--cases", default=",".join(CASES),
+                    help="comma-separated subset of " + ",".join(CASES) +
+                    ",wide-f32-shuffled,wide-f32-c-shuffled")
     ap.add_argument("--libs", default=",".join(LIBS), help="comma-separated subset of " +
-                    ",".join(LIBS))
+                    ",".join(LIBS) + " and their one-thread variants (nndl-1t, ...)")
+    ap.add_argument("--busy", action="store_true",
+                    help="run every case quiet, then beside a CPU hog on core 0, each library "
+                    "also limited to one thread (-1t); a last table compares")
     ap.add_argument("--in-process", action="store_true",
                     help="run every entry in this process (no RSS measurement)")
     ap.add_argument("--worker", nargs=2, metavar=("CASE", "LIB"), help=argparse.SUPPRESS)
@@ -535,24 +627,39 @@ def main(argv: "list[str] | None" = None) -> str:
     try:
         import torch  # noqa: F401
     except ImportError:
-        if "torch" in libs:
+        if any(base_lib(x) == "torch" for x in libs):
             print("torch is not installed: its rows are skipped", file=sys.stderr)
-            libs.remove("torch")
+            libs = [x for x in libs if base_lib(x) != "torch"]
+    if args.busy:
+        libs += [x + "-1t" for x in libs if not x.endswith("-1t") and x + "-1t" not in libs]
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     peak = gemm_peak(cfg["gemm_n"], args.repeats or 3)
     vec = vectorization(cfg["vec_n"], args.repeats or 3)
     print(json.dumps({"gemm_gflops": peak, "vectorization": vec}), file=sys.stderr, flush=True)
     flags = (["--quick"] if args.quick else []) + (["--tiny"] if args.tiny else [])
-    results, rounds = [], {}
-    for case in [c for c in args.cases.split(",") if c]:
-        rounds[case] = args.repeats or cfg["repeats"][case.split("-")[0]]
-        results += run_case(case, libs, cfg, rounds[case], args.in_process, flags)
-    peak_after = gemm_peak(cfg["gemm_n"], args.repeats or 3)  # the machine is shared: measure it twice
+    cases = [c for c in args.cases.split(",") if c]
+    rounds = {c: args.repeats or cfg["repeats"][c.split("-")[0]] for c in cases}
+
+    def run_all() -> list[dict]:
+        out: list[dict] = []
+        for case in cases:
+            out += run_case(case, libs, cfg, rounds[case], args.in_process, flags)
+        return out
+
+    results = run_all()
+    busy: list[dict] = []
+    if args.busy:
+        with Hog():
+            busy = run_all()
+    peak_after = gemm_peak(cfg["gemm_n"], args.repeats or 3)  # the machine is shared: twice
     peak = {k: max(peak[k], peak_after[k]) for k in peak}
     counts = ", ".join(f"{c} {n}" for c, n in rounds.items())
     text = (f"nndl benchmarks — {machine()} — {started} — "
             f"{'quick' if args.quick else 'full'}{' tiny' if args.tiny else ''}, "
             f"rounds: {counts}\n" + table(results, peak, vec, cfg))
+    if args.busy:
+        text += ("\n\nbusy: the same beside a CPU hog on core 0\n" + table(busy, peak, vec, cfg)
+                 + "\n\n" + busy_table(results, busy))
     print(text)
     return text
 

@@ -30,7 +30,8 @@ def test_quick_tiny_run_prints_the_table(bench, capsys):
     assert text in out
     assert "sgemm" in text and "loop/dot" in text
     rows = _rows(text)
-    assert len(rows) == 3 * len(libs.split(","))
+    assert len(rows) == len(bench.CASES) * len(libs.split(","))
+    assert {r[0] for r in rows} == set(bench.CASES)  # wide-f32-c: the C-ordered data
     assert {r[1] for r in rows} == set(libs.split(","))
     for r in rows:
         assert float(r[2]) > 0                       # a time
@@ -48,6 +49,27 @@ def test_torch_rows(bench):
     cost = {r[1]: float(r[5]) for r in _rows(text)}
     assert set(cost) == {"nndl", "torch"}
     assert abs(cost["nndl"] - cost["torch"]) < 1e-4
+
+
+def test_busy_run_adds_one_thread_rows_and_compares(bench):
+    text = bench.main(["--quick", "--tiny", "--in-process", "--libs", "nndl", "--busy",
+                       "--cases", "wide-f32-c-shuffled"])
+    quiet, busy, summary = text.split("\n\n")
+    for part in (quiet, busy):
+        assert {(r[0], r[1]) for r in _rows(part)} == {("wide-f32-c-shuffled", "nndl"),
+                                                       ("wide-f32-c-shuffled", "nndl-1t")}
+    rows = _rows(summary)
+    assert len(rows) == 1 and rows[0][1] == "nndl"
+    quiet_t, busy_t, ratio = (float(x) for x in rows[0][2:5])
+    assert ratio == pytest.approx(busy_t / quiet_t, rel=0.01, abs=0.01)
+
+
+def test_busy_table_ratios_are_per_round(bench):
+    quiet = [{"case": "c", "lib": "x", "time": 2.0, "times": [2.0]}]
+    busy = [{"case": "c", "lib": "x", "time": 3.0, "times": [3.0, 4.0, 2.0]},
+            {"case": "c", "lib": "x-1t", "time": 2.0, "times": [2.0, 2.0, 2.0]}]
+    row = bench.busy_table(quiet, busy).splitlines()[2].split()
+    assert row[:7] == ["c", "x", "2", "3", "1.50", "1.50", "1.00-2.00"]
 
 
 def test_flop_count_and_budget(bench):
@@ -99,6 +121,53 @@ def test_breakdown_of_the_wide_epoch_runs():
                                                   RUN.parent / "breakdown.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    text = mod.main(["--tiny", "--repeats", "1", "--top", "5"])
+    text = mod.main(["--tiny", "--repeats", "1", "--top", "60"])
     assert "matrix products" in text and "% of the epoch" in text
-    assert "linear_backward" in text  # nndl's own functions are in the profile
+    # nndl's own functions are in the profile (60 rows: under load, BLAS and NumPy calls can
+    # fill a short top-5 by themselves)
+    assert "linear_backward" in text
+
+
+def test_revisions_compares_two_trees_and_their_costs():
+    """benchmarks/revisions.py, this checkout against itself (tiny sizes): both columns hold a
+    time and the same final cost; a folder without nndl is refused."""
+    import subprocess
+    import sys
+
+    script = RUN.parent / "revisions.py"
+    src = RUN.parents[1] / "src"
+    done = subprocess.run([sys.executable, str(script), "--before", str(src), "--tiny",
+                           "--rounds", "2", "--cases", "cat-f32,wide-f32"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    rows = _rows(done.stdout)
+    assert [r[0] for r in rows] == ["cat-f32", "wide-f32"]
+    for r in rows:
+        assert float(r[1]) > 0 and float(r[2]) > 0
+        assert r[5] == r[6]                         # the same code: the same cost, every digit
+    bad = subprocess.run([sys.executable, str(script), "--before", str(RUN.parent), "--tiny"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "holds no nndl package" in bad.stderr
+
+
+def test_revisions_workers_import_the_tree_they_are_given(tmp_path):
+    """A worker of revisions.py imports nndl from its tree, not from run.py's checkout (which
+    run.py otherwise puts first on sys.path)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "nndl").mkdir()
+    (tmp_path / "nndl" / "__init__.py").write_text("WHICH = 'the other tree'\n")
+    spec = importlib.util.spec_from_file_location("nndl_benchmarks_revisions",
+                                                  RUN.parent / "revisions.py")
+    sys.path.insert(0, str(RUN.parent))
+    try:
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+    finally:
+        sys.path.remove(str(RUN.parent))
+    code = (f"import sys; sys.argv = ['x']; sys.path.insert(0, {str(RUN.parent)!r}); "
+            "import run; print(run.nndl.WHICH)")
+    done = subprocess.run([sys.executable, "-c", code], env=mod._env(tmp_path),
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "the other tree", done.stderr

@@ -50,6 +50,12 @@ def activation_count(layer_dims: Sequence[int], m: int) -> int:
     return 2 * m * sum(layer_dims[1:])
 
 
+def fits(need: int) -> bool:
+    """Whether ``need`` bytes fit in :func:`available_bytes` (True when that is unknown)."""
+    have = available_bytes()
+    return have is None or need <= have
+
+
 def check_memory(what: str, need: int, hint: str = "use smaller layers") -> None:
     """NNDLError when ``need`` bytes are more than :func:`available_bytes` (``what`` names
     them in the message, ``hint`` says what to do)."""

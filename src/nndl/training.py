@@ -15,17 +15,19 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import first_layer
 from .callbacks import Callback, EarlyStopping, History
 from .errors import DivergenceError, NNDLError
+from .batching import BatchSource
 from .memory import activation_count, check_memory, parameter_count
 from .optimizers import Optimizer
 from .propagation import predict_forward
 from .regularization import dropout_masks
+from .threads import Threads
 
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
@@ -56,6 +58,8 @@ class _Run:
 
     plan: Plan
     form: Any  # nndl.first_layer.Form
+    source: BatchSource
+    threads: Threads
     history: History = field(default_factory=History)
     last_good: "dict[str, Array] | None" = None
     """The trainable arrays before the last update (the arrays themselves), for a roll-back."""
@@ -82,29 +86,40 @@ def check_callbacks(callbacks: object) -> list:
     return out
 
 
-def check_training_memory(net: "Network", plan: Plan, m: int) -> None:
-    """Refuse (NNDLError) when the gradients, the optimizer's buffers, one batch's
-    activations (Z and A of every layer, plus dropout masks) and what layer 1's form may keep
-    (:func:`nndl.first_layer.state_entries`) cannot fit in memory."""
+def training_bytes(net: "Network", plan: Plan, m: int) -> int:
+    """Bytes of the gradients, the optimizer's buffers, one batch's activations (Z and A of
+    every layer, plus dropout masks) and what layer 1's form may keep
+    (:func:`nndl.first_layer.state_entries`); the data, which exists before, not counted."""
     n_params = parameter_count(net.layer_dims)
     batch = min(m, plan.batch_size or m)
     entries = n_params * (1 + len(plan.optimizer.slots)) \
         + activation_count(net.layer_dims, batch) * (2 if plan.keep_probs else 1)
     entries += first_layer.state_entries(net, m, full_batch=plan.batch_size is None)
+    return entries * net.dtype.itemsize
+
+
+def check_training_memory(net: "Network", plan: Plan, m: int) -> int:
+    """Refuse (NNDLError) when :func:`training_bytes` cannot fit in memory; returns them.
+    (A reordered copy of the data for shuffled batches, :mod:`nndl.batching`, is made only
+    when it fits besides them.)"""
+    need = training_bytes(net, plan, m)
+    batch = min(m, plan.batch_size or m)
     check_memory(f"training {net!r} on batches of {batch} samples (gradients, optimizer "
-                 "state, activations)", entries * net.dtype.itemsize,
+                 "state, activations)", need,
                  "use smaller layers or fewer samples per batch (batch_size)")
+    return need
 
 
 def train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
     """Run ``plan`` on the checked arrays (X, Y); returns the :class:`History` of this call
     (``net.history`` accumulates all calls). See ``Network.fit``."""
-    check_training_memory(net, plan, X.shape[1])
+    need = check_training_memory(net, plan, X.shape[1])
+    source = BatchSource(X, Y, plan.batch_size, plan.shuffle, spare_bytes=need)
     full = plan.batch_size is None or plan.batch_size >= X.shape[1]
     form = first_layer.choose(net, X, plan.n_epochs, full_batch=plan.batch_size is None,
                               optimizer=plan.optimizer, lambd=plan.lambd,
                               keep_probs=plan.keep_probs, dev=plan.dev is not None)
-    run = _Run(plan, form)
+    run = _Run(plan, form, source, Threads())
     net.stop_training = False
     # fit swaps parameter arrays (see _step); arrays that someone else still holds get the
     # final values back at the end, and keep their place in net.params
@@ -116,7 +131,7 @@ def train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
         # overflow on the way to a NaN cost is reported as a DivergenceError below
         with np.errstate(over="ignore", invalid="ignore"):
             for _ in range(plan.n_epochs):
-                if _epoch(net, run, X, Y):
+                if _epoch(net, run):
                     _end_epoch(net, run)
                 if net.stop_training:
                     break
@@ -125,6 +140,7 @@ def train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
             plan.early.restore(net)
             run.history.best_epoch = plan.early.best_epoch
     finally:
+        run.threads.finish()
         form.finish()
         params = net.params
         for k, ref in originals.items():
@@ -137,40 +153,17 @@ def train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
     return run.history
 
 
-def _epoch(net: "Network", run: _Run, X: Array, Y: Array) -> bool:
-    """One pass over (X, Y) in mini-batches; True when every batch was trained on."""
-    for Xb, Yb in batches(X, Y, run.plan.batch_size, run.plan.shuffle, net.rng):
+def _epoch(net: "Network", run: _Run) -> bool:
+    """One pass over the data in mini-batches; True when every batch was trained on."""
+    for Xb, Yb in run.source.epoch(net.rng):
+        run.threads.before_step()
         J = _step(net, run, Xb, Yb)
+        run.threads.after_step(Xb.shape[1])
         run.epoch_cost += J * Xb.shape[1]
         run.epoch_m += Xb.shape[1]
         if net.stop_training:
             return False
     return True
-
-
-def batches(X: Array, Y: Array, size: "int | None", shuffle: bool,
-            rng: Any) -> Iterator[tuple[Array, Array]]:
-    """The whole set (full batch), or mini-batches of a fresh permutation from ``rng``.
-
-    Shuffled batches are gathered one at a time (never a shuffled copy of the whole data
-    set), from whichever layout X has: columns of a C-ordered X, or rows of the C-ordered
-    ``X.T`` when X is Fortran-ordered (samples-as-rows data passed as ``data.T``), so that
-    each batch is one contiguous block for BLAS.
-    """
-    m = X.shape[1]
-    if size is None or size >= m:
-        yield X, Y
-        return
-    if not shuffle:
-        for start in range(0, m, size):
-            yield X[:, start:start + size], Y[:, start:start + size]
-        return
-    order = rng.permutation(m)
-    rows = X.T if X.T.flags.c_contiguous else None
-    for start in range(0, m, size):
-        idx = order[start:start + size]
-        Xb = rows[idx].T if rows is not None else X.take(idx, axis=1)
-        yield Xb, Y.take(idx, axis=1)
 
 
 def _step(net: "Network", run: _Run, X: Array, Y: Array) -> float:

@@ -1,0 +1,109 @@
+"""The memory layout of X and Y changes how fit gathers batches, never the numbers it gets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nndl
+from nndl import batching, training
+from nndl.batching import BatchSource
+
+
+def _data(m=300, n0=20, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    X = np.asfortranarray(rng.standard_normal((n0, m)))
+    Y = np.asfortranarray(np.eye(k)[rng.integers(0, k, m)].T)
+    return X, Y
+
+
+LAYOUTS = {
+    "F/F": lambda X, Y: (np.asfortranarray(X), np.asfortranarray(Y)),
+    "C/C": lambda X, Y: (np.ascontiguousarray(X), np.ascontiguousarray(Y)),
+    "C/F": lambda X, Y: (np.ascontiguousarray(X), np.asfortranarray(Y)),
+    "F/C": lambda X, Y: (np.asfortranarray(X), np.ascontiguousarray(Y)),
+    "strided": lambda X, Y: (np.ascontiguousarray(np.repeat(X, 2, axis=1))[:, ::2],
+                             np.ascontiguousarray(Y)),
+}
+
+
+def _fit(X, Y, dtype, **kw):
+    net = nndl.Network([X.shape[0], 16, 8, Y.shape[0]], output="softmax", seed=3, dtype=dtype)
+    h = net.fit(X, Y, learning_rate=0.05, **kw)
+    return h.costs, {k: v.copy() for k, v in net.params.items()}
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("kw", [
+    dict(batch_size=64, epochs=3),                       # shuffled mini-batches
+    dict(batch_size=64, epochs=2, shuffle=False),        # slices in order
+    dict(batch_size=50, epochs=2, optimizer="adam", lambd=0.1, keep_probs=0.9),
+    dict(iterations=5),                                  # full batch
+])
+def test_every_layout_gives_the_same_bits(dtype, kw):
+    X, Y = _data()
+    X, Y = X.astype(dtype), Y.astype(dtype)
+    runs = {name: _fit(*make(X, Y), dtype, **kw) for name, make in LAYOUTS.items()}
+    costs, params = runs["F/F"]
+    for name, (c, p) in runs.items():
+        assert c == costs, name
+        for k in params:
+            np.testing.assert_array_equal(p[k], params[k], err_msg=f"{name} {k}")
+
+
+def test_shuffled_batches_of_c_ordered_data_are_gathered_as_rows_of_one_copy():
+    X, Y = _data(m=10, n0=4)
+    XC, YC = np.ascontiguousarray(X), np.ascontiguousarray(Y)
+    source = BatchSource(XC, YC, 4, True, spare_bytes=0)
+    assert source.copied == XC.nbytes + YC.nbytes
+    rng, twin = np.random.default_rng(5), np.random.default_rng(5)
+    got = list(source.epoch(rng))
+    order = twin.permutation(10)
+    assert [b[0].shape[1] for b in got] == [4, 4, 2]
+    for j, (Xb, Yb) in enumerate(got):
+        idx = order[4 * j:4 * j + 4]
+        np.testing.assert_array_equal(Xb, X[:, idx])
+        np.testing.assert_array_equal(Yb, Y[:, idx])
+        assert Xb.flags.f_contiguous and Yb.flags.f_contiguous  # one block each, for BLAS
+    # Fortran-ordered data is gathered where it is: no copy
+    assert BatchSource(X, Y, 4, True, spare_bytes=0).copied == 0
+
+
+@pytest.mark.parametrize("kw", [dict(size=4, shuffle=False), dict(size=None, shuffle=True),
+                                dict(size=20, shuffle=True)])
+def test_no_copy_without_shuffled_mini_batches(kw):
+    X, Y = _data(m=10, n0=4)
+    source = BatchSource(np.ascontiguousarray(X), np.ascontiguousarray(Y), kw["size"],
+                         kw["shuffle"], spare_bytes=0)
+    assert source.copied == 0
+
+
+def test_the_copy_is_left_out_when_it_does_not_fit(monkeypatch):
+    X, Y = _data(m=10, n0=4)
+    XC, YC = np.ascontiguousarray(X), np.ascontiguousarray(Y)
+    monkeypatch.setattr(batching, "fits", lambda need: need < XC.nbytes)
+    source = BatchSource(XC, YC, 4, True, spare_bytes=0)
+    assert source.copied == 0
+    rng, twin = np.random.default_rng(1), np.random.default_rng(1)
+    order = twin.permutation(10)
+    for j, (Xb, _) in enumerate(source.epoch(rng)):  # the same batches, gathered in place
+        np.testing.assert_array_equal(Xb, X[:, order[4 * j:4 * j + 4]])
+    monkeypatch.setattr(batching, "reorder", False)
+    assert BatchSource(XC, YC, 4, True, spare_bytes=None).copied == 0
+
+
+def test_fit_counts_the_copy_against_what_training_needs(monkeypatch):
+    X, Y = _data(m=200)
+    XC, YC = np.ascontiguousarray(X), np.ascontiguousarray(Y)
+    seen = []
+    real = batching.fits
+
+    def spy(need):
+        seen.append(need)
+        return real(need)
+
+    monkeypatch.setattr(batching, "fits", spy)
+    net = nndl.Network([20, 16, 3], output="softmax", seed=0)
+    plan = training.Plan(optimizer=nndl.optimizers.get_optimizer("adam", 0.01), batch_size=32)
+    net.fit(XC, YC, learning_rate=0.01, batch_size=32, epochs=1, optimizer="adam")
+    assert seen == [training.training_bytes(net, plan, 200) + XC.nbytes + YC.nbytes]

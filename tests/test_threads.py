@@ -1,0 +1,179 @@
+"""BLAS threads during fit: chosen by timing steps within what other processes leave free, never
+changing a number (no timed assertions: the clock is a fake one where timing matters)."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+import nndl
+from nndl import threads
+from nndl.threads import Chooser, LoadMonitor, Threads, candidates
+
+
+def _threadpoolctl():
+    """threadpoolctl, or a skip (a failure under CI, which installs it with the test extra)."""
+    try:
+        import threadpoolctl
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("threadpoolctl is missing: the test extra installs it")
+        pytest.skip("threadpoolctl is not installed (the 'threads' extra)")
+    return threadpoolctl
+
+
+class Clock:
+    """A fake clock: each step takes ``cost[threads]`` seconds."""
+
+    def __init__(self, cost):
+        self.t, self.cost, self.n = 0.0, cost, None
+
+    def __call__(self):
+        return self.t
+
+    def run(self, chooser, steps, size=64):
+        used = []
+        for _ in range(steps):
+            chooser.before_step()
+            used.append(chooser.applied)
+            self.t += self.cost[chooser.applied]
+            chooser.after_step(size)
+        return used
+
+
+def _chooser(clock, counts=(2, 1), **kw):
+    applied = []
+    c = Chooser(counts, applied.append, clock=clock, **kw)
+    return c, applied
+
+
+def test_candidates():
+    assert candidates(1) == [1] and candidates(2) == [2, 1] and candidates(8) == [8, 4, 1]
+
+
+def test_the_faster_count_is_kept_after_a_warm_step_and_three_timed_ones():
+    clock = Clock({2: 0.010, 1: 0.030})
+    c, applied = _chooser(clock)
+    used = clock.run(c, 20)
+    assert used[:8] == [2] * 4 + [1] * 4 and set(used[8:]) == {2}
+    assert c.chosen == 2 and applied == [1, 2]
+    clock = Clock({2: 0.030, 1: 0.010})
+    c, _ = _chooser(clock)
+    assert set(clock.run(c, 20)[8:]) == {1}
+
+
+def test_a_tie_goes_to_fewer_threads():
+    clock = Clock({2: 0.0100, 1: 0.0104})
+    c, _ = _chooser(clock)
+    clock.run(c, 10)
+    assert c.chosen == 1
+
+
+def test_rechecks_back_off_while_the_choice_holds_and_react_to_a_slowdown():
+    clock = Clock({2: 0.010, 1: 0.030})
+    c, _ = _chooser(clock)
+    clock.run(c, 8)
+    assert c.chosen == 2 and c.interval == 1.0
+    used = clock.run(c, 150)  # 1.5 s: one re-check of 1 thread (warm + 3 steps)
+    assert used.count(1) == 4 and c.chosen == 2 and c.interval == 2.0
+    clock.cost = {2: 0.100, 1: 0.030}  # another process took a core
+    used = clock.run(c, 10)
+    assert c.chosen == 1 and used[-1] == 1 and c.interval == 1.0
+
+
+def test_other_batch_sizes_are_not_compared():
+    clock = Clock({2: 0.010, 1: 0.030})
+    c, _ = _chooser(clock)
+    clock.run(c, 4)
+    clock.cost = {2: 0.010, 1: 0.001}
+    clock.run(c, 20, size=7)  # the last batch of an epoch: run, not timed
+    assert c.chosen is None and c.queue == [1]
+
+
+def test_allow_drops_to_the_free_cores_at_once_and_measures_again_when_they_come_back():
+    clock = Clock({4: 0.005, 2: 0.008, 1: 0.015})
+    c, applied = _chooser(clock, counts=(4, 2, 1))
+    clock.run(c, 12)
+    assert c.chosen == 4
+    c.allow(1)
+    assert clock.run(c, 3) == [1, 1, 1] and c.queue == []
+    c.allow(4)
+    used = clock.run(c, 12)
+    assert used[:4] == [1, 1, 1, 4] and c.chosen == 4  # 1 timed again (no switch: no warm step)
+
+
+def test_load_monitor_counts_other_processes_only():
+    mon = LoadMonitor()
+    x = sum(i * i for i in range(200_000))  # this process's own work is not "others"
+    others = mon.others()
+    assert x > 0
+    if others is not None:  # Linux
+        assert 0.0 <= others <= (os.cpu_count() or 1) + 0.5
+
+
+def _wide_problem():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 1024))
+    Y = np.eye(3)[rng.integers(0, 3, 1024)].T
+    return X, Y
+
+
+def _fit(X, Y):
+    net = nndl.Network([200, 128, 64, 3], output="softmax", seed=0)
+    h = net.fit(X, Y, learning_rate=0.05, batch_size=128, epochs=2, optimizer="adam")
+    return h.costs, net.params
+
+
+def test_the_thread_count_changes_no_bit(monkeypatch):
+    tpc = _threadpoolctl()
+    X, Y = _wide_problem()
+    with tpc.threadpool_limits(1, user_api="blas"):
+        costs1, params1 = _fit(X, Y)
+
+    class EveryStep(Chooser):  # a new count at every step: 2, 1, 2, 1, ...
+        def before_step(self):
+            self.current = 1 if self.applied == 2 else 2
+            self.set_threads(self.current)
+            self.applied = self.current
+
+    seen = []
+    real_set = Threads._set
+    monkeypatch.setattr(threads, "Chooser", EveryStep)
+    monkeypatch.setattr(Threads, "_set", lambda self, n: seen.append(n) or real_set(self, n))
+    with tpc.threadpool_limits(2, user_api="blas"):
+        costs2, params2 = _fit(X, Y)
+        assert {i["num_threads"] for i in tpc.threadpool_info()
+                if i["user_api"] == "blas"} == {2}  # given back after fit
+    assert set(seen[:16]) == {1, 2}
+    assert costs2 == costs1
+    for k in params1:
+        np.testing.assert_array_equal(params2[k], params1[k])
+
+
+def test_a_busy_machine_gets_one_thread_and_the_count_is_given_back(monkeypatch):
+    tpc = _threadpoolctl()
+    X, Y = _wide_problem()
+    monkeypatch.setattr(Threads, "first_window", 0.0)
+    monkeypatch.setattr(LoadMonitor, "others", lambda self: 1.0)  # one core taken, of 2
+    monkeypatch.setattr(threads, "_last_cap", None)
+    seen = []
+    real_set = Threads._set
+    monkeypatch.setattr(Threads, "_set", lambda self, n: seen.append(n) or real_set(self, n))
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    with tpc.threadpool_limits(2, user_api="blas"):
+        _fit(X, Y)
+        assert {i["num_threads"] for i in tpc.threadpool_info()
+                if i["user_api"] == "blas"} == {2}
+    assert seen == [1]  # one thread from the first measurement on; 2 again after fit (above)
+
+
+def test_nothing_happens_without_threadpoolctl_or_when_switched_off(monkeypatch):
+    monkeypatch.setattr(threads, "_libs", [])
+    assert Threads().chooser is None
+    monkeypatch.setattr(threads, "_libs", None)
+    monkeypatch.setattr(threads, "enabled", False)
+    t = Threads()
+    assert t.chooser is None
+    t.before_step(), t.after_step(5), t.finish()  # no-ops
