@@ -292,13 +292,15 @@
     if ($("show-test").checked) dot(points.test, "#000");
   }
 
+  /* A unit's output over the plane, from its lowest (orange) to its highest value (blue);
+     grey where it is constant. */
   function thumb(canvas, values, n) {
     const ctx = canvas.getContext("2d"), img = ctx.createImageData(n, n);
-    let top = 0;
-    for (const v of values) top = Math.max(top, Math.abs(v));
-    top = top || 1;
+    let lo = Infinity, hi = -Infinity;
+    for (const v of values) if (v !== null) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    const mid = (lo + hi) / 2, half = (hi - lo) / 2;
     values.forEach((v, i) => {
-      const [r, g, b] = NN.colour(v / top);
+      const [r, g, b] = NN.colour(half > 1e-12 ? (v - mid) / half : 0);
       img.data.set([r, g, b, 255], i * 4);
     });
     ctx.putImageData(img, 0, 0);
