@@ -118,19 +118,18 @@ class Page:
         self.settled()
 
     def settled(self) -> None:
-        """Wait until the server stopped and the page drew its last snapshot."""
+        """Wait until the server stopped training and the page drew its last state."""
         self.wait("window.playground.snapshot.playing === false")
         sid = self.js("window.playground.id")
-        for _ in range(3):  # the stream's last snapshot after the pause is the final one
-            self.page.wait_for_timeout(150)
-            v = self.js("window.playground.snapshot.version")
-            r = self.js(f"fetch('/api/session/{sid}/inspect', {{method: 'POST', body: "
-                        f"JSON.stringify({{layer: window.playground.snapshot.equations.layer}})"
-                        f", headers: {{'Content-Type': 'application/json'}}}})"
-                        ".then(r => r.json()).then(s => s.iteration)")
-            if r == self.js("window.playground.snapshot.iteration") and \
-                    v <= self.js("window.playground.snapshot.version"):
+        ask = (f"fetch('/api/session/{sid}/inspect', {{method: 'POST', headers: "
+               "{'Content-Type': 'application/json'}, body: JSON.stringify({layer: "
+               "window.playground.snapshot.equations.layer})}).then(r => r.json())"
+               ".then(s => [s.iteration, s.playing])")
+        for _ in range(WAIT_MS // 100):
+            iteration, playing = self.js(ask)
+            if not playing and iteration == self.js("window.playground.snapshot.iteration"):
                 return
+            self.page.wait_for_timeout(100)
         raise AssertionError("the page did not settle on the server's state")
 
     def close(self) -> None:
@@ -209,26 +208,29 @@ def test_the_boundary_is_drawn_under_the_points(tab, shots):
 
 def test_changing_the_data_set_and_the_layers(tab, shots):
     p = tab()
+    # the page's settings (and URL) change when the server's answer comes: wait for those
     p["dataset"].select_option("xor")
-    p.wait("window.playground.snapshot.config && window.playground.config.dataset === 'xor'")
+    p.wait("window.playground.config.dataset === 'xor'")
     assert "dataset=xor" in p.page.url
     p["add-layer"].click()
-    p.wait("window.playground.snapshot.layer_dims.length === 5")
+    p.wait("window.playground.config.layers === '4,2,2'")
     assert p.js("window.playground.snapshot.layer_dims") == [2, 4, 2, 2, 1]
     assert p.page.locator('[data-testid^="unit-3-"]').count() == 2
-    for _ in range(3):
+    for _ in range(3):  # quick clicks all count
         p["remove-layer"].click()
-    p.wait("window.playground.snapshot.layer_dims.length === 2")
-    assert "layers=&" in p.page.url or p.page.url.endswith("layers=")
+    p.wait("window.playground.config.layers === ''")
+    assert "layers=&" in p.page.url
+    assert p.js("window.playground.snapshot.layer_dims") == [2, 1]
     p["add-layer"].click()
-    p.wait("window.playground.snapshot.layer_dims.length === 3")
+    p.wait("window.playground.config.layers === '4'")
     p.page.locator('[data-testid="add-unit-1"]').click()
-    p.wait("window.playground.snapshot.layer_dims[1] === 5")
+    p.wait("window.playground.config.layers === '5'")
     p.page.locator('[data-testid="feature-x1x2"]').click()
-    p.wait("window.playground.snapshot.layer_dims[0] === 3")
+    p.wait("window.playground.config.features === 'x1,x2,x1x2'")
+    assert p.js("window.playground.snapshot.layer_dims") == [3, 5, 1]
     p["learning-rate"].select_option("0.3")
     p.wait("window.playground.config.lr === '0.3'")
-    p.play_until("s.iteration >= 400")
+    p.play_until("s.iteration >= 400 && s.train_loss < 0.25")
     assert p.number("train-loss") < 0.3
     p.page.screenshot(path=str(shots / "xor.png"))
     assert p.errors == []

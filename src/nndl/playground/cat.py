@@ -68,7 +68,7 @@ class CatSession:
         self.train, self.test = data.get()
         spec = MODELS[model]
         self.model = model
-        self.net = Network(spec["layer_dims"], hidden="relu", output="sigmoid",
+        self.net = Network(spec["layer_dims"], hidden="relu",  # a sigmoid output unit
                            init=spec["init"], rng=np.random.RandomState(1))
         self.costs: list[list[float]] = []
         self.playing = False

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Mapping
 
+from ..activations import ACTIVATIONS as _ALL_ACTIVATIONS
 from ..errors import NNDLError, shorten
+from ..heads import find_output, for_task
 from ..validation import check_number
 from .data import DATASETS, MAX_POINTS
 from .features import check_features
@@ -19,8 +21,15 @@ MAX_HIDDEN_LAYERS = 8
 """The most hidden layers a run may have."""
 MAX_UNITS = 32
 """The most units a hidden layer may have."""
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear", "leaky_relu")
-"""Hidden activations offered (nndl's names)."""
+SIGMOID = for_task("binary").output
+"""The output of two classes (and a hidden activation), sigmoid (asked of nndl's heads)."""
+LINEAR = for_task("regression").output
+"""The output of a regression (and a hidden activation: g(z) = z)."""
+ACTIVATIONS = tuple(sorted(
+    (k for k in _ALL_ACTIVATIONS
+     if (h := find_output(k)) is None or h.task != "multiclass"),  # not softmax: across units
+    key=lambda k: (k != "relu", k != "tanh", k)))
+"""Hidden activations offered: nndl's element-wise ones (relu, tanh, then the others)."""
 INITS = ("he", "xavier", "scaled", "small", "zeros")
 """Initializations offered (nndl's names)."""
 PROBLEMS = ("classification", "regression")
@@ -130,23 +139,23 @@ class Config:
 
     def output(self) -> str:
         """The output activation: sigmoid (two classes) or linear (regression)."""
-        return "sigmoid" if self.problem == "classification" else "linear"
+        return SIGMOID if self.problem == "classification" else LINEAR
 
 
 PRESETS: dict[str, dict[str, Any]] = {
     "zero-init": {
         "label": "Zero initialization: the hidden units stay identical",
-        "settings": {"dataset": "circle", "layers": [4, 4], "activation": "sigmoid",
+        "settings": {"dataset": "circle", "layers": [4, 4], "activation": SIGMOID,
                      "init": "zeros", "lr": 0.3, "batch": 10},
     },
     "linear-flower": {
         "label": "Linear hidden units = logistic regression (the flower)",
-        "settings": {"dataset": "flower", "layers": [4], "activation": "linear",
+        "settings": {"dataset": "flower", "layers": [4], "activation": LINEAR,
                      "init": "xavier", "lr": 0.1, "batch": 0, "features": ["x1", "x2"]},
     },
     "lr-too-large": {
         "label": "A learning rate too large: divergence",
-        "settings": {"dataset": "plane", "layers": [4, 2], "activation": "linear",
+        "settings": {"dataset": "plane", "layers": [4, 2], "activation": LINEAR,
                      "init": "xavier", "lr": 3, "batch": 0},
     },
 }

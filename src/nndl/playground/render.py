@@ -4,7 +4,7 @@ over the plane (its thumbnail), the inputs' thumbnails, the weights (links), and
 equations for one layer with their current shapes and values.
 
 The page only colours these numbers; all of it goes through nndl's own forward and backward
-passes (:func:`nndl.propagation.model_forward`, ``Network.forward``, ``Network.gradients``).
+passes (:func:`nndl.propagation.model_forward` and ``model_backward``, ``Network.forward``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from ..propagation import model_forward
+from ..propagation import model_backward, model_forward
 from .data import DOMAIN
 from .features import feature_matrix
 
@@ -90,10 +90,10 @@ def equations(net: "Network", X: Array, Y: Array, layer: int, lambd: float = 0.0
     and its first few values (rows 0-1, columns 0-2)."""
     L = net.L
     l = min(max(int(layer), 1), L)
-    Xc, _ = net.checked(X, Y)
-    with np.errstate(all="ignore"):
-        AL, caches = model_forward(Xc, net.params, net.activations)
-        grads = net.gradients(X, Y, lambd)
+    Xc, Yc = net.checked(X, Y)
+    with np.errstate(all="ignore"):  # one forward pass serves both (as Network.gradients)
+        _, AL, caches = net.forward_cost(Xc, Yc, lambd)
+        grads = model_backward(AL, Yc, caches, net.activations, lambd=lambd)
     (A_prev, W, b), Z = caches[l - 1]
     A = caches[l][0][0] if l < L else AL
     return {

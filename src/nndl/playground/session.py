@@ -31,6 +31,9 @@ TRAINING_KEYS = ("lr", "batch", "l2", "keep")
 FRAME_SECONDS = 1 / 15
 """While an epoch takes longer than this, snapshots are also taken within it, at most this far
 apart (so a long epoch still streams at 15 updates per second or more)."""
+EQUATIONS_SECONDS = 0.25
+"""While playing, the equations' values are recomputed at most this often (a forward and
+backward pass over the training points: the slowest part of a snapshot)."""
 
 
 class _Frames(Callback):
@@ -67,6 +70,7 @@ class Session:
         self.frames: deque = deque(maxlen=8)
         """Snapshots taken within an epoch, for the stream (:meth:`drain`)."""
         self._equations: "dict | None" = None
+        self._equations_at = 0.0
         self.reset()
 
     # --- building ------------------------------------------------------------------------
@@ -136,7 +140,7 @@ class Session:
                 kw.update(batch_size=cfg.batch, epochs=1)
             else:
                 kw.update(iterations=1)
-            if frames:
+            if frames and cfg.batch and -(-m // cfg.batch) > 1:  # more than one update
                 kw["callbacks"] = [_Frames(self)]
             try:
                 self.net.fit(self.X, self.Y, **kw)
@@ -181,9 +185,12 @@ class Session:
             self.last_used = time.monotonic()
             cfg, net = self.config, self.net
             tr, te = self.losses() if live else self.last_losses
-            if not live or self._equations is None:
+            now = time.monotonic()
+            if self._equations is None or (not live and (
+                    not self.playing or now - self._equations_at >= EQUATIONS_SECONDS)):
                 self._equations = render.equations(net, self.X, self.Y, self.inspect_layer,
                                                    cfg.l2)
+                self._equations_at = now
             out: dict[str, Any] = {
                 "version": self.version, "iteration": net.iterations_done,
                 "epoch": net.epochs_done, "train_loss": _finite(tr), "test_loss": _finite(te),

@@ -60,15 +60,23 @@
   }
 
   /* ---- settings ------------------------------------------------------------------------ */
-  async function apply(changes) {
-    const next = Object.assign({}, cfg, changes);
-    try {
-      full(await NN.api(sessionUrl("settings"), {settings: next}));
-      NN.message("");
-    } catch (e) {
-      NN.message(e.message);
-      setControls();
-    }
+  let queue = Promise.resolve();
+
+  /* Send new settings: ``changes`` (an object, or a function of the settings giving one).
+     Changes go one after the other, each from the settings the previous one left, so that
+     quick clicks (three times "remove a layer") all count. */
+  function apply(changes) {
+    queue = queue.then(async () => {
+      const next = Object.assign({}, cfg, typeof changes === "function" ? changes(cfg) : changes);
+      try {
+        full(await NN.api(sessionUrl("settings"), {settings: next}));
+        NN.message("");
+      } catch (e) {
+        NN.message(e.message);
+        setControls();
+      }
+    });
+    return queue;
   }
 
   function selectValue(sel, value) {
@@ -114,8 +122,8 @@
     history.replaceState(null, "", `?${params}`);
   }
 
-  function hidden() { return cfg.layers ? cfg.layers.split(",").map(Number) : []; }
-  function features() { return cfg.features ? cfg.features.split(",") : []; }
+  function hidden(c = cfg) { return c.layers ? c.layers.split(",").map(Number) : []; }
+  function features(c = cfg) { return c.features ? c.features.split(",") : []; }
 
   function setColumns(columns) {
     for (const id of ["csv-x", "csv-y", "csv-label"]) {
@@ -158,18 +166,12 @@
     $("ratio").onchange = () => apply({ratio: Number($("ratio").value) / 100});
     $("noise").onchange = () => apply({noise: Number($("noise").value) / 100});
     $("batch").onchange = () => apply({batch: $("batch").value});
-    $("add-layer").onclick = () => {
-      const l = hidden();
-      if (l.length >= meta.max_layers) return;
-      l.push(l.length ? l[l.length - 1] : 4);
-      apply({layers: l.join(",")});
-    };
-    $("remove-layer").onclick = () => {
-      const l = hidden();
-      if (!l.length) return;
-      l.pop();
-      apply({layers: l.join(",")});
-    };
+    $("add-layer").onclick = () => apply((c) => {
+      const l = hidden(c);
+      if (l.length < meta.max_layers) l.push(l.length ? l[l.length - 1] : 4);
+      return {layers: l.join(",")};
+    });
+    $("remove-layer").onclick = () => apply((c) => ({layers: hidden(c).slice(0, -1).join(",")}));
     $("preset").onchange = async () => {
       const name = $("preset").value;
       if (!name) return;
@@ -220,6 +222,7 @@
 
   /* ---- drawing ------------------------------------------------------------------------- */
   function full(s) {
+    if (snap && s.version < snap.version) return;
     cfg = s.config;
     points = s.points;
     series = s.series.slice();
@@ -229,6 +232,8 @@
   }
 
   function draw(s) {
+    // the stream and the answers to requests may cross: never go back to an older state
+    if (snap && s.version < snap.version) return;
     snap = s;
     $("iteration").textContent = s.iteration;
     $("epoch").textContent = s.epoch;
@@ -287,13 +292,15 @@
     if ($("show-test").checked) dot(points.test, "#000");
   }
 
+  /* A unit's output over the plane, from its lowest (orange) to its highest value (blue);
+     grey where it is constant. */
   function thumb(canvas, values, n) {
     const ctx = canvas.getContext("2d"), img = ctx.createImageData(n, n);
-    let top = 0;
-    for (const v of values) top = Math.max(top, Math.abs(v));
-    top = top || 1;
+    let lo = Infinity, hi = -Infinity;
+    for (const v of values) if (v !== null) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    const mid = (lo + hi) / 2, half = (hi - lo) / 2;
     values.forEach((v, i) => {
-      const [r, g, b] = NN.colour(v / top);
+      const [r, g, b] = NN.colour(half > 1e-12 ? (v - mid) / half : 0);
       img.data.set([r, g, b, 255], i * 4);
     });
     ctx.putImageData(img, 0, 0);
@@ -332,10 +339,11 @@
       const on = chosen.includes(f);
       const d = node(net, colX(0), nodeY(j), `input ${meta.features[f]}`, `feature-${f}`);
       d.classList.add("input"); d.classList.toggle("off", !on);
-      d.onclick = () => {
-        const now = features(), next = now.includes(f) ? now.filter((x) => x !== f) : now.concat([f]);
-        apply({features: next.join(",")});
-      };
+      d.onclick = () => apply((c) => {
+        const now = features(c);
+        return {features: (now.includes(f) ? now.filter((x) => x !== f) : now.concat([f]))
+          .join(",")};
+      });
       const lab = document.createElement("div");
       lab.className = "nlabel"; lab.textContent = meta.features[f];
       lab.style.left = `${colX(0) - 66}px`; lab.style.top = `${nodeY(j) + 10}px`;
@@ -363,9 +371,13 @@
   }
 
   function units(l, delta) {
-    const layers = hidden();
-    layers[l - 1] = Math.max(1, Math.min(meta.max_units, layers[l - 1] + delta));
-    apply({layers: layers.join(",")});
+    apply((c) => {
+      const layers = hidden(c);
+      if (l <= layers.length) {
+        layers[l - 1] = Math.max(1, Math.min(meta.max_units, layers[l - 1] + delta));
+      }
+      return {layers: layers.join(",")};
+    });
   }
 
   function node(parent, x, y, title, testid) {

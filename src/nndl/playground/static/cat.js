@@ -24,6 +24,7 @@
     if (source) source.close();
     const r = await NN.api("/api/cat", {model: $("model").value});
     sid = r.id;
+    snap = null;  // a new session counts its versions afresh
     draw(r.snapshot);
     source = new EventSource(`/api/cat/${sid}/stream`);
     source.onmessage = (e) => draw(JSON.parse(e.data));
@@ -35,6 +36,7 @@
   }
 
   function draw(s) {
+    if (snap && snap.model === s.model && s.version < snap.version) return;  // crossed
     snap = s;
     $("iteration").textContent = s.iteration;
     $("train-acc").textContent = s.train_accuracy.toFixed(3);
