@@ -254,8 +254,12 @@ FLOWER = [
         ax.scatter(X[0], X[1], c=Y[0], s=6, cmap="Spectral", edgecolors="k", linewidths=0.2)
         ax.set_title(f"{n_h} hidden units: {100 * accuracies[n_h]:.2f} %")
     axes.ravel()[-1].axis("off")
-    # the course's table
-    assert [accuracies[n] for n in sizes] == [0.675, 0.6725, 0.9075, 0.905, 0.9125, 0.90, 0.9025]
+    # the course's table: 1 to 20 units exactly. 50 units within 2 points of 400: its 5000
+    # steps at alpha = 1.2 amplify the last bit of tanh and exp, whose kernels NumPy picks by
+    # the CPU's features (90.25 % as the course on one machine, 90.75 % on one without AVX-512)
+    course = [0.675, 0.6725, 0.9075, 0.905, 0.9125, 0.90, 0.9025]
+    assert [accuracies[n] for n in sizes[:-1]] == course[:-1]
+    assert abs(accuracies[50] - course[-1]) <= 2 / 400 + 1e-12
     """),
 ]
 

@@ -542,13 +542,13 @@ def test_every_command_is_a_module_declaring_its_own_options():
     from nndl import cli
     from nndl.cli import COMMANDS
 
-    assert [c.NAME for c in COMMANDS] == ["train", "evaluate", "predict", "info", "gradcheck",
-                                           "export"]
+    assert [c.NAME for c in COMMANDS] == ["train", "tune", "evaluate", "predict", "info",
+                                           "gradcheck", "export", "playground"]
     parser = cli.build_parser()
     for command in COMMANDS:
-        args = parser.parse_args([command.NAME, *{"evaluate": ["--model", "m", "--data", "d"],
-                                                  "predict": ["--model", "m", "x.csv"],
-                                                  "info": ["m"], "export": ["m"]}.get(command.NAME, [])])
+        required = {"evaluate": ["--model", "m", "--data", "d"], "tune": ["--study", "s"],
+                    "predict": ["--model", "m", "x.csv"], "info": ["m"], "export": ["m"]}
+        args = parser.parse_args([command.NAME, *required.get(command.NAME, [])])
         assert args.run is command.run and args.command == command.NAME
 
 

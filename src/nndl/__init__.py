@@ -10,7 +10,7 @@ The public API (``nndl.__all__``):
   :func:`gradcheck`, :class:`LabelMap`, :class:`Standardizer`;
 - data: :mod:`nndl.datasets` (loaders, built-in sets, generators, splitting);
 - training: the callbacks :class:`Callback`, :class:`History`, :class:`EarlyStopping`,
-  :class:`PrintCost`; the optimizers :class:`GradientDescent`, :class:`Momentum`,
+  :class:`PrintCost`; :func:`tune` (hyperparameter search, needs Optuna); the optimizers :class:`GradientDescent`, :class:`Momentum`,
   :class:`RMSprop`, :class:`Adam` (:func:`get_optimizer`);
 - the math: activations (:func:`sigmoid`, :func:`tanh`, :func:`relu`, :func:`leaky_relu`,
   :func:`linear`, :func:`softmax`, :func:`get_activation`), costs
@@ -46,7 +46,7 @@ _EXPORTS: dict[str, str] = {
     "LabelMap": "labels", "Standardizer": "preprocessing",
     # training
     "Callback": "callbacks", "History": "callbacks", "EarlyStopping": "callbacks",
-    "PrintCost": "callbacks",
+    "PrintCost": "callbacks", "tune": "tuning",
     "Optimizer": "optimizers", "GradientDescent": "optimizers", "Momentum": "optimizers",
     "RMSprop": "optimizers", "Adam": "optimizers", "get_optimizer": "optimizers",
     # the math
@@ -108,3 +108,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
     from .optimizers import (OPTIMIZERS, Adam, GradientDescent, Momentum, Optimizer, RMSprop,
                              get_optimizer)
     from .preprocessing import Standardizer
+    from .tuning import tune

@@ -1,8 +1,9 @@
-"""The ``nndl`` command: train, evaluate, predict, info, gradcheck, export.
+"""The ``nndl`` command: train, tune, evaluate, predict, info, gradcheck, export.
 
     nndl train                                   # the built-in breast cancer data, < 1 minute
     nndl train --data flower --layers 4 --hidden tanh --lr 1.2 --iterations 10000
     nndl train --data digits --layers 64,32 --optimizer adam --lr 0.005 --batch-size 64 --epochs 30
+    nndl tune --data digits --study s1 --trials 40 --layers 32 64,32 --lr 1e-4:1e-1
     nndl evaluate --model model.npz --data test.csv
     nndl predict --model model.npz photo.jpg table.csv [--out predictions.csv]
     nndl info model.npz

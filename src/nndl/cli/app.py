@@ -11,10 +11,11 @@ from typing import Sequence
 
 from .. import __version__
 from ..errors import NNDLError
-from . import evaluate, export, gradcheck, info, predict, train
+from . import evaluate, export, gradcheck, info, playground, predict, train, tune
 from .arguments import Parser
 
-COMMANDS: list[ModuleType] = [train, evaluate, predict, info, gradcheck, export]
+COMMANDS: list[ModuleType] = [train, tune, evaluate, predict, info, gradcheck, export,
+                              playground]
 """The sub-commands, in the order ``nndl --help`` lists them."""
 
 EPILOG = ("Exit status: 0 success; 1 when gradcheck finds a difference above its tolerance (or "

@@ -156,11 +156,11 @@ def run(args: argparse.Namespace) -> int:
     s = train_settings(args, resume.saved if resume else None)
     _check_output_folders(args)
     # data: what --data names, split into train and dev parts; --test
-    parts = _load_parts(s)
+    parts = load_parts(s)
     if resume is not None:
         _check_same_data(resume, parts.data, s["data"])
     # model: a new one for the data's task, or the checkpoint's
-    net = resume.net if resume else _build_model(s, parts)
+    net = resume.net if resume else build_model(s, parts)
     check_width(net, parts.train, "the training data")
     # fit, with checkpoints, early stopping, the progress bar and the cost log
     Y = dataset_targets(parts.train, net)
@@ -174,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
     if job.early is not None:
         job.early.restore(net)
     # report: save the model with its scores, print them, plot
-    summary = _summary(net, parts, Y, fitted)
+    summary = summarize(net, parts, Y, fitted)
     _save_final(net, job, summary, args, resume)
     _print_report(s, net, parts, job, fitted, summary)
     if args.plot:
@@ -236,7 +236,7 @@ def _check_output_folders(args: argparse.Namespace) -> None:
 
 
 @dataclass
-class _Parts:
+class Parts:
     """The data (what --data names) and its parts: train, dev (held out), test."""
 
     data: Dataset
@@ -250,7 +250,7 @@ class _Parts:
                                     ("test", self.test)) if d is not None]
 
 
-def _load_parts(s: dict) -> _Parts:
+def load_parts(s: dict) -> Parts:
     label = a.label_column(s["label"])
     options = {"task": s["task"], "features": s["features"], "drop": s["drop"],
                "drop_missing": bool(s["drop_missing"])}
@@ -263,7 +263,7 @@ def _load_parts(s: dict) -> _Parts:
     if s["dev"] > 0:
         train, dev, _ = datasets.split(data, dev=s["dev"], test=0.0, seed=s["seed"],
                                        stratify=heads.for_task(data.task).is_classifier)
-    return _Parts(data, train, dev, test)
+    return Parts(data, train, dev, test)
 
 
 def _load_test(s: dict, data: Dataset, label: object, options: dict) -> Dataset:
@@ -280,7 +280,7 @@ def _load_test(s: dict, data: Dataset, label: object, options: dict) -> Dataset:
     return t if t is not None else d  # the course folder: its test file
 
 
-def _build_model(s: dict, parts: _Parts) -> Network:
+def build_model(s: dict, parts: Parts) -> Network:
     """A new network for the data's task, standardizing as ``s`` says (auto: not images, whose
     pixels are already in [0, 1]; the choice is written back to ``s``, which is saved)."""
     data = parts.data
@@ -323,7 +323,7 @@ class _Job:
         return "epoch" if self.mini else "iteration"
 
 
-def _plan(args: argparse.Namespace, s: dict, net: Network, parts: _Parts,
+def _plan(args: argparse.Namespace, s: dict, net: Network, parts: Parts,
           resume: "_Resume | None") -> _Job:
     """Paths, callbacks and fit's arguments. Checkpoints are taken at epoch ends: a signal
     lets the current epoch finish (see nndl.checkpoint), so resuming is exact in both modes."""
@@ -332,14 +332,11 @@ def _plan(args: argparse.Namespace, s: dict, net: Network, parts: _Parts,
     out = Path(args.out or (resume.saved.get("out") if resume else None) or "model.npz")
     ckpt_path = Path(args.checkpoint or args.resume or _ckpt_default(out))
     s["out"] = str(absolute(out, "--out"))
-    info = {"train_args": s, "image_size": image_size_of(parts.data),
-            "data_name": parts.data.name, "data_fingerprint": fingerprint(parts.data),
-            "feature_names": parts.data.feature_names,
-            "label_name": parts.data.label_name}
+    info = model_info(s, parts)
     mini = s["batch_size"] is not None
     target = s["epochs"] if mini else s["iterations"]
     done = net.epochs_done if mini else net.iterations_done
-    early = _early_stopping(s, resume)
+    early = early_stopping(s, resume)
     ckpt = Checkpointer(ckpt_path, every=args.checkpoint_every or 0, info=info,
                         learning_rate=s["lr"], unit="epoch",
                         target_epochs=target if mini else None, early_stopping=early)
@@ -347,21 +344,38 @@ def _plan(args: argparse.Namespace, s: dict, net: Network, parts: _Parts,
     callbacks += [early, ckpt] if early is not None else [ckpt]  # ckpt sees early's update
     if args.log:
         callbacks.append(CostLog(args.log, append=resume is not None))
-    if resume is not None and resume.net.optimizer is not None:
-        optimizer = resume.net.optimizer  # with its state: moments, step count, decay schedule
-    else:
-        optimizer = get_optimizer(s["optimizer"], s["lr"], decay=s["decay"])
+    optimizer = resume.net.optimizer if resume is not None else None
     remaining = 0 if early is not None and early.stopped else target - done
+    kw = fit_arguments(s, net, parts, callbacks, early, remaining, optimizer)
+    return _Job(out, ckpt_path, info, mini, target, remaining, ckpt, early, kw)
+
+
+def model_info(s: dict, parts: Parts) -> dict:
+    """What a model file of ``nndl train`` holds in ``info`` besides its summary: the
+    settings ``s`` (to resume with), the data's name, fingerprint, columns and image size."""
+    return {"train_args": s, "image_size": image_size_of(parts.data),
+            "data_name": parts.data.name, "data_fingerprint": fingerprint(parts.data),
+            "feature_names": parts.data.feature_names, "label_name": parts.data.label_name}
+
+
+def fit_arguments(s: dict, net: Network, parts: Parts, callbacks: list,
+                  early: "EarlyStopping | None", remaining: int,
+                  optimizer: "Any | None" = None) -> dict:
+    """``Network.fit``'s keyword arguments for the settings ``s``: ``remaining`` epochs
+    (mini-batches) or iterations (full batch), the optimizer ``s`` names (or ``optimizer``,
+    with its state, when resuming), L2, dropout, and the dev set when ``early`` stops."""
+    if optimizer is None:
+        optimizer = get_optimizer(s["optimizer"], s["lr"], decay=s["decay"])
     kw: dict = {"learning_rate": s["lr"], "callbacks": callbacks, "optimizer": optimizer,
                 "lambd": s["lambd"], "keep_probs": s["keep_prob"]}
     if early is not None:
         kw["dev"] = (parts.dev.X, dataset_targets(parts.dev, net))
-    kw.update({"batch_size": s["batch_size"], "epochs": remaining} if mini
-              else {"iterations": remaining})
-    return _Job(out, ckpt_path, info, mini, target, remaining, ckpt, early, kw)
+    kw.update({"batch_size": s["batch_size"], "epochs": remaining}
+              if s["batch_size"] is not None else {"iterations": remaining})
+    return kw
 
 
-def _early_stopping(s: dict, resume: "_Resume | None") -> "EarlyStopping | None":
+def early_stopping(s: dict, resume: "_Resume | None") -> "EarlyStopping | None":
     """--patience's callback, with its counters and best parameters when resuming."""
     if s["patience"] is None:
         return None
@@ -378,7 +392,7 @@ def _ckpt_default(out: Path) -> Path:
 
 
 @dataclass
-class _Fitted:
+class Fitted:
     seconds: float
     iterations: int
     """Iterations (parameter updates) this run made."""
@@ -386,13 +400,13 @@ class _Fitted:
     """Epochs this run made (fewer than planned when early stopping stopped it)."""
 
 
-def _fit(net: Network, X: np.ndarray, Y: np.ndarray, job: _Job) -> _Fitted:
+def _fit(net: Network, X: np.ndarray, Y: np.ndarray, job: _Job) -> Fitted:
     before, epochs_before = net.iterations_done, net.epochs_done
     t0 = time.perf_counter()
     if job.remaining > 0:
         with job.ckpt.catch_signals():
             net.fit(X, Y, **job.fit_kw)
-    return _Fitted(time.perf_counter() - t0, net.iterations_done - before,
+    return Fitted(time.perf_counter() - t0, net.iterations_done - before,
                    net.epochs_done - epochs_before)
 
 
@@ -428,7 +442,7 @@ def _stopped_by_signal(net: Network, job: _Job) -> int:
 
 
 # --- the report -----------------------------------------------------------------------------
-def _summary(net: Network, parts: _Parts, Ytrain: np.ndarray, fitted: _Fitted) -> dict:
+def summarize(net: Network, parts: Parts, Ytrain: np.ndarray, fitted: Fitted) -> dict:
     """What the saved model's ``info["summary"]`` holds: counts, time, final cost, scores."""
     summary: dict = {"iterations": net.iterations_done, "epochs": net.epochs_done,
                      "best_epoch": net.history.best_epoch, "seconds": round(fitted.seconds, 3),
@@ -440,7 +454,7 @@ def _summary(net: Network, parts: _Parts, Ytrain: np.ndarray, fitted: _Fitted) -
     return summary
 
 
-def _print_report(s: dict, net: Network, parts: _Parts, job: _Job, fitted: _Fitted,
+def _print_report(s: dict, net: Network, parts: Parts, job: _Job, fitted: Fitted,
                   summary: dict) -> None:
     data = parts.data
     print(f"data      {data.name}: {data.X.shape[0]} features, task {data.task}"

@@ -1,0 +1,237 @@
+"""The playground's data: 2-D data sets on the plane [-6, 6]^2 and an uploaded CSV file.
+
+Classification sets (labels 0/1): ``circle``, ``xor``, ``gauss`` (two Gaussian blobs),
+``spiral`` (TensorFlow Playground's two arms of 1.75 turns) and the notes' ``flower``;
+regression sets: ``plane`` (y = (x1 + x2)/10 plus noise) and ``gaussian`` (a sum of signed
+Gaussian bumps). Circle, xor, gauss and flower come from :mod:`nndl.datasets.generators`,
+scaled onto the plane; each set draws only from its ``seed``. ``noise`` is 0..0.5
+(TensorFlow Playground's 0..50 %); the train/test split is :func:`nndl.datasets.split`
+(stratified for classes).
+
+An uploaded CSV file is read by :func:`nndl.datasets.load_csv` (two numeric columns and the
+label column chosen by name) and mapped linearly onto the plane, each column's range to
+[-5, 5]: ``(value - center) / half_range * 5`` (``PlaneData.center``, ``PlaneData.scale``).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from ..datasets import Dataset, generators, load_csv, split, table_header
+from ..datasets.base import task_for_classes
+from ..errors import NNDLError, shorten
+from ..validation import check_number, check_seed
+
+Array = np.ndarray
+
+DOMAIN = 6.0
+"""The plane shown is [-DOMAIN, DOMAIN]^2."""
+SPREAD = 5.0
+"""Points are placed within [-SPREAD, SPREAD]^2."""
+MAX_POINTS = 5000
+"""The most points a generated set may have."""
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+"""The largest CSV file accepted (10 MiB)."""
+
+
+@dataclass
+class PlaneData:
+    """A data set on the plane: train and test parts, and the map from the source's units."""
+
+    train: Dataset
+    test: Dataset
+    problem: str
+    """``classification`` or ``regression``."""
+    name: str
+    center: Array = field(default_factory=lambda: np.zeros(2))
+    scale: Array = field(default_factory=lambda: np.ones(2))
+    """Plane coordinates are ``(source - center) / scale``."""
+    columns: "list[str] | None" = None
+    """For a CSV file: [x column, y column, label column]."""
+
+
+def _circle(m: int, noise: float, rng: np.random.RandomState) -> tuple[Array, Array]:
+    X, Y = generators.make_circles(m, noise=noise * 0.4, seed=rng, factor=0.45)
+    return X * SPREAD, Y
+
+
+def _xor(m: int, noise: float, rng: np.random.RandomState) -> tuple[Array, Array]:
+    X, Y = generators.make_xor(m, noise=noise * 0.4, seed=rng)
+    return X * SPREAD, Y
+
+
+def _gauss(m: int, noise: float, rng: np.random.RandomState) -> tuple[Array, Array]:
+    X, Y = generators.make_blobs(m, noise=0.5 + 3.0 * noise, seed=rng, k=2, radius=2.8)
+    c, s = np.cos(np.pi / 4), np.sin(np.pi / 4)  # blobs at (2, 2) and (-2, -2)
+    return np.array([[c, -s], [s, c]]) @ X, Y
+
+
+def _spiral(m: int, noise: float, rng: np.random.RandomState) -> tuple[Array, Array]:
+    """TensorFlow Playground's two spirals of 1.75 turns: for class j, point i of n,
+    r = 5 i / n, t = 3.5 pi i / n + j pi, (r sin t, r cos t) + uniform(-noise, noise)."""
+    parts = []
+    for j, n in enumerate(generators._class_sizes(m, 2)):
+        i = np.arange(n)
+        r, t = SPREAD * i / n, 1.75 * 2 * np.pi * i / n + j * np.pi
+        P = np.c_[r * np.sin(t), r * np.cos(t)]
+        parts.append(P + rng.uniform(-1.0, 1.0, size=P.shape) * noise)
+    return generators._stack(parts)
+
+
+def _flower(m: int, noise: float, rng: np.random.RandomState) -> tuple[Array, Array]:
+    m += m % 2
+    X, Y = generators.make_flower(m, noise=noise, seed=rng)
+    return X * 1.2, Y
+
+
+def _uniform(m: int, rng: np.random.RandomState) -> Array:
+    return rng.uniform(-SPREAD, SPREAD, size=(2, m))
+
+
+def _plane(m: int, noise: float, rng: np.random.RandomState) -> tuple[Array, Array]:
+    X = _uniform(m, rng)
+    y = (X[0] + X[1]) / (2 * SPREAD) + noise * rng.standard_normal(m)
+    return X, y.reshape(1, m)
+
+
+_BUMPS = ((-4.0, 2.5, 1.0), (0.0, 2.5, -1.0), (4.0, 2.5, 1.0),
+          (-4.0, -2.5, -1.0), (0.0, -2.5, 1.0), (4.0, -2.5, -1.0))
+
+
+def _gaussian(m: int, noise: float, rng: np.random.RandomState) -> tuple[Array, Array]:
+    X = _uniform(m, rng)
+    y = sum(s * np.exp(-((X[0] - cx) ** 2 + (X[1] - cy) ** 2) / 4.0) for cx, cy, s in _BUMPS)
+    y = y + noise * rng.standard_normal(m)
+    return X, np.asarray(y).reshape(1, m)
+
+
+DATASETS: dict[str, tuple[str, str, Callable[..., tuple[Array, Array]]]] = {
+    "circle": ("classification", "Circle", _circle),
+    "xor": ("classification", "Exclusive or", _xor),
+    "gauss": ("classification", "Gaussian", _gauss),
+    "spiral": ("classification", "Spiral", _spiral),
+    "flower": ("classification", "Flower (the notes')", _flower),
+    "plane": ("regression", "Plane", _plane),
+    "gaussian": ("regression", "Multi Gaussian", _gaussian),
+}
+"""Data set key -> (problem, label on the page, maker ``(m, noise, rng) -> (X, Y)``)."""
+
+
+def _split(data: Dataset, ratio: float, seed: int) -> tuple[Dataset, Dataset]:
+    train, test, _ = split(data, dev=1.0 - ratio, test=0.0, seed=seed)
+    assert test is not None
+    return train, test
+
+
+def make_data(name: str, m: int = 400, noise: float = 0.0, ratio: float = 0.5,
+              seed: int = 1) -> PlaneData:
+    """The generated set ``name`` (a key of :data:`DATASETS`) of ``m`` points, split into a
+    train part (fraction ``ratio``) and a test part.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`DATASETS`.
+    m : int
+        Number of points, 10..MAX_POINTS.
+    noise : float
+        0..0.5.
+    ratio : float
+        Fraction used for training, 0.1..0.9.
+    seed : int
+        Seed of the points and of the split.
+
+    Returns
+    -------
+    PlaneData
+    """
+    if name not in DATASETS:
+        raise NNDLError(f"unknown data set {name!r}; expected one of {list(DATASETS)}")
+    m = int(check_number("m", m, integer=True, low=10, high=MAX_POINTS))
+    noise = float(check_number("noise", noise, low=0, high=0.5))
+    ratio = float(check_number("ratio", ratio, low=0.1, high=0.9))
+    seed = check_seed(seed) or 0
+    problem, _, maker = DATASETS[name]
+    X, Y = maker(m, noise, np.random.RandomState(seed))
+    if problem == "classification":
+        data = Dataset(X=np.ascontiguousarray(X, dtype=np.float64), Y=Y.astype(np.int64),
+                       classes=["0", "1"], feature_names=["x1", "x2"],
+                       task=task_for_classes(2), name=name)
+    else:
+        data = Dataset(X=np.ascontiguousarray(X, dtype=np.float64), Y=Y.astype(np.float64),
+                       feature_names=["x1", "x2"], task="regression", name=name)
+    train, test = _split(data, ratio, seed)
+    return PlaneData(train, test, problem, name)
+
+
+# --- uploaded CSV files ------------------------------------------------------------------
+def _check_size(content: bytes) -> None:
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise NNDLError(f"the file has {len(content)} bytes; the playground takes CSV files "
+                        f"of at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB")
+    if not content.strip():
+        raise NNDLError("the file is empty; expected a CSV table with a header row")
+
+
+def _with_file(content: bytes, name: str, read: Callable[[str], object]) -> object:
+    """``read(path)`` of the uploaded bytes written to a private temporary file."""
+    suffix = ".csv" if not name.lower().endswith((".tsv", ".txt")) else name[-4:]
+    with tempfile.TemporaryDirectory(prefix="nndl-playground-") as tmp:
+        path = os.path.join(tmp, "upload" + suffix)
+        with open(path, "wb") as f:
+            f.write(content)
+        return read(path)
+
+
+def csv_columns(content: bytes, name: str = "upload.csv") -> list[str]:
+    """The column names of an uploaded CSV file (its header row)."""
+    _check_size(content)
+    header = _with_file(content, name, table_header)
+    if not header:
+        raise NNDLError(f"{shorten(name, 80)}: expected a CSV table whose first row names the "
+                        "columns (two numeric columns and a label column)")
+    return list(header)  # type: ignore[arg-type]
+
+
+def _to_plane(X: Array) -> tuple[Array, Array, Array]:
+    lo, hi = X.min(axis=1), X.max(axis=1)
+    center = (lo + hi) / 2
+    half = np.where(hi > lo, (hi - lo) / 2, 1.0)
+    scale = half / SPREAD
+    return (X - center[:, None]) / scale[:, None], center, scale
+
+
+def csv_data(content: bytes, columns: "list[str]", problem: str = "classification",
+             ratio: float = 0.5, seed: int = 1, name: str = "upload.csv") -> PlaneData:
+    """An uploaded CSV file as plane data: ``columns`` = [x1 column, x2 column, label
+    column]; classification takes two classes, regression a numeric label."""
+    _check_size(content)
+    if len(columns) != 3 or len(set(columns)) != 3:
+        raise NNDLError(f"choose three different columns (x1, x2, label); got {columns}")
+    task = "regression" if problem == "regression" else None
+
+    def read(path: str) -> Dataset:
+        return load_csv(path, label=columns[2], task=task, features=columns[:2])
+
+    data: Dataset = _with_file(content, name, read)  # type: ignore[assignment]
+    if problem == "classification" and data.task != "binary":
+        k = len(data.classes or [])
+        raise NNDLError(f"{shorten(name, 80)}: column {columns[2]!r} holds {k} classes; "
+                        "the playground classifies two (or choose Regression)")
+    if data.m < 4:
+        raise NNDLError(f"{shorten(name, 80)}: {data.m} rows are too few to train and test")
+    X, center, scale = _to_plane(data.X)
+    data.X = np.ascontiguousarray(X)
+    data.name = shorten(name, 80)
+    ratio = float(check_number("ratio", ratio, low=0.1, high=0.9))
+    train, test = _split(data, ratio, check_seed(seed) or 0)
+    return PlaneData(train, test, problem, data.name, center, scale, list(columns))
+
+
+__all__ = ["DATASETS", "DOMAIN", "MAX_POINTS", "MAX_UPLOAD_BYTES", "PlaneData", "csv_columns",
+           "csv_data", "make_data"]

@@ -1,0 +1,93 @@
+"""What a playground run exports: the trained model as an nndl ``.npz`` (``nndl.load`` reads
+it; its inputs are the chosen features of the plane's points) and the Python code that
+reproduces the run with nndl.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from typing import TYPE_CHECKING
+
+from ..io import save
+from .features import PYTHON
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .session import Session
+
+
+def model_bytes(session: "Session") -> bytes:
+    """The session's model as the bytes of an nndl ``.npz`` file (``nndl.io.save``), with the
+    playground's settings and plane map in its ``info``."""
+    with session.lock:
+        cfg, data = session.config, session.data
+        info = {"playground": {"settings": cfg.to_query(), "features": cfg.features,
+                               "center": data.center.tolist(), "scale": data.scale.tolist(),
+                               "columns": data.columns}}
+        with tempfile.TemporaryDirectory(prefix="nndl-playground-") as tmp:
+            path = os.path.join(tmp, "model.npz")
+            save(session.net, path, info=info)
+            with open(path, "rb") as f:
+                return f.read()
+
+
+def code(session: "Session") -> str:
+    """Python source that reproduces the run with nndl: the same data (seeded), features,
+    network and training, for the number of epochs done so far."""
+    with session.lock:
+        cfg, net = session.config, session.net
+        settings = cfg.to_query()
+        epochs = net.epochs_done
+        m = session.X.shape[1]
+        feats = ", ".join(f'"{f}"' for f in cfg.features)
+        rows = ",\n        ".join(PYTHON[f] for f in cfg.features)
+        lines = ['"""The nndl playground run, reproduced with nndl (settings: '
+                 f'{json.dumps(settings)[:600]})."""',
+                 "import numpy as np", "", "import nndl"]
+        if cfg.dataset == "csv":
+            c = session.data
+            lines += ["", "# The uploaded file, its chosen columns mapped onto the plane "
+                      "(each column's range to [-5, 5]):",
+                      f"data = nndl.datasets.load_csv({c.name!r}, label={cfg.columns[2]!r}, "
+                      f"features={cfg.columns[:2]!r}"
+                      + (", task='regression')" if cfg.problem == "regression" else ")"),
+                      f"center, scale = np.array({c.center.tolist()!r}), "
+                      f"np.array({c.scale.tolist()!r})",
+                      "data.X = (data.X - center[:, None]) / scale[:, None]",
+                      f"train, test, _ = nndl.datasets.split(data, dev={1 - cfg.ratio!r}, "
+                      f"seed={cfg.seed})"]
+        else:
+            lines += ["from nndl.playground.data import make_data", "",
+                      f"data = make_data({cfg.dataset!r}, m={cfg.points}, noise={cfg.noise!r}, "
+                      f"ratio={cfg.ratio!r}, seed={cfg.seed})",
+                      "train, test = data.train, data.test"]
+        lines += ["", "", "def features(P):",
+                  f'    """The inputs ({feats}) of the points P (2, m)."""',
+                  "    x1, x2 = P[0], P[1]",
+                  f"    return np.stack([\n        {rows},\n    ])", "", "",
+                  "X, Y = features(train.X), train.Y",
+                  f"net = nndl.Network({cfg.layer_dims()}, hidden={cfg.activation!r}, "
+                  f"output={cfg.output()!r}, init={cfg.init!r}, seed={cfg.seed})"]
+        kw = [f"learning_rate={cfg.lr!r}"]
+        if cfg.batch and cfg.batch < m:
+            kw += [f"batch_size={cfg.batch}", f"epochs={max(epochs, 1)}"]
+        else:
+            kw += [f"iterations={max(epochs, 1)}"]
+        if cfg.l2:
+            kw.append(f"lambd={cfg.l2!r}")
+        if cfg.layers and cfg.keep < 1:
+            kw.append(f"keep_probs={cfg.keep!r}")
+        if session.mixed:
+            lines.append("# The run changed its training settings on the way; this trains "
+                         "with the last ones throughout.")
+        if epochs == 0:
+            lines.append("# (no training was done yet in the playground: one epoch here)")
+        lines += [f"net.fit(X, Y, {', '.join(kw)})",
+                  'print("train loss", net.cost(X, Y), "test loss", '
+                  "net.cost(features(test.X), test.Y))",
+                  'net.save("playground-model.npz")', ""]
+        return "\n".join(lines)
+
+
+__all__ = ["code", "model_bytes"]

@@ -1,0 +1,426 @@
+"""The playground's ASGI app (Starlette): the pages, a JSON API per browser tab, and a
+server-sent-events stream of the training.
+
+    app = create_app(upload=None, cat_dir=None)      # uvicorn.run(app, host="127.0.0.1")
+
+Every tab creates its own session (``POST /api/session``) and drives it by its id:
+
+=========================================  =================================================
+``POST /api/session``                      a new session from ``{"settings": {...}}`` (the
+                                           URL's parameters) -> ``{"id", "snapshot"}``
+``POST /api/session/{id}/settings``        new settings -> the full snapshot
+``POST /api/session/{id}/preset``          ``{"name"}``: one of the notes' lessons
+``POST /api/session/{id}/play``            ``{"playing": true|false}``
+``POST /api/session/{id}/step``            one epoch -> the snapshot
+``POST /api/session/{id}/reset``           fresh parameters -> the full snapshot
+``POST /api/session/{id}/inspect``         ``{"layer": l}``: the equations' layer
+``POST /api/session/{id}/upload``          a CSV file as the request body (10 MiB at most)
+``GET /api/session/{id}/stream``           server-sent events: one snapshot per epoch while
+                                           playing (at most 30 per second), else on change
+``GET /api/session/{id}/model.npz``        the trained model (``nndl.load`` reads it)
+``GET /api/session/{id}/code.py``          Python code that reproduces the run
+``POST /api/cat``, ``/api/cat/{id}/play``,  the cat images with the notes' 2- and 4-layer
+``GET /api/cat/{id}/stream``,              networks
+``GET /api/cat/images``
+=========================================  =================================================
+
+Bad input is an HTTP 400 whose JSON ``{"error": ...}`` is nndl's message; the page shows it.
+The server reads only what it is given: the uploaded bytes, the ``--data`` file read once at
+start, and the cat folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from importlib import resources
+from typing import Any, AsyncIterator, Callable, Generic, TypeVar
+from urllib.parse import unquote
+
+try:
+    from starlette.applications import Starlette
+    from starlette.concurrency import run_in_threadpool
+    from starlette.middleware import Middleware
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+    from starlette.requests import Request
+    from starlette.responses import (FileResponse, JSONResponse, Response,
+                                     StreamingResponse)
+    from starlette.routing import Mount, Route
+    from starlette.staticfiles import StaticFiles
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    from ..errors import NNDLError
+
+    raise NNDLError("the playground needs its web server: pip install 'nndl[playground]' "
+                    f"({exc})") from None
+
+from ..errors import NNDLError, shorten
+from . import export
+from .cat import CatData, CatSession
+from .config import (ACTIVATIONS, INITS, MAX_HIDDEN_LAYERS, MAX_UNITS, PRESETS, Config,
+                     preset)
+from .data import DATASETS, MAX_UPLOAD_BYTES, csv_columns
+from .features import FEATURES
+from .session import Session
+
+FRAME_SECONDS = 1 / 30
+"""The shortest time between two streamed updates while playing."""
+MAX_SESSIONS = 64
+"""Sessions kept at once (the least recently used goes first)."""
+IDLE_SECONDS = 30 * 60
+"""A session unused this long is dropped."""
+
+S = TypeVar("S")
+
+
+class Store(Generic[S]):
+    """Sessions by id, bounded in number and idle time (memory stays flat)."""
+
+    def __init__(self, max_sessions: int = MAX_SESSIONS, idle: float = IDLE_SECONDS) -> None:
+        self.max_sessions, self.idle = max_sessions, idle
+        self._items: "OrderedDict[str, S]" = OrderedDict()
+        self._lock = threading.Lock()
+
+    def add(self, item: S) -> str:
+        """Keep ``item``; returns its new id (unguessable)."""
+        sid = secrets.token_urlsafe(16)
+        with self._lock:
+            now = time.monotonic()
+            for k in [k for k, v in self._items.items()
+                      if now - getattr(v, "last_used", now) > self.idle]:
+                del self._items[k]
+            self._items[sid] = item
+            while len(self._items) > self.max_sessions:
+                self._items.popitem(last=False)
+        return sid
+
+    def get(self, sid: str) -> S:
+        """The session ``sid`` (NNDLError when unknown or expired)."""
+        with self._lock:
+            item = self._items.get(sid)
+            if item is None:
+                raise NNDLError("this session has ended (idle too long, or the server "
+                                "restarted): reload the page")
+            self._items.move_to_end(sid)
+            item.last_used = time.monotonic()  # type: ignore[attr-defined]
+            return item
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _static(name: str = "") -> Any:
+    return resources.files(__package__).joinpath("static", name) if name else \
+        resources.files(__package__).joinpath("static")
+
+
+def _error(exc: Exception, status: int = 400) -> JSONResponse:
+    return JSONResponse({"error": " ".join(str(exc).split()) or type(exc).__name__},
+                        status_code=status)
+
+
+SIMPLE_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
+"""Content types another web site's page may POST here without asking first (CORS); the API
+refuses them, so that only this app's own page can drive a session."""
+
+
+def _api(handler: Callable[..., Any]) -> Callable[[Request], Any]:
+    """Wrap a handler: nndl's errors (bad input) become HTTP 400 with the message; a POST
+    must say it sends JSON (or, for an upload, CSV bytes)."""
+    async def endpoint(request: Request) -> Response:
+        if request.method == "POST":
+            kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if not kind or kind in SIMPLE_TYPES:
+                return _error(NNDLError(f"the request's content type must be "
+                                        f"application/json (or text/csv for an upload); got "
+                                        f"{shorten(repr(kind), 60)}"), 415)
+        try:
+            return await handler(request)
+        except NNDLError as exc:
+            return _error(exc)
+    endpoint.__name__ = handler.__name__
+    return endpoint
+
+
+async def _json(request: Request) -> dict:
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise NNDLError("the request body must be a JSON object") from None
+    if not isinstance(body, dict):
+        raise NNDLError("the request body must be a JSON object")
+    return body
+
+
+async def _read_capped(request: Request, cap: int = MAX_UPLOAD_BYTES) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > cap:
+        raise NNDLError(f"the file has {int(declared)} bytes; the playground takes CSV files "
+                        f"of at most {cap // (1024 * 1024)} MiB")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > cap:
+            raise NNDLError(f"the file is larger than {cap // (1024 * 1024)} MiB, the most "
+                            "the playground takes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _default_columns(columns: list[str]) -> list[str]:
+    if len(columns) < 3:
+        raise NNDLError(f"the file has {len(columns)} column(s) {shorten(columns, 80)}; the "
+                        "playground needs two numeric columns and a label column")
+    return [columns[0], columns[1], columns[-1]]
+
+
+def _sse(snapshot: dict) -> str:
+    return f"data: {json.dumps(snapshot, allow_nan=False)}\n\n"
+
+
+def create_app(upload: "tuple[bytes, str] | None" = None, cat_dir: "str | None" = None,
+               max_sessions: int = MAX_SESSIONS,
+               allowed_hosts: "list[str] | None" = None) -> Starlette:
+    """The playground app.
+
+    Parameters
+    ----------
+    upload : (bytes, name), optional
+        A CSV file to start every session with (``nndl playground --data FILE``).
+    cat_dir : str, optional
+        The folder of the course's cat files (default: nndl's, see
+        :func:`nndl.datasets.default_cat_dir`).
+    max_sessions : int
+        Sessions kept at once.
+    allowed_hosts : list of str, optional
+        The names the page may be reached by (the Host header; against DNS rebinding);
+        None: any.
+
+    Returns
+    -------
+    starlette.applications.Starlette
+    """
+    sessions: Store[Session] = Store(max_sessions)
+    cats: Store[CatSession] = Store(max(4, max_sessions // 8))
+    cat_data = CatData(cat_dir)
+    start_columns = _default_columns(csv_columns(*upload)) if upload is not None else None
+
+    def new_session(settings: dict) -> Session:
+        if start_columns is not None and "dataset" not in settings:
+            settings = {**settings, "dataset": "csv", "columns": start_columns}
+        return Session(Config.from_query(settings), upload)
+
+    async def index(request: Request) -> Response:
+        return FileResponse(str(_static("index.html")))
+
+    async def cat_page(request: Request) -> Response:
+        return FileResponse(str(_static("cat.html")))
+
+    async def meta(request: Request) -> Response:
+        return JSONResponse({
+            "datasets": {k: {"problem": p, "label": lab} for k, (p, lab, _) in DATASETS.items()},
+            "features": {k: lab for k, (lab, _) in FEATURES.items()},
+            "activations": list(ACTIVATIONS), "inits": list(INITS),
+            "max_layers": MAX_HIDDEN_LAYERS, "max_units": MAX_UNITS,
+            "presets": {k: v["label"] for k, v in PRESETS.items()},
+            "defaults": Config().to_query(), "max_upload": MAX_UPLOAD_BYTES,
+            "start_csv": upload[1] if upload is not None else None,
+        })
+
+    @_api
+    async def create(request: Request) -> Response:
+        body = await _json(request)
+        settings = body.get("settings") or {}
+        if not isinstance(settings, dict):
+            raise NNDLError("settings must be an object")
+        s = await run_in_threadpool(new_session, settings)
+        sid = sessions.add(s)
+        return JSONResponse({"id": sid, "snapshot": await run_in_threadpool(s.snapshot, True),
+                             "columns": (csv_columns(*s.upload) if s.upload else None)})
+
+    def session(request: Request) -> Session:
+        return sessions.get(request.path_params["sid"])
+
+    @_api
+    async def settings(request: Request) -> Response:
+        s, body = session(request), await _json(request)
+        cfg = Config.from_query(body.get("settings") or {})
+        await run_in_threadpool(s.configure, cfg)
+        return JSONResponse(await run_in_threadpool(s.snapshot, True))
+
+    @_api
+    async def use_preset(request: Request) -> Response:
+        s, body = session(request), await _json(request)
+        await run_in_threadpool(s.configure, preset(str(body.get("name"))))
+        return JSONResponse(await run_in_threadpool(s.snapshot, True))
+
+    @_api
+    async def play(request: Request) -> Response:
+        s, body = session(request), await _json(request)
+        with s.lock:
+            s.playing = bool(body.get("playing")) and s.error is None
+            s.version += 1
+        return JSONResponse({"playing": s.playing})
+
+    @_api
+    async def step(request: Request) -> Response:
+        s = session(request)
+        s.playing = False
+        await run_in_threadpool(s.train_epoch)
+        return JSONResponse(await run_in_threadpool(s.snapshot))
+
+    @_api
+    async def reset(request: Request) -> Response:
+        s = session(request)
+        await run_in_threadpool(s.reset)
+        return JSONResponse(await run_in_threadpool(s.snapshot, True))
+
+    @_api
+    async def inspect(request: Request) -> Response:
+        s, body = session(request), await _json(request)
+        with s.lock:
+            s.inspect_layer = int(body.get("layer") or 1)
+            s.version += 1
+        return JSONResponse(await run_in_threadpool(s.snapshot))
+
+    @_api
+    async def upload_csv(request: Request) -> Response:
+        s = session(request)
+        name = shorten(unquote(request.headers.get("x-filename") or "upload.csv"), 80)
+        content = await _read_capped(request)
+        columns = await run_in_threadpool(csv_columns, content, name)
+        chosen = _default_columns(columns)
+        old = s.upload
+        s.upload = (content, name)
+        cfg = Config.from_query({**s.config.to_query(), "dataset": "csv", "columns": chosen,
+                                 "problem": s.config.problem})
+        try:
+            await run_in_threadpool(s.configure, cfg)
+        except NNDLError:
+            s.upload = old
+            raise
+        return JSONResponse({"columns": columns,
+                             "snapshot": await run_in_threadpool(s.snapshot, True)})
+
+    async def stream(request: Request) -> Response:
+        try:
+            s = session(request)
+        except NNDLError as exc:
+            return _error(exc, 404)
+        limit = int(request.query_params.get("limit") or 0)
+        return StreamingResponse(_events(request, s, s.play_epoch, s.snapshot, limit, s.drain),
+                                 media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store"})
+
+    @_api
+    async def model_file(request: Request) -> Response:
+        s = session(request)
+        data = await run_in_threadpool(export.model_bytes, s)
+        return Response(data, media_type="application/octet-stream", headers={
+            "Content-Disposition": 'attachment; filename="playground-model.npz"'})
+
+    @_api
+    async def code_file(request: Request) -> Response:
+        s = session(request)
+        return Response(export.code(s), media_type="text/x-python", headers={
+            "Content-Disposition": 'attachment; filename="playground_run.py"'})
+
+    # --- cat mode -------------------------------------------------------------------------
+    @_api
+    async def cat_create(request: Request) -> Response:
+        body = await _json(request)
+        c = await run_in_threadpool(CatSession, cat_data, str(body.get("model") or "2-layer"))
+        return JSONResponse({"id": cats.add(c), "snapshot": await run_in_threadpool(c.snapshot)})
+
+    @_api
+    async def cat_play(request: Request) -> Response:
+        c, body = cats.get(request.path_params["sid"]), await _json(request)
+        with c.lock:
+            c.playing = bool(body.get("playing")) and c.error is None and not c.done
+            c.version += 1
+        return JSONResponse({"playing": c.playing})
+
+    async def cat_stream(request: Request) -> Response:
+        try:
+            c = cats.get(request.path_params["sid"])
+        except NNDLError as exc:
+            return _error(exc, 404)
+        limit = int(request.query_params.get("limit") or 0)
+        return StreamingResponse(_events(request, c, c.train_chunk, c.snapshot, limit),
+                                 media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store"})
+
+    @_api
+    async def cat_images(request: Request) -> Response:
+        return JSONResponse(await run_in_threadpool(cat_data.images))
+
+    routes = [
+        Route("/", index), Route("/cat", cat_page), Route("/api/meta", meta),
+        Route("/api/session", create, methods=["POST"]),
+        Route("/api/session/{sid}/settings", settings, methods=["POST"]),
+        Route("/api/session/{sid}/preset", use_preset, methods=["POST"]),
+        Route("/api/session/{sid}/play", play, methods=["POST"]),
+        Route("/api/session/{sid}/step", step, methods=["POST"]),
+        Route("/api/session/{sid}/reset", reset, methods=["POST"]),
+        Route("/api/session/{sid}/inspect", inspect, methods=["POST"]),
+        Route("/api/session/{sid}/upload", upload_csv, methods=["POST"]),
+        Route("/api/session/{sid}/stream", stream),
+        Route("/api/session/{sid}/model.npz", model_file),
+        Route("/api/session/{sid}/code.py", code_file),
+        Route("/api/cat", cat_create, methods=["POST"]),
+        Route("/api/cat/images", cat_images),
+        Route("/api/cat/{sid}/play", cat_play, methods=["POST"]),
+        Route("/api/cat/{sid}/stream", cat_stream),
+        Mount("/static", StaticFiles(directory=str(_static())), name="static"),
+    ]
+    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)] \
+        if allowed_hosts else []
+    app = Starlette(routes=routes, middleware=middleware)
+    app.state.sessions = sessions
+    app.state.cats = cats
+    return app
+
+
+async def _events(request: Request, s: Any, train: Callable[[], None],
+                  snapshot: Callable[[], dict], limit: int = 0,
+                  drain: "Callable[[], list[dict]] | None" = None) -> AsyncIterator[str]:
+    """The session's snapshots as server-sent events: after each chunk of training while it
+    plays (at most one per FRAME_SECONDS), and those ``drain`` gives within a long chunk;
+    else whenever its state changed; ``limit`` > 0 ends the stream after that many events."""
+    sent, seen, beat = 0, None, time.monotonic()
+    while True:
+        t0 = time.monotonic()
+        if s.playing:
+            task = asyncio.ensure_future(run_in_threadpool(train))
+            while drain is not None and not task.done():
+                await asyncio.wait({task}, timeout=0.02)
+                for snap in drain():
+                    yield _sse(snap)
+                    sent += 1
+                    if limit and sent >= limit:
+                        return
+            await task
+            if drain is not None:
+                drain()  # what the last moments of the chunk took: the next snapshot is newer
+        elif s.version == seen:
+            if await request.is_disconnected():
+                return
+            if t0 - beat > 15:
+                beat = t0
+                yield ": keep-alive\n\n"
+            await asyncio.sleep(0.05)
+            continue
+        snap = await run_in_threadpool(snapshot)
+        seen = snap["version"]
+        yield _sse(snap)
+        sent += 1
+        if limit and sent >= limit:
+            return
+        await asyncio.sleep(max(0.0, FRAME_SECONDS - (time.monotonic() - t0)))
+
+
+__all__ = ["FRAME_SECONDS", "IDLE_SECONDS", "MAX_SESSIONS", "SIMPLE_TYPES", "Store",
+           "create_app"]

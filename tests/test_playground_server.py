@@ -1,0 +1,472 @@
+"""The playground's server (issue 13): its JSON API, the server-sent-events stream, sessions
+per tab, uploads, exports, the notes' lessons as presets, and flat memory; through Starlette's
+TestClient (no browser; the browser tests are test_playground_browser.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+
+from .playground_helpers import grid_inputs, need, separable_csv
+from .test_cli import env, fails
+
+need("starlette", "the playground's web server")
+need("httpx", "Starlette's TestClient")
+
+with warnings.catch_warnings():  # starlette's note that httpx2 will replace httpx
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient  # noqa: E402
+
+import nndl  # noqa: E402
+from nndl.errors import NNDLError  # noqa: E402
+from nndl.playground import create_app  # noqa: E402
+from nndl.playground.config import MAX_UNITS, Config  # noqa: E402
+from nndl.playground.render import GRID  # noqa: E402
+from nndl.playground.server import Store  # noqa: E402
+from nndl.playground.session import MAX_SERIES, Session  # noqa: E402
+
+
+@pytest.fixture()
+def client():
+    with TestClient(create_app()) as c:
+        yield c
+
+
+def new(client, **settings) -> tuple[str, dict]:
+    r = client.post("/api/session", json={"settings": settings})
+    assert r.status_code == 200, r.text
+    return r.json()["id"], r.json()["snapshot"]
+
+
+def post(client, sid, what, body=None, status=200):
+    r = client.post(f"/api/session/{sid}/{what}", json=body if body is not None else {})
+    assert r.status_code == status, r.text
+    return r.json()
+
+
+def events(client, path: str, n: int) -> list[dict]:
+    r = client.get(path, params={"limit": n})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+    out = [json.loads(line[len("data: "):]) for line in r.text.splitlines()
+           if line.startswith("data: ")]
+    assert len(out) == n
+    return out
+
+
+# --- the page and the session ----------------------------------------------------------------
+def test_the_page_and_its_assets_are_served_from_the_package(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    for testid in ("play", "step", "reset", "dataset", "learning-rate", "add-layer",
+                   "remove-layer", "iteration", "train-loss", "test-loss", "boundary",
+                   "export-model", "export-code"):
+        assert f'data-testid="{testid}"' in page.text, testid
+    for asset in ("app.js", "common.js", "style.css", "cat.html"):
+        assert client.get(f"/static/{asset}").status_code == 200
+    assert "http" not in client.get("/static/app.js").text.replace("http://www.w3.org", "")
+    assert client.get("/static/../server.py").status_code == 404
+    assert client.get("/static/%2e%2e/server.py").status_code == 404
+
+
+def test_a_new_session_describes_the_untrained_network(client):
+    sid, s = new(client, dataset="xor", layers="3,2", features="x1,x2,x1x2")
+    assert s["iteration"] == 0 and s["epoch"] == 0
+    assert s["layer_dims"] == [3, 3, 2, 1]
+    assert len(s["boundary"]) == GRID * GRID
+    assert [len(u) for u in s["units"]] == [3, 2]
+    assert len(s["inputs"]) == 3
+    assert [np.shape(w["W"]) for w in s["weights"]] == [(3, 3), (2, 3), (1, 2)]
+    assert s["config"]["dataset"] == "xor" and s["config"]["layers"] == "3,2"
+    assert len(s["points"]["train"][0]) + len(s["points"]["test"][0]) == 400
+    assert 0.5 < s["train_loss"] < 1.0  # about log 2 before training
+
+
+def test_step_is_one_epoch_of_mini_batches_through_network_fit(client):
+    sid, s0 = new(client, batch=10, ratio=0.5, points=400)
+    s1 = post(client, sid, "step")
+    assert (s1["iteration"], s1["epoch"]) == (20, 1)  # 200 training points / 10
+    s2 = post(client, sid, "step")
+    assert (s2["iteration"], s2["epoch"]) == (40, 2)
+    assert s2["boundary"] != s0["boundary"]
+
+
+def test_the_stream_sends_each_epoch_while_playing_and_the_loss_falls(client):
+    sid, s0 = new(client, dataset="circle", lr=0.3)
+    assert post(client, sid, "play", {"playing": True}) == {"playing": True}
+    snaps = events(client, f"/api/session/{sid}/stream", 30)
+    its = [s["iteration"] for s in snaps]
+    assert its == sorted(its) and its[-1] >= 29 * 20
+    assert snaps[-1]["train_loss"] < 0.5 * s0["train_loss"]
+    assert snaps[-1]["test_loss"] < 0.5 * s0["test_loss"]
+    post(client, sid, "play", {"playing": False})
+    last = events(client, f"/api/session/{sid}/stream", 1)[0]
+    assert last["playing"] is False
+
+
+def test_a_long_epoch_streams_snapshots_within_it_and_trains_the_same(client):
+    app = create_app()
+    with TestClient(app) as c:
+        sid, _ = new(c, points=400, batch=1)  # 200 updates an epoch
+        s = app.state.sessions.get(sid)
+        s.frame_seconds = 0.0  # a snapshot after every update
+        post(c, sid, "play", {"playing": True})
+        snaps = events(c, f"/api/session/{sid}/stream", 30)
+        post(c, sid, "play", {"playing": False})
+    within = [x["iteration"] for x in snaps if x["live"]]
+    assert within and any(i % 200 for i in within)
+    assert within == sorted(within)
+    # taking snapshots during fit changes nothing in the training
+    a, b = Session(Config(batch=7, keep=0.8)), Session(Config(batch=7, keep=0.8))
+    a.frame_seconds = 0.0
+    for _ in range(3):
+        a.play_epoch()
+        b.train_epoch()
+    assert len(a.drain()) > 0 and not b.frames
+    assert all(np.array_equal(a.net.params[k], b.net.params[k]) for k in a.net.params)
+
+
+def test_the_same_settings_give_the_same_run(client):
+    a, _ = new(client, dataset="spiral", seed=7, keep=0.9, layers="6,6")
+    b, _ = new(client, dataset="spiral", seed=7, keep=0.9, layers="6,6")
+    c, _ = new(client, dataset="spiral", seed=8, keep=0.9, layers="6,6")
+    for sid in (a, b, c):
+        post(client, sid, "step")
+    sa, sb, sc = (post(client, s, "step") for s in (a, b, c))
+    assert sa["boundary"] == sb["boundary"]
+    assert sa["boundary"] != sc["boundary"]
+
+
+def test_each_tab_has_its_own_session(client):
+    a, _ = new(client)
+    b, _ = new(client)
+    assert a != b
+    post(client, a, "step")
+    assert post(client, b, "reset")["iteration"] == 0
+    assert post(client, a, "step")["iteration"] == 40
+    r = client.post("/api/session/not-a-session/step", json={})
+    assert r.status_code == 400 and "reload the page" in r.json()["error"]
+
+
+def test_training_settings_go_on_and_others_start_afresh(client):
+    sid, _ = new(client)
+    post(client, sid, "step")
+    cfg = post(client, sid, "step")
+    assert cfg["iteration"] == 40
+    settings = client.post(f"/api/session/{sid}/reset", json={}).json()["config"]
+    post(client, sid, "step")
+    s = post(client, sid, "settings", {"settings": {**settings, "lr": "0.03", "l2": "0.01"}})
+    assert s["iteration"] == 20 and s["mixed"] is True
+    s = post(client, sid, "settings", {"settings": {**settings, "layers": "5"}})
+    assert s["iteration"] == 0 and s["layer_dims"] == [2, 5, 1]
+
+
+@pytest.mark.parametrize("bad, words", [
+    ({"layers": f"{MAX_UNITS + 1}"}, "units of a hidden layer"),
+    ({"layers": ",".join(["2"] * 9)}, "at most 8 hidden layers"),
+    ({"dataset": "mnist"}, "unknown data set"),
+    ({"lr": "-1"}, "learning rate"),
+    ({"lr": "fast"}, "must be a number"),
+    ({"features": "x3"}, "unknown feature"),
+    ({"features": ""}, "at least one input feature"),
+    ({"points": "100000000"}, "points"),
+    ({"colour": "red"}, "unknown setting"),
+])
+def test_bad_settings_are_a_message_and_the_run_goes_on(client, bad, words):
+    r = client.post("/api/session", json={"settings": bad})
+    assert r.status_code == 400 and words in r.json()["error"], r.text
+    sid, _ = new(client)
+    r = client.post(f"/api/session/{sid}/settings", json={"settings": bad})
+    assert r.status_code == 400 and words in r.json()["error"]
+    assert post(client, sid, "step")["iteration"] == 20
+
+
+@pytest.mark.parametrize("kind", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_other_sites_pages_cannot_drive_a_session(client, kind):
+    """Only JSON (or CSV) bodies: the content types a foreign page may send without a CORS
+    preflight are refused."""
+    sid, _ = new(client)
+    headers = {"content-type": kind} if kind else {}
+    for what in ("play", "step", "upload"):
+        r = client.post(f"/api/session/{sid}/{what}", content=b"{}", headers=headers)
+        assert r.status_code == 415 and "content type" in r.json()["error"]
+    assert post(client, sid, "step")["iteration"] == 20  # the refused steps did nothing
+
+
+def test_the_page_answers_to_its_own_names_only():
+    app = create_app(allowed_hosts=["127.0.0.1", "localhost"])
+    with TestClient(app, base_url="http://127.0.0.1:8000") as c:
+        assert c.get("/").status_code == 200
+        assert c.get("/", headers={"host": "evil.example:8000"}).status_code == 400
+
+
+def test_a_body_that_is_not_json_is_a_message(client):
+    r = client.post("/api/session", content=b"\xff\x00", headers={"content-type":
+                                                                    "application/json"})
+    assert r.status_code == 400 and "JSON object" in r.json()["error"]
+
+
+def test_the_equations_show_the_selected_layer_with_current_shapes(client):
+    sid, s = new(client, layers="4,3")
+    assert s["equations"]["layer"] == 1 and s["equations"]["W"]["shape"] == [4, 2]
+    e = post(client, sid, "inspect", {"layer": 2})["equations"]
+    assert e["layer"] == 2 and e["g"] == "tanh" and e["m"] == 200
+    assert e["W"]["shape"] == [3, 4] and e["A_prev"]["shape"] == [4, 200]
+    assert e["Z"]["shape"] == [3, 200] and e["dW"]["shape"] == [3, 4]
+    assert e["db"]["shape"] == [3, 1]
+
+
+def test_a_regression_trains_and_its_heat_map_spans_the_targets(client):
+    sid, s0 = new(client, dataset="gaussian", layers="8,8", lr=0.03, activation="tanh")
+    assert s0["problem"] == "regression" and s0["layer_dims"][-1] == 1
+    lo, hi = s0["range"]
+    assert lo == -hi and hi > 0.5
+    for _ in range(40):
+        s = post(client, sid, "step")
+    assert s["train_loss"] < 0.5 * s0["train_loss"]
+
+
+# --- uploads ---------------------------------------------------------------------------------
+def upload(client, sid, content: bytes, name="data.csv"):
+    return client.post(f"/api/session/{sid}/upload", content=content,
+                       headers={"content-type": "text/csv", "x-filename": name})
+
+
+def test_an_uploaded_csv_trains(client):
+    sid, _ = new(client)
+    r = upload(client, sid, separable_csv())
+    assert r.status_code == 200, r.text
+    assert r.json()["columns"] == ["height", "weight", "noise", "kind"]
+    s = r.json()["snapshot"]
+    assert s["config"]["dataset"] == "csv"
+    assert s["config"]["columns"] == "height,weight,kind"
+    assert s["data_name"] == "data.csv"
+    xs = np.array(s["points"]["train"][0] + s["points"]["test"][0])
+    assert -5.0001 <= xs.min() and xs.max() <= 5.0001  # mapped onto the plane
+    post(client, sid, "settings", {"settings": {**s["config"], "lr": "0.3"}})
+    for _ in range(30):
+        last = post(client, sid, "step")
+    assert last["train_loss"] < 0.5 * s["train_loss"]
+    cols = post(client, sid, "settings", {"settings": {**s["config"],
+                                                       "columns": "weight,noise,kind"}})
+    assert cols["config"]["columns"] == "weight,noise,kind" and cols["iteration"] == 0
+
+
+@pytest.mark.parametrize("content, words", [
+    (b"", "empty"),
+    (b"\x00\x01\x02garbage\xff\xfe", "CSV"),
+    (b"a,b\n1,2\n3,4\n", "two numeric columns and a label"),
+    (b"x,y,z,label\n1,2,3,a\nfoo,2,3,b\n5,6,7,a\n7,8,9,b\n", "x"),
+    (b"x,y,label\n1,2,a\n3,4,b\n5,6,c\n7,8,a\n", "3 classes"),
+    (b"x,y,label\n1,2,a\n3,,b\n5,6,c\n", "missing"),
+])
+def test_a_broken_csv_is_a_message_and_the_session_goes_on(client, content, words):
+    sid, s = new(client)
+    r = upload(client, sid, content)
+    assert r.status_code == 400, r.text
+    assert words.lower() in r.json()["error"].lower(), r.json()["error"]
+    after = post(client, sid, "step")
+    assert after["iteration"] == 20 and after["layer_dims"] == s["layer_dims"]
+
+
+def test_a_data_file_given_at_the_start_opens_every_new_session():
+    with TestClient(create_app(upload=(separable_csv(), "people.csv"))) as client:
+        sid, s = new(client)
+        assert s["config"]["dataset"] == "csv" and s["data_name"] == "people.csv"
+        assert s["config"]["columns"] == "height,weight,kind"
+        _, other = new(client, dataset="xor")  # a link's own data set wins
+        assert other["config"]["dataset"] == "xor"
+    with pytest.raises(NNDLError, match="two numeric columns"):
+        create_app(upload=(b"a,b\n1,2\n", "two.csv"))
+
+
+def test_uploads_over_10_mib_are_refused_before_reading(client):
+    sid, _ = new(client)
+    big = b"x,y,label\n" + b"1,2,a\n" * (10 * 1024 * 1024 // 6 + 10)
+    r = upload(client, sid, big)
+    assert r.status_code == 400 and "MiB" in r.json()["error"]
+
+
+# --- exports ---------------------------------------------------------------------------------
+def test_the_exported_model_predicts_exactly_as_the_page_draws(client, tmp_path):
+    sid, _ = new(client, dataset="gauss", features="x1,x2,x1sq,sinx2", layers="5,3",
+                 activation="relu", init="he")
+    for _ in range(3):
+        s = post(client, sid, "step")
+    r = client.get(f"/api/session/{sid}/model.npz")
+    assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
+    (tmp_path / "m.npz").write_bytes(r.content)
+    net = nndl.load(tmp_path / "m.npz")
+    assert net.layer_dims == [4, 5, 3, 1] and net.iterations_done == s["iteration"]
+    page = np.array(s["boundary"])
+    assert np.array_equal(net.forward(grid_inputs(s["features"]))[0], page)
+    assert net.predict(grid_inputs(s["features"])).shape == (1, GRID * GRID)
+
+
+def test_the_exported_code_reproduces_the_model_bit_for_bit(client, tmp_path):
+    sid, _ = new(client, dataset="xor", features="x1,x2,x1x2", layers="4", keep=0.9,
+                 l2=0.01, batch=7)
+    for _ in range(4):
+        post(client, sid, "step")
+    (tmp_path / "page.npz").write_bytes(client.get(f"/api/session/{sid}/model.npz").content)
+    code = client.get(f"/api/session/{sid}/code.py").text
+    assert "nndl.Network([3, 4, 1]" in code and "epochs=4" in code
+    (tmp_path / "run.py").write_text(code)
+    r = subprocess.run([sys.executable, "run.py"], cwd=tmp_path, env=env(), capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    a, b = nndl.load(tmp_path / "page.npz"), nndl.load(tmp_path / "playground-model.npz")
+    for k in a.params:
+        assert np.array_equal(a.params[k], b.params[k]), k
+
+
+def test_the_exported_code_of_an_uploaded_file_reads_it(client, tmp_path):
+    sid, _ = new(client)
+    upload(client, sid, separable_csv(), name="people.csv")
+    post(client, sid, "step")
+    (tmp_path / "page.npz").write_bytes(client.get(f"/api/session/{sid}/model.npz").content)
+    (tmp_path / "people.csv").write_bytes(separable_csv())
+    (tmp_path / "run.py").write_text(client.get(f"/api/session/{sid}/code.py").text)
+    r = subprocess.run([sys.executable, "run.py"], cwd=tmp_path, env=env(), capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    a, b = nndl.load(tmp_path / "page.npz"), nndl.load(tmp_path / "playground-model.npz")
+    assert all(np.array_equal(a.params[k], b.params[k]) for k in a.params)
+
+
+# --- the notes' lessons ----------------------------------------------------------------------
+def test_zero_initialization_keeps_the_hidden_units_identical(client):
+    sid, _ = new(client)
+    s = post(client, sid, "preset", {"name": "zero-init"})
+    assert s["config"]["init"] == "zeros"
+    for _ in range(5):
+        s = post(client, sid, "step")
+    for layer in s["units"]:
+        assert all(u == layer[0] for u in layer)
+    assert all(row == s["weights"][0]["W"][0] for row in s["weights"][0]["W"])
+
+
+def test_linear_hidden_units_are_logistic_regression_on_the_flower(client):
+    sid, _ = new(client)
+    s = post(client, sid, "preset", {"name": "linear-flower"})
+    for _ in range(20):
+        s = post(client, sid, "step")
+    # the output is a sigmoid of a linear function of (x1, x2): its 0.5 level is a line, so
+    # along any line across the plane it changes monotonically
+    b = np.array(s["boundary"]).reshape(GRID, GRID)
+    assert np.all(np.diff(b, axis=1) >= 0) or np.all(np.diff(b, axis=1) <= 0)
+    assert np.all(np.diff(b, axis=0) >= 0) or np.all(np.diff(b, axis=0) <= 0)
+
+
+def test_a_learning_rate_too_large_diverges_as_nndl_reports_it(client):
+    sid, _ = new(client)
+    post(client, sid, "preset", {"name": "lr-too-large"})
+    post(client, sid, "play", {"playing": True})
+    snaps = events(client, f"/api/session/{sid}/stream", 2)
+    assert snaps[-1]["train_loss"] > snaps[0]["train_loss"]
+    for _ in range(50):
+        last = post(client, sid, "step")
+        if last["error"]:
+            break
+    assert last["error"] and "diverged" in last["error"] and "smaller learning rate" in \
+        last["error"]
+    assert last["playing"] is False
+    assert post(client, sid, "play", {"playing": True}) == {"playing": False}
+    assert post(client, sid, "reset")["error"] is None
+    r = client.post(f"/api/session/{sid}/preset", json={"name": "nope"})
+    assert r.status_code == 400 and "unknown preset" in r.json()["error"]
+
+
+# --- memory and sessions ---------------------------------------------------------------------
+def test_memory_stays_flat_over_a_long_run():
+    s = Session(Config(batch=0, points=40))
+    for _ in range(300):
+        s.train_epoch()
+    tracemalloc.start()
+    try:
+        s.snapshot()
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(2 * MAX_SERIES + 100):
+            s.train_epoch()
+        s.snapshot()
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert len(s.series) <= MAX_SERIES and len(s.net.history.costs) <= 1
+    assert s.net.iterations_done == 300 + 2 * MAX_SERIES + 100
+    assert grown < 256 * 1024, grown
+
+
+def test_sessions_are_bounded_in_number():
+    store: Store = Store(max_sessions=3)
+    ids = [store.add(Session(Config(points=20))) for _ in range(5)]
+    assert len(store) == 3
+    with pytest.raises(NNDLError, match="reload the page"):
+        store.get(ids[0])
+    assert store.get(ids[-1]) is not None
+
+
+def test_settings_travel_in_the_url_and_back():
+    c = Config.from_query({"dataset": "spiral", "layers": "8,8,2", "lr": "0.3", "seed": "4",
+                           "features": "sinx1,x1"})
+    assert c.features == ["x1", "sinx1"] and c.layers == [8, 8, 2] and c.lr == 0.3
+    assert Config.from_query(c.to_query()) == c
+    assert Config.from_query({"layers": ""}).layer_dims() == [2, 1]
+
+
+# --- cat mode --------------------------------------------------------------------------------
+def test_cat_mode_trains_the_notes_networks(cat_data):
+    from nndl.datasets import default_cat_dir
+
+    with TestClient(create_app(cat_dir=str(default_cat_dir()))) as client:
+        r = client.post("/api/cat", json={"model": "4-layer"})
+        assert r.status_code == 200, r.text
+        sid, s = r.json()["id"], r.json()["snapshot"]
+        assert s["layer_dims"] == [12288, 20, 7, 5, 1] and s["iteration"] == 0
+        client.post(f"/api/cat/{sid}/play", json={"playing": True})
+        snaps = events(client, f"/api/cat/{sid}/stream", 6)
+        last = snaps[-1]
+        assert last["iteration"] >= 100 and last["costs"][0][0] == 0
+        # the notes' first cost of the 4-layer network: 0.771749
+        assert last["costs"][0][1] == pytest.approx(0.771749, abs=1e-6)
+        assert 0 <= last["test_accuracy"] <= 1 and len(last["mislabeled"]) == \
+            round((1 - last["test_accuracy"]) * 50)
+        imgs = client.get("/api/cat/images").json()
+        assert imgs["size"] == [64, 64, 3] and len(imgs["images"]) == 50
+        assert client.post("/api/cat", json={"model": "9-layer"}).status_code == 400
+
+
+def test_cat_mode_without_the_data_says_where_it_looked(tmp_path):
+    with TestClient(create_app(cat_dir=str(tmp_path / "nowhere"))) as client:
+        r = client.post("/api/cat", json={"model": "2-layer"})
+        assert r.status_code == 400 and "cat data folder not found" in r.json()["error"]
+
+
+# --- the command -----------------------------------------------------------------------------
+def test_the_command_refuses_a_data_file_that_is_no_table(tmp_path):
+    (tmp_path / "bad.csv").write_bytes(b"just one column\n")
+    fails("playground", "--no-browser", "--data", tmp_path / "missing.csv", words=["not found"])
+    fails("playground", "--no-browser", "--data", tmp_path / "bad.csv",
+          words=["two numeric columns"])
+
+
+def test_the_command_warns_when_listening_beyond_this_machine(tmp_path):
+    from nndl.cli.playground import is_loopback
+
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.4")
+    p = subprocess.Popen([sys.executable, "-m", "nndl", "playground", "--no-browser",
+                          "--host", "0.0.0.0", "--port", "0"], env=env(), text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        line = p.stderr.readline()
+        assert "warning: listening on 0.0.0.0" in line
+        assert p.stdout.readline().startswith("nndl playground: http://0.0.0.0:")
+    finally:
+        p.terminate()
+        p.wait(timeout=30)

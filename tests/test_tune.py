@@ -1,0 +1,383 @@
+"""``nndl tune`` / ``nndl.tune``: the space, the errors, SQLite with two workers, resuming,
+pruning, the best model, a real PostgreSQL server, and a worker killed mid-trial."""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nndl.errors import NNDLError
+
+optuna = pytest.importorskip("optuna", reason="nndl tune needs Optuna: pip install 'nndl[tune]'"
+                             ) if os.environ.get("CI") != "true" else __import__("optuna")
+
+from nndl import tuning
+
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+
+
+def _env() -> dict:
+    env = dict(os.environ, PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    return env
+
+
+def nndl(*args: str, cwd: Path, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "nndl", *args], cwd=cwd, env=_env(),
+                          capture_output=True, text=True, timeout=120, **kw)
+
+
+def main(capsys, *args: str) -> tuple[int, str, str]:
+    """``nndl ARGS`` in this process (no interpreter to start): status, stdout, stderr."""
+    from nndl.cli import main as nndl_main
+
+    code = nndl_main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def start(*args: str, cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "nndl", *args], cwd=cwd, env=_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory) -> Path:
+    """A small two-class table (240 rows, 6 features): quick to read and to train on."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(240, 6))
+    y = (X[:, 0] + 0.5 * X[:, 1] - X[:, 2] * X[:, 3] > 0).astype(int)
+    p = tmp_path_factory.mktemp("data") / "two.csv"
+    rows = ["a,b,c,d,e,f,label"] + [",".join(f"{v:.5f}" for v in x) + f",{t}"
+                                     for x, t in zip(X, y)]
+    p.write_text("\n".join(rows) + "\n")
+    return p
+
+
+SPACE = ["--layers", "8", "16,8", "--lr", "1e-4:0.3", "--optimizer", "adam",
+         "--batch-size", "32", "--epochs", "6"]
+
+
+def _finished(url: str, name: str) -> list:
+    study = optuna.load_study(study_name=name, storage=url)
+    return study.get_trials(deepcopy=False)
+
+
+def _states(trials: list) -> dict:
+    out: dict = {}
+    for t in trials:
+        out[t.state.name] = out.get(t.state.name, 0) + 1
+    return out
+
+
+# --- the space ------------------------------------------------------------------------------
+def test_the_space_reads_choices_ranges_and_fixed_values_as_train_reads_them():
+    assert tuning.parse_space({"hidden": ["relu", "leaky_relu:0.1"]})["hidden"].values == (
+        "relu", "leaky_relu:0.1")  # an activation's parameter, not a range
+    dims = tuning.parse_space({"layers": ["32", "64,32", [16, 8], "none"], "hidden": "tanh",
+                               "lr": "1e-4:1e-1", "lambd": (0.0, 1.0, "linear"),
+                               "batch_size": "16:128:log", "epochs": [5, 10]})
+    assert dims["layers"].values == ("32", "64,32", "16,8", "none")
+    assert dims["hidden"].kind == "fixed"
+    assert (dims["lr"].kind, dims["lr"].values, dims["lr"].scale) == ("range", (1e-4, 0.1),
+                                                                      "log")
+    assert dims["lambd"].scale == "linear"
+    assert dims["batch_size"].integer and dims["batch_size"].scale == "log"
+    assert dims["epochs"].values == (5, 10)
+
+
+@pytest.mark.parametrize("space, words", [
+    ({"hidden": []}, "empty choice"),
+    ({"lr": "0.1:0.01"}, "LO must not exceed its HI"),
+    ({"hidden": "relu:tanh"}, "a range LO:HI is for numbers"),
+    ({"layers": ("8", "16")}, "a range LO:HI is for numbers"),
+    ({"lambd": "0:1"}, "needs LO > 0"),
+    ({"lr": "1:2:cubic"}, "LO:HI:log or LO:HI:linear"),
+    ({"dev": [0.1, 0.2]}, "same for every trial"),
+    ({"seed": (1, 5)}, "same for every trial"),
+    ({"epochs": "0:5"}, "positive integer"),
+    ({"learning_rate": 0.1}, "not a setting of nndl train"),
+])
+def test_a_bad_space_is_refused_saying_what_was_expected(space, words):
+    with pytest.raises(NNDLError, match=words):
+        tuning.parse_space(space)
+
+
+# --- the command line's errors: one line, exit 2 ----------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("extra, words", [
+    (["--storage", "nosuchdb://x/y"], "unknown database scheme 'nosuchdb'"),
+    (["--storage", "postgresql://nobody:secret@127.0.0.1:{port}/db"], "cannot use the database"),
+    (["--lr", "0.3:0.1"], "LO must not exceed its HI"),
+    (["--hidden", "relu:tanh"], "a range LO:HI is for numbers"),
+    (["--hidden", "relu", "nosuch"], "--hidden nosuch: unknown activation"),
+    (["--dev", "0"], "give --dev > 0"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path, table, extra, words, capsys,
+                                          monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    extra = [e.replace("{port}", str(_free_port())) for e in extra]
+    code, _, err = main(capsys, "tune", "--data", str(table), "--study", "s", "--trials", "1",
+                        *SPACE, *extra)
+    assert code == 2, err
+    assert err.count("\n") == 1 and words in err, err
+    assert "secret" not in err  # a password is not echoed
+
+
+def test_a_study_is_resumed_only_with_its_data_and_space(tmp_path, table, capsys,
+                                                         monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = ["tune", "--study", "s", "--trials", "2"]
+    code, _, err = main(capsys, *args, "--data", str(table), *SPACE)
+    assert code == 0, err
+    other = tmp_path / "other.csv"
+    other.write_text(table.read_text().replace("0.", "1.", 1))
+    code, _, err = main(capsys, *args, "--data", str(other), *SPACE)
+    assert code == 2 and "was created with other data" in err, err
+    code, _, err = main(capsys, *args, "--data", str(table), *SPACE[:-1], "7")
+    assert code == 2 and "another search space (--epochs: 6 there, 7 here)" in err, err
+    code, _, err = main(capsys, *args, "--data", str(table), *SPACE, "--lambd", "0.01")
+    assert code == 2 and "(--lambd: 0.0 there, 0.01 here)" in err, err
+    code, _, err = main(capsys, "tune", "--study", "nope", "--report")
+    assert code == 2 and "no study 'nope'" in err
+
+
+# --- SQLite: two workers, resume, pruning, the best model -----------------------------------
+def test_two_workers_resume_and_the_best_model_evaluates(tmp_path, table, capsys,
+                                                          monkeypatch):
+    url = f"sqlite:///{tmp_path / 'st.db'}"
+    common = ["tune", "--data", str(table), "--study", "two", "--storage", url, *SPACE]
+    r = nndl(*common, "--trials", "6", "--workers", "2", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    trials = _finished(url, "two")
+    assert _states(trials).get("RUNNING", 0) == 0
+    assert sum(t.state.name in ("COMPLETE", "PRUNED") for t in trials) == 6
+    assert r.stdout.count("\ntrial ") + r.stdout.startswith("trial ") == 6
+    assert len({t.user_attrs["worker"] for t in trials if "worker" in t.user_attrs}) <= 2
+    # resume: 4 more, and the table; then the same command only reports
+    monkeypatch.chdir(tmp_path)
+    code, out, err = main(capsys, *common, "--trials", "10", "--out", "best.npz")
+    assert code == 0, err
+    trials = _finished(url, "two")
+    assert sum(t.state.name in ("COMPLETE", "PRUNED") for t in trials) == 10
+    assert out.count("\ntrial ") + out.startswith("trial ") == 4
+    assert "best trials:" in out and "saved     best.npz" in out
+    code, out, err = main(capsys, *common, "--trials", "10")
+    assert code == 0 and out.startswith("study two: 10 finished trials"), err
+    assert len(_finished(url, "two")) == len(trials)
+    # the best model is an ordinary model file: info and evaluate read it, and its dev
+    # accuracy is the best trial's
+    study = optuna.load_study(study_name="two", storage=url)
+    from nndl import io
+
+    _, meta = io.read(tmp_path / "best.npz")
+    assert meta["info"]["tune"]["trial"] == study.best_trial.number
+    assert meta["info"]["summary"]["dev"]["accuracy"] == pytest.approx(study.best_value)
+    assert main(capsys, "info", "best.npz")[0] == 0
+    code, out, err = main(capsys, "evaluate", "--model", "best.npz", "--data", str(table))
+    assert code == 0 and "accuracy" in out, err
+    code, out, _ = main(capsys, "tune", "--study", "two", "--storage", url, "--report")
+    assert code == 0 and "10 finished trials" in out
+
+
+def test_trials_that_fall_behind_are_pruned_and_plots_are_written(tmp_path, table):
+    space = {"layers": "8", "lr": [1e-5, 0.05, 0.08], "optimizer": "adam", "batch_size": 32,
+             "epochs": 8}
+    kw = dict(data=str(table), study="p", storage=f"sqlite:///{tmp_path / 'p.db'}",
+              sampler_seed=3, verbose=0)
+    study = tuning.tune(space, trials=1, **kw)
+    for _ in range(5):  # queued trials run first: five that learn make the median
+        study.enqueue_trial({"lr": 0.05})
+    study = tuning.tune(space, trials=6, **kw)
+    assert [t.params["lr"] for t in study.trials[1:]] == [0.05] * 5
+    # a trial queued with a learning rate too small to learn in 8 epochs: it falls behind
+    study.enqueue_trial({"lr": 1e-5})
+    study = tuning.tune(space, trials=7, plot_dir=tmp_path, **kw)
+    trials = study.get_trials(deepcopy=False)
+    assert sum(t.state.name in ("COMPLETE", "PRUNED") for t in trials) == 7
+    last = trials[-1]
+    assert last.state.name == "PRUNED" and last.params["lr"] == 1e-5
+    assert len(last.user_attrs["run"]["curve"]) < 8  # stopped early
+    assert last.user_attrs["run"]["note"].startswith("pruned after epoch")
+    for name in tuning.PLOTS:
+        assert (tmp_path / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_full_batch_training_feeds_the_pruner_every_iterations_over_20(tmp_path, table):
+    study = tuning.tune({"layers": "8", "lr": [0.05, 0.1], "iterations": 60},
+                        data=str(table), study="f", trials=2,
+                        storage=f"sqlite:///{tmp_path / 'f.db'}", sampler_seed=0, verbose=0)
+    for t in study.trials:
+        steps = sorted(int(k) for k in t.user_attrs["run"]["curve"])
+        assert steps == list(range(2, 60, 3))  # every 60 // 20 = 3 iterations
+
+
+# --- PostgreSQL, for real -------------------------------------------------------------------
+def _pg_bin() -> "Path | None":
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    dirs = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+    return Path(dirs[-1]) if dirs and (Path(dirs[-1]) / "initdb").exists() else None
+
+
+@pytest.fixture
+def postgres():
+    """A throwaway PostgreSQL server on 127.0.0.1 at a free port, in a temporary folder, run
+    as a user that is not root (initdb refuses root); stopped at the end."""
+    bindir = _pg_bin()
+    if bindir is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL (initdb, pg_ctl) is missing: .ci/run installs it")
+        pytest.skip("PostgreSQL's initdb is not installed (apt-get install postgresql)")
+    root = Path(tempfile.mkdtemp(prefix="nndl-pg-"))
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        import pwd
+
+        user = pwd.getpwnam("nobody")
+        os.chown(root, user.pw_uid, user.pw_gid)
+        runuser = shutil.which("runuser")
+        prefix = [runuser, "-u", "nobody", "--"] if runuser else ["su", "nobody", "-s",
+                                                                  "/bin/sh", "-c"]
+    os.chmod(root, 0o700)
+
+    def as_user(*cmd: str) -> None:
+        full = (prefix + [" ".join(cmd)]) if prefix[:1] == ["su"] else prefix + list(cmd)
+        subprocess.run(full, check=True, capture_output=True, timeout=120)
+
+    port = _free_port()
+    data = root / "data"
+    as_user(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
+            "-E", "UTF8", "--no-sync")
+    as_user(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "-o",
+            f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        as_user(str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_two_processes_share_one_study_through_postgresql(tmp_path, table, postgres):
+    args = ["tune", "--data", str(table), "--study", "pg", "--storage", postgres,
+            "--trials", "8", *SPACE]
+    procs = [start(*args, cwd=tmp_path) for _ in range(2)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode == 0, err
+        assert "8 finished trials" in out
+    trials = _finished(postgres, "pg")
+    assert sum(t.state.name in ("COMPLETE", "PRUNED") for t in trials) == 8
+    assert _states(trials).get("RUNNING", 0) == 0
+    assert optuna.load_study(study_name="pg", storage=postgres).user_attrs["nndl_data"]
+
+
+# --- kill safety ----------------------------------------------------------------------------
+def test_a_worker_killed_mid_trial_loses_and_duplicates_nothing(tmp_path, table):
+    """SIGKILL one of two workers mid-trial: its trial is marked failed after the grace
+    period (3 heartbeats of 1 s), its parameters run again, and the study ends with exactly
+    N finished trials, none RUNNING; a rerun only reports."""
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    n = 6
+    args = ["tune", "--data", str(table), "--study", "k", "--storage", url, "--trials", str(n),
+            "--heartbeat", "1", "--no-pruning", "--layers", "16,8", "--lr", "1e-3:1e-2",
+            "--optimizer", "adam", "--batch-size", "8", "--epochs", "40"]
+    a, b = start(*args, cwd=tmp_path), start(*args, cwd=tmp_path)
+    killed = None
+    deadline = time.monotonic() + 90
+    while killed is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        try:
+            running = [t for t in _finished(url, "k") if t.state.name == "RUNNING"
+                       and t.user_attrs.get("worker", "").endswith(f":{a.pid}")]
+        except Exception:  # noqa: BLE001 - the study is not created yet
+            continue
+        if running:
+            a.send_signal(signal.SIGKILL)
+            killed = running[0]
+    assert killed is not None, "worker a never ran a trial"
+    a.wait(timeout=30)
+    _, err = b.communicate(timeout=120)
+    assert b.returncode == 0, err
+    r = nndl(*args, cwd=tmp_path)  # the rerun: nothing left to do
+    assert r.returncode == 0, r.stderr
+    trials = _finished(url, "k")
+    states = _states(trials)
+    assert states.get("COMPLETE", 0) + states.get("PRUNED", 0) == n, states
+    assert states.get("RUNNING", 0) == 0 and states.get("WAITING", 0) == 0, states
+    lost = next(t for t in trials if t.number == killed.number)
+    assert lost.state.name == "FAIL"
+    retried = [t for t in trials if t.system_attrs.get("failed_trial") == killed.number]
+    assert len(retried) == 1 and retried[0].state.name == "COMPLETE"
+    assert retried[0].params == lost.params == killed.params and killed.params
+
+
+@pytest.mark.parametrize("epochs", ["20", "1"])  # 1: the trials are mostly database writes
+def test_ctrl_c_stops_cleanly_keeping_the_finished_trials(tmp_path, table, epochs):
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    args = ["tune", "--data", str(table), "--study", "c", "--storage", url, "--trials", "500",
+            "--no-pruning", "--layers", "16,8", "--lr", "1e-3:1e-2", "--optimizer", "adam",
+            "--batch-size", "8", "--epochs", epochs]
+    p = start(*args, cwd=tmp_path)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        try:
+            if sum(t.state.name == "COMPLETE" for t in _finished(url, "c")) >= 2:
+                break
+        except Exception:  # noqa: BLE001 - the study is not created yet
+            continue
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    assert err.strip().count("\n") == 0 and "interrupted" in err
+    states = _states(_finished(url, "c"))
+    assert states.get("COMPLETE", 0) >= 2 and states.get("RUNNING", 0) == 0, states
+
+
+def test_the_sklearn_estimators_work_in_optuna_and_sklearn_search_cvs():
+    from optuna.distributions import CategoricalDistribution, FloatDistribution
+    from optuna_integration import OptunaSearchCV
+    from scipy.stats import loguniform
+    from sklearn.datasets import load_iris
+    from sklearn.model_selection import RandomizedSearchCV
+
+    from nndl.sklearn import NNClassifier
+
+    X, y = load_iris(return_X_y=True)
+    space = {"learning_rate": FloatDistribution(1e-3, 1e-1, log=True),
+             "hidden_layer_sizes": CategoricalDistribution([8, 16])}
+    with __import__("warnings").catch_warnings():
+        __import__("warnings").simplefilter("ignore")  # Optuna's 'experimental' notes
+        o = OptunaSearchCV(NNClassifier(max_iter=30, random_state=0), space, n_trials=4, cv=3,
+                           random_state=0, verbose=0).fit(X, y)
+    assert len(o.trials_) == 4 and o.best_params_["hidden_layer_sizes"] in (8, 16)
+    assert o.predict(X).shape == (150,)
+    r = RandomizedSearchCV(NNClassifier(max_iter=30, random_state=0),
+                           {"learning_rate": loguniform(1e-3, 1e-1)}, n_iter=3, cv=3,
+                           random_state=0).fit(X, y)
+    assert 0 <= r.best_score_ <= 1 and r.predict(X).shape == (150,)
+
+
+def test_the_config_travels_to_worker_processes_as_json():
+    cfg = tuning.Config({"lr": (1e-3, 1e-1), "layers": ["8", "16"]}, "s", 3)
+    back = tuning.Config.from_json(cfg.to_json())
+    assert back == cfg and json.loads(cfg.to_json())["study"] == "s"
