@@ -74,6 +74,7 @@ memory      "RSS+" is the growth of ``ru_maxrss``
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -351,6 +352,22 @@ def run_wide(lib: str, dtype: str, cfg: dict, iters: "int | None", c_order: bool
     return build, train, metrics, {"source": "synthetic", "m": bs, "data_bytes": X.nbytes}
 
 
+@contextlib.contextmanager
+def threads_auto(on: bool):
+    """``nndl.threads.auto`` set to ``on`` inside (nndl-auto), as it was after (the entries of
+    an --in-process run share one nndl)."""
+    if not on:  # an earlier nndl has no nndl.threads
+        yield
+        return
+    import nndl.threads
+
+    before, nndl.threads.auto = nndl.threads.auto, True
+    try:
+        yield
+    finally:
+        nndl.threads.auto = before
+
+
 # --- one (case, library): timed one run at a time, so that libraries can take turns ----------
 class Entry:
     """One case/library: data and warm-up on construction, then :meth:`time_one` per round and
@@ -361,9 +378,7 @@ class Entry:
         self.dtype = "float64" if "f64" in case.split("-") else "float32"
         one = lib.endswith("-1t")
         self.limit = None
-        if lib == "nndl-auto":
-            import nndl.threads
-            nndl.threads.auto = True
+        self.auto = lib == "nndl-auto"
         if base_lib(lib) == "torch":
             import torch
             torch.set_num_threads(1 if one else os.cpu_count() or 1)
@@ -379,7 +394,8 @@ class Entry:
         warm_cfg = dict(cfg, wide_m=2 * cfg["wide_batch"])
         lib = base_lib(lib)
         wbuild, wtrain, _, _ = self.runner(lib, self.dtype, warm_cfg, 2)
-        wtrain(wbuild())  # untimed warm-up: lazy imports, thread pools, first-call set-up
+        with threads_auto(self.auto):  # untimed warm-up: lazy imports, thread pools, ...
+            wtrain(wbuild())
         self.build, self.train, self.metrics, self.info = self.runner(
             lib, self.dtype, cfg, cfg["cat_iters"])
         self.rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -390,7 +406,8 @@ class Entry:
         """Build a fresh model and time one training call (the model building is not timed)."""
         self.model = self.build()
         t0 = time.perf_counter()
-        self.cost = self.train(self.model)
+        with threads_auto(self.auto):
+            self.cost = self.train(self.model)
         self.times.append(time.perf_counter() - t0)
         return self.times[-1]
 
@@ -407,7 +424,8 @@ class Entry:
                 build, train, _, _ = self.runner(base_lib(lib), self.dtype, cfg,
                                                  cfg["memory_iters"])
             tracemalloc.start()  # before the model exists: its parameters count, the data not
-            train(build())
+            with threads_auto(self.auto):
+                train(build())
             out["traced_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
             tracemalloc.stop()
         dims = cfg["cat_dims"] if case.startswith("cat") else cfg["wide_dims"]
