@@ -59,15 +59,17 @@ def main(argv: "list[str] | None" = None) -> str:
     ap.add_argument("--rounds", type=int, default=7, help="timed rounds per case (default 7)")
     ap.add_argument("--quick", action="store_true", help="smoke run: fewer iterations")
     ap.add_argument("--tiny", action="store_true", help="tiny synthetic sizes (for tests)")
+    ap.add_argument("--epochs", type=int, default=1, help="epochs of the wide cases (1)")
     args = ap.parse_args(argv)
     for src in (args.before, args.after):
         if not (src / "nndl" / "__init__.py").is_file():
             ap.error(f"{src} holds no nndl package (give a tree's src/ folder)")
     cfg = run.config(args.quick, args.tiny)
-    flags = (["--quick"] if args.quick else []) + (["--tiny"] if args.tiny else [])
+    flags = (["--quick"] if args.quick else []) + (["--tiny"] if args.tiny else []) \
+        + ["--epochs", str(args.epochs)]
     trees = {"before": args.before, "after": args.after}
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    hdr = (f"{'case':<9} {'before s':>9} {'after s':>9} {'after/before':>12} {'range':>11} "
+    hdr = (f"{'case':<19} {'before s':>9} {'after s':>9} {'after/before':>12} {'range':>11} "
            f"{'cost before':>12} {'cost after':>12}")
     lines = [f"nndl before ({args.before}) vs after ({args.after}) — {run.machine()} — "
              f"{started} — {args.rounds} alternating rounds per case", hdr, "-" * len(hdr)]
@@ -75,7 +77,7 @@ def main(argv: "list[str] | None" = None) -> str:
         res = compare(case, trees, args.rounds, flags, cfg["pause"])
         b, a = res["before"], res["after"]
         each = [x / y for x, y in zip(a["times"], b["times"])]
-        lines.append(f"{case:<9} {statistics.median(b['times']):>9.4g} "
+        lines.append(f"{case:<19} {statistics.median(b['times']):>9.4g} "
                      f"{statistics.median(a['times']):>9.4g} {statistics.median(each):>12.3f} "
                      f"{min(each):.2f}-{max(each):.2f} {b['cost']:>12.6f} {a['cost']:>12.6f}")
     text = "\n".join(lines)

@@ -32,7 +32,8 @@ vectorization
     The notes' demo: a Python ``for`` loop against ``np.dot`` on two vectors of 10^6 float64.
 Libraries: ``nndl``, ``sklearn``, ``torch`` with their default threads; ``nndl-1t``,
 ``sklearn-1t``, ``torch-1t`` the same limited to one thread (threadpoolctl's
-``threadpool_limits(1)``, ``torch.set_num_threads(1)``).
+``threadpool_limits(1)``, ``torch.set_num_threads(1)``); ``nndl-auto`` nndl with
+``nndl.threads.auto = True`` (the BLAS thread count chosen by measurement during fit).
 gemm
     ``np.dot`` of two n x n matrices (n = 2048), float32 and float64: the best of the repeats,
     2 n^3 FLOPs each: the machine's sgemm/dgemm peak as NumPy's BLAS reaches it in this run.
@@ -49,7 +50,7 @@ time        median over rounds of the training call only (data prepared and the 
             "range" its min-max.
 busy        ``--busy``: every case runs twice, on the machine as it is and then with a CPU
             hog (a Python busy loop pinned to core 0) running, each library also limited to
-            one thread (the "-1t" rows); the last table gives per library the median time
+            one thread (the "-1t" rows), and nndl also as nndl-auto; the last table gives per library the median time
             quiet and busy, "busy/quiet" and "busy/1t" (the median over busy rounds of the
             library's time / its one-thread time in the same round).
 FLOPs       nominal work of plain backpropagation, 2 FLOPs per multiply-add, matrix products
@@ -103,8 +104,8 @@ CASES = ("cat-f32", "cat-f64", "wide-f32", "wide-f32-c")
 
 
 def base_lib(lib: str) -> str:
-    """``"torch-1t"`` -> ``"torch"``."""
-    return lib[:-3] if lib.endswith("-1t") else lib
+    """``"torch-1t"`` -> ``"torch"``, ``"nndl-auto"`` -> ``"nndl"``."""
+    return lib.split("-")[0]
 
 
 # --- configuration --------------------------------------------------------------------------
@@ -284,6 +285,7 @@ def run_wide(lib: str, dtype: str, cfg: dict, iters: "int | None", c_order: bool
     if c_order:
         X, Y = np.ascontiguousarray(X), np.ascontiguousarray(Y)
     dims, lr, bs = cfg["wide_dims"], cfg["wide_lr"], cfg["wide_batch"]
+    epochs = cfg.get("wide_epochs", 1)
     m = X.shape[1]
     params = init_params(dims, "he", dtype)
     starts = range(0, m, bs)
@@ -292,7 +294,7 @@ def run_wide(lib: str, dtype: str, cfg: dict, iters: "int | None", c_order: bool
             return nndl_network(dims, dtype, params)
 
         def train(net):  # one epoch of mini-batches in the data's order, like the peers
-            h = net.fit(X, Y, learning_rate=lr, batch_size=bs, epochs=1, shuffle=shuffle)
+            h = net.fit(X, Y, learning_rate=lr, batch_size=bs, epochs=epochs, shuffle=shuffle)
             return h.epoch_costs[-1]  # the mean batch cost, weighted as scikit-learn does
 
         def metrics(net, cost):
@@ -301,7 +303,7 @@ def run_wide(lib: str, dtype: str, cfg: dict, iters: "int | None", c_order: bool
         Xr = np.ascontiguousarray(X.T)
 
         def build():
-            clf = _sk_model(dims, lr, bs, 1, params, Xr, labels)
+            clf = _sk_model(dims, lr, bs, epochs, params, Xr, labels)
             clf.shuffle = shuffle
             return clf
 
@@ -325,19 +327,20 @@ def run_wide(lib: str, dtype: str, cfg: dict, iters: "int | None", c_order: bool
         def train(model):
             opt = torch.optim.SGD(model.parameters(), lr=lr)
             lossf = torch.nn.CrossEntropyLoss()
-            total = 0.0
-            perm = torch.randperm(m) if shuffle else None
-            for s in starts:
-                opt.zero_grad()  # the default: set_to_none=True
-                if perm is None:
-                    xb, yb = Xr[s:s + bs], yr[s:s + bs]
-                else:
-                    idx = perm[s:s + bs]
-                    xb, yb = Xr[idx], yr[idx]
-                loss = lossf(model(xb), yb)
-                loss.backward()
-                opt.step()
-                total += float(loss.detach()) * min(bs, m - s)
+            for _ in range(epochs):
+                total = 0.0
+                perm = torch.randperm(m) if shuffle else None
+                for s in starts:
+                    opt.zero_grad()  # the default: set_to_none=True
+                    if perm is None:
+                        xb, yb = Xr[s:s + bs], yr[s:s + bs]
+                    else:
+                        idx = perm[s:s + bs]
+                        xb, yb = Xr[idx], yr[idx]
+                    loss = lossf(model(xb), yb)
+                    loss.backward()
+                    opt.step()
+                    total += float(loss.detach()) * min(bs, m - s)
             return total / m
 
         def metrics(model, cost):
@@ -357,6 +360,9 @@ class Entry:
         self.dtype = "float64" if "f64" in case.split("-") else "float32"
         one = lib.endswith("-1t")
         self.limit = None
+        if lib == "nndl-auto":
+            import nndl.threads
+            nndl.threads.auto = True
         if base_lib(lib) == "torch":
             import torch
             torch.set_num_threads(1 if one else os.cpu_count() or 1)
@@ -563,7 +569,7 @@ def busy_table(quiet: list[dict], busy: list[dict]) -> str:
         if lib.endswith("-1t"):
             continue
         quiet_t = q[(case, lib)]["time"] if (case, lib) in q else float("nan")
-        one = b.get((case, lib + "-1t"))
+        one = b.get((case, base_lib(lib) + "-1t"))
         ratio, span = float("nan"), "-"
         if one is not None:
             each = [t / o for t, o in zip(r["times"], one["times"])]
@@ -605,6 +611,7 @@ def main(argv: "list[str] | None" = None) -> str:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="smoke run: fewer iterations, 1 repeat")
     ap.add_argument("--tiny", action="store_true", help="tiny synthetic sizes (for tests)")
+    ap.add_argument("--epochs", type=int, default=1, help="epochs of the wide cases (1)")
     ap.add_argument("--repeats", type=int, default=None,
                     help="rounds of timed runs per case (cat 3, wide 15; quick and tiny 1)")
     ap.add_argument("--cases", default=",".join(CASES),
@@ -614,12 +621,14 @@ def main(argv: "list[str] | None" = None) -> str:
                     ",".join(LIBS) + " and their one-thread variants (nndl-1t, ...)")
     ap.add_argument("--busy", action="store_true",
                     help="run every case quiet, then beside a CPU hog on core 0, each library "
-                    "also limited to one thread (-1t); a last table compares")
+                    "also limited to one thread (-1t), nndl also as nndl-auto; a last table "
+                    "compares")
     ap.add_argument("--in-process", action="store_true",
                     help="run every entry in this process (no RSS measurement)")
     ap.add_argument("--worker", nargs=2, metavar=("CASE", "LIB"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     cfg = config(args.quick, args.tiny)
+    cfg["wide_epochs"] = args.epochs
     if args.worker:
         serve(args.worker[0], args.worker[1], cfg)
         return ""
@@ -631,12 +640,14 @@ def main(argv: "list[str] | None" = None) -> str:
             print("torch is not installed: its rows are skipped", file=sys.stderr)
             libs = [x for x in libs if base_lib(x) != "torch"]
     if args.busy:
-        libs += [x + "-1t" for x in libs if not x.endswith("-1t") and x + "-1t" not in libs]
+        libs += [x + "-1t" for x in libs if "-" not in x and x + "-1t" not in libs]
+        libs += ["nndl-auto"] if "nndl" in libs and "nndl-auto" not in libs else []
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     peak = gemm_peak(cfg["gemm_n"], args.repeats or 3)
     vec = vectorization(cfg["vec_n"], args.repeats or 3)
     print(json.dumps({"gemm_gflops": peak, "vectorization": vec}), file=sys.stderr, flush=True)
-    flags = (["--quick"] if args.quick else []) + (["--tiny"] if args.tiny else [])
+    flags = (["--quick"] if args.quick else []) + (["--tiny"] if args.tiny else []) \
+        + ["--epochs", str(args.epochs)]
     cases = [c for c in args.cases.split(",") if c]
     rounds = {c: args.repeats or cfg["repeats"][c.split("-")[0]] for c in cases}
 

@@ -35,7 +35,8 @@ def _fit(X, Y, dtype, **kw):
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("kw", [
-    dict(batch_size=64, epochs=3),                       # shuffled mini-batches
+    dict(batch_size=64, epochs=3),                       # shuffled: C-ordered data reordered
+    dict(batch_size=64, epochs=1),                       # one epoch: gathered in place
     dict(batch_size=64, epochs=2, shuffle=False),        # slices in order
     dict(batch_size=50, epochs=2, optimizer="adam", lambd=0.1, keep_probs=0.9),
     dict(iterations=5),                                  # full batch
@@ -70,12 +71,18 @@ def test_shuffled_batches_of_c_ordered_data_are_gathered_as_rows_of_one_copy():
 
 
 @pytest.mark.parametrize("kw", [dict(size=4, shuffle=False), dict(size=None, shuffle=True),
-                                dict(size=20, shuffle=True)])
-def test_no_copy_without_shuffled_mini_batches(kw):
+                                dict(size=20, shuffle=True), dict(size=4, shuffle=True, epochs=1)])
+def test_no_copy_without_shuffled_mini_batches_over_several_epochs(kw):
     X, Y = _data(m=10, n0=4)
-    source = BatchSource(np.ascontiguousarray(X), np.ascontiguousarray(Y), kw["size"],
-                         kw["shuffle"], spare_bytes=0)
+    source = BatchSource(np.ascontiguousarray(X), np.ascontiguousarray(Y), spare_bytes=0, **kw)
     assert source.copied == 0
+    if kw["size"] == 4 and kw["shuffle"]:  # gathered in place, in the same layout as rows give
+        rng, twin = np.random.default_rng(2), np.random.default_rng(2)
+        order = twin.permutation(10)
+        for j, (Xb, Yb) in enumerate(source.epoch(rng)):
+            np.testing.assert_array_equal(Xb, X[:, order[4 * j:4 * j + 4]])
+            np.testing.assert_array_equal(Yb, Y[:, order[4 * j:4 * j + 4]])
+            assert Xb.flags.f_contiguous and Yb.flags.f_contiguous
 
 
 def test_the_copy_is_left_out_when_it_does_not_fit(monkeypatch):
@@ -105,5 +112,5 @@ def test_fit_counts_the_copy_against_what_training_needs(monkeypatch):
     monkeypatch.setattr(batching, "fits", spy)
     net = nndl.Network([20, 16, 3], output="softmax", seed=0)
     plan = training.Plan(optimizer=nndl.optimizers.get_optimizer("adam", 0.01), batch_size=32)
-    net.fit(XC, YC, learning_rate=0.01, batch_size=32, epochs=1, optimizer="adam")
+    net.fit(XC, YC, learning_rate=0.01, batch_size=32, epochs=2, optimizer="adam")
     assert seen == [training.training_bytes(net, plan, 200) + XC.nbytes + YC.nbytes]

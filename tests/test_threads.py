@@ -1,5 +1,6 @@
-"""BLAS threads during fit: chosen by timing steps within what other processes leave free, never
-changing a number (no timed assertions: the clock is a fake one where timing matters)."""
+"""BLAS threads during fit (opt-in, nndl.threads.auto): chosen by timing steps within what
+other processes leave free; off by default, when fit leaves the BLAS alone (no timed
+assertions: the clock is a fake one where timing matters)."""
 
 from __future__ import annotations
 
@@ -126,8 +127,24 @@ def _fit(X, Y):
     return h.costs, net.params
 
 
-def test_the_thread_count_changes_no_bit(monkeypatch):
+def test_off_by_default_fit_leaves_the_blas_alone(monkeypatch):
     tpc = _threadpoolctl()
+    assert threads.auto is (os.environ.get("NNDL_THREADS", "").lower() == "auto")
+    monkeypatch.setattr(threads, "auto", False)
+    X, Y = _wide_problem()
+    calls = []
+    monkeypatch.setattr(Threads, "_set", lambda self, n: calls.append(n))
+    with tpc.threadpool_limits(2, user_api="blas"):
+        _fit(X, Y)
+    assert calls == []
+
+
+def test_switching_counts_at_every_step_is_clean(monkeypatch):
+    """On products whose bits do not depend on the thread count (these float64 shapes with
+    OpenBLAS; most larger float32 ones do depend on it, which is why the choice is opt-in),
+    a count switched at every step gives the bits of one thread throughout."""
+    tpc = _threadpoolctl()
+    monkeypatch.setattr(threads, "auto", True)
     X, Y = _wide_problem()
     with tpc.threadpool_limits(1, user_api="blas"):
         costs1, params1 = _fit(X, Y)
@@ -154,6 +171,7 @@ def test_the_thread_count_changes_no_bit(monkeypatch):
 
 def test_a_busy_machine_gets_one_thread_and_the_count_is_given_back(monkeypatch):
     tpc = _threadpoolctl()
+    monkeypatch.setattr(threads, "auto", True)
     X, Y = _wide_problem()
     monkeypatch.setattr(Threads, "first_window", 0.0)
     monkeypatch.setattr(LoadMonitor, "others", lambda self: 1.0)  # one core taken, of 2
@@ -169,11 +187,12 @@ def test_a_busy_machine_gets_one_thread_and_the_count_is_given_back(monkeypatch)
     assert seen == [1]  # one thread from the first measurement on; 2 again after fit (above)
 
 
-def test_nothing_happens_without_threadpoolctl_or_when_switched_off(monkeypatch):
+def test_nothing_happens_without_threadpoolctl_or_when_off(monkeypatch):
+    monkeypatch.setattr(threads, "auto", True)
     monkeypatch.setattr(threads, "_libs", [])
     assert Threads().chooser is None
     monkeypatch.setattr(threads, "_libs", None)
-    monkeypatch.setattr(threads, "enabled", False)
+    monkeypatch.setattr(threads, "auto", False)
     t = Threads()
     assert t.chooser is None
     t.before_step(), t.after_step(5), t.finish()  # no-ops

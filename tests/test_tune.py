@@ -23,7 +23,7 @@ from nndl.errors import NNDLError
 optuna = pytest.importorskip("optuna", reason="nndl tune needs Optuna: pip install 'nndl[tune]'"
                              ) if os.environ.get("CI") != "true" else __import__("optuna")
 
-from nndl import tuning  # noqa: E402
+from nndl import tuning
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
@@ -37,6 +37,15 @@ def _env() -> dict:
 def nndl(*args: str, cwd: Path, **kw) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "nndl", *args], cwd=cwd, env=_env(),
                           capture_output=True, text=True, timeout=120, **kw)
+
+
+def main(capsys, *args: str) -> tuple[int, str, str]:
+    """``nndl ARGS`` in this process (no interpreter to start): status, stdout, stderr."""
+    from nndl.cli import main as nndl_main
+
+    code = nndl_main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 def start(*args: str, cwd: Path) -> subprocess.Popen:
@@ -75,6 +84,8 @@ def _states(trials: list) -> dict:
 
 # --- the space ------------------------------------------------------------------------------
 def test_the_space_reads_choices_ranges_and_fixed_values_as_train_reads_them():
+    assert tuning.parse_space({"hidden": ["relu", "leaky_relu:0.1"]})["hidden"].values == (
+        "relu", "leaky_relu:0.1")  # an activation's parameter, not a range
     dims = tuning.parse_space({"layers": ["32", "64,32", [16, 8], "none"], "hidden": "tanh",
                                "lr": "1e-4:1e-1", "lambd": (0.0, 1.0, "linear"),
                                "batch_size": "16:128:log", "epochs": [5, 10]})
@@ -119,33 +130,38 @@ def _free_port() -> int:
     (["--hidden", "relu", "nosuch"], "--hidden nosuch: unknown activation"),
     (["--dev", "0"], "give --dev > 0"),
 ])
-def test_bad_input_is_one_line_and_exit_2(tmp_path, table, extra, words):
+def test_bad_input_is_one_line_and_exit_2(tmp_path, table, extra, words, capsys,
+                                          monkeypatch):
+    monkeypatch.chdir(tmp_path)
     extra = [e.replace("{port}", str(_free_port())) for e in extra]
-    r = nndl("tune", "--data", str(table), "--study", "s", "--trials", "1", *SPACE, *extra,
-             cwd=tmp_path)
-    assert r.returncode == 2, r.stderr
-    assert r.stderr.count("\n") == 1 and words in r.stderr, r.stderr
-    assert "secret" not in r.stderr  # a password is not echoed
+    code, _, err = main(capsys, "tune", "--data", str(table), "--study", "s", "--trials", "1",
+                        *SPACE, *extra)
+    assert code == 2, err
+    assert err.count("\n") == 1 and words in err, err
+    assert "secret" not in err  # a password is not echoed
 
 
-def test_a_study_is_resumed_only_with_its_data_and_space(tmp_path, table):
-    r = nndl("tune", "--data", str(table), "--study", "s", "--trials", "2", *SPACE,
-             cwd=tmp_path)
-    assert r.returncode == 0, r.stderr
+def test_a_study_is_resumed_only_with_its_data_and_space(tmp_path, table, capsys,
+                                                         monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = ["tune", "--study", "s", "--trials", "2"]
+    code, _, err = main(capsys, *args, "--data", str(table), *SPACE)
+    assert code == 0, err
     other = tmp_path / "other.csv"
     other.write_text(table.read_text().replace("0.", "1.", 1))
-    r = nndl("tune", "--data", str(other), "--study", "s", "--trials", "2", *SPACE,
-             cwd=tmp_path)
-    assert r.returncode == 2 and "was created with other data" in r.stderr, r.stderr
-    r = nndl("tune", "--data", str(table), "--study", "s", "--trials", "2",
-             *SPACE[:-1], "7", cwd=tmp_path)
-    assert r.returncode == 2 and "another search space (--epochs: 6 there, 7 here)" in r.stderr
-    r = nndl("tune", "--study", "nope", "--report", cwd=tmp_path)
-    assert r.returncode == 2 and "no study 'nope'" in r.stderr
+    code, _, err = main(capsys, *args, "--data", str(other), *SPACE)
+    assert code == 2 and "was created with other data" in err, err
+    code, _, err = main(capsys, *args, "--data", str(table), *SPACE[:-1], "7")
+    assert code == 2 and "another search space (--epochs: 6 there, 7 here)" in err, err
+    code, _, err = main(capsys, *args, "--data", str(table), *SPACE, "--lambd", "0.01")
+    assert code == 2 and "(--lambd: 0.0 there, 0.01 here)" in err, err
+    code, _, err = main(capsys, "tune", "--study", "nope", "--report")
+    assert code == 2 and "no study 'nope'" in err
 
 
 # --- SQLite: two workers, resume, pruning, the best model -----------------------------------
-def test_two_workers_resume_and_the_best_model_evaluates(tmp_path, table):
+def test_two_workers_resume_and_the_best_model_evaluates(tmp_path, table, capsys,
+                                                          monkeypatch):
     url = f"sqlite:///{tmp_path / 'st.db'}"
     common = ["tune", "--data", str(table), "--study", "two", "--storage", url, *SPACE]
     r = nndl(*common, "--trials", "6", "--workers", "2", cwd=tmp_path)
@@ -156,27 +172,29 @@ def test_two_workers_resume_and_the_best_model_evaluates(tmp_path, table):
     assert r.stdout.count("\ntrial ") + r.stdout.startswith("trial ") == 6
     assert len({t.user_attrs["worker"] for t in trials if "worker" in t.user_attrs}) <= 2
     # resume: 4 more, and the table; then the same command only reports
-    r = nndl(*common, "--trials", "10", "--out", "best.npz", cwd=tmp_path)
-    assert r.returncode == 0, r.stderr
+    monkeypatch.chdir(tmp_path)
+    code, out, err = main(capsys, *common, "--trials", "10", "--out", "best.npz")
+    assert code == 0, err
     trials = _finished(url, "two")
     assert sum(t.state.name in ("COMPLETE", "PRUNED") for t in trials) == 10
-    assert "best trials:" in r.stdout and "saved     best.npz" in r.stdout
-    r2 = nndl(*common, "--trials", "10", cwd=tmp_path)
-    assert r2.returncode == 0 and "\ntrial " not in "\n" + r2.stdout.split("study two")[0]
+    assert out.count("\ntrial ") + out.startswith("trial ") == 4
+    assert "best trials:" in out and "saved     best.npz" in out
+    code, out, err = main(capsys, *common, "--trials", "10")
+    assert code == 0 and out.startswith("study two: 10 finished trials"), err
     assert len(_finished(url, "two")) == len(trials)
     # the best model is an ordinary model file: info and evaluate read it, and its dev
     # accuracy is the best trial's
     study = optuna.load_study(study_name="two", storage=url)
     from nndl import io
 
-    net, meta = io.read(tmp_path / "best.npz")
+    _, meta = io.read(tmp_path / "best.npz")
     assert meta["info"]["tune"]["trial"] == study.best_trial.number
     assert meta["info"]["summary"]["dev"]["accuracy"] == pytest.approx(study.best_value)
-    assert nndl("info", "best.npz", cwd=tmp_path).returncode == 0
-    ev = nndl("evaluate", "--model", "best.npz", "--data", str(table), cwd=tmp_path)
-    assert ev.returncode == 0 and "accuracy" in ev.stdout, ev.stderr
-    rep = nndl("tune", "--study", "two", "--storage", url, "--report", cwd=tmp_path)
-    assert rep.returncode == 0 and "10 finished trials" in rep.stdout
+    assert main(capsys, "info", "best.npz")[0] == 0
+    code, out, err = main(capsys, "evaluate", "--model", "best.npz", "--data", str(table))
+    assert code == 0 and "accuracy" in out, err
+    code, out, _ = main(capsys, "tune", "--study", "two", "--storage", url, "--report")
+    assert code == 0 and "10 finished trials" in out
 
 
 def test_trials_that_fall_behind_are_pruned_and_plots_are_written(tmp_path, table):
@@ -200,6 +218,15 @@ def test_trials_that_fall_behind_are_pruned_and_plots_are_written(tmp_path, tabl
     assert last.user_attrs["run"]["note"].startswith("pruned after epoch")
     for name in tuning.PLOTS:
         assert (tmp_path / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_full_batch_training_feeds_the_pruner_every_iterations_over_20(tmp_path, table):
+    study = tuning.tune({"layers": "8", "lr": [0.05, 0.1], "iterations": 60},
+                        data=str(table), study="f", trials=2,
+                        storage=f"sqlite:///{tmp_path / 'f.db'}", sampler_seed=0, verbose=0)
+    for t in study.trials:
+        steps = sorted(int(k) for k in t.user_attrs["run"]["curve"])
+        assert steps == list(range(2, 60, 3))  # every 60 // 20 = 3 iterations
 
 
 # --- PostgreSQL, for real -------------------------------------------------------------------
@@ -288,7 +315,7 @@ def test_a_worker_killed_mid_trial_loses_and_duplicates_nothing(tmp_path, table)
             killed = running[0]
     assert killed is not None, "worker a never ran a trial"
     a.wait(timeout=30)
-    out, err = b.communicate(timeout=120)
+    _, err = b.communicate(timeout=120)
     assert b.returncode == 0, err
     r = nndl(*args, cwd=tmp_path)  # the rerun: nothing left to do
     assert r.returncode == 0, r.stderr
@@ -303,11 +330,12 @@ def test_a_worker_killed_mid_trial_loses_and_duplicates_nothing(tmp_path, table)
     assert retried[0].params == lost.params == killed.params and killed.params
 
 
-def test_ctrl_c_stops_cleanly_keeping_the_finished_trials(tmp_path, table):
+@pytest.mark.parametrize("epochs", ["20", "1"])  # 1: the trials are mostly database writes
+def test_ctrl_c_stops_cleanly_keeping_the_finished_trials(tmp_path, table, epochs):
     url = f"sqlite:///{tmp_path / 'c.db'}"
-    args = ["tune", "--data", str(table), "--study", "c", "--storage", url, "--trials", "50",
+    args = ["tune", "--data", str(table), "--study", "c", "--storage", url, "--trials", "500",
             "--no-pruning", "--layers", "16,8", "--lr", "1e-3:1e-2", "--optimizer", "adam",
-            "--batch-size", "8", "--epochs", "20"]
+            "--batch-size", "8", "--epochs", epochs]
     p = start(*args, cwd=tmp_path)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -318,7 +346,7 @@ def test_ctrl_c_stops_cleanly_keeping_the_finished_trials(tmp_path, table):
         except Exception:  # noqa: BLE001 - the study is not created yet
             continue
     p.send_signal(signal.SIGINT)
-    out, err = p.communicate(timeout=60)
+    _, err = p.communicate(timeout=60)
     assert p.returncode == 130, err
     assert err.strip().count("\n") == 0 and "interrupted" in err
     states = _states(_finished(url, "c"))

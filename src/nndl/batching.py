@@ -8,12 +8,15 @@ Fortran-ordered X (samples stored one after the other, as ``data.T`` of samples-
 that is a gather of contiguous rows of ``X.T``; from a C-ordered X (``np.random.randn(n, m)``,
 ``np.ascontiguousarray``, most loaders) every column is n[0] values one row apart, a strided
 gather that touches a cache line per value (on the wide MLP of ``benchmarks/run.py``, 0.39 s
-per epoch against 0.02 s for the rows). So a shuffled fit on C-ordered data reorders X (and Y)
-once into samples-as-rows, when that copy fits in memory besides what training needs
-(``spare_bytes``, see :func:`nndl.training.check_training_memory`; otherwise it gathers the
-columns where they are). The batches are then the same arrays in the same layout (F-ordered
-(n[0], b)) for both layouts of X, so training gives the same bits either way. Batches in the
-data's order (``shuffle=False``) and the full batch are views of X: no copy, whatever the layout.
+per epoch against 0.02 s for the rows). So a fit of two epochs or more of shuffled batches
+on C-ordered data reorders X (and Y) once into samples-as-rows (~0.08 s for the wide MLP's
+188 MB, plus the first touch of the new memory: ~0.5 s more on the benchmark's virtual
+machine), when that copy fits in memory besides what training needs (``spare_bytes``, see
+:func:`nndl.training.check_training_memory`); a single epoch, or a copy that does not fit,
+gathers the columns where they are. Either way every batch is an F-ordered (n[0], b) array,
+the layout the rows give, so training gives the same bits for every layout of X. Batches in
+the data's order (``shuffle=False``) and the full batch are views of X: no copy, whatever the
+layout.
 
 ``nndl.batching.reorder = False`` switches the reordering off.
 """
@@ -31,11 +34,18 @@ Array = np.ndarray
 reorder: bool = True
 """Module switch: ``False`` gathers shuffled batches from a C-ordered X in place (no copy)."""
 
+reorder_epochs: int = 2
+"""The fewest epochs for which the reordered copy is made (one epoch gathers in place: the
+copy would cost about as much as it saves there)."""
 
-def reorder_bytes(X: Array, Y: Array, size: "int | None", shuffle: bool) -> int:
+
+def reorder_bytes(X: Array, Y: Array, size: "int | None", shuffle: bool,
+                  epochs: int = reorder_epochs) -> int:
     """Bytes a fit with these batches would copy to gather them as rows: X and/or Y when
-    shuffled mini-batches are drawn from an array whose samples are not contiguous; 0 else."""
-    if not reorder or not shuffle or size is None or size >= X.shape[1]:
+    ``epochs`` (>= ``reorder_epochs``) of shuffled mini-batches are drawn from an array whose
+    samples are not contiguous; 0 else."""
+    if (not reorder or not shuffle or size is None or size >= X.shape[1]
+            or epochs < reorder_epochs):
         return 0
     return sum(A.nbytes for A in (X, Y) if not A.T.flags.c_contiguous)
 
@@ -55,18 +65,20 @@ class BatchSource:
     spare_bytes : int or None
         What the rest of training needs (the reordered copy must fit besides it); None: do not
         reorder.
+    epochs : int
+        Passes the fit will make (fewer than ``reorder_epochs``: no reordered copy).
     """
 
     def __init__(self, X: Array, Y: Array, size: "int | None", shuffle: bool,
-                 spare_bytes: "int | None" = None) -> None:
+                 spare_bytes: "int | None" = None, epochs: int = reorder_epochs) -> None:
         self.X, self.Y, self.size, self.shuffle = X, Y, size, shuffle
         self.m = X.shape[1]
-        self.rows: "tuple[Array | None, Array | None]" = (None, None)
+        self.rows: "tuple[Array, Array]" = (X.T, Y.T)
         self.copied = 0
         """Bytes copied to reorder the data (0: the batches come from X and Y themselves)."""
         if size is None or size >= self.m or not shuffle:
             return
-        copy = reorder_bytes(X, Y, size, shuffle)
+        copy = reorder_bytes(X, Y, size, shuffle, epochs)
         if copy and (spare_bytes is None or not fits(spare_bytes + copy)):
             copy = 0
         self.copied = copy
@@ -87,13 +99,13 @@ class BatchSource:
         Xr, Yr = self.rows
         for start in range(0, m, size):
             idx = order[start:start + size]
-            yield (Xr[idx].T if Xr is not None else X.take(idx, axis=1),
-                   Yr[idx].T if Yr is not None else Y.take(idx, axis=1))
+            yield Xr[idx].T, Yr[idx].T
 
 
-def _rows(A: Array, copy: bool) -> "Array | None":
-    """A's samples as C-ordered rows: the view ``A.T`` when it is one, a reordered copy when
-    ``copy``, else None (gather columns)."""
-    if A.T.flags.c_contiguous:
-        return A.T
-    return np.ascontiguousarray(A.T) if copy else None
+def _rows(A: Array, copy: bool) -> Array:
+    """A's samples as rows: the view ``A.T`` (contiguous rows when A is Fortran-ordered,
+    strided ones else), or a C-ordered copy of it when ``copy`` and A is not
+    Fortran-ordered. Gathering ``rows[idx]`` gives a C-ordered (b, n) array either way."""
+    if copy and not A.T.flags.c_contiguous:
+        return np.ascontiguousarray(A.T)
+    return A.T

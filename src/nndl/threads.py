@@ -1,4 +1,4 @@
-"""BLAS threads during ``fit``: the count is chosen by timing training steps, not guessed.
+"""BLAS threads during ``fit`` (opt-in): the count chosen by measurement, not guessed.
 
 Machines are shared: when another process keeps a core busy, a BLAS that splits every matrix
 product over all cores makes each product wait for the thread that shares its core with the
@@ -21,13 +21,18 @@ moment, so it is measured while training:
 - at the end of ``fit`` the BLAS gets back the count it had.
 
 Only steps with the first step's batch size are compared (the last, smaller batch of an epoch
-is not). A matrix product gives the same bits with any number of threads (BLAS splits the
-output among the threads, not the sums), so the choice never changes results
-(``tests/test_threads.py`` checks it).
+is not).
 
-It needs ``threadpoolctl`` (the ``threads`` extra, ``pip install "nndl[threads]"``): without it,
-or when the BLAS has a single thread (``OPENBLAS_NUM_THREADS=1``, ``threadpool_limits(1)``),
-nothing changes. ``nndl.threads.enabled = False`` switches it off.
+Off by default, because it can change the last bits of a result: OpenBLAS's products give
+different bits with 1 and with 2 threads for most float32 shapes above ~10^6 multiply-adds
+(the wide MLP's, and the cat recipe's 20 x 209 x 209 dual product) and for some float64 ones
+(measured with OpenBLAS 0.3.31, Haswell kernels), so a count that follows the load makes a
+fit's last bits depend on the load, and ``fit`` would no longer equal the same steps taken
+outside it. Without it the BLAS keeps its own count and every number stays as it was.
+Switch it on with ``nndl.threads.auto = True`` or the environment variable
+``NNDL_THREADS=auto`` (read at import). It needs ``threadpoolctl`` (the ``threads`` extra,
+``pip install "nndl[threads]"``); without it, or when the BLAS has a single thread
+(``OPENBLAS_NUM_THREADS=1``, ``threadpool_limits(1)``), nothing changes.
 """
 
 from __future__ import annotations
@@ -37,8 +42,9 @@ import statistics
 import time
 from typing import Any, Callable, Sequence
 
-enabled: bool = True
-"""Module switch: ``False`` leaves the BLAS's thread count alone."""
+auto: bool = os.environ.get("NNDL_THREADS", "").strip().lower() == "auto"
+"""Module switch: ``True`` lets ``fit`` choose the BLAS's thread count (see the module doc);
+``False`` (the default) leaves it alone."""
 
 _libs: "list[Any] | None" = None
 
@@ -228,7 +234,7 @@ _last_cap: "tuple[float, int] | None" = None
 class Threads:
     """The thread choice of one ``fit``: :meth:`before_step` / :meth:`after_step` around each
     step, :meth:`finish` at the end (the BLAS gets its own count back). Does nothing without
-    threadpoolctl, with ``enabled = False`` or a single-threaded BLAS.
+    threadpoolctl, with ``auto = False`` (the default) or a single-threaded BLAS.
 
     Every ``window`` seconds (the first after ``first_window``) it measures the cores other
     processes used (:class:`LoadMonitor`) and allows at most the cores they left free,
@@ -238,7 +244,7 @@ class Threads:
     window = 0.5
 
     def __init__(self) -> None:
-        self.libs = blas_libraries() if enabled else []
+        self.libs = blas_libraries() if auto else []
         self.original = [lib.num_threads for lib in self.libs]
         n = max(self.original, default=1)
         self.chooser: "Chooser | None" = None

@@ -3,8 +3,10 @@
     history = train(net, X, Y, Plan(optimizer=GradientDescent(0.0075), n_epochs=2500))
 
 Each step: forward with caches and J (+ the L2 term), then backward and the optimizer's update.
-How layer 1 takes part (plainly, or in the dual form) is :mod:`nndl.first_layer`'s business;
-early stopping is the :class:`~nndl.callbacks.EarlyStopping` callback.
+How layer 1 takes part (plainly, or in the dual form) is :mod:`nndl.first_layer`'s business,
+how batches are drawn from X and Y (whatever their layout) :mod:`nndl.batching`'s, and how many
+BLAS threads the steps use :mod:`nndl.threads`'s; early stopping is the
+:class:`~nndl.callbacks.EarlyStopping` callback.
 
 No copy of the parameters is made per step: each update is written into the gradient's own
 array, which then becomes the live parameter; the previous arrays serve as the roll-back until
@@ -114,7 +116,8 @@ def train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
     """Run ``plan`` on the checked arrays (X, Y); returns the :class:`History` of this call
     (``net.history`` accumulates all calls). See ``Network.fit``."""
     need = check_training_memory(net, plan, X.shape[1])
-    source = BatchSource(X, Y, plan.batch_size, plan.shuffle, spare_bytes=need)
+    source = BatchSource(X, Y, plan.batch_size, plan.shuffle, spare_bytes=need,
+                         epochs=plan.n_epochs)
     full = plan.batch_size is None or plan.batch_size >= X.shape[1]
     form = first_layer.choose(net, X, plan.n_epochs, full_batch=plan.batch_size is None,
                               optimizer=plan.optimizer, lambd=plan.lambd,

@@ -13,6 +13,7 @@ say), one value fixed. The data options are train's and stay fixed.
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from .. import tuning
@@ -38,7 +39,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     train._add_data_options(t.add_argument_group("data (fixed for every trial)"))
     search = t.add_argument_group("search: train's options, each a value, a choice of "
                                   "several, or a range LO:HI")
-    for action in tuning._train_actions().values():
+    for action in tuning.train_actions().values():
         if action.dest in tuning.SEARCHABLE or action.dest == "seed":
             _add_search_option(search, action)
     g = t.add_argument_group("the study")
@@ -78,13 +79,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def _add_search_option(g: Any, action: argparse.Action) -> None:
     """``--lr`` etc. taking one or more values (checked later, as train checks them)."""
     dest = action.dest
-    help_ = action.help or ""
+    help_ = (action.help or "").split("; with --resume")[0]  # (train's resuming)
     if dest == "seed":
         g.add_argument(*action.option_strings, dest=dest, type=int, help="seed of the "
                        "initialization and of the dev split, the same for every trial "
                        "(default: 1)")
         return
-    kind = ("LO:HI range, " if dest in tuning._FLOAT_RANGE + tuning._INT_RANGE else "")
+    kind = ("LO:HI range, " if dest in tuning.FLOAT_RANGE + tuning.INT_RANGE else "")
     g.add_argument(*action.option_strings, dest=dest, nargs="+", metavar="V",
                    help=f"{kind}one value or several; {help_}".replace("%", "%%"))
 
@@ -115,7 +116,13 @@ def run(args: argparse.Namespace) -> int:
 
         if not Path(args.plot).is_dir():
             raise NNDLError(f"--plot {args.plot}: expected an existing folder")
-    tuning.tune(space_of(args), study=args.study, trials=args.trials, storage=args.storage,
-                workers=args.workers, metric=args.metric, out=args.out, plot_dir=args.plot,
-                prune=args.prune, heartbeat=args.heartbeat, verbose=1 if args.quiet else 2)
+    try:
+        tuning.tune(space_of(args), study=args.study, trials=args.trials,
+                    storage=args.storage, workers=args.workers, metric=args.metric,
+                    out=args.out, plot_dir=args.plot, prune=args.prune,
+                    heartbeat=args.heartbeat, verbose=1 if args.quiet else 2)
+    except KeyboardInterrupt:
+        print("nndl tune: interrupted; the finished trials stay in the study (the running ones "
+              "are marked failed): the same command continues it", file=sys.stderr)
+        return 130
     return 0

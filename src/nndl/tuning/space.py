@@ -1,0 +1,223 @@
+"""The search space: ``nndl train``'s settings, each fixed, a choice or a range LO:HI, read and
+checked as ``train`` reads them (its parser's own value types), and one trial's settings."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import NNDLError
+
+
+SCALES = ("log", "linear")
+"""How a range is sampled (a range's scale, not an output activation)."""
+
+
+# The settings a search may vary, and how: ranges are log-scaled for these by default ...
+_LOG_DEFAULT = ("lr", "lambd", "decay")
+
+
+FLOAT_RANGE = ("lr", "lambd", "decay", "keep_prob")
+
+
+INT_RANGE = ("iterations", "epochs", "batch_size", "patience")
+
+
+_CHOICE_ONLY = ("layers", "hidden", "output", "init", "optimizer", "rng", "dtype")
+
+
+SEARCHABLE = (*_CHOICE_ONLY, *FLOAT_RANGE, *INT_RANGE)
+"""Settings that take a choice (all) or a range (numbers: lr, lambd, decay, keep_prob,
+iterations, epochs, batch_size, patience)."""
+
+
+FIXED_ONLY = ("data", "label", "task", "features", "drop", "drop_missing", "test", "dev",
+              "standardize", "image_size", "seed")
+"""Settings that stay fixed: every trial is judged on the same data and dev split."""
+
+
+_PATHS = ("data", "test")
+"""Fixed settings that may differ between machines (paths): the data's fingerprint is
+compared instead."""
+
+
+@dataclass(frozen=True)
+class Dim:
+    """One setting of the space: ``fixed`` (one value), ``choice`` or ``range`` (LO, HI)."""
+
+    key: str
+    kind: str
+    values: tuple
+    scale: "str | None" = None
+    integer: bool = False
+
+    def describe(self) -> Any:
+        """JSON: the value, ``{"choice": [...]}`` or ``{"range": [LO, HI, scale]}``."""
+        if self.kind == "fixed":
+            return self.values[0]
+        if self.kind == "choice":
+            return {"choice": list(self.values)}
+        return {"range": [*self.values, self.scale]}
+
+    def suggest(self, trial: Any) -> Any:
+        """The trial's value of this setting, as Optuna samples it."""
+        if self.kind == "fixed":
+            return self.values[0]
+        if self.kind == "choice":
+            return trial.suggest_categorical(self.key, list(self.values))
+        lo, hi = self.values
+        log = self.scale == SCALES[0]
+        if self.integer:
+            return trial.suggest_int(self.key, lo, hi, log=log)
+        return trial.suggest_float(self.key, lo, hi, log=log)
+
+
+def train_actions() -> dict[str, argparse.Action]:
+    """``nndl train``'s options by setting name: their ``type`` and ``choices`` check a
+    value of the space exactly as ``train`` checks it."""
+    from ..cli import train
+
+    p = argparse.ArgumentParser(add_help=False)
+    for add in (train._add_data_options, train._add_model_options,
+                train._add_training_options):
+        add(p)
+    return {a.dest: a for a in p._actions if a.option_strings}
+
+
+def flag(key: str) -> str:
+    """'batch_size' -> '--batch-size'."""
+    return "--" + key.replace("_", "-")
+
+
+def _value(key: str, text: object, action: argparse.Action) -> Any:
+    """One value of ``key`` read as ``nndl train`` reads it (layers as 'none' or '64,32')."""
+    if key == "layers" and isinstance(text, (list, tuple)):
+        text = ",".join(str(v) for v in text) or "none"
+    raw = str(text).strip()
+    try:
+        v = action.type(raw) if action.type is not None else raw
+    except (argparse.ArgumentTypeError, ValueError) as exc:
+        raise NNDLError(f"{flag(key)} {raw!r}: {exc}") from None
+    if action.choices is not None and v not in action.choices:
+        raise NNDLError(f"{flag(key)}: expected one of {', '.join(map(str, action.choices))}; "
+                        f"got {raw!r}")
+    if key == "layers":
+        from ..cli.arguments import show_layers
+
+        return show_layers(v)  # a choice of Optuna's is a plain value: '64,32'
+    return v
+
+
+def _range(key: str, value: Any, action: argparse.Action) -> Dim:
+    """``(LO, HI)``, ``(LO, HI, scale)`` or 'LO:HI[:scale]' -> a range of ``key``."""
+    parts = value.split(":") if isinstance(value, str) else list(value)
+    shown = value if isinstance(value, str) else ":".join(map(str, value))
+    if key not in FLOAT_RANGE + INT_RANGE:
+        raise NNDLError(f"{flag(key)} {shown}: a range LO:HI is for numbers (--"
+                        + ", --".join(k.replace("_", "-") for k in FLOAT_RANGE + INT_RANGE)
+                        + f"); {flag(key)} takes one value or a choice of several")
+    if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] not in SCALES):
+        raise NNDLError(f"{flag(key)} {shown}: expected a range LO:HI, LO:HI:log or "
+                        "LO:HI:linear")
+    lo, hi = (_value(key, p, action) for p in parts[:2])
+    if lo > hi:
+        raise NNDLError(f"{flag(key)} {shown}: the range's LO must not exceed its HI; "
+                        f"got LO {lo} > HI {hi}")
+    if lo == hi:
+        return Dim(key, "fixed", (lo,))
+    log, lin = SCALES
+    scale = parts[2] if len(parts) == 3 else (log if key in _LOG_DEFAULT else lin)
+    if scale == log and lo <= 0:
+        raise NNDLError(f"{flag(key)} {shown}: a log-scaled range needs LO > 0; got {lo} "
+                        f"(give {lo}:{hi}:linear)")
+    return Dim(key, "range", (lo, hi), scale, integer=key in INT_RANGE)
+
+
+def _is_range(key: str, value: object) -> bool:
+    """'LO:HI...' as text; not an activation with a parameter ('leaky_relu:0.1')."""
+    if not isinstance(value, str) or ":" not in value:
+        return False
+    if key in ("hidden", "output"):
+        from ..activations import get_activation
+
+        try:
+            get_activation(value)
+            return False
+        except NNDLError:
+            return True
+    return True
+
+
+def parse_space(space: dict) -> dict[str, Dim]:
+    """The search space, checked: each key a setting of ``nndl train``; a list a choice, a
+    tuple or 'LO:HI[:log|linear]' a range, anything else fixed. NNDLError on an unknown
+    setting, an empty choice, LO > HI, or a range or choice where one cannot be."""
+    if not isinstance(space, dict):
+        raise NNDLError(f"the search space must be a dict of settings; got "
+                        f"{type(space).__name__}")
+    actions = train_actions()
+    dims: dict[str, Dim] = {}
+    for key, value in space.items():
+        if key not in SEARCHABLE and key not in FIXED_ONLY:
+            raise NNDLError(f"{key!r} is not a setting of nndl train that a search can take; "
+                            f"expected one of {', '.join(SEARCHABLE + FIXED_ONLY)}")
+        if value is None:
+            continue
+        if key in FIXED_ONLY:
+            if isinstance(value, tuple) or (isinstance(value, list) and key not in
+                                            ("features", "drop", "image_size")):
+                raise NNDLError(f"{flag(key)} is the same for every trial (trials are "
+                                "compared on one data set and dev split): give one value")
+            dims[key] = Dim(key, "fixed", (value,))
+        elif isinstance(value, tuple) or _is_range(key, value):
+            dims[key] = _range(key, value, actions[key])
+        elif isinstance(value, list):
+            if not value:
+                raise NNDLError(f"{flag(key)}: an empty choice; give at least one value")
+            if any(_is_range(key, v) for v in value):
+                raise NNDLError(f"{flag(key)} {' '.join(map(str, value))}: give either a "
+                                "range LO:HI or a choice of values, not both")
+            values = tuple(dict.fromkeys(_value(key, v, actions[key]) for v in value))
+            dims[key] = Dim(key, "choice" if len(values) > 1 else "fixed", values)
+        else:
+            dims[key] = Dim(key, "fixed", (_value(key, value, actions[key]),))
+    return dims
+
+
+def trial_settings(dims: dict[str, Dim], values: dict[str, Any]) -> dict[str, Any]:
+    """``nndl train``'s checked settings for one trial (the fixed values and ``values``)."""
+    from ..cli.arguments import layers
+    from ..cli.settings import train_settings
+
+    given = {k: d.values[0] for k, d in dims.items() if d.kind == "fixed"}
+    given.update(values)
+    if isinstance(given.get("layers"), str):
+        given["layers"] = layers(given["layers"])
+    return train_settings(argparse.Namespace(**given), None)
+
+
+def describe(dims: dict[str, Dim], metric: str, settings: dict) -> dict:
+    """What a study stores to be resumed only with the same search: every setting of
+    ``nndl train`` (the searched ones as their choice or range, the others as ``settings``,
+    defaults included; not the data paths) and the metric."""
+    from ..cli.settings import TRAIN_KEYS
+
+    space = {k: settings[k] for k in TRAIN_KEYS if k not in _PATHS}
+    space.update({k: d.describe() for k, d in dims.items() if d.kind != "fixed"})
+    return {"space": dict(sorted(space.items())), "metric": metric}
+
+
+def check_values(dims: dict[str, Dim], parts: Any) -> None:
+    """Build a network for every value of every choice (the others at their first value),
+    so that a name no trial could use (``--hidden foo``) fails now, not in a trial."""
+    from ..cli.train import build_model
+
+    first = {k: d.values[0] for k, d in dims.items() if d.kind != "fixed"}
+    build_model(trial_settings(dims, first), parts)
+    for key, d in dims.items():
+        for v in (d.values[1:] if d.kind == "choice" else ()):
+            try:
+                build_model(trial_settings(dims, {**first, key: v}), parts)
+            except NNDLError as exc:
+                raise NNDLError(f"{flag(key)} {v}: {exc}") from None
