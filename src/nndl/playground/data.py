@@ -235,5 +235,5 @@ def csv_data(content: bytes, columns: "list[str]", problem: str = "classificatio
     return PlaneData(train, test, problem, data.name, center, scale, list(columns))
 
 
-__all__ = ["DATASETS", "DOMAIN", "MAX_CLASSES", "MAX_POINTS", "MAX_UPLOAD_BYTES", "PlaneData", "csv_columns",
-           "csv_data", "make_data"]
+__all__ = ["DATASETS", "DOMAIN", "MAX_CLASSES", "MAX_POINTS", "MAX_UPLOAD_BYTES", "PlaneData",
+           "csv_columns", "csv_data", "make_data"]

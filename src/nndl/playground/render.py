@@ -117,5 +117,5 @@ def equations(net: "Network", X: Array, Y: Array, layer: int, lambd: float = 0.0
     }
 
 
-__all__ = ["GRID", "THUMB", "boundary", "confidence", "equations", "grid_points", "json_list", "thumbnails",
-           "weights"]
+__all__ = ["GRID", "THUMB", "boundary", "confidence", "equations", "grid_points", "json_list",
+           "thumbnails", "weights"]
