@@ -257,12 +257,43 @@ def test_an_uploaded_csv_trains(client):
     assert cols["config"]["columns"] == "weight,noise,kind" and cols["iteration"] == 0
 
 
+def test_an_uploaded_csv_of_three_classes_trains_a_softmax(client, tmp_path):
+    rng = np.random.RandomState(3)
+    X = rng.uniform(-1, 1, size=(150, 2))
+    kind = np.where(X[:, 0] < -0.3, "setosa", np.where(X[:, 1] > 0, "versicolor", "virginica"))
+    text = "a,b,species\n" + "".join(f"{x:.4f},{y:.4f},{k}\n" for (x, y), k in zip(X, kind))
+    sid, _ = new(client)
+    r = upload(client, sid, text.encode(), name="flowers.csv")
+    assert r.status_code == 200, r.text
+    s0 = r.json()["snapshot"]
+    assert s0["layer_dims"][-1] == 3 and s0["classes"] == ["setosa", "versicolor", "virginica"]
+    assert s0["range"] == [0.0, 2.0] and set(s0["boundary"]) <= {0.0, 1.0, 2.0}
+    assert len(s0["confidence"]) == GRID * GRID
+    post(client, sid, "settings", {"settings": {**s0["config"], "lr": "0.3"}})
+    for _ in range(40):
+        s = post(client, sid, "step")
+    assert s["train_loss"] < 0.5 * s0["train_loss"]
+    (tmp_path / "page.npz").write_bytes(client.get(f"/api/session/{sid}/model.npz").content)
+    net = nndl.load(tmp_path / "page.npz")
+    assert net.output == "softmax" and net.classes == ["setosa", "versicolor", "virginica"]
+    A = net.forward(grid_inputs(s["features"]))
+    assert np.array_equal(A.argmax(axis=0), np.array(s["boundary"]))
+    (tmp_path / "flowers.csv").write_text(text)
+    (tmp_path / "run.py").write_text(client.get(f"/api/session/{sid}/code.py").text)
+    r = subprocess.run([sys.executable, "run.py"], cwd=tmp_path, env=env(), capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    again = nndl.load(tmp_path / "playground-model.npz")
+    assert all(np.array_equal(again.params[k], net.params[k]) for k in net.params)
+
+
 @pytest.mark.parametrize("content, words", [
     (b"", "empty"),
     (b"\x00\x01\x02garbage\xff\xfe", "CSV"),
     (b"a,b\n1,2\n3,4\n", "two numeric columns and a label"),
     (b"x,y,z,label\n1,2,3,a\nfoo,2,3,b\n5,6,7,a\n7,8,9,b\n", "x"),
-    (b"x,y,label\n1,2,a\n3,4,b\n5,6,c\n7,8,a\n", "3 classes"),
+    (b"x,y,label\n" + b"".join(b"%d,%d,c%d\n" % (i, i % 3, i) for i in range(9)),
+     "9 classes"),
     (b"x,y,label\n1,2,a\n3,,b\n5,6,c\n", "missing"),
 ])
 def test_a_broken_csv_is_a_message_and_the_session_goes_on(client, content, words):

@@ -12,7 +12,6 @@ checkpoint).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 import time
 from dataclasses import dataclass
@@ -28,13 +27,13 @@ from ..datasets import Dataset
 from ..errors import NNDLError
 from ..files import absolute
 from ..network import Network
-from ..optimizers import get_optimizer
-from ..preprocessing import Standardizer
 from ..progress import CostLog, ProgressBar
 from . import arguments as a
-from ..heads import dataset_targets, scores
-from .common import check_width, format_scores, image_size_of
+from ..heads import dataset_targets
+from .common import check_width, format_scores
 from .settings import TRAIN_DEFAULTS, shown, train_settings, training_line
+from .steps import (Fitted, Parts, build_model, early_stopping, fingerprint, fit_arguments,
+                    load_parts, model_info, summarize)
 
 NAME = "train"
 
@@ -201,18 +200,6 @@ def _read_checkpoint(path: str) -> _Resume:
     return _Resume(net, meta, saved)
 
 
-def fingerprint(data: Dataset) -> str:
-    """SHA-256 of the data's values (X and Y, with their shapes and dtypes): a resumed run
-    checks that it trains on the data the checkpoint was trained on."""
-    h = hashlib.sha256()
-    for a_ in (data.X, data.Y):
-        if a_ is not None:
-            a_ = np.ascontiguousarray(a_)
-            h.update(f"{a_.dtype.str}{a_.shape}".encode())
-            h.update(a_.tobytes())
-    return h.hexdigest()
-
-
 def _check_same_data(resume: "_Resume", data: Dataset, spec: "str | None") -> None:
     """NNDLError when the data changed since the checkpoint (same path, other values)."""
     saved = resume.meta["info"].get("data_fingerprint")
@@ -233,74 +220,6 @@ def _check_output_folders(args: argparse.Namespace) -> None:
                     ("--checkpoint", args.checkpoint)):
         if p and not absolute(p, what).parent.is_dir():
             raise NNDLError(f"{what} {p}: folder {absolute(p, what).parent} does not exist")
-
-
-@dataclass
-class Parts:
-    """The data (what --data names) and its parts: train, dev (held out), test."""
-
-    data: Dataset
-    train: Dataset
-    dev: "Dataset | None"
-    test: "Dataset | None"
-
-    def named(self) -> list[tuple[str, Dataset]]:
-        """[("train", train), ("dev", dev), ("test", test)], without the missing ones."""
-        return [(n, d) for n, d in (("train", self.train), ("dev", self.dev),
-                                    ("test", self.test)) if d is not None]
-
-
-def load_parts(s: dict) -> Parts:
-    label = a.label_column(s["label"])
-    options = {"task": s["task"], "features": s["features"], "drop": s["drop"],
-               "drop_missing": bool(s["drop_missing"])}
-    data, test = datasets.load_spec(s["data"], label, image_size=s["image_size"], **options)
-    if data.Y is None:
-        raise NNDLError(f"{data.name or s['data']} has no labels: training needs them")
-    if s["test"] is not None:
-        test = _load_test(s, data, label, options)
-    train, dev = data, None
-    if s["dev"] > 0:
-        train, dev, _ = datasets.split(data, dev=s["dev"], test=0.0, seed=s["seed"],
-                                       stratify=heads.for_task(data.task).is_classifier)
-    return Parts(data, train, dev, test)
-
-
-def _load_test(s: dict, data: Dataset, label: object, options: dict) -> Dataset:
-    """--test, read as the training data: its columns matched by header name (in any order)
-    when both files have a header; its label column by the training file's name for it."""
-    header = datasets.table_header(s["test"]) if Path(s["test"]).is_file() else None
-    names = data.feature_names
-    if header is not None and names is not None:
-        dropped = [c for c in (s["drop"] or []) if isinstance(c, str)]
-        options = {**options, "drop": None, "features": datasets.check_columns(
-            header, names, f"--test {s['test']}", ignore=[data.label_name, *dropped])}
-    d, t = datasets.load_spec(s["test"], data.label_name or label, image_size=s["image_size"],
-                              **options)
-    return t if t is not None else d  # the course folder: its test file
-
-
-def build_model(s: dict, parts: Parts) -> Network:
-    """A new network for the data's task, standardizing as ``s`` says (auto: not images, whose
-    pixels are already in [0, 1]; the choice is written back to ``s``, which is saved)."""
-    data = parts.data
-    head = heads.for_task(data.task)
-    if head.is_classifier:  # the data's classes, else the labels 0..max
-        n_out = head.n_units(data.n_classes or int(data.Y.max()) + 1)
-    else:  # one unit per target row
-        n_out = head.n_units(int(data.Y.shape[0]))
-    rng = np.random.RandomState(s["seed"]) if s["rng"] == "legacy" else None
-    net = Network([parts.train.X.shape[0], *s["layers"], n_out], hidden=s["hidden"],
-                  output=s["output"] or head.output, init=s["init"], dtype=s["dtype"],
-                  seed=None if rng is not None else s["seed"], rng=rng)
-    net.classes = list(data.classes) if data.classes and head.is_classifier else None
-    if s["standardize"] is None:
-        s["standardize"] = image_size_of(data) is None
-    if s["standardize"]:
-        net.preprocessing = Standardizer().fit(parts.train.X)
-        if not net.head.is_classifier:  # regression: learn (Y - mean) / std, answer in Y units
-            net.target_scaling = Standardizer().fit(parts.train.Y)
-    return net
 
 
 @dataclass
@@ -336,7 +255,7 @@ def _plan(args: argparse.Namespace, s: dict, net: Network, parts: Parts,
     mini = s["batch_size"] is not None
     target = s["epochs"] if mini else s["iterations"]
     done = net.epochs_done if mini else net.iterations_done
-    early = early_stopping(s, resume)
+    early = early_stopping(s, resume.meta if resume else None)
     ckpt = Checkpointer(ckpt_path, every=args.checkpoint_every or 0, info=info,
                         learning_rate=s["lr"], unit="epoch",
                         target_epochs=target if mini else None, early_stopping=early)
@@ -350,54 +269,9 @@ def _plan(args: argparse.Namespace, s: dict, net: Network, parts: Parts,
     return _Job(out, ckpt_path, info, mini, target, remaining, ckpt, early, kw)
 
 
-def model_info(s: dict, parts: Parts) -> dict:
-    """What a model file of ``nndl train`` holds in ``info`` besides its summary: the
-    settings ``s`` (to resume with), the data's name, fingerprint, columns and image size."""
-    return {"train_args": s, "image_size": image_size_of(parts.data),
-            "data_name": parts.data.name, "data_fingerprint": fingerprint(parts.data),
-            "feature_names": parts.data.feature_names, "label_name": parts.data.label_name}
-
-
-def fit_arguments(s: dict, net: Network, parts: Parts, callbacks: list,
-                  early: "EarlyStopping | None", remaining: int,
-                  optimizer: "Any | None" = None) -> dict:
-    """``Network.fit``'s keyword arguments for the settings ``s``: ``remaining`` epochs
-    (mini-batches) or iterations (full batch), the optimizer ``s`` names (or ``optimizer``,
-    with its state, when resuming), L2, dropout, and the dev set when ``early`` stops."""
-    if optimizer is None:
-        optimizer = get_optimizer(s["optimizer"], s["lr"], decay=s["decay"])
-    kw: dict = {"learning_rate": s["lr"], "callbacks": callbacks, "optimizer": optimizer,
-                "lambd": s["lambd"], "keep_probs": s["keep_prob"]}
-    if early is not None:
-        kw["dev"] = (parts.dev.X, dataset_targets(parts.dev, net))
-    kw.update({"batch_size": s["batch_size"], "epochs": remaining}
-              if s["batch_size"] is not None else {"iterations": remaining})
-    return kw
-
-
-def early_stopping(s: dict, resume: "_Resume | None") -> "EarlyStopping | None":
-    """--patience's callback, with its counters and best parameters when resuming."""
-    if s["patience"] is None:
-        return None
-    early = EarlyStopping(s["patience"])
-    state = resume.meta["info"]["checkpoint"].get("early_stopping") if resume else None
-    if state is not None:
-        early.load_state_dict(state, resume.meta["param_sets"].get("best"))
-    return early
-
-
 def _ckpt_default(out: Path) -> Path:
     stem = out.name[:-4] if out.name.endswith(".npz") else out.name
     return out.with_name(stem + ".ckpt.npz")
-
-
-@dataclass
-class Fitted:
-    seconds: float
-    iterations: int
-    """Iterations (parameter updates) this run made."""
-    epochs: int
-    """Epochs this run made (fewer than planned when early stopping stopped it)."""
 
 
 def _fit(net: Network, X: np.ndarray, Y: np.ndarray, job: _Job) -> Fitted:
@@ -442,18 +316,6 @@ def _stopped_by_signal(net: Network, job: _Job) -> int:
 
 
 # --- the report -----------------------------------------------------------------------------
-def summarize(net: Network, parts: Parts, Ytrain: np.ndarray, fitted: Fitted) -> dict:
-    """What the saved model's ``info["summary"]`` holds: counts, time, final cost, scores."""
-    summary: dict = {"iterations": net.iterations_done, "epochs": net.epochs_done,
-                     "best_epoch": net.history.best_epoch, "seconds": round(fitted.seconds, 3),
-                     "final_cost": net.history.costs[-1] if net.history.costs else None,
-                     "train": scores(net, parts.train.X, Ytrain)}
-    for name, d in parts.named()[1:]:
-        check_width(net, d, f"the {name} data")
-        summary[name] = scores(net, d.X, dataset_targets(d, net))
-    return summary
-
-
 def _print_report(s: dict, net: Network, parts: Parts, job: _Job, fitted: Fitted,
                   summary: dict) -> None:
     data = parts.data

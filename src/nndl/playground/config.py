@@ -133,13 +133,16 @@ class Config:
             out[k] = ",".join(str(s) for s in v) if isinstance(v, list) else f"{v}"
         return out
 
-    def layer_dims(self) -> list[int]:
-        """The network's layer sizes: [features, hidden..., 1]."""
-        return [len(self.features), *self.layers, 1]
+    def layer_dims(self, task: str = "binary", n_classes: int = 2) -> list[int]:
+        """The network's layer sizes: [features, hidden..., output units of ``task``]."""
+        return [len(self.features), *self.layers, for_task(task).n_units(n_classes)]
 
-    def output(self) -> str:
-        """The output activation: sigmoid (two classes) or linear (regression)."""
-        return SIGMOID if self.problem == "classification" else LINEAR
+    def output(self, task: str = "binary") -> str:
+        """The output activation of the data's ``task`` (binary, multiclass, regression), as
+        nndl's heads have it: sigmoid, softmax, linear."""
+        if self.problem == "regression":
+            task = "regression"
+        return for_task(task).output
 
 
 PRESETS: dict[str, dict[str, Any]] = {

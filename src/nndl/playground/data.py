@@ -37,6 +37,8 @@ MAX_POINTS = 5000
 """The most points a generated set may have."""
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 """The largest CSV file accepted (10 MiB)."""
+MAX_CLASSES = 8
+"""The most classes an uploaded file's label column may have (one colour each)."""
 
 
 @dataclass
@@ -219,10 +221,10 @@ def csv_data(content: bytes, columns: "list[str]", problem: str = "classificatio
         return load_csv(path, label=columns[2], task=task, features=columns[:2])
 
     data: Dataset = _with_file(content, name, read)  # type: ignore[assignment]
-    if problem == "classification" and data.task != "binary":
-        k = len(data.classes or [])
+    k = len(data.classes or [])
+    if problem == "classification" and not 2 <= k <= MAX_CLASSES:
         raise NNDLError(f"{shorten(name, 80)}: column {columns[2]!r} holds {k} classes; "
-                        "the playground classifies two (or choose Regression)")
+                        f"the playground classifies 2 to {MAX_CLASSES} (or choose Regression)")
     if data.m < 4:
         raise NNDLError(f"{shorten(name, 80)}: {data.m} rows are too few to train and test")
     X, center, scale = _to_plane(data.X)
@@ -233,5 +235,5 @@ def csv_data(content: bytes, columns: "list[str]", problem: str = "classificatio
     return PlaneData(train, test, problem, data.name, center, scale, list(columns))
 
 
-__all__ = ["DATASETS", "DOMAIN", "MAX_POINTS", "MAX_UPLOAD_BYTES", "PlaneData", "csv_columns",
-           "csv_data", "make_data"]
+__all__ = ["DATASETS", "DOMAIN", "MAX_CLASSES", "MAX_POINTS", "MAX_UPLOAD_BYTES", "PlaneData",
+           "csv_columns", "csv_data", "make_data"]

@@ -18,18 +18,24 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def model_bytes(session: "Session") -> bytes:
-    """The session's model as the bytes of an nndl ``.npz`` file (``nndl.io.save``), with the
-    playground's settings and plane map in its ``info``."""
+    """The session's model as the bytes of an nndl ``.npz`` file (``nndl.io.save``), with its
+    class names and the playground's settings and plane map in its ``info``."""
     with session.lock:
         cfg, data = session.config, session.data
         info = {"playground": {"settings": cfg.to_query(), "features": cfg.features,
                                "center": data.center.tolist(), "scale": data.scale.tolist(),
                                "columns": data.columns}}
-        with tempfile.TemporaryDirectory(prefix="nndl-playground-") as tmp:
-            path = os.path.join(tmp, "model.npz")
-            save(session.net, path, info=info)
-            with open(path, "rb") as f:
-                return f.read()
+        net, label_map = session.net, session.net.label_map
+        try:  # the file names the classes (the session trains on their indices)
+            if net.head.is_classifier and data.train.classes:
+                net.classes = data.train.classes
+            with tempfile.TemporaryDirectory(prefix="nndl-playground-") as tmp:
+                path = os.path.join(tmp, "model.npz")
+                save(net, path, info=info)
+                with open(path, "rb") as f:
+                    return f.read()
+        finally:
+            net.label_map = label_map
 
 
 def code(session: "Session") -> str:
@@ -67,8 +73,8 @@ def code(session: "Session") -> str:
                   "    x1, x2 = P[0], P[1]",
                   f"    return np.stack([\n        {rows},\n    ])", "", "",
                   "X, Y = features(train.X), train.Y",
-                  f"net = nndl.Network({cfg.layer_dims()}, hidden={cfg.activation!r}, "
-                  f"output={cfg.output()!r}, init={cfg.init!r}, seed={cfg.seed})"]
+                  f"net = nndl.Network({net.layer_dims}, hidden={cfg.activation!r}, "
+                  f"output={net.output!r}, init={cfg.init!r}, seed={cfg.seed})"]
         kw = [f"learning_rate={cfg.lr!r}"]
         if cfg.batch and cfg.batch < m:
             kw += [f"batch_size={cfg.batch}", f"epochs={max(epochs, 1)}"]

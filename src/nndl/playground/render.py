@@ -50,10 +50,23 @@ def json_list(a: Array) -> list:
 
 
 def boundary(net: "Network", features: Sequence[str], n: int = GRID) -> list[float]:
-    """The model's output (P(y = 1), or the regression's value) at every grid point, exactly
-    as ``net.forward`` gives it (full precision: the exported model must reproduce it)."""
+    """The model's output at every grid point, exactly as ``net.forward`` gives it (full
+    precision: the exported model must reproduce it): P(y = 1) of a sigmoid output, the
+    regression's value, or, with several classes, the predicted class index."""
     with np.errstate(all="ignore"):
-        return json_list(net.forward(feature_matrix(grid_points(n), features))[0])
+        A = net.forward(feature_matrix(grid_points(n), features))
+    if A.shape[0] > 1:
+        return net.head.indices(A)[0].astype(np.float64).tolist()
+    return json_list(A[0])
+
+
+def confidence(net: "Network", features: Sequence[str], n: int = GRID) -> "list | None":
+    """With several classes, the predicted class's probability at every grid point (the heat
+    map's strength); None otherwise."""
+    if net.layer_dims[-1] == 1:
+        return None
+    with np.errstate(all="ignore"):
+        return _rounded(net.forward(feature_matrix(grid_points(n), features)).max(axis=0))
 
 
 def _rounded(a: Array, digits: int = 3) -> list:
@@ -104,5 +117,5 @@ def equations(net: "Network", X: Array, Y: Array, layer: int, lambd: float = 0.0
     }
 
 
-__all__ = ["GRID", "THUMB", "boundary", "equations", "grid_points", "json_list", "thumbnails",
-           "weights"]
+__all__ = ["GRID", "THUMB", "boundary", "confidence", "equations", "grid_points", "json_list",
+           "thumbnails", "weights"]

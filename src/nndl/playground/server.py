@@ -58,6 +58,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
                     f"({exc})") from None
 
 from ..errors import NNDLError, shorten
+from ..validation import check_number
 from . import export
 from .cat import CatData, CatSession
 from .config import (ACTIVATIONS, INITS, MAX_HIDDEN_LAYERS, MAX_UNITS, PRESETS, Config,
@@ -130,7 +131,8 @@ refuses them, so that only this app's own page can drive a session."""
 def _api(handler: Callable[..., Any]) -> Callable[[Request], Any]:
     """Wrap a handler: nndl's errors (bad input) become HTTP 400 with the message; a POST
     must say it sends JSON (or, for an upload, CSV bytes)."""
-    async def endpoint(request: Request) -> Response:
+    async def endpoint(*args: Any) -> Response:
+        request: Request = args[-1]  # (request) or (self, request)
         if request.method == "POST":
             kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if not kind or kind in SIMPLE_TYPES:
@@ -138,7 +140,7 @@ def _api(handler: Callable[..., Any]) -> Callable[[Request], Any]:
                                         f"application/json (or text/csv for an upload); got "
                                         f"{shorten(repr(kind), 60)}"), 415)
         try:
-            return await handler(request)
+            return await handler(*args)
         except NNDLError as exc:
             return _error(exc)
     endpoint.__name__ = handler.__name__
@@ -181,6 +183,199 @@ def _sse(snapshot: dict) -> str:
     return f"data: {json.dumps(snapshot, allow_nan=False)}\n\n"
 
 
+class _Playground:
+    """The app's state (the sessions, the cat data, the ``--data`` file) and its endpoints."""
+
+    def __init__(self, upload: "tuple[bytes, str] | None", cat_dir: "str | None",
+                 max_sessions: int) -> None:
+        self.upload = upload
+        self.sessions: Store[Session] = Store(max_sessions)
+        self.cats: Store[CatSession] = Store(max(4, max_sessions // 8))
+        self.cat_data = CatData(cat_dir)
+        self.start_columns = (_default_columns(csv_columns(*upload)) if upload is not None
+                              else None)
+
+    def routes(self) -> list:
+        """The app's routes (see the table in this module's docstring)."""
+        post = {"methods": ["POST"]}
+        one = "/api/session/{sid}"
+        return [
+            Route("/", self.index), Route("/cat", self.cat_page), Route("/api/meta", self.meta),
+            Route("/api/session", self.create, **post),
+            Route(f"{one}/settings", self.settings, **post),
+            Route(f"{one}/preset", self.use_preset, **post),
+            Route(f"{one}/play", self.play, **post),
+            Route(f"{one}/step", self.step, **post),
+            Route(f"{one}/reset", self.reset, **post),
+            Route(f"{one}/inspect", self.inspect, **post),
+            Route(f"{one}/upload", self.upload_csv, **post),
+            Route(f"{one}/stream", self.stream),
+            Route(f"{one}/model.npz", self.model_file),
+            Route(f"{one}/code.py", self.code_file),
+            Route("/api/cat", self.cat_create, **post),
+            Route("/api/cat/images", self.cat_images),
+            Route("/api/cat/{sid}/play", self.cat_play, **post),
+            Route("/api/cat/{sid}/stream", self.cat_stream),
+            Mount("/static", StaticFiles(directory=str(_static())), name="static"),
+        ]
+
+    # --- pages -----------------------------------------------------------------------------
+    async def index(self, request: Request) -> Response:
+        return FileResponse(str(_static("index.html")))
+
+    async def cat_page(self, request: Request) -> Response:
+        return FileResponse(str(_static("cat.html")))
+
+    async def meta(self, request: Request) -> Response:
+        """What the page offers: data sets, features, activations, limits, presets."""
+        return JSONResponse({
+            "datasets": {k: {"problem": p, "label": lab} for k, (p, lab, _) in DATASETS.items()},
+            "features": {k: lab for k, (lab, _) in FEATURES.items()},
+            "activations": list(ACTIVATIONS), "inits": list(INITS),
+            "max_layers": MAX_HIDDEN_LAYERS, "max_units": MAX_UNITS,
+            "presets": {k: v["label"] for k, v in PRESETS.items()},
+            "defaults": Config().to_query(), "max_upload": MAX_UPLOAD_BYTES,
+            "start_csv": self.upload[1] if self.upload is not None else None,
+        })
+
+    # --- one tab's session ---------------------------------------------------------------
+    def new_session(self, settings: dict) -> Session:
+        if self.start_columns is not None and "dataset" not in settings:
+            settings = {**settings, "dataset": "csv", "columns": self.start_columns}
+        return Session(Config.from_query(settings), self.upload)
+
+    def session(self, request: Request) -> Session:
+        return self.sessions.get(request.path_params["sid"])
+
+    @_api
+    async def create(self, request: Request) -> Response:
+        settings = (await _json(request)).get("settings") or {}
+        if not isinstance(settings, dict):
+            raise NNDLError("settings must be an object")
+        s = await run_in_threadpool(self.new_session, settings)
+        sid = self.sessions.add(s)
+        return JSONResponse({"id": sid, "snapshot": await run_in_threadpool(s.snapshot, True),
+                             "columns": (csv_columns(*s.upload) if s.upload else None)})
+
+    @_api
+    async def settings(self, request: Request) -> Response:
+        s, body = self.session(request), await _json(request)
+        await run_in_threadpool(s.configure, Config.from_query(body.get("settings") or {}))
+        return JSONResponse(await run_in_threadpool(s.snapshot, True))
+
+    @_api
+    async def use_preset(self, request: Request) -> Response:
+        s, body = self.session(request), await _json(request)
+        await run_in_threadpool(s.configure, preset(str(body.get("name"))))
+        return JSONResponse(await run_in_threadpool(s.snapshot, True))
+
+    @_api
+    async def play(self, request: Request) -> Response:
+        s, body = self.session(request), await _json(request)
+        with s.lock:
+            s.playing = bool(body.get("playing")) and s.error is None
+            s.version += 1
+        return JSONResponse({"playing": s.playing})
+
+    @_api
+    async def step(self, request: Request) -> Response:
+        s = self.session(request)
+        s.playing = False
+        await run_in_threadpool(s.train_epoch)
+        return JSONResponse(await run_in_threadpool(s.snapshot))
+
+    @_api
+    async def reset(self, request: Request) -> Response:
+        s = self.session(request)
+        await run_in_threadpool(s.reset)
+        return JSONResponse(await run_in_threadpool(s.snapshot, True))
+
+    @_api
+    async def inspect(self, request: Request) -> Response:
+        s, body = self.session(request), await _json(request)
+        with s.lock:
+            s.inspect_layer = int(check_number("layer", body.get("layer", 1), integer=True))
+            s.version += 1
+        return JSONResponse(await run_in_threadpool(s.snapshot))
+
+    @_api
+    async def upload_csv(self, request: Request) -> Response:
+        """The request's body is a CSV file: its first two columns and last one are taken
+        (the page then offers the others); a bad file leaves the session as it was."""
+        s = self.session(request)
+        name = shorten(unquote(request.headers.get("x-filename") or "upload.csv"), 80)
+        content = await _read_capped(request)
+        columns = await run_in_threadpool(csv_columns, content, name)
+        cfg = Config.from_query({**s.config.to_query(), "dataset": "csv",
+                                 "columns": _default_columns(columns)})
+        old, s.upload = s.upload, (content, name)
+        try:
+            await run_in_threadpool(s.configure, cfg)
+        except NNDLError:
+            s.upload = old
+            raise
+        return JSONResponse({"columns": columns,
+                             "snapshot": await run_in_threadpool(s.snapshot, True)})
+
+    async def stream(self, request: Request) -> Response:
+        try:
+            s = self.session(request)
+        except NNDLError as exc:
+            return _error(exc, 404)
+        return _stream(_events(request, s, s.play_epoch, s.snapshot, _limit(request),
+                               s.drain))
+
+    @_api
+    async def model_file(self, request: Request) -> Response:
+        data = await run_in_threadpool(export.model_bytes, self.session(request))
+        return Response(data, media_type="application/octet-stream", headers={
+            "Content-Disposition": 'attachment; filename="playground-model.npz"'})
+
+    @_api
+    async def code_file(self, request: Request) -> Response:
+        return Response(export.code(self.session(request)), media_type="text/x-python",
+                        headers={"Content-Disposition":
+                                 'attachment; filename="playground_run.py"'})
+
+    # --- cat mode ----------------------------------------------------------------------------
+    @_api
+    async def cat_create(self, request: Request) -> Response:
+        model = str((await _json(request)).get("model") or "2-layer")
+        c = await run_in_threadpool(CatSession, self.cat_data, model)
+        return JSONResponse({"id": self.cats.add(c),
+                             "snapshot": await run_in_threadpool(c.snapshot)})
+
+    @_api
+    async def cat_play(self, request: Request) -> Response:
+        c, body = self.cats.get(request.path_params["sid"]), await _json(request)
+        with c.lock:
+            c.playing = bool(body.get("playing")) and c.error is None and not c.done
+            c.version += 1
+        return JSONResponse({"playing": c.playing})
+
+    async def cat_stream(self, request: Request) -> Response:
+        try:
+            c = self.cats.get(request.path_params["sid"])
+        except NNDLError as exc:
+            return _error(exc, 404)
+        return _stream(_events(request, c, c.train_chunk, c.snapshot, _limit(request)))
+
+    @_api
+    async def cat_images(self, request: Request) -> Response:
+        return JSONResponse(await run_in_threadpool(self.cat_data.images))
+
+
+def _limit(request: Request) -> int:
+    """The stream's ``limit`` parameter (events before it ends; 0: never)."""
+    text = request.query_params.get("limit") or "0"
+    return int(text) if text.isdigit() else 0
+
+
+def _stream(events: AsyncIterator[str]) -> StreamingResponse:
+    return StreamingResponse(events, media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store"})
+
+
 def create_app(upload: "tuple[bytes, str] | None" = None, cat_dir: "str | None" = None,
                max_sessions: int = MAX_SESSIONS,
                allowed_hosts: "list[str] | None" = None) -> Starlette:
@@ -203,184 +398,12 @@ def create_app(upload: "tuple[bytes, str] | None" = None, cat_dir: "str | None" 
     -------
     starlette.applications.Starlette
     """
-    sessions: Store[Session] = Store(max_sessions)
-    cats: Store[CatSession] = Store(max(4, max_sessions // 8))
-    cat_data = CatData(cat_dir)
-    start_columns = _default_columns(csv_columns(*upload)) if upload is not None else None
-
-    def new_session(settings: dict) -> Session:
-        if start_columns is not None and "dataset" not in settings:
-            settings = {**settings, "dataset": "csv", "columns": start_columns}
-        return Session(Config.from_query(settings), upload)
-
-    async def index(request: Request) -> Response:
-        return FileResponse(str(_static("index.html")))
-
-    async def cat_page(request: Request) -> Response:
-        return FileResponse(str(_static("cat.html")))
-
-    async def meta(request: Request) -> Response:
-        return JSONResponse({
-            "datasets": {k: {"problem": p, "label": lab} for k, (p, lab, _) in DATASETS.items()},
-            "features": {k: lab for k, (lab, _) in FEATURES.items()},
-            "activations": list(ACTIVATIONS), "inits": list(INITS),
-            "max_layers": MAX_HIDDEN_LAYERS, "max_units": MAX_UNITS,
-            "presets": {k: v["label"] for k, v in PRESETS.items()},
-            "defaults": Config().to_query(), "max_upload": MAX_UPLOAD_BYTES,
-            "start_csv": upload[1] if upload is not None else None,
-        })
-
-    @_api
-    async def create(request: Request) -> Response:
-        body = await _json(request)
-        settings = body.get("settings") or {}
-        if not isinstance(settings, dict):
-            raise NNDLError("settings must be an object")
-        s = await run_in_threadpool(new_session, settings)
-        sid = sessions.add(s)
-        return JSONResponse({"id": sid, "snapshot": await run_in_threadpool(s.snapshot, True),
-                             "columns": (csv_columns(*s.upload) if s.upload else None)})
-
-    def session(request: Request) -> Session:
-        return sessions.get(request.path_params["sid"])
-
-    @_api
-    async def settings(request: Request) -> Response:
-        s, body = session(request), await _json(request)
-        cfg = Config.from_query(body.get("settings") or {})
-        await run_in_threadpool(s.configure, cfg)
-        return JSONResponse(await run_in_threadpool(s.snapshot, True))
-
-    @_api
-    async def use_preset(request: Request) -> Response:
-        s, body = session(request), await _json(request)
-        await run_in_threadpool(s.configure, preset(str(body.get("name"))))
-        return JSONResponse(await run_in_threadpool(s.snapshot, True))
-
-    @_api
-    async def play(request: Request) -> Response:
-        s, body = session(request), await _json(request)
-        with s.lock:
-            s.playing = bool(body.get("playing")) and s.error is None
-            s.version += 1
-        return JSONResponse({"playing": s.playing})
-
-    @_api
-    async def step(request: Request) -> Response:
-        s = session(request)
-        s.playing = False
-        await run_in_threadpool(s.train_epoch)
-        return JSONResponse(await run_in_threadpool(s.snapshot))
-
-    @_api
-    async def reset(request: Request) -> Response:
-        s = session(request)
-        await run_in_threadpool(s.reset)
-        return JSONResponse(await run_in_threadpool(s.snapshot, True))
-
-    @_api
-    async def inspect(request: Request) -> Response:
-        s, body = session(request), await _json(request)
-        with s.lock:
-            s.inspect_layer = int(body.get("layer") or 1)
-            s.version += 1
-        return JSONResponse(await run_in_threadpool(s.snapshot))
-
-    @_api
-    async def upload_csv(request: Request) -> Response:
-        s = session(request)
-        name = shorten(unquote(request.headers.get("x-filename") or "upload.csv"), 80)
-        content = await _read_capped(request)
-        columns = await run_in_threadpool(csv_columns, content, name)
-        chosen = _default_columns(columns)
-        old = s.upload
-        s.upload = (content, name)
-        cfg = Config.from_query({**s.config.to_query(), "dataset": "csv", "columns": chosen,
-                                 "problem": s.config.problem})
-        try:
-            await run_in_threadpool(s.configure, cfg)
-        except NNDLError:
-            s.upload = old
-            raise
-        return JSONResponse({"columns": columns,
-                             "snapshot": await run_in_threadpool(s.snapshot, True)})
-
-    async def stream(request: Request) -> Response:
-        try:
-            s = session(request)
-        except NNDLError as exc:
-            return _error(exc, 404)
-        limit = int(request.query_params.get("limit") or 0)
-        return StreamingResponse(_events(request, s, s.play_epoch, s.snapshot, limit, s.drain),
-                                 media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-store"})
-
-    @_api
-    async def model_file(request: Request) -> Response:
-        s = session(request)
-        data = await run_in_threadpool(export.model_bytes, s)
-        return Response(data, media_type="application/octet-stream", headers={
-            "Content-Disposition": 'attachment; filename="playground-model.npz"'})
-
-    @_api
-    async def code_file(request: Request) -> Response:
-        s = session(request)
-        return Response(export.code(s), media_type="text/x-python", headers={
-            "Content-Disposition": 'attachment; filename="playground_run.py"'})
-
-    # --- cat mode -------------------------------------------------------------------------
-    @_api
-    async def cat_create(request: Request) -> Response:
-        body = await _json(request)
-        c = await run_in_threadpool(CatSession, cat_data, str(body.get("model") or "2-layer"))
-        return JSONResponse({"id": cats.add(c), "snapshot": await run_in_threadpool(c.snapshot)})
-
-    @_api
-    async def cat_play(request: Request) -> Response:
-        c, body = cats.get(request.path_params["sid"]), await _json(request)
-        with c.lock:
-            c.playing = bool(body.get("playing")) and c.error is None and not c.done
-            c.version += 1
-        return JSONResponse({"playing": c.playing})
-
-    async def cat_stream(request: Request) -> Response:
-        try:
-            c = cats.get(request.path_params["sid"])
-        except NNDLError as exc:
-            return _error(exc, 404)
-        limit = int(request.query_params.get("limit") or 0)
-        return StreamingResponse(_events(request, c, c.train_chunk, c.snapshot, limit),
-                                 media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-store"})
-
-    @_api
-    async def cat_images(request: Request) -> Response:
-        return JSONResponse(await run_in_threadpool(cat_data.images))
-
-    routes = [
-        Route("/", index), Route("/cat", cat_page), Route("/api/meta", meta),
-        Route("/api/session", create, methods=["POST"]),
-        Route("/api/session/{sid}/settings", settings, methods=["POST"]),
-        Route("/api/session/{sid}/preset", use_preset, methods=["POST"]),
-        Route("/api/session/{sid}/play", play, methods=["POST"]),
-        Route("/api/session/{sid}/step", step, methods=["POST"]),
-        Route("/api/session/{sid}/reset", reset, methods=["POST"]),
-        Route("/api/session/{sid}/inspect", inspect, methods=["POST"]),
-        Route("/api/session/{sid}/upload", upload_csv, methods=["POST"]),
-        Route("/api/session/{sid}/stream", stream),
-        Route("/api/session/{sid}/model.npz", model_file),
-        Route("/api/session/{sid}/code.py", code_file),
-        Route("/api/cat", cat_create, methods=["POST"]),
-        Route("/api/cat/images", cat_images),
-        Route("/api/cat/{sid}/play", cat_play, methods=["POST"]),
-        Route("/api/cat/{sid}/stream", cat_stream),
-        Mount("/static", StaticFiles(directory=str(_static())), name="static"),
-    ]
+    state = _Playground(upload, cat_dir, max_sessions)
     middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)] \
         if allowed_hosts else []
-    app = Starlette(routes=routes, middleware=middleware)
-    app.state.sessions = sessions
-    app.state.cats = cats
+    app = Starlette(routes=state.routes(), middleware=middleware)
+    app.state.sessions = state.sessions
+    app.state.cats = state.cats
     return app
 
 

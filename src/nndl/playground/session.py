@@ -83,8 +83,9 @@ class Session:
             self.Y = self.data.train.Y
             self.X_test = feature_matrix(self.data.test.X, cfg.features)
             self.Y_test = self.data.test.Y
-            self.net = Network(cfg.layer_dims(), hidden=cfg.activation, output=cfg.output(),
-                               init=cfg.init, seed=cfg.seed)
+            task, k = self.data.train.task, len(self.data.train.classes or [None])
+            self.net = Network(cfg.layer_dims(task, k), hidden=cfg.activation,
+                               output=cfg.output(task), init=cfg.init, seed=cfg.seed)
             self.error: "str | None" = None
             self.playing = False
             self.mixed = False
@@ -198,7 +199,9 @@ class Session:
                 "layer_dims": net.layer_dims, "features": cfg.features,
                 "problem": cfg.problem, "domain": DOMAIN, "grid": render.GRID,
                 "thumb": render.THUMB, "range": self._range(),
+                "classes": self.data.train.classes if net.head.is_classifier else None,
                 "boundary": render.boundary(net, cfg.features),
+                "confidence": render.confidence(net, cfg.features),
                 "weights": render.weights(net),
                 "equations": self._equations, "mixed": self.mixed, "live": live,
             }
@@ -212,8 +215,11 @@ class Session:
             return out
 
     def _range(self) -> list[float]:
-        if self.config.problem == "classification":
-            return [0.0, 1.0]
+        """What the heat map's colours span: P(y = 1) in [0, 1], class indices 0..k-1, or
+        the regression's targets symmetrically."""
+        k = self.net.head.n_classes(self.net.layer_dims[-1])
+        if k is not None:
+            return [0.0, 1.0] if k == 2 else [0.0, float(k - 1)]
         top = float(np.max(np.abs(self.Y))) if self.Y.size else 1.0
         return [-top, top]
 

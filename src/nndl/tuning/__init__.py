@@ -12,7 +12,7 @@ The space holds ``nndl train``'s settings by their names (:data:`SEARCHABLE`): a
 choice, a tuple ``(LO, HI)`` or ``(LO, HI, "log" | "linear")`` (or the text ``"LO:HI"``) a
 range, anything else a fixed value. Every trial trains an ordinary :class:`~nndl.Network` with
 ``Network.fit``, built and fitted by the same functions as ``nndl train``
-(:mod:`nndl.cli.train`), on the same train/dev split (drawn once with the ``seed`` setting,
+(:mod:`nndl.cli.steps`), on the same train/dev split (drawn once with the ``seed`` setting,
 default 1; the weights are initialized with the same seed in every trial), and its value is the
 dev-set metric (accuracy for classification, RMSE for regression). A :class:`PruningReporter`
 reports the metric to Optuna's median pruner after every epoch (every ``iterations // 20``

@@ -120,9 +120,9 @@ class Trained:
 def train_one(dims: dict[str, Dim], values: dict[str, Any], parts: Any, metric: str,
               callbacks: "list | None" = None) -> Trained:
     """Build and fit the network of ``values`` (plus the fixed settings) as ``nndl train``
-    does (:func:`nndl.cli.train.build_model`, :func:`~nndl.cli.train.fit_arguments`), and
+    does (:func:`nndl.cli.steps.build_model`, :func:`~nndl.cli.steps.fit_arguments`), and
     score it on the dev set; early stopping's best parameters are restored first."""
-    from ..cli.train import Fitted, build_model, early_stopping, fit_arguments
+    from ..cli.steps import Fitted, build_model, early_stopping, fit_arguments
     from ..heads import dataset_targets
 
     s = trial_settings(dims, values)

@@ -75,7 +75,7 @@ def best_model(study: Any, prepared: Prepared, out: "str | os.PathLike") -> tupl
     ``nndl train``'s information (``evaluate``, ``predict``, ``info`` read it); returns the
     path and its dev metric."""
     from .. import io
-    from ..cli.train import model_info, summarize
+    from ..cli.steps import model_info, summarize
     from ..heads import dataset_targets
 
     try:

@@ -211,7 +211,7 @@ def describe(dims: dict[str, Dim], metric: str, settings: dict) -> dict:
 def check_values(dims: dict[str, Dim], parts: Any) -> None:
     """Build a network for every value of every choice (the others at their first value),
     so that a name no trial could use (``--hidden foo``) fails now, not in a trial."""
-    from ..cli.train import build_model
+    from ..cli.steps import build_model
 
     first = {k: d.values[0] for k, d in dims.items() if d.kind != "fixed"}
     build_model(trial_settings(dims, first), parts)

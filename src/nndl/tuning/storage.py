@@ -130,7 +130,7 @@ def _retry_callback(optuna: Any) -> Any:
 
 
 def data_fingerprint(parts: Any) -> dict:
-    from ..cli.train import fingerprint
+    from ..cli.steps import fingerprint
 
     return {"name": parts.data.name, "fingerprint": fingerprint(parts.data)}
 

@@ -71,7 +71,7 @@ class Prepared:
 
 def prepare(cfg: Config) -> Prepared:
     """Check the space, read and split the data, open (or create) the study."""
-    from ..cli.train import load_parts
+    from ..cli.steps import load_parts
     from ..heads import for_task
 
     dims = parse_space(cfg.space)

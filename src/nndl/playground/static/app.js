@@ -256,6 +256,19 @@
     drawEquations();
   }
 
+  function several() { return !!(snap && snap.classes && snap.classes.length > 2); }
+
+  /* The colour of the model's output at grid cell i (the heat map). */
+  function cellColour(i) {
+    if (!several()) return valueColour(snap.boundary[i]);
+    const k = snap.classes.length, p = snap.confidence[i];
+    const strength = $("discretize").checked ? 1 : (p - 1 / k) / (1 - 1 / k);
+    return NN.classColour(snap.boundary[i], 0.25 + 0.75 * strength);
+  }
+
+  /* The colour of a point's label: a class, or a value on the orange-blue scale. */
+  function labelColour(v) { return several() ? NN.classColour(v) : valueColour(v); }
+
   function valueColour(v) {
     if (!snap) return NN.colour(0);
     const [lo, hi] = snap.range;
@@ -271,7 +284,7 @@
     off.width = n; off.height = n;
     const octx = off.getContext("2d"), img = octx.createImageData(n, n);
     snap.boundary.forEach((v, i) => {
-      const [r, g, b] = valueColour(v);
+      const [r, g, b] = cellColour(i);
       img.data.set([r, g, b, 255], i * 4);
     });
     octx.putImageData(img, 0, 0);
@@ -282,7 +295,7 @@
     const dot = (P, stroke) => {
       for (let i = 0; i < P[0].length; i++) {
         const x = (P[0][i] + D) / (2 * D) * W, y = (D - P[1][i]) / (2 * D) * H;
-        const [r, g, b] = valueColour(P[2][i]);
+        const [r, g, b] = labelColour(P[2][i]);
         ctx.beginPath(); ctx.arc(x, y, 3, 0, 2 * Math.PI);
         ctx.fillStyle = `rgb(${r},${g},${b})`; ctx.fill();
         ctx.strokeStyle = stroke; ctx.lineWidth = 1; ctx.stroke();
@@ -352,8 +365,9 @@
     for (let l = 1; l <= L; l++) {
       for (let k = 0; k < dims[l]; k++) {
         const out = l === L;
-        node(net, colX(l), nodeY(k), out ? "output" : `layer ${l}, unit ${k + 1}`,
-             out ? "output-node" : `unit-${l}-${k}`);
+        const cls = out && dims[l] > 1 && snap.classes ? ` (class ${snap.classes[k]})` : "";
+        node(net, colX(l), nodeY(k), out ? `output unit ${k + 1}${cls}` : `layer ${l}, unit ${k + 1}`,
+             out ? (k === 0 ? "output-node" : `output-${k}`) : `unit-${l}-${k}`);
       }
       if (l < L) {
         const b = document.createElement("div");
@@ -423,7 +437,7 @@
     if (out) {
       out.width = snap.grid; out.height = snap.grid;
       const img = out.getContext("2d").createImageData(snap.grid, snap.grid);
-      snap.boundary.forEach((v, i) => img.data.set([...valueColour(v), 255], i * 4));
+      snap.boundary.forEach((v, i) => img.data.set([...cellColour(i), 255], i * 4));
       out.getContext("2d").putImageData(img, 0, 0);
     }
     if (Number($("eq-layer").value) !== snap.equations.layer) $("eq-layer").value = snap.equations.layer;

@@ -24,6 +24,15 @@ const NN = {
     const end = v < 0 ? neg : pos, t = Math.abs(v);
     return mid.map((m, i) => Math.round(m + (end[i] - m) * t));
   },
+  /* Class c of several (an uploaded file's labels), faded to grey as ``strength`` goes
+     from 1 to 0. */
+  classColour(c, strength = 1) {
+    const palette = [[245, 147, 34], [8, 119, 189], [80, 170, 80], [200, 60, 60],
+                     [140, 90, 190], [120, 80, 50], [230, 110, 190], [90, 90, 90]];
+    const mid = [232, 234, 235], end = palette[c % palette.length];
+    const t = Math.max(0, Math.min(1, strength));
+    return mid.map((m, i) => Math.round(m + (end[i] - m) * t));
+  },
   message(text) {
     const el = document.getElementById("message");
     if (!el) return;

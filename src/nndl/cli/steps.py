@@ -1,0 +1,165 @@
+"""The steps of ``nndl train`` that ``nndl tune`` shares: the data and its parts, the model
+for its task, ``Network.fit``'s arguments from the settings, what a model file's ``info``
+holds and the summary of a run.
+
+``s`` is always the settings dict of :func:`nndl.cli.settings.train_settings` (one entry per
+``nndl train`` option).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import datasets, heads
+from ..callbacks import EarlyStopping
+from ..datasets import Dataset
+from ..errors import NNDLError
+from ..heads import dataset_targets, scores
+from ..network import Network
+from ..optimizers import get_optimizer
+from ..preprocessing import Standardizer
+from . import arguments as a
+from .common import check_width, image_size_of
+
+
+def fingerprint(data: Dataset) -> str:
+    """SHA-256 of the data's values (X and Y, with their shapes and dtypes): a resumed run
+    checks that it trains on the data the checkpoint was trained on."""
+    h = hashlib.sha256()
+    for a_ in (data.X, data.Y):
+        if a_ is not None:
+            a_ = np.ascontiguousarray(a_)
+            h.update(f"{a_.dtype.str}{a_.shape}".encode())
+            h.update(a_.tobytes())
+    return h.hexdigest()
+
+
+@dataclass
+class Parts:
+    """The data (what --data names) and its parts: train, dev (held out), test."""
+
+    data: Dataset
+    train: Dataset
+    dev: "Dataset | None"
+    test: "Dataset | None"
+
+    def named(self) -> list[tuple[str, Dataset]]:
+        """[("train", train), ("dev", dev), ("test", test)], without the missing ones."""
+        return [(n, d) for n, d in (("train", self.train), ("dev", self.dev),
+                                    ("test", self.test)) if d is not None]
+
+
+def load_parts(s: dict) -> Parts:
+    label = a.label_column(s["label"])
+    options = {"task": s["task"], "features": s["features"], "drop": s["drop"],
+               "drop_missing": bool(s["drop_missing"])}
+    data, test = datasets.load_spec(s["data"], label, image_size=s["image_size"], **options)
+    if data.Y is None:
+        raise NNDLError(f"{data.name or s['data']} has no labels: training needs them")
+    if s["test"] is not None:
+        test = _load_test(s, data, label, options)
+    train, dev = data, None
+    if s["dev"] > 0:
+        train, dev, _ = datasets.split(data, dev=s["dev"], test=0.0, seed=s["seed"],
+                                       stratify=heads.for_task(data.task).is_classifier)
+    return Parts(data, train, dev, test)
+
+
+def _load_test(s: dict, data: Dataset, label: object, options: dict) -> Dataset:
+    """--test, read as the training data: its columns matched by header name (in any order)
+    when both files have a header; its label column by the training file's name for it."""
+    header = datasets.table_header(s["test"]) if Path(s["test"]).is_file() else None
+    names = data.feature_names
+    if header is not None and names is not None:
+        dropped = [c for c in (s["drop"] or []) if isinstance(c, str)]
+        options = {**options, "drop": None, "features": datasets.check_columns(
+            header, names, f"--test {s['test']}", ignore=[data.label_name, *dropped])}
+    d, t = datasets.load_spec(s["test"], data.label_name or label, image_size=s["image_size"],
+                              **options)
+    return t if t is not None else d  # the course folder: its test file
+
+
+def build_model(s: dict, parts: Parts) -> Network:
+    """A new network for the data's task, standardizing as ``s`` says (auto: not images, whose
+    pixels are already in [0, 1]; the choice is written back to ``s``, which is saved)."""
+    data = parts.data
+    head = heads.for_task(data.task)
+    if head.is_classifier:  # the data's classes, else the labels 0..max
+        n_out = head.n_units(data.n_classes or int(data.Y.max()) + 1)
+    else:  # one unit per target row
+        n_out = head.n_units(int(data.Y.shape[0]))
+    rng = np.random.RandomState(s["seed"]) if s["rng"] == "legacy" else None
+    net = Network([parts.train.X.shape[0], *s["layers"], n_out], hidden=s["hidden"],
+                  output=s["output"] or head.output, init=s["init"], dtype=s["dtype"],
+                  seed=None if rng is not None else s["seed"], rng=rng)
+    net.classes = list(data.classes) if data.classes and head.is_classifier else None
+    if s["standardize"] is None:
+        s["standardize"] = image_size_of(data) is None
+    if s["standardize"]:
+        net.preprocessing = Standardizer().fit(parts.train.X)
+        if not net.head.is_classifier:  # regression: learn (Y - mean) / std, answer in Y units
+            net.target_scaling = Standardizer().fit(parts.train.Y)
+    return net
+
+
+def model_info(s: dict, parts: Parts) -> dict:
+    """What a model file of ``nndl train`` holds in ``info`` besides its summary: the
+    settings ``s`` (to resume with), the data's name, fingerprint, columns and image size."""
+    return {"train_args": s, "image_size": image_size_of(parts.data),
+            "data_name": parts.data.name, "data_fingerprint": fingerprint(parts.data),
+            "feature_names": parts.data.feature_names, "label_name": parts.data.label_name}
+
+
+def fit_arguments(s: dict, net: Network, parts: Parts, callbacks: list,
+                  early: "EarlyStopping | None", remaining: int,
+                  optimizer: "Any | None" = None) -> dict:
+    """``Network.fit``'s keyword arguments for the settings ``s``: ``remaining`` epochs
+    (mini-batches) or iterations (full batch), the optimizer ``s`` names (or ``optimizer``,
+    with its state, when resuming), L2, dropout, and the dev set when ``early`` stops."""
+    if optimizer is None:
+        optimizer = get_optimizer(s["optimizer"], s["lr"], decay=s["decay"])
+    kw: dict = {"learning_rate": s["lr"], "callbacks": callbacks, "optimizer": optimizer,
+                "lambd": s["lambd"], "keep_probs": s["keep_prob"]}
+    if early is not None:
+        kw["dev"] = (parts.dev.X, dataset_targets(parts.dev, net))
+    kw.update({"batch_size": s["batch_size"], "epochs": remaining}
+              if s["batch_size"] is not None else {"iterations": remaining})
+    return kw
+
+
+def early_stopping(s: dict, meta: "dict | None" = None) -> "EarlyStopping | None":
+    """--patience's callback; with ``meta`` (the metadata of a checkpoint resumed from), its
+    counters and best parameters."""
+    if s["patience"] is None:
+        return None
+    early = EarlyStopping(s["patience"])
+    state = meta["info"]["checkpoint"].get("early_stopping") if meta is not None else None
+    if state is not None:
+        early.load_state_dict(state, meta["param_sets"].get("best"))
+    return early
+
+
+@dataclass
+class Fitted:
+    seconds: float
+    iterations: int
+    """Iterations (parameter updates) this run made."""
+    epochs: int
+    """Epochs this run made (fewer than planned when early stopping stopped it)."""
+
+
+def summarize(net: Network, parts: Parts, Ytrain: np.ndarray, fitted: Fitted) -> dict:
+    """What the saved model's ``info["summary"]`` holds: counts, time, final cost, scores."""
+    summary: dict = {"iterations": net.iterations_done, "epochs": net.epochs_done,
+                     "best_epoch": net.history.best_epoch, "seconds": round(fitted.seconds, 3),
+                     "final_cost": net.history.costs[-1] if net.history.costs else None,
+                     "train": scores(net, parts.train.X, Ytrain)}
+    for name, d in parts.named()[1:]:
+        check_width(net, d, f"the {name} data")
+        summary[name] = scores(net, d.X, dataset_targets(d, net))
+    return summary
