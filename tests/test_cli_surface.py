@@ -118,13 +118,19 @@ def test_sigint_soon_after_the_start_exits_130_without_a_traceback(delay, tmp_pa
     SIGINT's default disposition: a test run in the background has it ignored, and Python then
     keeps ignoring it until training installs its handler."""
     p = subprocess.Popen(nndl_cmd("train", "--iterations", "1000000", "--out", tmp_path / "m.npz"),
-                         cwd=tmp_path, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                         cwd=tmp_path, env={**env(), "PYTHONFAULTHANDLER": "1"},
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         p.wait(timeout=delay)
     except subprocess.TimeoutExpired:
         p.send_signal(signal.SIGINT)
-    out, err = p.communicate(timeout=60)
+    try:
+        out, err = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:  # say where it was: the stacks of its threads
+        p.send_signal(signal.SIGABRT)
+        out, err = p.communicate()
+        pytest.fail(f"still running 60 s after SIGINT; its threads:\n{err[-6000:]}")
     assert p.returncode == 130, err
     assert "Traceback" not in err
 
