@@ -381,3 +381,14 @@ def test_the_config_travels_to_worker_processes_as_json():
     cfg = tuning.Config({"lr": (1e-3, 1e-1), "layers": ["8", "16"]}, "s", 3)
     back = tuning.Config.from_json(cfg.to_json())
     assert back == cfg and json.loads(cfg.to_json())["study"] == "s"
+
+
+def test_worker_processes_share_the_cores_blas_threads():
+    """K workers get cores // K BLAS threads each (at least 1); a count the user set stays."""
+    from nndl.tuning.workers import THREAD_VARIABLES, worker_env
+
+    env = worker_env(2, environ={"PATH": "/bin"}, cpus=8)
+    assert [env[v] for v in THREAD_VARIABLES] == ["4", "4", "4"] and env["PATH"] == "/bin"
+    assert worker_env(3, environ={}, cpus=2)["OPENBLAS_NUM_THREADS"] == "1"
+    kept = worker_env(2, environ={"OPENBLAS_NUM_THREADS": "7"}, cpus=8)
+    assert kept["OPENBLAS_NUM_THREADS"] == "7" and kept["OMP_NUM_THREADS"] == "4"

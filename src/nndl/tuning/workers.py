@@ -200,6 +200,27 @@ def worker_main() -> int:
     return 0
 
 
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+"""The BLAS/OpenMP thread counts a worker process is started with."""
+
+
+def worker_env(workers: int, environ: "dict[str, str] | None" = None,
+               cpus: "int | None" = None) -> dict[str, str]:
+    """The environment of one of ``workers`` worker processes: the machine's cores shared
+    among them (``cpus // workers`` BLAS threads each, at least 1), so that K processes do not
+    start K times the cores' threads and spin against each other (measured: 2 workers with
+    2 threads each on 2 cores trained 2.5x slower than 1 worker). A count the user set in the
+    environment is kept."""
+    env = dict(os.environ if environ is None else environ)
+    if cpus is None:
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
+            (os.cpu_count() or 1)
+    share = str(max(1, cpus // max(1, workers)))
+    for name in THREAD_VARIABLES:
+        env.setdefault(name, share)
+    return env
+
+
 def run_workers(cfg: Config) -> list[dict]:
     """``cfg.workers`` processes running :func:`work` on the study; Ctrl-C stops them all
     (each fails its current trial and exits), finished trials stay in the study."""
@@ -208,7 +229,8 @@ def run_workers(cfg: Config) -> list[dict]:
     for i in range(cfg.workers):
         c = Config(**{**asdict(cfg), "worker": i})
         proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, text=True, bufsize=1)
+                                stdout=subprocess.PIPE, text=True, bufsize=1,
+                                env=worker_env(cfg.workers))
         assert proc.stdin is not None
         proc.stdin.write(c.to_json())
         proc.stdin.close()
