@@ -53,12 +53,12 @@ def _check_k(k: object) -> int:
                             expected="an integer >= 2"))
 
 
-def _class_sizes(m: int, k: int) -> list[int]:
+def class_sizes(m: int, k: int) -> list[int]:
     """m points shared by k classes as evenly as possible (the first m % k get one more)."""
     return [m // k + (1 if j < m % k else 0) for j in range(k)]
 
 
-def _stack(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+def stack_classes(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """[(n_j, 2) points of class j] -> X (2, m), Y (1, m) int64, grouped by class."""
     X = np.concatenate(parts, axis=0).T.copy()
     Y = np.concatenate([np.full(len(p), j, dtype=np.int64) for j, p in enumerate(parts)])
@@ -71,11 +71,11 @@ def make_moons(m: int = 200, noise: float = 0.1, seed: "int | None" = 0
     (1 - cos t, 1/2 - sin t), t in [0, pi]; then Gaussian noise of std ``noise`` on x1, x2."""
     m, noise = _check_args(m, noise)
     rng = _rng(seed)
-    n0, n1 = _class_sizes(m, 2)
+    n0, n1 = class_sizes(m, 2)
     t0, t1 = np.linspace(0, np.pi, n0), np.linspace(0, np.pi, n1)
     parts = [np.c_[np.cos(t0), np.sin(t0)], np.c_[1 - np.cos(t1), 0.5 - np.sin(t1)]]
     parts = [p + noise * standard_normal(rng, p.shape) for p in parts]
-    return _stack(parts)
+    return stack_classes(parts)
 
 
 def make_circles(m: int = 200, noise: float = 0.05, seed: "int | None" = 0,
@@ -87,11 +87,11 @@ def make_circles(m: int = 200, noise: float = 0.05, seed: "int | None" = 0,
                           low_open=True, high_open=True, expected="in (0, 1)")
     rng = _rng(seed)
     parts = []
-    for n, r in zip(_class_sizes(m, 2), (1.0, float(factor))):
+    for n, r in zip(class_sizes(m, 2), (1.0, float(factor))):
         t = np.linspace(0, 2 * np.pi, n, endpoint=False)
         parts.append(r * np.c_[np.cos(t), np.sin(t)])
     parts = [p + noise * standard_normal(rng, p.shape) for p in parts]
-    return _stack(parts)
+    return stack_classes(parts)
 
 
 def make_xor(m: int = 200, noise: float = 0.1, seed: "int | None" = 0
@@ -101,13 +101,13 @@ def make_xor(m: int = 200, noise: float = 0.1, seed: "int | None" = 0
     m, noise = _check_args(m, noise)
     rng = _rng(seed)
     parts = []
-    for j, n in enumerate(_class_sizes(m, 2)):
+    for j, n in enumerate(class_sizes(m, 2)):
         mag = rng.uniform(0.05, 1.0, size=(n, 2))
         s1 = np.where(rng.uniform(size=n) < 0.5, -1.0, 1.0)
         s2 = s1 if j == 0 else -s1
         parts.append(mag * np.c_[s1, s2])
     parts = [p + noise * standard_normal(rng, p.shape) for p in parts]
-    return _stack(parts)
+    return stack_classes(parts)
 
 
 def make_spiral(m: int = 300, noise: float = 0.2, seed: "int | None" = 0, k: int = 3
@@ -118,11 +118,11 @@ def make_spiral(m: int = 300, noise: float = 0.2, seed: "int | None" = 0, k: int
     m, noise = _check_args(m, noise, k)
     rng = _rng(seed)
     parts = []
-    for j, n in enumerate(_class_sizes(m, k)):
+    for j, n in enumerate(class_sizes(m, k)):
         r = np.linspace(0.0, 1.0, n)
         t = np.linspace(4.0 * j, 4.0 * (j + 1), n) + noise * standard_normal(rng, (n,))
         parts.append(np.c_[r * np.sin(t), r * np.cos(t)])
-    return _stack(parts)
+    return stack_classes(parts)
 
 
 def make_blobs(m: int = 200, noise: float = 1.0, seed: "int | None" = 0, k: int = 3,
@@ -133,10 +133,10 @@ def make_blobs(m: int = 200, noise: float = 1.0, seed: "int | None" = 0, k: int 
     m, noise = _check_args(m, noise, k)
     rng = _rng(seed)
     parts = []
-    for j, n in enumerate(_class_sizes(m, k)):
+    for j, n in enumerate(class_sizes(m, k)):
         c = radius * np.array([np.cos(2 * np.pi * j / k), np.sin(2 * np.pi * j / k)])
         parts.append(c + noise * standard_normal(rng, (n, 2)))
-    return _stack(parts)
+    return stack_classes(parts)
 
 
 GENERATORS: dict[str, Callable[..., tuple[np.ndarray, np.ndarray]]] = {

@@ -77,12 +77,12 @@ def _spiral(m: int, noise: float, rng: np.random.RandomState) -> tuple[Array, Ar
     """TensorFlow Playground's two spirals of 1.75 turns: for class j, point i of n,
     r = 5 i / n, t = 3.5 pi i / n + j pi, (r sin t, r cos t) + uniform(-noise, noise)."""
     parts = []
-    for j, n in enumerate(generators._class_sizes(m, 2)):
+    for j, n in enumerate(generators.class_sizes(m, 2)):
         i = np.arange(n)
         r, t = SPREAD * i / n, 1.75 * 2 * np.pi * i / n + j * np.pi
         P = np.c_[r * np.sin(t), r * np.cos(t)]
         parts.append(P + rng.uniform(-1.0, 1.0, size=P.shape) * noise)
-    return generators._stack(parts)
+    return generators.stack_classes(parts)
 
 
 def _flower(m: int, noise: float, rng: np.random.RandomState) -> tuple[Array, Array]:
