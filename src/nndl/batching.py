@@ -39,13 +39,11 @@ reorder_epochs: int = 2
 copy would cost about as much as it saves there)."""
 
 
-def reorder_bytes(X: Array, Y: Array, size: "int | None", shuffle: bool,
-                  epochs: int = reorder_epochs) -> int:
-    """Bytes a fit with these batches would copy to gather them as rows: X and/or Y when
-    ``epochs`` (>= ``reorder_epochs``) of shuffled mini-batches are drawn from an array whose
-    samples are not contiguous; 0 else."""
-    if (not reorder or not shuffle or size is None or size >= X.shape[1]
-            or epochs < reorder_epochs):
+def reorder_bytes(X: Array, Y: Array, epochs: int = reorder_epochs) -> int:
+    """Bytes a fit of ``epochs`` passes of shuffled mini-batches would copy to gather them as
+    rows: X and/or Y when their samples are not contiguous (and ``epochs`` >=
+    ``reorder_epochs``); 0 else."""
+    if not reorder or epochs < reorder_epochs:
         return 0
     return sum(A.nbytes for A in (X, Y) if not A.T.flags.c_contiguous)
 
@@ -78,7 +76,7 @@ class BatchSource:
         """Bytes copied to reorder the data (0: the batches come from X and Y themselves)."""
         if size is None or size >= self.m or not shuffle:
             return
-        copy = reorder_bytes(X, Y, size, shuffle, epochs)
+        copy = reorder_bytes(X, Y, epochs)
         if copy and (spare_bytes is None or not fits(spare_bytes + copy)):
             copy = 0
         self.copied = copy

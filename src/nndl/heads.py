@@ -64,6 +64,8 @@ class Head:
     """Name of the output activation (the only place nndl spells it)."""
     cost: Cost
     is_classifier: bool = True
+    metric_names: "tuple[str, ...]" = ("accuracy",)
+    """The names :meth:`scores` returns (the first is the one reported by default)."""
 
     def __repr__(self) -> str:
         return f"<head {self.task}: {self.output} output, {self.cost.name}>"
@@ -149,7 +151,8 @@ class Head:
 
     # --- scores -------------------------------------------------------------------------------
     def scores(self, AL: Array, Y: Array) -> dict[str, float]:
-        """``{"accuracy"}`` for classifiers, ``{"mse", "rmse", "mae"}`` for regression."""
+        """``{"accuracy"}`` for classifiers, ``{"mse", "rmse", "mae", "r2"}`` for regression
+        (the names of ``metric_names``)."""
         return {"accuracy": metrics.accuracy(self.truth(Y), self.indices(AL))}
 
 
@@ -297,6 +300,7 @@ class RegressionHead(Head):
 
     task, output, cost = "regression", "linear", COSTS["squared_error"]
     is_classifier = False
+    metric_names = ("rmse", "mse", "mae", "r2")
 
     def n_classes(self, n_out: int) -> None:
         return None
@@ -394,7 +398,7 @@ def dataset_targets(data: Any, net: Any) -> Array:
 
 def scores(net: Any, X: Array, Y: Array) -> dict[str, float]:
     """The model's scores on (X, Y) (Y the target matrix): ``{"accuracy"}`` for classifiers,
-    ``{"mse", "rmse", "mae"}`` for regression."""
+    ``{"mse", "rmse", "mae", "r2"}`` for regression (the head's ``metric_names``)."""
     return _head(net).scores(net.forward(X), Y)
 
 

@@ -105,6 +105,10 @@ def r2_score(y_true: object, y_pred: object) -> float:
     return float(np.mean(np.where(ss_tot > 0, 1.0 - r2, exact)))
 
 
+HIGHER_IS_BETTER = frozenset({"accuracy", "r2"})
+"""Scores where more is better; for the others (mse, rmse, mae) less is."""
+
+
 def regression_scores(y_true: object, y_pred: object) -> dict[str, float]:
     """``{"mse", "rmse", "mae", "r2"}`` of a regression (one error array, computed once;
     R^2 = 0 is the mean baseline, so a model that learned nothing shows as r2 <= 0)."""

@@ -18,6 +18,7 @@ from typing import Any
 
 from .. import tuning
 from ..errors import NNDLError
+from ..heads import HEADS
 from . import arguments as a
 
 NAME = "tune"
@@ -53,7 +54,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     g.add_argument("--workers", type=a.number("an integer from 1 to 256", integer=True, low=1,
                                               high=256), default=1,
                    help="processes on this machine working on the study together")
-    g.add_argument("--metric", type=a.lower, choices=["accuracy", "rmse", "mse", "mae", "r2"],
+    g.add_argument("--metric", type=a.lower, choices=list(dict.fromkeys(
+                       m for h in HEADS.values() for m in h.metric_names)),
                    help="the dev-set metric to optimize (default: accuracy for "
                    "classification, rmse for regression)")
     g.add_argument("--no-pruning", dest="prune", action="store_false", help="train every "

@@ -26,10 +26,6 @@ from .space import Dim, check_values, describe, parse_space, trial_settings
 from .storage import HEARTBEAT, data_fingerprint, open_storage, open_study, optuna_module
 
 
-MAXIMIZE = ("accuracy", "r2")
-"""Metrics to maximize; the others (rmse, mse, mae) are minimized."""
-
-
 @dataclass
 class Config:
     """Everything a worker needs (JSON, for the worker processes of ``workers > 1``)."""
@@ -73,6 +69,7 @@ def prepare(cfg: Config) -> Prepared:
     """Check the space, read and split the data, open (or create) the study."""
     from ..cli.steps import load_parts
     from ..heads import for_task
+    from ..metrics import HIGHER_IS_BETTER
 
     dims = parse_space(cfg.space)
     first = {k: d.values[0] for k, d in dims.items() if d.kind != "fixed"}
@@ -82,13 +79,12 @@ def prepare(cfg: Config) -> Prepared:
     parts = load_parts(s)
     check_values(dims, parts)
     head = for_task(parts.data.task)
-    metric = cfg.metric or ("accuracy" if head.is_classifier else "rmse")
-    known = ("accuracy",) if head.is_classifier else ("rmse", "mse", "mae", "r2")
-    if metric not in known:
+    metric = cfg.metric or head.metric_names[0]
+    if metric not in head.metric_names:
         raise NNDLError(f"--metric {metric}: the data's task is {parts.data.task}; expected "
-                        f"one of {', '.join(known)}")
+                        f"one of {', '.join(head.metric_names)}")
     storage = open_storage(cfg.storage, cfg.heartbeat)
-    direction = "maximize" if metric in MAXIMIZE else "minimize"
+    direction = "maximize" if metric in HIGHER_IS_BETTER else "minimize"
     study = open_study(storage, cfg.study, describe(dims, metric, s), data_fingerprint(parts),
                        direction)
     return Prepared(dims, parts, metric, study)
