@@ -49,24 +49,18 @@ def json_list(a: Array) -> list:
     return out.tolist()
 
 
-def boundary(net: "Network", features: Sequence[str], n: int = GRID) -> list[float]:
-    """The model's output at every grid point, exactly as ``net.forward`` gives it (full
-    precision: the exported model must reproduce it): P(y = 1) of a sigmoid output, the
-    regression's value, or, with several classes, the predicted class index."""
+def output_map(net: "Network", features: Sequence[str], n: int = GRID) -> dict[str, Any]:
+    """The heat map, from one forward pass over the grid: ``"boundary"``, the model's output at
+    every grid point exactly as ``net.forward`` gives it (full precision: the exported model
+    must reproduce it): P(y = 1) of a sigmoid output, the regression's value, or, with several
+    classes, the predicted class index; and ``"confidence"``, with several classes the
+    predicted class's probability at every point (the heat map's strength), else None."""
     with np.errstate(all="ignore"):
         A = net.forward(feature_matrix(grid_points(n), features))
-    if A.shape[0] > 1:
-        return net.head.indices(A)[0].astype(np.float64).tolist()
-    return json_list(A[0])
-
-
-def confidence(net: "Network", features: Sequence[str], n: int = GRID) -> "list | None":
-    """With several classes, the predicted class's probability at every grid point (the heat
-    map's strength); None otherwise."""
-    if net.layer_dims[-1] == 1:
-        return None
-    with np.errstate(all="ignore"):
-        return _rounded(net.forward(feature_matrix(grid_points(n), features)).max(axis=0))
+    if A.shape[0] == 1:
+        return {"boundary": json_list(A[0]), "confidence": None}
+    return {"boundary": net.head.indices(A)[0].astype(np.float64).tolist(),
+            "confidence": _rounded(A.max(axis=0))}
 
 
 def _rounded(a: Array, digits: int = 3) -> list:
@@ -117,5 +111,5 @@ def equations(net: "Network", X: Array, Y: Array, layer: int, lambd: float = 0.0
     }
 
 
-__all__ = ["GRID", "THUMB", "boundary", "confidence", "equations", "grid_points", "json_list",
-           "thumbnails", "weights"]
+__all__ = ["GRID", "THUMB", "equations", "grid_points", "json_list", "output_map", "thumbnails",
+           "weights"]

@@ -200,11 +200,10 @@ class Session:
                 "problem": cfg.problem, "domain": DOMAIN, "grid": render.GRID,
                 "thumb": render.THUMB, "range": self._range(),
                 "classes": self.data.train.classes if net.head.is_classifier else None,
-                "boundary": render.boundary(net, cfg.features),
-                "confidence": render.confidence(net, cfg.features),
                 "weights": render.weights(net),
                 "equations": self._equations, "mixed": self.mixed, "live": live,
             }
+            out.update(render.output_map(net, cfg.features))
             out.update(render.thumbnails(net, cfg.features))
             if full:
                 out["config"] = cfg.to_query()

@@ -105,7 +105,7 @@ def plot(study: Any, folder: "str | os.PathLike") -> list[Path]:
     note on stderr."""
     from ..plots import save_png
 
-    optuna = optuna_module()
+    optuna_module()  # NNDLError naming the extra when Optuna is missing
     try:
         import matplotlib
 
@@ -129,7 +129,6 @@ def plot(study: Any, folder: "str | os.PathLike") -> list[Path]:
             print(f"nndl tune: no {name} plot: {exc}", file=sys.stderr)
         finally:
             plt.close("all")
-    del optuna
     return written
 
 
