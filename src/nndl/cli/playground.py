@@ -16,6 +16,7 @@ import argparse
 import ipaddress
 import sys
 import threading
+import time
 import webbrowser
 
 from ..errors import NNDLError
@@ -91,15 +92,7 @@ def run(args: argparse.Namespace) -> int:
               f"{DEFAULT_HOST} to keep it to this machine", file=sys.stderr)
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning")
     server = uvicorn.Server(config)
-    if args.browser:
-        def open_when_up() -> None:
-            for _ in range(100):
-                if server.started:
-                    break
-                threading.Event().wait(0.1)
-            webbrowser.open(_url(args.host, _port(server, args.port)))
-        threading.Thread(target=open_when_up, daemon=True).start()
-    _announce(server, args)
+    threading.Thread(target=_when_started, args=(server, args), daemon=True).start()
     server.run()
     return 0
 
@@ -116,13 +109,14 @@ def _url(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
-def _announce(server: object, args: argparse.Namespace) -> None:
-    """Print the page's address once the server listens (the port may be chosen by 0)."""
-    def wait() -> None:
-        for _ in range(200):
-            if getattr(server, "started", False):
-                print(f"nndl playground: {_url(args.host, _port(server, args.port))} "
-                      "(Ctrl-C stops it)", flush=True)
-                return
-            threading.Event().wait(0.05)
-    threading.Thread(target=wait, daemon=True).start()
+def _when_started(server: object, args: argparse.Namespace) -> None:
+    """Once the server listens: print the page's address (the port may be chosen by 0); and,
+    unless --no-browser, open it in the browser (after 10 s without a start, anyway)."""
+    for _ in range(200):
+        if getattr(server, "started", False):
+            print(f"nndl playground: {_url(args.host, _port(server, args.port))} "
+                  "(Ctrl-C stops it)", flush=True)
+            break
+        time.sleep(0.05)
+    if args.browser:
+        webbrowser.open(_url(args.host, _port(server, args.port)))
