@@ -28,6 +28,11 @@ wide-f32-shuffled, wide-f32-c-shuffled
     The same, each epoch in a fresh random order: nndl ``shuffle=True``, scikit-learn
     ``shuffle=True``, PyTorch a ``torch.randperm`` per epoch and ``X[idx]`` per batch (what a
     ``DataLoader(shuffle=True)`` gathers).
+wide-f32-adam, wide-f32-c-adam (and with -shuffled)
+    The same with Adam (learning rate 0.001, beta1 0.9, beta2 0.999, epsilon 1e-8, bias
+    correction) instead of plain SGD: nndl ``optimizer="adam"``, scikit-learn
+    ``solver="adam"``, PyTorch ``torch.optim.Adam`` (its default, the multi-tensor "foreach"
+    implementation).
 vectorization
     The notes' demo: a Python ``for`` loop against ``np.dot`` on two vectors of 10^6 float64.
 Libraries: ``nndl``, ``sklearn``, ``torch`` with their default threads; ``nndl-1t``,
@@ -102,7 +107,11 @@ CAT_DIMS = [12288, 20, 7, 5, 1]
 WIDE_DIMS = [784, 512, 256, 10]
 LIBS = ("nndl", "sklearn", "torch")
 CASES = ("cat-f32", "cat-f64", "wide-f32", "wide-f32-c")
-"""The default cases; also wide-f32-shuffled and wide-f32-c-shuffled."""
+MORE_CASES = ("wide-f32-adam", "wide-f32-c-adam", "wide-f32-shuffled", "wide-f32-c-shuffled",
+              "wide-f32-adam-shuffled", "wide-f32-c-adam-shuffled")
+"""The default cases, and the others --cases knows."""
+ADAM = {"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}
+"""The Adam cases' settings (every library's defaults but the learning rate)."""
 
 
 def base_lib(lib: str) -> str:
@@ -190,11 +199,13 @@ def nndl_network(dims, dtype, params):
 
 
 # --- one training run per library -------------------------------------------------------------
-def _sk_model(dims, lr, batch, iters, params, X_rows, labels):
+def _sk_model(dims, lr, batch, iters, params, X_rows, labels, adam=False):
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 
-    clf = MLPClassifier(hidden_layer_sizes=tuple(dims[1:-1]), activation="relu", solver="sgd",
+    clf = MLPClassifier(hidden_layer_sizes=tuple(dims[1:-1]), activation="relu",
+                        solver="adam" if adam else "sgd", beta_1=ADAM["beta1"],
+                        beta_2=ADAM["beta2"], epsilon=ADAM["epsilon"],
                         batch_size=batch, learning_rate="constant", learning_rate_init=lr,
                         momentum=0.0, nesterovs_momentum=False, alpha=0.0, max_iter=1, tol=0.0,
                         n_iter_no_change=10**9, early_stopping=False, shuffle=False,
@@ -282,11 +293,12 @@ def run_cat(lib: str, dtype: str, cfg: dict, iters: int):
 
 
 def run_wide(lib: str, dtype: str, cfg: dict, iters: "int | None", c_order: bool = False,
-             shuffle: bool = False):
+             shuffle: bool = False, adam: bool = False):
     X, Y, labels = wide_data(cfg)
     if c_order:
         X, Y = np.ascontiguousarray(X), np.ascontiguousarray(Y)
     dims, lr, bs = cfg["wide_dims"], cfg["wide_lr"], cfg["wide_batch"]
+    lr = ADAM["lr"] if adam else lr
     epochs = cfg.get("wide_epochs", 1)
     m = X.shape[1]
     params = init_params(dims, "he", dtype)
@@ -296,7 +308,9 @@ def run_wide(lib: str, dtype: str, cfg: dict, iters: "int | None", c_order: bool
             return nndl_network(dims, dtype, params)
 
         def train(net):  # one epoch of mini-batches in the data's order, like the peers
-            h = net.fit(X, Y, learning_rate=lr, batch_size=bs, epochs=epochs, shuffle=shuffle)
+            opt = nndl.optimizers.Adam(lr, ADAM["beta1"], ADAM["beta2"], ADAM["epsilon"]) \
+                if adam else nndl.optimizers.GradientDescent(lr)
+            h = net.fit(X, Y, optimizer=opt, batch_size=bs, epochs=epochs, shuffle=shuffle)
             return h.epoch_costs[-1]  # the mean batch cost, weighted as scikit-learn does
 
         def metrics(net, cost):
@@ -305,7 +319,7 @@ def run_wide(lib: str, dtype: str, cfg: dict, iters: "int | None", c_order: bool
         Xr = np.ascontiguousarray(X.T)
 
         def build():
-            clf = _sk_model(dims, lr, bs, epochs, params, Xr, labels)
+            clf = _sk_model(dims, lr, bs, epochs, params, Xr, labels, adam)
             clf.shuffle = shuffle
             return clf
 
@@ -327,7 +341,9 @@ def run_wide(lib: str, dtype: str, cfg: dict, iters: "int | None", c_order: bool
             return _torch_model(dims, params, dtype)
 
         def train(model):
-            opt = torch.optim.SGD(model.parameters(), lr=lr)
+            opt = torch.optim.Adam(model.parameters(), lr=lr, betas=(ADAM["beta1"],
+                                   ADAM["beta2"]), eps=ADAM["epsilon"]) if adam else \
+                torch.optim.SGD(model.parameters(), lr=lr)
             lossf = torch.nn.CrossEntropyLoss()
             for _ in range(epochs):
                 total = 0.0
@@ -390,7 +406,8 @@ class Entry:
         else:
             parts = case.split("-")
             self.runner = lambda *a: run_wide(*a, c_order="c" in parts,
-                                              shuffle="shuffled" in parts)
+                                              shuffle="shuffled" in parts,
+                                              adam="adam" in parts)
         warm_cfg = dict(cfg, wide_m=2 * cfg["wide_batch"])
         lib = base_lib(lib)
         wbuild, wtrain, _, _ = self.runner(lib, self.dtype, warm_cfg, 2)
@@ -556,7 +573,8 @@ def table(results: list[dict], peak: dict, vec: dict, cfg: dict) -> str:
                  f"sgemm {peak['float32']:.1f} GFLOP/s, dgemm {peak['float64']:.1f} GFLOP/s")
     lines.append(f"vectorization (n = {vec['n']}): Python loop {vec['loop'] * 1e3:.1f} ms, "
                  f"np.dot {vec['dot'] * 1e3:.3f} ms, loop/dot = {vec['loop'] / vec['dot']:.0f}x")
-    hdr = (f"{'case':<19} {'library':<10} {'time s':>8} {'x nndl':>7} {'range':>11} {'cost':>9} "
+    w = max([19] + [len(r["case"]) for r in results])
+    hdr = (f"{'case':<{w}} {'library':<10} {'time s':>8} {'x nndl':>7} {'range':>11} {'cost':>9} "
            f"{'train':>6} "
            f"{'test':>6} {'%peak':>6} {'RSS+ MB':>8} {'traced MB':>9} {'budget MB':>9}")
     lines += [hdr, "-" * len(hdr)]
@@ -570,7 +588,7 @@ def table(results: list[dict], peak: dict, vec: dict, cfg: dict) -> str:
         pct = 100 * r["flops"] / r["time"] / 1e9 / peak[r["dtype"]]
         test = f"{r['test_acc']:.3f}" if "test_acc" in r else "-"
         lines.append(
-            f"{r['case']:<19} {r['lib']:<10} {r['time']:>8.4g} {ratio:>7.2f} {span:>11} {r['cost']:>9.6f} "
+            f"{r['case']:<{w}} {r['lib']:<10} {r['time']:>8.4g} {ratio:>7.2f} {span:>11} {r['cost']:>9.6f} "
             f"{r['train_acc']:>6.3f} {test:>6} {pct:>5.0f}% {_fmt_mb(r['rss_delta_mb']):>8} "
             f"{_fmt_mb(r['traced_mb']):>9} {r['budget_mb']:>9.2f}")
     return "\n".join(lines)
@@ -581,7 +599,8 @@ def busy_table(quiet: list[dict], busy: list[dict]) -> str:
     busy/1t: the median over busy rounds of its time / its one-thread variant's time."""
     q = {(r["case"], r["lib"]): r for r in quiet}
     b = {(r["case"], r["lib"]): r for r in busy}
-    hdr = (f"{'case':<19} {'library':<10} {'quiet s':>8} {'busy s':>8} {'busy/quiet':>10} "
+    w = max([19] + [len(r["case"]) for r in results])
+    hdr = (f"{'case':<{w}} {'library':<10} {'quiet s':>8} {'busy s':>8} {'busy/quiet':>10} "
            f"{'busy/1t':>8} {'1t range':>11}")
     lines = [hdr, "-" * len(hdr)]
     for (case, lib), r in b.items():
@@ -635,7 +654,7 @@ def main(argv: "list[str] | None" = None) -> str:
                     help="rounds of timed runs per case (cat 3, wide 15; quick and tiny 1)")
     ap.add_argument("--cases", default=",".join(CASES),
                     help="comma-separated subset of " + ",".join(CASES) +
-                    ",wide-f32-shuffled,wide-f32-c-shuffled")
+                    "," + ",".join(MORE_CASES))
     ap.add_argument("--libs", default=",".join(LIBS), help="comma-separated subset of " +
                     ",".join(LIBS) + " and their one-thread variants (nndl-1t, ...)")
     ap.add_argument("--busy", action="store_true",
