@@ -175,6 +175,7 @@ def test_dual_fit_holds_one_w1(monkeypatch):
     import tracemalloc
 
     X, Y = _data(n0=3000)
+    X = np.asfortranarray(X)  # C-ordered data adds one F-ordered copy (tests/test_layouts.py)
     monkeypatch.setattr(dual, "enabled", True)
     nndl.Network([3000, 10, 1], seed=3).fit(X, Y, learning_rate=0.05, iterations=2)  # warm
     net = nndl.Network([3000, 10, 1], seed=3)

@@ -70,19 +70,30 @@ def test_shuffled_batches_of_c_ordered_data_are_gathered_as_rows_of_one_copy():
     assert BatchSource(X, Y, 4, True, spare_bytes=0).copied == 0
 
 
-@pytest.mark.parametrize("kw", [dict(size=4, shuffle=False), dict(size=None, shuffle=True),
-                                dict(size=20, shuffle=True), dict(size=4, shuffle=True, epochs=1)])
-def test_no_copy_without_shuffled_mini_batches_over_several_epochs(kw):
+@pytest.mark.parametrize("kw, copied", [
+    (dict(size=4, shuffle=True, epochs=1), False),   # one epoch: gathered in place
+    (dict(size=4, shuffle=False, epochs=1), False),  # one epoch in order: each batch copied
+    (dict(size=4, shuffle=False, epochs=3), True),   # in order, 3 epochs: one reordered copy
+    (dict(size=None, shuffle=True), True),           # the full batch: one F-ordered copy
+    (dict(size=20, shuffle=False), True),            # a batch of >= m samples is the full batch
+])
+def test_c_ordered_data_gives_f_ordered_batches_copied_once_or_per_batch(kw, copied):
+    """Whatever the path, a batch of C-ordered data is the F-ordered array a batch of
+    F-ordered data is (the same bits follow); the data is copied once (counted in ``copied``)
+    or each batch on its own; F-ordered data is never copied."""
     X, Y = _data(m=10, n0=4)
     source = BatchSource(np.ascontiguousarray(X), np.ascontiguousarray(Y), spare_bytes=0, **kw)
-    assert source.copied == 0
-    if kw["size"] == 4 and kw["shuffle"]:  # gathered in place, in the same layout as rows give
-        rng, twin = np.random.default_rng(2), np.random.default_rng(2)
-        order = twin.permutation(10)
-        for j, (Xb, Yb) in enumerate(source.epoch(rng)):
-            np.testing.assert_array_equal(Xb, X[:, order[4 * j:4 * j + 4]])
-            np.testing.assert_array_equal(Yb, Y[:, order[4 * j:4 * j + 4]])
-            assert Xb.flags.f_contiguous and Yb.flags.f_contiguous
+    assert source.copied == (X.nbytes + Y.nbytes if copied else 0)
+    assert BatchSource(X, Y, spare_bytes=0, **kw).copied == 0
+    rng, twin = np.random.default_rng(2), np.random.default_rng(2)
+    order = twin.permutation(10) if kw["shuffle"] and kw["size"] == 4 else np.arange(10)
+    size = kw["size"] if kw["size"] == 4 else 10
+    batches = list(source.epoch(rng))
+    assert len(batches) == -(-10 // size)
+    for j, (Xb, Yb) in enumerate(batches):
+        np.testing.assert_array_equal(Xb, X[:, order[size * j:size * j + size]])
+        np.testing.assert_array_equal(Yb, Y[:, order[size * j:size * j + size]])
+        assert Xb.flags.f_contiguous and Yb.flags.f_contiguous
 
 
 def test_the_copy_is_left_out_when_it_does_not_fit(monkeypatch):

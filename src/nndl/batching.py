@@ -13,10 +13,14 @@ on C-ordered data reorders X (and Y) once into samples-as-rows (~0.08 s for the 
 188 MB, plus the first touch of the new memory: ~0.5 s more on the benchmark's virtual
 machine), when that copy fits in memory besides what training needs (``spare_bytes``, see
 :func:`nndl.training.check_training_memory`); a single epoch, or a copy that does not fit,
-gathers the columns where they are. Either way every batch is an F-ordered (n[0], b) array,
-the layout the rows give, so training gives the same bits for every layout of X. Batches in
-the data's order (``shuffle=False``) and the full batch are views of X: no copy, whatever the
-layout.
+gathers the columns where they are. Batches in the data's order (``shuffle=False``) are
+views of a Fortran-ordered X; from a C-ordered X they come from the same reordered copy (2+
+epochs), else each batch is copied into Fortran order; the full batch of a C-ordered X is
+copied into Fortran order once per fit (when it fits in memory). So every batch is an
+F-ordered (n[0], b) array on every path, and training gives the same bits for every layout
+of X and Y: the BLAS may compute a product of a C-ordered and of an F-ordered operand in
+another order (OpenBLAS's AVX-512 kernels do, for the small products of a full batch), and
+NumPy's sums run in memory order.
 
 ``nndl.batching.reorder = False`` switches the reordering off.
 """
@@ -48,6 +52,11 @@ def reorder_bytes(X: Array, Y: Array, epochs: int = reorder_epochs) -> int:
     return sum(A.nbytes for A in (X, Y) if not A.T.flags.c_contiguous)
 
 
+def full_batch_bytes(X: Array, Y: Array) -> int:
+    """Bytes the full batch copies into Fortran order (X and/or Y when not Fortran-ordered)."""
+    return sum(A.nbytes for A in (X, Y) if not A.flags.f_contiguous)
+
+
 class BatchSource:
     """The batches of one ``fit``: the whole set, slices in order, or shuffled mini-batches
     (a fresh permutation per epoch, gathered one batch at a time, never a shuffled copy).
@@ -74,13 +83,15 @@ class BatchSource:
         self.rows: "tuple[Array, Array]" = (X.T, Y.T)
         self.copied = 0
         """Bytes copied to reorder the data (0: the batches come from X and Y themselves)."""
-        if size is None or size >= self.m or not shuffle:
-            return
-        copy = reorder_bytes(X, Y, epochs)
+        full = size is None or size >= self.m
+        copy = full_batch_bytes(X, Y) if full else reorder_bytes(X, Y, epochs)
         if copy and (spare_bytes is None or not fits(spare_bytes + copy)):
             copy = 0
         self.copied = copy
-        self.rows = (_rows(X, copy > 0), _rows(Y, copy > 0))
+        if full and copy:
+            self.X, self.Y = np.asfortranarray(X), np.asfortranarray(Y)
+        elif not full:
+            self.rows = (_rows(X, copy > 0), _rows(Y, copy > 0))
 
     def epoch(self, rng: Any) -> Iterator[tuple[Array, Array]]:
         """One pass: (Xb, Yb) pairs, columns as samples (a permutation drawn from ``rng`` when
@@ -89,12 +100,13 @@ class BatchSource:
         if size is None or size >= m:
             yield X, Y
             return
+        Xr, Yr = self.rows
         if not self.shuffle:
             for start in range(0, m, size):
-                yield X[:, start:start + size], Y[:, start:start + size]
+                yield (np.asfortranarray(Xr[start:start + size].T),  # a view when F already
+                       np.asfortranarray(Yr[start:start + size].T))
             return
         order = rng.permutation(m)
-        Xr, Yr = self.rows
         for start in range(0, m, size):
             idx = order[start:start + size]
             yield Xr[idx].T, Yr[idx].T
