@@ -172,3 +172,94 @@ def test_divergence_rolls_back_the_optimizer_state_too():
         net.fit(X, Y, learning_rate=50.0, epochs=1000, batch_size=25, optimizer="momentum")
     assert net.optimizer.t == net.iterations_done
     assert all(np.isfinite(v).all() for v in net.optimizer.state["v"].values())
+
+
+# --- every update is the table's equations, bit for bit ----------------------------------------
+def _reference_update(name, opt, state, P, dP, t, lr):
+    """The module table's update for one parameter, written as plain NumPy expressions (each
+    operation rounded once, in the equations' order); ``state`` holds this reference's own
+    buffers. Returns the new P."""
+    f = P.dtype.type
+    if name == "gd":
+        return P - f(lr) * dP
+    if name == "momentum":
+        b = f(opt.beta)
+        state["v"] = b * state["v"] + (1 - b) * dP
+        return P - f(lr) * state["v"]
+    if name == "rmsprop":
+        b = f(opt.beta)
+        state["s"] = b * state["s"] + (1 - b) * (dP * dP)
+        return P - f(lr) * dP / (np.sqrt(state["s"]) + f(opt.epsilon))
+    b1, b2 = f(opt.beta1), f(opt.beta2)
+    state["m"] = b1 * state["m"] + (1 - b1) * dP
+    state["v"] = b2 * state["v"] + (1 - b2) * (dP * dP)
+    m_hat = state["m"] / f(1.0 - opt.beta1 ** t)
+    v_hat = state["v"] / f(1.0 - opt.beta2 ** t)
+    return P - m_hat * f(lr) / (np.sqrt(v_hat) + f(opt.epsilon))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", sorted(SETTINGS))
+def test_every_update_has_the_bits_of_the_equations_in_their_order(name, dtype):
+    """The optimizers work in place (no temporaries the size of a parameter but one), yet each
+    step gives exactly what the equations give when written out (tolerance: none), for both
+    step() and step_into(), over steps of gradients of many magnitudes."""
+    rng = np.random.default_rng(11)
+    shapes = {"W1": (37, 23), "b1": (37, 1)}
+    P = {k: rng.standard_normal(s).astype(dtype) for k, s in shapes.items()}
+    for into in (False, True):
+        opt = O.get_optimizer(name, learning_rate=0.01, decay=0.1)
+        ref_P = {k: v.copy() for k, v in P.items()}
+        live = {k: v.copy() for k, v in P.items()}
+        ref_state = {k: {s: np.zeros(shapes[k], dtype) for s in ("v", "s", "m")}
+                     for k in shapes}
+        for step in range(1, 8):
+            grads = {"d" + k: (rng.standard_normal(s) * 10.0 ** rng.integers(-6, 3)
+                               ).astype(dtype) for k, s in shapes.items()}
+            lr = opt.current_learning_rate
+            for k in shapes:
+                ref_P[k] = _reference_update(name, opt, ref_state[k], ref_P[k],
+                                             grads["d" + k], step, lr)
+            if into:
+                live = opt.step_into(live, {g: v.copy() for g, v in grads.items()})
+            else:
+                opt.step(live, {g: v.copy() for g, v in grads.items()})
+            for k in shapes:
+                assert live[k].dtype == dtype
+                np.testing.assert_array_equal(live[k], ref_P[k], err_msg=f"{name} {k} {step}")
+            opt.end_epoch()
+
+
+@pytest.mark.parametrize("name", sorted(SETTINGS))
+def test_undo_takes_back_the_last_step_without_copies(name):
+    """undo() restores the state (bits) and t of before the last step; it is refused when
+    there is no step to undo (twice in a row, after load_state_dict, after forget_previous)."""
+    rng = np.random.default_rng(1)
+    P = {"W1": rng.standard_normal((5, 4)), "b1": rng.standard_normal((5, 1))}
+    opt = O.get_optimizer(name, learning_rate=0.1)
+    with pytest.raises(NNDLError, match="no step to undo"):
+        opt.undo()
+    grads = lambda: {"d" + k: rng.standard_normal(v.shape) for k, v in P.items()}  # noqa: E731
+    opt.step_into(P, grads())
+    before = opt.state_dict()
+    buffers = {s: dict(b) for s, b in opt.state.items()}
+    opt.step_into(P, grads())
+    assert opt.t == 2
+    opt.undo()
+    assert opt.t == 1
+    after = opt.state_dict()
+    assert after.keys() == before.keys()
+    for key in before:
+        np.testing.assert_array_equal(after[key], before[key], err_msg=key)
+    for s, bufs in buffers.items():  # the same arrays, not copies of them
+        assert all(opt.state[s][k] is bufs[k] for k in bufs)
+    with pytest.raises(NNDLError, match="no step to undo"):
+        opt.undo()
+    opt.step_into(P, grads())
+    opt.load_state_dict(before)
+    with pytest.raises(NNDLError, match="no step to undo"):
+        opt.undo()
+    opt.step_into(P, grads())
+    opt.forget_previous()
+    with pytest.raises(NNDLError, match="no step to undo"):
+        opt.undo()

@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from . import kernels
 from .errors import NNDLError
 from .validation import check_number, check_positive
 
@@ -45,6 +46,11 @@ class Optimizer:
 
     Subclasses list their per-parameter buffers in ``slots`` and their hyperparameters in
     ``hyper`` and implement :meth:`_delta`.
+
+    Each slot has two buffers per parameter: a step reads the state from one and writes the new
+    state into the other (:meth:`_advance`; the same passes as working in place), so the state
+    before the last step is still there and :meth:`undo` takes it back without any copy
+    (``fit``'s roll-back when the next cost is not finite).
     """
 
     name: ClassVar[str] = ""
@@ -62,6 +68,8 @@ class Optimizer:
         self.epoch = 0
         """Number of epochs finished (drives the learning-rate decay)."""
         self.state: dict[str, dict[str, Array]] = {s: {} for s in self.slots}
+        self._previous: dict[str, dict[str, Array]] = {s: {} for s in self.slots}
+        self._can_undo = False
 
     # --- schedule -------------------------------------------------------------------------
     @property
@@ -79,14 +87,18 @@ class Optimizer:
     def step(self, params: dict[str, Array], grads: dict[str, Array]) -> None:
         """Update every ``params[k]`` in place from ``grads["d" + k]`` (``P -= delta``).
 
-        The gradient arrays are this step's own: they are overwritten with the update delta.
+        The gradient arrays are this step's own: they may be overwritten (with the update delta;
+        a fused update, :mod:`nndl.kernels`, leaves them as they were).
         """
         self.t += 1
+        self._can_undo = True
         lr = self.current_learning_rate
+        fused = kernels.loaded()
         for k, P in params.items():
             dP = grads["d" + k]
-            self._delta(k, P, dP, P.dtype.type(lr))
-            P -= dP
+            if fused is None or not self._fused(fused, k, P, dP, P, P.dtype.type(lr)):
+                self._delta(k, P, dP, P.dtype.type(lr))
+                P -= dP
 
     def step_into(self, params: dict[str, Array], grads: dict[str, Array]) -> dict[str, Array]:
         """The same update, written into the gradient arrays instead of the parameters:
@@ -94,13 +106,45 @@ class Optimizer:
         :meth:`step` gives) and leaves ``params`` as they were, so that a caller can keep them
         as the previous parameters without copying anything."""
         self.t += 1
+        self._can_undo = True
         lr = self.current_learning_rate
+        fused = kernels.loaded()
         out: dict[str, Array] = {}
         for k, P in params.items():
             dP = grads["d" + k]
-            self._delta(k, P, dP, P.dtype.type(lr))
-            out[k] = np.subtract(P, dP, out=dP)
+            if fused is None or not self._fused(fused, k, P, dP, dP, P.dtype.type(lr)):
+                self._delta(k, P, dP, P.dtype.type(lr))
+                np.subtract(P, dP, out=dP)
+            out[k] = dP
         return out
+
+    def undo(self) -> None:
+        """Take back the last step's change of the state (buffers and ``t``); the parameters
+        are the caller's. Only right after a step (NNDLError otherwise)."""
+        if not self._can_undo:
+            raise NNDLError("the optimizer has no step to undo (it made none since its state "
+                            "was set, or it undid it already)")
+        for slot in self.slots:
+            for k, old in self._previous[slot].items():
+                self._previous[slot][k], self.state[slot][k] = self.state[slot][k], old
+        self.t -= 1
+        self._can_undo = False
+
+    def forget_previous(self) -> None:
+        """Drop the buffers that :meth:`undo` needs (memory back after ``fit``)."""
+        self._previous = {s: {} for s in self.slots}
+        self._can_undo = False
+
+    def _advance(self, slot: str, k: str, P: Array) -> tuple[Array, Array]:
+        """(the slot's state now, the buffer its next state goes into), the latter becoming the
+        state; the former is kept for :meth:`undo`."""
+        old = self._slot(slot, k, P)
+        new = self._previous[slot].get(k)
+        if new is None or new.shape != old.shape or new.dtype != old.dtype \
+                or new.strides != old.strides:
+            new = np.empty_like(old)
+        self._previous[slot][k], self.state[slot][k] = old, new
+        return old, new
 
     def _slot(self, slot: str, k: str, P: Array) -> Array:
         buf = self.state[slot].get(k)
@@ -116,6 +160,21 @@ class Optimizer:
     def _delta(self, k: str, P: Array, dP: Array, lr: Any) -> None:  # pragma: no cover
         """Turn the gradient ``dP`` (in place) into the update: the new P is ``P - dP``."""
         raise NotImplementedError
+
+    def _fused(self, kern: Any, k: str, P: Array, dP: Array, out: Array, lr: Any) -> bool:
+        """The same update in one pass (:mod:`nndl.kernels`, the same bits), the new P written
+        into ``out`` (``P`` or ``dP``); False when the arrays do not suit a kernel."""
+        return False
+
+    def _kernel_arrays(self, k: str, P: Array, dP: Array) -> "tuple[Array, ...] | None":
+        """Flat views (P, dP, then each slot's state now and its next buffer) when all suit a
+        kernel (:func:`nndl.kernels.flat`), the slots advanced; None (nothing advanced) if not."""
+        if kernels.flat(P, dP, *(self._slot(s, k, P) for s in self.slots)) is None:
+            return None
+        arrays = [P, dP]
+        for s in self.slots:
+            arrays += self._advance(s, k, P)  # the next buffer has the layout of the state
+        return kernels.flat(*arrays)
 
     # --- state ----------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -147,7 +206,7 @@ class Optimizer:
         for key, value in state.items():
             slot, dot, k = str(key).partition(".")
             if dot and slot in bufs:
-                bufs[slot][k] = np.array(value, copy=True)
+                bufs[slot][k] = np.array(value, copy=True, order="C")
             elif dot:
                 raise NNDLError(f"unknown optimizer state entry {key!r} for {self.name!r}")
         self.__dict__.update(fresh.__dict__)
@@ -171,6 +230,12 @@ class GradientDescent(Optimizer):
     def _delta(self, k: str, P: Array, dP: Array, lr: Any) -> None:
         dP *= lr
 
+    def _fused(self, kern: Any, k: str, P: Array, dP: Array, out: Array, lr: Any) -> bool:
+        arrays = self._kernel_arrays(k, P, dP)
+        if arrays is not None:
+            kern.gd(*arrays, out is dP, lr)
+        return arrays is not None
+
 
 class Momentum(Optimizer):
     """v = beta v + (1 - beta) dP;  P -= alpha v  (v starts at 0, no bias correction)."""
@@ -185,11 +250,19 @@ class Momentum(Optimizer):
         self.beta = _number("beta", beta, 0.0, 1.0, low_open=False, high_open=True)
 
     def _delta(self, k: str, P: Array, dP: Array, lr: Any) -> None:
-        v = self._slot("v", k, P)
+        v0, v = self._advance("v", k, P)
         beta = P.dtype.type(self.beta)
-        v *= beta
-        v += (1 - beta) * dP
+        np.multiply(v0, beta, out=v)
+        dP *= 1 - beta  # dP is this step's own: (1 - beta) dP in its place, no temporary
+        v += dP
         np.multiply(lr, v, out=dP)
+
+    def _fused(self, kern: Any, k: str, P: Array, dP: Array, out: Array, lr: Any) -> bool:
+        arrays = self._kernel_arrays(k, P, dP)
+        if arrays is not None:
+            beta = P.dtype.type(self.beta)
+            kern.momentum(*arrays[:2], out is dP, *arrays[2:], beta, 1 - beta, lr)
+        return arrays is not None
 
 
 class RMSprop(Optimizer):
@@ -206,12 +279,24 @@ class RMSprop(Optimizer):
         self.epsilon = _number("epsilon", epsilon, 0.0, math.inf, high_open=True)
 
     def _delta(self, k: str, P: Array, dP: Array, lr: Any) -> None:
-        s = self._slot("s", k, P)
+        s0, s = self._advance("s", k, P)
         beta = P.dtype.type(self.beta)
-        s *= beta
-        s += (1 - beta) * (dP * dP)
+        T = np.multiply(dP, dP)  # the one temporary, reused for every intermediate
+        T *= 1 - beta
+        np.multiply(s0, beta, out=s)
+        s += T
         dP *= lr
-        dP /= np.sqrt(s) + P.dtype.type(self.epsilon)
+        np.sqrt(s, out=T)
+        T += P.dtype.type(self.epsilon)
+        dP /= T
+
+    def _fused(self, kern: Any, k: str, P: Array, dP: Array, out: Array, lr: Any) -> bool:
+        arrays = self._kernel_arrays(k, P, dP)
+        if arrays is not None:
+            beta = P.dtype.type(self.beta)
+            kern.rmsprop(*arrays[:2], out is dP, *arrays[2:], beta, 1 - beta, lr,
+                         P.dtype.type(self.epsilon))
+        return arrays is not None
 
 
 class Adam(Optimizer):
@@ -233,16 +318,34 @@ class Adam(Optimizer):
         self.epsilon = _number("epsilon", epsilon, 0.0, math.inf, high_open=True)
 
     def _delta(self, k: str, P: Array, dP: Array, lr: Any) -> None:
-        m, v = self._slot("m", k, P), self._slot("v", k, P)
+        (m0, m), (v0, v) = self._advance("m", k, P), self._advance("v", k, P)
         t = P.dtype.type
         b1, b2 = t(self.beta1), t(self.beta2)
-        m *= b1
-        m += (1 - b1) * dP
-        v *= b2
-        v += (1 - b2) * (dP * dP)
-        np.divide(m, t(1.0 - self.beta1 ** self.t), out=dP)  # m_hat
+        # the equations' operations in their order, each a pass writing into an existing
+        # array (one temporary T), so that no step allocates more than one parameter's size
+        T = np.multiply(dP, 1 - b1)
+        np.multiply(m0, b1, out=m)
+        m += T                                                 # m = b1 m + (1 - b1) dP
+        np.multiply(dP, dP, out=T)
+        T *= 1 - b2
+        np.multiply(v0, b2, out=v)
+        v += T                                                 # v = b2 v + (1 - b2) dP^2
+        np.divide(m, t(1.0 - self.beta1 ** self.t), out=dP)    # m^
         dP *= lr
-        dP /= np.sqrt(v / t(1.0 - self.beta2 ** self.t)) + t(self.epsilon)  # sqrt(v_hat) + eps
+        np.divide(v, t(1.0 - self.beta2 ** self.t), out=T)     # v^
+        np.sqrt(T, out=T)
+        T += t(self.epsilon)
+        dP /= T                                                # alpha m^ / (sqrt(v^) + eps)
+
+    def _fused(self, kern: Any, k: str, P: Array, dP: Array, out: Array, lr: Any) -> bool:
+        arrays = self._kernel_arrays(k, P, dP)
+        if arrays is not None:
+            t = P.dtype.type
+            b1, b2 = t(self.beta1), t(self.beta2)
+            kern.adam(*arrays[:2], out is dP, *arrays[2:], b1, 1 - b1, b2, 1 - b2,
+                      t(1.0 - self.beta1 ** self.t),
+                      t(1.0 - self.beta2 ** self.t), lr, t(self.epsilon))
+        return arrays is not None
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {

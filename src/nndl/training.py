@@ -4,9 +4,10 @@
 
 Each step: forward with caches and J (+ the L2 term), then backward and the optimizer's update.
 How layer 1 takes part (plainly, or in the dual form) is :mod:`nndl.first_layer`'s business,
-how batches are drawn from X and Y (whatever their layout) :mod:`nndl.batching`'s, and how many
-BLAS threads the steps use :mod:`nndl.threads`'s; early stopping is the
-:class:`~nndl.callbacks.EarlyStopping` callback.
+how batches are drawn from X and Y (whatever their layout) :mod:`nndl.batching`'s, how many
+BLAS threads the steps use :mod:`nndl.threads`'s, and whether the updates run as fused
+kernels :mod:`nndl.kernels`'s; early stopping is the :class:`~nndl.callbacks.EarlyStopping`
+callback.
 
 No copy of the parameters is made per step: each update is written into the gradient's own
 array, which then becomes the live parameter; the previous arrays serve as the roll-back until
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import first_layer
+from . import first_layer, kernels
 from .batching import BatchSource
 from .callbacks import Callback, EarlyStopping, History
 from .errors import DivergenceError, NNDLError
@@ -65,8 +66,6 @@ class _Run:
     history: History = field(default_factory=History)
     last_good: "dict[str, Array] | None" = None
     """The trainable arrays before the last update (the arrays themselves), for a roll-back."""
-    last_opt: "dict[str, Any] | None" = None
-    last_t: int = 0
     epoch_cost: float = 0.0
     epoch_m: int = 0
 
@@ -94,7 +93,7 @@ def training_bytes(net: "Network", plan: Plan, m: int) -> int:
     (:func:`nndl.first_layer.state_entries`); the data, which exists before, not counted."""
     n_params = parameter_count(net.layer_dims)
     batch = min(m, plan.batch_size or m)
-    entries = n_params * (1 + len(plan.optimizer.slots)) \
+    entries = n_params * (1 + 2 * len(plan.optimizer.slots)) \
         + activation_count(net.layer_dims, batch) * (2 if plan.keep_probs else 1)
     entries += first_layer.state_entries(net, m, full_batch=plan.batch_size is None)
     return entries * net.dtype.itemsize
@@ -119,7 +118,7 @@ def train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
     source = BatchSource(X, Y, plan.batch_size, plan.shuffle, spare_bytes=need,
                          epochs=plan.n_epochs)
     full = plan.batch_size is None or plan.batch_size >= X.shape[1]
-    form = first_layer.choose(net, X, plan.n_epochs, full_batch=plan.batch_size is None,
+    form = first_layer.choose(net, source.X, plan.n_epochs, full_batch=plan.batch_size is None,
                               optimizer=plan.optimizer, lambd=plan.lambd,
                               keep_probs=plan.keep_probs, dev=plan.dev is not None)
     run = _Run(plan, form, source, Threads())
@@ -128,6 +127,7 @@ def train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
     # final values back at the end, and keep their place in net.params
     originals = {k: weakref.ref(v) for k, v in net.params.items()}
     steps = plan.n_epochs * (1 if full else -(-X.shape[1] // plan.batch_size))
+    kernels.prepare(plan.optimizer.name, parameter_count(net.layer_dims), steps)
     for cb in plan.callbacks:
         cb.on_train_begin(net, steps)
     try:
@@ -144,6 +144,7 @@ def train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
             run.history.best_epoch = plan.early.best_epoch
     finally:
         run.threads.finish()
+        plan.optimizer.forget_previous()
         form.finish()
         params = net.params
         for k, ref in originals.items():
@@ -182,13 +183,11 @@ def _step(net: "Network", run: _Run, X: Array, Y: Array) -> float:
     run.last_good = None  # J is finite: the previous parameters can go before backward
     grads = form.backward(work, Y, plan.lambd, masks)
     del work
-    opt = plan.optimizer
-    run.last_opt = opt.state_dict() if opt.slots else None
-    run.last_t = opt.t
     # The new parameters are written into the gradient arrays, and the current ones are
-    # kept as they are for a roll-back: no copy of the parameters at any step.
+    # kept as they are for a roll-back (the optimizer keeps its previous state likewise,
+    # Optimizer.undo): no copy of the parameters or of the optimizer's state at any step.
     run.last_good = form.trainable
-    form.use(opt.step_into(form.trainable, grads))
+    form.use(plan.optimizer.step_into(form.trainable, grads))
     run.history.append(it, J)
     net.history.append(it, J)
     net.iterations_done += 1
@@ -224,10 +223,7 @@ def _roll_back(net: "Network", run: _Run) -> None:
         return
     run.form.use(run.last_good)
     run.last_good = None
-    opt = run.plan.optimizer
-    if run.last_opt is not None:
-        opt.load_state_dict(run.last_opt)
-    opt.t = run.last_t
+    run.plan.optimizer.undo()
     run.history.pop()
     net.history.pop()
     net.iterations_done -= 1
