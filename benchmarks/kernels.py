@@ -1,0 +1,98 @@
+"""What the fused updates (nndl.kernels) save per parameter and step, and what loading costs.
+
+    python benchmarks/kernels.py            # the wide MLP's parameters (535 040), float32
+    python benchmarks/kernels.py --tiny     # small sizes (the smoke test)
+
+For each optimizer: the median time of one ``step_into`` over all parameters with NumPy's
+passes and with the fused kernel (the same gradients, alternating, after a matrix product
+so that the BLAS threads are awake as in training), and the difference per parameter in
+nanoseconds (nndl.kernels.SAVING_NS holds these numbers). Then the cost of loading the
+kernels in a fresh process (importing numba, the kernel from numba's cache, first call):
+nndl.kernels.LOAD_S.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "src"))
+
+from nndl import kernels  # noqa: E402
+from nndl import optimizers as O  # noqa: E402
+
+LOAD = """
+import time
+t0 = time.perf_counter()
+import numpy as np
+from nndl import kernels
+kernels.load()
+a = np.ones(8, np.float32)
+kernels.loaded().adam(a, a.copy(), True, *[a.copy() for _ in range(4)], *[np.float32(0.5)] * 8)
+print(time.perf_counter() - t0)
+"""
+
+
+def step_times(name: str, dims: list[int], repeats: int) -> tuple[float, float]:
+    """(NumPy, fused) median seconds of one step_into over the parameters of ``dims``."""
+    rng = np.random.default_rng(0)
+    P = {}
+    for l in range(1, len(dims)):
+        P[f"W{l}"] = rng.standard_normal((dims[l], dims[l - 1])).astype(np.float32)
+        P[f"b{l}"] = np.zeros((dims[l], 1), np.float32)
+    G = {"d" + k: rng.standard_normal(v.shape).astype(np.float32) * 1e-2 for k, v in P.items()}
+    A = rng.standard_normal((dims[1], dims[0])).astype(np.float32)
+    B = rng.standard_normal((dims[0], 64)).astype(np.float32)
+    times: dict[bool, list[float]] = {False: [], True: []}
+    opts = {use: O.get_optimizer(name, learning_rate=1e-3) for use in (False, True)}
+    for _ in range(repeats):
+        for use in (False, True):
+            kernels.enabled = use
+            grads = {k: v.copy() for k, v in G.items()}
+            A @ B  # the BLAS threads awake, as after backward
+            t0 = time.perf_counter()
+            opts[use].step_into(P, grads)
+            times[use].append(time.perf_counter() - t0)
+    kernels.enabled = True
+    return statistics.median(times[False]), statistics.median(times[True])
+
+
+def main(argv: "list[str] | None" = None) -> str:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--tiny", action="store_true", help="small sizes (for tests)")
+    ap.add_argument("--repeats", type=int, default=200)
+    args = ap.parse_args(argv)
+    dims = [30, 16, 8, 3] if args.tiny else [784, 512, 256, 10]
+    repeats = 3 if args.tiny else args.repeats
+    if not kernels.available():
+        print("numba is not installed (pip install 'nndl[fast]'): nothing to measure")
+        return ""
+    kernels.load()
+    n = sum(dims[l] * (dims[l - 1] + 1) for l in range(1, len(dims)))
+    lines = [f"{n} float32 parameters ({dims}), median of {repeats} steps",
+             f"{'optimizer':<10} {'numpy ms':>9} {'fused ms':>9} {'saved ns/param':>15}"]
+    for name in sorted(O.OPTIMIZERS):
+        slow, fast = step_times(name, dims, repeats)
+        lines.append(f"{name:<10} {slow * 1e3:>9.3f} {fast * 1e3:>9.3f} "
+                     f"{(slow - fast) / n * 1e9:>15.2f}")
+    env = dict(os.environ, PYTHONPATH=str(HERE.parent / "src"))
+    loads = [float(subprocess.run([sys.executable, "-c", LOAD], env=env, check=True,
+                                  capture_output=True, text=True).stdout)
+             for _ in range(1 if args.tiny else 5)]
+    lines.append(f"loading in a fresh process (numba import, cached kernel, first call): "
+                 f"median {statistics.median(loads):.3f} s of {len(loads)}")
+    text = "\n".join(lines)
+    print(text)
+    return text
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""The fused updates (nndl.kernels, numba) give the bits of the optimizers' NumPy passes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nndl
+from nndl import kernels
+from nndl import optimizers as O
+
+numba = pytest.importorskip("numba", reason="the fused kernels need numba (nndl[fast]); "
+                            "CI installs it with the test extra")
+
+SETTINGS = {"gd": {}, "momentum": {"beta": 0.8}, "rmsprop": {"beta": 0.95, "epsilon": 1e-7},
+            "adam": {"beta1": 0.85, "beta2": 0.995}}
+
+
+@pytest.fixture
+def fused(monkeypatch):
+    """The kernels loaded and enabled for one test (as they were after)."""
+    monkeypatch.setattr(kernels, "enabled", True)
+    monkeypatch.setattr(kernels, "_loaded", kernels._loaded)
+    return kernels.load()
+
+
+def _grads(rng, shapes, dtype):
+    return {"d" + k: (rng.standard_normal(s) * 10.0 ** rng.integers(-7, 3, s)).astype(dtype)
+            for k, s in shapes.items()}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", sorted(SETTINGS))
+@pytest.mark.parametrize("into", [False, True])
+def test_fused_updates_equal_numpys_bit_for_bit(name, dtype, into, fused, monkeypatch):
+    """Every optimizer, both dtypes, step() and step_into(), ten steps of gradients spanning
+    ten orders of magnitude (tolerance: none), including the optimizer state."""
+    rng = np.random.default_rng(5)
+    shapes = {"W1": (64, 33), "b1": (64, 1), "W2": (3, 64)}
+    P0 = {k: rng.standard_normal(s).astype(dtype) for k, s in shapes.items()}
+    opts = [O.get_optimizer(name, learning_rate=0.01, decay=0.1, **SETTINGS[name])
+            for _ in range(2)]
+    live = [{k: v.copy() for k, v in P0.items()} for _ in range(2)]
+    calls = []
+    real = getattr(fused, name)
+    monkeypatch.setattr(fused, name, lambda *a: calls.append(1) or real(*a))
+    for _ in range(10):
+        grads = _grads(rng, shapes, dtype)
+        for i, use in enumerate((False, True)):
+            monkeypatch.setattr(kernels, "enabled", use)
+            g = {k: v.copy() for k, v in grads.items()}
+            if into:
+                live[i] = opts[i].step_into(live[i], g)
+            else:
+                opts[i].step(live[i], g)
+        for opt in opts:
+            opt.end_epoch()
+        for k in shapes:
+            assert live[1][k].dtype == dtype
+            np.testing.assert_array_equal(live[1][k], live[0][k])
+    assert len(calls) == 10 * len(shapes)  # the kernel did run, every step, every parameter
+    a, b = opts[0].state_dict(), opts[1].state_dict()
+    for key in a:
+        np.testing.assert_array_equal(b[key], a[key], err_msg=key)
+
+
+def test_arrays_that_do_not_suit_a_kernel_take_numpys_passes(fused):
+    """Fortran-ordered parameters, mismatched shapes and non-float dtypes: flat() says no, and
+    the update is still right."""
+    F = np.asfortranarray(np.ones((4, 3)))
+    assert kernels.flat(F, F.copy(order="F")) is None
+    assert kernels.flat(np.ones(3), np.ones(4)) is None
+    assert kernels.flat(np.ones(3, np.float16)) is None
+    assert kernels.flat(np.ones(3), np.ones(3, np.float32)) is None
+    P = {"W1": F.copy(order="F")}
+    O.Adam(0.1).step(P, {"dW1": np.asfortranarray(np.full((4, 3), 0.5))})
+    np.testing.assert_allclose(P["W1"], 1 - 0.1 * 0.5 / (0.5 + 1e-8), rtol=1e-12)
+
+
+def test_fit_gives_the_same_bits_with_and_without_kernels(fused, monkeypatch):
+    """A mini-batch Adam fit (L2, 3 epochs, float32) through Network.fit: same parameters,
+    same costs."""
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((20, 300)).astype(np.float32)
+    Y = (rng.random((1, 300)) > 0.5).astype(np.float32)
+    out = []
+    for use in (False, True):
+        monkeypatch.setattr(kernels, "enabled", use)
+        net = nndl.Network([20, 16, 8, 1], seed=3, dtype="float32")
+        h = net.fit(X, Y, optimizer="adam", learning_rate=0.01, batch_size=64, epochs=3,
+                    lambd=0.1)
+        out.append((net, h))
+    (a, ha), (b, hb) = out
+    assert ha.costs == hb.costs
+    for k in a.params:
+        np.testing.assert_array_equal(b.params[k], a.params[k])
+
+
+def test_prepare_loads_only_when_the_fit_saves_more_than_loading_costs(monkeypatch):
+    monkeypatch.setattr(kernels, "enabled", True)
+    monkeypatch.setattr(kernels, "_loaded", None)
+    loads = []
+    monkeypatch.setattr(kernels, "_compile", lambda: loads.append(1) or object())
+    assert not kernels.prepare("adam", 1000, 100)       # 1e5 updates: 0.1 ms saved
+    assert not kernels.prepare("gd", 535_040, 235)      # one epoch of the wide MLP, plain SGD
+    assert loads == [] and kernels.loaded() is None
+    assert kernels.prepare("adam", 535_040, 2350)       # ten epochs with Adam: ~1.8 s saved
+    assert loads == [1] and kernels.loaded() is not None
+    assert kernels.prepare("gd", 10, 1)                 # loaded: everything uses them
+    assert loads == [1]
+    monkeypatch.setattr(kernels, "enabled", False)
+    assert not kernels.prepare("adam", 535_040, 2350) and kernels.loaded() is None
