@@ -46,13 +46,14 @@ gemm
 How things are counted
 ----------------------
 time        median over rounds of the training call only (data prepared and the model built
-            beforehand). Each library/case runs in its own worker process, and the libraries
-            of a case take turns: every round times one run of each, in an order that rotates
-            from round to round, so a slow spell of the (shared, noisy) machine falls on all of
-            them, with a pause of 0.5 s before each run (idle thread pools of the worker that
-            ran last stop spinning). Rounds: cat 3, wide 15 (``--repeats`` sets both).
-            "x nndl" is the median over rounds of (time / nndl's time in the same round),
-            "range" its min-max.
+            beforehand; one-time costs of a process, such as imports, thread pools and nndl's
+            compiled kernels, paid by an untimed warm-up). Each library/case runs in its own
+            worker process, and the libraries of a case take turns: every round times one run
+            of each, in an order that rotates from round to round, so a slow spell of the
+            (shared, noisy) machine falls on all of them, with a pause of 0.5 s before each
+            run (idle thread pools of the worker that ran last stop spinning). Rounds: cat 3,
+            wide 15 (``--repeats`` sets both). "x nndl" is the median over rounds of (time /
+            nndl's time in the same round), "range" its min-max.
 busy        ``--busy``: every case runs twice, on the machine as it is and then with a CPU
             hog (a Python busy loop pinned to core 0) running, each library also limited to
             one thread (the "-1t" rows), and nndl also as nndl-auto; the last table gives
@@ -368,6 +369,19 @@ def run_wide(lib: str, dtype: str, cfg: dict, iters: "int | None", c_order: bool
     return build, train, metrics, {"source": "synthetic", "m": bs, "data_bytes": X.nbytes}
 
 
+def load_kernels() -> None:
+    """Load nndl's fused updates (:mod:`nndl.kernels`, when numba is installed and
+    ``NNDL_KERNELS`` is not 0) before the timed runs: ~0.5 s once per process, a one-time cost
+    like PyTorch's import, which no timed run includes either. (A tree from before the kernels
+    has none.)"""
+    try:
+        import nndl.kernels as kernels
+    except ImportError:
+        return
+    if kernels.enabled and kernels.available():
+        kernels.load()
+
+
 @contextlib.contextmanager
 def threads_auto(on: bool):
     """``nndl.threads.auto`` set to ``on`` inside (nndl-auto), as it was after (the entries of
@@ -411,6 +425,8 @@ class Entry:
         warm_cfg = dict(cfg, wide_m=2 * cfg["wide_batch"])
         lib = base_lib(lib)
         wbuild, wtrain, _, _ = self.runner(lib, self.dtype, warm_cfg, 2)
+        if lib == "nndl":
+            load_kernels()
         with threads_auto(self.auto):  # untimed warm-up: lazy imports, thread pools, ...
             wtrain(wbuild())
         self.build, self.train, self.metrics, self.info = self.runner(
@@ -599,7 +615,7 @@ def busy_table(quiet: list[dict], busy: list[dict]) -> str:
     busy/1t: the median over busy rounds of its time / its one-thread variant's time."""
     q = {(r["case"], r["lib"]): r for r in quiet}
     b = {(r["case"], r["lib"]): r for r in busy}
-    w = max([19] + [len(r["case"]) for r in results])
+    w = max([19] + [len(r["case"]) for r in busy])
     hdr = (f"{'case':<{w}} {'library':<10} {'quiet s':>8} {'busy s':>8} {'busy/quiet':>10} "
            f"{'busy/1t':>8} {'1t range':>11}")
     lines = [hdr, "-" * len(hdr)]
