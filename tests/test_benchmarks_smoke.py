@@ -170,3 +170,35 @@ def test_revisions_workers_import_the_tree_they_are_given(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], env=mod._env(tmp_path),
                           capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "the other tree", done.stderr
+
+
+def test_adam_cases_give_every_library_the_same_start_and_end(bench):
+    """wide-f32-adam: nndl and PyTorch run Adam from the same parameters and end at the same
+    cost (float32 rounding apart)."""
+    pytest.importorskip("torch", reason="torch is optional (the 'bench' extra)")
+    text = bench.main(["--quick", "--tiny", "--in-process", "--libs", "nndl,torch",
+                       "--cases", "wide-f32-adam,wide-f32-c-adam"])
+    rows = _rows(text)
+    assert {r[0] for r in rows} == {"wide-f32-adam", "wide-f32-c-adam"}
+    for case in ("wide-f32-adam", "wide-f32-c-adam"):
+        cost = {r[1]: float(r[5]) for r in rows if r[0] == case}
+        assert abs(cost["nndl"] - cost["torch"]) < 1e-4, cost
+    plain = _rows(bench.main(["--quick", "--tiny", "--in-process", "--libs", "nndl",
+                              "--cases", "wide-f32"]))
+    assert float(plain[0][5]) != float(rows[0][5])  # another optimizer: another trajectory
+
+
+def test_kernels_benchmark_runs(monkeypatch):
+    pytest.importorskip("numba", reason="the fused kernels need numba (nndl[fast])")
+    from nndl import kernels
+
+    monkeypatch.setattr(kernels, "_loaded", kernels._loaded)  # as they were, after
+    monkeypatch.setattr(kernels, "enabled", kernels.enabled)
+    spec = importlib.util.spec_from_file_location("nndl_benchmarks_kernels",
+                                                  RUN.parent / "kernels.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    text = mod.main(["--tiny"])
+    assert [line.split()[0] for line in text.splitlines()[2:5]] == ["adam", "momentum",
+                                                                   "rmsprop"]
+    assert "loading in a fresh process" in text

@@ -1,16 +1,15 @@
 """Fused updates (optional, numba): each optimizer's update of a parameter in one pass.
 
-NumPy makes every operation of an update a pass over the whole parameter: plain gradient
-descent ``P - alpha dP`` is 2 passes, Adam 14 (the ``_delta`` methods of
-:mod:`nndl.optimizers`). On the wide MLP of ``benchmarks/run.py`` (535 040 parameters, 235
-steps an epoch) Adam's passes take ~0.25 s of a ~1.3 s epoch, while PyTorch fuses them into a
-few multi-operation kernels. The kernels below do, element by element, **the same operations on
+NumPy makes every operation of an update a pass over the whole parameter: momentum's update is
+4 passes, RMSprop's 9, Adam's 14 (the ``_delta`` methods of :mod:`nndl.optimizers`; plain
+gradient descent's 2 passes gain nothing from fusing and have no kernel). On the wide MLP of ``benchmarks/run.py`` (535 040 parameters, 235
+steps an epoch) Adam's passes took 0.25-0.29 s of a ~1.3 s epoch, while PyTorch fuses them
+into a few multi-operation kernels. The kernels below do, element by element, **the same operations on
 the same dtype in the same order** as those NumPy passes, reading each array once:
 
 ====================  =======================================================================
 optimizer             per element (every product and quotient rounded to P's dtype, in order)
 ====================  =======================================================================
-gd                    ``out = P - dP * alpha``
 momentum              ``v = v * beta + dP * (1 - beta)``; ``out = P - alpha * v``
 rmsprop               ``s = s * beta + (dP * dP) * (1 - beta)``;
                       ``out = P - (dP * alpha) / (sqrt(s) + eps)``
@@ -48,11 +47,15 @@ enabled: bool = os.environ.get("NNDL_KERNELS", "1").strip() not in ("0", "off", 
 LOAD_S = 0.5
 """Seconds to load the kernels into a process (numba's import and its cache), measured."""
 
-SAVING_NS = {"gd": 0.05, "momentum": 0.5, "rmsprop": 1.0, "adam": 1.4}
-"""Nanoseconds saved per parameter and step by the fused update against NumPy's passes
-(measured on the wide MLP's parameters, float32, AMD EPYC 2 cores; ``benchmarks/kernels.py``)."""
+SAVING_NS = {"momentum": 0.15, "rmsprop": 0.8, "adam": 1.0}
+"""Nanoseconds saved per parameter and step by the fused update against NumPy's passes, a
+little under what ``python benchmarks/kernels.py`` measured on the wide MLP's parameters
+(float32, AMD EPYC, 2 cores, 2026-12-06: momentum 0.15, rmsprop 0.82, adam 1.24; a fused
+plain gradient descent measured 0.00, so it has none and never loads them)."""
 
 _loaded: "SimpleNamespace | None" = None
+failure: "str | None" = None
+"""Why loading failed in this process (then NumPy's passes are used and no load is retried)."""
 
 
 def available() -> bool:
@@ -70,12 +73,18 @@ def loaded() -> "SimpleNamespace | None":
 def prepare(optimizer: str, n_params: int, steps: int) -> bool:
     """Load the kernels (once per process) when ``steps`` updates of ``n_params`` parameters
     with ``optimizer`` save more than loading costs. Returns whether they are in use."""
+    global failure
     if not enabled:
         return False
     if _loaded is None:
-        if SAVING_NS.get(optimizer, 0.0) * 1e-9 * n_params * steps <= LOAD_S or not available():
+        if SAVING_NS.get(optimizer, 0.0) * 1e-9 * n_params * steps <= LOAD_S or failure \
+                or not available():
             return False
-        load()
+        try:
+            load()
+        except Exception as e:  # a broken numba: the updates stay NumPy's (same results)
+            failure = f"{type(e).__name__}: {e}"
+            return False
     return True
 
 
@@ -99,23 +108,23 @@ def flat(*arrays: Array) -> "tuple[Array, ...] | None":
     return tuple(a.reshape(-1) for a in arrays)
 
 
+def _probe() -> None:  # pragma: no cover (only decorated, to ask numba whether it can cache)
+    pass
+
+
 def _compile() -> SimpleNamespace:
     import numba
 
+    try:  # compiled code cached next to this file, or in the user's cache directory
+        numba.njit(cache=True)(_probe)
+        cache = True
+    except RuntimeError:  # neither is writable: compile in every process
+        cache = False
     # Each kernel writes the new P into dP (into=True: step_into) or into P: two loops, so
     # that no loop writes an array it reads through another name (LLVM vectorizes a loop
     # only when its arrays do not overlap: an ``out`` that may be P or dP kept it scalar).
     # The state is read from one buffer (m0) and written into the other (m): Optimizer.undo.
-    jit = numba.njit(cache=True, nogil=True, error_model="numpy", fastmath=False)
-
-    @jit
-    def gd(P: Any, dP: Any, into: bool, lr: Any) -> None:  # pragma: no cover (compiled)
-        if into:
-            for i in range(P.size):
-                dP[i] = P[i] - dP[i] * lr
-        else:
-            for i in range(P.size):
-                P[i] = P[i] - dP[i] * lr
+    jit = numba.njit(cache=cache, nogil=True, error_model="numpy", fastmath=False)
 
     @jit
     def momentum(P: Any, dP: Any, into: bool, v0: Any, v: Any, beta: Any, one_minus_beta: Any,
@@ -160,4 +169,4 @@ def _compile() -> SimpleNamespace:
                 v[i] = v0[i] * b2 + (g * g) * one_minus_b2
                 P[i] = P[i] - (m[i] / c1 * lr) / (np.sqrt(v[i] / c2) + eps)
 
-    return SimpleNamespace(gd=gd, momentum=momentum, rmsprop=rmsprop, adam=adam)
+    return SimpleNamespace(momentum=momentum, rmsprop=rmsprop, adam=adam)

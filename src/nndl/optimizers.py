@@ -228,13 +228,7 @@ class GradientDescent(Optimizer):
     name = "gd"
 
     def _delta(self, k: str, P: Array, dP: Array, lr: Any) -> None:
-        dP *= lr
-
-    def _fused(self, kern: Any, k: str, P: Array, dP: Array, out: Array, lr: Any) -> bool:
-        arrays = self._kernel_arrays(k, P, dP)
-        if arrays is not None:
-            kern.gd(*arrays, out is dP, lr)
-        return arrays is not None
+        dP *= lr  # two passes with the subtraction: a fused kernel would gain nothing
 
 
 class Momentum(Optimizer):
@@ -258,7 +252,8 @@ class Momentum(Optimizer):
         np.multiply(lr, v, out=dP)
 
     def _fused(self, kern: Any, k: str, P: Array, dP: Array, out: Array, lr: Any) -> bool:
-        arrays = self._kernel_arrays(k, P, dP)
+        # four passes: below ~4096 entries NumPy's calls cost less than calling the kernel
+        arrays = self._kernel_arrays(k, P, dP) if P.size >= 4096 else None
         if arrays is not None:
             beta = P.dtype.type(self.beta)
             kern.momentum(*arrays[:2], out is dP, *arrays[2:], beta, 1 - beta, lr)
