@@ -46,9 +46,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--batch-size; gd, momentum, rmsprop or adam) and save it. With no --data: the "
         f"built-in breast cancer data set (scikit-learn), standardized, "
         f"{TRAIN_DEFAULTS['dev']:.0%} held out as a dev set.")
-    _add_data_options(t.add_argument_group("data"))
-    _add_model_options(t.add_argument_group("model"))
-    _add_training_options(t.add_argument_group("training"))
+    add_data_options(t.add_argument_group("data"))
+    add_model_options(t.add_argument_group("model"))
+    add_training_options(t.add_argument_group("training"))
     _add_output_options(t.add_argument_group("files and checkpoints"))
     t.set_defaults(run=run)
     return t
@@ -56,7 +56,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 # Every training option defaults to None here, meaning 'not given' (a resumed run must tell
 # what was given); the defaults are TRAIN_DEFAULTS, which the help shows through shown().
-def _add_data_options(g: Any) -> None:
+def add_data_options(g: Any) -> None:
     g.add_argument("--data", help="a .csv/.npz/.h5 file, a folder of images (one sub-folder per "
                    "class), the course's cat folder, or a name: "
                    + ", ".join(datasets.spec_names()) + " (default: breast_cancer)")
@@ -85,7 +85,7 @@ def _add_data_options(g: Any) -> None:
                    "resize every image to SIZE or HEIGHT,WIDTH pixels (default: 64)")
 
 
-def _add_model_options(g: Any) -> None:
+def add_model_options(g: Any) -> None:
     g.add_argument("--layers", type=a.layers, help="hidden layer sizes, e.g. 20,7,5; 'none' for "
                    f"logistic regression (default: {shown('layers')})")
     g.add_argument("--hidden", help="hidden activation: relu, tanh, sigmoid, leaky_relu "
@@ -103,7 +103,7 @@ def _add_model_options(g: Any) -> None:
                    f"parameters and the computation (default: {shown('dtype')})")
 
 
-def _add_training_options(g: Any) -> None:
+def add_training_options(g: Any) -> None:
     g.add_argument("--optimizer", type=a.lower, choices=["gd", "momentum", "rmsprop", "adam"],
                    help="how gradients become updates (default: "
                    f"{shown('optimizer')}, the notes' gradient descent); --lr is its learning "

@@ -37,7 +37,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         f"(default {tuning.DEFAULT_STORAGE}) and running the same command again resumes it; "
         "the same command on several machines with one --storage database shares it. "
         "Trials that fall behind the median are pruned.")
-    train._add_data_options(t.add_argument_group("data (fixed for every trial)"))
+    train.add_data_options(t.add_argument_group("data (fixed for every trial)"))
     search = t.add_argument_group("search: train's options, each a value, a choice of "
                                   "several, or a range LO:HI")
     for action in tuning.train_actions().values():

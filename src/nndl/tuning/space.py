@@ -79,8 +79,8 @@ def train_actions() -> dict[str, argparse.Action]:
     from ..cli import train
 
     p = argparse.ArgumentParser(add_help=False)
-    for add in (train._add_data_options, train._add_model_options,
-                train._add_training_options):
+    for add in (train.add_data_options, train.add_model_options,
+                train.add_training_options):
         add(p)
     return {a.dest: a for a in p._actions if a.option_strings}
 
