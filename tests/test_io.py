@@ -489,3 +489,21 @@ def test_target_scaling_is_saved_applied_and_checked(tmp_path):
     np.savez(tmp_path / "bad.npz", **arrays)
     with pytest.raises(NNDLError, match="target_scaling"):
         nndl.load(tmp_path / "bad.npz")
+
+
+def test_to_bytes_gives_the_bytes_save_writes(tmp_path):
+    """nndl.io.to_bytes (the playground's download) is the file save() writes, byte for byte,
+    and reads back as the same model."""
+    import nndl.io as nio
+
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((3, 40)), (rng.random((1, 40)) > 0.5).astype(float)
+    net = nndl.Network([3, 4, 1], seed=1)
+    net.fit(X, Y, learning_rate=0.1, iterations=5, optimizer="adam")
+    path = nio.save(net, tmp_path / "m.npz", info={"a": 1})
+    data = nio.to_bytes(net, info={"a": 1})
+    assert data == path.read_bytes()
+    (tmp_path / "b.npz").write_bytes(data)
+    back = nndl.load(tmp_path / "b.npz")
+    for k in net.params:
+        np.testing.assert_array_equal(back.params[k], net.params[k])

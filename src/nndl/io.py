@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import json
 import os
+from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -119,6 +120,22 @@ def save(net: "Network", path: "str | os.PathLike", info: "dict | None" = None,
     ``.npz``, atomically. ``param_sets`` are extra named parameter sets of the same shapes
     (e.g. ``{"best": params}``), returned by :func:`read` in ``meta["param_sets"]``.
     Returns the path."""
+    arrays = model_arrays(net, info, param_sets)
+    return atomic_write(path, lambda f: npz.write(f, arrays), what="model")
+
+
+def to_bytes(net: "Network", info: "dict | None" = None,
+             param_sets: "dict[str, dict[str, np.ndarray]] | None" = None) -> bytes:
+    """The bytes of the file :func:`save` writes (for a download: no file on disk)."""
+    buf = BytesIO()
+    npz.write(buf, model_arrays(net, info, param_sets))
+    return buf.getvalue()
+
+
+def model_arrays(net: "Network", info: "dict | None" = None,
+                 param_sets: "dict[str, dict[str, np.ndarray]] | None" = None
+                 ) -> dict[str, np.ndarray]:
+    """The arrays of a model file, its JSON metadata under ``META_KEY`` (checked first)."""
     for name, ps in (param_sets or {}).items():
         if not (isinstance(name, str) and name.isidentifier() and name != "opt") \
                 or set(ps) != set(net.params) \
@@ -142,7 +159,7 @@ def save(net: "Network", path: "str | os.PathLike", info: "dict | None" = None,
     arrays.update(history_arrays(net.history))
     arrays.update(dual.state_arrays(net))
     arrays[META_KEY] = np.array(text)
-    return atomic_write(path, lambda f: npz.write(f, arrays), what="model")
+    return arrays
 
 
 # --- reading --------------------------------------------------------------------------------

@@ -6,11 +6,9 @@ reproduces the run with nndl.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from typing import TYPE_CHECKING
 
-from ..io import save
+from ..io import to_bytes
 from .features import PYTHON
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -18,8 +16,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def model_bytes(session: "Session") -> bytes:
-    """The session's model as the bytes of an nndl ``.npz`` file (``nndl.io.save``), with its
-    class names and the playground's settings and plane map in its ``info``."""
+    """The session's model as the bytes of an nndl ``.npz`` file (``nndl.io.to_bytes``, no
+    file on disk), with its class names and the playground's settings and plane map in its
+    ``info``."""
     with session.lock:
         cfg, data = session.config, session.data
         info = {"playground": {"settings": cfg.to_query(), "features": cfg.features,
@@ -29,11 +28,7 @@ def model_bytes(session: "Session") -> bytes:
         try:  # the file names the classes (the session trains on their indices)
             if net.head.is_classifier and data.train.classes:
                 net.classes = data.train.classes
-            with tempfile.TemporaryDirectory(prefix="nndl-playground-") as tmp:
-                path = os.path.join(tmp, "model.npz")
-                save(net, path, info=info)
-                with open(path, "rb") as f:
-                    return f.read()
+            return to_bytes(net, info=info)
         finally:
             net.label_map = label_map
 
