@@ -501,3 +501,29 @@ def test_the_command_warns_when_listening_beyond_this_machine(tmp_path):
     finally:
         p.terminate()
         p.wait(timeout=30)
+
+
+def test_an_uploaded_csv_is_read_again_only_when_its_reading_changes(monkeypatch):
+    """Layers or features: the same parsed data; columns, ratio, seed or a new upload: read
+    again (a 10 MiB file is not parsed at every settings change)."""
+    from nndl.playground import session as session_module
+
+    reads = []
+    real = session_module.csv_data
+    monkeypatch.setattr(session_module, "csv_data",
+                        lambda *a, **k: reads.append(a[1:]) or real(*a, **k))
+    s = session_module.Session(upload=(separable_csv(), "data.csv"))
+    cfg = s.config
+    cfg_dict = vars(cfg)
+    s.configure(type(cfg)(**{**cfg_dict, "dataset": "csv",
+                             "columns": ["height", "weight", "kind"]}))
+    assert len(reads) == 1
+    base = vars(s.config)
+    s.configure(type(cfg)(**{**base, "layers": [3]}))
+    s.configure(type(cfg)(**{**base, "layers": [5, 2]}))
+    assert len(reads) == 1
+    s.configure(type(cfg)(**{**base, "seed": base["seed"] + 1}))
+    assert len(reads) == 2
+    s.upload = (separable_csv(), "again.csv")
+    s.reset()
+    assert len(reads) == 3 and s.data.name == "again.csv"

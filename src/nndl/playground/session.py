@@ -71,6 +71,9 @@ class Session:
         """Snapshots taken within an epoch, for the stream (:meth:`drain`)."""
         self._equations: "dict | None" = None
         self._equations_at = 0.0
+        self._csv: "tuple[Any, tuple, PlaneData] | None" = None
+        """The uploaded file as read for its settings (the upload, columns, problem, ratio,
+        seed): a change of layers or features does not read a 10 MiB file again."""
         self.reset()
 
     # --- building ------------------------------------------------------------------------
@@ -101,8 +104,13 @@ class Session:
             raise NNDLError("no CSV file uploaded yet: choose one with 'Upload CSV'")
         if len(cfg.columns) != 3:
             raise NNDLError("choose the CSV file's x1, x2 and label columns")
-        return csv_data(self.upload[0], cfg.columns, cfg.problem, cfg.ratio, cfg.seed,
+        key = (tuple(cfg.columns), cfg.problem, cfg.ratio, cfg.seed)
+        if self._csv is not None and self._csv[0] is self.upload and self._csv[1] == key:
+            return self._csv[2]
+        data = csv_data(self.upload[0], cfg.columns, cfg.problem, cfg.ratio, cfg.seed,
                         self.upload[1])
+        self._csv = (self.upload, key, data)
+        return data
 
     def configure(self, config: Config) -> None:
         """Take new settings: training ones go on with the model, others start afresh. On
