@@ -90,21 +90,19 @@ class Optimizer:
         The gradient arrays are this step's own: they may be overwritten (with the update delta;
         a fused update, :mod:`nndl.kernels`, leaves them as they were).
         """
-        self.t += 1
-        self._can_undo = True
-        lr = self.current_learning_rate
-        fused = kernels.loaded()
-        for k, P in params.items():
-            dP = grads["d" + k]
-            if fused is None or not self._fused(fused, k, P, dP, P, P.dtype.type(lr)):
-                self._delta(k, P, dP, P.dtype.type(lr))
-                P -= dP
+        self._update(params, grads, into_grads=False)
 
     def step_into(self, params: dict[str, Array], grads: dict[str, Array]) -> dict[str, Array]:
         """The same update, written into the gradient arrays instead of the parameters:
         returns ``{k: P - delta}`` (each in the buffer of ``grads["d" + k]``, the same numbers
         :meth:`step` gives) and leaves ``params`` as they were, so that a caller can keep them
         as the previous parameters without copying anything."""
+        return self._update(params, grads, into_grads=True)
+
+    def _update(self, params: dict[str, Array], grads: dict[str, Array],
+                into_grads: bool) -> dict[str, Array]:
+        """One step: each new P (``P - delta``) written into P or into its gradient's array,
+        by a fused kernel when one is loaded and suits the arrays, else by NumPy's passes."""
         self.t += 1
         self._can_undo = True
         lr = self.current_learning_rate
@@ -112,10 +110,11 @@ class Optimizer:
         out: dict[str, Array] = {}
         for k, P in params.items():
             dP = grads["d" + k]
-            if fused is None or not self._fused(fused, k, P, dP, dP, P.dtype.type(lr)):
+            new = dP if into_grads else P
+            if fused is None or not self._fused(fused, k, P, dP, new, P.dtype.type(lr)):
                 self._delta(k, P, dP, P.dtype.type(lr))
-                np.subtract(P, dP, out=dP)
-            out[k] = dP
+                np.subtract(P, dP, out=new)
+            out[k] = new
         return out
 
     def undo(self) -> None:
@@ -325,9 +324,10 @@ class Adam(Optimizer):
         T *= 1 - b2
         np.multiply(v0, b2, out=v)
         v += T                                                 # v = b2 v + (1 - b2) dP^2
-        np.divide(m, t(1.0 - self.beta1 ** self.t), out=dP)    # m^
+        c1, c2 = self._corrections(t)
+        np.divide(m, c1, out=dP)                               # m^
         dP *= lr
-        np.divide(v, t(1.0 - self.beta2 ** self.t), out=T)     # v^
+        np.divide(v, c2, out=T)                                # v^
         np.sqrt(T, out=T)
         T += t(self.epsilon)
         dP /= T                                                # alpha m^ / (sqrt(v^) + eps)
@@ -338,9 +338,12 @@ class Adam(Optimizer):
             t = P.dtype.type
             b1, b2 = t(self.beta1), t(self.beta2)
             kern.adam(*arrays[:2], out is dP, *arrays[2:], b1, 1 - b1, b2, 1 - b2,
-                      t(1.0 - self.beta1 ** self.t),
-                      t(1.0 - self.beta2 ** self.t), lr, t(self.epsilon))
+                      *self._corrections(t), lr, t(self.epsilon))
         return arrays is not None
+
+    def _corrections(self, t: Any) -> tuple[Any, Any]:
+        """The bias corrections (1 - b1^t, 1 - b2^t) of this step, in the parameters' type."""
+        return t(1.0 - self.beta1 ** self.t), t(1.0 - self.beta2 ** self.t)
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {
