@@ -36,7 +36,8 @@ from .memory import fits
 Array = np.ndarray
 
 reorder: bool = True
-"""Module switch: ``False`` gathers shuffled batches from a C-ordered X in place (no copy)."""
+"""Module switch: ``False`` makes no reordered copy of a C-ordered X for mini-batches (they
+are gathered, or copied one by one, where they are)."""
 
 reorder_epochs: int = 2
 """The fewest epochs for which the reordered copy is made (one epoch gathers in place: the
@@ -44,9 +45,9 @@ copy would cost about as much as it saves there)."""
 
 
 def reorder_bytes(X: Array, Y: Array, epochs: int = reorder_epochs) -> int:
-    """Bytes a fit of ``epochs`` passes of shuffled mini-batches would copy to gather them as
-    rows: X and/or Y when their samples are not contiguous (and ``epochs`` >=
-    ``reorder_epochs``); 0 else."""
+    """Bytes a fit of ``epochs`` passes of mini-batches would copy to gather them as rows: X
+    and/or Y when their samples are not contiguous (and ``epochs`` >= ``reorder_epochs``); 0
+    else."""
     if not reorder or epochs < reorder_epochs:
         return 0
     return sum(A.nbytes for A in (X, Y) if not A.T.flags.c_contiguous)
@@ -83,7 +84,8 @@ class BatchSource:
         self.rows: "tuple[Array, Array]" = (X.T, Y.T)
         self.copied = 0
         """Bytes copied to reorder the data (0: the batches come from X and Y themselves)."""
-        full = size is None or size >= self.m
+        self.full = full = size is None or size >= self.m
+        """One batch of all the samples per epoch."""
         copy = full_batch_bytes(X, Y) if full else reorder_bytes(X, Y, epochs)
         if copy and (spare_bytes is None or not fits(spare_bytes + copy)):
             copy = 0
@@ -97,7 +99,7 @@ class BatchSource:
         """One pass: (Xb, Yb) pairs, columns as samples (a permutation drawn from ``rng`` when
         shuffling)."""
         X, Y, size, m = self.X, self.Y, self.size, self.m
-        if size is None or size >= m:
+        if self.full:
             yield X, Y
             return
         Xr, Yr = self.rows

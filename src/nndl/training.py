@@ -117,7 +117,6 @@ def train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
     need = check_training_memory(net, plan, X.shape[1])
     source = BatchSource(X, Y, plan.batch_size, plan.shuffle, spare_bytes=need,
                          epochs=plan.n_epochs)
-    full = plan.batch_size is None or plan.batch_size >= X.shape[1]
     form = first_layer.choose(net, source.X, plan.n_epochs, full_batch=plan.batch_size is None,
                               optimizer=plan.optimizer, lambd=plan.lambd,
                               keep_probs=plan.keep_probs, dev=plan.dev is not None)
@@ -126,7 +125,7 @@ def train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
     # fit swaps parameter arrays (see _step); arrays that someone else still holds get the
     # final values back at the end, and keep their place in net.params
     originals = {k: weakref.ref(v) for k, v in net.params.items()}
-    steps = plan.n_epochs * (1 if full else -(-X.shape[1] // plan.batch_size))
+    steps = plan.n_epochs * (1 if source.full else -(-X.shape[1] // plan.batch_size))
     kernels.prepare(plan.optimizer.name, parameter_count(net.layer_dims), steps)
     for cb in plan.callbacks:
         cb.on_train_begin(net, steps)
