@@ -67,7 +67,7 @@ class PruningReporter(Callback):
         t0 = time.perf_counter()
         self.curve[epoch] = dev_metric(net, self.dev, self.metric)
         now = argparse.Namespace(intermediate_values=self.curve, last_step=epoch)
-        if self.pruner is not None and self.pruner.prune(self.others, now):
+        if self.pruner.prune(self.others, now):
             self.pruned_at = epoch
             net.stop_training = True
         self.seconds += time.perf_counter() - t0
