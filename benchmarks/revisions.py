@@ -37,17 +37,7 @@ def compare(case: str, trees: dict[str, Path], rounds: int, flags: list[str],
     """Time ``case`` in each tree's worker, alternating; return each tree's result + times."""
     workers = {name: run.Remote(case, "nndl", flags, env=_env(src))
                for name, src in trees.items()}
-    names = list(trees)
-    times: dict[str, list[float]] = {n: [] for n in names}
-    for r in range(rounds):
-        for name in (names if r % 2 == 0 else names[::-1]):
-            time.sleep(pause)
-            times[name].append(workers[name].time_one())
-    out = {}
-    for name in names:
-        out[name] = workers[name].finish()
-        out[name]["times"] = times[name]
-    return out
+    return run.take_turns(workers, rounds, pause)
 
 
 def main(argv: "list[str] | None" = None) -> str:
@@ -65,8 +55,7 @@ def main(argv: "list[str] | None" = None) -> str:
         if not (src / "nndl" / "__init__.py").is_file():
             ap.error(f"{src} holds no nndl package (give a tree's src/ folder)")
     cfg = run.config(args.quick, args.tiny)
-    flags = (["--quick"] if args.quick else []) + (["--tiny"] if args.tiny else []) \
-        + ["--epochs", str(args.epochs)]
+    flags = run.worker_flags(args.quick, args.tiny, args.epochs)
     trees = {"before": args.before, "after": args.after}
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     hdr = (f"{'case':<19} {'before s':>9} {'after s':>9} {'after/before':>12} {'range':>11} "

@@ -524,18 +524,34 @@ def run_case(case: str, libs: list[str], cfg: dict, repeats: int, in_process: bo
     of them (the table's ratio is the median over rounds of the time over nndl's time)."""
     entries = {lib: (Entry(case, lib, cfg, rss=False) if in_process else
                      Remote(case, lib, flags)) for lib in libs}
-    times: dict[str, list[float]] = {lib: [] for lib in libs}
-    for r in range(repeats):
-        for lib in libs[r % len(libs):] + libs[:r % len(libs)]:
-            time.sleep(cfg["pause"])  # let the last worker's spinning BLAS/OpenMP threads sleep
-            times[lib].append(entries[lib].time_one())
-    results = []
-    for lib in libs:
-        out = entries[lib].finish()
-        out["times"] = times[lib]
-        results.append(out)
+    results = list(take_turns(entries, repeats, cfg["pause"]).values())
+    for out in results:
         print(json.dumps(out), file=sys.stderr, flush=True)  # progress, raw
     return results
+
+
+def take_turns(entries: dict, rounds: int, pause: float) -> dict[str, dict]:
+    """Time one run of every entry per round, the order rotating from round to round, each
+    after ``pause`` seconds (the last worker's spinning BLAS/OpenMP threads go to sleep);
+    then each entry's result (:meth:`Entry.finish`) with its ``times``, in ``entries``'
+    order. (``benchmarks/revisions.py`` runs two source trees this way.)"""
+    names = list(entries)
+    times: dict[str, list[float]] = {n: [] for n in names}
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            time.sleep(pause)
+            times[name].append(entries[name].time_one())
+    out = {}
+    for name in names:
+        out[name] = entries[name].finish()
+        out[name]["times"] = times[name]
+    return out
+
+
+def worker_flags(quick: bool, tiny: bool, epochs: int) -> list[str]:
+    """The options a worker process gets from the command line's."""
+    return (["--quick"] if quick else []) + (["--tiny"] if tiny else []) \
+        + ["--epochs", str(epochs)]
 
 
 def vectorization(n: int, repeats: int) -> dict:
@@ -700,8 +716,7 @@ def main(argv: "list[str] | None" = None) -> str:
     peak = gemm_peak(cfg["gemm_n"], args.repeats or 3)
     vec = vectorization(cfg["vec_n"], args.repeats or 3)
     print(json.dumps({"gemm_gflops": peak, "vectorization": vec}), file=sys.stderr, flush=True)
-    flags = (["--quick"] if args.quick else []) + (["--tiny"] if args.tiny else []) \
-        + ["--epochs", str(args.epochs)]
+    flags = worker_flags(args.quick, args.tiny, args.epochs)
     cases = [c for c in args.cases.split(",") if c]
     rounds = {c: args.repeats or cfg["repeats"][c.split("-")[0]] for c in cases}
 
