@@ -1,4 +1,4 @@
-"""What the fused updates (nndl.kernels) save per parameter and step, and what loading costs.
+"""What the fused kernels (nndl.kernels) save per step, and what loading costs.
 
     python benchmarks/kernels.py            # the wide MLP's parameters (535 040), float32
     python benchmarks/kernels.py --tiny     # small sizes (the smoke test)
@@ -6,7 +6,11 @@
 For each optimizer: the median time of one ``step_into`` over all parameters with NumPy's
 passes and with the fused kernel (the same gradients, alternating, after a matrix product
 so that the BLAS threads are awake as in training), and the difference per parameter in
-nanoseconds (nndl.kernels.SAVING_NS holds these numbers). Then the cost of loading the
+nanoseconds (nndl.kernels.SAVING_NS holds these numbers). For the ReLU layers: a hidden
+layer's ``Z += b; A = relu(Z)`` and its backward ``dA * relu'(Z)`` with NumPy's passes and
+with the kernels, on the wide MLP's hidden layers (batch 256) and on a small layer (20 x 209,
+the cat recipe's), the saving per entry of Z and per layer
+(nndl.kernels.ACTIVATION_SAVING_NS). Then the cost of loading the
 kernels in a fresh process (importing numba, the kernel from numba's cache, first call):
 nndl.kernels.LOAD_S.
 """
@@ -65,6 +69,39 @@ def step_times(name: str, dims: list[int], repeats: int) -> tuple[float, float]:
     return statistics.median(times[False]), statistics.median(times[True])
 
 
+def relu_times(shape: tuple[int, int], repeats: int) -> tuple[float, float]:
+    """(NumPy, fused) median seconds of one ReLU layer's forward (bias and ReLU) and backward
+    (in place) on Z of ``shape``, each right after a product as in training."""
+    from nndl.activations import get_activation
+    from nndl.layers import activation_backward
+
+    relu = get_activation("relu")
+    rng = np.random.default_rng(1)
+    Z0 = rng.standard_normal(shape).astype(np.float32)
+    b = rng.standard_normal((shape[0], 1)).astype(np.float32)
+    dA0 = rng.standard_normal(shape).astype(np.float32)
+    A = rng.standard_normal((512, 784)).astype(np.float32)
+    B = rng.standard_normal((784, 64)).astype(np.float32)
+    times: dict[bool, list[float]] = {False: [], True: []}
+    for _ in range(repeats):
+        for use in (False, True):
+            kernels.enabled = use
+            Z, dA = Z0.copy(), dA0.copy()
+            A @ B
+            t0 = time.perf_counter()
+            out = kernels.forward(Z, b, relu) if use else None
+            if out is None:
+                Z += b
+                out = relu.forward(Z)
+            t1 = time.perf_counter()
+            A @ B
+            t2 = time.perf_counter()
+            activation_backward(dA, Z, out, relu, overwrite_dA=True)
+            times[use].append(time.perf_counter() - t2 + t1 - t0)
+    kernels.enabled = True
+    return statistics.median(times[False]), statistics.median(times[True])
+
+
 def main(argv: "list[str] | None" = None) -> str:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--tiny", action="store_true", help="small sizes (for tests)")
@@ -83,6 +120,13 @@ def main(argv: "list[str] | None" = None) -> str:
         slow, fast = step_times(name, dims, repeats)
         lines.append(f"{name:<10} {slow * 1e3:>9.3f} {fast * 1e3:>9.3f} "
                      f"{(slow - fast) / n * 1e9:>15.2f}")
+    shapes = [(dims[l], 64 if args.tiny else 256) for l in range(1, len(dims) - 1)]
+    shapes.append((8, 20) if args.tiny else (20, 209))
+    lines.append(f"{'relu layer':<10} {'numpy us':>9} {'fused us':>9} {'saved ns/entry':>15}")
+    for shape in shapes:
+        slow, fast = relu_times(shape, repeats)
+        lines.append(f"{f'{shape[0]}x{shape[1]}':<10} {slow * 1e6:>9.1f} {fast * 1e6:>9.1f} "
+                     f"{(slow - fast) / (shape[0] * shape[1]) * 1e9:>15.2f}")
     env = dict(os.environ, PYTHONPATH=str(HERE.parent / "src"))
     loads = [float(subprocess.run([sys.executable, "-c", LOAD], env=env, check=True,
                                   capture_output=True, text=True).stdout)

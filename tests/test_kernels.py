@@ -154,3 +154,131 @@ def test_kernels_compile_without_a_writable_cache(monkeypatch):
     kern.momentum(P, out, True, v0, v, 0.75, 0.25, 0.5)
     np.testing.assert_array_equal(v, want_v)
     np.testing.assert_array_equal(out, want)
+
+
+# --- the ReLU layer's kernels -----------------------------------------------------------------
+def _bits(a: np.ndarray) -> np.ndarray:
+    """The array's bit patterns (-0.0 differs from 0.0, NaN equals the same NaN)."""
+    return a.view(f"u{a.dtype.itemsize}")
+
+
+def _hostile(rng, shape, dtype):
+    """Values of many magnitudes and signs, with signed zeros, infinities, NaN and subnormals."""
+    V = rng.standard_normal(shape) * 10.0 ** rng.integers(-8, 4, shape)
+    specials = [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-42, -1e-42]
+    pick = rng.random(shape) < 0.15
+    V[pick] = rng.choice(specials, size=int(pick.sum()))
+    return V.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1, 1), (3, 7), (64, 70), (512, 33), (7, 209)])
+def test_relu_kernels_give_numpys_bits(shape, dtype, fused):
+    """relu_forward is ``Z += b; A = np.maximum(Z, 0)`` and relu_backward
+    ``dA * (Z > 0)``, bit for bit (tolerance: none; signed zeros and NaN compared as bits)."""
+    rng = np.random.default_rng(sum(shape))
+    relu = nndl.activations.get_activation("relu")
+    Z0, dA0 = _hostile(rng, shape, dtype), _hostile(rng, shape, dtype)
+    b = _hostile(rng, (shape[0], 1), dtype)
+    Zn = Z0.copy()
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf, inf * 0: NaN, as wanted
+        Zn += b
+        An = np.maximum(Zn, 0)
+        dZn = dA0 * (Zn > 0)
+    Zk = Z0.copy()
+    Ak = kernels.forward(Zk, b, relu)
+    assert Ak is not None and Ak.dtype == dtype
+    np.testing.assert_array_equal(_bits(Zk), _bits(Zn))
+    np.testing.assert_array_equal(_bits(Ak), _bits(An))
+    dAk = dA0.copy()
+    assert kernels.backward_inplace(dAk, Zn, relu) is dAk
+    np.testing.assert_array_equal(_bits(dAk), _bits(dZn))
+
+
+def test_layers_use_the_relu_kernels_only_where_they_suit(fused, monkeypatch):
+    """layer_forward / activation_backward call the kernels for C-ordered float matrices with
+    a contiguous (n, 1) bias of their dtype; for anything else (a Fortran-ordered Z, a
+    broadcast or strided bias, a float64 bias for float32 Z, float16, another activation) NumPy's passes, with the same
+    results as without kernels."""
+    from nndl.layers import activation_backward, layer_forward
+
+    calls = []
+    for name in ("relu_forward", "relu_backward"):
+        real = getattr(fused, name)
+        monkeypatch.setattr(fused, name, lambda *a, _r=real, _n=name: calls.append(_n) or _r(*a))
+    relu = nndl.activations.get_activation("relu")
+    rng = np.random.default_rng(1)
+    W, A0 = rng.standard_normal((6, 5)), rng.standard_normal((5, 9))
+    b = rng.standard_normal((6, 1))
+
+    def both(W, A0, b, g):
+        out = []
+        for use in (False, True):
+            monkeypatch.setattr(kernels, "enabled", use)
+            Z, A = layer_forward(A0, W, b, g)
+            dZ = activation_backward(np.ones_like(Z), Z, A, g, overwrite_dA=True)
+            out.append((Z, A, dZ))
+        for x, y in zip(*out):
+            np.testing.assert_array_equal(_bits(y), _bits(x))
+
+    both(W, A0, b, relu)
+    assert calls == ["relu_forward", "relu_backward"]
+    calls.clear()
+    both(W, A0, b[:1], relu)                                    # a (1, 1) bias, broadcast
+    both(W, A0, np.repeat(b, 2, axis=1)[:, :1], relu)           # a strided (n, 1) bias
+    both(W.astype(np.float32), A0.astype(np.float32), b, relu)        # float64 b, float32 Z
+    both(W.astype(np.float16), A0.astype(np.float16), b.astype(np.float16), relu)
+    both(W, A0, b, nndl.activations.get_activation("sigmoid"))
+    # the other biases: NumPy's forward, then the backward kernel (dA and Z suit it);
+    # float16 and sigmoid: NumPy's passes only
+    assert calls == ["relu_backward"] * 3
+    F = np.asfortranarray(rng.standard_normal((6, 9)))
+    assert kernels.forward(F, b, relu) is None
+    assert kernels.backward_inplace(np.ones((6, 9)), F, relu) is None
+    assert kernels.forward(np.ones((6, 9)), b, nndl.activations.get_activation("tanh")) is None
+
+
+def test_relu_fit_gives_the_same_bits_with_and_without_kernels(fused, monkeypatch):
+    """Mini-batch SGD with dropout, and a full-batch fit, of ReLU networks (float32 and
+    float64): same parameters and costs with the kernels as without, and the kernels ran at
+    every step of every ReLU layer."""
+    calls = []
+    for name in ("relu_forward", "relu_backward"):
+        real = getattr(fused, name)
+        monkeypatch.setattr(fused, name, lambda *a, _r=real: calls.append(1) or _r(*a))
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((12, 200))
+    Y = (rng.random((1, 200)) > 0.5).astype(float)
+    for dtype, kw in (("float32", dict(batch_size=50, epochs=3, keep_probs=[0.8, 0.9])),
+                      ("float64", dict(iterations=12))):
+        out = []
+        for use in (False, True):
+            monkeypatch.setattr(kernels, "enabled", use)
+            calls.clear()
+            net = nndl.Network([12, 16, 8, 1], seed=3, dtype=dtype)
+            h = net.fit(X.astype(dtype), Y.astype(dtype), learning_rate=0.05, **kw)
+            out.append((net, h, len(calls)))
+        (a, ha, _), (b, hb, n_calls) = out
+        assert ha.costs == hb.costs
+        for k in a.params:
+            np.testing.assert_array_equal(_bits(b.params[k]), _bits(a.params[k]))
+        steps = len(hb.costs)
+        assert n_calls == steps * 2 * 2  # two ReLU layers, forward and backward
+
+
+def test_prepare_counts_what_the_relu_layers_save(monkeypatch):
+    """A long ReLU fit with plain gradient descent loads the kernels (its layers save more than
+    loading costs); a short one or a sigmoid network does not."""
+    relu = nndl.activations.get_activation("relu")
+    sigmoid = nndl.activations.get_activation("sigmoid")
+    wide = [(relu, 512 * 256), (relu, 256 * 256), (nndl.activations.get_activation("softmax"),
+                                                      10 * 256)]
+    assert kernels.saving_s("gd", 535_040, 235, [(sigmoid, 512 * 256)]) == 0.0
+    one_epoch = kernels.saving_s("gd", 535_040, 235, wide)
+    assert 0.02 < one_epoch < 0.025           # 235 steps x 0.5 ns x 196 608 entries
+    monkeypatch.setattr(kernels, "enabled", True)
+    monkeypatch.setattr(kernels, "_loaded", None)
+    loads = []
+    monkeypatch.setattr(kernels, "_compile", lambda: loads.append(1) or object())
+    assert not kernels.prepare("gd", 535_040, 235, wide) and loads == []
+    assert kernels.prepare("gd", 535_040, 235 * 30, wide) and loads == [1]

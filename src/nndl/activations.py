@@ -48,6 +48,10 @@ class Activation:
     (training: dA[l-1] = W[l]^T dZ[l] is a fresh temporary). Same values for finite dA."""
     elementwise: bool = True
     """Whether g acts on each z alone (softmax does not: it normalizes each column)."""
+    kernel: "str | None" = None
+    """The name of this activation's fused kernels in :mod:`nndl.kernels` (``Z += b`` and
+    ``A = g(Z)`` in one pass; ``dA * g'(Z)`` in place), which give the same bits as
+    ``forward`` and ``backward_inplace``; None: NumPy's passes only."""
 
     def __call__(self, Z: Array) -> Array:
         return self.forward(Z)
@@ -91,10 +95,13 @@ class Derivative:
 
 
 def elementwise(name: str, forward: Callable[[Array], Array],
-                factors: Callable[[Array, Array], tuple]) -> Activation:
-    """The :class:`Activation` of g = ``forward`` with g'(Z) = the product of ``factors``."""
+                factors: Callable[[Array, Array], tuple],
+                kernel: "str | None" = None) -> Activation:
+    """The :class:`Activation` of g = ``forward`` with g'(Z) = the product of ``factors``
+    (and the fused ``kernel`` of :mod:`nndl.kernels` that computes the same, if any)."""
     d = Derivative(factors)
-    return Activation(name, forward, d.backward, d.derivative, d.backward_inplace)
+    return Activation(name, forward, d.backward, d.derivative, d.backward_inplace,
+                      kernel=kernel)
 
 
 # --- sigmoid --------------------------------------------------------------------------------
@@ -206,7 +213,7 @@ def _softmax_backward(dA: Array, Z: Array, A: Array) -> Array:
 ACTIVATIONS: dict[str, Activation] = {
     "sigmoid": elementwise("sigmoid", sigmoid, _sigmoid_prime),
     "tanh": elementwise("tanh", tanh, _tanh_prime),
-    "relu": elementwise("relu", relu, _relu_prime),
+    "relu": elementwise("relu", relu, _relu_prime, kernel="relu"),
     "leaky_relu": _make_leaky(0.01),
     "linear": elementwise("linear", linear, _linear_prime),
     "softmax": Activation("softmax", softmax, _softmax_backward, softmax_derivative,

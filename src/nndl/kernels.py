@@ -1,14 +1,17 @@
-"""Fused updates (optional, numba): each optimizer's update of a parameter in one pass.
+"""Fused kernels (optional, numba): an optimizer's update, or a layer's bias and ReLU, in one
+pass over memory.
 
-NumPy makes every operation of an update a pass over the whole parameter: momentum's update is
-4 passes, RMSprop's 9, Adam's 14 (the ``_delta`` methods of :mod:`nndl.optimizers`; plain
-gradient descent's 2 passes gain nothing from fusing and have no kernel). On the wide MLP of ``benchmarks/run.py`` (535 040 parameters, 235
-steps an epoch) Adam's passes took 0.25-0.29 s of a ~1.3 s epoch, while PyTorch fuses them
-into a few multi-operation kernels. The kernels below do, element by element, **the same operations on
+NumPy makes every operation a pass over a whole array: momentum's update is 4 passes, RMSprop's
+9, Adam's 14 (the ``_delta`` methods of :mod:`nndl.optimizers`; plain gradient descent's 2
+passes gain nothing from fusing and have no kernel), and a ReLU layer's ``Z += b`` then
+``A = max(Z, 0)`` is 2 passes, its backward ``dA * [Z > 0]`` 2 more (the mask, then the
+product). On the wide MLP of ``benchmarks/run.py`` (535 040 parameters, 235 steps an epoch)
+Adam's passes took 0.25-0.29 s of a ~1.3 s epoch, while PyTorch fuses them into a few
+multi-operation kernels. The kernels below do, element by element, **the same operations on
 the same dtype in the same order** as those NumPy passes, reading each array once:
 
 ====================  =======================================================================
-optimizer             per element (every product and quotient rounded to P's dtype, in order)
+kernel                per element (every product and quotient rounded to P's dtype, in order)
 ====================  =======================================================================
 momentum              ``v = v * beta + dP * (1 - beta)``; ``out = P - alpha * v``
 rmsprop               ``s = s * beta + (dP * dP) * (1 - beta)``;
@@ -16,28 +19,35 @@ rmsprop               ``s = s * beta + (dP * dP) * (1 - beta)``;
 adam                  ``m = m * b1 + dP * (1 - b1)``; ``v = v * b2 + (dP * dP) * (1 - b2)``;
                       ``out = P - (m / c1 * alpha) / (sqrt(v / c2) + eps)``,
                       ``c1 = 1 - b1^t``, ``c2 = 1 - b2^t``
+relu_forward          ``z = z + b_i``; ``a = z if z > 0 or z is NaN else +0.0`` (NumPy's
+                      ``np.maximum(z, 0)``, -0.0 included)
+relu_backward         ``dz = da * (1.0 if z > 0 else 0.0)`` (NumPy's ``dA * (Z > 0)``)
 ====================  =======================================================================
 
 numba compiles them without fast-math, so nothing is reassociated and no multiply-add is
-contracted into an FMA: a fused update gives the bits of the NumPy one
-(``tests/test_kernels.py`` checks every optimizer, both dtypes, gradients of many magnitudes),
-and whether numba is installed never changes a result.
+contracted into an FMA: a fused kernel gives the bits of the NumPy passes
+(``tests/test_kernels.py`` checks every kernel, both dtypes, values of many magnitudes, signed
+zeros, infinities and NaN), and whether numba is installed never changes a result.
 
 Loading costs about 0.5 s per process (importing numba ~0.3 s, the compiled kernels from
-numba's on-disk cache ~0.2 s; the first time on a machine, compiling ~0.5 s per optimizer and
-dtype), so ``fit`` loads them (:func:`prepare`) only when its updates promise to save more
-(:data:`SAVING_NS` per parameter and step x parameters x steps > :data:`LOAD_S`); once loaded,
-every update of the process uses them. Install with ``pip install "nndl[fast]"``; switch off
-with ``nndl.kernels.enabled = False`` or the environment variable ``NNDL_KERNELS=0``.
+numba's on-disk cache ~0.2 s; the first time on a machine, compiling ~0.5 s per kernel and
+dtype), so ``fit`` loads them (:func:`prepare`) only when its steps promise to save more
+(:data:`SAVING_NS` per parameter and :data:`ACTIVATION_SAVING_NS` per entry of a ReLU layer's
+Z, times the steps, > :data:`LOAD_S`); once loaded, every step of the process uses them (the functional API's and
+``predict``'s layers too). Install with ``pip install "nndl[fast]"``; switch off with
+``nndl.kernels.enabled = False`` or the environment variable ``NNDL_KERNELS=0``.
 """
 
 from __future__ import annotations
 
 import os
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .activations import Activation
 
 Array = np.ndarray
 
@@ -52,6 +62,12 @@ SAVING_NS = {"momentum": 0.15, "rmsprop": 0.8, "adam": 1.0}
 little under what ``python benchmarks/kernels.py`` measured on the wide MLP's parameters
 (float32, AMD EPYC, 2 cores, 2026-12-06: momentum 0.15, rmsprop 0.82, adam 1.24; a fused
 plain gradient descent measured 0.00, so it has none and never loads them)."""
+
+ACTIVATION_SAVING_NS = {"relu": 0.5}
+"""Nanoseconds saved per entry of Z and step by a layer's fused activation kernels (forward
+and backward together), a little under what ``python benchmarks/kernels.py`` measured right
+after a product (float32, AMD EPYC, 2 cores, 2026-12-07: 0.57 and 0.60 ns on the wide MLP's
+512 x 256 and 256 x 256 layers, 0.57 on the cat recipe's 20 x 209)."""
 
 _loaded: "SimpleNamespace | None" = None
 failure: "str | None" = None
@@ -70,14 +86,26 @@ def loaded() -> "SimpleNamespace | None":
     return _loaded if enabled else None
 
 
-def prepare(optimizer: str, n_params: int, steps: int) -> bool:
-    """Load the kernels (once per process) when ``steps`` updates of ``n_params`` parameters
-    with ``optimizer`` save more than loading costs. Returns whether they are in use."""
+def saving_s(optimizer: str, n_params: int, steps: int,
+             layers: "Iterable[tuple[Activation, int]]" = ()) -> float:
+    """Seconds the kernels should save over ``steps`` steps: the updates of ``n_params``
+    parameters with ``optimizer``, and each ``(activation, entries of its Z per step)`` of
+    ``layers`` whose activation has a kernel."""
+    ns = SAVING_NS.get(optimizer, 0.0) * n_params
+    for g, entries in layers:
+        ns += ACTIVATION_SAVING_NS.get(g.kernel or "", 0.0) * entries
+    return ns * 1e-9 * steps
+
+
+def prepare(optimizer: str, n_params: int, steps: int,
+            layers: "Iterable[tuple[Activation, int]]" = ()) -> bool:
+    """Load the kernels (once per process) when ``steps`` steps save more than loading costs
+    (:func:`saving_s`). Returns whether they are in use."""
     global failure
     if not enabled:
         return False
     if _loaded is None:
-        if SAVING_NS.get(optimizer, 0.0) * 1e-9 * n_params * steps <= LOAD_S or failure \
+        if saving_s(optimizer, n_params, steps, layers) <= LOAD_S or failure \
                 or not available():
             return False
         try:
@@ -106,6 +134,38 @@ def flat(*arrays: Array) -> "tuple[Array, ...] | None":
         if a.shape != first.shape or a.dtype != first.dtype or not a.flags.c_contiguous:
             return None
     return tuple(a.reshape(-1) for a in arrays)
+
+
+def _float_matrix(a: Array, dtype: Any) -> bool:
+    return (type(a) is np.ndarray and a.ndim == 2 and a.dtype == dtype
+            and a.flags.c_contiguous and a.flags.writeable)
+
+
+def forward(Z: Array, b: Array, g: "Activation") -> "Array | None":
+    """``Z += b`` and ``A = g(Z)`` in one pass (Z updated in place, A returned) when a kernel
+    of g is loaded and the arrays suit it (Z a C-contiguous float32/float64 matrix, b its
+    (n, 1) column of the same dtype); else None, and nothing is done."""
+    k = loaded()
+    if k is None or g.kernel is None or Z.dtype not in (np.float32, np.float64) \
+            or not _float_matrix(Z, Z.dtype) or b.shape != (Z.shape[0], 1) \
+            or not _float_matrix(b, Z.dtype):
+        return None
+    A = np.empty_like(Z)
+    getattr(k, g.kernel + "_forward")(Z, b, A, Z.dtype.type(0))
+    return A
+
+
+def backward_inplace(dA: Array, Z: Array, g: "Activation") -> "Array | None":
+    """``dA * g'(Z)`` written into dA in one pass (dA returned) when a kernel of g is loaded
+    and the arrays suit it (both C-contiguous float32/float64 matrices of one shape and
+    dtype); else None, and nothing is done."""
+    k = loaded()
+    if k is None or g.kernel is None or dA.dtype not in (np.float32, np.float64) \
+            or not _float_matrix(dA, dA.dtype) or Z.shape != dA.shape \
+            or not _float_matrix(Z, dA.dtype):
+        return None
+    getattr(k, g.kernel + "_backward")(dA, Z, dA.dtype.type(1), dA.dtype.type(0))
+    return dA
 
 
 def _probe() -> None:  # pragma: no cover (only decorated, to ask numba whether it can cache)
@@ -169,4 +229,23 @@ def _compile() -> SimpleNamespace:
                 v[i] = v0[i] * b2 + (g * g) * one_minus_b2
                 P[i] = P[i] - (m[i] / c1 * lr) / (np.sqrt(v[i] / c2) + eps)
 
-    return SimpleNamespace(momentum=momentum, rmsprop=rmsprop, adam=adam)
+    @jit
+    def relu_forward(Z: Any, b: Any, A: Any, zero: Any) -> None:  # pragma: no cover (compiled)
+        n, m = Z.shape
+        for i in range(n):
+            bi = b[i, 0]
+            for j in range(m):
+                z = Z[i, j] + bi
+                Z[i, j] = z
+                # np.maximum(z, 0): z if z > 0 or z is NaN, else +0.0 (for -0.0 too)
+                A[i, j] = z if (z > zero or z != z) else zero
+
+    @jit
+    def relu_backward(dA: Any, Z: Any, one: Any, zero: Any) -> None:  # pragma: no cover
+        n, m = Z.shape
+        for i in range(n):
+            for j in range(m):
+                dA[i, j] = dA[i, j] * (one if Z[i, j] > zero else zero)
+
+    return SimpleNamespace(momentum=momentum, rmsprop=rmsprop, adam=adam,
+                           relu_forward=relu_forward, relu_backward=relu_backward)

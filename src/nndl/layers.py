@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import kernels
 from .activations import Activation
 
 Array = np.ndarray
@@ -24,8 +25,19 @@ def linear_forward(A_prev: Array, W: Array, b: Array) -> Array:
 
 
 def layer_forward(A_prev: Array, W: Array, b: Array, g: Activation) -> tuple[Array, Array]:
-    """Z[l] = W[l] A[l-1] + b[l];  A[l] = g[l](Z[l]).  Returns (Z, A)."""
-    Z = linear_forward(A_prev, W, b)
+    """Z[l] = W[l] A[l-1] + b[l];  A[l] = g[l](Z[l]).  Returns (Z, A).
+
+    When g has a fused kernel loaded (:mod:`nndl.kernels`), ``+ b[l]`` and g are one pass
+    over Z (the same bits as the two).
+    """
+    if g.kernel is not None and kernels.loaded() is not None:
+        Z = W @ A_prev
+        A = kernels.forward(Z, b, g)
+        if A is not None:
+            return Z, A
+        Z += b
+    else:
+        Z = linear_forward(A_prev, W, b)
     return Z, g.forward(Z)
 
 
@@ -35,9 +47,12 @@ def activation_backward(
     """dZ[l] = dA[l] * g[l]'(Z[l])   (element-wise; softmax uses its Jacobian).
 
     With ``overwrite_dA`` the result may be written into ``dA`` (no new array) when the
-    activation has an in-place form; pass it only when nothing else reads dA afterwards.
+    activation has an in-place form (in one pass when it has a fused kernel loaded,
+    :mod:`nndl.kernels`); pass it only when nothing else reads dA afterwards.
     """
     if overwrite_dA and g.backward_inplace is not None:
+        if g.kernel is not None and kernels.backward_inplace(dA, Z, g) is not None:
+            return dA
         return g.backward_inplace(dA, Z, A)
     return g.backward(dA, Z, A)
 
