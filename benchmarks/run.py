@@ -23,7 +23,10 @@ wide-f32
     X Fortran-ordered (each sample's 784 values contiguous, as ``data.T`` of row data).
 wide-f32-c
     The same with X and Y C-ordered (``np.ascontiguousarray``, as ``np.random.randn(n, m)`` and
-    most loaders give them); the peers get their usual rows.
+    most loaders give them). Every library starts from that X in its timed call: nndl's
+    ``fit`` takes it as it is, the peers get their usual samples-as-rows array with
+    ``np.ascontiguousarray(X.T)`` inside the timed call (a view of Fortran-ordered X, a copy
+    of C-ordered X: what their users would write).
 wide-f32-shuffled, wide-f32-c-shuffled
     The same, each epoch in a fresh random order: nndl ``shuffle=True``, scikit-learn
     ``shuffle=True``, PyTorch a ``torch.randperm`` per epoch and ``X[idx]`` per batch (what a
@@ -328,7 +331,9 @@ def run_wide(lib: str, dtype: str, cfg: dict, iters: "int | None", c_order: bool
             from sklearn.exceptions import ConvergenceWarning
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                clf.fit(Xr, labels)
+                # from the user's X, like nndl's fit: samples as rows, a view of
+                # Fortran-ordered X, a copy (timed) of C-ordered X
+                clf.fit(np.ascontiguousarray(X.T), labels)
             return clf.loss_curve_[-1]
 
         def metrics(clf, cost):
@@ -342,6 +347,9 @@ def run_wide(lib: str, dtype: str, cfg: dict, iters: "int | None", c_order: bool
             return _torch_model(dims, params, dtype)
 
         def train(model):
+            # from the user's X, like nndl's fit: a view of Fortran-ordered X, a copy (timed)
+            # of C-ordered X into the samples-as-rows tensor PyTorch indexes
+            Xt = torch.from_numpy(np.ascontiguousarray(X.T))
             opt = torch.optim.Adam(model.parameters(), lr=lr, betas=(ADAM["beta1"],
                                    ADAM["beta2"]), eps=ADAM["epsilon"]) if adam else \
                 torch.optim.SGD(model.parameters(), lr=lr)
@@ -352,10 +360,10 @@ def run_wide(lib: str, dtype: str, cfg: dict, iters: "int | None", c_order: bool
                 for s in starts:
                     opt.zero_grad()  # the default: set_to_none=True
                     if perm is None:
-                        xb, yb = Xr[s:s + bs], yr[s:s + bs]
+                        xb, yb = Xt[s:s + bs], yr[s:s + bs]
                     else:
                         idx = perm[s:s + bs]
-                        xb, yb = Xr[idx], yr[idx]
+                        xb, yb = Xt[idx], yr[idx]
                     loss = lossf(model(xb), yb)
                     loss.backward()
                     opt.step()
