@@ -2,6 +2,7 @@
 
     python benchmarks/kernels.py            # the wide MLP's parameters (535 040), float32
     python benchmarks/kernels.py --tiny     # small sizes (the smoke test)
+    python benchmarks/kernels.py --epochs 12  # also whole epochs of the wide MLP, on and off
 
 For each optimizer: the median time of one ``step_into`` over all parameters with NumPy's
 passes and with the fused kernel (the same gradients, alternating, after a matrix product
@@ -12,7 +13,10 @@ with the kernels, on the wide MLP's hidden layers (batch 256) and on a small lay
 the cat recipe's), the saving per entry of Z and per layer
 (nndl.kernels.ACTIVATION_SAVING_NS). Then the cost of loading the
 kernels in a fresh process (importing numba, the kernel from numba's cache, first call):
-nndl.kernels.LOAD_S.
+nndl.kernels.LOAD_S. With ``--epochs N``: N rounds of one plain-SGD epoch of
+``benchmarks/run.py``'s wide MLP (Fortran-ordered, in order) with the kernels and without,
+alternating in one process (the order swapped every round), the median of each and of the
+per-round ratio, and whether both give the same parameters bit for bit.
 """
 
 from __future__ import annotations
@@ -102,10 +106,44 @@ def relu_times(shape: tuple[int, int], repeats: int) -> tuple[float, float]:
     return statistics.median(times[False]), statistics.median(times[True])
 
 
+def epoch_times(rounds: int, tiny: bool) -> tuple[float, float, float, bool]:
+    """(median s with kernels, median s without, median per-round ratio, same bits) for one
+    plain-SGD epoch of run.py's wide MLP."""
+    sys.path.insert(0, str(HERE))
+    import run as bench
+
+    cfg = bench.config(quick=False, tiny=tiny)
+    X, Y, _ = bench.wide_data(cfg)
+    dims, lr, batch = cfg["wide_dims"], cfg["wide_lr"], cfg["wide_batch"]
+    params = bench.init_params(dims, "he", "float32")
+
+    def epoch(use: bool) -> tuple[float, dict]:
+        kernels.enabled = use
+        net = bench.nndl_network(dims, "float32", params)
+        t0 = time.perf_counter()
+        net.fit(X, Y, learning_rate=lr, batch_size=batch, epochs=1, shuffle=False)
+        return time.perf_counter() - t0, net.params
+
+    times: dict[bool, list[float]] = {False: [], True: []}
+    last: dict[bool, dict] = {}
+    epoch(True), epoch(False)  # warm-up
+    for r in range(rounds):
+        for use in ((True, False) if r % 2 else (False, True)):
+            t, last[use] = epoch(use)
+            times[use].append(t)
+    kernels.enabled = True
+    same = all(np.array_equal(last[True][k].view(np.uint32), last[False][k].view(np.uint32))
+               for k in last[True])
+    ratio = statistics.median(a / b for a, b in zip(times[True], times[False]))
+    return statistics.median(times[True]), statistics.median(times[False]), ratio, same
+
+
 def main(argv: "list[str] | None" = None) -> str:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--tiny", action="store_true", help="small sizes (for tests)")
     ap.add_argument("--repeats", type=int, default=200)
+    ap.add_argument("--epochs", type=int, default=0,
+                    help="rounds of whole wide-MLP epochs with and without kernels (0: none)")
     args = ap.parse_args(argv)
     dims = [30, 16, 8, 3] if args.tiny else [784, 512, 256, 10]
     repeats = 3 if args.tiny else args.repeats
@@ -133,6 +171,11 @@ def main(argv: "list[str] | None" = None) -> str:
              for _ in range(1 if args.tiny else 5)]
     lines.append(f"loading in a fresh process (numba import, cached kernel, first call): "
                  f"median {statistics.median(loads):.3f} s of {len(loads)}")
+    if args.epochs:
+        on, off, ratio, same = epoch_times(args.epochs, args.tiny)
+        lines.append(f"plain-SGD epoch of the wide MLP, {args.epochs} alternating rounds: "
+                     f"kernels {on:.3f} s, NumPy {off:.3f} s, ratio {ratio:.3f} (median per "
+                     f"round), same parameters bit for bit: {same}")
     text = "\n".join(lines)
     print(text)
     return text

@@ -198,7 +198,10 @@ def test_kernels_benchmark_runs(monkeypatch):
                                                   RUN.parent / "kernels.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    text = mod.main(["--tiny"])
-    assert [line.split()[0] for line in text.splitlines()[2:5]] == ["adam", "momentum",
-                                                                   "rmsprop"]
+    text = mod.main(["--tiny", "--epochs", "1"])
+    lines = text.splitlines()
+    assert [line.split()[0] for line in lines[2:5]] == ["adam", "momentum", "rmsprop"]
+    assert lines[5].startswith("relu layer") and [x.split()[0] for x in lines[6:9]] == \
+        ["16x64", "8x64", "8x20"]
     assert "loading in a fresh process" in text
+    assert text.endswith("same parameters bit for bit: True")
