@@ -125,3 +125,19 @@ def test_fit_counts_the_copy_against_what_training_needs(monkeypatch):
     plan = training.Plan(optimizer=nndl.optimizers.get_optimizer("adam", 0.01), batch_size=32)
     net.fit(XC, YC, learning_rate=0.01, batch_size=32, epochs=2, optimizer="adam")
     assert seen == [training.training_bytes(net, plan, 200) + XC.nbytes + YC.nbytes]
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (7, 3), (784, 256), (300, 1000), (9, 70000)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int8])
+def test_fortran_copies_by_tiles_to_the_same_values(shape, dtype):
+    """batching.fortran: the same values, Fortran-ordered, from C-ordered, strided and
+    transposed arrays (every tile boundary: the row counts are no multiples of the tile);
+    a Fortran-ordered array is returned as it is."""
+    rng = np.random.default_rng(shape[0])
+    A = (rng.standard_normal(shape) * 100).astype(dtype)
+    for src in (A, A[:, ::2], np.ascontiguousarray(A.T).T[::-1]):
+        out = batching.fortran(src)
+        assert out.flags.f_contiguous and out.dtype == dtype
+        np.testing.assert_array_equal(out, src)
+    F = np.asfortranarray(A)
+    assert batching.fortran(F) is F
