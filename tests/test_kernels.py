@@ -224,6 +224,11 @@ def test_layers_use_the_relu_kernels_only_where_they_suit(fused, monkeypatch):
     both(W, A0, b, relu)
     assert calls == ["relu_forward", "relu_backward"]
     calls.clear()
+    frozen = b.copy()
+    frozen.flags.writeable = False                              # only read: still a kernel's
+    both(W, A0, frozen, relu)
+    assert calls == ["relu_forward", "relu_backward"]
+    calls.clear()
     both(W, A0, b[:1], relu)                                    # a (1, 1) bias, broadcast
     both(W, A0, np.repeat(b, 2, axis=1)[:, :1], relu)           # a strided (n, 1) bias
     both(W.astype(np.float32), A0.astype(np.float32), b, relu)        # float64 b, float32 Z

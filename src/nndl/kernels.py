@@ -136,9 +136,10 @@ def flat(*arrays: Array) -> "tuple[Array, ...] | None":
     return tuple(a.reshape(-1) for a in arrays)
 
 
-def _float_matrix(a: Array, dtype: Any) -> bool:
+def _float_matrix(a: Array, dtype: Any, written: bool = True) -> bool:
+    """Whether ``a`` is a C-contiguous 2-D ndarray of ``dtype`` (and writeable if ``written``)."""
     return (type(a) is np.ndarray and a.ndim == 2 and a.dtype == dtype
-            and a.flags.c_contiguous and a.flags.writeable)
+            and a.flags.c_contiguous and (a.flags.writeable or not written))
 
 
 def forward(Z: Array, b: Array, g: "Activation") -> "Array | None":
@@ -148,7 +149,7 @@ def forward(Z: Array, b: Array, g: "Activation") -> "Array | None":
     k = loaded()
     if k is None or g.kernel is None or Z.dtype not in (np.float32, np.float64) \
             or not _float_matrix(Z, Z.dtype) or b.shape != (Z.shape[0], 1) \
-            or not _float_matrix(b, Z.dtype):
+            or not _float_matrix(b, Z.dtype, written=False):
         return None
     A = np.empty_like(Z)
     getattr(k, g.kernel + "_forward")(Z, b, A, Z.dtype.type(0))
@@ -162,7 +163,7 @@ def backward_inplace(dA: Array, Z: Array, g: "Activation") -> "Array | None":
     k = loaded()
     if k is None or g.kernel is None or dA.dtype not in (np.float32, np.float64) \
             or not _float_matrix(dA, dA.dtype) or Z.shape != dA.shape \
-            or not _float_matrix(Z, dA.dtype):
+            or not _float_matrix(Z, dA.dtype, written=False):
         return None
     getattr(k, g.kernel + "_backward")(dA, Z, dA.dtype.type(1), dA.dtype.type(0))
     return dA
