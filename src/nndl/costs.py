@@ -36,8 +36,8 @@ def _sum_product(Y: Array, T: Array) -> Array:
     """sum(Y * T), the product written into T (a temporary of the caller's) when it has the
     product's dtype."""
     if np.result_type(T, Y) != T.dtype:
-        return np.sum(Y * T)
-    return np.sum(np.multiply(T, Y, out=T))
+        return (Y * T).sum()
+    return np.multiply(T, Y, out=T).sum()
 
 
 def binary_cross_entropy(AL: Array, Y: Array) -> float:

@@ -74,7 +74,7 @@ def linear_backward(
     m = A_prev.shape[1]
     inv_m = A_prev.dtype.type(1.0 / m)
     dW = dZ @ A_prev.T
-    db = np.sum(dZ, axis=1, keepdims=True)
+    db = dZ.sum(axis=1, keepdims=True)
     if not scaled:
         dW *= inv_m
         db *= inv_m
