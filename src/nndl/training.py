@@ -125,8 +125,8 @@ def train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
     # fit swaps parameter arrays (see _step); arrays that someone else still holds get the
     # final values back at the end, and keep their place in net.params
     originals = {k: weakref.ref(v) for k, v in net.params.items()}
-    steps = plan.n_epochs * (1 if source.full else -(-X.shape[1] // plan.batch_size))
     batch = min(X.shape[1], plan.batch_size or X.shape[1])
+    steps = plan.n_epochs * -(-X.shape[1] // batch)
     kernels.prepare(plan.optimizer.name, parameter_count(net.layer_dims), steps,
                     [(g, n * batch) for g, n in zip(net.activations, net.layer_dims[1:])])
     for cb in plan.callbacks:
