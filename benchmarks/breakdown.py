@@ -52,14 +52,11 @@ def main(argv: "list[str] | None" = None) -> str:
     args = ap.parse_args(argv)
     cfg = bench.config(quick=False, tiny=args.tiny)
     X, Y, _ = bench.wide_data(cfg)
-    dims, lr, batch = cfg["wide_dims"], cfg["wide_lr"], cfg["wide_batch"]
+    dims, batch = cfg["wide_dims"], cfg["wide_batch"]
     params = bench.init_params(dims, "he", "float32")
 
     def epoch() -> float:
-        net = bench.nndl_network(dims, "float32", params)
-        t0 = time.perf_counter()
-        net.fit(X, Y, learning_rate=lr, batch_size=batch, epochs=1, shuffle=False)
-        return time.perf_counter() - t0
+        return bench.nndl_wide_epoch(X, Y, cfg, params)[0]
 
     epoch()  # warm-up
     fit_t = statistics.median(epoch() for _ in range(args.repeats))

@@ -114,15 +114,11 @@ def epoch_times(rounds: int, tiny: bool) -> tuple[float, float, float, bool]:
 
     cfg = bench.config(quick=False, tiny=tiny)
     X, Y, _ = bench.wide_data(cfg)
-    dims, lr, batch = cfg["wide_dims"], cfg["wide_lr"], cfg["wide_batch"]
-    params = bench.init_params(dims, "he", "float32")
+    params = bench.init_params(cfg["wide_dims"], "he", "float32")
 
     def epoch(use: bool) -> tuple[float, dict]:
         kernels.enabled = use
-        net = bench.nndl_network(dims, "float32", params)
-        t0 = time.perf_counter()
-        net.fit(X, Y, learning_rate=lr, batch_size=batch, epochs=1, shuffle=False)
-        return time.perf_counter() - t0, net.params
+        return bench.nndl_wide_epoch(X, Y, cfg, params)
 
     times: dict[bool, list[float]] = {False: [], True: []}
     last: dict[bool, dict] = {}

@@ -202,6 +202,16 @@ def nndl_network(dims, dtype, params):
     return net
 
 
+
+def nndl_wide_epoch(X, Y, cfg: dict, params: dict) -> tuple[float, dict]:
+    """Seconds of one plain-SGD epoch of the wide MLP in the data's order with nndl, from
+    ``params`` (float32), and the parameters it ends with (breakdown.py, kernels.py)."""
+    net = nndl_network(cfg["wide_dims"], "float32", params)
+    t0 = time.perf_counter()
+    net.fit(X, Y, learning_rate=cfg["wide_lr"], batch_size=cfg["wide_batch"], epochs=1,
+            shuffle=False)
+    return time.perf_counter() - t0, net.params
+
 # --- one training run per library -------------------------------------------------------------
 def _sk_model(dims, lr, batch, iters, params, X_rows, labels, adam=False):
     from sklearn.exceptions import ConvergenceWarning
