@@ -43,6 +43,7 @@ import numpy as np
 from .costs import output_delta
 from .errors import NNDLError
 from .layers import activation_backward
+from .products import matmul
 from .propagation import model_backward, model_forward
 from .validation import check_number
 
@@ -119,7 +120,7 @@ def data_print(X: Array, G: Array, P0: Array) -> str:
     Another X that gave the same bits of all three would also give the dual form the same
     steps; a sign flip, a permutation or an edit of X changes them."""
     r = np.random.default_rng(0).standard_normal(X.shape[0]).astype(X.dtype)
-    return fingerprint(np.array(f"{X.dtype.str}{X.shape}"), G, P0, r @ X)
+    return fingerprint(np.array(f"{X.dtype.str}{X.shape}"), G, P0, matmul(r, X))
 
 
 @dataclass
@@ -158,15 +159,15 @@ class DualForm:
         self.net, self.X = net, X
         self.params = net.params
         self.W1 = self.params["W1"]
-        self.G = X.T @ X  # NumPy/BLAS computes A^T A as a symmetric rank-k update
+        self.G = matmul(X.T, X)  # NumPy/BLAS computes A^T A as a symmetric rank-k update
         kept, self.state = net.layer1_state, None
         if isinstance(kept, DualState) and kept.continues(self.W1, X.shape[1]):
-            self.P0 = kept.W1_init @ X
+            self.P0 = matmul(kept.W1_init, X)
             if kept.x_print == data_print(X, self.G, self.P0):
                 self.state = kept  # go on from it: the bits of one longer fit
         if self.state is None:
             W1_init = self.W1.copy()
-            self.P0 = W1_init @ X
+            self.P0 = matmul(W1_init, X)
             self.state = DualState(W1_init, np.zeros((W1_init.shape[0], X.shape[1]),
                                                      dtype=W1_init.dtype),
                                    data_print(X, self.G, self.P0))
@@ -184,7 +185,7 @@ class DualForm:
         """J and the forward pass: Z[1] = P0 + C G + b[1], then layers 2..L by the shared
         propagation code (as a network of their own, renumbered 1..L-1)."""
         t, acts, L = self.trainable, self.net.activations, self.net.L
-        Z1 = self.state.C @ self.G
+        Z1 = matmul(self.state.C, self.G)
         Z1 += self.P0
         Z1 += t["b1"]
         A1 = acts[0].forward(Z1)
@@ -241,7 +242,7 @@ class DualForm:
         step = max(1, self.block_bytes // (n0 * self.W1.itemsize))
         C, X, W1_init = self.state.C, self.X, self.state.W1_init
         for r in range(0, n1, step):
-            np.add(W1_init[r:r + step], C[r:r + step] @ X.T, out=self.W1[r:r + step])
+            np.add(W1_init[r:r + step], matmul(C[r:r + step], X.T), out=self.W1[r:r + step])
         self.stale = False
 
 

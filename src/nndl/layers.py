@@ -12,14 +12,18 @@ from __future__ import annotations
 import numpy as np
 
 from . import kernels
+from .products import matmul
 from .activations import Activation
 
 Array = np.ndarray
 
 
 def linear_forward(A_prev: Array, W: Array, b: Array) -> Array:
-    """Z[l] = W[l] @ A[l-1] + b[l]   (b broadcast over the m columns)."""
-    Z = W @ A_prev
+    """Z[l] = W[l] @ A[l-1] + b[l]   (b broadcast over the m columns).
+
+    Every product of this module is :func:`nndl.products.matmul`: ``@``, with the bits of the
+    BLAS's own thread count while :mod:`nndl.threads` runs fewer threads under load."""
+    Z = matmul(W, A_prev)
     Z += b
     return Z
 
@@ -31,7 +35,7 @@ def layer_forward(A_prev: Array, W: Array, b: Array, g: Activation) -> tuple[Arr
     over Z (the same bits as the two).
     """
     if g.kernel is not None and kernels.loaded() is not None:
-        Z = W @ A_prev
+        Z = matmul(W, A_prev)
         A = kernels.forward(Z, b, g)
         if A is not None:
             return Z, A
@@ -73,10 +77,10 @@ def linear_backward(
     """
     m = A_prev.shape[1]
     inv_m = A_prev.dtype.type(1.0 / m)
-    dW = dZ @ A_prev.T
+    dW = matmul(dZ, A_prev.T)
     db = dZ.sum(axis=1, keepdims=True)
     if not scaled:
         dW *= inv_m
         db *= inv_m
-    dA_prev = W.T @ dZ if need_dA_prev else None
+    dA_prev = matmul(W.T, dZ) if need_dA_prev else None
     return dA_prev, dW, db

@@ -1,0 +1,199 @@
+"""Matrix products whose bits do not depend on the BLAS's thread count.
+
+A BLAS adds up the inner dimension K of ``A @ B`` in blocks: OpenBLAS takes blocks of its
+``GEMM_Q`` (a few hundred, set per processor and dtype) and adds each block's partial product
+into C in turn. Where a K between Q and 2 Q is cut depends on the thread count: OpenBLAS
+0.3.31 on AVX-512 (float32, Q = 448) cuts K = 784 into 400 + 384 with one thread and into
+392 + 392 with two. The sums are rounded in other places, so the last bits of the product
+differ: with one thread and with two, ``W1 @ X`` of the wide MLP of ``benchmarks/run.py``
+(512 x 784 x 256) differs, its other products do not (every K <= Q), and about half of the
+float32 and float64 K above Q differ (measured: ``python benchmarks/threads_bits.py``).
+
+:mod:`nndl.threads` lowers the thread count while other processes keep cores busy. So that a
+fit's numbers never depend on the load, every product nndl computes goes through
+:func:`matmul`, which gives the bits of the BLAS's own thread count (its *reference* count,
+the one it had before ``fit``) at whatever count is in effect:
+
+==========  ==============================================================================
+plan        how the product is computed at the current count
+==========  ==============================================================================
+direct      ``A @ B``: it gives the reference's bits for this signature (most products)
+blocks      K cut where the BLAS cuts it at the reference count, ``A[:, k0:k1] @ B[k0:k1]``
+            for each block, added into C in order: ``C = ((P1 + P2) + P3) ...``, the sums
+            the BLAS makes (each block is below Q, so it is one block at any count)
+reference   the BLAS's count set back to the reference count around ``A @ B`` (a product
+            no other plan reproduces: exact, and as slow as the reference count under load)
+==========  ==============================================================================
+
+The plan of a *signature* (the operands' shapes, dtype and memory order, and the thread
+count) is found once per process, the first time that signature is met away from the
+reference count: a product of random numbers with that signature, at the reference count,
+against each plan (direct, then blocks for each candidate Q, the last Q that worked first);
+the first plan that gives the same bits is kept. The blocks of a plan depend on the shapes
+only, never on the numbers, and different blocks change the last bits of almost every entry
+of a product of random numbers, so a plan that gives the same bits there gives them for any
+operands. Operands that are not float32/float64 matrices of one dtype, in C or Fortran
+order, or whose random copies would take more than :data:`PROBE_BYTES`, get the reference
+plan without a probe.
+
+While the count is the reference count (always, unless :mod:`nndl.threads` lowered it),
+:func:`matmul` is ``A @ B`` and nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Union
+
+import numpy as np
+
+Array = np.ndarray
+Plan = Union[str, tuple[int, ...]]
+
+PROBE_BYTES = 64 * 2**20
+"""The most bytes a probe's random operands may take (above: the reference plan)."""
+
+Q_CANDIDATES = (448, 384, 512, 320, 256, 640, 768, 192, 128, 224, 240, 1024)
+"""GEMM_Q values tried for the blocks plan (those of OpenBLAS's x86 and ARM kernels, most
+common first); the one that last worked is tried first."""
+
+_reference = 0
+"""The BLAS's own thread count while :mod:`nndl.threads` runs another one; 0: inactive."""
+_current = 0
+_set_threads: "Callable[[int], None] | None" = None
+_plans: dict[tuple[Any, ...], Plan] = {}
+_q_first: dict[str, int] = {}
+
+
+def matmul(A: Array, B: Array) -> Array:
+    """``A @ B``, with the bits the BLAS's own thread count gives (see the module doc)."""
+    if not _reference:
+        return A @ B
+    return _exact(A, B)
+
+
+def use(reference: int, current: int, set_threads: Callable[[int], None]) -> None:
+    """The BLAS now runs ``current`` threads instead of its own ``reference`` count;
+    ``set_threads(n)`` sets the count (for the reference plan and probes)."""
+    global _reference, _current, _set_threads
+    if current == reference:
+        reset()
+        return
+    _reference, _current, _set_threads = reference, current, set_threads
+
+
+def reset() -> None:
+    """The BLAS runs its own count again: :func:`matmul` is ``A @ B``."""
+    global _reference, _current, _set_threads
+    _reference, _current, _set_threads = 0, 0, None
+
+
+def blocks(K: int, Q: int) -> tuple[int, ...]:
+    """How a multi-threaded OpenBLAS cuts an inner dimension K with block size Q: blocks of Q
+    while at least 2 Q remain, then a rest between Q and 2 Q in two halves (the first one
+    rounded up), then what is left (OpenBLAS's ``driver/level3/level3_thread.c``)."""
+    out = []
+    rest = K
+    while rest > 0:
+        if rest >= 2 * Q:
+            size = Q
+        elif rest > Q:
+            size = (rest + 1) // 2
+        else:
+            size = rest
+        out.append(size)
+        rest -= size
+    return tuple(out)
+
+
+def _order(A: Array) -> str:
+    return "C" if A.flags.c_contiguous else "F" if A.flags.f_contiguous else ""
+
+
+def _gram(A: Array, B: Array) -> bool:
+    """Whether ``A @ B`` is ``X.T @ X`` of one array X, which NumPy hands to the BLAS as a
+    symmetric rank-k update (another routine than a general product)."""
+    return (A.ndim == 2 and B.ndim == 2 and A.ctypes.data == B.ctypes.data
+            and A.shape == B.shape[::-1] and A.strides == B.strides[::-1])
+
+
+def _signature(A: Array, B: Array) -> tuple[Any, ...]:
+    return (A.shape, B.shape, A.dtype.str, B.dtype.str, _order(A), _order(B), _gram(A, B),
+            _current)
+
+
+def _exact(A: Array, B: Array) -> Array:
+    key = _signature(A, B)
+    plan = _plans.get(key)
+    if plan is None:
+        plan = _plans[key] = _find_plan(A, B)
+    return _apply(plan, A, B)
+
+
+def _apply(plan: Plan, A: Array, B: Array) -> Array:
+    if plan == "direct":
+        return A @ B
+    if plan == "reference":
+        return _at_reference(A, B)
+    return _by_blocks(A, B, plan)  # type: ignore[arg-type]
+
+
+def _at_reference(A: Array, B: Array) -> Array:
+    assert _set_threads is not None
+    _set_threads(_reference)
+    try:
+        return A @ B
+    finally:
+        _set_threads(_current)
+
+
+def _by_blocks(A: Array, B: Array, sizes: tuple[int, ...]) -> Array:
+    """C = A[:, :k1] @ B[:k1], then C += each next block's product, in order."""
+    C = A[:, :sizes[0]] @ B[:sizes[0]]
+    start = sizes[0]
+    for size in sizes[1:]:
+        C += A[:, start:start + size] @ B[start:start + size]
+        start += size
+    return C
+
+
+def _random_like(rng: np.random.Generator, A: Array) -> Array:
+    R = rng.standard_normal(A.shape, dtype=A.dtype)
+    return np.asfortranarray(R) if _order(A) == "F" and not A.flags.c_contiguous else R
+
+
+def _same_bits(X: Array, Y: Array) -> bool:
+    as_int = np.int32 if X.dtype == np.float32 else np.int64
+    return X.shape == Y.shape and bool(np.array_equal(X.view(as_int), Y.view(as_int)))
+
+
+def _find_plan(A: Array, B: Array) -> Plan:
+    """The first plan that gives the reference's bits on random operands of this signature
+    (direct, then blocks), else the reference plan."""
+    dtype = A.dtype
+    if (A.ndim != 2 or B.ndim != 2 or dtype != B.dtype
+            or dtype not in (np.float32, np.float64) or not _order(A) or not _order(B)
+            or A.nbytes + B.nbytes > PROBE_BYTES):
+        return "reference"
+    if A.size == 0 or B.size == 0:
+        return "direct"
+    rng = np.random.default_rng(0)
+    gram = _gram(A, B)
+    RB = _random_like(rng, B)
+    RA = RB.T if gram else _random_like(rng, A)
+    want = _at_reference(RA, RB)
+    if _same_bits(RA @ RB, want):
+        return "direct"
+    if gram:  # a rank-k update is not cut into general products
+        return "reference"
+    K = A.shape[1]
+    first = _q_first.get(dtype.str)
+    tried = set()
+    for Q in ((first,) if first else ()) + Q_CANDIDATES:
+        sizes = blocks(K, Q)
+        if len(sizes) < 2 or sizes in tried:
+            continue
+        tried.add(sizes)
+        if _same_bits(_by_blocks(RA, RB, sizes), want):
+            _q_first[dtype.str] = Q
+            return sizes
+    return "reference"
