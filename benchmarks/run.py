@@ -40,8 +40,9 @@ vectorization
     The notes' demo: a Python ``for`` loop against ``np.dot`` on two vectors of 10^6 float64.
 Libraries: ``nndl``, ``sklearn``, ``torch`` with their default threads; ``nndl-1t``,
 ``sklearn-1t``, ``torch-1t`` the same limited to one thread (threadpoolctl's
-``threadpool_limits(1)``, ``torch.set_num_threads(1)``); ``nndl-auto`` nndl with
-``nndl.threads.auto = True`` (the BLAS thread count chosen by measurement during fit).
+``threadpool_limits(1)``, ``torch.set_num_threads(1)``); ``nndl-fixed`` nndl with
+``nndl.threads.auto = False`` (the BLAS keeps its thread count under load; by default nndl
+lowers it while other processes keep cores busy, with the same bits: nndl.products).
 gemm
     ``np.dot`` of two n x n matrices (n = 2048), float32 and float64: the best of the repeats,
     2 n^3 FLOPs each: the machine's sgemm/dgemm peak as NumPy's BLAS reaches it in this run.
@@ -59,7 +60,7 @@ time        median over rounds of the training call only (data prepared and the 
             nndl's time in the same round), "range" its min-max.
 busy        ``--busy``: every case runs twice, on the machine as it is and then with a CPU
             hog (a Python busy loop pinned to core 0) running, each library also limited to
-            one thread (the "-1t" rows), and nndl also as nndl-auto; the last table gives
+            one thread (the "-1t" rows), and nndl also as nndl-fixed; the last table gives
             per library the median time quiet and busy, "busy/quiet" and "busy/1t" (the
             median over busy rounds of the library's time / its one-thread time in the same
             round).
@@ -119,7 +120,7 @@ ADAM = {"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}
 
 
 def base_lib(lib: str) -> str:
-    """``"torch-1t"`` -> ``"torch"``, ``"nndl-auto"`` -> ``"nndl"``."""
+    """``"torch-1t"`` -> ``"torch"``, ``"nndl-fixed"`` -> ``"nndl"``."""
     return lib.split("-")[0]
 
 
@@ -401,15 +402,17 @@ def load_kernels() -> None:
 
 
 @contextlib.contextmanager
-def threads_auto(on: bool):
-    """``nndl.threads.auto`` set to ``on`` inside (nndl-auto), as it was after (the entries of
-    an --in-process run share one nndl)."""
-    if not on:  # an earlier nndl has no nndl.threads
+def threads_auto(on: "bool | None"):
+    """``nndl.threads.auto`` set to ``on`` inside (False: nndl-fixed; None: left as it is),
+    as it was after (the entries of an --in-process run share one nndl)."""
+    try:
+        import nndl.threads
+    except ImportError:  # an earlier nndl has no nndl.threads
+        on = None
+    if on is None:
         yield
         return
-    import nndl.threads
-
-    before, nndl.threads.auto = nndl.threads.auto, True
+    before, nndl.threads.auto = nndl.threads.auto, on
     try:
         yield
     finally:
@@ -426,7 +429,7 @@ class Entry:
         self.dtype = "float64" if "f64" in case.split("-") else "float32"
         one = lib.endswith("-1t")
         self.limit = None
-        self.auto = lib == "nndl-auto"
+        self.auto = {"nndl-auto": True, "nndl-fixed": False}.get(lib)
         if base_lib(lib) == "torch":
             import torch
             torch.set_num_threads(1 if one else os.cpu_count() or 1)
@@ -709,7 +712,7 @@ def main(argv: "list[str] | None" = None) -> str:
                     ",".join(LIBS) + " and their one-thread variants (nndl-1t, ...)")
     ap.add_argument("--busy", action="store_true",
                     help="run every case quiet, then beside a CPU hog on core 0, each library "
-                    "also limited to one thread (-1t), nndl also as nndl-auto; a last table "
+                    "also limited to one thread (-1t), nndl also as nndl-fixed; a last table "
                     "compares")
     ap.add_argument("--in-process", action="store_true",
                     help="run every entry in this process (no RSS measurement)")
@@ -729,7 +732,7 @@ def main(argv: "list[str] | None" = None) -> str:
             libs = [x for x in libs if base_lib(x) != "torch"]
     if args.busy:
         libs += [x + "-1t" for x in libs if "-" not in x and x + "-1t" not in libs]
-        libs += ["nndl-auto"] if "nndl" in libs and "nndl-auto" not in libs else []
+        libs += ["nndl-fixed"] if "nndl" in libs and "nndl-fixed" not in libs else []
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     peak = gemm_peak(cfg["gemm_n"], args.repeats or 3)
     vec = vectorization(cfg["vec_n"], args.repeats or 3)

@@ -93,8 +93,8 @@ def main(argv: "list[str] | None" = None) -> str:
                 if not np.array_equal(_bits(A @ B), _bits(want)):
                     differ.append(K)
                 products.use(2, 1, set_threads)
+                plan = products.plan(A, B)
                 got = products.matmul(A, B)
-                plan = products._plans[products._signature(A, B)]
                 products.reset()
                 assert np.array_equal(_bits(got), _bits(want)), (dtype, K)
                 plans["blocks" if isinstance(plan, tuple) else plan] += 1  # type: ignore
@@ -111,8 +111,7 @@ def main(argv: "list[str] | None" = None) -> str:
                 set_threads(1)
                 one = A @ B
                 products.use(2, 1, set_threads)
-                products.matmul(A, B)
-                plan = products._plans[products._signature(A, B)]
+                plan = products.plan(A, B)
                 t_one = _median_us(lambda: A @ B, repeats)
                 t_plan = _median_us(lambda: products.matmul(A, B), repeats)
                 products.reset()

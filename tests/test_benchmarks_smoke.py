@@ -56,9 +56,9 @@ def test_busy_run_adds_one_thread_rows_and_compares(bench):
                        "--cases", "wide-f32-c-shuffled"])
     quiet, busy, summary = text.split("\n\n")
     for part in (quiet, busy):
-        assert {r[1] for r in _rows(part)} == {"nndl", "nndl-1t", "nndl-auto"}
+        assert {r[1] for r in _rows(part)} == {"nndl", "nndl-1t", "nndl-fixed"}
     rows = _rows(summary)
-    assert [r[1] for r in rows] == ["nndl", "nndl-auto"]
+    assert [r[1] for r in rows] == ["nndl", "nndl-fixed"]
     quiet_t, busy_t, ratio = (float(x) for x in rows[0][2:5])
     assert ratio == pytest.approx(busy_t / quiet_t, rel=0.01, abs=0.01)
 
@@ -205,3 +205,15 @@ def test_kernels_benchmark_runs(monkeypatch):
         ["16x64", "8x64", "8x20"]
     assert "loading in a fresh process" in text
     assert text.endswith("same parameters bit for bit: True")
+
+
+def test_threads_bits_benchmark_runs():
+    pytest.importorskip("threadpoolctl", reason="the thread counts need threadpoolctl")
+    spec = importlib.util.spec_from_file_location("nndl_benchmarks_threads_bits",
+                                                  RUN.parent / "threads_bits.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    text = mod.main(["--tiny"])
+    assert text.count("all give the 2 threads' bits") == 2
+    rows = [line.split() for line in text.splitlines() if line.startswith(("wide", "cat"))]
+    assert len(rows) == 20  # 10 products, 2 dtypes

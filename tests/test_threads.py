@@ -1,5 +1,6 @@
-"""BLAS threads during fit (opt-in, nndl.threads.auto): chosen by timing steps within what
-other processes leave free; off by default, when fit leaves the BLAS alone (no timed
+"""BLAS threads during fit (nndl.threads.auto, on by default): fewer while other processes
+keep cores busy, chosen by timing steps within what they leave free; a quiet machine's fit
+leaves the BLAS alone, and a busy machine's fit gives the same bits (nndl.products) (no timed
 assertions: the clock is a fake one where timing matters)."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 import nndl
-from nndl import threads
+from nndl import products, threads
 from nndl.threads import Chooser, LoadMonitor, Threads, candidates
 
 
@@ -127,10 +128,27 @@ def _fit(X, Y):
     return h.costs, net.params
 
 
-def test_off_by_default_fit_leaves_the_blas_alone(monkeypatch):
+def test_on_by_default_and_a_quiet_machine_leaves_the_blas_alone(monkeypatch):
     tpc = _threadpoolctl()
-    assert threads.auto is (os.environ.get("NNDL_THREADS", "").lower() == "auto")
+    assert threads.auto is (os.environ.get("NNDL_THREADS", "auto").strip().lower()
+                            not in ("off", "0", "no", "false", "fixed"))
+    monkeypatch.setattr(threads, "auto", True)
+    monkeypatch.setattr(threads, "_last_cap", None)
+    monkeypatch.setattr(Threads, "first_window", 0.0)
+    monkeypatch.setattr(LoadMonitor, "others", lambda self: 0.1)  # nobody else busy
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    X, Y = _wide_problem()
+    calls = []
+    monkeypatch.setattr(Threads, "_set", lambda self, n: calls.append(n))
+    with tpc.threadpool_limits(2, user_api="blas"):
+        _fit(X, Y)
+    assert calls == []  # nothing timed, nothing switched
+
+
+def test_off_fit_leaves_the_blas_alone(monkeypatch):
+    tpc = _threadpoolctl()
     monkeypatch.setattr(threads, "auto", False)
+    monkeypatch.setattr(LoadMonitor, "others", lambda self: 1.0)
     X, Y = _wide_problem()
     calls = []
     monkeypatch.setattr(Threads, "_set", lambda self, n: calls.append(n))
@@ -139,15 +157,52 @@ def test_off_by_default_fit_leaves_the_blas_alone(monkeypatch):
     assert calls == []
 
 
+def test_a_fit_on_a_busy_machine_has_the_bits_of_a_quiet_one(monkeypatch):
+    """float32 with 784 inputs: OpenBLAS cuts layer 1's K = 784 elsewhere with one thread
+    than with two, so one thread alone changes the fit; under load (one thread from the
+    first step on) nndl.products keeps the two threads' bits."""
+    tpc = _threadpoolctl()
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((784, 512)).astype(np.float32)
+    Y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 512)].T
+
+    def fit():
+        net = nndl.Network([784, 96, 10], output="softmax", dtype="float32", seed=0)
+        h = net.fit(X, Y, learning_rate=0.05, batch_size=256, epochs=3)
+        return h.costs, net.params
+
+    monkeypatch.setattr(threads, "auto", False)
+    with tpc.threadpool_limits(2, user_api="blas"):
+        costs2, params2 = fit()
+    with tpc.threadpool_limits(1, user_api="blas"):
+        costs1, params1 = fit()
+    assert not np.array_equal(params1["W1"], params2["W1"])  # the test means something here
+
+    monkeypatch.setattr(threads, "auto", True)
+    monkeypatch.setattr(threads, "_last_cap", None)
+    monkeypatch.setattr(Threads, "first_window", 0.0)
+    monkeypatch.setattr(LoadMonitor, "others", lambda self: 1.0)  # one core taken, of 2
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    seen = []
+    real_set = Threads._set
+    monkeypatch.setattr(Threads, "_set", lambda self, n: seen.append(n) or real_set(self, n))
+    with tpc.threadpool_limits(2, user_api="blas"):
+        costs, params = fit()
+    assert seen == [1]
+    assert costs == costs2
+    for k in params2:
+        np.testing.assert_array_equal(params[k], params2[k])
+
+
 def test_switching_counts_at_every_step_is_clean(monkeypatch):
-    """On products whose bits do not depend on the thread count (these float64 shapes with
-    OpenBLAS; most larger float32 ones do depend on it, which is why the choice is opt-in),
-    a count switched at every step gives the bits of one thread throughout."""
+    """A count switched at every step gives the bits of the BLAS's own count (2) throughout."""
     tpc = _threadpoolctl()
     monkeypatch.setattr(threads, "auto", True)
     X, Y = _wide_problem()
-    with tpc.threadpool_limits(1, user_api="blas"):
+    with tpc.threadpool_limits(2, user_api="blas"):
+        monkeypatch.setattr(threads, "auto", False)
         costs1, params1 = _fit(X, Y)
+        monkeypatch.setattr(threads, "auto", True)
 
     class EveryStep(Chooser):  # a new count at every step: 2, 1, 2, 1, ...
         def before_step(self):
@@ -187,6 +242,23 @@ def test_a_busy_machine_gets_one_thread_and_the_count_is_given_back(monkeypatch)
     assert seen == [1]  # one thread from the first measurement on; 2 again after fit (above)
 
 
+def test_blas_libraries_at_different_counts_are_left_alone(monkeypatch):
+    class Lib:
+        def __init__(self, n):
+            self.num_threads = n
+
+        def set_num_threads(self, n):  # pragma: no cover - must not be called
+            raise AssertionError("set_num_threads called")
+
+    monkeypatch.setattr(threads, "auto", True)
+    monkeypatch.setattr(threads, "_libs", [Lib(1), Lib(2)])  # NumPy's at 1, MKL at 2
+    t = Threads()
+    assert t.chooser is None
+    t.before_step(), t.after_step(5), t.finish()
+    monkeypatch.setattr(threads, "_libs", [Lib(2), Lib(2)])
+    assert Threads().chooser is not None
+
+
 def test_nothing_happens_without_threadpoolctl_or_when_off(monkeypatch):
     monkeypatch.setattr(threads, "auto", True)
     monkeypatch.setattr(threads, "_libs", [])
@@ -196,3 +268,115 @@ def test_nothing_happens_without_threadpoolctl_or_when_off(monkeypatch):
     t = Threads()
     assert t.chooser is None
     t.before_step(), t.after_step(5), t.finish()  # no-ops
+
+
+def test_the_dual_form_on_a_busy_machine_has_the_bits_of_a_quiet_one(monkeypatch):
+    """The cat recipe's shape of problem (full batch, m < n[0]: layer 1 in the dual form,
+    with X^T X and W1_init X) in both dtypes, one thread from the first step on."""
+    tpc = _threadpoolctl()
+    rng = np.random.default_rng(1)
+    for dtype in ("float32", "float64"):
+        X = rng.random((3000, 120)).astype(dtype)
+        Y = (rng.random((1, 120)) > 0.5).astype(dtype)
+
+        def fit():
+            net = nndl.Network([3000, 20, 7, 1], dtype=dtype, seed=1)
+            h = net.fit(X, Y, learning_rate=0.0075, iterations=40)
+            return h.costs, net.params, net.layer1_state
+
+        monkeypatch.setattr(threads, "auto", False)
+        with tpc.threadpool_limits(2, user_api="blas"):
+            costs2, params2, state = fit()
+        assert state is not None  # the dual form trained layer 1
+        with tpc.threadpool_limits(1, user_api="blas"):
+            params1 = fit()[1]
+        assert not np.array_equal(params1["W1"], params2["W1"])  # one thread alone differs
+        monkeypatch.setattr(threads, "auto", True)
+        monkeypatch.setattr(threads, "_last_cap", None)
+        monkeypatch.setattr(Threads, "first_window", 0.0)
+        monkeypatch.setattr(LoadMonitor, "others", lambda self: 1.0)
+        monkeypatch.setattr(os, "cpu_count", lambda: 2)
+        seen = []
+        real_set = Threads._set
+        monkeypatch.setattr(Threads, "_set",
+                            lambda self, n: seen.append(n) or real_set(self, n))
+        with tpc.threadpool_limits(2, user_api="blas"):
+            costs, params, _ = fit()
+        monkeypatch.undo()
+        assert seen == [1]
+        assert costs == costs2
+        for k in params2:
+            np.testing.assert_array_equal(params[k], params2[k])
+
+
+def test_a_fit_soon_after_a_busy_one_starts_on_the_threads_the_load_left(monkeypatch):
+    """Repeated fits (a search, a cross-validation): the next one starts from the last
+    measurement when it is recent (Threads.remember), not from all the BLAS's threads."""
+    import time
+
+    class Lib:
+        def __init__(self):
+            self.num_threads = 2
+
+        def set_num_threads(self, n):
+            self.num_threads = n
+
+    monkeypatch.setattr(threads, "auto", True)
+    monkeypatch.setattr(threads, "_libs", [Lib()])
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(threads, "_last_cap", (time.monotonic() - 5.0, 1))
+    t = Threads()
+    t.before_step()
+    assert threads._libs[0].num_threads == 1
+    assert products._reference == 2 and products._current == 1  # the bits of 2 threads
+    t.finish()
+    assert threads._libs[0].num_threads == 2 and products._reference == 0
+    monkeypatch.setattr(threads, "_last_cap", (time.monotonic() - Threads.remember - 1, 1))
+    t = Threads()
+    t.before_step()
+    assert threads._libs[0].num_threads == 2  # too old: the BLAS's own count
+    t.finish()
+
+
+def test_steps_whose_products_are_all_direct_skip_the_look_ups(monkeypatch):
+    """Once a step with a given batch had only direct products at the lowered count, the
+    next steps with that batch run plain products (nndl.products.suspend); steps with a
+    product of another plan keep looking up; the bits stay those of the BLAS's own count."""
+    tpc = _threadpoolctl()
+    rng = np.random.default_rng(3)
+    cases = {
+        "direct": (rng.standard_normal((60, 256)), [60, 32, 1], 64),  # every K <= 256
+        "blocks": (rng.standard_normal((784, 512)).astype(np.float32), [784, 128, 1], 256),
+    }
+    for name, (X, dims, batch) in cases.items():
+        Y = (rng.random((1, X.shape[1])) > 0.5).astype(X.dtype)
+
+        def fit():
+            net = nndl.Network(dims, dtype=X.dtype, seed=0)
+            h = net.fit(X, Y, learning_rate=0.05, batch_size=batch, epochs=4, shuffle=False)
+            return h.costs, net.params
+
+        monkeypatch.setattr(threads, "auto", False)
+        with tpc.threadpool_limits(2, user_api="blas"):
+            costs2, params2 = fit()
+        if name == "blocks":  # one thread alone changes this fit
+            with tpc.threadpool_limits(1, user_api="blas"):
+                assert fit()[0] != costs2
+        monkeypatch.setattr(threads, "auto", True)
+        monkeypatch.setattr(threads, "_last_cap", None)
+        monkeypatch.setattr(Threads, "first_window", 0.0)
+        monkeypatch.setattr(LoadMonitor, "others", lambda self: 1.0)
+        monkeypatch.setattr(os, "cpu_count", lambda: 2)
+        suspended = []
+        real = products.suspend
+        monkeypatch.setattr(products, "suspend", lambda: suspended.append(1) or real())
+        with tpc.threadpool_limits(2, user_api="blas"):
+            costs, params = fit()
+        monkeypatch.undo()
+        assert costs == costs2
+        for k in params2:
+            np.testing.assert_array_equal(params[k], params2[k])
+        if name == "direct":
+            assert len(suspended) >= 16 - 4  # all but the first few of the 16 steps
+        else:
+            assert suspended == []  # layer 1's K = 784 is cut into blocks at every step

@@ -116,11 +116,14 @@ def fingerprint(*arrays: "Array | None") -> str:
 def data_print(X: Array, G: Array, P0: Array) -> str:
     """The fingerprint of X as the dual form uses it, without a pass of hashing over X:
     SHA-256 of X's dtype and shape, ``G = X^T X``, ``P0 = W1_init X`` and a sketch ``r^T X``
-    (r: fixed standard normal numbers), all computed anyway or in one matrix-vector product.
-    Another X that gave the same bits of all three would also give the dual form the same
-    steps; a sign flip, a permutation or an edit of X changes them."""
+    (r: fixed standard normal numbers), all computed anyway or in one pass over X. Another X
+    that gave the same bits of all three would also give the dual form the same steps; a sign
+    flip, a permutation or an edit of X changes them. The sketch is einsum's own loop, not the
+    BLAS's matrix-vector product: its bits then do not depend on the BLAS's thread count (which
+    OpenBLAS's gemv's do, and at one thread under load :mod:`nndl.products` would have to run
+    it with all threads, whose workers then spin on the cores the step needs)."""
     r = np.random.default_rng(0).standard_normal(X.shape[0]).astype(X.dtype)
-    return fingerprint(np.array(f"{X.dtype.str}{X.shape}"), G, P0, matmul(r, X))
+    return fingerprint(np.array(f"{X.dtype.str}{X.shape}"), G, P0, np.einsum("i,ij->j", r, X))
 
 
 @dataclass

@@ -1,36 +1,39 @@
-"""BLAS threads during ``fit`` (opt-in): the count chosen by measurement, not guessed.
+"""BLAS threads during ``fit``: fewer while other processes keep cores busy, by measurement.
 
 Machines are shared: when another process keeps a core busy, a BLAS that splits every matrix
 product over all cores makes each product wait for the thread that shares its core with the
 other process (OpenBLAS's threads also spin while they wait). On the 2-core machine of
 ``benchmarks/run.py`` with one core kept busy, the cat recipe took 20-40 s with 2 BLAS threads
-against 1.4 s with one, and the quiet machine's mini-batch MLP is faster with 2. Which count is
-faster depends on the products (small ones gain nothing from threads) and on the load at that
-moment, so it is measured while training:
+against 1.4 s with one, and the wide MLP's epoch 1.8x its one-thread time. So the count follows
+the load, measured while training:
 
-- the load: every 0.5 s (the first time after 0.2 s) :class:`LoadMonitor` measures the cores
+- the load: every 0.5 s (the first time after 0.05 s) :class:`LoadMonitor` measures the cores
   that *other* processes used (all processors' busy time in ``/proc/stat`` less this process's
   CPU time), and at most the cores they left free (rounded) are allowed: one thread on a
-  2-core machine with one core busy, from 0.2 s into the fit on (a fit that starts less than
-  1 s after another's measurement starts from it);
-- the products: :class:`Chooser` times the first steps with each allowed count (all the BLAS's
-  threads, half of them on 4 cores or more, and 1) and keeps the fewest threads within 5% of
-  the fastest (median of 3 steps, after one step to warm up); it tries the others again after
-  1 s of training, then after 2, 4, ... 16 s while the choice holds (at once when the chosen
-  count's steps become 1.5x slower than when it was chosen);
+  2-core machine with one core busy, from 0.05 s into the fit on (a fit that starts less than
+  10 s after another fit's last measurement starts from it: repeated fits, as in a search or a
+  cross-validation, then run their set-up and first steps at the count the load allows; if the
+  load has gone, the first measurement finds it);
+- the products: while the BLAS's own count is allowed and nothing else has been, ``fit``
+  keeps it and times nothing (a quiet machine runs exactly as without this module); once the
+  load has changed what is allowed, :class:`Chooser` times steps with each allowed count (all
+  the BLAS's threads, half of them on 4 cores or more, and 1) and keeps the fewest threads
+  within 5% of the fastest (median of 3 steps, after one step to warm up); it tries the
+  others again after 1 s of training, then after 2, 4, ... 16 s while the choice holds (at
+  once when the chosen count's steps become 1.5x slower than when it was chosen);
 - at the end of ``fit`` the BLAS gets back the count it had.
 
 Only steps with the first step's batch size are compared (the last, smaller batch of an epoch
 is not).
 
-Off by default, because it can change the last bits of a result: OpenBLAS's products give
-different bits with 1 and with 2 threads for most float32 shapes above ~10^6 multiply-adds
-(the wide MLP's, and the cat recipe's 20 x 209 x 209 dual product) and for some float64 ones
-(measured with OpenBLAS 0.3.31, Haswell kernels), so a count that follows the load makes a
-fit's last bits depend on the load, and ``fit`` would no longer equal the same steps taken
-outside it. Without it the BLAS keeps its own count and every number stays as it was.
-Switch it on with ``nndl.threads.auto = True`` or the environment variable
-``NNDL_THREADS=auto`` (read at import). It needs ``threadpoolctl`` (the ``threads`` extra,
+The numbers do not depend on the count: a BLAS's products can give other last bits with
+another thread count (OpenBLAS cuts some inner dimensions in other places), so while the count
+is not the BLAS's own, every product goes through :func:`nndl.products.matmul`, which gives the
+bits of the BLAS's own count (see :mod:`nndl.products`). A fit on a busy machine gives the bits
+of the same fit on a quiet one.
+
+On by default; switch it off with ``nndl.threads.auto = False`` or the environment variable
+``NNDL_THREADS=off`` (read at import). It needs ``threadpoolctl`` (the ``threads`` extra,
 ``pip install "nndl[threads]"``); without it, or when the BLAS has a single thread
 (``OPENBLAS_NUM_THREADS=1``, ``threadpool_limits(1)``), nothing changes.
 """
@@ -39,12 +42,16 @@ from __future__ import annotations
 
 import os
 import statistics
+import threading
 import time
 from typing import Any, Callable, Sequence
 
-auto: bool = os.environ.get("NNDL_THREADS", "").strip().lower() == "auto"
-"""Module switch: ``True`` lets ``fit`` choose the BLAS's thread count (see the module doc);
-``False`` (the default) leaves it alone."""
+from . import products
+
+auto: bool = os.environ.get("NNDL_THREADS", "auto").strip().lower() not in (
+    "off", "0", "no", "false", "fixed")
+"""Module switch: ``True`` (the default) lets ``fit`` lower the BLAS's thread count under load
+(see the module doc); ``False`` leaves it alone."""
 
 _libs: "list[Any] | None" = None
 
@@ -109,6 +116,9 @@ class Chooser:
         self.skip = warm  # the first step also pays for first-call set-up
         self.size: "int | None" = None
         self.chosen: "int | None" = None
+        self.held = False
+        """Held at the first count, timing nothing (:meth:`hold`), until :meth:`allow` changes
+        what is allowed."""
         self.reference = 0.0
         self.interval = first_check
         self.next_check = 0.0
@@ -118,6 +128,15 @@ class Chooser:
         self.log: list[tuple[int, float]] = []
         """(thread count, median step seconds) of every measured candidate, in order."""
 
+    def hold(self) -> None:
+        """Keep the first count and time nothing until :meth:`allow` changes what is
+        allowed."""
+        self.queue = []
+        self.chosen = self.current
+        self.reference = float("inf")
+        self.next_check = float("inf")
+        self.held = True
+
     def allow(self, cap: int) -> None:
         """Only counts up to ``cap`` from now on (the cores other processes leave free): the
         chosen count drops to the largest allowed one at once; the candidates that became
@@ -125,6 +144,7 @@ class Chooser:
         allowed = [c for c in self.counts if c <= cap] or [min(self.counts)]
         if allowed == self.allowed:
             return
+        self.held = False
         self.allowed = allowed
         self.timed, self.recent = {}, []
         if self.current not in allowed:
@@ -140,14 +160,20 @@ class Chooser:
         """Apply the count of the coming step and start its clock."""
         if self.queue:
             self.current = self.queue[0]
+        self.apply()
+        self.t0 = self.clock()
+
+    def apply(self) -> None:
+        """Set the current count if it is not the one in effect."""
         if self.current != self.applied:
             self.set_threads(self.current)
             self.applied = self.current
             self.skip = self.warm
-        self.t0 = self.clock()
 
     def after_step(self, size: int) -> None:
         """Record the step just run on ``size`` samples."""
+        if self.held:
+            return
         now = self.clock()
         if len(self.allowed) < 2:
             return
@@ -234,42 +260,82 @@ _last_cap: "tuple[float, int] | None" = None
 class Threads:
     """The thread choice of one ``fit``: :meth:`before_step` / :meth:`after_step` around each
     step, :meth:`finish` at the end (the BLAS gets its own count back). Does nothing without
-    threadpoolctl, with ``auto = False`` (the default) or a single-threaded BLAS.
+    threadpoolctl, with ``auto = False``, in a thread other than the main one, or when the BLAS
+    libraries have one thread (or different counts: which one is NumPy's is not known).
 
     Every ``window`` seconds (the first after ``first_window``) it measures the cores other
     processes used (:class:`LoadMonitor`) and allows at most the cores they left free,
     rounded; the :class:`Chooser` picks among the allowed counts by timing steps."""
 
-    first_window = 0.2
+    first_window = 0.05
     window = 0.5
+    remember = 10.0
+    """Seconds for which a fit starts from the last measurement of an earlier one."""
 
     def __init__(self) -> None:
-        self.libs = blas_libraries() if auto else []
+        # the count is the whole process's: a fit in another thread (the playground's server)
+        # leaves it alone
+        main = threading.current_thread() is threading.main_thread()
+        self.libs = blas_libraries() if auto and main else []
         self.original = [lib.num_threads for lib in self.libs]
-        n = max(self.original, default=1)
+        # the count whose bits every product keeps (nndl.products) must be NumPy's BLAS's:
+        # with libraries at different counts (OPENBLAS_NUM_THREADS=1 beside PyTorch's MKL
+        # at 2) which one is NumPy's is not known, so they are all left alone
+        n = self.original[0] if len(set(self.original)) == 1 else 1
+        self.reference = n
         self.chooser: "Chooser | None" = None
         self.changed = False
+        self.verified: set[Any] = set()
+        """Batches (shape, strides, dtype) whose step had only direct products at this count."""
+        self.watching: Any = None
         self.n_cpus = os.cpu_count() or 1
         if n > 1:
             self.chooser = Chooser(candidates(n), self._set)
-            if _last_cap is not None and time.monotonic() - _last_cap[0] < 2 * self.window:
+            self.chooser.hold()
+            if _last_cap is not None and time.monotonic() - _last_cap[0] < self.remember:
                 self.chooser.allow(_last_cap[1])  # a fit just before this one measured it
             self.monitor = LoadMonitor()
             self.next_window = self.first_window
 
     def _set(self, n: int) -> None:
         self.changed = True
+        self._set_libs(n)
+        products.use(self.reference, n, self._set_libs)
+        self.verified = set()  # plans are per count
+
+    def _set_libs(self, n: int) -> None:
         for lib in self.libs:
             lib.set_num_threads(n)
 
-    def before_step(self) -> None:
+    def start(self) -> None:
+        """Before ``fit``'s set-up: the count an earlier fit's recent measurement allows."""
         if self.chooser is not None:
-            self.chooser.before_step()
+            self.chooser.apply()
+
+    def before_step(self, X: "Any | None" = None, Y: "Any | None" = None) -> None:
+        """Before a step on the batch (X, Y) (or an unknown one): the count of the step, and
+        whether its products need their plans looked up."""
+        if self.chooser is None:
+            return
+        self.chooser.before_step()
+        if products.lowered():
+            batch = (None if X is None or Y is None else
+                     (X.shape, X.strides, X.dtype, Y.shape, Y.strides, Y.dtype))
+            if batch is not None and batch in self.verified:
+                products.suspend()
+            else:
+                products.mark()
+                self.watching = batch
 
     def after_step(self, size: int) -> None:
         global _last_cap
         if self.chooser is None:
             return
+        if products.lowered():
+            if self.watching is not None and products.clean():
+                self.verified.add(self.watching)
+            products.resume()
+        self.watching = None
         self.chooser.after_step(size)
         if self.monitor.elapsed() >= self.next_window:
             self.next_window = self.window
@@ -282,6 +348,7 @@ class Threads:
     def finish(self) -> None:
         """Give every BLAS library the thread count it had before ``fit``."""
         if self.changed:
+            products.reset()
             for lib, n in zip(self.libs, self.original):
                 lib.set_num_threads(n)
             self.changed = False

@@ -117,11 +117,6 @@ def train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
     need = check_training_memory(net, plan, X.shape[1])
     source = BatchSource(X, Y, plan.batch_size, plan.shuffle, spare_bytes=need,
                          epochs=plan.n_epochs)
-    form = first_layer.choose(net, source.X, plan.n_epochs, full_batch=plan.batch_size is None,
-                              optimizer=plan.optimizer, lambd=plan.lambd,
-                              keep_probs=plan.keep_probs, dev=plan.dev is not None)
-    run = _Run(plan, form, source, Threads())
-    net.stop_training = False
     # fit swaps parameter arrays (see _step); arrays that someone else still holds get the
     # final values back at the end, and keep their place in net.params
     originals = {k: weakref.ref(v) for k, v in net.params.items()}
@@ -131,6 +126,18 @@ def train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
                     [(g, n * batch) for g, n in zip(net.activations, net.layer_dims[1:])])
     for cb in plan.callbacks:
         cb.on_train_begin(net, steps)
+    threads = Threads()
+    threads.start()  # layer 1's set-up (the dual form's X^T X) runs at the count it sets
+    try:
+        form = first_layer.choose(net, source.X, plan.n_epochs,
+                                  full_batch=plan.batch_size is None, optimizer=plan.optimizer,
+                                  lambd=plan.lambd, keep_probs=plan.keep_probs,
+                                  dev=plan.dev is not None)
+    except BaseException:
+        threads.finish()
+        raise
+    run = _Run(plan, form, source, threads)
+    net.stop_training = False
     try:
         # overflow on the way to a NaN cost is reported as a DivergenceError below
         with np.errstate(over="ignore", invalid="ignore"):
@@ -161,7 +168,7 @@ def train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
 def _epoch(net: "Network", run: _Run) -> bool:
     """One pass over the data in mini-batches; True when every batch was trained on."""
     for Xb, Yb in run.source.epoch(net.rng):
-        run.threads.before_step()
+        run.threads.before_step(Xb, Yb)
         J = _step(net, run, Xb, Yb)
         run.threads.after_step(Xb.shape[1])
         run.epoch_cost += J * Xb.shape[1]
