@@ -115,6 +115,16 @@ def test_load_monitor_counts_other_processes_only():
         assert 0.0 <= others <= (os.cpu_count() or 1) + 0.5
 
 
+def _simulate_load(monkeypatch, others):
+    """auto on, a 2-core machine where other processes use ``others`` cores, measured from
+    the first step on (no earlier measurement remembered)."""
+    monkeypatch.setattr(threads, "auto", True)
+    monkeypatch.setattr(threads, "_last_cap", None)
+    monkeypatch.setattr(Threads, "first_window", 0.0)
+    monkeypatch.setattr(LoadMonitor, "others", lambda self: others)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+
+
 def _wide_problem():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((200, 1024))
@@ -132,11 +142,7 @@ def test_on_by_default_and_a_quiet_machine_leaves_the_blas_alone(monkeypatch):
     tpc = _threadpoolctl()
     assert threads.auto is (os.environ.get("NNDL_THREADS", "auto").strip().lower()
                             not in ("off", "0", "no", "false", "fixed"))
-    monkeypatch.setattr(threads, "auto", True)
-    monkeypatch.setattr(threads, "_last_cap", None)
-    monkeypatch.setattr(Threads, "first_window", 0.0)
-    monkeypatch.setattr(LoadMonitor, "others", lambda self: 0.1)  # nobody else busy
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    _simulate_load(monkeypatch, others=0.1)  # nobody else busy
     X, Y = _wide_problem()
     calls = []
     monkeypatch.setattr(Threads, "_set", lambda self, n: calls.append(n))
@@ -178,11 +184,7 @@ def test_a_fit_on_a_busy_machine_has_the_bits_of_a_quiet_one(monkeypatch):
         costs1, params1 = fit()
     assert not np.array_equal(params1["W1"], params2["W1"])  # the test means something here
 
-    monkeypatch.setattr(threads, "auto", True)
-    monkeypatch.setattr(threads, "_last_cap", None)
-    monkeypatch.setattr(Threads, "first_window", 0.0)
-    monkeypatch.setattr(LoadMonitor, "others", lambda self: 1.0)  # one core taken, of 2
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    _simulate_load(monkeypatch, others=1.0)  # one core taken, of 2
     seen = []
     real_set = Threads._set
     monkeypatch.setattr(Threads, "_set", lambda self, n: seen.append(n) or real_set(self, n))
@@ -226,15 +228,11 @@ def test_switching_counts_at_every_step_is_clean(monkeypatch):
 
 def test_a_busy_machine_gets_one_thread_and_the_count_is_given_back(monkeypatch):
     tpc = _threadpoolctl()
-    monkeypatch.setattr(threads, "auto", True)
     X, Y = _wide_problem()
-    monkeypatch.setattr(Threads, "first_window", 0.0)
-    monkeypatch.setattr(LoadMonitor, "others", lambda self: 1.0)  # one core taken, of 2
-    monkeypatch.setattr(threads, "_last_cap", None)
+    _simulate_load(monkeypatch, others=1.0)  # one core taken, of 2
     seen = []
     real_set = Threads._set
     monkeypatch.setattr(Threads, "_set", lambda self, n: seen.append(n) or real_set(self, n))
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
     with tpc.threadpool_limits(2, user_api="blas"):
         _fit(X, Y)
         assert {i["num_threads"] for i in tpc.threadpool_info()
@@ -291,11 +289,7 @@ def test_the_dual_form_on_a_busy_machine_has_the_bits_of_a_quiet_one(monkeypatch
         with tpc.threadpool_limits(1, user_api="blas"):
             params1 = fit()[1]
         assert not np.array_equal(params1["W1"], params2["W1"])  # one thread alone differs
-        monkeypatch.setattr(threads, "auto", True)
-        monkeypatch.setattr(threads, "_last_cap", None)
-        monkeypatch.setattr(Threads, "first_window", 0.0)
-        monkeypatch.setattr(LoadMonitor, "others", lambda self: 1.0)
-        monkeypatch.setattr(os, "cpu_count", lambda: 2)
+        _simulate_load(monkeypatch, others=1.0)
         seen = []
         real_set = Threads._set
         monkeypatch.setattr(Threads, "_set",
@@ -362,11 +356,7 @@ def test_steps_whose_products_are_all_direct_skip_the_look_ups(monkeypatch):
         if name == "blocks":  # one thread alone changes this fit
             with tpc.threadpool_limits(1, user_api="blas"):
                 assert fit()[0] != costs2
-        monkeypatch.setattr(threads, "auto", True)
-        monkeypatch.setattr(threads, "_last_cap", None)
-        monkeypatch.setattr(Threads, "first_window", 0.0)
-        monkeypatch.setattr(LoadMonitor, "others", lambda self: 1.0)
-        monkeypatch.setattr(os, "cpu_count", lambda: 2)
+        _simulate_load(monkeypatch, others=1.0)
         suspended = []
         real = products.suspend
         monkeypatch.setattr(products, "suspend", lambda: suspended.append(1) or real())

@@ -26,8 +26,8 @@ reference   the BLAS's count set back to the reference count around ``A @ B`` (a
 ==========  ==============================================================================
 
 A plan belongs to a *signature*: the operands' shapes, strides and dtypes, whether they are
-one array and its transpose (``X.T @ X``, a rank-k update for the BLAS), and the thread
-count. It is found once per process, the first time a signature is met away from the
+one array and its transpose (``X.T @ X``, a rank-k update for the BLAS), and the two thread
+counts. It is found once per process, the first time a signature is met away from the
 reference count, by a probe: a product of random numbers with that signature at the
 reference count, against each plan (direct, then blocks for each candidate Q, the Q that
 worked last first); the first plan that gives the same bits is kept. A probe costs the
@@ -164,10 +164,11 @@ def _gram(A: Array, B: Array) -> bool:
 
 def _signature(A: Array, B: Array) -> tuple[Any, ...]:
     """Shapes, strides (the memory order) and dtypes of the operands, whether they are one
-    array and its transpose, and the thread count: what a plan depends on (computed at every
-    product while the count is lowered, so from cheap attributes: ~0.5 us)."""
+    array and its transpose, and the thread counts (reference and current): what a plan
+    depends on (computed at every product while the count is lowered, so from cheap
+    attributes: ~0.5 us)."""
     return (A.shape, A.strides, B.shape, B.strides, A.dtype, B.dtype,
-            A.shape == B.shape[::-1] and _gram(A, B), _current)
+            A.shape == B.shape[::-1] and _gram(A, B), _reference, _current)
 
 
 def plan(A: Array, B: Array) -> Plan:
