@@ -370,3 +370,34 @@ def test_steps_whose_products_are_all_direct_skip_the_look_ups(monkeypatch):
             assert len(suspended) >= 16 - 4  # all but the first few of the 16 steps
         else:
             assert suspended == []  # layer 1's K = 784 is cut into blocks at every step
+
+
+def test_a_fit_that_fails_before_its_first_step_gives_the_count_back(monkeypatch):
+    """The count a recent measurement allows is set before layer 1's set-up: a failure
+    between then and the first step (here a callback's on_train_begin) still gives the BLAS
+    its own count back, and matmul is plain again."""
+    import time
+
+    from nndl.callbacks import Callback
+
+    class Lib:
+        def __init__(self):
+            self.num_threads = 2
+
+        def set_num_threads(self, n):
+            self.num_threads = n
+
+    class Boom(Callback):
+        def on_train_begin(self, net, total):
+            assert threads._libs[0].num_threads == 1 and products.lowered()
+            raise RuntimeError("boom")
+
+    monkeypatch.setattr(threads, "auto", True)
+    monkeypatch.setattr(threads, "_libs", [Lib()])
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(threads, "_last_cap", (time.monotonic(), 1))
+    X, Y = _wide_problem()
+    net = nndl.Network([200, 8, 3], output="softmax", seed=0)
+    with pytest.raises(RuntimeError, match="boom"):
+        net.fit(X, Y, learning_rate=0.05, batch_size=128, epochs=1, callbacks=[Boom()])
+    assert threads._libs[0].num_threads == 2 and not products.lowered()

@@ -117,27 +117,27 @@ def train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
     need = check_training_memory(net, plan, X.shape[1])
     source = BatchSource(X, Y, plan.batch_size, plan.shuffle, spare_bytes=need,
                          epochs=plan.n_epochs)
-    # fit swaps parameter arrays (see _step); arrays that someone else still holds get the
-    # final values back at the end, and keep their place in net.params
-    originals = {k: weakref.ref(v) for k, v in net.params.items()}
-    batch = min(X.shape[1], plan.batch_size or X.shape[1])
-    steps = plan.n_epochs * -(-X.shape[1] // batch)
-    kernels.prepare(plan.optimizer.name, parameter_count(net.layer_dims), steps,
-                    [(g, n * batch) for g, n in zip(net.activations, net.layer_dims[1:])])
-    for cb in plan.callbacks:
-        cb.on_train_begin(net, steps)
     threads = Threads()
     threads.start()  # layer 1's set-up (the dual form's X^T X) runs at the count it sets
-    try:
+    try:  # (until the loop's try below: the BLAS gets its count back if anything fails)
         form = first_layer.choose(net, source.X, plan.n_epochs,
                                   full_batch=plan.batch_size is None, optimizer=plan.optimizer,
                                   lambd=plan.lambd, keep_probs=plan.keep_probs,
                                   dev=plan.dev is not None)
+        run = _Run(plan, form, source, threads)
+        net.stop_training = False
+        # fit swaps parameter arrays (see _step); arrays that someone else still holds get the
+        # final values back at the end, and keep their place in net.params
+        originals = {k: weakref.ref(v) for k, v in net.params.items()}
+        batch = min(X.shape[1], plan.batch_size or X.shape[1])
+        steps = plan.n_epochs * -(-X.shape[1] // batch)
+        kernels.prepare(plan.optimizer.name, parameter_count(net.layer_dims), steps,
+                        [(g, n * batch) for g, n in zip(net.activations, net.layer_dims[1:])])
+        for cb in plan.callbacks:
+            cb.on_train_begin(net, steps)
     except BaseException:
         threads.finish()
         raise
-    run = _Run(plan, form, source, threads)
-    net.stop_training = False
     try:
         # overflow on the way to a NaN cost is reported as a DivergenceError below
         with np.errstate(over="ignore", invalid="ignore"):
