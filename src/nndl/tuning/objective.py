@@ -118,14 +118,16 @@ class Trained:
 
 
 def train_one(dims: dict[str, Dim], values: dict[str, Any], parts: Any, metric: str,
-              callbacks: "list | None" = None) -> Trained:
+              callbacks: "list | None" = None, settings: "dict | None" = None) -> Trained:
     """Build and fit the network of ``values`` (plus the fixed settings) as ``nndl train``
     does (:func:`nndl.cli.steps.build_model`, :func:`~nndl.cli.steps.fit_arguments`), and
-    score it on the dev set; early stopping's best parameters are restored first."""
+    score it on the dev set; early stopping's best parameters are restored first.
+    ``settings``: :func:`~nndl.tuning.space.trial_settings` of ``dims`` and ``values`` when
+    the caller has them already."""
     from ..cli.steps import Fitted, build_model, early_stopping, fit_arguments
     from ..heads import dataset_targets
 
-    s = trial_settings(dims, values)
+    s = settings if settings is not None else trial_settings(dims, values)
     net = build_model(s, parts)
     early = early_stopping(s, None)
     cbs = [*(callbacks or []), *([early] if early is not None else [])]
@@ -202,7 +204,7 @@ class Objective:
         run: dict[str, Any] = {}
         t0 = time.perf_counter()
         try:
-            done = train_one(self.dims, values, self.parts, self.metric, [reporter])
+            done = train_one(self.dims, values, self.parts, self.metric, [reporter], s)
             run["seconds"] = round(done.seconds, 4)
             if reporter.pruned_at is not None:
                 run["note"] = f"pruned after epoch {reporter.pruned_at}"
