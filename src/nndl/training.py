@@ -54,6 +54,10 @@ class Plan:
     early: "EarlyStopping | None" = None
     """Built by ``fit(patience=...)``: its best parameters are restored at the end."""
 
+    def batch(self, m: int) -> int:
+        """Samples per step on m samples (all of them for the full batch)."""
+        return min(m, self.batch_size or m)
+
 
 @dataclass
 class _Run:
@@ -92,7 +96,7 @@ def training_bytes(net: "Network", plan: Plan, m: int) -> int:
     every layer, plus dropout masks) and what layer 1's form may keep
     (:func:`nndl.first_layer.state_entries`); the data, which exists before, not counted."""
     n_params = parameter_count(net.layer_dims)
-    batch = min(m, plan.batch_size or m)
+    batch = plan.batch(m)
     entries = n_params * (1 + 2 * len(plan.optimizer.slots)) \
         + activation_count(net.layer_dims, batch) * (2 if plan.keep_probs else 1)
     entries += first_layer.state_entries(net, m, full_batch=plan.batch_size is None)
@@ -104,7 +108,7 @@ def check_training_memory(net: "Network", plan: Plan, m: int) -> int:
     (A reordered copy of the data for shuffled batches, :mod:`nndl.batching`, is made only
     when it fits besides them.)"""
     need = training_bytes(net, plan, m)
-    batch = min(m, plan.batch_size or m)
+    batch = plan.batch(m)
     check_memory(f"training {net!r} on batches of {batch} samples (gradients, optimizer "
                  "state, activations)", need,
                  "use smaller layers or fewer samples per batch (batch_size)")
@@ -129,7 +133,7 @@ def train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
         # fit swaps parameter arrays (see _step); arrays that someone else still holds get the
         # final values back at the end, and keep their place in net.params
         originals = {k: weakref.ref(v) for k, v in net.params.items()}
-        batch = min(X.shape[1], plan.batch_size or X.shape[1])
+        batch = plan.batch(X.shape[1])
         steps = plan.n_epochs * -(-X.shape[1] // batch)
         kernels.prepare(plan.optimizer.name, parameter_count(net.layer_dims), steps,
                         [(g, n * batch) for g, n in zip(net.activations, net.layer_dims[1:])])
