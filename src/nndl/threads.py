@@ -133,8 +133,6 @@ class Chooser:
         allowed."""
         self.queue = []
         self.chosen = self.current
-        self.reference = float("inf")
-        self.next_check = float("inf")
         self.held = True
 
     def allow(self, cap: int) -> None:
