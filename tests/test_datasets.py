@@ -3,6 +3,7 @@ sets, generators and splitting. Files are made in tmp_path by the tests themselv
 
 from __future__ import annotations
 
+import codecs
 import pickle
 
 import numpy as np
@@ -142,6 +143,30 @@ def test_csv_bad_input(tmp_path, text, kw, message):
     with pytest.raises(NNDLError, match=message) as e:
         load(p, **kw)
     assert "bad.csv" in str(e.value)
+
+
+def test_csv_saved_as_unicode_text(tmp_path):
+    """A spreadsheet's "Unicode text" export: UTF-16 with a byte-order mark, tab separated,
+    a header and text labels; read as the same file in UTF-8 is."""
+    text = "height\tweight\tlabel\r\n" + "".join(
+        f"{1.5 + i / 4}\t{60 + i}\t{'cat' if i % 3 else 'dog'}\r\n" for i in range(300))
+    ref = load(write(tmp_path / "ref.csv", text))
+    for name, data in [("le.txt", codecs.BOM_UTF16_LE + text.encode("utf-16-le")),
+                       ("be.csv", codecs.BOM_UTF16_BE + text.encode("utf-16-be")),
+                       ("u32.csv", text.encode("utf-32"))]:
+        (tmp_path / name).write_bytes(data)
+        d = load(tmp_path / name)
+        assert d.X.shape == (2, 300) and d.feature_names == ["height", "weight"]
+        np.testing.assert_array_equal(d.X, ref.X)
+        np.testing.assert_array_equal(d.Y, ref.Y)
+        assert list(d.classes) == list(ref.classes) == ["cat", "dog"]
+    # a UTF-16 file cut in the middle of a character, and Latin-1 text: nndl's error
+    (tmp_path / "cut.csv").write_bytes(text.encode("utf-16")[:-1])
+    with pytest.raises(NNDLError, match="cut.csv: not a text CSV file .*UTF-16"):
+        load(tmp_path / "cut.csv")
+    (tmp_path / "latin.csv").write_bytes(text.replace("label", "étiquette").encode("latin-1"))
+    with pytest.raises(NNDLError, match='latin.csv: not a text CSV file .*not UTF-8.*CSV UTF-8'):
+        load(tmp_path / "latin.csv")
 
 
 def test_csv_that_is_not_text(tmp_path):

@@ -4,6 +4,7 @@ read gives nndl's own error (NNDLError) or a correct result, nothing else."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io as stdio
 
@@ -127,10 +128,10 @@ finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
        delimiter=st.sampled_from([",", ";", "\t", "|"]),
        quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC]),
        header=st.booleans(), newline=st.sampled_from(["\n", "\r\n", "\r"]),
-       bom=st.booleans(), suffix=st.sampled_from([".csv", ".txt", ".tsv"]),
-       blank_lines=st.booleans())
-def test_csv_dialects_read_exactly(tmp_path, values, delimiter, quoting, header, newline, bom,
-                                   suffix, blank_lines):
+       encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-be", "utf-32"]),
+       suffix=st.sampled_from([".csv", ".txt", ".tsv"]), blank_lines=st.booleans())
+def test_csv_dialects_read_exactly(tmp_path, values, delimiter, quoting, header, newline,
+                                   encoding, suffix, blank_lines):
     Xr = np.array(values)
     y = np.arange(len(values)) % 2
     buf = stdio.StringIO()
@@ -142,7 +143,9 @@ def test_csv_dialects_read_exactly(tmp_path, values, delimiter, quoting, header,
         if blank_lines:
             buf.write(newline)
     p = tmp_path / f"d{suffix}"
-    p.write_bytes((b"\xef\xbb\xbf" if bom else b"") + buf.getvalue().encode())
+    # UTF-8 with or without its byte-order mark; UTF-16 (both byte orders) and UTF-32 with it
+    mark = codecs.BOM_UTF16_BE if encoding == "utf-16-be" else b""
+    p.write_bytes(mark + buf.getvalue().encode(encoding))
     d = load(p)
     np.testing.assert_array_equal(d.X, Xr.T)  # exact: repr round-trips a float64
     assert d.Y.tolist() == [y.tolist()]

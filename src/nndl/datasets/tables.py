@@ -3,8 +3,9 @@
 :func:`read_table` does the reading a user's file needs before any number is made:
 
 - the text is read from a regular file only (:func:`nndl.files.open_regular`), gzip inflated
-  within the file's memory budget (:mod:`nndl.limits`), UTF-8 with or without a BOM, any line
-  ending (``\\n``, ``\\r\\n``, ``\\r``), blank lines skipped;
+  within the file's memory budget (:mod:`nndl.limits`), UTF-8 with or without a BOM (or
+  UTF-16 / UTF-32 with one: a spreadsheet's "Unicode text"), any line ending (``\\n``,
+  ``\\r\\n``, ``\\r``), blank lines skipped;
 - the delimiter is the one of ``,`` ``;`` tab ``|`` that splits the first lines into the same
   number of fields, most of them numbers (``.tsv``: tab first);
 - a decimal comma (``1,5`` in a ``;`` or tab separated file, as spreadsheets in many locales
@@ -20,6 +21,7 @@ column holds a cell that is not a number, or a missing value (an empty cell, ``N
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io as _stdio
@@ -91,11 +93,26 @@ def read_text(path: Path, budget: Budget) -> str:
             raise NNDLError(f"{shorten(path.name)}: not a readable gzip file "
                             f"({shorten(exc, 120)})") from None
     budget.take(len(data), size, "the text")
+    encoding = text_encoding(data)
     try:
-        return data.decode("utf-8-sig")
+        return data.decode(encoding)
     except UnicodeDecodeError:
-        raise NNDLError(f"{shorten(path.name)}: not a text CSV file (it is not UTF-8 text)") \
+        what = ('UTF-8 text; a spreadsheet saves it as "CSV UTF-8"' if encoding == "utf-8-sig"
+                else f"{encoding.upper()} text as its byte-order mark says")
+        raise NNDLError(f"{shorten(path.name)}: not a text CSV file (it is not {what})") \
             from None
+
+
+def text_encoding(data: bytes) -> str:
+    """The codec of a text table's bytes: UTF-32 or UTF-16 when they start with that
+    encoding's byte-order mark (spreadsheets' "Unicode text" export is UTF-16 with one), else
+    UTF-8 (a UTF-8 byte-order mark is skipped). Text in another 8-bit encoding (Latin-1,
+    Windows-1252) is not guessed at: it fails as UTF-8, and the user is told so."""
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"  # before UTF-16: the UTF-32 LE mark starts with the UTF-16 LE one
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return "utf-8-sig"
 
 
 def _split(text: str, delimiter: str, source: str) -> list[list[str]]:
