@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nndl
 from nndl import batching, training
@@ -34,17 +36,32 @@ def _fit(X, Y, dtype, **kw):
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("kw", [
-    dict(batch_size=64, epochs=3),                       # shuffled: C-ordered data reordered
-    dict(batch_size=64, epochs=1),                       # one epoch: gathered in place
-    dict(batch_size=64, epochs=2, shuffle=False),        # slices in order
-    dict(batch_size=50, epochs=2, optimizer="adam", lambd=0.1, keep_probs=0.9),
-    dict(iterations=5),                                  # full batch
+@pytest.mark.parametrize("kw, room", [
+    (dict(batch_size=64, epochs=3), "all"),              # shuffled: C-ordered data reordered
+    (dict(batch_size=64, epochs=1), "all"),              # one epoch: gathered by groups
+    (dict(batch_size=48, epochs=2), "groups"),           # no room for the copy: by groups
+    (dict(batch_size=64, epochs=1), "none"),             # no room for groups: in place
+    (dict(batch_size=64, epochs=2, shuffle=False), "all"),  # slices in order
+    (dict(batch_size=50, epochs=2, optimizer="adam", lambd=0.1, keep_probs=0.9), "all"),
+    (dict(iterations=5), "all"),                         # full batch
 ])
-def test_every_layout_gives_the_same_bits(dtype, kw):
+def test_every_layout_gives_the_same_bits(dtype, kw, room, monkeypatch):
     X, Y = _data()
     X, Y = X.astype(dtype), Y.astype(dtype)
-    runs = {name: _fit(*make(X, Y), dtype, **kw) for name, make in LAYOUTS.items()}
+    if room == "groups":  # memory for a group's buffer, not for the whole copy
+        monkeypatch.setattr(batching, "reorder_bytes", lambda *a: 0)
+    elif room == "none":
+        monkeypatch.setattr(batching, "fits", lambda need: False)
+    gathered = []
+    real = batching.gather_rows
+    monkeypatch.setattr(batching, "gather_rows", lambda *a: gathered.append(1) or real(*a))
+    by_groups = (kw.get("shuffle", True) and "batch_size" in kw and room != "none"
+                 and (kw["epochs"] == 1 or room == "groups"))
+    runs = {}
+    for name, make in LAYOUTS.items():
+        gathered.clear()
+        runs[name] = _fit(*make(X, Y), dtype, **kw)
+        assert bool(gathered) == (by_groups and name != "F/F"), name  # the path under test
     costs, params = runs["F/F"]
     for name, (c, p) in runs.items():
         assert c == costs, name
@@ -71,7 +88,7 @@ def test_shuffled_batches_of_c_ordered_data_are_gathered_as_rows_of_one_copy():
 
 
 @pytest.mark.parametrize("kw, copied", [
-    (dict(size=4, shuffle=True, epochs=1), False),   # one epoch: gathered in place
+    (dict(size=4, shuffle=True, epochs=1), False),   # one epoch: gathered by groups
     (dict(size=4, shuffle=False, epochs=1), False),  # one epoch in order: each batch copied
     (dict(size=4, shuffle=False, epochs=3), True),   # in order, 3 epochs: one reordered copy
     (dict(size=None, shuffle=True), True),           # the full batch: one F-ordered copy
@@ -99,15 +116,75 @@ def test_c_ordered_data_gives_f_ordered_batches_copied_once_or_per_batch(kw, cop
 def test_the_copy_is_left_out_when_it_does_not_fit(monkeypatch):
     X, Y = _data(m=10, n0=4)
     XC, YC = np.ascontiguousarray(X), np.ascontiguousarray(Y)
-    monkeypatch.setattr(batching, "fits", lambda need: need < XC.nbytes)
+    monkeypatch.setattr(batching, "fits", lambda need: False)
     source = BatchSource(XC, YC, 4, True, spare_bytes=0)
-    assert source.copied == 0
+    assert source.copied == 0 and source.group == 0
     rng, twin = np.random.default_rng(1), np.random.default_rng(1)
     order = twin.permutation(10)
     for j, (Xb, _) in enumerate(source.epoch(rng)):  # the same batches, gathered in place
         np.testing.assert_array_equal(Xb, X[:, order[4 * j:4 * j + 4]])
     monkeypatch.setattr(batching, "reorder", False)
     assert BatchSource(XC, YC, 4, True, spare_bytes=None).copied == 0
+    monkeypatch.setattr(batching, "fits", lambda need: True)  # reorder off: no groups either
+    source = BatchSource(XC, YC, 4, True, spare_bytes=0, epochs=1)
+    assert source.copied == 0 and source.group == 0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("m, size, n0, k, layout", [
+    (300, 64, 20, 3, "C/C"),        # groups of 128: 128, 128, 44; the last batch of 44
+    (1000, 32, 37, 1, "C/F"),       # 37 rows: stripes of 16 (8) and a short one; Y of 1 row
+    (257, 256, 5, 2, "strided"),    # one full batch and one of a single sample
+    (10, 3, 4, 2, "F/C"),           # only Y is strided: X's batches are rows of X.T
+])
+def test_groups_gather_the_batches_of_the_permutation(dtype, m, size, n0, k, layout,
+                                                       monkeypatch):
+    """One epoch of shuffled batches of strided data: gathered a group of batches at a time
+    into buffers of ~1/groups of the data (counted in memory), the same F-ordered arrays
+    ``X[:, idx]`` as one by one; a buffer only for a strided array."""
+    X, Y = _data(m=m, n0=n0, k=k)
+    X, Y = LAYOUTS[layout](X.astype(dtype), Y.astype(dtype))
+    asked = []
+    monkeypatch.setattr(batching, "fits", lambda need: asked.append(need) or True)
+    source = BatchSource(X, Y, size, True, spare_bytes=123, epochs=1)
+    group = batching.group_samples(m, size)
+    assert source.group == group and group % size == 0 or group == m
+    assert group >= -(-m // batching.groups)
+    shapes = [None if b is None else b.shape for b in source.buffers]
+    assert shapes == [(group, n0) if batching.strided(X) else None,
+                      (group, k) if batching.strided(Y) else None]
+    assert asked == [123 + sum(group * A.shape[0] * A.itemsize for A in (X, Y)
+                               if batching.strided(A))]
+    for epoch in range(2):  # the buffers are reused; every epoch its own permutation
+        rng, twin = np.random.default_rng(epoch), np.random.default_rng(epoch)
+        order = twin.permutation(m)
+        batches = list(source.epoch(rng))
+        assert [b[0].shape[1] for b in batches] == [len(order[s:s + size])
+                                                    for s in range(0, m, size)]
+        for j, (Xb, Yb) in enumerate(batches):
+            idx = order[size * j:size * j + size]
+            np.testing.assert_array_equal(Xb, X[:, idx])
+            np.testing.assert_array_equal(Yb, Y[:, idx])
+            assert Xb.flags.f_contiguous and Yb.flags.f_contiguous
+            assert Xb.dtype == Yb.dtype == dtype
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), n=st.integers(1, 40), m=st.integers(1, 60),
+       dtype=st.sampled_from([np.float32, np.float64, np.int16]),
+       order=st.sampled_from(["C", "F", "strided"]))
+def test_gather_rows_is_the_transposed_take(data, n, m, dtype, order):
+    """gather_rows(A, cols, out) == A[:, cols].T, in the first rows of out, for any columns
+    (sorted or not, repeated), any layout and stripe boundary; the rest of out untouched."""
+    A = np.arange(n * m * 2, dtype=dtype).reshape(n, 2 * m)
+    A = A[:, ::2] if order == "strided" else np.asarray(A[:, :m], order=order)
+    cols = np.array(data.draw(st.lists(st.integers(0, m - 1), min_size=0, max_size=2 * m)),
+                    dtype=np.intp)
+    out = np.full((len(cols) + 3, n), -1, dtype=dtype)
+    got = batching.gather_rows(A, cols, out)
+    np.testing.assert_array_equal(got, A[:, cols].T)
+    assert np.shares_memory(got, out) or len(cols) == 0
+    assert (out[len(cols):] == -1).all()
 
 
 def test_fit_counts_the_copy_against_what_training_needs(monkeypatch):
