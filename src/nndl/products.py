@@ -42,7 +42,12 @@ direct or reference.
 
 Looking a plan up costs ~1 us per product. A training step repeats the products of the step
 before it on the same batch, so once a step's products were all direct, :mod:`nndl.threads`
-suspends the look-ups (:func:`suspend`) for the next steps on such a batch.
+suspends the look-ups (:func:`suspend`) for the next steps on such a batch; and once a step
+needed the reference plan (:func:`referenced`), it stops using that count for the fit: a
+product at the reference count beside the load is as slow as it is without the lower count,
+and setting the count around it costs more (OpenBLAS's Haswell kernels, the ones it takes for
+processors with AVX2 and no AVX-512, give float32 products other bits with one thread than
+with two for reasons other than K's blocks, so most of them have the reference plan there).
 
 While the count is the reference count (always, unless :mod:`nndl.threads` lowered it),
 :func:`matmul` is ``A @ B`` and nothing else.
@@ -73,6 +78,8 @@ _check = False
 """Whether :func:`matmul` looks up plans (lowered count, not suspended)."""
 _clean = True
 """Whether every product since :func:`mark` was direct."""
+_referenced = False
+"""Whether a product since :func:`mark` had the reference plan."""
 _set_threads: "Callable[[int], None] | None" = None
 _plans: dict[tuple[Any, ...], Plan] = {}
 _q_first: dict[str, int] = {}
@@ -110,14 +117,21 @@ def lowered() -> bool:
 # product of such a step had the direct plan, :mod:`nndl.threads` suspends the look-ups for
 # the next ones (a look-up costs ~1 us, 17% of a step of the cat recipe's small products).
 def mark() -> None:
-    """Start watching: :func:`clean` tells whether every product from now on is direct."""
-    global _clean
-    _clean = True
+    """Start watching: :func:`clean` tells whether every product from now on is direct,
+    :func:`referenced` whether one of them has the reference plan."""
+    global _clean, _referenced
+    _clean, _referenced = True, False
 
 
 def clean() -> bool:
     """Whether every product since :func:`mark` had the direct plan."""
     return _clean
+
+
+def referenced() -> bool:
+    """Whether a product since :func:`mark` had the reference plan (it ran at the reference
+    count: the lowered count cannot keep the bits without it)."""
+    return _referenced
 
 
 def suspend() -> None:
@@ -190,10 +204,12 @@ def _exact(A: Array, B: Array) -> Array:
     found = _plans.get(key)
     if found == "direct":
         return A @ B
-    global _clean
+    global _clean, _referenced
     _clean = False
     if found is None:
         found = _plans[key] = _find_plan(A, B)
+    if found == "reference":
+        _referenced = True
     return _apply(found, A, B)
 
 

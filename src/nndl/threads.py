@@ -30,7 +30,12 @@ The numbers do not depend on the count: a BLAS's products can give other last bi
 another thread count (OpenBLAS cuts some inner dimensions in other places), so while the count
 is not the BLAS's own, every product goes through :func:`nndl.products.matmul`, which gives the
 bits of the BLAS's own count (see :mod:`nndl.products`). A fit on a busy machine gives the bits
-of the same fit on a quiet one.
+of the same fit on a quiet one. Where a count's step needs one of its products at the BLAS's
+own count to keep those bits (:func:`nndl.products.referenced`), that count is not used again
+in the fit: the product would run beside the load anyway. So with OpenBLAS's Haswell kernels
+(processors with AVX2 and no AVX-512), whose float32 products mostly differ with one thread,
+a float32 fit under load keeps the BLAS's own count after its first step, as with
+``auto = False``, while float64 fits and AVX-512 machines get the lower count.
 
 On by default; switch it off with ``nndl.threads.auto = False`` or the environment variable
 ``NNDL_THREADS=off`` (read at import). It needs ``threadpoolctl`` (the ``threads`` extra,
@@ -119,6 +124,8 @@ class Chooser:
         self.held = False
         """Held at the first count, timing nothing (:meth:`hold`), until :meth:`allow` changes
         what is allowed."""
+        self.cap = max(self.counts)
+        """The most threads :meth:`allow` allowed last."""
         self.reference = 0.0
         self.interval = first_check
         self.next_check = 0.0
@@ -139,6 +146,7 @@ class Chooser:
         """Only counts up to ``cap`` from now on (the cores other processes leave free): the
         chosen count drops to the largest allowed one at once; the candidates that became
         allowed are measured again."""
+        self.cap = cap
         allowed = [c for c in self.counts if c <= cap] or [min(self.counts)]
         if allowed == self.allowed:
             return
@@ -153,6 +161,15 @@ class Chooser:
             self.chosen = self.current
             self.reference = 0.0
             self.next_check = float("inf")
+
+    def exclude(self, n: int) -> None:
+        """Never use the count ``n`` again (not the first count, which always stays): what is
+        allowed is worked out again without it."""
+        if n == self.counts[0] or n not in self.counts:
+            return
+        self.counts.remove(n)
+        self.allowed = []
+        self.allow(self.cap)
 
     def before_step(self) -> None:
         """Apply the count of the coming step and start its clock."""
@@ -286,6 +303,8 @@ class Threads:
         self.verified: set[Any] = set()
         """Batches (shape, strides, dtype) whose step had only direct products at this count."""
         self.watching: Any = None
+        self.usual: "int | None" = None
+        """The samples of the fit's first step (the last batch of an epoch may be smaller)."""
         self.n_cpus = os.cpu_count() or 1
         if n > 1:
             self.chooser = Chooser(candidates(n), self._set)
@@ -319,22 +338,31 @@ class Threads:
         if products.lowered():
             batch = (None if X is None or Y is None else
                      (X.shape, X.strides, X.dtype, Y.shape, Y.strides, Y.dtype))
+            products.mark()  # (a suspended step looks nothing up: clean, nothing referenced)
             if batch is not None and batch in self.verified:
                 products.suspend()
             else:
-                products.mark()
                 self.watching = batch
 
     def after_step(self, size: int) -> None:
         global _last_cap
         if self.chooser is None:
             return
+        if self.usual is None:
+            self.usual = size
+        inexact = False
         if products.lowered():
             if self.watching is not None and products.clean():
                 self.verified.add(self.watching)
+            inexact = products.referenced() and size == self.usual
             products.resume()
         self.watching = None
-        self.chooser.after_step(size)
+        if inexact:
+            # a product of this step needed the BLAS's own count to keep its bits: at this
+            # count the steps would run it beside the load anyway, and switch twice for it
+            self.chooser.exclude(self.chooser.applied)
+        else:
+            self.chooser.after_step(size)
         if self.monitor.elapsed() >= self.next_window:
             self.next_window = self.window
             others = self.monitor.others()
