@@ -42,7 +42,9 @@ Libraries: ``nndl``, ``sklearn``, ``torch`` with their default threads; ``nndl-1
 ``sklearn-1t``, ``torch-1t`` the same limited to one thread (threadpoolctl's
 ``threadpool_limits(1)``, ``torch.set_num_threads(1)``); ``nndl-fixed`` nndl with
 ``nndl.threads.auto = False`` (the BLAS keeps its thread count under load; by default nndl
-lowers it while other processes keep cores busy, with the same bits: nndl.products).
+lowers it while other processes keep cores busy, with the same bits: nndl.products);
+``nndl-fast`` nndl with ``nndl.threads.exact = False`` (it lowers the count without keeping
+the bits: ``NNDL_THREADS=fast``).
 gemm
     ``np.dot`` of two n x n matrices (n = 2048), float32 and float64: the best of the repeats,
     2 n^3 FLOPs each: the machine's sgemm/dgemm peak as NumPy's BLAS reaches it in this run.
@@ -401,22 +403,30 @@ def load_kernels() -> None:
         kernels.load()
 
 
+THREAD_MODES = {"nndl-auto": {"auto": True}, "nndl-fixed": {"auto": False},
+                "nndl-fast": {"auto": True, "exact": False}}
+"""The nndl.threads switches of the nndl variants (the others leave them as they are)."""
+
+
 @contextlib.contextmanager
-def threads_auto(on: "bool | None"):
-    """``nndl.threads.auto`` set to ``on`` inside (False: nndl-fixed; None: left as it is),
-    as it was after (the entries of an --in-process run share one nndl)."""
+def threads_auto(mode: "dict | None"):
+    """``nndl.threads``' switches set as ``mode`` says inside (``THREAD_MODES``; None: left
+    as they are), as they were after (the entries of an --in-process run share one nndl)."""
     try:
         import nndl.threads
     except ImportError:  # an earlier nndl has no nndl.threads
-        on = None
-    if on is None:
-        yield
+        mode = None
+    if not mode or not all(hasattr(nndl.threads, k) for k in mode):
+        yield  # (an earlier nndl may lack a switch: then it runs as it is)
         return
-    before, nndl.threads.auto = nndl.threads.auto, on
+    before = {k: getattr(nndl.threads, k) for k in mode}
+    for k, v in mode.items():
+        setattr(nndl.threads, k, v)
     try:
         yield
     finally:
-        nndl.threads.auto = before
+        for k, v in before.items():
+            setattr(nndl.threads, k, v)
 
 
 # --- one (case, library): timed one run at a time, so that libraries can take turns ----------
@@ -429,7 +439,7 @@ class Entry:
         self.dtype = "float64" if "f64" in case.split("-") else "float32"
         one = lib.endswith("-1t")
         self.limit = None
-        self.auto = {"nndl-auto": True, "nndl-fixed": False}.get(lib)
+        self.auto = THREAD_MODES.get(lib)
         if base_lib(lib) == "torch":
             import torch
             torch.set_num_threads(1 if one else os.cpu_count() or 1)
@@ -709,7 +719,8 @@ def main(argv: "list[str] | None" = None) -> str:
                     help="comma-separated subset of " + ",".join(CASES) +
                     "," + ",".join(MORE_CASES))
     ap.add_argument("--libs", default=",".join(LIBS), help="comma-separated subset of " +
-                    ",".join(LIBS) + " and their one-thread variants (nndl-1t, ...)")
+                    ",".join(LIBS) + ", their one-thread variants (nndl-1t, ...), "
+                    "nndl-fixed and nndl-fast")
     ap.add_argument("--busy", action="store_true",
                     help="run every case quiet, then beside a CPU hog on core 0, each library "
                     "also limited to one thread (-1t), nndl also as nndl-fixed; a last table "

@@ -475,3 +475,41 @@ def test_a_count_whose_steps_need_the_reference_plan_is_left_for_the_fit(monkeyp
     assert costs == costs2
     for k in params2:
         np.testing.assert_array_equal(params[k], params2[k])
+
+
+def test_fast_mode_lowers_the_count_without_the_plans(monkeypatch):
+    """nndl.threads.exact = False (NNDL_THREADS=fast): under load the count drops and stays
+    down, the products run as the BLAS computes them at that count (no plan looked up, none
+    run at the BLAS's own count), even where a product would need the reference plan."""
+    tpc = _threadpoolctl()
+    X, Y = _wide_problem()
+    _simulate_load(monkeypatch, others=1.0)
+    monkeypatch.setattr(threads, "exact", False)
+    monkeypatch.setattr(products, "_find_plan", lambda A, B: "reference")  # never asked
+    products.forget()
+    seen, refs = _watch(monkeypatch)
+    lowered = []
+    real_after = Threads.after_step
+    monkeypatch.setattr(Threads, "after_step", lambda self, size: lowered.append(
+        (products.lowered(), tuple(lib.num_threads for lib in self.libs)))
+        or real_after(self, size))
+    with tpc.threadpool_limits(2, user_api="blas"):
+        _fit(X, Y)
+        assert {i["num_threads"] for i in tpc.threadpool_info()
+                if i["user_api"] == "blas"} == {2}  # given back
+    assert seen == [1] and refs == [] and products._plans == {}
+    assert lowered[0][1][0] == 2 and all(not low and n[0] == 1 for low, n in lowered[1:])
+
+
+def test_the_environment_sets_the_mode(tmp_path):
+    import subprocess
+    import sys
+    code = "import nndl.threads as t; print(t.auto, t.exact)"
+    out = {}
+    for mode in ("", "auto", "off", "fast", "FAST "):
+        env = dict(os.environ, NNDL_THREADS=mode) if mode else {
+            k: v for k, v in os.environ.items() if k != "NNDL_THREADS"}
+        out[mode] = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                                   text=True, check=True).stdout.split()
+    assert out == {"": ["True", "True"], "auto": ["True", "True"], "off": ["False", "True"],
+                   "fast": ["True", "False"], "FAST ": ["True", "False"]}

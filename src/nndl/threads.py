@@ -38,7 +38,11 @@ a float32 fit under load keeps the BLAS's own count after its first step, as wit
 ``auto = False``, while float64 fits and AVX-512 machines get the lower count.
 
 On by default; switch it off with ``nndl.threads.auto = False`` or the environment variable
-``NNDL_THREADS=off`` (read at import). It needs ``threadpoolctl`` (the ``threads`` extra,
+``NNDL_THREADS=off`` (read at import). ``nndl.threads.exact = False`` (``NNDL_THREADS=fast``)
+drops the bits' guarantee instead: the products run at the lowered count as the BLAS computes
+them (no plans, nothing run at the BLAS's own count), so a fit under load has the speed of
+fewer threads everywhere, Haswell kernels included, and the last bits of the count(s) it ran
+at. It needs ``threadpoolctl`` (the ``threads`` extra,
 ``pip install "nndl[threads]"``); without it, or when the BLAS has a single thread
 (``OPENBLAS_NUM_THREADS=1``, ``threadpool_limits(1)``), nothing changes.
 """
@@ -53,10 +57,17 @@ from typing import Any, Callable, Sequence
 
 from . import products
 
-auto: bool = os.environ.get("NNDL_THREADS", "auto").strip().lower() not in (
-    "off", "0", "no", "false", "fixed")
+_MODE = os.environ.get("NNDL_THREADS", "auto").strip().lower()
+
+auto: bool = _MODE not in ("off", "0", "no", "false", "fixed")
 """Module switch: ``True`` (the default) lets ``fit`` lower the BLAS's thread count under load
 (see the module doc); ``False`` leaves it alone."""
+
+exact: bool = _MODE != "fast"
+"""``True`` (the default): while the count is lowered, every product keeps the bits of the
+BLAS's own count (:mod:`nndl.products`), so a fit's numbers never depend on the load.
+``False`` (``NNDL_THREADS=fast``): the products are the lowered count's own (other last bits
+where the BLAS's differ; faster under load where keeping them needs the BLAS's own count)."""
 
 _libs: "list[Any] | None" = None
 
@@ -317,7 +328,8 @@ class Threads:
     def _set(self, n: int) -> None:
         self.changed = True
         self._set_libs(n)
-        products.use(self.reference, n, self._set_libs)
+        if exact:
+            products.use(self.reference, n, self._set_libs)
         self.verified = set()  # plans are per count
 
     def _set_libs(self, n: int) -> None:
