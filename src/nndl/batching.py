@@ -218,6 +218,6 @@ def _rows(A: Array, copy: bool) -> Array:
     """A's samples as rows: the view ``A.T`` (contiguous rows when A is Fortran-ordered,
     strided ones else), or a C-ordered copy of it when ``copy`` and A is not
     Fortran-ordered. Gathering ``rows[idx]`` gives a C-ordered (b, n) array either way."""
-    if copy and not A.T.flags.c_contiguous:
+    if copy and strided(A):
         return np.ascontiguousarray(A.T)
     return A.T
