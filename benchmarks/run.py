@@ -205,7 +205,6 @@ def nndl_network(dims, dtype, params):
     return net
 
 
-
 def nndl_wide_epoch(X, Y, cfg: dict, params: dict) -> tuple[float, dict]:
     """Seconds of one plain-SGD epoch of the wide MLP in the data's order with nndl, from
     ``params`` (float32), and the parameters it ends with (breakdown.py, kernels.py)."""
@@ -214,6 +213,7 @@ def nndl_wide_epoch(X, Y, cfg: dict, params: dict) -> tuple[float, dict]:
     net.fit(X, Y, learning_rate=cfg["wide_lr"], batch_size=cfg["wide_batch"], epochs=1,
             shuffle=False)
     return time.perf_counter() - t0, net.params
+
 
 # --- one training run per library -------------------------------------------------------------
 def _sk_model(dims, lr, batch, iters, params, X_rows, labels, adam=False):
@@ -409,7 +409,7 @@ THREAD_MODES = {"nndl-auto": {"auto": True}, "nndl-fixed": {"auto": False},
 
 
 @contextlib.contextmanager
-def threads_auto(mode: "dict | None"):
+def threads_mode(mode: "dict | None"):
     """``nndl.threads``' switches set as ``mode`` says inside (``THREAD_MODES``; None: left
     as they are), as they were after (the entries of an --in-process run share one nndl)."""
     try:
@@ -439,7 +439,7 @@ class Entry:
         self.dtype = "float64" if "f64" in case.split("-") else "float32"
         one = lib.endswith("-1t")
         self.limit = None
-        self.auto = THREAD_MODES.get(lib)
+        self.threads_mode = THREAD_MODES.get(lib)
         if base_lib(lib) == "torch":
             import torch
             torch.set_num_threads(1 if one else os.cpu_count() or 1)
@@ -458,7 +458,8 @@ class Entry:
         wbuild, wtrain, _, _ = self.runner(lib, self.dtype, warm_cfg, 2)
         if lib == "nndl":
             load_kernels()
-        with threads_auto(self.auto):  # untimed warm-up: lazy imports, thread pools, ...
+        # untimed warm-up: lazy imports, thread pools, ...
+        with threads_mode(self.threads_mode):
             wtrain(wbuild())
         self.build, self.train, self.metrics, self.info = self.runner(
             lib, self.dtype, cfg, cfg["cat_iters"])
@@ -470,7 +471,7 @@ class Entry:
         """Build a fresh model and time one training call (the model building is not timed)."""
         self.model = self.build()
         t0 = time.perf_counter()
-        with threads_auto(self.auto):
+        with threads_mode(self.threads_mode):
             self.cost = self.train(self.model)
         self.times.append(time.perf_counter() - t0)
         return self.times[-1]
@@ -488,7 +489,7 @@ class Entry:
                 build, train, _, _ = self.runner(base_lib(lib), self.dtype, cfg,
                                                  cfg["memory_iters"])
             tracemalloc.start()  # before the model exists: its parameters count, the data not
-            with threads_auto(self.auto):
+            with threads_mode(self.threads_mode):
                 train(build())
             out["traced_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
             tracemalloc.stop()
