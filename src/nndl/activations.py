@@ -104,17 +104,78 @@ def elementwise(name: str, forward: Callable[[Array], Array],
                       kernel=kernel)
 
 
+# --- the maximum of an array and a number ---------------------------------------------------
+CHUNK = 2**17
+"""Elements per call of :func:`maximum`, the length of its arrays of a number (512 KB of
+float32): long enough that the Python loop over chunks costs nothing."""
+
+SMALL = 2**14
+"""Below this many elements :func:`maximum` is ``np.maximum(Z, c)``: its own ~3 us of Python
+cost more than the faster loop saves (they break even near 15 000 elements)."""
+
+FILLED = 8
+"""The most arrays of a number :func:`maximum` keeps (the oldest goes first): relu's zeros
+and a few leaky ReLU slopes."""
+
+_filled: dict[tuple[str, bytes], Array] = {}
+
+
+def maximum(Z: Array, c: float, out: "Array | None" = None) -> Array:
+    """``np.maximum(Z, c)`` for a number c: the same bits, 2-3x faster on large float arrays.
+
+    NumPy's vectorized (SIMD) loop for the maximum takes two arrays; against a number it runs
+    a slower loop (np.maximum(Z, 0) of a 512 x 256 float32 Z: 49 us, against 18 us for Z and
+    an array of zeros; AMD EPYC, NumPy 2.4). So a C- or Fortran-ordered float Z is compared,
+    CHUNK elements at a time, with a cached array that holds c (``out``, if given, in Z's
+    memory order); small arrays, other dtypes and layouts take ``np.maximum(Z, c)``. The
+    maximum of two numbers does not depend on which loop takes it (NaN and signed zeros
+    included: tests/test_activations.py checks the bits)."""
+    Z = np.asarray(Z)
+    if Z.size < SMALL or Z.dtype not in (np.float32, np.float64):
+        return np.maximum(Z, c, out=out)
+    if out is None:
+        out = np.empty_like(Z)
+    zf, of = _flat(Z, out)
+    if zf is None:
+        return np.maximum(Z, c, out=out)
+    key = (Z.dtype.str, Z.dtype.type(c).tobytes())  # the bits: -0.0 is not 0.0
+    cs = _filled.get(key)
+    if cs is None or cs.size != CHUNK:
+        if len(_filled) >= FILLED:
+            del _filled[next(iter(_filled))]
+        cs = _filled[key] = np.full(CHUNK, c, dtype=Z.dtype)
+        cs.flags.writeable = False
+    n = zf.size
+    for i in range(0, n, CHUNK):
+        j = min(i + CHUNK, n)
+        np.maximum(zf[i:j], cs[:j - i], out=of[i:j])
+    return out
+
+
+def _flat(Z: Array, out: Array) -> "tuple[Array, Array] | tuple[None, None]":
+    """Z and out as 1-d views of their elements in the same order (both C- or both
+    Fortran-ordered, of one shape), else (None, None)."""
+    if Z.shape == out.shape:
+        if Z.flags.c_contiguous and out.flags.c_contiguous:
+            return Z.reshape(-1), out.reshape(-1)
+        if Z.flags.f_contiguous and out.flags.f_contiguous:
+            return Z.T.reshape(-1), out.T.reshape(-1)
+    return None, None
+
+
 # --- sigmoid --------------------------------------------------------------------------------
 def sigmoid(Z: Array) -> Array:
     """sigma(z) = 1 / (1 + e^-z), computed without overflow and to full relative precision.
 
     With ``e = e^-|z|``: sigma(z) = 1 / (1 + e) for z >= 0 and e / (1 + e) for z < 0, so that
-    neither branch overflows and small outputs keep their digits.
+    neither branch overflows and small outputs keep their digits. The numerator is
+    ``max(e, [z >= 0])``, the same numbers as ``np.where(z >= 0, 1, e)`` (NaN included) without
+    its branch per element, which random signs mispredict: 4x faster on a 512 x 256 Z.
     """
     E = np.abs(Z)
     np.negative(E, out=E)
     np.exp(E, out=E)
-    A = np.where(Z >= 0, Z.dtype.type(1), E)
+    A = np.maximum(E, Z >= 0)  # the numerator: 1 where z >= 0 (as e <= 1), else e (e >= 0)
     A /= 1 + E
     return A
 
@@ -140,7 +201,7 @@ def _tanh_prime(Z: Array, A: Array) -> tuple[Array]:
 # --- relu -----------------------------------------------------------------------------------
 def relu(Z: Array) -> Array:
     """relu(z) = max(0, z)."""
-    return np.maximum(Z, 0)
+    return maximum(Z, 0)
 
 
 def _relu_prime(Z: Array, A: Array) -> tuple[Array]:
@@ -158,14 +219,22 @@ class _Leaky:
         self.slope = slope
 
     def forward(self, Z: Array) -> Array:
-        """leaky_relu(z) = max(slope z, z) = z * leaky_relu'(z)   (0 <= slope < 1). Written
-        branch-free, as a product: np.where is ~10x slower on random signs."""
-        return Z * self.factors(Z, Z)[0]
+        """leaky_relu(z) = max(slope z, z) = z * leaky_relu'(z)   (0 <= slope < 1).
+
+        Both forms give the same bits: for z > 0, slope z rounds to at most z; for z <= 0
+        (and -0.0) to at least z; for a NaN z both give ``slope * z``, the first operand (a
+        signalling NaN comes out quiet). Only slope 0 at z = +inf differs (0 * inf is NaN,
+        the product form gives inf), so slope 0 takes the product. The maximum of two arrays
+        is NumPy's vectorized loop, without a factor array and without np.where's branch per
+        element (~10x slower on random signs)."""
+        if self.slope == 0:
+            return Z * self.factors(Z, Z)[0]
+        return np.maximum(Z * Z.dtype.type(self.slope), Z)
 
     def factors(self, Z: Array, A: Array) -> tuple[Array]:
         """leaky_relu'(z) = 1 if z > 0 else slope (at 0: slope): max([z > 0], slope)."""
         D = (Z > 0).astype(Z.dtype)
-        return (np.maximum(D, Z.dtype.type(self.slope), out=D),)
+        return (maximum(D, self.slope, out=D),)
 
 
 def _make_leaky(slope: float) -> Activation:
