@@ -217,3 +217,18 @@ def test_threads_bits_benchmark_runs():
     assert text.count("all give the 2 threads' bits") == 2
     rows = [line.split() for line in text.splitlines() if line.startswith(("wide", "cat"))]
     assert len(rows) == 20  # 10 products, 2 dtypes
+
+
+def test_activations_benchmark_runs():
+    """benchmarks/activations.py (tiny sizes, still above activations.SMALL): a row per
+    activation, dtype and part, and nndl's forms give the plain forms' bits."""
+    spec = importlib.util.spec_from_file_location("nndl_benchmarks_activations",
+                                                  RUN.parent / "activations.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    text = mod.main(["--tiny"])
+    rows = [line.split() for line in text.splitlines()[2:]]
+    assert [(r[0], r[1], r[2]) for r in rows] == [
+        (name, dtype, part) for dtype in ("float32", "float64") for name in mod.PLAIN
+        for part in ("forward", "backward")]
+    assert all(r[-1] == "True" for r in rows)
