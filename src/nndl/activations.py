@@ -130,8 +130,8 @@ def maximum(Z: Array, c: float, out: "Array | None" = None) -> Array:
     memory order); small arrays, other dtypes and layouts take ``np.maximum(Z, c)``. The
     maximum of two numbers does not depend on which loop takes it (NaN and signed zeros
     included: tests/test_activations.py checks the bits)."""
-    Z = np.asarray(Z)
-    if Z.size < SMALL or Z.dtype not in (np.float32, np.float64):
+    if (not isinstance(Z, np.ndarray) or Z.size < SMALL  # the common small case first
+            or Z.dtype not in (np.float32, np.float64)):
         return np.maximum(Z, c, out=out)
     if out is None:
         out = np.empty_like(Z)
