@@ -102,12 +102,28 @@ def _read_data(path: str, net: Any, meta: dict, label: "str | None",
 
 
 def _image_size(net: Any, meta: dict) -> list[int]:
-    """The model's image size: as trained, else square RGB images of its n[0] features."""
-    size = meta["info"].get("image_size")
-    if size is None:
-        n0 = net.layer_dims[0]
-        side = int(round(np.sqrt(n0 / 3)))
-        if 3 * side * side != n0:
-            raise NNDLError(f"this model takes {n0} features, not RGB images")
-        size = [side, side]
-    return size
+    """The model's image size [h, w]: as trained on images; for a model trained on arrays
+    without column names (an .npz of flattened images, or a model saved from Python), square
+    RGB images of its n[0] = 3 * side^2 features. A model trained on a table (its feature
+    names, or a .csv/.tsv/.txt as its data) refuses images: NNDLError."""
+    from ..datasets.tables import is_table
+    from ..errors import shorten
+
+    info = meta.get("info") or {}
+    size = info.get("image_size")
+    if size is not None:
+        return size
+    n0 = net.layer_dims[0]
+    names = info.get("feature_names")
+    if isinstance(names, list) and names:
+        shown = ", ".join(shorten(str(n), 60) for n in names[:10])
+        shown += f", ... ({len(names)} in all)" if len(names) > 10 else ""
+        raise NNDLError(f"this model was trained on table columns [{shown}], not images")
+    source = info.get("data_name")
+    if isinstance(source, str) and is_table(Path(source)):
+        raise NNDLError(f"this model was trained on the table {shorten(source, 80)} "
+                        f"({n0} columns), not images")
+    side = int(round(np.sqrt(n0 / 3)))
+    if 3 * side * side != n0:
+        raise NNDLError(f"this model takes {n0} features, not RGB images")
+    return [side, side]
