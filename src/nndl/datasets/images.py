@@ -1,16 +1,34 @@
 """Images: one file, a list of files, or a folder with one sub-folder per class, as a
-:class:`~nndl.datasets.base.Dataset` (Pillow; converted to RGB and resized to ``image_size``).
+:class:`~nndl.datasets.base.Dataset` (Pillow; RGB, resized to ``image_size``).
 
-X is (h*w*3, m) in [0, 1] (samples as columns); ``Dataset.images`` keeps the (m, h, w, 3)
-uint8 pixels for plotting and ``sample_names`` the file names. The memory the images need is
-checked against the files' sizes before any is decoded (:mod:`nndl.limits`).
+X is (h*w*3, m) float64 in [0, 1] (samples as columns); ``Dataset.images`` keeps the
+(m, h, w, 3) uint8 pixels for plotting and ``sample_names`` the file names. The memory the
+images need is checked against the files' sizes before any is decoded (:mod:`nndl.limits`).
+
+Pixels are read at the file's own depth (:func:`read_pixels`) and scaled to [0, 1]:
+
+- 8-bit images (Pillow modes ``1``, ``L``, ``LA``, ``P``, ``PA``, ``RGB``, ``RGBA``,
+  ``CMYK``, ``YCbCr``...) are converted to RGB by Pillow (alpha is dropped, a palette's
+  transparent entry keeps its colour) and divided by 255;
+- 16-bit grayscale (``I;16``, ``I;16L``, ``I;16B``, ``I;16N``: 16-bit PNG, TIFF) is divided by
+  65535, so a value of 32768 reads as 0.5 (not clipped to 255 as an RGB conversion would);
+- 32-bit integer (``I``: 16-bit PGM, 32-bit TIFF) is read as 16-bit when its values lie in
+  0..65535, and refused otherwise (no range to scale by without guessing);
+- 32-bit float (``F``: float TIFF) is taken as it is when its values lie in [0, 1], and
+  refused otherwise (other units cannot be scaled without guessing);
+- grayscale is repeated on the three channels; a file of several frames (animated GIF,
+  multi-page TIFF) gives its first frame.
+
+Resizing is Pillow's bilinear filter for every depth (on float32 pixels for the 16- and
+32-bit modes, so no precision is lost). X is the pixels at full depth; ``Dataset.images`` and
+:func:`read_image` are them rounded to 8 bits (exactly the file's values for 8-bit images).
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -45,9 +63,74 @@ def _check_size(image_size: object) -> tuple[int, int]:
     return int(h), int(w)
 
 
-def read_image(path: "str | os.PathLike", image_size: tuple[int, int] = (64, 64),
-               max_bytes: "int | str | None" = None) -> np.ndarray:
-    """One image file -> (h, w, 3) uint8, converted to RGB and resized to ``image_size``."""
+SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
+"""Pillow's 16-bit grayscale modes: values 0..65535, read as value / 65535."""
+DEEP_MODES = (*SIXTEEN_BIT_MODES, "I", "F")
+"""Modes whose values an RGB conversion would clip to 0..255: read by :func:`_deep_pixels`."""
+
+
+def _deep_scale(a: np.ndarray, mode: str, where: str) -> float:
+    """What the values ``a`` of a 16- or 32-bit image are divided by to lie in [0, 1];
+    NNDLError naming the file (``where``), the mode and the range found when no scale is
+    known for them."""
+    if mode in SIXTEEN_BIT_MODES:
+        return 65535.0
+    if mode == "F" and not np.isfinite(a).all():
+        raise NNDLError(f"{where}: a 32-bit float image (mode F) holding NaN or infinite "
+                        "values; nndl reads float images whose values lie in [0, 1]")
+    lo, hi = a.min(), a.max()
+    if mode == "F":
+        if lo < 0 or hi > 1:
+            raise NNDLError(f"{where}: a 32-bit float image (mode F) with values in "
+                            f"[{float(lo):.6g}, {float(hi):.6g}]; nndl takes float images as "
+                            "they are only when their values lie in [0, 1] (other units cannot "
+                            "be scaled without guessing): scale the file to [0, 1], or save it "
+                            "as an 8- or 16-bit image")
+        return 1.0
+    if lo < 0 or hi > 65535:
+        raise NNDLError(f"{where}: a 32-bit integer image (mode I) with values in "
+                        f"[{int(lo)}, {int(hi)}]; nndl reads integer images as 16-bit ones "
+                        "(values 0..65535, divided by 65535): scale the file to that range, or "
+                        "save it as an 8- or 16-bit image")
+    return 65535.0
+
+
+def _deep_pixels(im: Any, h: int, w: int, where: str) -> np.ndarray:
+    """A 16- or 32-bit single-channel Pillow image -> (h, w, 3) float64 in [0, 1]: its values
+    divided by :func:`_deep_scale`'s scale, resized bilinearly as float32 ("F" mode), the
+    gray repeated on the three channels."""
+    Image = _pil()
+    a = np.asarray(im)
+    scale = _deep_scale(a, im.mode, where)
+    f = Image.fromarray(np.ascontiguousarray(a, dtype=np.float32))  # mode "F"; exact <= 2**24
+    if f.size != (w, h):
+        f = f.resize((w, h), Image.BILINEAR)
+    gray = np.clip(np.asarray(f, dtype=np.float64) / scale, 0.0, 1.0)
+    return np.repeat(gray[:, :, None], 3, axis=2)
+
+
+def _rgb8_pixels(im: Any, h: int, w: int) -> np.ndarray:
+    """An 8-bit Pillow image (any mode but :data:`DEEP_MODES`) -> (h, w, 3) uint8: converted
+    to RGB, then resized bilinearly."""
+    Image = _pil()
+    im = im.convert("RGB")
+    if im.size != (w, h):
+        im = im.resize((w, h), Image.BILINEAR)
+    return np.asarray(im, dtype=np.uint8).copy()
+
+
+def _decode_bytes(im: Any) -> int:
+    """The memory decoding ``im`` takes: 4 bytes a pixel (8 for the 16- and 32-bit modes,
+    which are also copied as float32)."""
+    return im.width * im.height * (8 if im.mode in DEEP_MODES else 4)
+
+
+def read_pixels(path: "str | os.PathLike", image_size: tuple[int, int] = (64, 64),
+                max_bytes: "int | str | None" = None) -> np.ndarray:
+    """One image file -> (h, w, 3) float64 in [0, 1], read at the file's own depth (8-bit
+    values / 255, 16-bit / 65535, float as is; see the module's notes), RGB, resized to
+    ``image_size`` = (h, w). NNDLError naming the file if it cannot be read, or if its values
+    cannot be scaled to [0, 1] without guessing."""
     Image = _pil()
     h, w = _check_size(image_size)
     p = regular_file(path, "image file")
@@ -56,23 +139,37 @@ def read_image(path: "str | os.PathLike", image_size: tuple[int, int] = (64, 64)
     try:
         with Image.open(p) as im:  # reads the header only: the size it declares is checked
             Budget(shorten(p.name), max_bytes).take(
-                im.width * im.height * 4, size,
-                f"decoding an image of {im.width}x{im.height} pixels")
-            im = im.convert("RGB")
-            if im.size != (w, h):
-                im = im.resize((w, h), Image.BILINEAR)
-            return np.asarray(im, dtype=np.uint8).copy()
+                _decode_bytes(im), size, f"decoding an image of {im.width}x{im.height} pixels")
+            if im.mode in DEEP_MODES:
+                return _deep_pixels(im, h, w, shorten(p))
+            return _rgb8_pixels(im, h, w) / 255.0
     except FileNotFoundError:
         raise NNDLError(f"image file not found: {shorten(p)}") from None
+    except NNDLError:
+        raise
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         # PIL.UnidentifiedImageError is an OSError
         raise NNDLError(f"{shorten(p)}: not a readable image ({shorten(exc, 160)})") from None
 
 
+def to_uint8(pixels: np.ndarray) -> np.ndarray:
+    """Pixels in [0, 1] (any shape) -> uint8 0..255, rounded (8-bit values come back
+    exactly)."""
+    return np.rint(pixels * 255.0).astype(np.uint8)
+
+
+def read_image(path: "str | os.PathLike", image_size: tuple[int, int] = (64, 64),
+               max_bytes: "int | str | None" = None) -> np.ndarray:
+    """One image file -> (h, w, 3) uint8, RGB, resized to ``image_size``: :func:`read_pixels`
+    rounded to 8 bits (16-bit and float images scaled, not clipped)."""
+    return to_uint8(read_pixels(path, image_size, max_bytes))
+
+
 def load_images(paths: Sequence["str | os.PathLike"], image_size: tuple[int, int] = (64, 64),
                 max_bytes: "int | str | None" = None) -> Dataset:
-    """Image files -> unlabeled Dataset: X (h*w*3, m) in [0, 1], images (m, h, w, 3), and
-    the file names in ``sample_names``.
+    """Image files -> unlabeled Dataset: X (h*w*3, m) float64 in [0, 1] at the files' own
+    depth (:func:`read_pixels`), images (m, h, w, 3) uint8, and the file names in
+    ``sample_names``.
 
     The memory needed (m images of h*w*3 bytes, and X in float64) is checked against the
     files' sizes before any is read (:mod:`nndl.limits`)."""
@@ -84,9 +181,14 @@ def load_images(paths: Sequence["str | os.PathLike"], image_size: tuple[int, int
     Budget(name, max_bytes).take(len(files) * h * w * 3 * 9,
                                  sum(f.stat().st_size for f in files),
                                  f"{len(files)} image(s) of {h}x{w} pixels")
-    images = np.stack([read_image(p, (h, w), max_bytes) for p in files])
-    m = images.shape[0]
-    return Dataset(X=images.reshape(m, -1).T / 255.0, Y=None, images=images, name=name,
+    m = len(files)
+    X = np.empty((m, h * w * 3))  # filled a sample a row; X.T is (h*w*3, m)
+    images = np.empty((m, h, w, 3), dtype=np.uint8)
+    for j, p in enumerate(files):
+        pixels = read_pixels(p, (h, w), max_bytes)
+        X[j] = pixels.reshape(-1)
+        images[j] = to_uint8(pixels)
+    return Dataset(X=X.T, Y=None, images=images, name=name,
                    sample_names=[f.name for f in files])
 
 
@@ -104,7 +206,8 @@ def load_image_folder(path: "str | os.PathLike", image_size: tuple[int, int] = (
     ``sample_names`` holding the file names.
 
     Classes are the sub-folder names, sorted (or ``classes``, in that order). Every image is
-    converted to RGB and resized to ``image_size`` (height, width); X is (h*w*3, m) in [0, 1].
+    read as :func:`read_pixels` does (RGB, resized to ``image_size`` (height, width), scaled
+    to [0, 1] at its own depth); X is (h*w*3, m) in [0, 1].
     """
     root = Path(os.fspath(path))
     _check_size(image_size)
