@@ -22,6 +22,7 @@ read as class indices 0..k-1).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Sequence
 
@@ -144,6 +145,21 @@ class Dataset:
         )
 
 
+def _exact_integers(values: np.ndarray) -> "list[int] | None":
+    """The labels as Python integers when they are integers (an integer array, or text of
+    whole numbers such as ``9007199254740993``), else None."""
+    if values.dtype.kind in "iu":
+        return [int(v) for v in values.tolist()]
+    if values.dtype.kind in "US":
+        strs = [v.decode() if isinstance(v, bytes) else str(v) for v in values.tolist()]
+        if all(_INTEGER.fullmatch(s.strip()) for s in strs):
+            return [int(s) for s in strs]
+    return None
+
+
+_INTEGER = re.compile(r"[+-]?\d+")
+
+
 def _number_name(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else repr(float(v))
 
@@ -180,19 +196,27 @@ def encode_labels(
         raise NNDLError(f"{source}: labels must be numbers or text; got dtype {values.dtype}")
     m = values.shape[0]
 
+    exact: "list[int] | None" = None
     if numeric is not None:
         if not np.isfinite(numeric).all():
             raise NNDLError(f"{source}: labels must be finite; found NaN or inf")
+        if np.abs(numeric).max() > 2.0**53:  # float64 merges such integers: keep them exact
+            exact = _exact_integers(values)
         few_integers = bool(np.all(numeric == np.round(numeric))
-                            and np.unique(numeric).size <= MAX_AUTO_CLASSES)
+                            and len(set(exact) if exact is not None
+                                    else np.unique(numeric)) <= MAX_AUTO_CLASSES)
         if task == "regression" or (task is None and classes is None and not as_classes
                                     and not few_integers):
             if classes is not None:
                 raise NNDLError(f"{source}: class names were given but the labels are "
                                 "regression targets")
             return numeric.reshape(1, m), None, "regression"
-        names = np.array([_number_name(v) for v in numeric])
-        order = [_number_name(v) for v in np.unique(numeric)]
+        if exact is not None:  # class names of every digit, in the integers' order
+            names = np.array([str(v) for v in exact])
+            order = [str(v) for v in sorted(set(exact))]
+        else:
+            names = np.array([_number_name(v) for v in numeric])
+            order = [_number_name(v) for v in np.unique(numeric)]
     else:
         if task == "regression":
             raise NNDLError(f"{source}: regression needs numeric targets; got text labels such "

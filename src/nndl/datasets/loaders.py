@@ -65,6 +65,7 @@ def load(
     features: Columns = None,
     drop: Columns = None,
     drop_missing: bool = False,
+    header: "bool | None" = None,
     max_bytes: "int | str | None" = None,
 ) -> Dataset:
     """Read a data file or folder into a :class:`Dataset` (samples as columns).
@@ -85,6 +86,7 @@ def load(
         for NPZ / HDF5 indices of the feature axis of a 2-D ``X``).
     drop : leave out these columns (names or indices), e.g. an ID column.
     drop_missing : tables: leave out rows with a missing value instead of refusing them.
+    header : tables: whether the first row is a header (default: detected).
     max_bytes : the memory a file may need beyond 100 times its size (:mod:`nndl.limits`).
     """
     p = Path(os.fspath(path))
@@ -95,7 +97,8 @@ def load(
     suffix = p.suffix.lower()
     if is_table(p):
         return load_csv(p, label=label, task=task, classes=classes, features=features,
-                        drop=drop, drop_missing=drop_missing, max_bytes=max_bytes)
+                        drop=drop, drop_missing=drop_missing, header=header,
+                        max_bytes=max_bytes)
     if suffix == ".npz":
         return select(load_npz(p, keys=keys, task=task, classes=classes, max_bytes=max_bytes),
                       features, drop)
@@ -115,6 +118,8 @@ def _column(c: object, names: "Sequence[str] | None", width: int, source: str) -
     if isinstance(c, (int, np.integer)):
         i = check_number(f"{source}: column", c, integer=True)  # refuses bools
         if not -width <= i < width:
+            if names is not None and str(i) in names:  # a column named by a number: 2022
+                return list(names).index(str(i))
             raise NNDLError(f"{source}: column {i} is out of range; there are {width}")
         return i % width
     if isinstance(c, str):
@@ -344,14 +349,16 @@ def load_csv(path: "str | os.PathLike", label: "str | int | bool | None" = None,
              task: "str | None" = None, classes: "Sequence[str] | None" = None, *,
              features: Columns = None, drop: Columns = None, drop_missing: bool = False,
              delimiter: "str | None" = None, decimal: "str | None" = None,
-             max_bytes: "int | str | None" = None) -> Dataset:
+             header: "bool | None" = None, max_bytes: "int | str | None" = None) -> Dataset:
     """A text table (``.csv``, ``.tsv``, ``.txt``, gzipped or not), one sample per row.
 
     The delimiter (``,`` ``;`` tab ``|``), a decimal comma and the header row are detected
     (:mod:`nndl.datasets.tables`; ``delimiter=`` / ``decimal=`` override). The first row is
     a header when it holds no number at all, or when some column is numeric in the other rows
-    but not in the first one, or when ``label``, ``features`` or ``drop`` name a column.
-    ``label`` picks the label column by name or index (default: the last column); ``False``
+    but not in the first one, or when ``label``, ``features`` or ``drop`` name a column (the
+    rules: :mod:`nndl.datasets.tables`); ``header=True`` / ``False`` says so instead.
+    ``label`` picks the label column by name or index (default: the last column; a number
+    beyond the columns that is a column's name, such as ``2022``, is that column); ``False``
     means no label column. ``features`` / ``drop`` choose the feature columns; rows with a
     missing value are refused, or left out with ``drop_missing=True``.
     """
@@ -360,10 +367,14 @@ def load_csv(path: "str | os.PathLike", label: "str | int | bool | None" = None,
     named = [c for c in [label, *(features or []), *(drop or [])]
              if isinstance(c, str) and not c.lstrip("-").isdigit()]
     table = read_table(p, Budget(source, max_bytes), delimiter=delimiter, decimal=decimal,
-                       header=True if named else None)
+                       header=header if header is not None else (True if named else None))
     if not table.rows:
         raise NNDLError(f"{source}: the CSV file has a header but no samples")
     width, header = table.width, table.header
+    twice = sorted({h for h in header if header.count(h) > 1}) if header is not None else []
+    if twice:
+        raise NNDLError(f"{source}: the header names a column twice: {shorten(twice, 200)}; "
+                        "columns are matched by name (rename one)")
 
     # which column holds the labels
     if label is False:
@@ -398,14 +409,17 @@ def load_csv(path: "str | os.PathLike", label: "str | int | bool | None" = None,
     return data
 
 
-def table_header(path: "str | os.PathLike", max_bytes: "int | str | None" = None
+def table_header(path: "str | os.PathLike", max_bytes: "int | str | None" = None,
+                 names: "Sequence[str] | None" = None, header: "bool | None" = None
                  ) -> "list[str] | None":
     """The header row of a text table (its column names), or None when the file is not a
-    table or has no header row (as :func:`load_csv` detects it)."""
+    table or has no header row (as :func:`load_csv` detects it; ``names``, a model's columns:
+    a first row that holds them all is the header; ``header``: say so instead)."""
     p = regular_file(path, "data file")
-    if not is_table(p):
+    if not is_table(p) or header is False:
         return None
-    return read_table(p, Budget(shorten(p.name), max_bytes)).header
+    return read_table(p, Budget(shorten(p.name), max_bytes), names=names,
+                      header=header).header
 
 
 def _comma_number(v: str) -> bool:
@@ -428,6 +442,11 @@ def _label_column(label: object, header: "list[str] | None", width: int, source:
         raise NNDLError(f"{source}: label must be a column name or index; got "
                         f"{shorten(repr(label), 80)}") from None
     if not -width <= col < width:
+        if header is not None and str(col) in header:  # a column named by a number: 2022
+            return header.index(str(col))
+        hint = "" if header is not None else (
+            "; if it is a column's name, the first row is a header: say so (header=True; "
+            "nndl --header)")
         raise NNDLError(f"{source}: label column {col} is out of range; the file has {width} "
-                        "columns")
+                        f"columns{hint}")
     return col % width

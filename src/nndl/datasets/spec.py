@@ -61,7 +61,8 @@ def is_course_folder(path: Path) -> bool:
 def load_spec(spec: "str | None", label: "str | int | None" = None,
               image_size: "tuple[int, int] | list[int] | None" = None, *,
               task: "str | None" = None, features: Columns = None, drop: Columns = None,
-              drop_missing: bool = False) -> "tuple[Dataset, Dataset | None]":
+              drop_missing: bool = False, header: "bool | None" = None
+              ) -> "tuple[Dataset, Dataset | None]":
     """``(data, test)``: the data ``spec`` names, and its own test part when it has one.
 
     Parameters
@@ -78,6 +79,7 @@ def load_spec(spec: "str | None", label: "str | int | None" = None,
     features, drop : the feature columns to keep / leave out (names or indices), as
         :func:`~nndl.datasets.load` takes them; for named sets, by feature name or index.
     drop_missing : tables: leave out rows with a missing value instead of refusing them.
+    header : tables: whether the first row is a header (default: detected).
 
     Returns
     -------
@@ -102,7 +104,7 @@ def load_spec(spec: "str | None", label: "str | int | None" = None,
                         f"{', '.join(spec_names())}){hint}")
     kw = {} if image_size is None else {"image_size": tuple(image_size)}
     return load(p, label=label, task=task, features=features, drop=drop,
-                drop_missing=drop_missing, **kw), None
+                drop_missing=drop_missing, header=header, **kw), None
 
 
 def _check_task(data: Dataset, task: "str | None", name: str) -> None:

@@ -7,12 +7,19 @@
   UTF-16 / UTF-32 with one: a spreadsheet's "Unicode text"), any line ending (``\\n``,
   ``\\r\\n``, ``\\r``), blank lines skipped;
 - the delimiter is the one of ``,`` ``;`` tab ``|`` that splits the first lines into the same
-  number of fields, most of them numbers (``.tsv``: tab first);
+  number of fields, most of them numbers (``.tsv``: tab first), else runs of spaces when they
+  do; a first line ``sep=;`` (Excel's) names it; a last column empty in every row (a
+  delimiter at the end of each line) is not a column;
 - a decimal comma (``1,5`` in a ``;`` or tab separated file, as spreadsheets in many locales
   write) is read as ``1.5``;
 - the first row is a header when some column is numeric in the rows after it but not in it,
-  or when it holds no number at all (judged on up to :data:`HEADER_SAMPLE` rows; every row is
-  kept).
+  when it holds no number at all, or when a text column's values repeat (classes) and its
+  first cell is none of them (a label column's name above numeric column names, such as
+  ``400,410,420,species``); judged on up to :data:`HEADER_SAMPLE` rows, every row is kept.
+  A first row of whole numbers above rows written with decimals in every column
+  (``2019,2020,2021`` over ``0.52,1.75,...``) could be either: it is an error asking for
+  ``header=True`` or ``False``. With ``names`` (a model's column names), a first row holding
+  them all is the header.
 
 :func:`number_cells` turns the chosen columns into a float64 array, saying which line and
 column holds a cell that is not a number, or a missing value (an empty cell, ``NA``, ``NaN``,
@@ -45,6 +52,7 @@ HEADER_SAMPLE = 200
 """Rows after the first looked at to decide whether the first is a header."""
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?", "#n/a"})
 """Cells (any case, spaces stripped) that mean a missing value."""
+_SEP_LINE = re.compile(r"sep=([^\r\n])\r?\n")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")
 
 
@@ -116,6 +124,10 @@ def text_encoding(data: bytes) -> str:
 
 
 def _split(text: str, delimiter: str, source: str) -> list[list[str]]:
+    """The rows of ``text``, cells stripped, blank lines left out (delimiter ``" "``: runs of
+    spaces and tabs)."""
+    if delimiter == " ":
+        return [line.split() for line in text.splitlines() if line.strip()]
     try:
         rows = [r for r in csv.reader(_stdio.StringIO(text, newline=""), delimiter=delimiter)
                 if any(c.strip() for c in r)]
@@ -136,6 +148,7 @@ def _sniff(text: str, preferred: "str | None", source: str) -> tuple[str, str]:
     """``(delimiter, decimal)`` judged on the first lines of ``text``."""
     head = "\n".join(text.splitlines()[: HEADER_SAMPLE + 1])
     order = ([preferred] if preferred else []) + [d for d in DELIMITERS if d != preferred]
+    order.append(" ")  # runs of spaces, last: where they split into more numbers
     best, best_score = order[0], None
     for d in order:
         if d not in head:
@@ -164,9 +177,11 @@ def _decimal_comma(rows: list[list[str]]) -> bool:
 
 
 def read_table(path: Path, budget: Budget, *, header: "bool | None" = None,
-               delimiter: "str | None" = None, decimal: "str | None" = None) -> Table:
+               delimiter: "str | None" = None, decimal: "str | None" = None,
+               names: "Sequence[str] | None" = None) -> Table:
     """Read ``path`` into a :class:`Table` (see the module doc). ``header``, ``delimiter``
-    and ``decimal`` (``"."`` or ``","``) override what is detected."""
+    and ``decimal`` (``"."`` or ``","``) override what is detected; ``names``: column names
+    the header is expected to hold (a trained model's), which decide when detection cannot."""
     source = shorten(path.name)
     text = read_text(path, budget)
     if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
@@ -174,34 +189,68 @@ def read_table(path: Path, budget: Budget, *, header: "bool | None" = None,
     if decimal not in (None, ".", ","):
         raise NNDLError(f"decimal must be '.' or ','; got {shorten(repr(decimal), 40)}")
     preferred = "\t" if path.name.lower().removesuffix(".gz").endswith(".tsv") else None
+    said = _SEP_LINE.match(text)
+    if said:  # Excel's first line "sep=;" names the delimiter
+        text = text[said.end():]
+        delimiter = delimiter or said.group(1)
     sniffed, dec = _sniff(text, delimiter or preferred, source)
     delimiter = delimiter or sniffed
     decimal = decimal or dec
     rows = _split(text, delimiter, source)
     if not rows:
         raise NNDLError(f"{source}: the CSV file is empty")
+    if len(rows[0]) > 1 and all(r and r[-1] == "" for r in rows):  # "a,b," lines
+        rows = [r[:-1] for r in rows]
     width = len(rows[0])
     for i, r in enumerate(rows):
         if len(r) != width:
             raise NNDLError(f"{source}: ragged rows: row {i + 1} has {len(r)} fields, the first "
                             f"has {width}")
     if header is None:
-        header = _has_header(rows, decimal)
+        header = _has_header(rows, decimal, names, source)
     head = rows[0] if header else None
     return Table(rows=rows[1:] if header else rows, header=head, delimiter=delimiter,
                  decimal=decimal, source=source)
 
 
-def _has_header(rows: list[list[str]], decimal: str) -> bool:
+def _has_header(rows: list[list[str]], decimal: str, names: "Sequence[str] | None" = None,
+                source: str = "the file") -> bool:
+    """Whether the first row is a header (the rules in the module doc)."""
     first, sample = rows[0], rows[1: HEADER_SAMPLE + 1]
+    if names is not None and set(map(str, names)) <= set(first):
+        return True
     if not any(_is_number(c, decimal) for c in first):
         return True
-    for j in range(len(first)):
-        cells = [r[j] for r in sample if r[j].lower() not in MISSING]
-        if cells and all(_is_number(c, decimal) for c in cells) \
-                and not _is_number(first[j], decimal) and first[j].lower() not in MISSING:
-            return True
+    columns = [[r[j] for r in sample if r[j].lower() not in MISSING] for j in range(len(first))]
+    for cell, cells in zip(first, columns):
+        if not cells or cell.lower() in MISSING or _is_number(cell, decimal):
+            continue
+        if all(_is_number(c, decimal) for c in cells):
+            return True  # a column name above numbers
+        if (len(cells) >= MIN_CLASS_SAMPLE and cell not in cells
+                and not any(_is_number(c, decimal) for c in cells)
+                and len(set(cells)) <= len(cells) // 2):
+            return True  # a label column's name above its classes, which repeat
+    if len(sample) >= MIN_CLASS_SAMPLE and all(_WHOLE.fullmatch(c) for c in first) and all(
+            cells and all(_written_with_decimals(c, decimal) for c in cells)
+            for cells in columns):
+        raise NNDLError(
+            f"{source}: is line 1 ({shorten(', '.join(first), 80)}) a header? It holds whole "
+            "numbers and every other row numbers with decimals; say which: header=True or "
+            "header=False (nndl --header or --no-header)")
     return False
+
+
+MIN_CLASS_SAMPLE = 10
+"""Rows after the first that header detection needs before it reads a column's repeated
+values as classes, or a first row of whole numbers above decimals as ambiguous."""
+_WHOLE = re.compile(r"[+-]?\d+")
+
+
+def _written_with_decimals(cell: str, decimal: str) -> bool:
+    """A number written with a fraction or an exponent (``0.5``, ``1e-3``; ``0,5`` with a
+    decimal comma), not as a whole number."""
+    return _is_number(cell, decimal) and not _WHOLE.fullmatch(cell)
 
 
 def missing_rows(table: Table, columns: Sequence[int]) -> list[int]:
@@ -216,8 +265,13 @@ def refuse_missing(table: Table, columns: Sequence[int], bad: list[int],
     i = bad[0]
     j = next(j for j in columns if table.rows[i][j].lower() in MISSING)
     cell = table.rows[i][j]
-    what = ("an empty label" if j == label else "an empty cell") if not cell \
-        else f"{shorten(cell, 20)!r}, not a finite number"
+    if not cell:
+        what = "an empty label" if j == label else "an empty cell"
+    elif j == label:
+        what = (f"{shorten(cell, 20)!r}, which nndl reads as a missing label; if it is a "
+                "class, rename it in the file")
+    else:
+        what = f"{shorten(cell, 20)!r}, not a finite number"
     raise NNDLError(
         f"{table.source}: line {table.line(i)}, {table.column(j)}: missing value ({what}); "
         f"{len(bad)} of {len(table.rows)} rows have missing values: fill them in, or drop "
@@ -226,18 +280,28 @@ def refuse_missing(table: Table, columns: Sequence[int], bad: list[int],
 
 def number_cells(table: Table, columns: Sequence[int]) -> np.ndarray:
     """Columns ``columns`` of every row as float64, (rows, len(columns)); NNDLError naming the
-    line and column of the first cell that is not a number."""
-    comma = table.decimal == ","
-    cells = [[(r[j].replace(",", ".") if comma else r[j]) for j in columns] for r in table.rows]
-    try:
-        return np.array(cells, dtype=np.float64).reshape(len(table.rows), len(columns))
-    except ValueError:
-        pass
+    line and column of the first cell that is not a number. A decimal comma is looked for in
+    every row (the delimiter's sample may have held whole numbers only), and a number with
+    ``_`` (``1_017``, which Python's float() reads as 1017) is not a number."""
+    cells = [[r[j] for j in columns] for r in table.rows]
+    text = "".join(c for r in cells for c in r)
+    if table.decimal == "." and table.delimiter != "," and "," in text and "." not in text \
+            and any(_DECIMAL_COMMA.fullmatch(c) for r in cells for c in r if "," in c):
+        table.decimal = ","
+    if table.decimal == ",":
+        cells = [[c.replace(",", ".") for c in r] for r in cells]
+    if "_" not in text:
+        try:
+            return np.array(cells, dtype=np.float64).reshape(len(table.rows), len(columns))
+        except ValueError:
+            pass
     values = []
     for i, r in enumerate(cells):
         row = []
         for j, c in zip(columns, r):
             try:
+                if "_" in c:
+                    raise ValueError(c)
                 row.append(float(c))
             except ValueError:
                 raise NNDLError(f"{table.source}: line {table.line(i)}, {table.column(j)}: "
