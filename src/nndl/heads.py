@@ -379,6 +379,13 @@ def dataset_targets(data: Any, net: Any) -> Array:
     if data.Y is None:
         raise NNDLError(f"{data.name or 'the data'} has no labels")
     head = _head(net)
+    task = getattr(data, "task", None)
+    if task is not None and (task == "regression") == head.is_classifier:
+        read, kind = (("regression targets", "classification") if task == "regression"
+                      else ("classes", "regression"))
+        raise NNDLError(f"{data.name or 'the data'}: its labels were read as {read}, but the "
+                        f"model is a {head.task} model; read them for it (nndl.datasets.load(..., "
+                        f"task={kind!r}))")
     if not head.is_classifier:
         return np.asarray(data.Y, dtype=np.float64)
     y = np.asarray(data.Y).astype(np.int64).ravel()

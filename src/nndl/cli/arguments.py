@@ -159,6 +159,16 @@ def label_column(text: "str | None") -> "str | int | None":
         return text
 
 
+def add_header_options(p: Any) -> None:
+    """--header / --no-header (dest ``header``: True, False, or None to detect it)."""
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--header", dest="header", action="store_const", const=True,
+                   help="CSV: the first row is a header (default: detected; say it when the "
+                   "column names are numbers, such as 2019,2020,...)")
+    g.add_argument("--no-header", dest="header", action="store_const", const=False,
+                   help="CSV: the first row is data")
+
+
 def column_list(text: str) -> "list[str | int]":
     """'id,name' or '0,3' -> columns by name or index (--features, --drop)."""
     cols = [label_column(c.strip()) for c in text.split(",")]

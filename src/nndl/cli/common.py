@@ -42,20 +42,33 @@ def trained_columns(meta: dict) -> tuple["list[str] | None", "str | None", list]
     return names, label, dropped
 
 
+def model_task(net: Any) -> str:
+    """How a file's labels are read for ``net``: ``"classification"`` (class names, matched
+    to the model's by name) or ``"regression"`` (numbers). Whole-number targets such as 3, 7,
+    12 would otherwise be read as classes and replaced by their indices 0, 1, 2."""
+    return "classification" if net.head.is_classifier else "regression"
+
+
 def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
-                   labelled: bool, drop: "list | None" = None) -> Any:
+                   labelled: bool, drop: "list | None" = None,
+                   header: "bool | None" = None) -> Any:
     """The data ``spec`` names, read as the model was trained: its label column (``label``
     if given, else the one chosen at training: by its header name when the file has a header
     with that name, else by position), the image size, and the feature columns matched to the
     model's by header name (in any order; missing or unknown columns are an NNDLError).
     ``labelled=False`` (data to predict on) leaves out the label column when the file has
-    it. Checks the width against the model."""
+    it. ``header``: whether a table's first row is a header (None: detected, and a first row
+    that holds the model's column names is one). Checks the width against the model."""
     from .. import datasets
     from .arguments import label_column
 
     names, label_name, dropped = trained_columns(meta)
     kw = {"image_size": meta["info"].get("image_size"), "drop": list(drop) if drop else None}
-    header = _header(spec)
+    if labelled:  # the labels are read for the model's task, not guessed from their values
+        kw["task"] = model_task(net)
+    header = _header(spec, names, header)
+    if p_is_table(spec):  # the loader reads the header found here
+        kw["header"] = header is not None
     has_label = bool(label_name and header and label_name in header)
     if label is not None:  # --label given
         col: object = label_column(label)
@@ -71,7 +84,7 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
         kw["features"] = datasets.check_columns(header, names, spec, ignore=ignore)
         kw["drop"] = None
     if col is False and header is None:  # no header: features only, or a label last
-        data = _features_or_last_label(spec, net.layer_dims[0], kw)
+        data = _features_or_last_label(spec, net.layer_dims[0], kw, names)
     else:
         data, test = datasets.load_spec(spec, col, **kw)  # type: ignore[arg-type]
         data = test if labelled and test is not None else data
@@ -81,17 +94,26 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
     return data
 
 
-def _features_or_last_label(spec: str, n0: int, kw: dict) -> Any:
+def _features_or_last_label(spec: str, n0: int, kw: dict,
+                            names: "list[str] | None" = None) -> Any:
     """A table without a header to predict on: every column a feature when that makes the
-    model's width n0, else the last column is a label (and is left out)."""
+    model's width n0, else the last column is a label (and is left out). For a model trained
+    on named columns (``names``) only the first: which other column is the label, or an ID,
+    cannot be told without a header, and the wrong guess would predict from the wrong columns."""
     from .. import datasets
-    from ..errors import NNDLError
+    from ..errors import NNDLError, shorten
 
     try:
         data = datasets.load_spec(spec, False, **kw)[0]
     except NNDLError:  # e.g. a text label column
         data = None
     if data is None or data.X.shape[0] != n0:
+        if names is not None and not kw.get("drop"):
+            width = "" if data is None else f"{data.X.shape[0]} columns, "
+            raise NNDLError(
+                f"{spec} has no header row ({width}not the model's {n0}): its columns cannot "
+                f"be matched to the model's features {shorten(names, 200)}; add the header "
+                "row, or say which columns to leave out (--drop, --label)")
         data = datasets.load_spec(spec, None, **kw)[0]
     return data
 
@@ -105,14 +127,16 @@ def p_is_table(spec: str) -> bool:
     return Path(spec).is_file() and is_table(Path(spec))
 
 
-def _header(spec: str) -> "list[str] | None":
-    """The header row of ``spec`` when it is a table file with one, else None."""
+def _header(spec: str, names: "list[str] | None" = None, header: "bool | None" = None
+            ) -> "list[str] | None":
+    """The header row of ``spec`` when it is a table file with one, else None (``names``: the
+    model's feature names, which a header holds; ``header``: as the user said)."""
     from pathlib import Path
 
     from .. import datasets
 
     p = Path(spec)
-    return datasets.table_header(p) if p.is_file() else None
+    return datasets.table_header(p, names=names, header=header) if p.is_file() else None
 
 
 def _position(label: object) -> "int | str | None":

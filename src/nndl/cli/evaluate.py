@@ -31,6 +31,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    "chosen at training, else the last)")
     e.add_argument("--drop", type=a.column_list, metavar="COLS", help="CSV: columns to leave "
                    "out (by name or index), e.g. an ID column the model was not trained on")
+    a.add_header_options(e)
     e.set_defaults(run=run)
     return e
 
@@ -38,7 +39,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     net, meta = io.read(args.model)
     data = read_for_model(args.data, net, meta, label=args.label, labelled=True,
-                          drop=args.drop)
+                          drop=args.drop, header=args.header)
     if data.Y is None:
         raise NNDLError(f"{args.data} has no labels: evaluate needs them (predict does not)")
     Y = dataset_targets(data, net)

@@ -36,13 +36,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     r.add_argument("--drop", type=a.column_list, metavar="COLS", help="CSV: columns to leave "
                    "out (by name or index), e.g. an ID column")
     r.add_argument("--out", help="write the predictions to this CSV file instead")
+    a.add_header_options(r)
     r.set_defaults(run=run)
     return r
 
 
 def run(args: argparse.Namespace) -> int:
     net, meta = io.read(args.model)
-    inputs = read_inputs(args.inputs, net, meta, args.label, args.drop)
+    inputs = read_inputs(args.inputs, net, meta, args.label, args.drop, args.header)
     rows = [row for source, data in inputs for row in _rows(net, source, data)]
     is_classifier = heads.for_output(net.output).is_classifier
     header = ["input", "index", "label" if is_classifier else "value", "probability"]
@@ -68,8 +69,8 @@ def _rows(net: Any, source: str, data: Dataset) -> list[list[str]]:
     head = heads.for_output(net.output)
     A = net.forward(X)
     if not head.is_classifier:
-        return [[where[j], index[j], " ".join(f"{v:.6g}" for v in A[:, j]), ""]
-                for j in range(m)]
+        return [[where[j], index[j], " ".join(str(v) for v in A[:, j]), ""]
+                for j in range(m)]  # every digit: the shortest text that reads back as v
     names = heads.class_names(net)
     classes, probabilities = head.indices(A)[0], head.confidence(A)
     return [[where[j], index[j], names[int(c)], f"{p:.6f}"]
@@ -77,10 +78,12 @@ def _rows(net: Any, source: str, data: Dataset) -> list[list[str]]:
 
 
 def read_inputs(paths: Sequence[str], net: Any, meta: dict, label: "str | None",
-                drop: "list | None" = None) -> list[tuple[str, Dataset]]:
+                drop: "list | None" = None, header: "bool | None" = None
+                ) -> list[tuple[str, Dataset]]:
     """[(source, data)] for data files, then image files (sized as the model's)."""
     images = [p for p in paths if Path(p).suffix.lower() in IMAGE_SUFFIXES]
-    out = [(p, _read_data(p, net, meta, label, drop)) for p in paths if p not in images]
+    out = [(p, _read_data(p, net, meta, label, drop, header)) for p in paths
+           if p not in images]
     if images:
         size = _image_size(net, meta)
         for p in images:
@@ -93,12 +96,13 @@ def read_inputs(paths: Sequence[str], net: Any, meta: dict, label: "str | None",
 
 
 def _read_data(path: str, net: Any, meta: dict, label: "str | None",
-               drop: "list | None") -> Dataset:
+               drop: "list | None", header: "bool | None" = None) -> Dataset:
     """A data file to predict on, read as the model was trained (see
     :func:`~nndl.cli.common.read_for_model`): a table's columns matched by header name when
     the model knows them; its label column, when there, left out; a table without a header
     holds features only when its width is the model's, else its last column is a label."""
-    return read_for_model(path, net, meta, label=label, labelled=False, drop=drop)
+    return read_for_model(path, net, meta, label=label, labelled=False, drop=drop,
+                          header=header)
 
 
 def _image_size(net: Any, meta: dict) -> list[int]:

@@ -13,7 +13,7 @@ from .arguments import show_layers
 
 TRAIN_DEFAULTS: dict[str, Any] = {
     "data": None, "label": None, "task": None, "features": None, "drop": None,
-    "drop_missing": None, "test": None, "layers": [20, 7, 5], "hidden": "relu",
+    "drop_missing": None, "header": None, "test": None, "layers": [20, 7, 5], "hidden": "relu",
     "output": None, "init": "he", "lr": 0.0075, "iterations": 2500, "seed": 1,
     "rng": "default", "dtype": "float64", "dev": 0.2, "standardize": None, "image_size": None,
     "optimizer": "gd", "batch_size": None, "epochs": None, "lambd": 0.0, "keep_prob": None,

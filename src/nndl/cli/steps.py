@@ -57,7 +57,7 @@ class Parts:
 def load_parts(s: dict) -> Parts:
     label = a.label_column(s["label"])
     options = {"task": s["task"], "features": s["features"], "drop": s["drop"],
-               "drop_missing": bool(s["drop_missing"])}
+               "drop_missing": bool(s["drop_missing"]), "header": s.get("header")}
     data, test = datasets.load_spec(s["data"], label, image_size=s["image_size"], **options)
     if data.Y is None:
         raise NNDLError(f"{data.name or s['data']} has no labels: training needs them")
@@ -73,8 +73,14 @@ def load_parts(s: dict) -> Parts:
 def _load_test(s: dict, data: Dataset, label: object, options: dict) -> Dataset:
     """--test, read as the training data: its columns matched by header name (in any order)
     when both files have a header; its label column by the training file's name for it."""
-    header = datasets.table_header(s["test"]) if Path(s["test"]).is_file() else None
     names = data.feature_names
+    is_file = Path(s["test"]).is_file()
+    header = datasets.table_header(s["test"], names=names, header=s.get("header")) \
+        if is_file else None
+    options = {**options, "task": "regression" if data.task == "regression"
+               else "classification"}  # the training data's task, not the test labels' look
+    if is_file:  # as found with the training columns' names
+        options["header"] = header is not None
     if header is not None and names is not None:
         dropped = [c for c in (s["drop"] or []) if isinstance(c, str)]
         options = {**options, "drop": None, "features": datasets.check_columns(

@@ -72,6 +72,7 @@ def add_data_options(g: Any) -> None:
     g.add_argument("--drop-missing", dest="drop_missing", action="store_const", const=True,
                    help="CSV: leave out rows with a missing value (default: refuse them, "
                    "naming the row and column)")
+    a.add_header_options(g)
     g.add_argument("--test", help="a test data set, reported after training")
     g.add_argument("--dev", type=a.fraction, help="fraction held out as a dev set (default: "
                    f"{shown('dev')}; 0 trains on everything)")

@@ -1,0 +1,219 @@
+"""Files a user brings, from the audit of 2026-12-07: each case was quietly wrong (or refused
+with a misleading message) before, and is now read right or refused precisely.
+
+The command-line tests run ``nndl`` as a subprocess on tables they write (hundreds of rows,
+headers of numbers, text labels, IDs, integer targets).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nndl
+from nndl.heads import dataset_targets
+from nndl.io import read
+
+from .test_trust_cli import fails, ok
+
+
+def _write(path: Path, header: "list[str] | None", rows: list[list[object]]) -> Path:
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        if header is not None:
+            w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def _features(m: int, seed: int = 0) -> np.ndarray:
+    return np.round(np.random.default_rng(seed).standard_normal((m, 3)), 4)
+
+
+TRAIN = ("--quiet", "--layers", "8", "--iterations", "400", "--lr", "0.05")
+
+
+# --- a regression model reads whole-number targets as numbers, not as classes ----------------
+def test_regression_model_scores_whole_number_targets_as_numbers(tmp_path):
+    X = _features(400)
+    t = 2 * X[:, 0] + X[:, 1] ** 2
+    _write(tmp_path / "reg.csv", ["a", "b", "c", "target"], [[*x, f"{v:.6f}"]
+                                                            for x, v in zip(X, t)])
+    _write(tmp_path / "whole.csv", ["a", "b", "c", "target"], [[*x, int(round(v))]
+                                                              for x, v in zip(X, t)])
+    ok("train", "--data", "reg.csv", "--out", "reg.npz", *TRAIN, cwd=tmp_path)
+    net, _ = read(tmp_path / "reg.npz")
+    want = float(np.mean((net.predict(X.T).ravel() - np.round(t)) ** 2))
+    out = ok("evaluate", "--model", "reg.npz", "--data", "whole.csv", cwd=tmp_path)
+    mse = float(next(line.split()[1] for line in out.splitlines() if line.startswith("mse")))
+    assert mse == pytest.approx(want, rel=1e-5)  # was ~25: the targets read as class indices
+    out = ok("train", "--data", "reg.csv", "--test", "whole.csv", *TRAIN, cwd=tmp_path)
+    test_mse = float(next(line for line in out.splitlines()
+                          if line.startswith("test")).split()[2])
+    assert test_mse == pytest.approx(want, rel=1e-5)
+
+
+def test_library_refuses_labels_read_for_another_task(tmp_path):
+    X = _features(300)
+    _write(tmp_path / "whole.csv", ["a", "b", "c", "y"], [[*x, int(round(3 * x[0]))]
+                                                         for x in X])
+    net = nndl.Network([3, 4, 1], output="linear", seed=0)
+    as_classes = nndl.datasets.load(tmp_path / "whole.csv")
+    assert as_classes.task == "multiclass"
+    with pytest.raises(nndl.NNDLError, match="read as classes.*regression model.*task="):
+        dataset_targets(as_classes, net)
+    numbers = nndl.datasets.load(tmp_path / "whole.csv", task="regression")
+    np.testing.assert_array_equal(dataset_targets(numbers, net),
+                                  np.round(3 * X[:, 0]).reshape(1, -1))
+
+
+# --- headers of numbers -----------------------------------------------------------------------
+def _spectra(tmp_path: Path, m: int = 200) -> tuple[Path, np.ndarray, np.ndarray]:
+    X = _features(m, seed=1)
+    species = np.where(X[:, 0] + X[:, 1] > 0, "setosa", "virginica")
+    path = _write(tmp_path / "wave.csv", ["400", "410", "420", "species"],
+                  [[*x, s] for x, s in zip(X, species)])
+    return path, X, species
+
+
+def test_a_header_of_numbers_above_text_classes_is_a_header(tmp_path):
+    path, X, species = _spectra(tmp_path)
+    data = nndl.datasets.load(path)
+    assert data.feature_names == ["400", "410", "420"] and data.label_name == "species"
+    assert data.classes == ["setosa", "virginica"] and data.m == len(X)
+    ok("train", "--data", "wave.csv", "--out", "wave.npz", *TRAIN, cwd=tmp_path)
+    out = ok("predict", "--model", "wave.npz", "wave.csv", cwd=tmp_path)
+    assert len(out.splitlines()) == len(X)  # was one more: the header predicted as a sample
+    _write(tmp_path / "nohead.csv", None, [list(x) for x in X])
+    same = ok("predict", "--model", "wave.npz", "nohead.csv", cwd=tmp_path)
+    assert [r.split("\t")[1:] for r in same.splitlines()] == \
+        [r.split("\t")[1:] for r in out.splitlines()]
+
+
+def test_a_first_row_of_whole_numbers_over_decimals_asks_which_it_is(tmp_path):
+    X = _features(50, seed=2)
+    y = X[:, 0] + 2 * X[:, 1]
+    path = _write(tmp_path / "years.csv", ["2019", "2020", "2021", "2022"],
+                  [[*x, f"{v:.4f}"] for x, v in zip(X, y)])
+    with pytest.raises(nndl.NNDLError, match="is line 1 .* a header"):
+        nndl.datasets.load(path)
+    fails("train", "--data", "years.csv", *TRAIN, cwd=tmp_path, words=["--header"])
+    data = nndl.datasets.load(path, header=True)
+    assert data.m == 50 and data.feature_names == ["2019", "2020", "2021"]
+    assert nndl.datasets.load(path, header=False).m == 51
+    by_name = nndl.datasets.load(path, header=True, label=2022)  # a number beyond the columns
+    assert by_name.label_name == "2022" and by_name.feature_names == ["2019", "2020", "2021"]
+    ok("train", "--data", "years.csv", "--header", "--label", "2022", "--out", "y.npz",
+       *TRAIN, cwd=tmp_path)
+    out = ok("evaluate", "--model", "y.npz", "--data", "years.csv", cwd=tmp_path)
+    assert "50 samples" in out  # the model's column names find the header
+    assert len(ok("predict", "--model", "y.npz", "years.csv", cwd=tmp_path).splitlines()) == 50
+    with pytest.raises(nndl.NNDLError, match="out of range.*header=True"):
+        nndl.datasets.load(path, header=False, label=2022)
+
+
+def test_a_unique_first_cell_of_repeated_classes_needs_enough_rows(tmp_path):
+    """Nine rows are too few to call a column's values classes: no header is guessed."""
+    rows = [[0.5 * i, i, "a" if i % 2 else "b"] for i in range(10)]
+    data = nndl.datasets.load(_write(tmp_path / "few.csv", None, [[1.5, 2.5, "c"], *rows[:9]]))
+    assert data.m == 10 and data.feature_names is None
+
+
+# --- a file without a header for a model of named columns -------------------------------------
+def test_a_headerless_file_of_another_width_is_refused_for_a_named_model(tmp_path):
+    X = _features(300, seed=3)
+    _write(tmp_path / "abc.csv", ["a", "b", "c", "label"],
+           [[*x, "pos" if x[0] + x[1] > 0 else "neg"] for x in X])
+    ok("train", "--data", "abc.csv", "--out", "m.npz", *TRAIN, cwd=tmp_path)
+    _write(tmp_path / "ids.csv", None, [[1000 + i, *x] for i, x in enumerate(X[:20])])
+    fails("predict", "--model", "m.npz", "ids.csv", cwd=tmp_path,
+          words=["no header row", "['a', 'b', 'c']", "--drop"])
+    _write(tmp_path / "plain.csv", None, [list(x) for x in X[:20]])
+    want = ok("predict", "--model", "m.npz", "plain.csv", cwd=tmp_path)
+    got = ok("predict", "--model", "m.npz", "--drop", "0", "ids.csv", cwd=tmp_path)
+    assert [r.split("\t")[1:] for r in got.splitlines()] == \
+        [r.split("\t")[1:] for r in want.splitlines()]
+
+
+def test_a_header_naming_a_column_twice_is_refused_at_training(tmp_path):
+    X = _features(100, seed=4)
+    _write(tmp_path / "dup.csv", ["a", "a", "b", "label"],
+           [[*x, "pos" if x[0] > 0 else "neg"] for x in X])
+    fails("train", "--data", "dup.csv", *TRAIN, cwd=tmp_path, words=["twice", "'a'"])
+
+
+# --- labels -------------------------------------------------------------------------------------
+def test_integer_labels_beyond_float64s_integers_stay_distinct(tmp_path):
+    X = _features(300, seed=5)
+    big = np.array([2**53, 2**53 + 1, 2**53 + 2], dtype=object)
+    labels = big[(X[:, 0] > 0).astype(int) + (X[:, 1] > 0).astype(int)]
+    path = _write(tmp_path / "big.csv", ["a", "b", "c", "id"],
+                  [[*x, str(v)] for x, v in zip(X, labels)])
+    data = nndl.datasets.load(path)
+    assert data.classes == [str(v) for v in big]
+    assert [data.classes[i] for i in data.Y[0]] == [str(v) for v in labels]
+    arrays = nndl.datasets.from_arrays(X, np.array([2**62, 2**62 + 1] * 150), "arrays")
+    assert arrays.classes == [str(2**62), str(2**62 + 1)] and arrays.task == "binary"
+
+
+def test_a_word_label_read_as_missing_says_how_to_keep_it_as_a_class(tmp_path):
+    X = _features(60, seed=6)
+    severity = np.array(["None", "Mild", "Severe"])[np.arange(60) % 3]
+    path = _write(tmp_path / "sev.csv", ["a", "b", "c", "severity"],
+                  [[*x, s] for x, s in zip(X, severity)])
+    with pytest.raises(nndl.NNDLError, match="'None', which nndl reads as a missing label; if "
+                       "it is a class, rename it"):
+        nndl.datasets.load(path)
+
+
+# --- dialects ---------------------------------------------------------------------------------
+def _rows_of(X: np.ndarray, labels: np.ndarray) -> list[list[object]]:
+    return [[*x, s] for x, s in zip(X, labels)]
+
+
+@pytest.mark.parametrize("kind", ["trailing", "spaces", "excel", "late-comma"])
+def test_dialects_read_to_the_same_numbers(tmp_path, kind):
+    X = _features(260, seed=7)
+    labels = np.where(X[:, 2] > 0, "up", "down")
+    if kind == "trailing":  # a delimiter at the end of every line
+        text = "a,b,c,label,\n" + "".join(f"{a},{b},{c},{s},\n" for (a, b, c), s
+                                          in zip(X, labels))
+    elif kind == "spaces":  # columns aligned with runs of spaces
+        text = "".join(f"{a:>9} {b:>9}   {c:>9}  {s}\n" for (a, b, c), s in zip(X, labels))
+    elif kind == "excel":  # Excel's "sep=;" first line
+        text = "sep=;\na;b;c;label\n" + "".join(f"{a};{b};{c};{s}\n" for (a, b, c), s
+                                                in zip(X, labels))
+    else:  # decimal commas only after the 200 rows the delimiter is judged on
+        X[:200] = np.round(X[:200] * 10)
+        text = "a;b;c;label\n" + "".join(
+            f"{a:g};{b:g};{c:g};{s}\n".replace(".", ",") for (a, b, c), s in zip(X, labels))
+    path = tmp_path / ("t.txt" if kind == "spaces" else "t.csv")
+    path.write_text(text)
+    data = nndl.datasets.load(path)
+    np.testing.assert_allclose(data.X, X.T, rtol=0, atol=1e-12)
+    assert [data.classes[i] for i in data.Y[0]] == labels.tolist()
+    if kind != "spaces":
+        assert data.feature_names == ["a", "b", "c"]
+
+
+def test_python_style_number_separators_are_not_numbers(tmp_path):
+    path = _write(tmp_path / "u.csv", ["a", "b", "label"],
+                  [[1.5, "1_017", "x"], *[[i, i + 0.5, "y"] for i in range(30)]])
+    with pytest.raises(nndl.NNDLError, match="line 2, column 'b'.*'1_017'"):
+        nndl.datasets.load(path)
+
+
+# --- predictions keep every digit ---------------------------------------------------------------
+def test_predict_out_writes_regression_values_that_read_back_exactly(tmp_path):
+    X = _features(200, seed=8)
+    y = 3.5e6 + 1e5 * X[:, 0]
+    _write(tmp_path / "big.csv", ["a", "b", "c", "y"], [[*x, f"{v:.2f}"] for x, v in zip(X, y)])
+    ok("train", "--data", "big.csv", "--out", "m.npz", *TRAIN, cwd=tmp_path)
+    ok("predict", "--model", "m.npz", "big.csv", "--out", "p.csv", cwd=tmp_path)
+    with open(tmp_path / "p.csv", newline="") as f:
+        values = [float(r["value"]) for r in csv.DictReader(f)]
+    net, _ = read(tmp_path / "m.npz")
+    np.testing.assert_array_equal(values, net.predict(X.T).ravel())  # was 6 digits: 3.43469e+06
