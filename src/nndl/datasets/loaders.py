@@ -249,11 +249,11 @@ def _pick_xy(names: Sequence[str], xk: "str | None", yk: "str | None", labelled:
     xk = _pick(names, xk, ("X", "x"), source, "feature")
     if xk is None:
         raise NNDLError(f"{source}: {no_x}; it holds {held} (pass keys=(features_name, "
-                        "labels_name))")
+                        "labels_name); for nndl's commands, name the arrays X and y)")
     yk = _pick(names, yk, ("y", "Y"), source, "label") if labelled else None
     if labelled and yk is None:
         raise NNDLError(f"{source}: {no_y}; it holds {held} (pass keys=(features_name, "
-                        f"labels_name){hint})")
+                        f"labels_name){hint}; for nndl's commands, name the arrays X and y)")
     return xk, yk
 
 

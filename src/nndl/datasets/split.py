@@ -74,7 +74,8 @@ def split(data: Dataset, dev: float = 0.2, test: float = 0.0, seed: "int | None"
         q_dev = _quotas(sizes, n_dev, cap - q_test)
         if q_test.sum() != n_test or q_dev.sum() != n_dev:
             raise NNDLError(f"cannot stratify {m} samples with class sizes {sizes.tolist()} into "
-                            f"dev={dev}, test={test} (pass stratify=False)")
+                            f"dev={dev}, test={test} (pass stratify=False; nndl train: another --dev, or "
+                            "--dev 0)")
         for g, a, b in zip(groups, q_dev, q_test):
             g = rng.permutation(g)
             parts[1].append(g[:a])
