@@ -7,11 +7,13 @@
 
 For X of shape (n[0], m): ``mean = (1/m) sum_j X[:, j]`` and
 ``std = sqrt((1/m) sum_j (X[:, j] - mean)^2)``, both (n[0], 1); for a feature whose sums
-overflow float64 (values beyond ~1e154), the same statistics of X / s times s = max |x|.
-Standardizing values that overflow (a value far beyond the training range) is an error that
-names the features. A feature that is constant on
-the training data (std <= 1e-12 * max(1, |mean|), i.e. zero up to rounding) gets std = 1, so it
-is only centred, never divided by (nearly) zero.
+overflow float64 (values beyond ~1e154) or whose squares underflow it (values below ~1e-120,
+subnormal ones included), the same statistics of X / s times s, the power of two near max |x|
+(exact both ways). Standardizing values that overflow (a value far beyond the training range)
+is an error that names the features. A feature that is constant on the training data (std = 0,
+or std <= CONSTANT_ULPS * eps * |mean|: its values differ only by rounding) gets std = 1, so
+it is only centred, never divided by (nearly) zero. "Constant" is relative to the feature's
+own magnitude: a feature of std 1e-13 around 0 is a feature like any other, scaled by its std.
 """
 
 from __future__ import annotations
@@ -24,6 +26,43 @@ from .errors import NNDLError
 from .validation import as_matrix
 
 Array = np.ndarray
+
+
+EPS = float(np.finfo(np.float64).eps)
+CONSTANT_ULPS = 64
+"""A feature whose std is at most this many eps times |mean| is constant up to rounding: the
+computed mean of m equal values is off by at most ~log2(m) eps relative (pairwise sums), and
+values that differ in their last few bits only (1e10 + rounding noise) are within a few ulps;
+64 covers both for any m that fits in memory, and a feature varying by more than 64 ulps
+(relative 1.4e-14) is scaled like any other."""
+TINY = 2.0 ** -400
+"""Features whose largest |x| is below this (~3.9e-121) have their statistics computed on
+X / s: the squares of their deviations would underflow float64 (std 0 while values differ)."""
+
+
+def _moments(X: Array) -> tuple[Array, Array, Array]:
+    """Mean and std of each row of X (n, 1), and whether the row is constant up to rounding
+    (std 0 or at most CONSTANT_ULPS * eps * |mean|); inf or 0 where sums over- or underflow."""
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        mean = X.mean(axis=1, keepdims=True)
+        std = X.std(axis=1, keepdims=True)
+        return mean, std, (std == 0) | (std <= CONSTANT_ULPS * EPS * np.abs(mean))
+
+
+def max_abs(X: Array) -> Array:
+    """max |x| of each row (n, 1) of a 2-D X, without a temporary of X's size."""
+    return np.maximum(X.max(axis=1, keepdims=True), -X.min(axis=1, keepdims=True))
+
+
+def power_of_two_scale(X: Array) -> Array:
+    """Per row of a 2-D X (n, 1), the power of two s with max |x| / s in [1, 2) (1 for a row
+    of zeros or with NaN): sums of squares of X / s neither overflow nor underflow where
+    those of X would; X / s and products by s are exact (subnormal X included), so results
+    have the bits of X's where nothing over- or underflows; s never overflows (2**1023 for
+    max |x| near the largest float64)."""
+    top = max_abs(X)
+    _, exponent = np.frexp(top)
+    return np.where(top > 0, np.ldexp(1.0, exponent - 1), 1.0)
 
 
 def _check_finite(what: str, ok: Array) -> None:
@@ -84,17 +123,15 @@ class Standardizer:
     def fit(self, X: object) -> "Standardizer":
         """Mean and std of each feature (row) of X (n[0], m) over its m columns."""
         X = as_matrix("X", X, np.float64)
-        with np.errstate(over="ignore", invalid="ignore"):
-            mean = X.mean(axis=1, keepdims=True)
-            std = X.std(axis=1, keepdims=True)
-        big = np.flatnonzero(~(np.isfinite(mean) & np.isfinite(std)))
-        if big.size:  # sums (of squares) beyond float64: the same of X / s, times s = max |x|
-            scale = np.abs(X[big]).max(axis=1, keepdims=True)
-            Xs = X[big] / scale
-            mean[big] = scale * Xs.mean(axis=1, keepdims=True)
-            std[big] = scale * Xs.std(axis=1, keepdims=True)
+        mean, std, constant = _moments(X)
+        odd = np.flatnonzero(~(np.isfinite(mean) & np.isfinite(std)) | (max_abs(X) < TINY))
+        if odd.size:  # squares beyond float64 either way: the same of X / s, times s
+            scale = power_of_two_scale(X[odd])
+            mean_s, std_s, constant[odd] = _moments(X[odd] / scale)
+            with np.errstate(over="ignore", under="ignore"):
+                mean[odd], std[odd] = scale * mean_s, scale * std_s
             _check_finite("the mean and standard deviation", np.isfinite(mean) & np.isfinite(std))
-        std[std <= 1e-12 * np.maximum(1.0, np.abs(mean))] = 1.0
+        std[constant | (std == 0)] = 1.0  # (std 0 also where scale * std_s underflowed)
         self.mean, self.std = mean, std
         return self
 
