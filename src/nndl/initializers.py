@@ -20,6 +20,7 @@ from typing import Callable, Sequence, Union
 import numpy as np
 
 from .errors import NNDLError
+from .memory import parameter_count
 from .validation import check_seed
 
 RNG = Union[np.random.Generator, np.random.RandomState]
@@ -78,8 +79,18 @@ def initialize(
         s = scale(n_prev, n)
         if s == 0.0:
             W = np.zeros((n, n_prev), dtype=dtype)
-        else:
-            W = (standard_normal(rng, (n, n_prev)) * s).astype(dtype, copy=False)
+        else:  # scaled in place: one float64 array of W's size at a time, besides the cast
+            W = standard_normal(rng, (n, n_prev))
+            W *= s
+            W = W.astype(dtype, copy=False)
         params[f"W{l}"] = np.ascontiguousarray(W)
         params[f"b{l}"] = np.zeros((n, 1), dtype=dtype)
     return params
+
+
+def initialize_bytes(layer_dims: Sequence[int], dtype: "np.dtype | str" = np.float64) -> int:
+    """The most memory :func:`initialize` holds at once: every parameter in ``dtype``, plus,
+    for a dtype other than float64, the largest W[l] as drawn in float64 before its cast."""
+    itemsize = np.dtype(dtype).itemsize
+    largest = max(n * p for p, n in zip(layer_dims[:-1], layer_dims[1:]))
+    return parameter_count(layer_dims) * itemsize + (largest * 8 if itemsize != 8 else 0)

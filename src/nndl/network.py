@@ -22,9 +22,9 @@ from . import training
 from .activations import Activation, get_activation
 from .callbacks import Callback, EarlyStopping, History, PrintCost
 from .errors import NNDLError
-from .initializers import RNG, check_init, initialize, make_rng
+from .initializers import RNG, check_init, initialize, initialize_bytes, make_rng
 from .labels import LabelMap
-from .memory import check_memory, parameter_count
+from .memory import check_memory, out_of_memory
 from .optimizers import Optimizer, get_optimizer
 from .propagation import model_backward, model_forward, predict_forward
 from .regularization import check_keep_probs, check_lambd, l2_cost
@@ -110,10 +110,7 @@ class Network:
         self.init = check_init(init)
         self.dtype = _check_dtype(dtype)
         self.rng = make_rng(seed, rng)
-        check_memory(f"the parameters of Network({self.layer_dims})",
-                     parameter_count(self.layer_dims) * self.dtype.itemsize)
-        self._params: dict[str, Array] = initialize(self.layer_dims, self.init, self.rng,
-                                                    self.dtype)
+        self._params: dict[str, Array] = self._initial_params()
         self._pending: "Callable[[], None] | None" = None
         self.iterations_done = 0
         self.epochs_done = 0
@@ -131,6 +128,17 @@ class Network:
         """The optimizer of the last ``fit`` (with its state, for checkpoints)."""
         self.layer1_state: Any = None
         """What continuing layer 1's training form needs (:class:`nndl.dual.DualState`)."""
+
+    def _initial_params(self) -> dict[str, Array]:
+        """The initializer's parameters, refused (NNDLError) before anything is allocated when
+        they cannot fit in the memory available, and when the allocation fails after all."""
+        what = f"the parameters of Network({self.layer_dims}) ({self.dtype.name})"
+        need = initialize_bytes(self.layer_dims, self.dtype)
+        check_memory(what, need)
+        try:
+            return initialize(self.layer_dims, self.init, self.rng, self.dtype)
+        except MemoryError:
+            raise out_of_memory(what, need) from None
 
     # --- description --------------------------------------------------------------------
     @property
