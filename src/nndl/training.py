@@ -16,6 +16,7 @@ the next cost is known to be finite (:class:`DivergenceError` otherwise).
 
 from __future__ import annotations
 
+import warnings
 import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,7 @@ from . import first_layer, kernels
 from .batching import BatchSource
 from .callbacks import Callback, EarlyStopping, History
 from .errors import DivergenceError, NNDLError
-from .memory import activation_count, check_memory, parameter_count
+from .memory import activation_count, check_memory, out_of_memory, parameter_count
 from .optimizers import Optimizer
 from .propagation import predict_forward
 from .regularization import dropout_masks
@@ -72,6 +73,25 @@ class _Run:
     """The trainable arrays before the last update (the arrays themselves), for a roll-back."""
     epoch_cost: float = 0.0
     epoch_m: int = 0
+    overflowed: bool = False
+    """Whether a NumPy operation overflowed (or divided by zero) since the step began."""
+
+    def record_overflow(self, kind: str, flag: int) -> None:
+        """``np.errstate(call=...)``'s callback: note the overflow instead of warning."""
+        self.overflowed = True
+
+
+RISE = 10.0
+"""A fit whose last epoch's cost is more than RISE times its first epoch's ends with a
+:class:`DivergenceWarning`: gradient descent with a workable learning rate lowers the cost
+(mini-batches and dropout make it noisy, by far less than 10 times); one that ends 10 times
+higher, finite but diverged, has a learning rate too large."""
+
+
+class DivergenceWarning(UserWarning):
+    """A fit ended with a cost far above its first (:data:`RISE` times): the learning rate is
+    likely too large. The model is kept (its parameters are finite), unlike a
+    :class:`~nndl.errors.DivergenceError`."""
 
 
 def check_callbacks(callbacks: object) -> list:
@@ -108,16 +128,35 @@ def check_training_memory(net: "Network", plan: Plan, m: int) -> int:
     (A reordered copy of the data for shuffled batches, :mod:`nndl.batching`, is made only
     when it fits besides them.)"""
     need = training_bytes(net, plan, m)
-    batch = plan.batch(m)
-    check_memory(f"training {net!r} on batches of {batch} samples (gradients, optimizer "
-                 "state, activations)", need,
-                 "use smaller layers or fewer samples per batch (batch_size)")
+    check_memory(_training_what(net, plan, m), need, _MEMORY_HINT)
     return need
+
+
+_MEMORY_HINT = "use smaller layers or fewer samples per batch (batch_size)"
+
+
+def _training_what(net: "Network", plan: Plan, m: int) -> str:
+    """What :func:`training_bytes` counts, for a message."""
+    return (f"training {net!r} on batches of {plan.batch(m)} samples (gradients, optimizer "
+            "state, activations)")
 
 
 def train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
     """Run ``plan`` on the checked arrays (X, Y); returns the :class:`History` of this call
-    (``net.history`` accumulates all calls). See ``Network.fit``."""
+    (``net.history`` accumulates all calls). See ``Network.fit``. Ends with a
+    :class:`DivergenceWarning` when the cost rose :data:`RISE` times; a MemoryError (the
+    estimate of :func:`check_training_memory` let through) becomes an NNDLError."""
+    try:
+        history = _train(net, X, Y, plan)
+    except MemoryError:
+        raise out_of_memory(_training_what(net, plan, X.shape[1]),
+                            training_bytes(net, plan, X.shape[1]), _MEMORY_HINT) from None
+    _warn_if_rising(history, plan)
+    return history
+
+
+def _train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
+    """:func:`train`'s loop."""
     need = check_training_memory(net, plan, X.shape[1])
     source = BatchSource(X, Y, plan.batch_size, plan.shuffle, spare_bytes=need,
                          epochs=plan.n_epochs)
@@ -143,8 +182,9 @@ def train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
         threads.finish()
         raise
     try:
-        # overflow on the way to a NaN cost is reported as a DivergenceError below
-        with np.errstate(over="ignore", invalid="ignore"):
+        # an overflow in a step is a divergence (see _step), never a NumPy warning
+        with np.errstate(over="call", divide="call", invalid="ignore",
+                         call=run.record_overflow):
             for _ in range(plan.n_epochs):
                 if _epoch(net, run):
                     _end_epoch(net, run)
@@ -188,8 +228,9 @@ def _step(net: "Network", run: _Run, X: Array, Y: Array) -> float:
     masks = None
     if plan.keep_probs is not None:
         masks = dropout_masks(net.layer_dims, plan.keep_probs, X.shape[1], net.rng, net.dtype)
+    run.overflowed = False
     J, work = form.forward_cost(X, Y, plan.lambd, masks)
-    if not np.isfinite(J):
+    if not np.isfinite(J) or run.overflowed:
         _roll_back(net, run)
         raise DivergenceError(_divergence_message(net, run, X, J, it), iteration=it)
     run.last_good = None  # J is finite: the previous parameters can go before backward
@@ -203,30 +244,59 @@ def _step(net: "Network", run: _Run, X: Array, Y: Array) -> float:
     run.history.append(it, J)
     net.history.append(it, J)
     net.iterations_done += 1
+    if run.overflowed:  # in backward or the update: the next cost could not be computed
+        _roll_back(net, run)
+        raise DivergenceError(_update_overflow_message(net, run, it), iteration=it + 1)
     for cb in plan.callbacks:
         cb.on_iteration_end(net, it, J)
     return J
 
 
 def _divergence_message(net: "Network", run: _Run, X: Array, J: float, it: int) -> str:
-    """Why the cost is not finite: non-finite inputs or parameters; before the model's first
-    update, not the learning rate but an overflow of the forward pass; else divergence."""
+    """Why the cost is not finite, or the forward pass overflowed: non-finite inputs or
+    parameters; before the model's first update, not the learning rate but the inputs'
+    scale; else divergence."""
+    dtype = net.dtype.name
+    what = f"the cost became {J}" if not np.isfinite(J) else f"the forward pass overflowed {dtype}"
     if len(run.history) == 0:
         if not np.isfinite(X).all():
-            return (f"training cannot start: the cost is {J} because the inputs X hold inf or "
-                    "NaN (after the model's preprocessing, if any): values too large for "
-                    f"{net.dtype.name}?")
+            return (f"training cannot start: {what} because the inputs X hold inf or NaN "
+                    f"(after the model's preprocessing, if any): values too large for {dtype}?")
         bad = [k for k, v in net.params.items() if not np.isfinite(v).all()]
         if bad:
             return f"training cannot start: the parameters {bad} hold inf or NaN"
     if len(run.history) == 0 and net.iterations_done == 0:  # no update ever made
         big = float(np.max(np.abs(X))) if X.size else 0.0
         return (f"training cannot start: the cost is {J} at iteration {it}, before any update: "
-                f"the forward pass overflowed {net.dtype.name} (the inputs reach |x| = "
-                f"{big:.3g}); scale the inputs (e.g. standardize them)")
-    return (f"training diverged at iteration {it}: the cost became {J}; the model keeps its "
-            "last finite parameters. Try a smaller learning rate (now "
-            f"{run.plan.optimizer.current_learning_rate:g}).")
+                f"the forward pass overflowed {dtype} (the inputs reach |x| = {big:.3g}); "
+                "scale the inputs (e.g. standardize them)")
+    return (f"training diverged at iteration {it}: {what}; the model keeps its last finite "
+            f"parameters. {_smaller_rate(run.plan)}")
+
+
+def _update_overflow_message(net: "Network", run: _Run, it: int) -> str:
+    """An overflow in the gradients or the update of iteration ``it`` (rolled back)."""
+    return (f"training diverged at iteration {it}: its gradients or update overflowed "
+            f"{net.dtype.name}; the model keeps the parameters from before it. "
+            f"{_smaller_rate(run.plan)}")
+
+
+def _smaller_rate(plan: Plan) -> str:
+    """The advice of a divergence, with the learning rate in use."""
+    return f"Try a smaller learning rate (now {plan.optimizer.current_learning_rate:g})."
+
+
+def _warn_if_rising(history: History, plan: Plan) -> None:
+    """A :class:`DivergenceWarning` when this fit's last epoch cost is above :data:`RISE`
+    times its first (finite, but diverged)."""
+    costs = history.epoch_costs
+    if len(costs) < 2 or not costs[-1] > RISE * costs[0]:
+        return
+    unit = "iteration" if plan.batch_size is None else "epoch"
+    warnings.warn(
+        f"the cost rose from {costs[0]:.6g} (first {unit} of this fit) to {costs[-1]:.6g} "
+        f"(last {unit}), more than {RISE:g} times: training diverged, and the model it ends "
+        f"with is likely useless. {_smaller_rate(plan)}", DivergenceWarning, stacklevel=4)
 
 
 def _roll_back(net: "Network", run: _Run) -> None:
