@@ -138,8 +138,9 @@ def test_an_address_space_limit_refuses_the_model_instead_of_a_memory_error():
 
 def test_float32_parameters_count_their_float64_draw(monkeypatch):
     dims = [3, 4000, 1]
-    assert initializers.initialize_bytes(dims, "float64") == parameter_count(dims) * 8
-    assert initializers.initialize_bytes(dims, "float32") == parameter_count(dims) * 4 + 4000 * 3 * 8
+    need = initializers.initialize_bytes
+    assert need(dims, "float64") == parameter_count(dims) * 8
+    assert need(dims, "float32") == parameter_count(dims) * 4 + 4000 * 3 * 8  # W1 drawn in f64
     monkeypatch.setattr(memory, "available_bytes", lambda: parameter_count(dims) * 4 + 1000)
     with pytest.raises(NNDLError, match="float32"):
         nndl.Network(dims, dtype="float32")
@@ -220,15 +221,15 @@ def test_an_overflow_in_training_is_a_divergence_not_a_runtime_warning():
         warnings.simplefilter("error")
         with pytest.raises(DivergenceError, match="overflowed float32") as e:
             net.fit(X, y, learning_rate=1e6, iterations=100)
-        net.forward(X)  # the parameters kept are the last ones whose forward pass did not overflow
+        net.forward(X)  # the parameters kept: the last ones whose forward pass did not overflow
     assert net.iterations_done == e.value.iteration - 1 == len(net.history.costs)
 
 
 def test_a_fit_whose_cost_ends_far_above_its_start_warns_of_the_learning_rate():
     net, X, y = _diverging("float64")
-    with pytest.warns(training.DivergenceWarning, match=r"the cost rose from 0\.75.* \(first iteration "
-                                               r"of this fit\) to .*smaller learning rate "
-                                               r"\(now 1e\+06\)"):
+    with pytest.warns(training.DivergenceWarning,
+                      match=r"the cost rose from 0\.75.* \(first iteration of this fit\) to "
+                            r".*smaller learning rate \(now 1e\+06\)"):
         h = net.fit(X, y, learning_rate=1e6, iterations=100)
     assert np.isfinite(h.costs).all() and h.costs[-1] > 10 * h.costs[0]
 
