@@ -217,3 +217,11 @@ def test_predict_out_writes_regression_values_that_read_back_exactly(tmp_path):
         values = [float(r["value"]) for r in csv.DictReader(f)]
     net, _ = read(tmp_path / "m.npz")
     np.testing.assert_array_equal(values, net.predict(X.T).ravel())  # was 6 digits: 3.43469e+06
+
+
+def test_spaces_split_only_lines_of_numbers(tmp_path):
+    """Text with spaces is not cut at them: a one-column file of words stays one column."""
+    path = tmp_path / "words.txt"
+    path.write_text("city name id\n" + "".join(f"New York {i}\n" for i in range(30)))
+    with pytest.raises(nndl.NNDLError, match="at least one feature column"):
+        nndl.datasets.load(path)

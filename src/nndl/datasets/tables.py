@@ -162,6 +162,8 @@ def _sniff(text: str, preferred: "str | None", source: str) -> tuple[str, str]:
             continue
         decimal = "," if d != "," and _decimal_comma(rows) else "."
         numbers = sum(_is_number(c, decimal) for r in rows for c in r)
+        if d == " " and numbers < len(rows):  # spaces split text too: only columns of numbers
+            continue
         score = (numbers, -order.index(d))
         if best_score is None or score > best_score:
             best, best_score = d, score
