@@ -1,4 +1,4 @@
-"""nndl's own error type.
+"""nndl's own error and warning types.
 
 Every problem with what a user passed in (shapes, values, names, files) is raised as
 :class:`NNDLError`, a ``ValueError`` subclass whose message says what was expected and what
@@ -32,6 +32,17 @@ class DivergenceError(NNDLError):
     def __init__(self, message: str, iteration: int) -> None:
         super().__init__(message)
         self.iteration = iteration
+
+
+class NNDLWarning(UserWarning):
+    """Something nndl did as asked but that is likely not what was meant (the command line
+    prints it as one line on stderr)."""
+
+
+class DivergenceWarning(NNDLWarning):
+    """A fit ended with a cost far above its first (``nndl.training.RISE`` times): the
+    learning rate is likely too large. The model is kept (its parameters are finite), unlike
+    a :class:`DivergenceError`."""
 
 
 MAX_MESSAGE = 2000

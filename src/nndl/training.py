@@ -26,7 +26,7 @@ import numpy as np
 from . import first_layer, kernels
 from .batching import BatchSource
 from .callbacks import Callback, EarlyStopping, History
-from .errors import DivergenceError, NNDLError
+from .errors import DivergenceError, DivergenceWarning, NNDLError
 from .memory import activation_count, check_memory, out_of_memory, parameter_count
 from .optimizers import Optimizer
 from .propagation import predict_forward
@@ -86,12 +86,6 @@ RISE = 10.0
 :class:`DivergenceWarning`: gradient descent with a workable learning rate lowers the cost
 (mini-batches and dropout make it noisy, by far less than 10 times); one that ends 10 times
 higher, finite but diverged, has a learning rate too large."""
-
-
-class DivergenceWarning(UserWarning):
-    """A fit ended with a cost far above its first (:data:`RISE` times): the learning rate is
-    likely too large. The model is kept (its parameters are finite), unlike a
-    :class:`~nndl.errors.DivergenceError`."""
 
 
 def check_callbacks(callbacks: object) -> list:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from types import ModuleType
-from typing import Sequence
+from typing import Callable, Sequence
 
 from .. import __version__
 from ..errors import NNDLError
@@ -47,16 +48,26 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(msg.split())
 
 
+def _one_line_warning(command: str) -> Callable[..., None]:
+    """``warnings.showwarning`` for the command: one line on stderr, like its errors."""
+    def show(message: Warning | str, category: type, *args: object, **kw: object) -> None:
+        print(f"nndl {command}: warning: {' '.join(str(message).split())}", file=sys.stderr)
+    return show
+
+
 def main(argv: "Sequence[str] | None" = None) -> int:
     """Run the ``nndl`` command; returns the exit status.
 
     nndl's own errors (:class:`~nndl.errors.NNDLError`: bad input) and OS errors (files) are
     one line on stderr and exit 2; any other exception is a bug in nndl and keeps its
-    traceback (exit 1). Ctrl-C outside training exits 130.
+    traceback (exit 1). Ctrl-C outside training exits 130. Warnings (such as
+    :class:`~nndl.errors.DivergenceWarning`) are one line on stderr too.
     """
     args = build_parser().parse_args(argv)
     try:
-        return int(args.run(args))
+        with warnings.catch_warnings():
+            warnings.showwarning = _one_line_warning(args.command)
+            return int(args.run(args))
     except BrokenPipeError:  # e.g. `nndl predict ... | head`: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
