@@ -17,7 +17,7 @@ import nndl
 from nndl.heads import dataset_targets
 from nndl.io import read
 
-from .test_trust_cli import fails, ok
+from .test_trust_cli import fails, nndl_cmd, ok
 
 
 def _write(path: Path, header: "list[str] | None", rows: list[list[object]]) -> Path:
@@ -225,3 +225,32 @@ def test_spaces_split_only_lines_of_numbers(tmp_path):
     path.write_text("city name id\n" + "".join(f"New York {i}\n" for i in range(30)))
     with pytest.raises(nndl.NNDLError, match="at least one feature column"):
         nndl.datasets.load(path)
+
+
+# --- warnings and scores beyond float64 on the command line ----------------------------------
+def test_a_warning_is_one_line_on_stderr(tmp_path, monkeypatch, capsys):
+    """nndl's warnings (a fit whose cost rose: DivergenceWarning) print like its errors."""
+    from nndl import training
+    from nndl.cli.app import main
+
+    X = _features(100, seed=9)
+    _write(tmp_path / "d.csv", ["a", "b", "c", "label"],
+           [[*x, "p" if x[0] > 0 else "n"] for x in X])
+    monkeypatch.setattr(training, "RISE", 0.0)  # any finite last cost counts as a rise
+    assert main(["train", "--data", str(tmp_path / "d.csv"), "--quiet", "--iterations", "20",
+                 "--out", str(tmp_path / "m.npz")]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("nndl train: warning: the cost rose"), err
+    assert issubclass(nndl.DivergenceWarning, nndl.NNDLWarning)
+
+
+def test_regression_scores_beyond_float64_are_saved_and_shown(tmp_path):
+    X = _features(300, seed=10)
+    t = (2 * X[:, 0] + X[:, 1] ** 2) * 1e306  # their sum overflows: so did the mean
+    _write(tmp_path / "huge.csv", ["a", "b", "c", "y"], [[*x, repr(float(v))]
+                                                        for x, v in zip(X, t)])
+    out = ok("train", "--data", "huge.csv", "--out", "m.npz", *TRAIN, cwd=tmp_path)
+    assert "mse beyond float64  rmse" in ok("info", "m.npz", cwd=tmp_path)
+    r = nndl_cmd("evaluate", "--model", "m.npz", "--data", "huge.csv", cwd=tmp_path)
+    assert r.returncode == 0 and r.stderr == "", r.stderr  # no NumPy overflow warning
+    assert "mean baseline, mse inf" in r.stdout and out

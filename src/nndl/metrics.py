@@ -133,6 +133,14 @@ def _row_mean(T: Array) -> Array:
     return Ts.mean(axis=1, keepdims=True) * s
 
 
+def baseline_mse(y_true: object) -> float:
+    """The mse of predicting each output row's mean for every sample (what R^2 = 0 means),
+    without the mean's sum overflowing."""
+    t = _float(np.asarray(y_true))
+    t = t.reshape(1, -1) if t.ndim == 1 else t.reshape(t.shape[0], -1)
+    return mse(t, np.broadcast_to(_row_mean(t), t.shape))
+
+
 def r2_score(y_true: object, y_pred: object) -> float:
     """Coefficient of determination 1 - SS_res / SS_tot, per output row (samples are columns;
     a 1-D input is one row), averaged over the rows. A constant row scores 1.0 when predicted

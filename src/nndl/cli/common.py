@@ -23,10 +23,13 @@ def image_size_of(data: Any) -> "list[int] | None":
 
 def format_scores(s: dict) -> str:
     """'accuracy 0.9500' or 'mse 0.0123  rmse 0.111  r2 0.8123' (one line of a report)."""
+    def show(v: object, fmt: str) -> str:
+        return "beyond float64" if v is None else format(v, fmt)
+
     if "accuracy" in s:
-        return f"accuracy {s['accuracy']:.4f}"
-    r2 = f"  r2 {s['r2']:.4f}" if "r2" in s else ""
-    return f"mse {s['mse']:.6g}  rmse {s['rmse']:.6g}{r2}"
+        return f"accuracy {show(s['accuracy'], '.4f')}"
+    r2 = f"  r2 {show(s['r2'], '.4f')}" if "r2" in s else ""
+    return f"mse {show(s['mse'], '.6g')}  rmse {show(s['rmse'], '.6g')}{r2}"
 
 
 def trained_columns(meta: dict) -> tuple["list[str] | None", "str | None", list]:

@@ -58,7 +58,7 @@ def _print_regression(Y: np.ndarray, s: dict) -> None:
     """mse, rmse, mae, and R^2 beside the mean baseline (predicting the mean of Y for every
     sample: R^2 = 0), so that a model that learned nothing is visible."""
     print(f"mse       {s['mse']:.6g}\nrmse      {s['rmse']:.6g}\nmae       {s['mae']:.6g}")
-    baseline = metrics.mse(Y, np.broadcast_to(Y.mean(axis=1, keepdims=True), Y.shape))
+    baseline = metrics.baseline_mse(Y)
     r2 = s["r2"]
     print(f"r2        {r2:.4f} (1 is perfect; 0 is the mean baseline, mse {baseline:.6g})")
     if r2 <= 0.05:

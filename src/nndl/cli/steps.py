@@ -164,8 +164,14 @@ def summarize(net: Network, parts: Parts, Ytrain: np.ndarray, fitted: Fitted) ->
     summary: dict = {"iterations": net.iterations_done, "epochs": net.epochs_done,
                      "best_epoch": net.history.best_epoch, "seconds": round(fitted.seconds, 3),
                      "final_cost": net.history.costs[-1] if net.history.costs else None,
-                     "train": scores(net, parts.train.X, Ytrain)}
+                     "train": _finite(scores(net, parts.train.X, Ytrain))}
     for name, d in parts.named()[1:]:
         check_width(net, d, f"the {name} data")
-        summary[name] = scores(net, d.X, dataset_targets(d, net))
+        summary[name] = _finite(scores(net, d.X, dataset_targets(d, net)))
     return summary
+
+
+def _finite(scores: dict) -> dict:
+    """Scores with None for a value beyond float64 (the mse of targets near 1e300 is inf): the
+    model's JSON metadata holds numbers only."""
+    return {k: (v if np.isfinite(v) else None) for k, v in scores.items()}
