@@ -159,14 +159,20 @@ def label_column(text: "str | None") -> "str | int | None":
         return text
 
 
+def add_switch(p: Any, name: str, yes: str, no: str) -> None:
+    """``--NAME`` / ``--no-NAME`` with helps ``yes`` and ``no`` (dest NAME, ``-`` as ``_``:
+    True, False, or None when neither is given)."""
+    dest = name.replace("-", "_")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument(f"--{name}", dest=dest, action="store_const", const=True, help=yes)
+    g.add_argument(f"--no-{name}", dest=dest, action="store_const", const=False, help=no)
+
+
 def add_header_options(p: Any) -> None:
     """--header / --no-header (dest ``header``: True, False, or None to detect it)."""
-    g = p.add_mutually_exclusive_group()
-    g.add_argument("--header", dest="header", action="store_const", const=True,
-                   help="CSV: the first row is a header (default: detected; say it when the "
-                   "column names are numbers, such as 2019,2020,...)")
-    g.add_argument("--no-header", dest="header", action="store_const", const=False,
-                   help="CSV: the first row is data")
+    add_switch(p, "header", "CSV: the first row is a header (default: detected; say it when "
+               "the column names are numbers, such as 2019,2020,...)",
+               "CSV: the first row is data")
 
 
 def column_list(text: str) -> "list[str | int]":

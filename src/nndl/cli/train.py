@@ -76,12 +76,9 @@ def add_data_options(g: Any) -> None:
     g.add_argument("--test", help="a test data set, reported after training")
     g.add_argument("--dev", type=a.fraction, help="fraction held out as a dev set (default: "
                    f"{shown('dev')}; 0 trains on everything)")
-    s = g.add_mutually_exclusive_group()
-    s.add_argument("--standardize", dest="standardize", action="store_const", const=True,
-                   help="standardize the features, and a regression's targets (undone in "
-                   "its predictions) (default, except for images)")
-    s.add_argument("--no-standardize", dest="standardize", action="store_const", const=False,
-                   help="use the features (and targets) as they are")
+    a.add_switch(g, "standardize", "standardize the features, and a regression's targets "
+                 "(undone in its predictions) (default, except for images)",
+                 "use the features (and targets) as they are")
     g.add_argument("--image-size", type=a.image_size, metavar="SIZE", help="image folders: "
                    "resize every image to SIZE or HEIGHT,WIDTH pixels (default: 64)")
 
