@@ -29,9 +29,11 @@ from typing import Any
 import numpy as np
 
 from . import heads
+from .activations import get_activation
 from .errors import NNDLError
 from .labels import LabelMap
 from .network import Network
+from .optimizers import Optimizer, get_optimizer
 from .validation import check_number
 
 try:
@@ -88,7 +90,10 @@ _PARAMETERS = """
     random_state : int, RandomState, Generator or None
         Seeds the network's RNG (initial weights, shuffling, dropout, validation split).
     warm_start : bool, default False
-        ``fit`` continues from the fitted network (and its optimizer state) instead of a new one.
+        ``fit`` continues from the fitted network instead of a new one, with its optimizer
+        state while ``optimizer`` and ``learning_rate`` are unchanged (changed: a new optimizer
+        with them, as scikit-learn's MLP builds one every fit); a changed
+        ``hidden_layer_sizes`` or ``activation`` cannot continue (NNDLError).
 
     Attributes
     ----------
@@ -174,11 +179,11 @@ class _NNBase(BaseEstimator):
     # --- building ---------------------------------------------------------------------
     def _hidden(self) -> list[int]:
         h = self.hidden_layer_sizes
-        sizes = [h] if isinstance(h, (Integral, np.integer)) else list(h)
         try:
+            sizes = [h] if isinstance(h, (Integral, np.integer)) else list(h)
             return [int(check_number("hidden_layer_sizes", n, integer=True, low=1))
                     for n in sizes]
-        except NNDLError:
+        except (NNDLError, TypeError):
             raise NNDLError("hidden_layer_sizes must be positive integers, e.g. (100,) or "
                             f"(64, 32); got {self.hidden_layer_sizes!r}") from None
 
@@ -216,14 +221,11 @@ class _NNBase(BaseEstimator):
             dev = (X[dev_idx].T, Y[:, dev_idx])
             X, Y = X[order], Y[:, order]
             patience = self.n_iter_no_change
-        if fresh_optimizer or net.optimizer is None:
-            optimizer: Any = self.optimizer
-        else:
-            optimizer = net.optimizer
+        optimizer = self.optimizer if fresh_optimizer else self._continued_optimizer()
         keep = None if self.keep_prob == 1 or net.L == 1 else self.keep_prob
         net.fit(X.T, Y, learning_rate=self.learning_rate, epochs=epochs,
                 batch_size=self._batch(X.shape[0]), optimizer=optimizer, lambd=self.alpha,
-                keep_probs=keep, dev=dev, patience=patience, shuffle=bool(self.shuffle))
+                keep_probs=keep, dev=dev, patience=patience, shuffle=self.shuffle)
         h = net.history
         self.n_iter_ = net.epochs_done
         self.t_ = net.iterations_done
@@ -233,8 +235,36 @@ class _NNBase(BaseEstimator):
             self.validation_loss_curve_ = list(h.dev_costs)
         self.best_epoch_ = h.best_epoch
 
+    def _continued_optimizer(self) -> Any:
+        """The fitted network's optimizer (its state) when ``optimizer`` and ``learning_rate``
+        are what it was built with, else ``optimizer`` (a new one with the new settings)."""
+        old = self.net_.optimizer
+        if old is None or isinstance(self.optimizer, Optimizer):
+            return self.optimizer  # an Optimizer the user passed keeps its own state
+        same = (get_optimizer(self.optimizer).name == old.name
+                and float(self.learning_rate) == old.learning_rate)
+        return old if same else self.optimizer
+
+    def _check_continuable(self) -> None:
+        """NNDLError when ``hidden_layer_sizes`` or ``activation`` no longer describe the
+        fitted network that ``warm_start`` / ``partial_fit`` would continue."""
+        net = self.net_
+        hidden = net.layer_dims[1:-1]
+        names = net.activation_names[:-1]
+        want = get_activation(self.activation).name
+        if list(hidden) != self._hidden() or any(n != want for n in names):
+            has = f"hidden layers {list(hidden)} of {names[0]} units" if names else \
+                "no hidden layer"
+            raise NNDLError(
+                f"the fitted network has {has}; hidden_layer_sizes="
+                f"{self.hidden_layer_sizes!r} and activation="
+                f"{self.activation!r} describe another one, which cannot continue it: set "
+                "them back, or warm_start=False to train a new network")
+
     def _fit(self, X: Any, y: Any, incremental: bool, classes: Any = None) -> "_NNBase":
         first = not hasattr(self, "net_") or not (incremental or self.warm_start)
+        if not first:
+            self._check_continuable()
         X, y = self._check_Xy(X, y, reset=first)
         if first:
             self._setup_targets(y, classes)
