@@ -26,8 +26,8 @@ import numpy as np
 
 from .errors import NNDLError
 from .propagation import model_backward, model_forward
-from .regularization import check_lambd, l2_cost
-from .validation import check_number, check_positive
+from .regularization import check_lambd, check_masks, l2_cost
+from .validation import check_number, check_positive, check_seed
 
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
@@ -156,7 +156,9 @@ def gradcheck(net: "Network", X: object, Y: object, epsilon: float = 1e-7,
     if progress is not None and not isinstance(progress, (bool, np.bool_)):
         raise NNDLError(f"progress must be True, False or None; got {progress!r}")
     epsilon = check_number("epsilon", epsilon, low=0, low_open=True)
+    seed = check_seed(seed)
     X, Y = net.checked(X, Y)
+    masks = check_masks(masks, net.layer_dims, X.shape[1])
     X64, Y64 = X.astype(np.float64), Y.astype(np.float64)
     params = {k: v.astype(np.float64) for k, v in net.params.items()}
     acts = net.activations
@@ -165,7 +167,7 @@ def gradcheck(net: "Network", X: object, Y: object, epsilon: float = 1e-7,
     n_sample = resolve_sample(sample, sum(P.size for P in params.values()))
     m = X64.shape[1]
     if masks is not None:
-        masks = [None if D is None else np.asarray(D, dtype=np.float64) for D in masks]
+        masks = [None if D is None else D.astype(np.float64) for D in masks]
 
     def J() -> float:
         return cost(model_forward(X64, params, acts, masks)[0], Y64) + l2_cost(params, lambd, m)

@@ -27,8 +27,8 @@ from .labels import LabelMap
 from .memory import check_memory, out_of_memory
 from .optimizers import Optimizer, get_optimizer
 from .propagation import model_backward, model_forward, predict_forward
-from .regularization import check_keep_probs, check_lambd, l2_cost
-from .validation import as_matrix, check_layer_dims, check_positive, check_same_m
+from .regularization import check_keep_probs, check_lambd, check_masks, l2_cost
+from .validation import as_matrix, check_bool, check_layer_dims, check_positive, check_same_m
 
 Array = np.ndarray
 
@@ -139,6 +139,28 @@ class Network:
             return initialize(self.layer_dims, self.init, self.rng, self.dtype)
         except MemoryError:
             raise out_of_memory(what, need) from None
+
+    # --- the fitted scalings -------------------------------------------------------------
+    @property
+    def preprocessing(self) -> Any:
+        """The fitted input preprocessing (``transform(X)``, e.g. a
+        :class:`~nndl.preprocessing.Standardizer`), or None."""
+        return self._preprocessing
+
+    @preprocessing.setter
+    def preprocessing(self, value: Any) -> None:
+        self._preprocessing = _check_scaling("preprocessing", value, ("transform",))
+
+    @property
+    def target_scaling(self) -> Any:
+        """The fitted target scaling of a regression (``transform`` and
+        ``inverse_transform``), or None."""
+        return self._target_scaling
+
+    @target_scaling.setter
+    def target_scaling(self, value: Any) -> None:
+        self._target_scaling = _check_scaling("target_scaling", value,
+                                              ("transform", "inverse_transform"))
 
     # --- description --------------------------------------------------------------------
     @property
@@ -283,6 +305,7 @@ class Network:
         dropout_masks`) when given."""
         X, Y = self.checked(X, Y)
         lambd = check_lambd(lambd)
+        masks = check_masks(masks, self.layer_dims, X.shape[1])
         _, AL, caches = self.forward_cost(X, Y, lambd, masks)
         return model_backward(AL, Y, caches, self.activations, masks=masks, lambd=lambd)
 
@@ -370,7 +393,7 @@ class Network:
             optimizer=get_optimizer(optimizer, check_positive("learning_rate", learning_rate)),
             lambd=check_lambd(lambd),
             keep_probs=check_keep_probs(keep_probs, self.L),
-            shuffle=bool(shuffle),
+            shuffle=check_bool("shuffle", shuffle),
             callbacks=training.check_callbacks(callbacks),
         )
         plan.n_epochs, plan.batch_size = training.fit_plan(iterations, batch_size, epochs)
@@ -383,11 +406,17 @@ class Network:
             plan.callbacks.insert(0, plan.early)
         if every is not None:
             plan.callbacks.append(PrintCost(every))
+        had_map, done = self.label_map is not None, self.iterations_done
         X, Y = self._fit_XY(X, Y)  # after the arguments: a refused fit sets no label map
-        if dev is not None:
-            plan.dev = self._dev_set(dev)
-        self.optimizer = plan.optimizer
-        return training.train(self, X, Y, plan)
+        try:
+            if dev is not None:
+                plan.dev = self._dev_set(dev)
+            self.optimizer = plan.optimizer
+            return training.train(self, X, Y, plan)
+        except NNDLError:  # refused (the dev set, memory) or diverged before any update
+            if not had_map and self.iterations_done == done:
+                self.label_map = None
+            raise
 
     def _dev_set(self, dev: object) -> tuple[Array, Array]:
         if not isinstance(dev, (tuple, list)) or len(dev) != 2:
@@ -443,3 +472,13 @@ def _activation_names(layer_dims: list[int], hidden: str, output: str,
         raise NNDLError(f"activations must have one name per layer: {L} for layer sizes "
                         f"{layer_dims}; got {len(names)}: {names!r}")
     return names
+
+
+def _check_scaling(name: str, value: Any, methods: tuple[str, ...]) -> Any:
+    """``value`` when it is None or has the callable ``methods``; NNDLError otherwise (a
+    wrong object would fail deep inside ``fit`` or ``predict``)."""
+    if value is None or all(callable(getattr(value, m, None)) for m in methods):
+        return value
+    raise NNDLError(f"{name} must be None or a fitted object with {' and '.join(methods)} "
+                    f"(e.g. nndl.preprocessing.Standardizer().fit(X)); got "
+                    f"{type(value).__name__} {value!r:.80}")

@@ -66,8 +66,12 @@ def check_keep_probs(keep_probs: object, L: int) -> "list[float] | None":
         probs = [float(check_number("keep_probs", keep_probs, low=0, high=1, low_open=True))
                  ] * n_hidden
     else:
+        if not isinstance(keep_probs, (list, tuple, np.ndarray)):  # a dict would give its keys
+            raise NNDLError("keep_probs must be a number in (0, 1] or a list of one per hidden "
+                            f"layer ({n_hidden}); got {type(keep_probs).__name__} "
+                            f"{keep_probs!r:.80}")
         try:
-            probs = [float(p) for p in keep_probs]  # type: ignore[union-attr]
+            probs = [float(p) for p in keep_probs]
         except (TypeError, ValueError):
             raise NNDLError(
                 "keep_probs must be a number in (0, 1] or one per hidden layer "
@@ -84,6 +88,46 @@ def check_keep_probs(keep_probs: object, L: int) -> "list[float] | None":
     if all(p == 1.0 for p in probs):
         return None
     return probs
+
+
+def check_masks(masks: object, layer_dims: Sequence[int], m: int
+                ) -> "list[Array | None] | None":
+    """Fixed dropout masks as the forward and backward passes take them (what
+    :func:`dropout_masks` makes): None, or a list of one entry per layer 1..L (the output
+    layer's may be left out, and must be None), each None or an array of shape (n[l], m) of
+    finite numbers. NNDLError saying which entry is wrong otherwise."""
+    if masks is None:
+        return None
+    L = len(layer_dims) - 1
+    if not isinstance(masks, (list, tuple)) or len(masks) not in (L - 1, L):
+        raise NNDLError(f"masks must be a list of one dropout mask (or None) per layer 1..{L} "
+                        f"(as nndl.regularization.dropout_masks makes); got "
+                        f"{type(masks).__name__} {masks!r:.80}")
+    out: list["Array | None"] = []
+    for l, D in enumerate(masks, start=1):
+        if D is None:
+            out.append(None)
+            continue
+        shape = (int(layer_dims[l]), int(m))
+        if l == L:
+            raise NNDLError(f"masks[{L - 1}] (the output layer's) must be None: the output "
+                            "layer has no dropout")
+        try:
+            A = np.asarray(D)
+        except (TypeError, ValueError):  # ragged
+            A = np.asarray(None)
+        if A.dtype.kind not in "biuf":
+            got = f"dtype {A.dtype}"
+        elif A.shape != shape:
+            got = f"shape {A.shape}"
+        elif A.dtype.kind == "f" and not np.isfinite(A).all():
+            got = "inf or NaN"
+        else:
+            out.append(A)
+            continue
+        raise NNDLError(f"masks[{l - 1}] (layer {l}) must be finite numbers of shape {shape} "
+                        f"(n[{l}], m); got {got}")
+    return out
 
 
 def dropout_masks(

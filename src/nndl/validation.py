@@ -92,6 +92,14 @@ def check_positive(name: str, value: object, integer: bool = False) -> float:
     return check_number(name, value, integer=integer, low=0, low_open=True, expected=kind)
 
 
+def check_bool(name: str, value: object) -> bool:
+    """``value`` as a bool when it is one (Python's or NumPy's); NNDLError otherwise
+    (``bool("no")`` is True)."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise NNDLError(f"{name} must be True or False; got {type(value).__name__} {value!r:.80}")
+
+
 def check_seed(seed: object) -> "int | None":
     """A random seed: ``None`` or an integer >= 0 (what ``numpy.random.default_rng`` takes)."""
     if seed is None:
@@ -141,10 +149,18 @@ def as_matrix(name: str, X: object, dtype: np.dtype, rows: "int | None" = None,
         )
     if arr.shape[1] == 0:
         raise NNDLError(f"{name} has no samples (m = 0); shape {arr.shape}")
-    arr = np.asarray(arr, dtype=dtype)
+    given = arr
+    with np.errstate(over="ignore"):  # values beyond dtype's range: said below, no warning
+        arr = np.asarray(arr, dtype=dtype)
     # min and max are NaN/inf iff some element is: no temporary of the data's size
     if not (np.isfinite(arr.min()) and np.isfinite(arr.max())):
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        if arr is not given and given.dtype.kind == "f" and np.isfinite(given).all():
+            top = float(np.max(np.abs(given)))
+            raise NNDLError(f"{name} holds {bad} value(s) beyond {np.dtype(dtype).name}'s range "
+                            f"(|x| up to {top:.3g}, {np.dtype(dtype).name} reaches "
+                            f"{float(np.finfo(dtype).max):.3g}): scale them, or use a model "
+                            "of dtype float64")
         raise NNDLError(f"{name} must be finite; it holds {bad} NaN or inf value(s)")
     return arr
 
