@@ -153,10 +153,17 @@ def atomic_write(path: "str | os.PathLike", write: Callable[[IO[Any]], Any],
                  mode: str = "wb", what: str = "file") -> Path:
     """Call ``write(f)`` on a temporary file beside ``path``, then rename it over ``path``.
 
-    Raises NNDLError (naming ``what``) when the folder is missing, the target is a folder, or
-    the system refuses the write; the temporary file is always removed on failure.
+    Raises NNDLError (naming ``what``) when ``path`` is not a path, the folder is missing, the
+    target is a folder (or is written as one: ``out/``), or the system refuses the write; the
+    temporary file is always removed on failure.
     """
-    target = Path(os.fspath(path))
+    if not isinstance(path, (str, os.PathLike)):
+        raise NNDLError(f"the path to write the {what} to must be a str or os.PathLike; got "
+                        f"{type(path).__name__} {path!r:.80}")
+    raw = os.fspath(path)
+    if isinstance(raw, str) and raw.endswith(("/", os.sep)):  # Path() drops the slash
+        raise NNDLError(f"cannot write the {what} {raw}: it names a folder; give a file name")
+    target = Path(raw)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise NNDLError(f"cannot write the {what} {target}: folder {folder} does not exist")

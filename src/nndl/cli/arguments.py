@@ -142,6 +142,8 @@ positive_float = number("a positive number", low=0, low_open=True)
 nonnegative_float = number("a number >= 0", low=0)
 probability = number("a probability in (0, 1]", low=0, high=1, low_open=True)
 fraction = number("a fraction in [0, 1)", low=0, high=1, high_open=True)
+seed = number("a seed: an integer from 0 to 2**32 - 1 (as both of --rng's generators take)",
+              integer=True, low=0, high=2**32 - 1)
 
 
 def lower(text: str) -> str:

@@ -12,6 +12,7 @@ it is written (see :mod:`nndl.export`). Bad input is one line on stderr and exit
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from .. import io
@@ -59,6 +60,9 @@ def run(args: argparse.Namespace) -> int:
 
     fmt = _format(args)
     model = Path(args.model)
+    if args.out and args.out.endswith(("/", os.sep)):  # Path() would drop the slash
+        raise NNDLError(f"--out {args.out} names a folder; give a file name, e.g. "
+                        f"{args.out}{model.with_suffix(SUFFIXES[fmt]).name}")
     out = Path(args.out) if args.out else model.with_suffix(SUFFIXES[fmt])
     if out.resolve() == model.resolve():
         raise NNDLError(f"--out {out} is the model file itself: choose another path")

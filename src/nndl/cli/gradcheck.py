@@ -38,7 +38,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     c.add_argument("--output", default=heads.HEADS["binary"].output,
                    help="random network: output activation")
     c.add_argument("--samples", type=a.positive_int, default=8, help="random samples")
-    c.add_argument("--seed", type=int, default=0, help="seed of the network, the samples and "
+    c.add_argument("--seed", type=a.seed, default=0, help="seed of the network, the samples and "
                    "the parameters checked")
     c.add_argument("--epsilon", type=a.positive_float, default=1e-7, help="step of the "
                    "two-sided difference")

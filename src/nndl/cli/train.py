@@ -92,7 +92,7 @@ def add_model_options(g: Any) -> None:
                    "for more, linear for regression)")
     g.add_argument("--init", help="small, scaled, he, xavier or zeros (default: "
                    f"{shown('init')})")
-    g.add_argument("--seed", type=int, help="seed of the initialization and the dev split "
+    g.add_argument("--seed", type=a.seed, help="seed of the initialization and the dev split "
                    f"(default: {shown('seed')})")
     g.add_argument("--rng", type=a.lower, choices=["default", "legacy"], help="'legacy' draws the weights "
                    "with numpy.random.RandomState(seed).randn, as the course does (default: "
@@ -163,8 +163,10 @@ def run(args: argparse.Namespace) -> int:
     Y = dataset_targets(parts.train, net)
     job = _plan(args, s, net, parts, resume)
     if _finished(resume) and job.remaining <= 0 and not (job.early and job.early.stopped):
-        raise NNDLError(f"{args.resume} has finished its {job.target} {job.unit}s: to train it "
-                        f"further give a new total, e.g. --{job.unit}s {2 * job.target}")
+        done = job.target - job.remaining
+        said = "" if done == job.target else f"; --{job.unit}s {job.target} is not more"
+        raise NNDLError(f"{args.resume} has done {done} {job.unit}s{said}: to train it further "
+                        f"give a new total, e.g. --{job.unit}s {2 * done}")
     fitted = _fit(net, parts.train.X, Y, job)
     if job.ckpt.signal is not None:
         return _stopped_by_signal(net, job)
