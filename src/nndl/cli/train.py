@@ -165,8 +165,8 @@ def run(args: argparse.Namespace) -> int:
     if _finished(resume) and job.remaining <= 0 and not (job.early and job.early.stopped):
         done = job.target - job.remaining
         said = "" if done == job.target else f"; --{job.unit}s {job.target} is not more"
-        raise NNDLError(f"{args.resume} has done {done} {job.unit}s{said}: to train it further "
-                        f"give a new total, e.g. --{job.unit}s {2 * done}")
+        raise NNDLError(f"{args.resume} is finished: it has done {done} {job.unit}s{said}; to "
+                        f"train it further give a new total, e.g. --{job.unit}s {2 * done}")
     fitted = _fit(net, parts.train.X, Y, job)
     if job.ckpt.signal is not None:
         return _stopped_by_signal(net, job)
