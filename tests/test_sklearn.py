@@ -144,12 +144,28 @@ def test_regressor_single_and_multi_output():
     reg = NNRegressor(hidden_layer_sizes=(), optimizer="gd", learning_rate=0.1, alpha=0.0,
                       max_iter=200, random_state=0).fit(X, y)
     assert reg.predict(X).shape == (120,)
-    np.testing.assert_allclose(reg.net_.params["W1"], [[1.5, -2.0]], atol=1e-6)
+    # the network learns the standardized targets: its weights times their std are y's
+    std = reg.net_.target_scaling.std
+    np.testing.assert_allclose(reg.net_.params["W1"] * std, [[1.5, -2.0]], atol=1e-6)
+    np.testing.assert_allclose(reg.predict(X), y, atol=1e-6)
     Y2 = np.column_stack([y, -y])
     reg2 = NNRegressor(hidden_layer_sizes=(16,), max_iter=100, random_state=0).fit(X, Y2)
     assert reg2.predict(X).shape == (120, 2) and reg2.score(X, Y2) > 0.95
     reg2.partial_fit(X, Y2)
     assert reg2.n_iter_ == 101
+
+
+def test_regressor_targets_of_any_scale_are_learned():
+    """Targets shifted by 1e6 or scaled by 1e-6 are learned as well as the plain ones (they
+    are standardized for training): before, y + 1e6 ended at R^2 = -7.9e10 without a word."""
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((300, 3))
+    y = 2 * X[:, 0] + X[:, 1] ** 2
+    plain = NNRegressor(max_iter=200, random_state=0).fit(X, y).score(X, y)
+    assert plain > 0.95
+    for t in (y + 1e6, y * 1e-6, y * 1e6):
+        assert NNRegressor(max_iter=200, random_state=0).fit(X, t).score(X, t) == \
+            pytest.approx(plain, abs=1e-3)
 
 
 @pytest.mark.parametrize("params,words", [

@@ -34,6 +34,7 @@ from .errors import NNDLError
 from .labels import LabelMap
 from .network import Network
 from .optimizers import Optimizer, get_optimizer
+from .preprocessing import Standardizer
 from .validation import check_number
 
 try:
@@ -235,6 +236,9 @@ class _NNBase(BaseEstimator):
             self.validation_loss_curve_ = list(h.dev_costs)
         self.best_epoch_ = h.best_epoch
 
+    def _prepare(self, net: Network, Y: Array) -> None:
+        """What a new network needs from the first targets Y (n[L], m) before training."""
+
     def _continued_optimizer(self) -> Any:
         """The fitted network's optimizer (its state) when ``optimizer`` and ``learning_rate``
         are what it was built with, else ``optimizer`` (a new one with the new settings)."""
@@ -271,6 +275,7 @@ class _NNBase(BaseEstimator):
         Y = self._targets(y)
         if first:
             self.net_ = self._new_network(X.shape[1], Y.shape[0], self._output_for())
+            self._prepare(self.net_, Y)
         if incremental:
             epochs = 1
         else:
@@ -355,7 +360,11 @@ class NNClassifier(ClassifierMixin, _NNBase):
 class NNRegressor(RegressorMixin, _NNBase):
     __doc__ = """A feed-forward neural-network regressor: the regression head of
     :mod:`nndl.heads` (linear output, squared error; several target columns give several
-    output units). Rows are samples.
+    output units). Rows are samples. The targets are standardized for training, as
+    ``nndl train`` does (the network learns (y - mean) / std of the first ``fit``'s targets,
+    ``Network.target_scaling``; ``predict`` answers in y's units), so their scale (1e6, 1e-6)
+    does not decide whether it learns; ``loss_`` and ``loss_curve_`` are costs of the
+    standardized targets.
 """ + _PARAMETERS + """    n_outputs_ : int
         Number of target columns.
 """
@@ -368,6 +377,9 @@ class NNRegressor(RegressorMixin, _NNBase):
 
     def _setup_targets(self, y: Array, classes: Any) -> None:
         self.n_outputs_ = 1 if y.ndim == 1 else int(y.shape[1])
+
+    def _prepare(self, net: Network, Y: Array) -> None:
+        net.target_scaling = Standardizer().fit(Y)
 
     def _output_for(self) -> str:
         return self._head.output
