@@ -398,3 +398,17 @@ def test_worker_processes_share_the_cores_blas_threads():
     assert worker_env(3, environ={}, cpus=2)["OPENBLAS_NUM_THREADS"] == "1"
     kept = worker_env(2, environ={"OPENBLAS_NUM_THREADS": "7"}, cpus=8)
     assert kept["OPENBLAS_NUM_THREADS"] == "7" and kept["OMP_NUM_THREADS"] == "4"
+
+
+def test_a_trial_whose_cost_rose_tenfold_is_pruned_as_diverged(tmp_path, table, monkeypatch):
+    """A fit that ends with a DivergenceWarning (its cost rose RISE times: finite, but
+    diverged) is not ranked as a finished trial (it could become the 'best' model)."""
+    from nndl import training
+
+    monkeypatch.setattr(training, "RISE", 0.0)  # any finite last cost counts as a rise
+    space = {"layers": "4", "lr": 0.01, "batch_size": 32, "epochs": 2}
+    study = tuning.tune(space, trials=1, data=str(table), study="d",
+                        storage=f"sqlite:///{tmp_path / 'd.db'}", sampler_seed=0, verbose=0)
+    (trial,) = study.get_trials(deepcopy=False)
+    assert trial.state.name == "PRUNED"
+    assert trial.user_attrs["run"]["note"].startswith("diverged: the cost rose")

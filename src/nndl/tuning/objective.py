@@ -8,11 +8,12 @@ import math
 import os
 import threading
 import time
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..callbacks import Callback
-from ..errors import DivergenceError, NNDLError, shorten
+from ..errors import DivergenceError, DivergenceWarning, NNDLError, shorten
 from .space import Dim, trial_settings
 from .storage import optuna_module
 
@@ -204,7 +205,9 @@ class Objective:
         run: dict[str, Any] = {}
         t0 = time.perf_counter()
         try:
-            done = train_one(self.dims, values, self.parts, self.metric, [reporter], s)
+            with warnings.catch_warnings():  # a fit whose cost rose 10 times diverged too
+                warnings.simplefilter("error", DivergenceWarning)
+                done = train_one(self.dims, values, self.parts, self.metric, [reporter], s)
             run["seconds"] = round(done.seconds, 4)
             if reporter.pruned_at is not None:
                 run["note"] = f"pruned after epoch {reporter.pruned_at}"
@@ -212,6 +215,8 @@ class Objective:
                 run["note"] = "no finite dev metric"
         except DivergenceError as exc:
             run["note"] = f"diverged at iteration {exc.iteration}"
+        except DivergenceWarning as exc:
+            run["note"] = f"diverged: {shorten(' '.join(str(exc).split()), 200)}"
         except NNDLError as exc:  # e.g. a choice of layers too large for the memory
             run["note"] = f"cannot train: {shorten(str(exc), 300)}"
         finally:
