@@ -140,3 +140,12 @@ def test_commands_refuse_bad_seeds_and_folder_outputs_in_one_line(tmp_path):
     assert not (tmp_path / "newdir").exists()  # was a file named newdir
     fails("train", "--resume", "m.npz", "--iterations", "150", cwd=tmp_path,
           words=["has done 200 iterations", "150 is not more", "--iterations 400"])
+
+
+def test_targets_too_large_for_the_cost_are_named_not_the_inputs():
+    X = np.random.default_rng(0).standard_normal((3, 50))
+    net = nndl.Network([3, 4, 1], output="linear", seed=0)
+    with pytest.raises(nndl.NNDLError, match=r"the targets Y reach \|y\| = 2.3.e\+200"):
+        net.fit(X, X[:1] * 1e200, iterations=3)  # was: "the inputs reach |x| = 2.37"
+    with pytest.raises(nndl.NNDLError, match=r"the inputs reach \|x\|"):
+        net.fit(X * 1e200, X[:1], iterations=3)

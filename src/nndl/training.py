@@ -226,7 +226,7 @@ def _step(net: "Network", run: _Run, X: Array, Y: Array) -> float:
     J, work = form.forward_cost(X, Y, plan.lambd, masks)
     if not np.isfinite(J) or run.overflowed:
         _roll_back(net, run)
-        raise DivergenceError(_divergence_message(net, run, X, J, it), iteration=it)
+        raise DivergenceError(_divergence_message(net, run, X, J, it, Y), iteration=it)
     run.last_good = None  # J is finite: the previous parameters can go before backward
     grads = form.backward(work, Y, plan.lambd, masks)
     del work
@@ -246,10 +246,11 @@ def _step(net: "Network", run: _Run, X: Array, Y: Array) -> float:
     return J
 
 
-def _divergence_message(net: "Network", run: _Run, X: Array, J: float, it: int) -> str:
+def _divergence_message(net: "Network", run: _Run, X: Array, J: float, it: int,
+                        Y: "Array | None" = None) -> str:
     """Why the cost is not finite, or the forward pass overflowed: non-finite inputs or
-    parameters; before the model's first update, not the learning rate but the inputs'
-    scale; else divergence."""
+    parameters; before the model's first update, not the learning rate but the scale of the
+    targets (a squared error beyond the dtype) or of the inputs; else divergence."""
     dtype = net.dtype.name
     what = f"the cost became {J}" if not np.isfinite(J) else f"the forward pass overflowed {dtype}"
     if len(run.history) == 0:
@@ -260,6 +261,12 @@ def _divergence_message(net: "Network", run: _Run, X: Array, J: float, it: int) 
         if bad:
             return f"training cannot start: the parameters {bad} hold inf or NaN"
     if len(run.history) == 0 and net.iterations_done == 0:  # no update ever made
+        top = float(np.max(np.abs(Y))) if Y is not None and Y.size else 0.0
+        if top > np.sqrt(np.finfo(net.dtype).max / Y.shape[1]):  # type: ignore[union-attr]
+            return (f"training cannot start: the cost is {J} at iteration {it}, before any "
+                    f"update: the targets Y reach |y| = {top:.3g}, whose squared error "
+                    f"overflows {dtype}; scale the targets (nndl train and NNRegressor "
+                    "standardize them; Network.target_scaling)")
         big = float(np.max(np.abs(X))) if X.size else 0.0
         return (f"training cannot start: the cost is {J} at iteration {it}, before any update: "
                 f"the forward pass overflowed {dtype} (the inputs reach |x| = {big:.3g}); "
