@@ -149,3 +149,14 @@ def test_targets_too_large_for_the_cost_are_named_not_the_inputs():
         net.fit(X, X[:1] * 1e200, iterations=3)  # was: "the inputs reach |x| = 2.37"
     with pytest.raises(nndl.NNDLError, match=r"the inputs reach \|x\|"):
         net.fit(X * 1e200, X[:1], iterations=3)
+
+
+def test_train_refuses_a_network_too_big_before_drawing_its_parameters(tmp_path):
+    """--layers 100000000 on a 3-feature table drew 2.4 GB of parameters (13 s) before fit
+    refused its 242 GiB; now the whole need is checked first (the hint names --layers; fit's
+    own refusal, reached only after drawing them, does not)."""
+    X, y = _data(200)
+    with open(tmp_path / "t.csv", "w") as f:
+        f.write("a,b,c,label\n" + "".join(f"{a},{b},{c},{k}\n" for (a, b, c), k in zip(X, y)))
+    fails("train", "--data", "t.csv", "--layers", "100000000", "--iterations", "2",
+          cwd=tmp_path, words=["the network [3, 100000000, 3] and its training", "--layers"])

@@ -105,14 +105,19 @@ def check_callbacks(callbacks: object) -> list:
     return out
 
 
+def training_entries(layer_dims: "list[int]", batch: int, slots: int, dropout: bool) -> int:
+    """Numbers a fit holds besides the parameters and the data: the gradients, the
+    optimizer's ``slots`` buffers (two each: see :class:`~nndl.optimizers.Optimizer`), one
+    batch's activations (Z and A of every layer, plus dropout masks)."""
+    return parameter_count(layer_dims) * (1 + 2 * slots) \
+        + activation_count(layer_dims, batch) * (2 if dropout else 1)
+
+
 def training_bytes(net: "Network", plan: Plan, m: int) -> int:
-    """Bytes of the gradients, the optimizer's buffers, one batch's activations (Z and A of
-    every layer, plus dropout masks) and what layer 1's form may keep
+    """Bytes of :func:`training_entries` and what layer 1's form may keep
     (:func:`nndl.first_layer.state_entries`); the data, which exists before, not counted."""
-    n_params = parameter_count(net.layer_dims)
-    batch = plan.batch(m)
-    entries = n_params * (1 + 2 * len(plan.optimizer.slots)) \
-        + activation_count(net.layer_dims, batch) * (2 if plan.keep_probs else 1)
+    entries = training_entries(net.layer_dims, plan.batch(m), len(plan.optimizer.slots),
+                               bool(plan.keep_probs))
     entries += first_layer.state_entries(net, m, full_batch=plan.batch_size is None)
     return entries * net.dtype.itemsize
 

@@ -20,9 +20,12 @@ from ..callbacks import EarlyStopping
 from ..datasets import Dataset
 from ..errors import NNDLError
 from ..heads import dataset_targets, scores
+from ..initializers import initialize_bytes
+from ..memory import check_memory
 from ..network import Network
 from ..optimizers import get_optimizer
 from ..preprocessing import Standardizer
+from ..training import training_entries
 from . import arguments as a
 from .common import check_width, image_size_of
 
@@ -90,6 +93,20 @@ def _load_test(s: dict, data: Dataset, label: object, options: dict) -> Dataset:
     return t if t is not None else d  # the course folder: its test file
 
 
+def _check_fits(s: dict, dims: "list[int]", m: int) -> None:
+    """NNDLError before any parameter is drawn when the network and its training cannot fit
+    in memory (Network and fit check their own parts, but only once the parameters, which
+    alone may take gigabytes, exist)."""
+    dtype = np.dtype(s["dtype"])
+    batch = min(m, s["batch_size"] or m)
+    slots = len(get_optimizer(s["optimizer"]).slots)
+    dropout = s["keep_prob"] is not None and s["keep_prob"] < 1
+    need = initialize_bytes(dims, dtype) \
+        + training_entries(dims, batch, slots, dropout) * dtype.itemsize
+    check_memory(f"the network {dims} and its training ({dtype.name}, batches of {batch})", need,
+                 "use smaller --layers (or a smaller --batch-size)")
+
+
 def build_model(s: dict, parts: Parts) -> Network:
     """A new network for the data's task, standardizing as ``s`` says (auto: not images, whose
     pixels are already in [0, 1]; the choice is written back to ``s``, which is saved)."""
@@ -100,7 +117,9 @@ def build_model(s: dict, parts: Parts) -> Network:
     else:  # one unit per target row
         n_out = head.n_units(int(data.Y.shape[0]))
     rng = np.random.RandomState(s["seed"]) if s["rng"] == "legacy" else None
-    net = Network([parts.train.X.shape[0], *s["layers"], n_out], hidden=s["hidden"],
+    dims = [parts.train.X.shape[0], *s["layers"], n_out]
+    _check_fits(s, dims, parts.train.m)
+    net = Network(dims, hidden=s["hidden"],
                   output=s["output"] or head.output, init=s["init"], dtype=s["dtype"],
                   seed=None if rng is not None else s["seed"], rng=rng)
     net.classes = list(data.classes) if data.classes and head.is_classifier else None
