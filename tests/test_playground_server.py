@@ -527,3 +527,27 @@ def test_an_uploaded_csv_is_read_again_only_when_its_reading_changes(monkeypatch
     s.upload = (separable_csv(), "again.csv")
     s.reset()
     assert len(reads) == 3 and s.data.name == "again.csv"
+
+
+# --- uploads replace the last one; bad input of any JSON type is a 400 ----------------------
+def _csv(rows: "list[tuple[object, object, object]]", header: str = "x,y,label") -> bytes:
+    return (header + "\n" + "".join(f"{a},{b},{c}\n" for a, b, c in rows)).encode()
+
+
+FILE_A = _csv([(i, (i * 7) % 11, i % 2) for i in range(20)])
+FILE_B = _csv([(i, (i * 3) % 5, (i // 10) % 2) for i in range(20)])  # the same header
+
+
+def test_a_second_upload_with_the_same_columns_replaces_the_first(client):
+    """A new upload is a change even when its columns are named as the last one's: the run
+    starts afresh on it, and the snapshot and the exported code are of it."""
+    sid, _ = new(client)
+    a = upload(client, sid, FILE_A, name="A.csv").json()["snapshot"]
+    post(client, sid, "step")
+    r = upload(client, sid, FILE_B, name="B.csv")
+    assert r.status_code == 200, r.text
+    b = r.json()["snapshot"]
+    assert b["data_name"] == "B.csv" and b["iteration"] == 0
+    assert b["points"] != a["points"]
+    assert post(client, sid, "reset")["points"] == b["points"]
+    assert "load_csv('B.csv'" in client.get(f"/api/session/{sid}/code.py").text

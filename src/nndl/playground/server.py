@@ -308,12 +308,7 @@ class _Playground:
         columns = await run_in_threadpool(csv_columns, content, name)
         cfg = Config.from_query({**s.config.to_query(), "dataset": "csv",
                                  "columns": _default_columns(columns)})
-        old, s.upload = s.upload, (content, name)
-        try:
-            await run_in_threadpool(s.configure, cfg)
-        except NNDLError:
-            s.upload = old
-            raise
+        await run_in_threadpool(s.load, (content, name), cfg)
         return JSONResponse({"columns": columns,
                              "snapshot": await run_in_threadpool(s.snapshot, True)})
 

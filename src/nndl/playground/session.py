@@ -78,17 +78,18 @@ class Session:
 
     # --- building ------------------------------------------------------------------------
     def reset(self) -> None:
-        """Fresh data and parameters for the current settings (seeded)."""
+        """Fresh data and parameters for the current settings (seeded). Everything is built
+        before any of it is kept: on an error the session stays as it was."""
         with self.lock:
             cfg = self.config
-            self.data = self._data(cfg)
-            self.X = feature_matrix(self.data.train.X, cfg.features)
-            self.Y = self.data.train.Y
-            self.X_test = feature_matrix(self.data.test.X, cfg.features)
-            self.Y_test = self.data.test.Y
-            task, k = self.data.train.task, len(self.data.train.classes or [None])
-            self.net = Network(cfg.layer_dims(task, k), hidden=cfg.activation,
-                               output=cfg.output(task), init=cfg.init, seed=cfg.seed)
+            data = self._data(cfg)
+            X, X_test = (feature_matrix(data.train.X, cfg.features),
+                         feature_matrix(data.test.X, cfg.features))
+            task, k = data.train.task, len(data.train.classes or [None])
+            net = Network(cfg.layer_dims(task, k), hidden=cfg.activation,
+                          output=cfg.output(task), init=cfg.init, seed=cfg.seed)
+            self.data, self.net = data, net
+            self.X, self.Y, self.X_test, self.Y_test = X, data.train.Y, X_test, data.test.Y
             self.error: "str | None" = None
             self.playing = False
             self.mixed = False
@@ -129,6 +130,19 @@ class Session:
                 self.reset()
             except NNDLError:
                 self.config = old
+                raise
+
+    def load(self, upload: "tuple[bytes, str]", config: Config) -> None:
+        """Take a newly uploaded file (its bytes and name) with its settings and start afresh
+        on it: a new upload is a change even when its columns are named as the last one's.
+        On a bad file (NNDLError) the old file, settings and run stay."""
+        with self.lock:
+            old = self.upload, self.config
+            self.upload, self.config = upload, config
+            try:
+                self.reset()
+            except NNDLError:
+                self.upload, self.config = old
                 raise
 
     # --- training ------------------------------------------------------------------------
