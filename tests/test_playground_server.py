@@ -551,3 +551,41 @@ def test_a_second_upload_with_the_same_columns_replaces_the_first(client):
     assert b["points"] != a["points"]
     assert post(client, sid, "reset")["points"] == b["points"]
     assert "load_csv('B.csv'" in client.get(f"/api/session/{sid}/code.py").text
+
+
+@pytest.mark.parametrize("content, words", [
+    (b"x,y,label\ninf,1,0\n1,2,1\n", "finite"),
+    (_csv([(i, i % 3, i % 2) for i in range(9)] + [(9, "-inf", 1)]), "finite"),
+    (b"x,y,label\n1,2,0\n2,3,1\n3,4,0\n", "too few"),
+    (_csv([(i, i % 3, 1) for i in range(10)]), "1 classes"),
+])
+def test_an_upload_that_later_steps_would_refuse_is_refused_when_it_arrives(client, content,
+                                                                             words):
+    """The same header as the file in use: the new file is still read, and refused with a
+    one-line message naming it as sent; the session goes on with the old file."""
+    sid, _ = new(client)
+    upload(client, sid, FILE_A, name="A.csv")
+    r = upload(client, sid, content, name="bad.csv")
+    assert r.status_code == 400, r.text
+    error = r.json()["error"]
+    assert words in error and error.startswith("bad.csv:") and "\n" not in error, error
+    again = post(client, sid, "reset")
+    assert again["data_name"] == "A.csv" and again["error"] is None
+
+
+def test_columns_near_the_largest_floats_are_mapped_onto_the_plane(client):
+    """(lo + hi) / 2 overflowed: every point was drawn at 0, and the model file refused."""
+    sid, _ = new(client)
+    r = upload(client, sid, _csv([((-1) ** i * 1e308, i % 7, i % 2) for i in range(20)]))
+    assert r.status_code == 200, r.text
+    xs = [*r.json()["snapshot"]["points"]["train"][0], *r.json()["snapshot"]["points"]["test"][0]]
+    assert sorted(set(xs)) == [-5.0, 5.0]
+    assert client.get(f"/api/session/{sid}/model.npz").status_code == 200
+
+
+@pytest.mark.parametrize("top", [1e300, 1e308])
+def test_regression_targets_too_large_to_train_on_are_refused_at_the_upload(client, top):
+    """A squared error beyond float64 stopped the first epoch (1e308: an HTTP 500)."""
+    sid, _ = new(client, dataset="plane")
+    r = upload(client, sid, _csv([(i, i % 3, (-1) ** i * top) for i in range(10)]))
+    assert r.status_code == 400 and "column 'label' reaches" in r.json()["error"], r.text

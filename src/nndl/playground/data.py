@@ -187,7 +187,13 @@ def _with_file(content: bytes, name: str, read: Callable[[str], object]) -> obje
         path = os.path.join(tmp, "upload" + suffix)
         with open(path, "wb") as f:
             f.write(content)
-        return read(path)
+        try:
+            return read(path)
+        except NNDLError as exc:  # the messages name the file as its sender did
+            text = str(exc)
+            if not text.startswith(f"upload{suffix}:"):
+                raise
+            raise NNDLError(shorten(name, 80) + text[len("upload" + suffix):]) from None
 
 
 def csv_columns(content: bytes, name: str = "upload.csv") -> list[str]:
@@ -201,11 +207,25 @@ def csv_columns(content: bytes, name: str = "upload.csv") -> list[str]:
 
 
 def _to_plane(X: Array) -> tuple[Array, Array, Array]:
+    """``X`` (2, m) mapped onto the plane (each row's range to [-SPREAD, SPREAD]), its center
+    and scale. Halved before adding, so that values near the largest floats (+-1e308) do not
+    overflow (every point was drawn at 0); a range too narrow to halve (subnormal numbers)
+    counts as a constant column."""
     lo, hi = X.min(axis=1), X.max(axis=1)
-    center = (lo + hi) / 2
-    half = np.where(hi > lo, (hi - lo) / 2, 1.0)
-    scale = half / SPREAD
+    center = lo / 2 + hi / 2
+    scale = (hi / 2 - lo / 2) / SPREAD
+    scale = np.where(scale > 0, scale, 1.0)
     return (X - center[:, None]) / scale[:, None], center, scale
+
+
+def _check_targets(Y: Array, name: str, column: str) -> None:
+    """NNDLError unless the squared error of the targets ``Y`` (1, m) fits in float64 (the
+    playground trains on them as they are; training would stop at once)."""
+    top = float(np.max(np.abs(Y))) if Y.size else 0.0
+    if top > np.sqrt(np.finfo(np.float64).max / max(Y.shape[1], 1)):
+        raise NNDLError(f"{shorten(name, 80)}: column {shorten(repr(column), 40)} reaches "
+                        f"|y| = {top:.3g}, too large to train on (its squared error overflows "
+                        "float64); scale the column")
 
 
 def csv_data(content: bytes, columns: "list[str]", problem: str = "classification",
@@ -227,6 +247,8 @@ def csv_data(content: bytes, columns: "list[str]", problem: str = "classificatio
                         f"the playground classifies 2 to {MAX_CLASSES} (or choose Regression)")
     if data.m < 4:
         raise NNDLError(f"{shorten(name, 80)}: {data.m} rows are too few to train and test")
+    if problem == "regression":
+        _check_targets(data.Y, name, columns[2])
     X, center, scale = _to_plane(data.X)
     data.X = np.ascontiguousarray(X)
     data.name = shorten(name, 80)
