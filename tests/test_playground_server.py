@@ -589,3 +589,70 @@ def test_regression_targets_too_large_to_train_on_are_refused_at_the_upload(clie
     sid, _ = new(client, dataset="plane")
     r = upload(client, sid, _csv([(i, i % 3, (-1) ** i * top) for i in range(10)]))
     assert r.status_code == 400 and "column 'label' reaches" in r.json()["error"], r.text
+
+
+@pytest.mark.parametrize("bad, words", [
+    ({"dataset": ["circle"]}, "dataset must be text"),
+    ({"dataset": {"name": "circle"}}, "dataset must be text"),
+    ({"dataset": None}, "dataset must be text"),
+    ({"problem": ["regression"]}, "problem must be text"),
+    ({"activation": {"a": 1}}, "activation must be text"),
+    ({"init": 5}, "init must be text"),
+    ({"features": [["x1"]]}, "features must be text"),
+    ({"columns": [{"a": 1}, "b", "c"]}, "columns must be text"),
+])
+def test_settings_of_the_wrong_json_type_are_a_message_naming_the_field(client, bad, words):
+    r = client.post("/api/session", json={"settings": bad})
+    assert r.status_code == 400 and words in r.json()["error"], r.text
+    sid, _ = new(client)
+    r = client.post(f"/api/session/{sid}/settings", json={"settings": bad})
+    assert r.status_code == 400 and words in r.json()["error"], r.text
+    assert post(client, sid, "step")["iteration"] == 20
+
+
+@pytest.mark.parametrize("settings", [[["circle"]], "dataset=xor", 0])
+def test_settings_that_are_not_an_object_are_a_message(client, settings):
+    sid, _ = new(client)
+    for path in ("/api/session", f"/api/session/{sid}/settings"):
+        r = client.post(path, json={"settings": settings})
+        assert r.status_code == 400 and "settings must be an object" in r.json()["error"]
+
+
+@pytest.mark.parametrize("value", ["false", "true", 0, 1, None, []])
+def test_playing_must_be_a_json_boolean(client, value):
+    """bool("false") is True: the string started the run."""
+    sid, _ = new(client)
+    r = client.post(f"/api/session/{sid}/play", json={"playing": value})
+    assert r.status_code == 400 and "playing must be true or false" in r.json()["error"]
+    assert not post(client, sid, "step")["playing"]
+    assert post(client, sid, "play", {"playing": True})["playing"] is True
+
+
+def test_cat_mode_playing_must_be_a_json_boolean(cat_data):
+    from nndl.datasets import default_cat_dir
+
+    with TestClient(create_app(cat_dir=str(default_cat_dir()))) as client:
+        sid = client.post("/api/cat", json={"model": "2-layer"}).json()["id"]
+        r = client.post(f"/api/cat/{sid}/play", json={"playing": "false"})
+        assert r.status_code == 400 and "playing must be true or false" in r.json()["error"]
+        r = client.post("/api/cat", json={"model": ["2-layer"]})
+        assert r.status_code == 400 and "model must be text" in r.json()["error"]
+
+
+def test_a_preset_name_must_be_text(client):
+    sid, _ = new(client)
+    r = client.post(f"/api/session/{sid}/preset", json={"name": ["zero-init"]})
+    assert r.status_code == 400 and "name must be text" in r.json()["error"], r.text
+
+
+@pytest.mark.parametrize("what", ["", "settings", "play", "inspect"])
+def test_a_body_nested_too_deeply_or_too_large_is_a_message(client, what):
+    """A RecursionError in the JSON parser was an HTTP 500; a body is read to 1 MiB at most."""
+    sid, _ = new(client)
+    path = f"/api/session/{sid}/{what}" if what else "/api/session"
+    deep = b"[" * 100000 + b"]" * 100000
+    r = client.post(path, content=deep, headers={"content-type": "application/json"})
+    assert r.status_code == 400 and "JSON object" in r.json()["error"], r.text
+    big = json.dumps({"settings": {}, "playing": True, "pad": "x" * (2 * 1024 * 1024)})
+    r = client.post(path, content=big, headers={"content-type": "application/json"})
+    assert r.status_code == 400 and "1 MiB" in r.json()["error"], r.text

@@ -67,6 +67,7 @@ class Config:
 
     def check(self) -> "Config":
         """Check and normalize every field (NNDLError saying what was expected)."""
+        self._check_types()
         if self.problem not in PROBLEMS:
             raise NNDLError(f"problem must be one of {PROBLEMS}; got {self.problem!r}")
         if self.dataset != "csv":
@@ -97,16 +98,33 @@ class Config:
         self.l2 = float(check_number("L2 strength", self.l2, low=0, high=100))
         self.keep = float(check_number("keep probability", self.keep, low=0, low_open=True,
                                        high=1))
-        self.columns = [str(c) for c in self.columns]
+        self.columns = list(self.columns)
         if self.dataset == "csv" and len(self.columns) not in (0, 3):
-            raise NNDLError(f"columns must name x1, x2 and the label; got {self.columns}")
+            raise NNDLError(f"columns must name x1, x2 and the label; got "
+                            f"{shorten(self.columns, 120)}")
         return self
+
+    def _check_types(self) -> None:
+        """The fields that hold names are text, and the lists are lists of text (layers: of
+        numbers, checked with their range): JSON may send any type (a list where a name is
+        expected was a TypeError). The numbers are checked by ``check_number``."""
+        for name in _TEXT:
+            _check_text(name, getattr(self, name))
+        for name in ("features", "layers", "columns"):
+            value = getattr(self, name)
+            if not isinstance(value, (list, tuple)):
+                raise NNDLError(f"{name} must be a list; got {_kind(value)}")
+            if name != "layers":
+                for item in value:
+                    _check_text(f"each of {name}", item)
 
     # --- the page's URL ------------------------------------------------------------------
     @classmethod
     def from_query(cls, q: Mapping[str, Any]) -> "Config":
         """A config from URL parameters or JSON (lists as comma-separated text or lists);
         unknown keys are refused."""
+        if not isinstance(q, Mapping):
+            raise NNDLError(f"settings must be an object; got {_kind(q)}")
         names = {f.name for f in fields(cls)}
         unknown = sorted(set(q) - names)
         if unknown:
@@ -118,7 +136,8 @@ class Config:
                 if isinstance(v, str):
                     v = [s for s in v.split(",") if s != ""]
                 elif not isinstance(v, (list, tuple)):
-                    raise NNDLError(f"{k} must be a list; got {type(v).__name__}")
+                    raise NNDLError(f"{k} must be a list or comma-separated text; got "
+                                    f"{_kind(v)}")
                 if k == "layers":
                     v = [_int(k, s) for s in v]
             elif isinstance(v, str) and k in _NUMBERS:
@@ -172,6 +191,25 @@ def preset(name: str) -> Config:
         raise NNDLError(f"unknown preset {shorten(repr(name), 40)}; expected one of "
                         f"{list(PRESETS)}")
     return Config.from_query(PRESETS[name]["settings"])
+
+
+_TEXT = ("problem", "dataset", "activation", "init")
+"""The settings that are names (text)."""
+
+
+def _kind(value: object) -> str:
+    """What ``value`` is, for a message: its JSON type and a short repr."""
+    if value is None:
+        return "null"
+    kinds = {bool: "a boolean", int: "a number", float: "a number", str: "text",
+             list: "a list", tuple: "a list", dict: "an object"}
+    return f"{kinds.get(type(value), type(value).__name__)} {shorten(repr(value), 40)}"
+
+
+def _check_text(name: str, value: object) -> None:
+    """NNDLError naming the setting unless ``value`` is text (a JSON string)."""
+    if not isinstance(value, str):
+        raise NNDLError(f"{name} must be text (a JSON string); got {_kind(value)}")
 
 
 def _int(name: str, v: object) -> int:

@@ -25,6 +25,8 @@ Every tab creates its own session (``POST /api/session``) and drives it by its i
 =========================================  =================================================
 
 Bad input is an HTTP 400 whose JSON ``{"error": ...}`` is nndl's message; the page shows it.
+A JSON body is read to 1 MiB, and each of its fields must have its JSON type (``playing`` a
+boolean, not the string "false").
 The server reads only what it is given: the uploaded bytes, the ``--data`` file read once at
 start, and the cat folder.
 """
@@ -73,6 +75,8 @@ MAX_SESSIONS = 64
 """Sessions kept at once (the least recently used goes first)."""
 IDLE_SECONDS = 30 * 60
 """A session unused this long is dropped."""
+MAX_JSON_BYTES = 1024 * 1024
+"""The largest JSON request body read (the settings are a few hundred bytes)."""
 
 S = TypeVar("S")
 
@@ -148,26 +152,62 @@ def _api(handler: Callable[..., Any]) -> Callable[[Request], Any]:
 
 
 async def _json(request: Request) -> dict:
+    """The request's body as a JSON object, at most MAX_JSON_BYTES; NNDLError (a 400) for
+    anything else, a body nested too deeply for the parser (RecursionError) included."""
+    content = await _read_capped(request, MAX_JSON_BYTES, ("request body", "JSON bodies"))
     try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = json.loads(content)
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError included
         raise NNDLError("the request body must be a JSON object") from None
     if not isinstance(body, dict):
         raise NNDLError("the request body must be a JSON object")
     return body
 
 
-async def _read_capped(request: Request, cap: int = MAX_UPLOAD_BYTES) -> bytes:
+def _settings(body: dict) -> dict:
+    """The body's ``settings`` object (absent or null: none)."""
+    settings = body.get("settings")
+    if settings is None:
+        return {}
+    if not isinstance(settings, dict):
+        raise NNDLError("settings must be an object of the page's settings")
+    return settings
+
+
+def _flag(body: dict, key: str) -> bool:
+    """The body's ``key`` as a JSON boolean (a string "false" would be true in Python)."""
+    value = body.get(key)
+    if not isinstance(value, bool):
+        raise NNDLError(f"{key} must be true or false (a JSON boolean); got "
+                        f"{shorten(json.dumps(value), 40)}")
+    return value
+
+
+def _text(body: dict, key: str, default: str) -> str:
+    """The body's ``key`` as text (``default`` when absent or null)."""
+    value = body.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise NNDLError(f"{key} must be text (a JSON string); got "
+                        f"{shorten(json.dumps(value), 40)}")
+    return value
+
+
+async def _read_capped(request: Request, cap: int = MAX_UPLOAD_BYTES,
+                       what: "tuple[str, str]" = ("file", "CSV files")) -> bytes:
+    """The request's body, refused (NNDLError) past ``cap`` bytes; ``what``: the body and
+    its kind in the message."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > cap:
-        raise NNDLError(f"the file has {int(declared)} bytes; the playground takes CSV files "
-                        f"of at most {cap // (1024 * 1024)} MiB")
+        raise NNDLError(f"the {what[0]} has {int(declared)} bytes; the playground takes "
+                        f"{what[1]} of at most {cap // (1024 * 1024)} MiB")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > cap:
-            raise NNDLError(f"the file is larger than {cap // (1024 * 1024)} MiB, the most "
-                            "the playground takes")
+            raise NNDLError(f"the {what[0]} is larger than {cap // (1024 * 1024)} MiB, the "
+                            "most the playground takes")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -249,9 +289,7 @@ class _Playground:
 
     @_api
     async def create(self, request: Request) -> Response:
-        settings = (await _json(request)).get("settings") or {}
-        if not isinstance(settings, dict):
-            raise NNDLError("settings must be an object")
+        settings = _settings(await _json(request))
         s = await run_in_threadpool(self.new_session, settings)
         sid = self.sessions.add(s)
         return JSONResponse({"id": sid, "snapshot": await run_in_threadpool(s.snapshot, True),
@@ -260,20 +298,20 @@ class _Playground:
     @_api
     async def settings(self, request: Request) -> Response:
         s, body = self.session(request), await _json(request)
-        await run_in_threadpool(s.configure, Config.from_query(body.get("settings") or {}))
+        await run_in_threadpool(s.configure, Config.from_query(_settings(body)))
         return JSONResponse(await run_in_threadpool(s.snapshot, True))
 
     @_api
     async def use_preset(self, request: Request) -> Response:
         s, body = self.session(request), await _json(request)
-        await run_in_threadpool(s.configure, preset(str(body.get("name"))))
+        await run_in_threadpool(s.configure, preset(_text(body, "name", "")))
         return JSONResponse(await run_in_threadpool(s.snapshot, True))
 
     @_api
     async def play(self, request: Request) -> Response:
-        s, body = self.session(request), await _json(request)
+        s, want = self.session(request), _flag(await _json(request), "playing")
         with s.lock:
-            s.playing = bool(body.get("playing")) and s.error is None
+            s.playing = want and s.error is None
             s.version += 1
         return JSONResponse({"playing": s.playing})
 
@@ -335,16 +373,17 @@ class _Playground:
     # --- cat mode ----------------------------------------------------------------------------
     @_api
     async def cat_create(self, request: Request) -> Response:
-        model = str((await _json(request)).get("model") or "2-layer")
+        model = _text(await _json(request), "model", "") or "2-layer"
         c = await run_in_threadpool(CatSession, self.cat_data, model)
         return JSONResponse({"id": self.cats.add(c),
                              "snapshot": await run_in_threadpool(c.snapshot)})
 
     @_api
     async def cat_play(self, request: Request) -> Response:
-        c, body = self.cats.get(request.path_params["sid"]), await _json(request)
+        c, want = self.cats.get(request.path_params["sid"]), _flag(await _json(request),
+                                                                   "playing")
         with c.lock:
-            c.playing = bool(body.get("playing")) and c.error is None and not c.done
+            c.playing = want and c.error is None and not c.done
             c.version += 1
         return JSONResponse({"playing": c.playing})
 
