@@ -1,16 +1,72 @@
 """Synthetic 2-D data sets. Every generator returns ``X`` of shape (2, m) and ``Y`` of shape
-(1, m) (samples are columns) and draws only from its own ``seed``."""
+(1, m) (samples are columns) and draws only from its own ``seed``.
+
+Every numeric argument is checked (:func:`~nndl.validation.check_number`: finite, in its
+range), m against the memory available before anything is drawn
+(:func:`~nndl.memory.check_memory`), and the points made: arguments so large that a
+coordinate leaves float64's range (``noise=1e308``) are refused, never returned as inf or NaN.
+"""
 
 from __future__ import annotations
 
+import functools
+import inspect
 from typing import Any, Callable
 
 import numpy as np
 
-from ..errors import NNDLError
-from ..validation import check_number, check_seed
+from ..errors import NNDLError, shorten
 from ..initializers import standard_normal
+from ..memory import check_memory, out_of_memory
+from ..validation import check_number, check_seed
 from .base import Dataset, task_for_classes
+
+Points = tuple[np.ndarray, np.ndarray]
+
+BYTES_PER_POINT = 64
+"""The most memory a generator holds at once per point (X, Y and the temporaries that make
+them; measured: 48 bytes for blobs to 64 for xor)."""
+
+_SIZE_HINT = "use a smaller m"
+
+
+def _check_size(m: int) -> None:
+    """NNDLError, before anything is allocated, when m points cannot fit in the memory."""
+    check_memory(f"{m} generated points", m * BYTES_PER_POINT, _SIZE_HINT)
+
+
+def _check_finite(call: str, X: np.ndarray) -> None:
+    """NNDLError when a coordinate made by ``call`` is inf or NaN (an argument so large that
+    the points overflow float64)."""
+    bad = int(X.size - np.count_nonzero(np.isfinite(X)))
+    if bad:
+        raise NNDLError(f"{shorten(call)}: {bad} generated coordinate(s) overflow float64 "
+                        f"(|x| > 1.8e308) and would be inf or NaN: use a smaller noise "
+                        f"(or radius, a)")
+
+
+def _generator(make: Callable[..., Points]) -> Callable[..., Points]:
+    """``make`` with its points checked (:func:`_check_finite`; NumPy's overflow warnings are
+    silenced, the error says it) and a MemoryError that :func:`_check_size` let through
+    turned into an NNDLError."""
+    signature = inspect.signature(make)
+
+    @functools.wraps(make)
+    def checked(*args: Any, **kwargs: Any) -> Points:
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                X, Y = make(*args, **kwargs)
+        except MemoryError:
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            m = int(bound.arguments["m"])
+            raise out_of_memory(f"{m} generated points", m * BYTES_PER_POINT,
+                                _SIZE_HINT) from None
+        given = signature.bind(*args, **kwargs).arguments.items()
+        _check_finite(f"{make.__name__}({', '.join(f'{k}={v!r}' for k, v in given)})", X)
+        return X, Y
+
+    return checked
 
 
 def _rng(seed: "int | np.random.RandomState | np.random.Generator | None"):
@@ -19,17 +75,23 @@ def _rng(seed: "int | np.random.RandomState | np.random.Generator | None"):
     return np.random.RandomState(check_seed(seed))
 
 
+@_generator
 def make_flower(m: int = 400, noise: float = 0.2, seed: "int | None" = 1, a: float = 4.0
                 ) -> tuple[np.ndarray, np.ndarray]:
     """The course's planar "flower": two classes of m/2 points each, in petals.
 
     For class j in {0, 1}:  t = linspace(3.12 j, 3.12 (j+1), m/2) + noise * randn(m/2),
     r = a sin(4t) + noise * randn(m/2),  points (r sin t, r cos t).  With ``seed=1`` and the
-    legacy stream this is exactly the course's ``load_planar_dataset()``.
+    legacy stream this is exactly the course's ``load_planar_dataset()``. ``noise`` >= 0, the
+    petals' length ``a`` > 0.
     """
     m = check_number("m", m, integer=True, low=2, expected="an even integer >= 2")
     if m % 2:
         raise NNDLError(f"m must be an even integer >= 2; got {m!r}")
+    noise = _check_noise(noise)
+    a = check_number("a (the petals' length)", a, low=0, low_open=True,
+                     expected="a number > 0")
+    _check_size(m)
     rng = _rng(seed)
     N = m // 2
     X = np.zeros((m, 2))
@@ -42,10 +104,18 @@ def make_flower(m: int = 400, noise: float = 0.2, seed: "int | None" = 1, a: flo
     return X.T.copy(), Y.T.copy()
 
 
+def _check_noise(noise: object) -> float:
+    """The noise's standard deviation: a finite number >= 0."""
+    return float(check_number("noise", noise, low=0, expected="a number >= 0"))
+
+
 def _check_args(m: object, noise: object, k: int = 2) -> tuple[int, float]:
-    m = check_number("m", m, integer=True, low=k,
-                     expected=f"an integer >= {k} (at least one point per class)")
-    return int(m), float(check_number("noise", noise, low=0, expected="a number >= 0"))
+    """m (at least one point per class, and within the memory) and the noise."""
+    m = int(check_number("m", m, integer=True, low=k,
+                         expected=f"an integer >= {k} (at least one point per class)"))
+    noise = _check_noise(noise)
+    _check_size(m)
+    return m, noise
 
 
 def _check_k(k: object) -> int:
@@ -65,6 +135,7 @@ def stack_classes(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return X, Y.reshape(1, -1)
 
 
+@_generator
 def make_moons(m: int = 200, noise: float = 0.1, seed: "int | None" = 0
                ) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles: class 0 is (cos t, sin t), class 1 is
@@ -78,6 +149,7 @@ def make_moons(m: int = 200, noise: float = 0.1, seed: "int | None" = 0
     return stack_classes(parts)
 
 
+@_generator
 def make_circles(m: int = 200, noise: float = 0.05, seed: "int | None" = 0,
                  factor: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
     """Two concentric circles: class 0 of radius 1, class 1 of radius ``factor`` (0 < factor
@@ -94,6 +166,7 @@ def make_circles(m: int = 200, noise: float = 0.05, seed: "int | None" = 0,
     return stack_classes(parts)
 
 
+@_generator
 def make_xor(m: int = 200, noise: float = 0.1, seed: "int | None" = 0
              ) -> tuple[np.ndarray, np.ndarray]:
     """XOR: points uniform in the four unit quadrants; class 1 where x1 and x2 have different
@@ -110,6 +183,7 @@ def make_xor(m: int = 200, noise: float = 0.1, seed: "int | None" = 0
     return stack_classes(parts)
 
 
+@_generator
 def make_spiral(m: int = 300, noise: float = 0.2, seed: "int | None" = 0, k: int = 3
                 ) -> tuple[np.ndarray, np.ndarray]:
     """k interleaved spiral arms (the cs231n spiral): for class j, r = linspace(0, 1, n_j),
@@ -125,12 +199,14 @@ def make_spiral(m: int = 300, noise: float = 0.2, seed: "int | None" = 0, k: int
     return stack_classes(parts)
 
 
+@_generator
 def make_blobs(m: int = 200, noise: float = 1.0, seed: "int | None" = 0, k: int = 3,
                radius: float = 4.0) -> tuple[np.ndarray, np.ndarray]:
     """k Gaussian blobs of std ``noise`` around centers evenly spaced on a circle of
-    ``radius``: center j is radius * (cos 2 pi j / k, sin 2 pi j / k)."""
+    ``radius`` (>= 0): center j is radius * (cos 2 pi j / k, sin 2 pi j / k)."""
     k = _check_k(k)
     m, noise = _check_args(m, noise, k)
+    radius = check_number("radius", radius, low=0, expected="a number >= 0")
     rng = _rng(seed)
     parts = []
     for j, n in enumerate(class_sizes(m, k)):
