@@ -54,6 +54,20 @@ def _finish(fig: "Figure", path: "str | os.PathLike | None") -> "Figure":
     return fig
 
 
+AXIS_LIMIT = 1e307
+"""The largest |value| a figure's axis is drawn for: matplotlib's margins and ticks overflow
+for values near float64's largest, 1.8e308 (``[1e308, -1e308]`` fails in ``arange``)."""
+
+
+def _check_drawable(name: str, values: Array) -> None:
+    """NNDLError when a finite value of ``values`` is beyond :data:`AXIS_LIMIT` (NaN and inf,
+    as in a diverged run's costs, are left out of the line, as matplotlib does)."""
+    finite = values[np.isfinite(values)]
+    if finite.size and float(np.max(np.abs(finite))) > AXIS_LIMIT:
+        raise NNDLError(f"{name} reach |x| = {float(np.max(np.abs(finite))):.3g}; a figure's "
+                        f"axis is drawn for values up to {AXIS_LIMIT:g}")
+
+
 # --- cost curve -----------------------------------------------------------------------------
 def _curve(history_or_costs: Any) -> tuple[Array, Array]:
     """(iterations, costs) from a History, a dict, a list of costs or of (iteration, cost)."""
@@ -81,6 +95,8 @@ def _curve(history_or_costs: Any) -> tuple[Array, Array]:
     i = np.arange(c.size, dtype=np.float64) if its is None else np.asarray(its, dtype=np.float64)
     if i.shape != c.shape:
         raise NNDLError(f"iterations and costs differ in length: {i.size} and {c.size}")
+    _check_drawable("the iterations", i)
+    _check_drawable("the costs", c)
     return i, c
 
 
@@ -115,11 +131,13 @@ def _plot_epochs(h: Any, path: "str | os.PathLike | None", title: str,
     """Per-epoch training (and dev) cost, with the best epoch marked."""
     ep = np.asarray(h.epochs, dtype=np.float64)
     train = np.asarray(h.epoch_costs, dtype=np.float64)
+    dev = np.asarray(h.dev_costs, dtype=np.float64)
+    for name, values in (("the epochs", ep), ("the costs", train), ("the dev costs", dev)):
+        _check_drawable(name, values)
     fig = _new_figure((6.4, 4.0))
     ax = fig.add_subplot(1, 1, 1)
     ax.plot(ep, train, color="tab:blue", linewidth=1.5, label="training cost (epoch mean)")
     label = f"final J = {train[-1]:.6g}"
-    dev = np.asarray(h.dev_costs, dtype=np.float64)
     if dev.size == ep.size:
         ax.plot(ep, dev, color="tab:orange", linewidth=1.5, label="dev cost")
         label += f", dev J = {dev[-1]:.6g}"
@@ -203,7 +221,10 @@ def plot_decision_boundary(net: Any, X: object, Y: object,
 def plot_activations(path: "str | os.PathLike | None" = None,
                      names: "Sequence[str] | None" = None, z_range: float = 5.0) -> "Figure":
     """Each element-wise activation g(z) (solid) and its derivative g'(z) (dashed) for z in
-    [-z_range, z_range]: sigmoid, tanh, relu, leaky_relu, linear (the table of the notes)."""
+    [-z_range, z_range]: sigmoid, tanh, relu, leaky_relu, linear (the table of the notes).
+    ``z_range`` is a positive number up to :data:`AXIS_LIMIT`."""
+    z_range = check_number("z_range", z_range, low=0, high=AXIS_LIMIT, low_open=True,
+                           expected=f"a positive number up to {AXIS_LIMIT:g}")
     if names is None:
         names = [n for n, g in ACTIVATIONS.items() if g.elementwise]  # not softmax
     from .activations import get_activation
@@ -230,6 +251,22 @@ def plot_activations(path: "str | os.PathLike | None" = None,
 
 
 # --- mislabeled images ----------------------------------------------------------------------
+IMAGE_CHANNELS = (1, 3, 4)
+"""The channels an image is drawn with: grey, RGB, RGBA."""
+
+
+def _check_images(images: object) -> None:
+    """``images`` as a Dataset holds them: (m, h, w, c) with c grey (1), RGB (3) or RGBA (4),
+    or (m, h, w) grey; NNDLError otherwise (matplotlib cannot draw 2 or 5 channels)."""
+    shape = getattr(images, "shape", None)
+    ok = shape is not None and (len(shape) == 3 or (len(shape) == 4
+                                                     and shape[3] in IMAGE_CHANNELS))
+    if not ok:
+        raise NNDLError(f"images must have shape (m, h, w, c) with c = 1 (grey), 3 (RGB) or "
+                        f"4 (RGBA), or (m, h, w); got "
+                        f"{'shape ' + str(shape) if shape is not None else type(images).__name__}")
+
+
 def plot_mislabeled(net: Any, data: "Dataset", path: "str | os.PathLike | None" = None,
                     max_images: int = 10) -> "Figure":
     """A grid of up to ``max_images`` images of ``data`` that ``net`` labels wrongly, each
@@ -240,6 +277,7 @@ def plot_mislabeled(net: Any, data: "Dataset", path: "str | os.PathLike | None" 
     if data.task not in ("binary", "multiclass"):
         raise NNDLError(f"plot_mislabeled is for classification; this data set is {data.task}")
     max_images = int(check_positive("max_images", max_images, integer=True))
+    _check_images(data.images)
     pred = np.asarray(_class_indices(net, net.predict(data.X)))
     if pred.shape != data.Y.shape:
         raise NNDLError(f"the model's predictions have shape {pred.shape}; expected the labels' "
@@ -263,8 +301,9 @@ def plot_mislabeled(net: Any, data: "Dataset", path: "str | os.PathLike | None" 
     for i, j in enumerate(shown):
         ax = fig.add_subplot(rows, cols, i + 1)
         img = data.images[j]
-        if img.ndim == 3 and img.shape[2] == 1:
-            ax.imshow(img[:, :, 0], cmap="gray", vmin=0, vmax=255, interpolation="nearest")
+        if img.ndim == 2 or img.shape[2] == 1:
+            ax.imshow(img.reshape(img.shape[:2]), cmap="gray", vmin=0, vmax=255,
+                      interpolation="nearest")
         else:
             ax.imshow(img, interpolation="nearest")
         ax.axis("off")
