@@ -41,8 +41,9 @@ broadcast per sample; a gradient has its parameter's shape), a parameters dict t
 exactly W1, b1, ..., WL, bL, a cache that is not ``((A_prev, W, b), Z)``, labels Y outside
 [0, 1], NaN or inf in X, the parameters or the gradients to update with, a learning rate that
 is no positive number. What the course's functions compute and pass on (``AL``, the caches,
-dA, dZ) may hold NaN or inf: it passes through, as in the course. Array-likes (lists) and integer arrays are taken as float64, as the course's
-NumPy computes them; float arrays are used as they are (the same objects, in the caches).
+dA, dZ) may hold NaN or inf: it passes through, as in the course. Array-likes (lists) and
+integer arrays are taken as float64, as the course's NumPy computes them; float arrays are
+used as they are (the same objects, in the caches).
 """
 
 from __future__ import annotations
