@@ -130,7 +130,8 @@ A, W, b, Z = rs.randn(3, 2), rs.randn(1, 3), rs.randn(1, 1), rs.randn(1, 2)
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: F.linear_forward(A, rs.randn(1, 4), b), r"A must have shape \(4, m\) \(one row per column of W"),
+    (lambda: F.linear_forward(A, rs.randn(1, 4), b),
+     r"A must have shape \(4, m\) \(one row per column of W"),
     (lambda: F.linear_forward(A, W, np.ones(2)), r"b must have shape \(1, 1\) .* got shape \(2,\)"),
     (lambda: F.linear_forward(A, rs.randn(2, 3), np.ones(2)), r"b must have shape \(2, 1\)"),
     (lambda: F.linear_activation_forward(A.T, W, b, "relu"), r"A_prev must have shape \(3, m\)"),
@@ -143,7 +144,8 @@ A, W, b, Z = rs.randn(3, 2), rs.randn(1, 3), rs.randn(1, 1), rs.randn(1, 2)
      r"Z of cache must have shape \(1, 2\)"),
     (lambda: F.linear_activation_backward(Z, (A, W, b), "relu"),
      r"cache must be a layer's cache \(\(A_prev, W, b\), Z\).* a tuple of length 3"),
-    (lambda: F.linear_backward(Z, ((A, W, b), Z)), r"cache must be a linear cache \(A_prev, W, b\)"),
+    (lambda: F.linear_backward(Z, ((A, W, b), Z)),
+     r"cache must be a linear cache \(A_prev, W, b\)"),
     (lambda: F.linear_backward(Z, None), "cache must be a linear cache"),
     (lambda: F.L_model_backward(np.full((1, 2), 0.5), [[1, 0]], ((A, W, b), Z)),
      r"caches\[0\] must be a layer's cache"),

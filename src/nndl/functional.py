@@ -263,7 +263,8 @@ def _like(Y: object, AL: Array) -> Array:
     outside = ~((Y >= 0) & (Y <= 1))  # NaN too
     if outside.any():
         raise NNDLError(f"Y must hold labels 0 or 1 (or probabilities in [0, 1]); "
-                        f"{int(outside.sum())} value(s) are not, e.g. {float(Y[outside].ravel()[0])!r}")
+                        f"{int(outside.sum())} value(s) are not, e.g. "
+                        f"{float(Y[outside].ravel()[0])!r}")
     return Y.reshape(AL.shape)
 
 
