@@ -254,3 +254,107 @@ def test_regression_scores_beyond_float64_are_saved_and_shown(tmp_path):
     r = nndl_cmd("evaluate", "--model", "m.npz", "--data", "huge.csv", cwd=tmp_path)
     assert r.returncode == 0 and r.stderr == "", r.stderr  # no NumPy overflow warning
     assert "mean baseline, mse inf" in r.stdout and out
+
+
+# --- the third audit: headers both ways, decimal commas in labels, special files -----------
+def _csv(path: Path, first: str, rows: list[str]) -> Path:
+    path.write_text(first + "\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def _decimals(m: int, seed: int = 11) -> list[str]:
+    X = _features(m, seed)
+    return [f"{a},{b},{c}" for a, b, c in X]
+
+
+@pytest.mark.parametrize("label", ["int", "text"])
+def test_pandas_default_column_names_are_a_header(tmp_path, label):
+    """pandas writes integer column names 0..n-1: with a 0/1 or text label that row was a
+    sample of a third class ('4')."""
+    rows = _decimals(50)
+    labs = [str(i % 2) if label == "int" else "ab"[i % 2] for i in range(50)]
+    data = nndl.datasets.load(_csv(tmp_path / "p.csv", "0,1,2,3",
+                                   [f"{r},{k}" for r, k in zip(rows, labs)]))
+    assert data.m == 50 and data.feature_names == ["0", "1", "2"] and len(data.classes) == 2
+
+
+def test_whole_number_names_above_decimals_and_a_label_ask_which(tmp_path):
+    rows = [f"{r},{i % 2}" for i, r in enumerate(_decimals(50))]
+    with pytest.raises(nndl.NNDLError, match="is line 1 .* a header"):  # was a class '2022'
+        nndl.datasets.load(_csv(tmp_path / "y.csv", "2019,2020,2021,2022", rows))
+    assert nndl.datasets.load(tmp_path / "y.csv", header=True).classes == ["0", "1"]
+
+
+@pytest.mark.parametrize("first", ["6.3,3.3,6.0,Iris-virginica", "5.1,#DIV/0!,1.4,Iris-setosa"])
+def test_a_first_row_of_data_is_never_taken_for_a_header(tmp_path, first):
+    """A headerless file whose first row holds a class found nowhere else, or an error cell:
+    it was read as the header (the sample lost, numbers as column names); now asked."""
+    rows = [f"{r},{'Iris-setosa' if i % 2 else 'Iris-versicolor'}"
+            for i, r in enumerate(_decimals(60))]
+    path = _csv(tmp_path / "iris.csv", first, rows)
+    with pytest.raises(nndl.NNDLError, match="is line 1 .* a header"):
+        nndl.datasets.load(path)
+    if "DIV" not in first:
+        data = nndl.datasets.load(path, header=False)
+        assert data.m == 61 and "Iris-virginica" in data.classes
+
+
+def test_decimal_commas_in_the_label_after_row_200_make_it_numbers(tmp_path):
+    labels = [str(10 + i % 37) for i in range(210)] + [f"{10 + i % 37},5" for i in range(50)]
+    rows = [f"{i % 9};{i % 7};{y}" for i, y in enumerate(labels)]
+    data = nndl.datasets.load(_csv(tmp_path / "l.csv", "a;b;y", rows))
+    assert data.task == "regression"  # was multiclass with classes '10' ... '10,5'
+    np.testing.assert_array_equal(data.Y[0, -2:], [float(labels[-2].replace(",", ".")),
+                                                   float(labels[-1].replace(",", "."))])
+
+
+def test_a_point_in_a_decimal_comma_file_is_refused(tmp_path):
+    rows = [f"{10 + i % 90},{i % 10};{i % 3};{'ab'[i % 2]}" for i in range(250)] + \
+        ["1.234;0;a"] + [f"5,5;{i % 3};b" for i in range(9)]
+    with pytest.raises(nndl.NNDLError, match="line 252.*'1.234' has a point.*thousands"):
+        nndl.datasets.load(_csv(tmp_path / "t.csv", "a;b;y", rows))  # was read as 1.234
+
+
+def test_labels_partly_class_names_are_not_shifted_to_indices():
+    X = _features(5)
+    with pytest.raises(nndl.NNDLError, match=r"labels \['0'\] are not among"):
+        nndl.datasets.from_arrays(X, [1, 2, 3, 4, 0], "s", classes=["1", "2", "3", "4", "5"])
+    data = nndl.datasets.from_arrays(X, [0, 1, 2, 3, 4], "s", classes=list("abcde"))
+    assert data.Y.tolist() == [[0, 1, 2, 3, 4]]  # numbers none of which is a name: indices
+
+
+@pytest.mark.parametrize("bad, words", [
+    (dict(y=np.array([1, None, 0], dtype=object)), "missing"),
+    (dict(y=[0, 1, 0], classes=["a", "a", "b"]), "distinct"),
+    (dict(y=[0, 1, 0], X=np.zeros((3, 0))), "no features"),
+])
+def test_from_arrays_refuses_missing_labels_repeated_classes_and_no_features(bad, words):
+    kw = {"X": _features(3), **bad}
+    with pytest.raises(nndl.NNDLError, match=words):
+        nndl.datasets.from_arrays(source="s", **kw)
+
+
+def test_writes_go_into_devices_and_fifos_not_over_them(tmp_path):
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    net = nndl.Network([2, 1], seed=0)
+    net.save(fifo)  # was: a temporary file renamed over the FIFO
+    reader.join(timeout=60)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and got and got[0][:2] == b"PK"
+    null = tmp_path / "null"  # a device node of our own, never the machine's /dev/null
+    try:
+        os.mknod(null, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except (PermissionError, OSError):
+        null = None  # not root: the FIFO above stands for the non-regular files
+    if null is not None:
+        net.save(null)
+        assert stat.S_ISCHR(os.stat(null).st_mode)
+    with pytest.raises(nndl.NNDLError, match="too long"):
+        net.save(tmp_path / ("x" * 300 + ".npz"))

@@ -14,6 +14,7 @@ FIFO would hang, ``/dev/zero`` never ends, a symlink loop) with an NNDLError.
 from __future__ import annotations
 
 import errno
+import io as _stdio
 import os
 import re
 import stat
@@ -149,13 +150,30 @@ def _umask() -> int:
     return mask
 
 
+def _write_through(target: Path, write: Callable[[IO[Any]], Any], mode: str,
+                   what: str) -> Path:
+    """``write`` straight into an existing file that is not a regular one (a device such as
+    /dev/stdout or /dev/null, a FIFO): renaming a temporary file over it would replace the
+    device node with a regular file. What is written goes to memory first: writers that
+    seek (a zip archive) cannot seek in a pipe."""
+    buffer: Any = _stdio.BytesIO() if "b" in mode else _stdio.StringIO()
+    write(buffer)
+    try:
+        with open(target, mode) as f:
+            f.write(buffer.getvalue())
+    except OSError as exc:
+        raise NNDLError(f"cannot write the {what} {target}: {exc.strerror or exc}") from None
+    return target
+
+
 def atomic_write(path: "str | os.PathLike", write: Callable[[IO[Any]], Any],
                  mode: str = "wb", what: str = "file") -> Path:
     """Call ``write(f)`` on a temporary file beside ``path``, then rename it over ``path``.
 
     Raises NNDLError (naming ``what``) when ``path`` is not a path, the folder is missing, the
     target is a folder (or is written as one: ``out/``), or the system refuses the write; the
-    temporary file is always removed on failure.
+    temporary file is always removed on failure. An existing file that is not a regular one
+    (/dev/stdout, /dev/null, a FIFO) is written into directly, never replaced.
     """
     if not isinstance(path, (str, os.PathLike)):
         raise NNDLError(f"the path to write the {what} to must be a str or os.PathLike; got "
@@ -165,11 +183,17 @@ def atomic_write(path: "str | os.PathLike", write: Callable[[IO[Any]], Any],
         raise NNDLError(f"cannot write the {what} {raw}: it names a folder; give a file name")
     target = Path(raw)
     folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise NNDLError(f"cannot write the {what} {target}: folder {folder} does not exist")
-    if target.is_dir():
-        raise NNDLError(f"cannot write the {what} {target}: it is a folder")
-    remove_stale_temporaries(target)
+    try:
+        if not folder.is_dir():
+            raise NNDLError(f"cannot write the {what} {target}: folder {folder} does not exist")
+        if target.is_dir():
+            raise NNDLError(f"cannot write the {what} {target}: it is a folder")
+        if target.exists() and not target.is_file():  # /dev/null, /dev/stdout, a FIFO
+            return _write_through(target, write, mode, what)
+        remove_stale_temporaries(target)
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise NNDLError(f"cannot write the {what} {shorten(str(target), 200)}: "
+                        f"{exc.strerror or exc}") from None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:

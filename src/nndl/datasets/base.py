@@ -187,6 +187,13 @@ def encode_labels(
     if values.dtype.kind in "biuf":
         numeric = values.astype(np.float64)
     elif values.dtype.kind in "USO":
+        if values.dtype.kind == "O":
+            gone = [i for i, v in enumerate(values.tolist())
+                    if v is None or (isinstance(v, float) and v != v)]
+            if gone:
+                raise NNDLError(f"{source}: {len(gone)} label(s) are missing (None or NaN; the "
+                                f"first at sample {gone[0]}): fill them in or leave those "
+                                "samples out")
         strs = [v.decode() if isinstance(v, bytes) else str(v) for v in values.tolist()]
         try:
             numeric = np.array([float(s) for s in strs], dtype=np.float64)
@@ -226,11 +233,16 @@ def encode_labels(
 
     if classes is not None:
         order = [str(c) for c in classes]
+        if len(set(order)) != len(order):
+            raise NNDLError(f"{source}: classes must be distinct; got {order}")
         lookup = {c: i for i, c in enumerate(order)}
-        unknown = sorted(set(names.tolist()) - set(lookup))
-        if unknown and numeric is not None and np.all(numeric == np.round(numeric)) \
+        distinct = set(names.tolist())
+        unknown = sorted(distinct - set(lookup))
+        if unknown and len(unknown) == len(distinct) and numeric is not None \
+                and np.all(numeric == np.round(numeric)) \
                 and numeric.min() >= 0 and numeric.max() < len(order):
-            # numbers that are not class names are class indices 0..k-1
+            # numbers none of which is a class name are class indices 0..k-1 (labels that
+            # are partly names, [1, 2, 0] for classes "1".."3", are an error: 0 is unknown)
             names = np.array([order[int(v)] for v in numeric])
             unknown = []
         if unknown:

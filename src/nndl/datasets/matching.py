@@ -11,6 +11,7 @@ misaligned column gives a quietly wrong answer, the worst thing nndl can do.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from typing import Sequence
 
@@ -27,17 +28,19 @@ def check_columns(have: Sequence[str], names: Sequence[str], source: str,
     columns in the model's order, whatever their order in the file."""
     have = [str(h) for h in have]
     names = [str(n) for n in names]
-    missing = [n for n in names if n not in have]
+    have_set, name_set, ignored = set(have), set(names), set(ignore)  # wide files: no O(n^2)
+    missing = [n for n in names if n not in have_set]
     if missing:
         raise NNDLError(f"{source} lacks {len(missing)} of the model's feature columns: "
                         f"{shorten(missing, 200)} (the model was trained on "
                         f"{shorten(names, 300)}, matched by name)")
-    extra = [n for n in have if n not in names and n not in ignore]
+    extra = [n for n in have if n not in name_set and n not in ignored]
     if extra:
         raise NNDLError(f"{source} has columns the model was not trained on: "
                         f"{shorten(extra, 200)}; leave them out with --drop (or drop=) or "
                         f"remove them (the model's features: {shorten(names, 300)})")
-    twice = sorted({n for n in names if have.count(n) > 1})
+    counts = Counter(have)
+    twice = sorted(n for n in name_set if counts[n] > 1)
     if twice:
         raise NNDLError(f"{source} names a column twice: {shorten(twice, 200)}; columns are "
                         "matched by name")
@@ -65,7 +68,8 @@ def match_features(data: Dataset, names: Sequence[str], source: str,
     if have is None:
         return data
     names = check_columns(have, names, source, ignore)
-    rows = [list(have).index(n) for n in names]
+    where = {n: i for i, n in reversed(list(enumerate(have)))}  # the first of each name
+    rows = [where[n] for n in names]
     if rows == list(range(len(have))):
         return data
     return replace(data, X=data.X[rows], feature_names=names)

@@ -12,14 +12,16 @@
   delimiter at the end of each line) is not a column;
 - a decimal comma (``1,5`` in a ``;`` or tab separated file, as spreadsheets in many locales
   write) is read as ``1.5``;
-- the first row is a header when some column is numeric in the rows after it but not in it,
-  when it holds no number at all, or when a text column's values repeat (classes) and its
-  first cell is none of them (a label column's name above numeric column names, such as
-  ``400,410,420,species``); judged on up to :data:`HEADER_SAMPLE` rows, every row is kept.
-  A first row of whole numbers above rows written with decimals in every column
-  (``2019,2020,2021`` over ``0.52,1.75,...``) could be either: it is an error asking for
-  ``header=True`` or ``False``. With ``names`` (a model's column names), a first row holding
-  them all is the header.
+- the first row is a header when it holds no number at all, when a column is numeric in the
+  rows after it but not in it (or text below a number), when its numbers are 0..n-1 (1..n:
+  pandas' and R's default names), or when a text column's values repeat (classes) and its
+  first cell is none of them above numbers written as whole numbers over decimals
+  (``400,410,420,species``); judged on up to :data:`HEADER_SAMPLE` rows, every row is kept.
+  Where the evidence points both ways it is an error asking for ``header=True`` or
+  ``False``: a first row of whole numbers above decimals in every column but a label's
+  (``2019,2020,2021`` over ``0.52,1.75,...``), a class found in row 1 only above data-like
+  numbers, or a name beside numbers written with decimals. With ``names`` (a model's column
+  names), a first row holding them all is the header.
 
 :func:`number_cells` turns the chosen columns into a float64 array, saying which line and
 column holds a cell that is not a number, or a missing value (an empty cell, ``NA``, ``NaN``,
@@ -217,30 +219,56 @@ def read_table(path: Path, budget: Budget, *, header: "bool | None" = None,
 
 def _has_header(rows: list[list[str]], decimal: str, names: "Sequence[str] | None" = None,
                 source: str = "the file") -> bool:
-    """Whether the first row is a header (the rules in the module doc)."""
+    """Whether the first row is a header (the rules in the module doc); NNDLError asking for
+    ``header=`` when the evidence points both ways."""
     first, sample = rows[0], rows[1: HEADER_SAMPLE + 1]
     if names is not None and set(map(str, names)) <= set(first):
         return True
     if not any(_is_number(c, decimal) for c in first):
         return True
+    numbers = [c for c in first if _is_number(c, decimal)]
+    if len(numbers) >= 2 and numbers in ([str(i) for i in range(len(numbers))],
+                                         [str(i + 1) for i in range(len(numbers))]):
+        return True  # pandas' and R's default column names 0..n-1 (1..n), and a label's
     columns = [[r[j] for r in sample if r[j].lower() not in MISSING] for j in range(len(first))]
+    enough = len(sample) >= MIN_CLASS_SAMPLE
+    named, why = False, ""  # a cell that reads as a column's name, and why it may not be one
     for cell, cells in zip(first, columns):
-        if not cells or cell.lower() in MISSING or _is_number(cell, decimal):
+        if not cells or cell.lower() in MISSING:
             continue
-        if all(_is_number(c, decimal) for c in cells):
-            return True  # a column name above numbers
-        if (len(cells) >= MIN_CLASS_SAMPLE and cell not in cells
-                and not any(_is_number(c, decimal) for c in cells)
-                and len(set(cells)) <= len(cells) // 2):
-            return True  # a label column's name above its classes, which repeat
-    if len(sample) >= MIN_CLASS_SAMPLE and all(_WHOLE.fullmatch(c) for c in first) and all(
-            cells and all(_written_with_decimals(c, decimal) for c in cells)
-            for cells in columns):
-        raise NNDLError(
-            f"{source}: is line 1 ({shorten(', '.join(first), 80)}) a header? It holds whole "
-            "numbers and every other row numbers with decimals; say which: header=True or "
-            "header=False (nndl --header or --no-header)")
-    return False
+        below_numbers = all(_is_number(c, decimal) for c in cells)
+        below_text = not any(_is_number(c, decimal) for c in cells)
+        if _is_number(cell, decimal):
+            named = named or (enough and below_text)  # a number above a text column
+        elif below_numbers:
+            named = True  # a name above numbers
+        elif enough and below_text and cell not in cells and len(set(cells)) <= len(cells) // 2:
+            # a label column's name above its repeated classes, or a class in row 1 only
+            if not _whole_above_decimals(first, columns, decimal):
+                why = (f"its {shorten(cell, 30)!r} is in no other row of its column, whose "
+                       "values repeat, but its numbers look like data")
+            named = True
+    written = [c for c in first if _is_number(c, decimal)]
+    if named and not why and any(_written_with_decimals(c, decimal) for c in written):
+        why = "it names a column but also holds numbers written with decimals, as data rows do"
+    if not named and enough and _whole_above_decimals(first, columns, decimal):
+        why, named = "it holds whole numbers and the rows below numbers with decimals", True
+    if named and why:
+        raise NNDLError(f"{source}: is line 1 ({shorten(', '.join(first), 80)}) a header? "
+                        f"{why[0].upper() + why[1:]}; say which: header=True or header=False "
+                        "(nndl --header or --no-header)")
+    return named
+
+
+def _whole_above_decimals(first: list[str], columns: list[list[str]], decimal: str) -> bool:
+    """The first row's numbers all whole (``2019``), above columns written with decimals
+    (``0.52``) but at most one (a label column of whole numbers)."""
+    numeric = [cells for c, cells in zip(first, columns) if _is_number(c, decimal)]
+    if not all(_WHOLE.fullmatch(c) for c in first if _is_number(c, decimal)):
+        return False
+    other = [cells for cells in numeric
+             if not (cells and all(_written_with_decimals(c, decimal) for c in cells))]
+    return len(other) <= 1 and len(other) < len(numeric)
 
 
 MIN_CLASS_SAMPLE = 10
@@ -253,6 +281,29 @@ def _written_with_decimals(cell: str, decimal: str) -> bool:
     """A number written with a fraction or an exponent (``0.5``, ``1e-3``; ``0,5`` with a
     decimal comma), not as a whole number."""
     return _is_number(cell, decimal) and not _WHOLE.fullmatch(cell)
+
+
+def decide_decimal(table: Table, columns: Sequence[int]) -> None:
+    """Settle ``table.decimal`` on every row of ``columns`` (the features and the label): a
+    comma when they hold decimal-comma numbers (``10,5``) and no number with a point, though
+    the rows the delimiter was judged on held whole numbers only. In a decimal-comma table a
+    number with a point (``1.234``: a thousands separator?) is refused, never read as 1.234.
+    (Text labels such as ``v1.2`` are not numbers and count for neither.)"""
+    text = "".join(r[j] for r in table.rows for j in columns)
+    pointed = None
+    if "." in text:
+        pointed = next(((i, j) for i, r in enumerate(table.rows) for j in columns
+                        if "." in r[j] and _is_number(r[j])), None)
+    if table.decimal == "." and table.delimiter != "," and "," in text and pointed is None \
+            and any(_DECIMAL_COMMA.fullmatch(r[j]) for r in table.rows for j in columns
+                    if "," in r[j]):
+        table.decimal = ","
+    if table.decimal == "," and pointed is not None:
+        i, j = pointed
+        raise NNDLError(f"{table.source}: line {table.line(i)}, {table.column(j)}: "
+                        f"{shorten(repr(table.rows[i][j]), 40)} has a point in a file whose "
+                        "numbers have decimal commas (a thousands separator? write 1234 for "
+                        "1.234)")
 
 
 def missing_rows(table: Table, columns: Sequence[int]) -> list[int]:
@@ -285,11 +336,9 @@ def number_cells(table: Table, columns: Sequence[int]) -> np.ndarray:
     line and column of the first cell that is not a number. A decimal comma is looked for in
     every row (the delimiter's sample may have held whole numbers only), and a number with
     ``_`` (``1_017``, which Python's float() reads as 1017) is not a number."""
+    decide_decimal(table, columns)
     cells = [[r[j] for j in columns] for r in table.rows]
     text = "".join(c for r in cells for c in r)
-    if table.decimal == "." and table.delimiter != "," and "," in text and "." not in text \
-            and any(_DECIMAL_COMMA.fullmatch(c) for r in cells for c in r if "," in c):
-        table.decimal = ","
     if table.decimal == ",":
         cells = [[c.replace(",", ".") for c in r] for r in cells]
     if "_" not in text:
