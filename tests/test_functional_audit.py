@@ -50,7 +50,7 @@ def test_L_model_forward_checks_the_parameters(change, message):
 def test_L_model_forward_refuses_what_is_no_dict_and_X_of_other_rows():
     with pytest.raises(NNDLError, match="parameters must be a dict"):
         F.L_model_forward(X3, [np.ones((1, 3)), np.zeros((1, 1))])
-    with pytest.raises(NNDLError, match=r"X must have 3 rows .* got shape \(6, 3\)"):
+    with pytest.raises(NNDLError, match=r"X must have shape \(3, m\) .* got shape \(6, 3\)"):
         F.L_model_forward(X3.T, params_3541())
     with pytest.raises(NNDLError, match="X must be finite"):
         F.predict(np.full((3, 2), np.nan), params_3541())

@@ -351,7 +351,10 @@ def L_model_forward(X: Array, parameters: dict[str, Array]) -> tuple[Array, list
     (n[l], 1), and X (n[0], m); anything else is refused with an NNDLError naming the key."""
     params = _parameters(parameters)
     n0 = params["W1"].shape[1]
-    X = _matrix("X", X, rows=n0, rows_are="one per input feature: n[0], the columns of W1")
+    # X's shape and kind, not its finiteness: a NaN in X gives a NaN cost (visible), and
+    # looking at every value of the cat's 12288 x 209 X cost 10% of the course's loop
+    X = _shaped("X", X, (n0, "m"), "one row per input feature: n[0], the columns of W1",
+                finite=False)
     return model_forward(X, params, _layer_activations(len(params) // 2))
 
 
