@@ -450,6 +450,7 @@ def update_parameters(
 
 def predict(X: Array, parameters: dict[str, Array]) -> Array:
     """0/1 labels of shape (1, m): 1 where A[L] > 0.5 (the course's ``p``, as integers; the
-    course's ``predict(X, y, parameters)`` also prints the accuracy, ``np.mean(p == y)``)."""
-    AL, _ = L_model_forward(X, parameters)
+    course's ``predict(X, y, parameters)`` also prints the accuracy, ``np.mean(p == y)``).
+    X must be finite: a NaN in X would be a label 0 (NaN > 0.5 is false), not a NaN."""
+    AL, _ = L_model_forward(_matrix("X", X), parameters)
     return HEADS["binary"].indices(AL)
