@@ -145,6 +145,27 @@ class Dataset:
         )
 
 
+def _read_labels(values: np.ndarray, source: str) -> tuple[np.ndarray, "np.ndarray | None"]:
+    """``(values, numbers)``: labels that are numbers (or text of numbers) as float64, else
+    None and the text stripped; missing labels (None, NaN in an object array) refused."""
+    if values.dtype.kind in "biuf":
+        return values, values.astype(np.float64)
+    if values.dtype.kind not in "USO":
+        raise NNDLError(f"{source}: labels must be numbers or text; got dtype {values.dtype}")
+    if values.dtype.kind == "O":
+        gone = [i for i, v in enumerate(values.tolist())
+                if v is None or (isinstance(v, float) and v != v)]
+        if gone:
+            raise NNDLError(f"{source}: {len(gone)} label(s) are missing (None or NaN; the "
+                            f"first at sample {gone[0]}): fill them in or leave those "
+                            "samples out")
+    strs = [v.decode() if isinstance(v, bytes) else str(v) for v in values.tolist()]
+    try:
+        return values, np.array([float(s) for s in strs], dtype=np.float64)
+    except ValueError:
+        return np.array([s.strip() for s in strs]), None
+
+
 def _exact_integers(values: np.ndarray) -> "list[int] | None":
     """The labels as Python integers when they are integers (an integer array, or text of
     whole numbers such as ``9007199254740993``), else None."""
@@ -183,24 +204,7 @@ def encode_labels(
     as_classes = task == "classification"
     if as_classes:
         task = None
-    numeric: "np.ndarray | None" = None
-    if values.dtype.kind in "biuf":
-        numeric = values.astype(np.float64)
-    elif values.dtype.kind in "USO":
-        if values.dtype.kind == "O":
-            gone = [i for i, v in enumerate(values.tolist())
-                    if v is None or (isinstance(v, float) and v != v)]
-            if gone:
-                raise NNDLError(f"{source}: {len(gone)} label(s) are missing (None or NaN; the "
-                                f"first at sample {gone[0]}): fill them in or leave those "
-                                "samples out")
-        strs = [v.decode() if isinstance(v, bytes) else str(v) for v in values.tolist()]
-        try:
-            numeric = np.array([float(s) for s in strs], dtype=np.float64)
-        except ValueError:
-            values = np.array([s.strip() for s in strs])
-    else:
-        raise NNDLError(f"{source}: labels must be numbers or text; got dtype {values.dtype}")
+    values, numeric = _read_labels(values, source)
     m = values.shape[0]
 
     exact: "list[int] | None" = None
