@@ -63,7 +63,7 @@ from .layers import linear_backward as _linear_backward
 from .layers import linear_forward as _linear_forward
 from .memory import check_memory, out_of_memory
 from .propagation import model_backward, model_forward
-from .validation import as_matrix, check_layer_dims, check_positive
+from .validation import as_matrix, check_dtype, check_layer_dims, check_positive
 
 Array = np.ndarray
 LinearCache = tuple[Array, Array, Array]
@@ -289,13 +289,6 @@ def _probabilities(AL: object) -> Array:
     return AL
 
 
-def _float_dtype(dtype: object) -> np.dtype:
-    """float32 or float64 (the parameters' dtype); NNDLError for anything else."""
-    from .network import _check_dtype  # the one dtype check of nndl's models
-
-    return _check_dtype(dtype)
-
-
 def _layer_activations(L: int) -> list:
     """relu for layers 1..L-1, sigmoid for layer L (the course's L-layer model)."""
     return [get_activation("relu")] * (L - 1) + [get_activation(HEADS["binary"].output)]
@@ -313,7 +306,7 @@ def initialize_parameters_deep(
     memory available are refused before anything is drawn.
     """
     dims = check_layer_dims(layer_dims)
-    dt = _float_dtype(dtype)
+    dt = check_dtype(dtype)
     what = f"the parameters of {dims} ({dt.name})"
     need = initialize_bytes(dims, dt)
     check_memory(what, need)

@@ -28,21 +28,10 @@ from .memory import check_memory, out_of_memory
 from .optimizers import Optimizer, get_optimizer
 from .propagation import model_backward, model_forward, predict_forward
 from .regularization import check_keep_probs, check_lambd, check_masks, l2_cost
-from .validation import as_matrix, check_bool, check_layer_dims, check_positive, check_same_m
+from .validation import (as_matrix, check_bool, check_dtype, check_layer_dims, check_positive,
+                         check_same_m)
 
 Array = np.ndarray
-
-_DTYPES = {"float32": np.float32, "float64": np.float64}
-
-
-def _check_dtype(dtype: object) -> np.dtype:
-    try:
-        dt = np.dtype(dtype)  # type: ignore[arg-type]
-    except TypeError:
-        dt = None
-    if dt is None or dt.name not in _DTYPES:
-        raise NNDLError(f"dtype must be 'float32' or 'float64'; got {dtype!r}")
-    return dt
 
 
 class Network:
@@ -108,7 +97,7 @@ class Network:
         self.head.check_units(self.layer_dims[-1])
         self.cost_fn = self.head.cost
         self.init = check_init(init)
-        self.dtype = _check_dtype(dtype)
+        self.dtype = check_dtype(dtype)
         self.rng = make_rng(seed, rng)
         self._params: dict[str, Array] = self._initial_params()
         self._pending: "Callable[[], None] | None" = None

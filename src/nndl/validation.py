@@ -92,6 +92,22 @@ def check_positive(name: str, value: object, integer: bool = False) -> float:
     return check_number(name, value, integer=integer, low=0, low_open=True, expected=kind)
 
 
+DTYPES = ("float32", "float64")
+"""The dtypes of nndl's parameters and activations."""
+
+
+def check_dtype(dtype: object) -> np.dtype:
+    """``dtype`` as a NumPy dtype when it is float32 or float64; NNDLError otherwise (integer
+    parameters would be all zeros, ``"floot"`` a TypeError)."""
+    try:
+        dt = np.dtype(dtype)  # type: ignore[arg-type]
+    except TypeError:
+        dt = None
+    if dt is None or dt.name not in DTYPES:
+        raise NNDLError(f"dtype must be 'float32' or 'float64'; got {dtype!r}")
+    return dt
+
+
 def check_bool(name: str, value: object) -> bool:
     """``value`` as a bool when it is one (Python's or NumPy's); NNDLError otherwise
     (``bool("no")`` is True)."""
