@@ -187,3 +187,28 @@ def test_an_array_model_of_flat_images_still_takes_images(tmp_path):
     Image.fromarray(np.zeros((5, 5, 3), np.uint8)).save(tmp_path / "x.png")
     out = ok("predict", "--model", tmp_path / "m.npz", tmp_path / "x.png")
     assert out.startswith(str(tmp_path / "x.png"))
+
+
+def test_a_folder_of_netpbm_images_is_read_at_its_depth(tmp_path):
+    """.pgm / .ppm files (what scientific cameras and ImageMagick write) are images too: a
+    folder of them was 'no images'; 16-bit PGM values scale by 65535."""
+    for c, lo, hi in (("dark", 1000, 20000), ("bright", 30000, 65000)):
+        (tmp_path / c).mkdir()
+        for i in range(4):
+            values = np.random.default_rng(i).integers(lo, hi, (8, 8)).astype(np.uint16)
+            Image.fromarray(values).save(tmp_path / c / f"{i}.pgm")
+    Image.fromarray(np.full((8, 8, 3), 255, np.uint8)).save(tmp_path / "dark" / "c.ppm")
+    data = nndl.datasets.load(tmp_path, image_size=(8, 8))
+    assert data.m == 9 and data.classes == ["bright", "dark"]
+    bright = data.X[:, np.asarray(data.Y[0]) == 0]
+    assert bright.min() > 30000 / 65535 - 1e-3 and bright.max() < 65000 / 65535 + 1e-3
+    np.testing.assert_array_equal(nndl.datasets.read_pixels(tmp_path / "dark" / "c.ppm",
+                                                            (8, 8)), 1.0)
+
+
+def test_a_split_too_small_names_its_fractions_readably():
+    """A fraction computed as 1 - 0.9 (the playground's train ratio) was shown as
+    dev=0.09999999999999998."""
+    data = nndl.datasets.from_arrays(np.zeros((3, 2)), [0, 1, 0], "s")
+    with pytest.raises(nndl.NNDLError, match=r"too few to split with dev=0\.1, test=0\.2$"):
+        nndl.datasets.split(data, dev=1 - 0.9, test=0.2)

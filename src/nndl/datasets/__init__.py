@@ -21,7 +21,7 @@ from .generators import (
     make_spiral,
     make_xor,
 )
-from .images import IMAGE_SUFFIXES, load_image_folder, load_images, read_image
+from .images import IMAGE_SUFFIXES, load_image_folder, load_images, read_image, read_pixels
 from .loaders import from_arrays, load, load_csv, load_hdf5, load_npz, table_header
 from .matching import check_columns, match_features
 from .spec import load_spec, resolve_spec, spec_names
@@ -57,6 +57,7 @@ __all__ = [
     "make_xor",
     "match_features",
     "read_image",
+    "read_pixels",
     "resolve_spec",
     "spec_names",
     "split",

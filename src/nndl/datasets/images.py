@@ -38,7 +38,8 @@ from ..limits import Budget
 from ..validation import check_number
 from .base import Dataset, task_for_classes
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm",
+                  ".ppm", ".pbm")
 """The image files nndl reads (in any case)."""
 
 

@@ -62,7 +62,8 @@ def split(data: Dataset, dev: float = 0.2, test: float = 0.0, seed: "int | None"
     m = data.m
     n_dev, n_test = int(round(dev * m)), int(round(test * m))
     if (dev > 0 and n_dev == 0) or (test > 0 and n_test == 0) or m - n_dev - n_test < 1:
-        raise NNDLError(f"{m} samples are too few to split with dev={dev}, test={test}")
+        raise NNDLError(f"{m} samples are too few to split with dev={dev:.6g}, "
+                        f"test={test:.6g}")
     rng = np.random.default_rng(seed)
     parts: list[list[np.ndarray]] = [[], [], []]  # train, dev, test
     if stratify and data.task in ("binary", "multiclass"):
