@@ -145,3 +145,33 @@ def test_python_m_nndl_and_the_cli_import_nothing_heavy():
 
 def test_run_reports_what_it_ran():
     assert run("--version").stdout.startswith("nndl ")
+
+
+def test_ctrl_c_turned_into_another_error_by_a_library_still_exits_130(monkeypatch, capsys):
+    """A library that catches the interrupt while it loads (scikit-learn's import, in a rare
+    race) and raises something else: the command still says 'interrupted' and exits 130
+    (it said 'the built-in data sets come with scikit-learn', exit 2)."""
+    import os
+    import signal
+
+    from nndl.cli import app
+
+    def run(args):  # Ctrl-C arrives while a library loads, which reports an ImportError
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(10**7):  # Python runs the handler between bytecodes
+                pass
+        except KeyboardInterrupt:
+            raise ImportError("cannot import name 'datasets' (partially initialized)") from None
+        return 0
+
+    parser = app.build_parser()
+    parser._subparsers._group_actions[0].choices["info"].set_defaults(run=run)
+    monkeypatch.setattr(app, "build_parser", lambda: parser)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in `nndl ...`
+    try:
+        assert app.main(["info", "x.npz"]) == 130
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert capsys.readouterr().err.strip() == "nndl info: interrupted"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import warnings
 from types import ModuleType
@@ -64,6 +65,7 @@ def main(argv: "Sequence[str] | None" = None) -> int:
     :class:`~nndl.errors.DivergenceWarning`) are one line on stderr too.
     """
     args = build_parser().parse_args(argv)
+    ctrl_c = _CtrlC.watch()
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _one_line_warning(args.command)
@@ -71,12 +73,50 @@ def main(argv: "Sequence[str] | None" = None) -> int:
     except BrokenPipeError:  # e.g. `nndl predict ... | head`: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-    except (NNDLError, OSError) as exc:
-        print(f"nndl {args.command}: error: {_one_line(exc)}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print(f"nndl {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if ctrl_c.pressed:  # a library turned the interrupt into another error (an import
+            print(f"nndl {args.command}: interrupted", file=sys.stderr)  # cut short)
+            return 130
+        if not isinstance(exc, (NNDLError, OSError)):
+            raise
+        print(f"nndl {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    finally:
+        ctrl_c.stop()
+
+
+class _CtrlC:
+    """Whether Ctrl-C was pressed while a command ran: Python's own SIGINT handler
+    (KeyboardInterrupt), which also notes the press. A library that catches the interrupt
+    while it imports (scikit-learn's, rarely) reported it as an ImportError, and the command
+    said "pip install scikit-learn" instead of exiting 130. Left alone when SIGINT is ignored
+    (a background job) or handled by someone else."""
+
+    def __init__(self) -> None:
+        self.pressed = False
+        self.installed = False
+
+    @classmethod
+    def watch(cls) -> "_CtrlC":
+        watcher = cls()
+        try:
+            if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+                signal.signal(signal.SIGINT, watcher._handler)
+                watcher.installed = True
+        except ValueError:  # not the main thread
+            pass
+        return watcher
+
+    def _handler(self, signum: int, frame: object) -> None:
+        self.pressed = True
+        raise KeyboardInterrupt
+
+    def stop(self) -> None:
+        if self.installed and signal.getsignal(signal.SIGINT) == self._handler:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 __all__ = ["COMMANDS", "build_parser", "main"]
