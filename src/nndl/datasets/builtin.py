@@ -40,9 +40,14 @@ def load_builtin(name: str = "breast_cancer") -> Dataset:
         raise NNDLError(f"unknown built-in data set {name!r}; expected one of {BUILTIN}")
     try:
         from sklearn import datasets as skd
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise NNDLError("the built-in data sets come with scikit-learn: pip install "
-                        "'nndl[sklearn]'") from None
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        from importlib.util import find_spec
+
+        if find_spec("sklearn") is None:
+            raise NNDLError("the built-in data sets come with scikit-learn: pip install "
+                            "'nndl[sklearn]'") from None
+        raise NNDLError(f"the built-in data sets come with scikit-learn, which is installed "
+                        f"but failed to load: {exc}") from None
     bunch = getattr(skd, _LOADERS[key])()
     X = np.asarray(bunch.data, dtype=np.float64).T.copy()
     feature_names = [str(f) for f in getattr(bunch, "feature_names", [])] or None
