@@ -130,7 +130,7 @@ def test_csv_round_trip(tmp_path_factory, X, header, sep):
 @pytest.mark.parametrize("text, kw, message", [
     ("", {}, "empty"),
     ("a,b,c\n", {}, "header but no samples"),
-    ("1,2,3\n4,5\n", {}, "ragged rows: row 2 has 2 fields"),
+    ("1,2,3\n4,5\n", {}, "ragged rows: line 2 has 2 fields"),
     ("a,b,y\n1,x,0\n2,3,1\n", {}, "line 2, column 'b': features must be numbers; got 'x'"),
     ("a,b,y\n1,2,0\n", {"label": "z"}, r"no column named 'z'; the columns are \['a', 'b', 'y'\]"),
     ("1,2,0\n3,4,1\n", {"label": 5}, "label column 5 is out of range; the file has 3 columns"),

@@ -19,7 +19,8 @@ The public API (``nndl.__all__``):
   :mod:`nndl.functional`;
 - the registries (name -> entry): :data:`ACTIVATIONS`, :data:`COSTS`, :data:`HEADS`,
   :data:`INITIALIZERS`, :data:`OPTIMIZERS`;
-- errors: :class:`NNDLError` (bad input, a ``ValueError``), :class:`DivergenceError`;
+- errors: :class:`NNDLError` (bad input, a ``ValueError``), :class:`DivergenceError`,
+  :class:`MissingValueError`;
   warnings: :class:`NNDLWarning`, :class:`DivergenceWarning`.
 
 Modules, in reading order: :mod:`~nndl.activations`, :mod:`~nndl.costs`,
@@ -61,7 +62,7 @@ _EXPORTS: dict[str, str] = {
     "INITIALIZERS": "initializers", "OPTIMIZERS": "optimizers",
     # errors
     "NNDLError": "errors", "DivergenceError": "errors", "NNDLWarning": "errors",
-    "DivergenceWarning": "errors",
+    "DivergenceWarning": "errors", "MissingValueError": "errors",
 }
 """Public name -> the module of nndl that defines it."""
 
@@ -100,7 +101,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
                               sigmoid, softmax, tanh)
     from .callbacks import Callback, EarlyStopping, History, PrintCost
     from .costs import COSTS, Cost, binary_cross_entropy, cross_entropy, squared_error
-    from .errors import DivergenceError, DivergenceWarning, NNDLError, NNDLWarning
+    from .errors import (DivergenceError, DivergenceWarning, MissingValueError, NNDLError,
+                         NNDLWarning)
     from .gradient_check import gradcheck
     from .heads import HEADS, Head
     from .initializers import INITIALIZERS

@@ -34,6 +34,24 @@ class DivergenceError(NNDLError):
         self.iteration = iteration
 
 
+class MissingValueError(NNDLError):
+    """A table has rows with missing values (empty cells, ``NA``, ...).
+
+    Attributes
+    ----------
+    where : str
+        The first one: ``"file.csv: line 7, column 'age': missing value (an empty cell)"``.
+    rows, total : int
+        How many of the table's rows have one, and how many rows it has.
+    """
+
+    def __init__(self, where: str, rows: int, total: int,
+                 advice: str = "fill them in, or drop those rows (drop_missing=True; "
+                               "nndl train or evaluate --drop-missing)") -> None:
+        super().__init__(f"{where}; {rows} of {total} rows have missing values: {advice}")
+        self.where, self.rows, self.total = where, rows, total
+
+
 class NNDLWarning(UserWarning):
     """Something nndl did as asked but that is likely not what was meant (the command line
     prints it as one line on stderr)."""

@@ -410,8 +410,7 @@ def load_csv(path: "str | os.PathLike", label: "str | int | bool | None" = None,
     if bad:
         if not drop_missing:
             refuse_missing(table, used, bad, label=col)
-        gone = set(bad)
-        table.rows = [r for i, r in enumerate(table.rows) if i not in gone]
+        table.drop(set(bad))
         if not table.rows:
             raise NNDLError(f"{source}: every row has a missing value; none is left to read")
     decide_decimal(table, used)  # the label's numbers count too

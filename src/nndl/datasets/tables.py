@@ -43,7 +43,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import NNDLError, shorten
+from ..errors import MissingValueError, NNDLError, shorten
 from ..files import open_regular
 from ..limits import MAX_RATIO, Budget
 
@@ -75,14 +75,22 @@ class Table:
     delimiter: str
     decimal: str
     source: str
+    lines: list[int]
+    """The line of the file where each row starts (1-based, as an editor counts them: blank
+    lines, the header and a quoted field's line breaks included)."""
 
     @property
     def width(self) -> int:
         return len(self.header if self.header is not None else self.rows[0])
 
     def line(self, i: int) -> int:
-        """The line number (1-based, counting the header, not blank lines) of row ``i``."""
-        return i + 1 + (self.header is not None)
+        """The line number of row ``i`` in the file (1-based)."""
+        return self.lines[i]
+
+    def drop(self, rows: "set[int]") -> None:
+        """Leave out the rows whose indices are in ``rows`` (their line numbers with them)."""
+        self.rows = [r for i, r in enumerate(self.rows) if i not in rows]
+        self.lines = [n for i, n in enumerate(self.lines) if i not in rows]
 
     def column(self, j: int) -> str:
         """How to name column ``j`` in a message."""
@@ -125,17 +133,33 @@ def text_encoding(data: bytes) -> str:
     return "utf-8-sig"
 
 
-def _split(text: str, delimiter: str, source: str) -> list[list[str]]:
-    """The rows of ``text``, cells stripped, blank lines left out (delimiter ``" "``: runs of
-    spaces and tabs)."""
+def _split(text: str, delimiter: str, source: str) -> tuple[list[list[str]], list[int]]:
+    """The rows of ``text``, cells stripped, and the line where each starts (1-based).
+
+    Blank lines are left out, and so are rows of only delimiters (``,,,``, a spreadsheet's
+    empty rows) before the first row and after the last one with a value. Between rows with
+    values such a row is kept, as a row of empty cells: a sample whose values are missing,
+    which :func:`refuse_missing` names (dropping it silently would pair every later row of
+    ``nndl predict``'s output with the wrong sample). Delimiter ``" "``: runs of spaces and
+    tabs (a line of them is blank)."""
     if delimiter == " ":
-        return [line.split() for line in text.splitlines() if line.strip()]
-    try:
-        rows = [r for r in csv.reader(_stdio.StringIO(text, newline=""), delimiter=delimiter)
-                if any(c.strip() for c in r)]
-    except csv.Error as exc:
-        raise NNDLError(f"{source}: not a readable CSV file ({shorten(exc, 120)})") from None
-    return [[c.strip() for c in r] for r in rows]
+        pairs = [(line.split(), n) for n, line in enumerate(text.splitlines(), start=1)
+                 if line.strip()]
+    else:
+        pairs = []
+        reader = csv.reader(_stdio.StringIO(text, newline=""), delimiter=delimiter)
+        start = 1
+        try:
+            for r in reader:
+                if r and (len(r) > 1 or r[0].strip()):
+                    pairs.append((r, start))
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            raise NNDLError(f"{source}: not a readable CSV file ({shorten(exc, 120)})") \
+                from None
+    valued = [k for k, (r, _) in enumerate(pairs) if any(c.strip() for c in r)]
+    pairs = pairs[valued[0]: valued[-1] + 1] if valued else []
+    return [[c.strip() for c in r] for r, _ in pairs], [n for _, n in pairs]
 
 
 def _is_number(cell: str, decimal: str = ".") -> bool:
@@ -156,7 +180,7 @@ def _sniff(text: str, preferred: "str | None", source: str) -> tuple[str, str]:
         if d not in head:
             continue
         try:
-            rows = _split(head, d, "")
+            rows = _split(head, d, "")[0]
         except NNDLError:
             continue
         widths = {len(r) for r in rows}
@@ -169,7 +193,7 @@ def _sniff(text: str, preferred: "str | None", source: str) -> tuple[str, str]:
         score = (numbers, -order.index(d))
         if best_score is None or score > best_score:
             best, best_score = d, score
-    rows = _split(head, best, source) if best in head else []
+    rows = _split(head, best, source)[0] if best in head else []
     return best, ("," if best != "," and _decimal_comma(rows) else ".")
 
 
@@ -200,25 +224,27 @@ def read_table(path: Path, budget: Budget, *, header: "bool | None" = None,
     sniffed, dec = _sniff(text, delimiter or preferred, source)
     delimiter = delimiter or sniffed
     decimal = decimal or dec
-    rows = _split(text, delimiter, source)
+    rows, lines = _split(text, delimiter, source)
     if not rows:
         raise NNDLError(f"{source}: the CSV file is empty")
+    if said:  # the "sep=" line is a line of the file
+        lines = [n + 1 for n in lines]
     if len(rows[0]) > 1 and all(r and r[-1] == "" for r in rows):  # "a,b," lines
         rows = [r[:-1] for r in rows]
     width = len(rows[0])
-    for i, r in enumerate(rows):
+    for r, n in zip(rows, lines):
         if len(r) != width:
-            raise NNDLError(f"{source}: ragged rows: row {i + 1} has {len(r)} fields, the first "
-                            f"has {width}")
+            raise NNDLError(f"{source}: ragged rows: line {n} has {len(r)} fields, line "
+                            f"{lines[0]} has {width}")
     if header is None:
-        header = _has_header(rows, decimal, names, source)
+        header = _has_header(rows, decimal, names, source, lines[0])
     head = rows[0] if header else None
     return Table(rows=rows[1:] if header else rows, header=head, delimiter=delimiter,
-                 decimal=decimal, source=source)
+                 decimal=decimal, source=source, lines=lines[1:] if header else lines)
 
 
 def _has_header(rows: list[list[str]], decimal: str, names: "Sequence[str] | None" = None,
-                source: str = "the file") -> bool:
+                source: str = "the file", line: int = 1) -> bool:
     """Whether the first row is a header (the rules in the module doc); NNDLError asking for
     ``header=`` when the evidence points both ways."""
     first, sample = rows[0], rows[1: HEADER_SAMPLE + 1]
@@ -254,7 +280,7 @@ def _has_header(rows: list[list[str]], decimal: str, names: "Sequence[str] | Non
     if not named and enough and _whole_above_decimals(first, columns, decimal):
         why, named = "it holds whole numbers and the rows below numbers with decimals", True
     if named and why:
-        raise NNDLError(f"{source}: is line 1 ({shorten(', '.join(first), 80)}) a header? "
+        raise NNDLError(f"{source}: is line {line} ({shorten(', '.join(first), 80)}) a header? "
                         f"{why[0].upper() + why[1:]}; say which: header=True or header=False "
                         "(nndl --header or --no-header)")
     return named
@@ -313,7 +339,7 @@ def missing_rows(table: Table, columns: Sequence[int]) -> list[int]:
 
 def refuse_missing(table: Table, columns: Sequence[int], bad: list[int],
                    label: "int | None" = None) -> None:
-    """NNDLError naming the first missing value's line and column (``label``: the label
+    """:class:`~nndl.errors.MissingValueError` naming the first missing value's line and column (``label``: the label
     column's index), and how many rows have one."""
     i = bad[0]
     j = next(j for j in columns if table.rows[i][j].lower() in MISSING)
@@ -325,10 +351,9 @@ def refuse_missing(table: Table, columns: Sequence[int], bad: list[int],
                 "class, rename it in the file")
     else:
         what = f"{shorten(cell, 20)!r}, not a finite number"
-    raise NNDLError(
-        f"{table.source}: line {table.line(i)}, {table.column(j)}: missing value ({what}); "
-        f"{len(bad)} of {len(table.rows)} rows have missing values: fill them in, or drop "
-        "those rows (drop_missing=True; nndl --drop-missing)")
+    raise MissingValueError(
+        f"{table.source}: line {table.line(i)}, {table.column(j)}: missing value ({what})",
+        len(bad), len(table.rows))
 
 
 def number_cells(table: Table, columns: Sequence[int]) -> np.ndarray:
