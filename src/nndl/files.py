@@ -166,6 +166,44 @@ def _write_through(target: Path, write: Callable[[IO[Any]], Any], mode: str,
     return target
 
 
+def is_stdout(path: "str | os.PathLike") -> bool:
+    """Whether ``path`` is this process's standard output (``/dev/stdout``, or the file or
+    pipe it was redirected to): a command that writes its output there prints its own
+    messages to stderr, so that they do not end up inside the file."""
+    import sys
+
+    try:
+        return os.path.samestat(os.stat(path), os.fstat(sys.stdout.fileno()))
+    except (OSError, ValueError, AttributeError, _stdio.UnsupportedOperation):
+        return False
+
+
+def _a_process_stream(link: Path) -> bool:
+    """Whether the symbolic link ``link`` leads through /proc (``/dev/stdout`` ->
+    ``/proc/self/fd/1``): a process's open file, which is to be written into, even when it is
+    a regular file that the shell opened (``> out.onnx``)."""
+    cur = os.path.abspath(link)
+    for _ in range(40):
+        if os.path.realpath(os.path.dirname(cur)).startswith("/proc/"):
+            return True
+        if not os.path.islink(cur):
+            return False
+        cur = os.path.join(os.path.dirname(cur), os.readlink(cur))
+    return False
+
+
+def _link_target(link: Path, what: str) -> Path:
+    """The path that the symbolic link ``link`` names at the end of its chain (it need not
+    exist yet); NNDLError for a loop of links."""
+    try:
+        return Path(os.path.realpath(link, strict=True))
+    except FileNotFoundError:  # a link to a file still to be made
+        return Path(os.path.realpath(link))
+    except OSError as exc:
+        raise NNDLError(f"cannot write the {what} {shorten(str(link), 200)}: it is a symbolic "
+                        f"link that leads nowhere ({exc.strerror or exc})") from None
+
+
 def atomic_write(path: "str | os.PathLike", write: Callable[[IO[Any]], Any],
                  mode: str = "wb", what: str = "file") -> Path:
     """Call ``write(f)`` on a temporary file beside ``path``, then rename it over ``path``.
@@ -173,7 +211,10 @@ def atomic_write(path: "str | os.PathLike", write: Callable[[IO[Any]], Any],
     Raises NNDLError (naming ``what``) when ``path`` is not a path, the folder is missing, the
     target is a folder (or is written as one: ``out/``), or the system refuses the write; the
     temporary file is always removed on failure. An existing file that is not a regular one
-    (/dev/stdout, /dev/null, a FIFO) is written into directly, never replaced.
+    (/dev/null, a FIFO, a terminal), and a process's open file (/dev/stdout, /dev/fd/N, even
+    when the shell redirected it to a regular file), is written into directly, never replaced.
+    A symbolic link stays a link: the file it names is written (atomically), and a loop of
+    links is an NNDLError.
     """
     if not isinstance(path, (str, os.PathLike)):
         raise NNDLError(f"the path to write the {what} to must be a str or os.PathLike; got "
@@ -182,6 +223,14 @@ def atomic_write(path: "str | os.PathLike", write: Callable[[IO[Any]], Any],
     if isinstance(raw, str) and raw.endswith(("/", os.sep)):  # Path() drops the slash
         raise NNDLError(f"cannot write the {what} {raw}: it names a folder; give a file name")
     target = Path(raw)
+    try:
+        if target.is_symlink():
+            if _a_process_stream(target):  # /dev/stdout, /dev/fd/3: a process's open file
+                return _write_through(target, write, mode, what)
+            target = _link_target(target, what)  # the link stays; what it names is written
+    except OSError as exc:
+        raise NNDLError(f"cannot write the {what} {shorten(str(target), 200)}: "
+                        f"{exc.strerror or exc}") from None
     folder = target.parent if str(target.parent) else Path(".")
     try:
         if not folder.is_dir():
