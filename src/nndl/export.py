@@ -17,7 +17,10 @@ The ONNX graph has a second output ``label`` for classifiers, int64: the class i
 of A[L], shape (batch,)) for softmax; ``A[L] > 0.5`` for sigmoid, shape (batch,) with one output
 unit and (batch, n[L]) with several. It is the index, not a class name: the names (the label
 map's classes, or ``net.classes``) are in the model's metadata (``metadata_props["classes"]``,
-JSON).
+JSON). So are X's column names (``"feature_names"``, in X's column order; a runtime matches
+columns by position only, so feed them in that order) or its image size, when given
+(:class:`Inputs`; ``nndl export`` gives what ``nndl train`` saved). A ``.pt2`` archive holds
+the same description in its extra file :data:`TORCH_METADATA`.
 
 Standardization (:class:`nndl.preprocessing.Standardizer`) runs in float64 for every model, as
 ``Network`` does at its input boundary, then returns to the model's dtype.
@@ -38,6 +41,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from . import heads
+from .export_inputs import Inputs
 from .activations import ACTIVATIONS, Activation, _Leaky
 from .errors import NNDLError
 from .files import atomic_write
@@ -148,13 +152,15 @@ def _onnx() -> Any:
     return onnx
 
 
-def onnx_model(net: "Network") -> "onnx.ModelProto":
+def onnx_model(net: "Network", inputs: "Inputs | None" = None) -> "onnx.ModelProto":
     """The ONNX graph of ``net`` (validated by ``onnx.checker``); see the module doc for its
-    input ``X`` (batch, n[0]) and outputs ``A`` (batch, n[L]) and ``label``."""
+    input ``X`` (batch, n[0]) and outputs ``A`` (batch, n[L]) and ``label``. ``inputs``: what
+    X's columns are (their names, or the image size), stored in the model's metadata."""
     onnx = _onnx()
     from onnx import TensorProto, helper, numpy_helper
 
     net = _check_network(net)
+    inputs = (inputs or Inputs()).check(net.layer_dims[0])
     dtype = net.dtype
     elem = TensorProto.FLOAT if dtype == np.float32 else TensorProto.DOUBLE
     nodes: list = []
@@ -216,6 +222,7 @@ def onnx_model(net: "Network") -> "onnx.ModelProto":
         "preprocessing": "standardizer" if pre is not None else "none",
         "target_scaling": "standardizer" if tgt is not None else "none",
         **({"classes": json.dumps(names)} if names is not None else {}),
+        **inputs.metadata(),
     })
     try:
         onnx.checker.check_model(model, full_check=True)
@@ -275,14 +282,15 @@ _ONNX_LABELS: dict[str, Callable[..., list]] = {"multiclass": _argmax_label,
 
 
 def to_onnx(net: "Network", path: "str | os.PathLike | None" = None,
-            check: bool = True) -> "onnx.ModelProto":
-    """The ONNX model of ``net`` (:func:`onnx_model`), written atomically to ``path`` if given.
+            check: bool = True, inputs: "Inputs | None" = None) -> "onnx.ModelProto":
+    """The ONNX model of ``net`` (:func:`onnx_model`, with ``inputs`` in its metadata),
+    written atomically to ``path`` if given.
 
     With ``check`` (default) the graph is first run by onnxruntime on random inputs and its
     A[L] compared with ``net.forward`` (:data:`TOLERANCE`); a difference is an NNDLError and
     nothing is written.
     """
-    model = onnx_model(net)
+    model = onnx_model(net, inputs)
     if check:
         verify(net, onnx_runner(model), "the ONNX graph (onnxruntime)")
     if path is not None:
@@ -379,21 +387,37 @@ def torch_program(net: "Network") -> Any:
     return torch.export.export(module, (example,), dynamic_shapes=({0: batch},))
 
 
+TORCH_METADATA = "nndl.json"
+"""The ``.pt2`` archive's extra file with the model's description (JSON: the ONNX export's
+metadata entries): ``torch.export.load(path, extra_files={TORCH_METADATA: ""})`` fills it."""
+
+
 def save_torch_program(net: "Network", path: "str | os.PathLike",
-                       check: bool = True) -> Path:
+                       check: bool = True, inputs: "Inputs | None" = None) -> Path:
     """Write the ``torch.export`` program of ``net`` to ``path`` (a ``.pt2`` archive, without
     pickle), atomically; ``torch.export.load(path).module()`` runs it on rows (batch, n[0]).
+    The layer sizes, activations, class names and ``inputs`` (what X's columns are) are in
+    the archive's extra file :data:`TORCH_METADATA`.
 
     With ``check`` (default) the program is first run on random inputs and compared with
     ``net.forward`` (:data:`TOLERANCE`)."""
     torch = _torch()
+    net = _check_network(net)
+    inputs = (inputs or Inputs()).check(net.layer_dims[0])
+    names = class_names(net)
+    about = {"layer_dims": list(net.layer_dims), "activations": net.activation_names,
+             "dtype": net.dtype.name, **({"classes": names} if names is not None else {}),
+             **{k: json.loads(v) if k != "input" else v
+                for k, v in inputs.metadata().items()}}
     program = torch_program(net)
     if check:
         verify(net, torch_runner(program.module()), "the torch.export program")
     # torch.export.save would store the example input with torch.save (a pickle): without
     # it the archive holds JSON and raw little-endian weight bytes only.
     program.example_inputs = None
-    return atomic_write(path, lambda f: torch.export.save(program, f), what="torch program")
+    extra = {TORCH_METADATA: json.dumps(about)}
+    return atomic_write(path, lambda f: torch.export.save(program, f, extra_files=extra),
+                        what="torch program")
 
 
 def torch_runner(module: Any) -> Callable[[Array], dict[str, Array]]:
@@ -443,15 +467,16 @@ def verify(net: "Network", run: Callable[[Array], dict[str, Array]], what: str) 
 
 
 def export(net: "Network", path: "str | os.PathLike", fmt: str = "onnx",
-           check: bool = True) -> Path:
+           check: bool = True, inputs: "Inputs | None" = None) -> Path:
     """Write ``net`` to ``path`` as ``fmt`` (``"onnx"`` or ``"torch"``), atomically; with
-    ``check`` the export is compared with nndl first (see :func:`verify`)."""
+    ``check`` the export is compared with nndl first (see :func:`verify`); ``inputs``: what
+    X's columns are, stored in the export's metadata."""
     if fmt not in FORMATS:
         raise NNDLError(f"export format must be one of {list(FORMATS)}; got {fmt!r}")
     if fmt == "onnx":
-        to_onnx(net, path, check=check)
+        to_onnx(net, path, check=check, inputs=inputs)
         return Path(path)
-    return save_torch_program(net, path, check=check)
+    return save_torch_program(net, path, check=check, inputs=inputs)
 
 
 def _version() -> str:

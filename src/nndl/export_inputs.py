@@ -1,0 +1,56 @@
+"""What the columns of an exported model's input X are (:mod:`nndl.export`).
+
+A runtime (onnxruntime, PyTorch) matches X's columns by position; nndl's ``predict`` matches a
+table's columns by name. An export therefore carries the names of X's columns in order (or the
+image size of a model trained on images) in its metadata, and ``nndl export`` prints them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from .errors import NNDLError, shorten
+
+
+@dataclass
+class Inputs:
+    """What the columns of the exported model's X are, for whoever feeds it: the feature
+    names in X's column order (a model trained on a table with a header), or the image size
+    of a model trained on images (X's row: the RGB pixels / 255 (8-bit; / 65535 16-bit),
+    height by width by channel, flattened in that order). Stored in the export's metadata
+    (:meth:`metadata`), since a runtime matches columns by position only."""
+
+    feature_names: "list[str] | None" = None
+    image_size: "list[int] | None" = None
+
+    def check(self, n0: int) -> "Inputs":
+        names, size = self.feature_names, self.image_size
+        if names is not None and (not isinstance(names, (list, tuple)) or len(names) != n0
+                                  or not all(isinstance(n, str) for n in names)):
+            raise NNDLError(f"feature_names must be {n0} strings, one per input feature; got "
+                            f"{shorten(repr(names), 80)}")
+        if size is not None and (len(size) != 2 or 3 * int(size[0]) * int(size[1]) != n0):
+            raise NNDLError(f"image_size must be [height, width] with height * width * 3 = "
+                            f"n0 = {n0}; got {shorten(repr(size), 40)}")
+        return self
+
+    def metadata(self) -> dict[str, str]:
+        """The metadata entries (JSON values) that describe X, none when nothing is known."""
+        out: dict[str, str] = {}
+        if self.feature_names is not None:
+            out["feature_names"] = json.dumps(list(self.feature_names))
+        if self.image_size is not None:
+            out["image_size"] = json.dumps([int(v) for v in self.image_size])
+            out["input"] = ("RGB pixels / 255 (8-bit images; / 65535 16-bit), each row an "
+                            "image flattened as (height, width, channel)")
+        return out
+
+    def describe(self, n0: int) -> str:
+        """'X (batch, 3: ratio, age, income)' -- what the command line prints."""
+        if self.feature_names is not None:
+            return f"X (batch, {n0}: {shorten(', '.join(self.feature_names), 120)})"
+        if self.image_size is not None:
+            h, w = self.image_size
+            return f"X (batch, {n0}: {h}x{w} RGB pixels / 255)"
+        return f"X (batch, {n0})"
