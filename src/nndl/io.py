@@ -290,7 +290,10 @@ def read(path: "str | os.PathLike", max_bytes: "int | str | None" = None
                          f"output is {net.output}")
         net.target_scaling = _preprocessing(p, meta["target_scaling"], meta["layer_dims"][-1],
                                             "target_scaling")
-    net.classes = meta["classes"]
+    try:
+        net.classes = meta["classes"]
+    except NNDLError as exc:
+        raise bad(p, str(exc)) from None
     net.iterations_done = meta["iterations_done"]
     net.epochs_done = meta.get("epochs_done", 0)
     h = meta["history"]

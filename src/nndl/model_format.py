@@ -138,7 +138,8 @@ def check_meta(path: Path, meta: dict) -> None:
         need(k is None or len(classes) == k,
              f"a {out} output with {dims[-1]} unit(s) needs {k} class names; got {len(classes)}")
     it = meta.get("iterations_done")
-    need(type(it) is int and it >= 0, f"iterations_done must be an integer >= 0; got {it!r}")
+    need(type(it) is int and 0 <= it < 2**62,
+         f"iterations_done must be an integer in [0, 2^62); got {shorten(repr(it), 40)}")
     hist = meta.get("history")
     if v >= 2:
         need(isinstance(hist, dict) and set(hist) - {"epochs"} == {"stored", "best_epoch"}
@@ -166,7 +167,8 @@ def check_meta(path: Path, meta: dict) -> None:
              f"info image_size must be null or [height, width] with height * width * channels "
              f"= n0 = {n0}; got {shorten(repr(size), 80)}")
     ep = meta.get("epochs_done", 0)
-    need(type(ep) is int and ep >= 0, f"epochs_done must be an integer >= 0; got {ep!r}")
+    need(type(ep) is int and 0 <= ep < 2**62,
+         f"epochs_done must be an integer in [0, 2^62); got {shorten(repr(ep), 40)}")
     _check_meta_state(meta, need)
 
 

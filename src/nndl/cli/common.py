@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import NNDLError
+from ..errors import MissingValueError, NNDLError
 
 
 def check_width(net: Any, data: Any, what: str) -> None:
@@ -32,6 +32,78 @@ def format_scores(s: dict) -> str:
     return f"mse {show(s['mse'], '.6g')}  rmse {show(s['rmse'], '.6g')}{r2}"
 
 
+def read_model(path: str) -> tuple[Any, dict]:
+    """``(net, meta)`` of a model file (:func:`nndl.io.read`), with what ``nndl train``
+    stores in ``meta["info"]`` (its settings, scores, checkpoint state, column names)
+    checked too: a value of the wrong type is "PATH is not a valid nndl model: ..."."""
+    from pathlib import Path
+
+    from .. import io
+    from ..model_format import bad
+
+    net, meta = io.read(path)
+    wrong = _wrong_info(meta.get("info") or {})
+    if wrong:
+        raise bad(Path(path), wrong)
+    return net, meta
+
+
+_CHECKPOINT_NUMBERS = ("iterations_done", "target_iterations", "epochs_done", "target_epochs",
+                       "learning_rate")
+"""The numbers of a checkpoint's ``info["checkpoint"]`` (:class:`nndl.checkpoint.Checkpointer`)."""
+
+
+def _wrong_info(info: dict) -> "str | None":
+    """What is wrong with the ``info`` of a model saved by ``nndl train``, or None."""
+    from .settings import check_saved
+
+    if info.get("train_args") is not None and (wrong := check_saved(info["train_args"])):
+        return wrong
+    for k in ("data_name", "data_fingerprint", "label_name"):
+        if info.get(k) is not None and not isinstance(info[k], str):
+            return f"info {k} must be null or a string; got {info[k]!r:.60}"
+    names = info.get("feature_names")
+    if names is not None and not (isinstance(names, list)
+                                  and all(isinstance(n, str) for n in names)):
+        return f"info feature_names must be null or a list of strings; got {names!r:.60}"
+    for k, check in (("summary", _wrong_summary), ("checkpoint", _wrong_checkpoint)):
+        if info.get(k) is None:
+            continue
+        if not isinstance(info[k], dict):
+            return f"info {k} must be an object; got {info[k]!r:.60}"
+        if wrong := check(info[k]):
+            return f"info {k} {wrong}"
+    return None
+
+
+def _number(v: object, bound: float = float("inf")) -> bool:
+    """A JSON number (not a bool), finite, below ``bound`` in magnitude."""
+    return type(v) in (int, float) and abs(v) < bound  # type: ignore[operator]  # NaN: False
+
+
+def _wrong_summary(summary: dict) -> "str | None":
+    """The scores ``nndl train`` saved: numbers, or null for a score beyond float64."""
+    for part, v in summary.items():
+        if not all(x is None or _number(x) for x in (v.values() if isinstance(v, dict)
+                                                      else [v])):
+            return f"{part} must hold numbers; got {v!r:.60}"
+    return None
+
+
+def _wrong_checkpoint(ck: dict) -> "str | None":
+    """A checkpoint's state (:class:`nndl.checkpoint.Checkpointer`)."""
+    for k, v in ck.items():
+        if v is None:
+            continue
+        if k == "early_stopping" and not isinstance(v, dict):
+            return f"early_stopping must be an object; got {v!r:.60}"
+        if k in ("unit", "signal") and not isinstance(v, str):
+            return f"{k} must be a string; got {v!r:.60}"
+        if k in _CHECKPOINT_NUMBERS and not _number(v, 2**62):
+            return f"{k} must be a number; got {v!r:.60}"
+    return None
+
+
 def trained_columns(meta: dict) -> tuple["list[str] | None", "str | None", list]:
     """(feature names, label column name, columns dropped at training) of a model saved by
     ``nndl train`` from a table with a header; (None, None, []) otherwise."""
@@ -54,14 +126,17 @@ def model_task(net: Any) -> str:
 
 def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
                    labelled: bool, drop: "list | None" = None,
-                   header: "bool | None" = None) -> Any:
+                   header: "bool | None" = None, drop_missing: bool = False) -> Any:
     """The data ``spec`` names, read as the model was trained: its label column (``label``
     if given, else the one chosen at training: by its header name when the file has a header
     with that name, else by position), the image size, and the feature columns matched to the
     model's by header name (in any order; missing or unknown columns are an NNDLError).
     ``labelled=False`` (data to predict on) leaves out the label column when the file has
-    it. ``header``: whether a table's first row is a header (None: detected, and a first row
-    that holds the model's column names is one). Checks the width against the model."""
+    it, unread (its cells may be empty: the labels are what is to be predicted), and refuses
+    rows with missing features (every row gets a prediction, so none may be dropped).
+    ``header``: whether a table's first row is a header (None: detected, and a first row
+    that holds the model's column names is one). ``drop_missing`` (labelled data): leave out
+    rows with a missing value. Checks the width against the model."""
     from .. import datasets
     from .arguments import label_column
 
@@ -73,8 +148,14 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
     if p_is_table(spec):  # the loader reads the header found here
         kw["header"] = header is not None
     has_label = bool(label_name and header and label_name in header)
-    if label is not None:  # --label given
-        col: object = label_column(label)
+    skip = None  # to predict on: the label column, left out unread
+    if not labelled and (label is not None or has_label):
+        skip = label_column(label) if label is not None else label_name
+        kw["drop"] = [*(kw["drop"] or []), skip]
+    if skip is not None:
+        col: object = False
+    elif label is not None:  # --label given
+        col = label_column(label)
     elif has_label:
         col = label_name
     elif labelled:
@@ -82,15 +163,28 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
     else:  # to predict on: a table without the label column holds features only
         col = False if p_is_table(spec) else None
     ignore = [c for c in [*dropped, *[c for c in (drop or []) if isinstance(c, str)],
-                          label_name, col if isinstance(col, str) else None] if c]
+                          label_name, col if isinstance(col, str) else None,
+                          skip if isinstance(skip, str) else None] if c]
+    if (meta["info"].get("train_args") or {}).get("features") and names is not None \
+            and header is not None:  # trained on chosen columns (--features): the rest is not
+        chosen = set(names)          # the model's, in the training file too
+        ignore += [h for h in header if h not in chosen]
+    if drop_missing:
+        kw["drop_missing"] = True
     if names is not None and header is not None:  # read the model's columns, by name
         kw["features"] = datasets.check_columns(header, names, spec, ignore=ignore)
         kw["drop"] = None
-    if col is False and header is None:  # no header: features only, or a label last
-        data = _features_or_last_label(spec, net.layer_dims[0], kw, names)
-    else:
-        data, test = datasets.load_spec(spec, col, **kw)  # type: ignore[arg-type]
-        data = test if labelled and test is not None else data
+    try:
+        if col is False and header is None and skip is None:  # features only, or a label last
+            data = _features_or_last_label(spec, net.layer_dims[0], kw, names)
+        else:
+            data, test = datasets.load_spec(spec, col, **kw)  # type: ignore[arg-type]
+            data = test if labelled and test is not None else data
+    except MissingValueError as exc:
+        if labelled:
+            raise
+        raise MissingValueError(exc.where, exc.rows, exc.total, "fill them in (every row "
+                                "gets a prediction, so none is left out)") from None
     if names is not None:
         data = datasets.match_features(data, names, spec, ignore=ignore)
     check_width(net, data, "the data")

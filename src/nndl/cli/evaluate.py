@@ -12,11 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from .. import io, metrics
+from .. import metrics
 from ..errors import NNDLError
 from ..heads import class_names, confusion_matrix, dataset_targets, scores
 from . import arguments as a
-from .common import read_for_model
+from .common import read_for_model, read_model
 
 NAME = "evaluate"
 
@@ -31,15 +31,18 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    "chosen at training, else the last)")
     e.add_argument("--drop", type=a.column_list, metavar="COLS", help="CSV: columns to leave "
                    "out (by name or index), e.g. an ID column the model was not trained on")
+    e.add_argument("--drop-missing", dest="drop_missing", action="store_true",
+                   help="CSV: leave out rows with a missing value (default: refuse them, "
+                   "naming the line and column)")
     a.add_header_options(e)
     e.set_defaults(run=run)
     return e
 
 
 def run(args: argparse.Namespace) -> int:
-    net, meta = io.read(args.model)
+    net, meta = read_model(args.model)
     data = read_for_model(args.data, net, meta, label=args.label, labelled=True,
-                          drop=args.drop, header=args.header)
+                          drop=args.drop, header=args.header, drop_missing=args.drop_missing)
     if data.Y is None:
         raise NNDLError(f"{args.data} has no labels: evaluate needs them (predict does not)")
     Y = dataset_targets(data, net)

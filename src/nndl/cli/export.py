@@ -6,18 +6,22 @@
 
 The exported model takes raw rows (batch, n[0]) in the model's dtype and gives A[L] (and, for
 classifiers in ONNX, the label index); it is run on random inputs and compared with nndl before
-it is written (see :mod:`nndl.export`). Bad input is one line on stderr and exit status 2.
+it is written (see :mod:`nndl.export`). A runtime matches X's columns by position: the command
+prints them in order (the names of the table the model was trained on, or the image size),
+and the export's metadata holds them. Bad input is one line on stderr and exit status 2.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
-from .. import io
 from ..errors import NNDLError
+from ..files import absolute, is_stdout
 from . import arguments as a
+from .common import read_model
 
 NAME = "export"
 
@@ -56,7 +60,7 @@ def _format(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Load ``args.model``, export it as ``args.format`` to ``args.out``; 0 on success."""
-    from ..export import SUFFIXES, export
+    from ..export import SUFFIXES, Inputs, export
 
     fmt = _format(args)
     model = Path(args.model)
@@ -64,13 +68,17 @@ def run(args: argparse.Namespace) -> int:
         raise NNDLError(f"--out {args.out} names a folder; give a file name, e.g. "
                         f"{args.out}{model.with_suffix(SUFFIXES[fmt]).name}")
     out = Path(args.out) if args.out else model.with_suffix(SUFFIXES[fmt])
-    if out.resolve() == model.resolve():
+    if absolute(out, "output file") == absolute(model, "model file"):
         raise NNDLError(f"--out {out} is the model file itself: choose another path")
-    net = io.load(model)
-    export(net, out, fmt, check=args.check)
+    net, meta = read_model(str(model))
+    info = meta.get("info") or {}
+    inputs = Inputs(feature_names=info.get("feature_names"),
+                    image_size=info.get("image_size"))
+    export(net, out, fmt, check=args.check, inputs=inputs)
     dims = net.layer_dims
-    print(f"wrote {out} ({fmt}): X (batch, {dims[0]}) {net.dtype.name} -> "
+    print(f"wrote {out} ({fmt}): {inputs.describe(dims[0])} {net.dtype.name} -> "
           f"A (batch, {dims[-1]}), {net.L} layer(s) "
           f"{'/'.join(net.activation_names)}"
-          f"{', standardized inputs' if net.preprocessing is not None else ''}")
+          f"{', standardized inputs' if net.preprocessing is not None else ''}",
+          file=sys.stderr if is_stdout(out) else sys.stdout)  # not into the exported bytes
     return 0

@@ -9,8 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .. import io
-from .common import format_scores
+from .common import format_scores, read_model
 from .settings import training_line
 
 NAME = "info"
@@ -26,7 +25,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    net, meta = io.read(args.model)
+    net, meta = read_model(args.model)
     _print_model(args.model, net, meta)
     _print_training(args.model, net, meta["info"])
     return 0

@@ -9,17 +9,18 @@ from __future__ import annotations
 import argparse
 import csv
 import io as _stdio
+import sys
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
-from .. import datasets, heads, io
+from .. import datasets, heads
 from ..datasets import IMAGE_SUFFIXES, Dataset
 from ..errors import NNDLError
-from ..files import atomic_write
+from ..files import atomic_write, is_stdout
 from . import arguments as a
-from .common import check_width, read_for_model
+from .common import check_width, read_for_model, read_model
 
 NAME = "predict"
 
@@ -42,7 +43,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    net, meta = io.read(args.model)
+    net, meta = read_model(args.model)
     inputs = read_inputs(args.inputs, net, meta, args.label, args.drop, args.header)
     rows = [row for source, data in inputs for row in _rows(net, source, data)]
     is_classifier = heads.for_output(net.output).is_classifier
@@ -51,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
         buf = _stdio.StringIO()
         csv.writer(buf, lineterminator="\n").writerows([header, *rows])
         atomic_write(args.out, lambda f: f.write(buf.getvalue()), mode="w", what="predictions")
-        print(f"wrote {len(rows)} predictions to {args.out}")
+        print(f"wrote {len(rows)} predictions to {args.out}",
+              file=sys.stderr if is_stdout(args.out) else sys.stdout)  # not a row of the CSV
     else:
         for r in rows:
             print("\t".join(x for x in r if x != ""))
@@ -71,6 +73,10 @@ def _rows(net: Any, source: str, data: Dataset) -> list[list[str]]:
     if not head.is_classifier:
         return [[where[j], index[j], " ".join(str(v) for v in A[:, j]), ""]
                 for j in range(m)]  # every digit: the shortest text that reads back as v
+    if A.shape[0] > 1 and head.task == "binary":  # sigmoid units, one yes/no answer each
+        P = np.where(A > 0.5, A, 1.0 - A)
+        return [[where[j], index[j], " ".join(str(int(v)) for v in head.indices(A)[:, j]),
+                 " ".join(f"{p:.6f}" for p in P[:, j])] for j in range(m)]
     names = heads.class_names(net)
     classes, probabilities = head.indices(A)[0], head.confidence(A)
     return [[where[j], index[j], names[int(c)], f"{p:.6f}"]

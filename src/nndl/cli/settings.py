@@ -5,7 +5,8 @@ one-line description of a training run that ``train`` and ``info`` print."""
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import math
+from typing import Any, Callable
 
 from ..datasets import resolve_spec
 from ..errors import NNDLError
@@ -24,6 +25,52 @@ on others (``output`` on the data's task, ``standardize`` on whether the data ar
 ``epochs`` on ``batch_size``) or the feature is off."""
 
 TRAIN_KEYS = tuple(TRAIN_DEFAULTS)
+
+
+def _number(v: Any) -> bool:
+    return type(v) in (int, float) and math.isfinite(v)
+
+
+def _whole(low: int) -> Callable[[Any], bool]:
+    return lambda v: type(v) is int and low <= v < 2**63
+
+
+def _columns(v: Any) -> bool:
+    return isinstance(v, list) and all(type(c) in (str, int) for c in v)
+
+
+SAVED_KINDS: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    **{k: ("a string", lambda v: isinstance(v, str))
+       for k in ("data", "task", "test", "hidden", "output", "init", "rng", "dtype",
+                 "optimizer")},
+    **{k: ("true or false", lambda v: isinstance(v, bool))
+       for k in ("drop_missing", "header", "standardize")},
+    **{k: ("a finite number", _number) for k in ("lr", "dev", "lambd", "keep_prob", "decay")},
+    "label": ("a column name or index", lambda v: type(v) in (str, int)),
+    "features": ("a list of column names or indices", _columns),
+    "drop": ("a list of column names or indices", _columns),
+    "layers": ("a list of positive integers",
+               lambda v: isinstance(v, list) and all(_whole(1)(n) for n in v)),
+    "image_size": ("[height, width]",
+                   lambda v: isinstance(v, list) and len(v) == 2 and all(map(_whole(1), v))),
+    "iterations": ("an integer >= 0", _whole(0)), "epochs": ("an integer >= 0", _whole(0)),
+    "seed": ("an integer >= 0", _whole(0)), "batch_size": ("an integer >= 1", _whole(1)),
+    "patience": ("an integer >= 1", _whole(1)),
+}
+"""What each saved setting of ``nndl train`` may be (besides null), checked when a model
+file is read (:func:`check_saved`): a file edited by hand or by another program fails there
+with one line, not with a traceback where a value is used."""
+
+
+def check_saved(saved: Any) -> "str | None":
+    """What is wrong with a model file's saved settings (``info["train_args"]``), or None."""
+    if not isinstance(saved, dict):
+        return f"info train_args must be an object; got {type(saved).__name__}"
+    for k, (kind, ok) in SAVED_KINDS.items():
+        v = saved.get(k)
+        if v is not None and not ok(v):
+            return f"info train_args {k} must be null or {kind}; got {v!r:.60}"
+    return None
 RESUME_KEYS = ("iterations", "epochs")
 """The options a resumed run may change (a new total)."""
 DEFAULT_EPOCHS = 10

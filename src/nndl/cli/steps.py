@@ -163,7 +163,8 @@ def early_stopping(s: dict, meta: "dict | None" = None) -> "EarlyStopping | None
     if s["patience"] is None:
         return None
     early = EarlyStopping(s["patience"])
-    state = meta["info"]["checkpoint"].get("early_stopping") if meta is not None else None
+    state = (meta["info"].get("checkpoint") or {}).get("early_stopping") \
+        if meta is not None else None  # a model saved at the end of its run has none
     if state is not None:
         early.load_state_dict(state, meta["param_sets"].get("best"))
     return early

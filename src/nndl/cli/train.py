@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import datasets, heads, io
+from .. import datasets, heads
 from ..callbacks import EarlyStopping
 from ..checkpoint import Checkpointer
 from ..datasets import Dataset
@@ -30,7 +30,7 @@ from ..network import Network
 from ..progress import CostLog, ProgressBar
 from . import arguments as a
 from ..heads import dataset_targets
-from .common import check_width, format_scores
+from .common import check_width, format_scores, read_model
 from .settings import TRAIN_DEFAULTS, shown, train_settings, training_line
 from .steps import (Fitted, Parts, build_model, early_stopping, fingerprint, fit_arguments,
                     load_parts, model_info, summarize)
@@ -192,7 +192,7 @@ class _Resume:
 
 
 def _read_checkpoint(path: str) -> _Resume:
-    net, meta = io.read(path)
+    net, meta = read_model(path)
     saved = meta["info"].get("train_args")
     if not isinstance(saved, dict):
         raise NNDLError(f"{path} is a model but not one saved by 'nndl train' (it holds no "
