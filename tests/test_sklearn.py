@@ -197,3 +197,73 @@ def test_unfitted_and_wrong_width_inputs():
     with pytest.raises(ValueError, match="X has 3 features, but NNClassifier is expecting 4"):
         clf.predict(X[:, :3])
     assert isinstance(clf.net_, nndl.Network)
+
+
+# --- the audit of 2026-12-07 (second session) ------------------------------------------------
+def _blobs(m: int = 200, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(m, 3))
+    return X, np.digitize(X[:, 0], [-0.5, 0.5])
+
+
+@pytest.mark.parametrize("bad", [{"max_iter": 0}, {"learning_rate": -1.0},
+                                 {"early_stopping": "no"}])
+def test_a_refit_that_raises_keeps_the_fitted_model(bad):
+    X, y = _blobs()
+    clf = NNClassifier(hidden_layer_sizes=(8,), max_iter=200, random_state=0).fit(X, y)
+    before, net = clf.predict_proba(X), clf.net_
+    with pytest.raises(NNDLError):
+        clf.set_params(**bad).fit(X, y)
+    assert clf.net_ is net  # was: a new, untrained network (score 0.985 -> 0.285)
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+
+
+def test_a_first_fit_that_raises_leaves_the_estimator_unfitted():
+    X, _ = _blobs()
+    clf = NNClassifier(max_iter=3)
+    with pytest.raises(NNDLError, match="at least 2 classes"):
+        clf.fit(X, np.zeros(len(X)))
+    assert not hasattr(clf, "classes_")
+    with pytest.raises(NotFittedError):  # was AttributeError: no net_
+        clf.predict(X)
+
+
+@pytest.mark.parametrize("params, words", [
+    ({"early_stopping": "no"}, "early_stopping must be True or False"),
+    ({"warm_start": "x"}, "warm_start must be True or False"),
+    ({"hidden_layer_sizes": (), "keep_prob": 0.0}, "keep_prob"),
+    ({"hidden_layer_sizes": (), "keep_prob": 7}, "keep_prob"),
+])
+def test_settings_are_checked_whatever_the_network(params, words):
+    X, y = _blobs(60)
+    with pytest.raises(NNDLError, match=words):
+        NNClassifier(max_iter=5, **params).fit(X, y)
+
+
+@pytest.mark.parametrize("y", [np.array(["0", "1"] * 30), np.array(["a", "b"] * 30),
+                               np.array(["1.5", 2.0] * 30, dtype=object)])
+def test_regressor_refuses_text_targets(y):
+    X, _ = _blobs(60)
+    with pytest.raises(NNDLError, match="needs numbers as targets"):
+        NNRegressor(max_iter=3).fit(X, y)
+
+
+def test_sparse_input_gives_what_the_dense_array_gives():
+    scipy_sparse = pytest.importorskip("scipy.sparse")
+    X, y = _blobs(80)
+    a = NNClassifier(max_iter=20, random_state=0).fit(scipy_sparse.csr_matrix(X), y)
+    b = NNClassifier(max_iter=20, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(scipy_sparse.csc_matrix(X)),
+                                  b.predict_proba(X))
+
+
+def test_partial_fit_warns_when_a_tiny_first_batch_sets_the_target_scaling():
+    X, _ = _blobs(50)
+    y = 100 * X[:, 0]
+    with pytest.warns(nndl.NNDLWarning, match="first partial_fit batch of 1 sample"):
+        NNRegressor(hidden_layer_sizes=(4,), random_state=0).partial_fit(X[:1], y[:1])
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        reg = NNRegressor(hidden_layer_sizes=(4,), random_state=0).partial_fit(X, y)
+        reg.partial_fit(X[:1], y[:1])  # later small batches keep the scaling: no warning

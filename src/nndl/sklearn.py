@@ -23,6 +23,7 @@ cost, L2 term included), ``validation_loss_curve_`` (with early stopping), ``bes
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral
 from typing import Any
 
@@ -30,12 +31,13 @@ import numpy as np
 
 from . import heads
 from .activations import get_activation
-from .errors import NNDLError
+from .errors import NNDLError, NNDLWarning
 from .labels import LabelMap
 from .network import Network
 from .optimizers import Optimizer, get_optimizer
 from .preprocessing import Standardizer
-from .validation import check_number
+from .memory import check_memory
+from .validation import check_bool, check_number
 
 try:
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
@@ -120,10 +122,22 @@ _RELU_LIKE = ("relu", "leaky_relu")
 
 
 def _validate_data(est: BaseEstimator, *args: Any, **kwargs: Any) -> Any:
-    """``sklearn.utils.validation.validate_data`` (>= 1.6) or the older method."""
+    """``sklearn.utils.validation.validate_data`` (>= 1.6) or the older method, with X as a
+    dense array: a sparse X (a text vectorizer's, as MLPClassifier takes) is made dense when
+    its dense copy fits in memory (NNDLError otherwise), since every layer's product is."""
+    kwargs.setdefault("accept_sparse", ["csr", "csc", "coo"])
     if _sk_validate_data is not None:
-        return _sk_validate_data(est, *args, **kwargs)
-    return est._validate_data(*args, **kwargs)  # pragma: no cover
+        out = _sk_validate_data(est, *args, **kwargs)
+    else:  # pragma: no cover
+        out = est._validate_data(*args, **kwargs)
+    X = out[0] if isinstance(out, tuple) else out
+    if hasattr(X, "toarray"):  # a scipy sparse matrix or array
+        check_memory(f"a dense copy of the sparse X {X.shape}",
+                     int(np.prod(X.shape, dtype=np.int64)) * 8,
+                     "use fewer features (e.g. max_features of the vectorizer)")
+        X = np.asarray(X.toarray(), dtype=np.float64)
+        out = (X, *out[1:]) if isinstance(out, tuple) else X
+    return out
 
 
 def _seed(random_state: object) -> "int | None":
@@ -265,23 +279,57 @@ class _NNBase(BaseEstimator):
                 f"{self.activation!r} describe another one, which cannot continue it: set "
                 "them back, or warm_start=False to train a new network")
 
+    def _check_settings(self, incremental: bool) -> int:
+        """The settings that nothing else checks, before anything is changed; returns the
+        epochs to train (``max_iter``, or 1 for ``partial_fit``)."""
+        for name in ("early_stopping", "warm_start", "shuffle"):
+            check_bool(name, getattr(self, name))
+        check_number("keep_prob", self.keep_prob, low=0, high=1, low_open=True)
+        if self.early_stopping:
+            check_number("validation_fraction", self.validation_fraction, low=0, high=1,
+                         low_open=True, high_open=True)
+        if incremental:
+            return 1
+        return int(check_number("max_iter", self.max_iter, integer=True, low=1))
+
     def _fit(self, X: Any, y: Any, incremental: bool, classes: Any = None) -> "_NNBase":
+        """Fit, or continue; a fit that raises leaves the estimator as it was before it
+        (scikit-learn's MLP keeps its model too): never a new, untrained network in place of
+        the fitted one, nor ``classes_`` without a network."""
+        epochs = self._check_settings(incremental)
         first = not hasattr(self, "net_") or not (incremental or self.warm_start)
         if not first:
             self._check_continuable()
-        X, y = self._check_Xy(X, y, reset=first)
-        if first:
-            self._setup_targets(y, classes)
-        Y = self._targets(y)
-        if first:
-            self.net_ = self._new_network(X.shape[1], Y.shape[0], self._output_for())
-            self._prepare(self.net_, Y)
-        if incremental:
-            epochs = 1
-        else:
-            epochs = check_number("max_iter", self.max_iter, integer=True, low=1)
-        self._train(X, Y, int(epochs), fresh_optimizer=first)
+        fitted = {k: v for k, v in vars(self).items() if k.endswith("_")}
+        try:
+            X, y = self._check_Xy(X, y, reset=first)
+            if first:
+                self._setup_targets(y, classes)
+            Y = self._targets(y)
+            if first:
+                self.net_ = self._new_network(X.shape[1], Y.shape[0], self._output_for())
+                self._prepare(self.net_, Y)
+        except BaseException:
+            self._restore(fitted)
+            raise
+        try:
+            self._train(X, Y, epochs, fresh_optimizer=first)
+        except Exception:  # e.g. a learning rate refused, a divergence (not Ctrl-C: the
+            if first:      # network trained until then is kept, as Keras keeps it)
+                self._restore(fitted)
+            raise
         return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # made dense (_validate_data)
+        return tags
+
+    def _restore(self, fitted: dict) -> None:
+        """Put back the fitted attributes (``name_``) the estimator had."""
+        for k in [k for k in vars(self) if k.endswith("_") and k not in fitted]:
+            delattr(self, k)
+        vars(self).update(fitted)
 
     def fit(self, X: Any, y: Any) -> "_NNBase":
         """Train a new network (or continue the fitted one with ``warm_start``) for ``max_iter``
@@ -357,6 +405,16 @@ class NNClassifier(ClassifierMixin, _NNBase):
         return tags
 
 
+MIN_SCALING_SAMPLES = 10
+"""The fewest samples of a first ``NNRegressor.partial_fit`` batch that set the targets'
+scaling without a warning."""
+
+
+def _n_samples(X: Any) -> int:
+    shape = getattr(X, "shape", None)
+    return int(shape[0]) if shape else len(X)
+
+
 class NNRegressor(RegressorMixin, _NNBase):
     __doc__ = """A feed-forward neural-network regressor: the regression head of
     :mod:`nndl.heads` (linear output, squared error; several target columns give several
@@ -372,6 +430,14 @@ class NNRegressor(RegressorMixin, _NNBase):
     _head = heads.for_task("regression")
 
     def _check_Xy(self, X: Any, y: Any, reset: bool) -> tuple[Array, Array]:
+        kind = getattr(getattr(y, "dtype", None), "kind", None) or np.asarray(y).dtype.kind
+        if kind in "USO":  # text: not read as numbers, as MLPRegressor refuses it too
+            texts = [v for v in np.asarray(y, dtype=object).ravel().tolist()
+                     if isinstance(v, (str, bytes))]
+            if texts or kind in "US":
+                shown = repr(texts[0]) if texts else "text"
+                raise NNDLError(f"{type(self).__name__} needs numbers as targets; y holds text "
+                                f"such as {shown:.60} (for classes use NNClassifier)")
         return _validate_data(self, X, y, reset=reset, dtype=np.float64, multi_output=True,
                               y_numeric=True)
 
@@ -393,8 +459,19 @@ class NNRegressor(RegressorMixin, _NNBase):
         return Y
 
     def partial_fit(self, X: Any, y: Any) -> "NNRegressor":
-        """One epoch on (X, y), continuing the same network and optimizer state."""
-        return self._fit(X, y, incremental=True)
+        """One epoch on (X, y), continuing the same network and optimizer state. The first
+        call sets the targets' scaling (their mean and std), so it should bring a batch of
+        at least :data:`MIN_SCALING_SAMPLES` samples (an NNDLWarning says so otherwise)."""
+        first = not hasattr(self, "net_")
+        self._fit(X, y, incremental=True)
+        m = _n_samples(X)
+        if first and m < MIN_SCALING_SAMPLES:
+            warnings.warn(NNDLWarning(
+                f"the targets' scaling (mean and std) was set from this first partial_fit "
+                f"batch of {m} sample(s), and later batches keep it: with so few, targets "
+                "of another scale train slowly; start with a batch of at least "
+                f"{MIN_SCALING_SAMPLES} samples"), stacklevel=2)
+        return self
 
     def predict(self, X: Any) -> Array:
         """Predicted targets: shape (n_samples,) for one target, (n_samples, n_outputs) else."""
