@@ -157,6 +157,13 @@ def test_a_study_is_resumed_only_with_its_data_and_space(tmp_path, table, capsys
     assert code == 2 and "(--lambd: 0.0 there, 0.01 here)" in err, err
     code, _, err = main(capsys, "tune", "--study", "nope", "--report")
     assert code == 2 and "no study 'nope'" in err
+    # the default spelled out is the same space (was: "--keep-prob: null there, 1.0 here")
+    code, _, err = main(capsys, *args[:-1], "3", "--data", str(table), *SPACE,
+                        "--keep-prob", "1")
+    assert code == 0, err
+    code, _, err = main(capsys, *args[:-1], "4", "--data", str(table), *SPACE,
+                        "--keep-prob", "0.9")
+    assert code == 2 and "(--keep-prob: null there, 0.9 here)" in err, err
 
 
 # --- SQLite: two workers, resume, pruning, the best model -----------------------------------

@@ -208,6 +208,21 @@ def describe(dims: dict[str, Dim], metric: str, settings: dict) -> dict:
     return {"space": dict(sorted(space.items())), "metric": metric}
 
 
+OFF_VALUES = {"keep_prob": 1.0}
+"""Settings whose value here means what 'not given' (None) means: no dropout."""
+
+
+def canonical(search: dict) -> dict:
+    """A stored search (:func:`describe`) with each setting of :data:`OFF_VALUES` written
+    the one way (``--keep-prob 1`` is the default's None), so that a study created without
+    an option is resumed with it spelled out, and the other way round."""
+    space = dict(search.get("space", {}))
+    for k, off in OFF_VALUES.items():
+        if space.get(k) == off:
+            space[k] = None
+    return {**search, "space": space}
+
+
 def check_values(dims: dict[str, Dim], parts: Any) -> None:
     """Build a network for every value of every choice (the others at their first value),
     so that a name no trial could use (``--hidden foo``) fails now, not in a trial."""

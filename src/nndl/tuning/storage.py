@@ -10,7 +10,7 @@ import warnings
 from typing import Any
 
 from ..errors import NNDLError, shorten
-from .space import flag
+from .space import canonical, flag
 
 
 DEFAULT_STORAGE = "sqlite:///nndl-tune.db"
@@ -136,6 +136,8 @@ def data_fingerprint(parts: Any) -> dict:
 
 
 def _check_same(study: Any, stored: dict, what: str, here: dict) -> None:
+    if what != "data":
+        stored, here = canonical(stored), canonical(here)
     if stored == here:
         return
     if what == "data":
