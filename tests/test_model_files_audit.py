@@ -89,6 +89,19 @@ def test_export_to_a_link_to_its_own_stdout_writes_the_redirected_file(trained, 
     assert "wrote" in r.stderr
 
 
+def test_train_out_to_its_own_stdout_writes_only_the_model(tmp_path):
+    link = tmp_path / "stdout"
+    os.symlink("/proc/self/fd/1", link)
+    with open(tmp_path / "m.npz", "wb") as out:
+        r = subprocess.run([sys.executable, "-m", "nndl", "train", "--data", "moons", "--layers",
+                            "4", "--iterations", "50", "--out", str(link)], stdout=out,
+                           stderr=subprocess.PIPE, text=True,
+                           env=dict(os.environ, PYTHONPATH=SRC), timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert nndl.load(tmp_path / "m.npz").layer_dims == [2, 4, 1]  # no report lines inside
+    assert "saved" in r.stderr and link.is_symlink()
+
+
 def test_predict_out_to_a_pipe_has_only_the_csv(trained):
     r = subprocess.run(f"{sys.executable} -m nndl predict --model m.npz d.csv --out /dev/stdout"
                        " | cat", shell=True, capture_output=True, text=True, cwd=trained,

@@ -12,6 +12,7 @@ checkpoint).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from ..callbacks import EarlyStopping
 from ..checkpoint import Checkpointer
 from ..datasets import Dataset
 from ..errors import NNDLError
-from ..files import absolute
+from ..files import absolute, is_stdout
 from ..network import Network
 from ..progress import CostLog, ProgressBar
 from . import arguments as a
@@ -147,7 +148,15 @@ def _add_output_options(g: Any) -> None:
 
 # --- the steps ------------------------------------------------------------------------------
 def run(args: argparse.Namespace) -> int:
-    """Train as ``args`` say; 0, or 128 + the signal that stopped training."""
+    """Train as ``args`` say; 0, or 128 + the signal that stopped training. With ``--out``
+    standard output (``--out /dev/stdout > model.npz``), the report goes to stderr."""
+    if args.out and is_stdout(args.out):
+        with contextlib.redirect_stdout(sys.stderr):
+            return _run(args)
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     # settings: the defaults, then a checkpoint's, then the options given
     resume = _read_checkpoint(args.resume) if args.resume else None
     s = train_settings(args, resume.saved if resume else None)
