@@ -126,10 +126,25 @@ def _decode_bytes(im: Any) -> int:
     return im.width * im.height * (8 if im.mode in DEEP_MODES else 4)
 
 
+def _upright(im: Any) -> Any:
+    """``im`` turned as its EXIF orientation tag says (a phone's photo is stored sideways
+    with a tag telling viewers to turn it): the pixels as people see the picture."""
+    from PIL import ImageOps
+
+    if im.getexif().get(EXIF_ORIENTATION, 1) in (0, 1):
+        return im
+    return ImageOps.exif_transpose(im)
+
+
+EXIF_ORIENTATION = 0x0112
+"""The EXIF tag of an image's orientation (1: as stored; 2-8: mirrored and/or turned)."""
+
+
 def read_pixels(path: "str | os.PathLike", image_size: tuple[int, int] = (64, 64),
                 max_bytes: "int | str | None" = None) -> np.ndarray:
     """One image file -> (h, w, 3) float64 in [0, 1], read at the file's own depth (8-bit
-    values / 255, 16-bit / 65535, float as is; see the module's notes), RGB, resized to
+    values / 255, 16-bit / 65535, float as is; see the module's notes), turned upright as its
+    EXIF orientation says (as viewers show it), RGB, resized to
     ``image_size`` = (h, w). NNDLError naming the file if it cannot be read, or if its values
     cannot be scaled to [0, 1] without guessing."""
     Image = _pil()
@@ -141,6 +156,7 @@ def read_pixels(path: "str | os.PathLike", image_size: tuple[int, int] = (64, 64
         with Image.open(p) as im:  # reads the header only: the size it declares is checked
             Budget(shorten(p.name), max_bytes).take(
                 _decode_bytes(im), size, f"decoding an image of {im.width}x{im.height} pixels")
+            im = _upright(im)
             if im.mode in DEEP_MODES:
                 return _deep_pixels(im, h, w, shorten(p))
             return _rgb8_pixels(im, h, w) / 255.0
@@ -181,7 +197,10 @@ def load_images(paths: Sequence["str | os.PathLike"], image_size: tuple[int, int
     name = shorten(files[0].name) if len(files) == 1 else f"{len(files)} images"
     Budget(name, max_bytes).take(len(files) * h * w * 3 * 9,
                                  sum(f.stat().st_size for f in files),
-                                 f"{len(files)} image(s) of {h}x{w} pixels")
+                                 f"{len(files)} image(s) of {h}x{w} pixels",
+                                 f"every image is resized to {h}x{w} pixels, whatever its own "
+                                 "size: a smaller image size (image_size=; nndl --image-size) "
+                                 "needs less")
     m = len(files)
     X = np.empty((m, h * w * 3))  # filled a sample a row; X.T is (h*w*3, m)
     images = np.empty((m, h, w, 3), dtype=np.uint8)
@@ -193,18 +212,36 @@ def load_images(paths: Sequence["str | os.PathLike"], image_size: tuple[int, int
                    sample_names=[f.name for f in files])
 
 
-def _image_files(folder: Path) -> list[Path]:
-    return sorted(f for f in folder.iterdir()
-                  if f.suffix.lower() in IMAGE_SUFFIXES and f.is_file()
-                  and not f.name.startswith("."))
+def _image_files(folder: Path, nested: bool = False) -> list[Path]:
+    """The image files in ``folder`` (hidden ones left out), sorted; with ``nested``, those
+    of its sub-folders too, at any depth (as Keras and torchvision read a class folder), each
+    folder once however links lead to it."""
+    if not nested:
+        return sorted(f for f in folder.iterdir()
+                      if f.suffix.lower() in IMAGE_SUFFIXES and f.is_file()
+                      and not f.name.startswith("."))
+    found: list[Path] = []
+    seen: set[str] = set()
+    for top, dirs, names in os.walk(folder, followlinks=True):
+        real = os.path.realpath(top)
+        if real in seen:  # a link back up (a loop) or a second way to the same folder
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found += [Path(top) / n for n in names
+                  if Path(n).suffix.lower() in IMAGE_SUFFIXES and not n.startswith(".")
+                  and (Path(top) / n).is_file()]
+    return sorted(found)
 
 
 def load_image_folder(path: "str | os.PathLike", image_size: tuple[int, int] = (64, 64),
                       classes: "Sequence[str] | None" = None,
                       max_bytes: "int | str | None" = None) -> Dataset:
-    """A folder with one sub-folder per class (its name is the class name) of image files;
-    or a folder holding image files directly (no sub-folders): unlabeled, for prediction,
-    ``sample_names`` holding the file names.
+    """A folder with one sub-folder per class (its name is the class name) of image files,
+    in the class folder or in folders inside it; or a folder holding image files directly (no
+    sub-folders): unlabeled, for prediction, ``sample_names`` holding the file names. A folder
+    with both is refused (its loose images would be left out).
 
     Classes are the sub-folder names, sorted (or ``classes``, in that order). Every image is
     read as :func:`read_pixels` does (RGB, resized to ``image_size`` (height, width), scaled
@@ -218,8 +255,14 @@ def load_image_folder(path: "str | os.PathLike", image_size: tuple[int, int] = (
     except OSError as exc:
         raise NNDLError(f"cannot read the folder {shorten(root)}: {exc.strerror or exc}") \
             from None
+    flat = _image_files(root)
+    if flat and subdirs:  # the loose images would be left out of a labelled set
+        raise NNDLError(
+            f"{shorten(root)} holds image files ({len(flat)}, e.g. {shorten(flat[0].name, 60)}) "
+            f"and sub-folders ({shorten(', '.join(subdirs), 80)}): a labelled set has every "
+            "image in its class's sub-folder, a set to predict on has images only; move them, "
+            "or give the image files themselves")
     if not subdirs:
-        flat = _image_files(root)
         if flat:
             data = load_images(flat, image_size, max_bytes)
             data.name = shorten(root.name)
@@ -241,7 +284,7 @@ def load_image_folder(path: "str | os.PathLike", image_size: tuple[int, int] = (
         d = root / c
         if not d.is_dir():
             continue
-        found = _image_files(d)
+        found = _image_files(d, nested=True)
         if not found and classes is None:
             raise NNDLError(f"{shorten(d)}: class folder has no image files "
                             f"({', '.join(IMAGE_SUFFIXES)})")
@@ -254,4 +297,4 @@ def load_image_folder(path: "str | os.PathLike", image_size: tuple[int, int] = (
     return Dataset(X=data.X, Y=np.array(labels, dtype=np.int64).reshape(1, -1), classes=order,
                    task=task_for_classes(k), images=data.images,
                    name=shorten(root.name),
-                   sample_names=[f"{f.parent.name}/{f.name}" for f in files])
+                   sample_names=[f.relative_to(root).as_posix() for f in files])
