@@ -92,9 +92,11 @@ class Budget:
         self.declared = 0
         self.stored = 0
 
-    def take(self, declared: int, stored: int, what: str) -> None:
+    def take(self, declared: int, stored: int, what: str,
+             reason: str = "refused as a likely compression bomb or a tampered size") -> None:
         """Account for ``what``: ``declared`` bytes to allocate for ``stored`` bytes in the
-        file; NNDLError (before anything is allocated) when the total breaks the rule."""
+        file; NNDLError (before anything is allocated) when the total breaks the rule, saying
+        ``reason`` (what likely makes it so, and what to do)."""
         declared, stored = int(declared), max(int(stored), 0)
         if declared < 0:
             raise NNDLError(f"{self.source}: {what} declares a negative size")
@@ -103,7 +105,7 @@ class Budget:
             raise NNDLError(
                 f"{self.source}: {what} would need {human(total)} of memory for "
                 f"{human(held)} stored in the file (more than {MAX_RATIO} times, and above the "
-                f"limit of {human(self.limit)}): refused as a likely compression bomb or a "
-                f"tampered size; to read it anyway, raise the limit (max_bytes=..., "
+                f"limit of {human(self.limit)}): {reason}; to read it anyway, raise the "
+                f"limit (max_bytes=..., "
                 f"nndl.limits.MAX_BYTES or ${ENV}, e.g. {ENV}=16G)")
         self.declared, self.stored = total, held

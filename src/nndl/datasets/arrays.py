@@ -1,0 +1,239 @@
+"""Arrays a user brings: NumPy's ``.npz`` and HDF5 files, and arrays passed from Python.
+
+**Files store samples as rows**, as every other tool does (NumPy, pandas, scikit-learn): ``X``
+is (m, n) and ``y`` is (m,). nndl turns them into its own layout, samples as columns:
+``Dataset.X`` is (n, m) and ``Dataset.Y`` is (1, m). Arrays with more than two dimensions
+(m, h, w, c) are images: they are flattened to (h*w*c, m), and uint8 pixels are divided by 255.
+An ``.npz`` is never unpickled; an HDF5 file is read only where its values are stored in it
+(not through external links, virtual datasets or external storage). Sizes are checked before
+anything is read (:mod:`nndl.limits`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..errors import NNDLError, shorten
+from ..files import regular_file
+from ..limits import Budget
+from ..npz import Archive
+from .base import Dataset, encode_labels
+from .course import _h5py, course_part, dataset_budget, read_course_file
+
+
+def from_arrays(
+    X: np.ndarray,
+    y: "np.ndarray | None",
+    source: str,
+    task: "str | None" = None,
+    classes: "Sequence[str] | None" = None,
+    feature_names: "Sequence[str] | None" = None,
+) -> Dataset:
+    """Arrays with samples as ROWS, X (m, n) or images (m, h, w[, c]), y (m,) or (m, 1) ->
+    Dataset with samples as columns."""
+    X = np.asarray(X)
+    if X.dtype.kind == "c":
+        raise NNDLError(f"{source}: features must be real numbers; got complex numbers "
+                        f"({X.dtype}), which nndl will not cut to their real part")
+    if X.dtype == object or not (np.issubdtype(X.dtype, np.number) or X.dtype == np.bool_):
+        raise NNDLError(f"{source}: features must be numbers; got an array of dtype {X.dtype}")
+    if X.ndim < 2:
+        raise NNDLError(f"{source}: features must be an array with one sample per row, shape "
+                        f"(m, n); got shape {X.shape}")
+    m = X.shape[0]
+    if m == 0:
+        raise NNDLError(f"{source}: no samples (the feature array has shape {X.shape})")
+    if X[0].size == 0:
+        raise NNDLError(f"{source}: no features (the feature array has shape {X.shape})")
+    images = None
+    if X.ndim == 4 and X.shape[1] in (1, 3, 4) and X.shape[3] not in (1, 3, 4):
+        raise NNDLError(f"{source}: images must be (m, height, width, channels); got shape "
+                        f"{X.shape}, channels first (PyTorch's layout)? Move them last: "
+                        "np.moveaxis(X, 1, -1)")
+    if X.ndim >= 3:
+        if X.dtype == np.uint8:
+            images = X if X.ndim == 4 else X[..., None]
+        Xc = X.reshape(m, -1).T.astype(np.float64)
+        if X.dtype == np.uint8:
+            Xc /= 255.0
+    else:
+        Xc = X.T.astype(np.float64)
+    if not np.isfinite(Xc).all():
+        bad = int(Xc.size - np.count_nonzero(np.isfinite(Xc)))
+        raise NNDLError(f"{source}: features must be finite; found {bad} NaN or inf value(s)")
+    if y is None:
+        return Dataset(X=Xc, Y=None, images=images, name=source,
+                       feature_names=list(feature_names) if feature_names else None)
+    y = np.asarray(y)
+    if y.dtype.kind == "c":
+        raise NNDLError(f"{source}: labels must be real numbers or text; got complex numbers")
+    if y.ndim == 2 and 1 in y.shape:
+        y = y.ravel()
+    if y.ndim != 1:
+        raise NNDLError(f"{source}: labels must be one value per sample, shape (m,) = ({m},); "
+                        f"got shape {y.shape}")
+    if y.shape[0] != m:
+        hint = ""
+        if X.ndim == 2 and X.shape[1] == y.shape[0]:
+            hint = " (X looks transposed: files store samples as rows, X (m, n))"
+        raise NNDLError(f"{source}: features have {m} samples (rows) but labels have "
+                        f"{y.shape[0]}{hint}")
+    Y, names, task = encode_labels(y, source, task=task, classes=classes)
+    return Dataset(X=Xc, Y=Y, classes=names, task=task, images=images, name=source,
+                   feature_names=list(feature_names) if feature_names else None)
+
+
+def _pick(available: Sequence[str], wanted: "str | None", default: tuple[str, ...],
+          source: str, what: str) -> "str | None":
+    if wanted is not None:
+        if wanted not in available:
+            raise NNDLError(f"{source}: no {what} array named {shorten(repr(wanted), 80)}; it "
+                            f"holds {shorten(sorted(available), 300)}")
+        return wanted
+    for name in default:
+        if name in available:
+            return name
+    return None
+
+
+def _pick_xy(names: Sequence[str], xk: "str | None", yk: "str | None", labelled: bool,
+             source: str, no_x: str, no_y: str, hint: str = "") -> tuple[str, "str | None"]:
+    """The feature and label array names among ``names`` (asked for, or the defaults)."""
+    held = shorten(sorted(names), 300)
+    xk = _pick(names, xk, ("X", "x"), source, "feature")
+    if xk is None:
+        raise NNDLError(f"{source}: {no_x}; it holds {held} (pass keys=(features_name, "
+                        "labels_name); for nndl's commands, name the arrays X and y)")
+    yk = _pick(names, yk, ("y", "Y"), source, "label") if labelled else None
+    if labelled and yk is None:
+        raise NNDLError(f"{source}: {no_y}; it holds {held} (pass keys=(features_name, "
+                        f"labels_name){hint}; for nndl's commands, name the arrays X and y)")
+    return xk, yk
+
+
+def _keys(keys: "Sequence[str] | None", source: str, labels: bool = True
+          ) -> tuple["str | None", "str | None", bool]:
+    """(x key, y key, labels wanted); ``labels=False``: the features alone, whatever else
+    the file holds."""
+    if keys is None:
+        return None, None, labels
+    if isinstance(keys, str):
+        keys = (keys,)
+    keys = list(keys)
+    if not 1 <= len(keys) <= 2 or not all(isinstance(k, str) for k in keys):
+        raise NNDLError(f"{source}: keys must be (features_name, labels_name) or "
+                        f"(features_name,); got {shorten(repr(keys), 120)}")
+    return keys[0], (keys[1] if len(keys) == 2 and labels else None), \
+        len(keys) == 2 and labels
+
+
+ARRAY_KINDS = "biufcUS"
+"""What an NPZ's arrays may hold (checked further by :func:`from_arrays`); never objects."""
+
+
+def load_npz(path: "str | os.PathLike", keys: "Sequence[str] | None" = None,
+             task: "str | None" = None, classes: "Sequence[str] | None" = None,
+             max_bytes: "int | str | None" = None, labels: bool = True
+             ) -> Dataset:
+    """An ``.npz`` with X (m, n) (or images (m, h, w, c)) and y (m,); never unpickles, and
+    checks every array's header and size before reading it (:class:`nndl.npz.Archive`)."""
+    p = Path(os.fspath(path))
+    source = shorten(p)
+    xk, yk, labelled = _keys(keys, source, labels)
+    fail = (lambda msg: NNDLError(f"{source}: {msg}"))
+    with Archive(p, "data file", fail, max_bytes) as ar:
+        xk, yk = _pick_xy(ar.keys, xk, yk, labelled, source,
+                          no_x="no feature array 'X' (or 'x')", no_y="no label array 'y' (or "
+                          "'Y')", hint=", or (features_name,) for unlabeled data")
+        ar.check(xk, ARRAY_KINDS)
+        if yk is not None:
+            ar.check(yk, ARRAY_KINDS)
+        X = ar.read(xk, ARRAY_KINDS)
+        y = ar.read(yk, ARRAY_KINDS) if yk is not None else None
+    return from_arrays(X, y, shorten(p.name), task=task, classes=classes)
+
+
+def _is_dataset(h5py, f, key: str) -> bool:
+    """Whether ``f[key]`` is a dataset in this file: not an external link (to another file),
+    and not a link that cannot be resolved (a soft-link loop)."""
+    try:
+        return isinstance(f.get(key, getlink=True), (h5py.HardLink, h5py.SoftLink)) \
+            and isinstance(f.get(key), h5py.Dataset)
+    except (KeyError, RuntimeError, OSError, ValueError):
+        return False
+
+
+def _dataset_names(h5py, f) -> list[str]:
+    """The datasets of an HDF5 file by path (``X``, ``grp/X``): its top-level names that are
+    datasets (hard or soft links), and the datasets in its groups (hard links only)."""
+    names = [k for k in f.keys() if _is_dataset(h5py, f, k)]
+    nested: list[str] = []
+
+    def visit(name: str, node: Any) -> None:
+        if "/" in name and isinstance(node, h5py.Dataset):
+            nested.append(name)
+
+    f.visititems(visit)
+    return names + sorted(nested)
+
+
+def _check_stored_here(node: Any, key: str, source: str) -> None:
+    """NNDLError unless the dataset's values are stored in this file: a virtual dataset or
+    external storage reads other files (a missing one reads as zeros), and a dataset created
+    but never written reads as its fill value."""
+    if getattr(node, "is_virtual", False) or getattr(node, "external", None):
+        raise NNDLError(f"{source}: dataset {shorten(key, 80)!r} keeps its values in other "
+                        "files (a virtual dataset or external storage), which nndl does not "
+                        "read: copy the values into this file")
+    if node.size and node.id.get_storage_size() == 0:
+        raise NNDLError(f"{source}: dataset {shorten(key, 80)!r} holds no stored values (it "
+                        "was created but never written)")
+
+
+def load_hdf5(path: "str | os.PathLike", keys: "Sequence[str] | None" = None,
+              task: "str | None" = None, classes: "Sequence[str] | None" = None,
+              max_bytes: "int | str | None" = None, labels: bool = True
+              ) -> Dataset:
+    """An HDF5 file: the course's cat layout is detected; otherwise datasets X (m, ...) and
+    y (m,) (names from ``keys``). Sizes are checked before reading (:mod:`nndl.limits`)."""
+    h5py = _h5py()
+    p = regular_file(path, "data file")
+    source = shorten(p)
+    xk, yk, labelled = _keys(keys, source, labels)
+    budget = Budget(shorten(p.name), max_bytes)
+    try:
+        with h5py.File(p, "r") as f:
+            part = course_part(f) if keys is None else None
+            if part is not None:
+                for k in (f"{part}_set_x", f"{part}_set_y", "list_classes"):
+                    _check_stored_here(f[k], k, source)
+                    dataset_budget(h5py, f[k], k, budget)
+                ds = read_course_file(f, part, p)
+                if classes is not None and list(classes) != ds.classes:
+                    raise NNDLError(f"{source}: its classes {shorten(ds.classes)} differ from "
+                                    f"the expected {shorten(list(classes))}")
+                return ds
+            names = _dataset_names(h5py, f)
+            links = [k for k in f.keys() if isinstance(f.get(k, getlink=True), h5py.ExternalLink)]
+            said = (f" and external links {shorten(links, 120)}, which nndl does not follow "
+                    "(the data is in another file)" if links else "")
+            xk, yk = _pick_xy(names, xk, yk, labelled, source,
+                              no_x=f"no dataset 'X' (or 'x') and not the course's layout{said}",
+                              no_y=f"no label dataset 'y' (or 'Y'){said}")
+            for k in (xk, yk):
+                if k is not None:
+                    _check_stored_here(f[k], k, source)
+                    dataset_budget(h5py, f[k], k, budget)
+            X = np.asarray(f[xk][()])
+            y = np.asarray(f[yk][()]) if yk is not None else None
+    except NNDLError:
+        raise
+    except (OSError, KeyError, TypeError, ValueError, RuntimeError, RecursionError) as exc:
+        # a soft-link loop, a broken or truncated file: h5py raises these
+        raise NNDLError(f"{source}: not a readable HDF5 file ({type(exc).__name__}: "
+                        f"{shorten(exc, 160)})") from None
+    return from_arrays(X, y, shorten(p.name), task=task, classes=classes)
