@@ -47,8 +47,18 @@ def _is_text(Y: object) -> bool:
         return False
     if arr.dtype.kind in "US":
         return True
-    return arr.dtype == object and arr.size > 0 and all(isinstance(v, (str, bytes))
-                                                        for v in arr.ravel())
+    if arr.dtype != object or arr.size == 0:
+        return False
+    values = arr.ravel().tolist()
+    if all(isinstance(v, (str, bytes)) for v in values):
+        return True
+    gone = [i for i, v in enumerate(values) if v is None or (isinstance(v, float) and v != v)]
+    holes = set(gone)
+    if gone and all(isinstance(v, (str, bytes)) for i, v in enumerate(values)
+                    if i not in holes):  # text labels with holes (pandas' NaN, None)
+        raise NNDLError(f"Y has {len(gone)} missing label(s) (None or NaN; the first at sample "
+                        f"{gone[0]}): leave those samples out, or fill them in")
+    return False
 
 
 def _index_labels(y: Array, n_classes: int) -> bool:

@@ -142,7 +142,12 @@ def as_matrix(name: str, X: object, dtype: np.dtype, rows: "int | None" = None,
         raise NNDLError(f"{name} must be a numeric array; could not read it ({exc})") from None
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)
                                    or arr.dtype == np.bool_):
-        raise NNDLError(f"{name} must hold numbers; got an array of dtype {arr.dtype}")
+        missing = ""
+        if arr.dtype == object and any(v is None or type(v).__name__ == "NAType"
+                                       for v in arr.ravel()):
+            missing = " with missing values (None or pandas' NA): fill them in or leave out " \
+                "those samples, then pass numbers (e.g. df.to_numpy(dtype=float))"
+        raise NNDLError(f"{name} must hold numbers; got an array of dtype {arr.dtype}{missing}")
     if arr.dtype.kind == "c":  # casting would silently drop the imaginary parts
         raise NNDLError(f"{name} must hold real numbers; got complex values (dtype {arr.dtype})")
     if arr.ndim == 1 and rows == 1:
@@ -184,7 +189,9 @@ def as_matrix(name: str, X: object, dtype: np.dtype, rows: "int | None" = None,
 def check_same_m(X: Array, Y: Array) -> None:
     """X and Y must have the same number of samples m (columns)."""
     if X.shape[1] != Y.shape[1]:
+        hint = (" (X looks transposed: samples are its columns, X (n[0], m); for rows of "
+                "samples pass X.T)" if X.shape[0] == Y.shape[1] else "")
         raise NNDLError(
             f"X and Y must have the same number of samples (columns): X has m = {X.shape[1]}, "
-            f"Y has m = {Y.shape[1]}"
+            f"Y has m = {Y.shape[1]}{hint}"
         )

@@ -160,8 +160,8 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
         col = label_name
     elif labelled:
         col = _position((meta["info"].get("train_args") or {}).get("label"))
-    else:  # to predict on: a table without the label column holds features only
-        col = False if p_is_table(spec) else None
+    else:  # to predict on: features only
+        col = False  # X alone: a label column or array, if there, is not read
     ignore = [c for c in [*dropped, *[c for c in (drop or []) if isinstance(c, str)],
                           label_name, col if isinstance(col, str) else None,
                           skip if isinstance(skip, str) else None] if c]

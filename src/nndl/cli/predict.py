@@ -87,7 +87,12 @@ def read_inputs(paths: Sequence[str], net: Any, meta: dict, label: "str | None",
                 drop: "list | None" = None, header: "bool | None" = None
                 ) -> list[tuple[str, Dataset]]:
     """[(source, data)] for data files, then image files (sized as the model's)."""
-    images = [p for p in paths if Path(p).suffix.lower() in IMAGE_SUFFIXES]
+    images = [p for p in paths if Path(p).suffix.lower() in IMAGE_SUFFIXES
+              and not Path(p).is_dir()]  # a folder named shots.png/ is a folder
+    info = meta.get("info") or {}
+    if any(Path(p).is_dir() for p in paths) and not info.get("image_size"):
+        # a folder of images, for a model saved from Python: the size image files get
+        meta = {**meta, "info": {**info, "image_size": _image_size(net, meta)}}
     out = [(p, _read_data(p, net, meta, label, drop, header)) for p in paths
            if p not in images]
     if images:
@@ -112,10 +117,11 @@ def _read_data(path: str, net: Any, meta: dict, label: "str | None",
 
 
 def _image_size(net: Any, meta: dict) -> list[int]:
-    """The model's image size [h, w]: as trained on images; for a model trained on arrays
-    without column names (an .npz of flattened images, or a model saved from Python), square
-    RGB images of its n[0] = 3 * side^2 features. A model trained on a table (its feature
-    names, or a .csv/.tsv/.txt as its data) refuses images: NNDLError."""
+    """The model's image size [h, w]: as trained on images; for a model saved from Python
+    (no training record), square RGB images of its n[0] = 3 * side^2 features. A model that
+    ``nndl train`` trained on a table, or on arrays that were not 8-bit images unless the
+    features it standardized average within [0, 1] (flattened pixels / 255), refuses images:
+    NNDLError (float 0..255 or 16-bit image arrays would be fed at another scale)."""
     from ..datasets.tables import is_table
     from ..errors import shorten
 
@@ -133,6 +139,17 @@ def _image_size(net: Any, meta: dict) -> list[int]:
     if isinstance(source, str) and is_table(Path(source)):
         raise NNDLError(f"this model was trained on the table {shorten(source, 80)} "
                         f"({n0} columns), not images")
+    pre = net.preprocessing
+    mean = getattr(pre, "mean", None)  # a Standardizer's
+    in_unit_range = mean is not None and bool(np.all((mean >= 0) & (mean <= 1)))
+    if isinstance(source, str) and not in_unit_range:
+        # nndl train read no images there (it saves their size), and the features it
+        # standardized do not average within [0, 1] as pixels / 255 do (0..255 arrays)
+        raise NNDLError(f"this model was trained on {shorten(source, 80)} ({n0} features), "
+                        "not on images nndl read (a folder of images, or 8-bit image arrays "
+                        "(m, h, w, 3)), and its features were not pixels in [0, 1]: image "
+                        "files, read in [0, 1], would be fed at another scale; give its "
+                        "features as arrays instead")
     side = int(round(np.sqrt(n0 / 3)))
     if 3 * side * side != n0:
         raise NNDLError(f"this model takes {n0} features, not RGB images")

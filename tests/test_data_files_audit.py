@@ -1,0 +1,184 @@
+"""Data that is not a CSV, from the audit of 2026-12-07 (second session): image files and
+folders, HDF5 and NPZ arrays, and what the Python API is given. Each case was quietly wrong,
+or refused with a misleading message, before.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nndl
+from nndl.datasets import load
+
+from .test_trust_cli import fails, ok
+
+Image = pytest.importorskip("PIL.Image", reason="needs Pillow (the images extra)")
+
+
+def _png(path: Path, rgb: tuple[int, int, int], size: int = 8) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.full((size, size, 3), rgb, dtype=np.uint8)).save(path)
+    return path
+
+
+# --- images -------------------------------------------------------------------------------------
+def test_a_photo_is_read_upright_as_its_exif_orientation_says(tmp_path):
+    shown = np.zeros((20, 40, 3), np.uint8)
+    shown[:, :20] = (255, 0, 0)  # as a viewer shows it: red left, blue right
+    shown[:, 20:] = (0, 0, 255)
+    stored = Image.fromarray(shown).transpose(Image.Transpose.ROTATE_90)  # as a phone stores it
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "turn 90 degrees clockwise to show"
+    stored.save(tmp_path / "photo.png", exif=exif)
+    got = load(tmp_path / "photo.png", image_size=(20, 40)).images[0]
+    np.testing.assert_array_equal(got[:, :18], shown[:, :18])  # was: read sideways, squashed
+    np.testing.assert_array_equal(got[:, 22:], shown[:, 22:])
+
+
+def test_a_folder_of_images_and_sub_folders_is_refused(tmp_path):
+    for i in range(3):
+        _png(tmp_path / "pred" / f"{i}.png", (255, 0, 0))
+    _png(tmp_path / "pred" / "thumbs" / "t.png", (0, 0, 255))
+    with pytest.raises(nndl.NNDLError, match=r"holds image files \(3, e\.g\. 0\.png\) and "
+                                             r"sub-folders \(thumbs\)"):
+        load(tmp_path / "pred", image_size=(8, 8))  # was: one class 'thumbs', m = 1
+
+
+def test_images_in_folders_inside_a_class_folder_are_read(tmp_path):
+    _png(tmp_path / "train" / "red" / "r.png", (255, 0, 0))
+    _png(tmp_path / "train" / "blue" / "b.png", (0, 0, 255))
+    for i in range(3):
+        _png(tmp_path / "train" / "blue" / "more" / f"{i}.png", (0, 0, 250))
+    os.symlink("..", tmp_path / "train" / "blue" / "more" / "up")  # a loop: read once
+    data = load(tmp_path / "train", image_size=(8, 8))
+    assert data.sample_names == ["blue/b.png", "blue/more/0.png", "blue/more/1.png",
+                                 "blue/more/2.png", "red/r.png"]  # was: 2 of 5
+    np.testing.assert_array_equal(data.Y, [[0, 0, 0, 0, 1]])
+
+
+def test_many_tiny_images_are_refused_naming_the_image_size(tmp_path):
+    files = [_png(tmp_path / f"{i}.png", (i % 256, 0, 0), size=2) for i in range(300)]
+    with pytest.raises(nndl.NNDLError, match="resized to 64x64 pixels.*--image-size"):
+        nndl.datasets.load_images(files, image_size=(64, 64), max_bytes=2**20)
+
+
+def test_predict_takes_a_folder_named_like_an_image(tmp_path):
+    net = nndl.Network([8 * 8 * 3, 1], seed=0)
+    net.save(tmp_path / "m.npz")
+    _png(tmp_path / "shots.png" / "a.png", (255, 0, 0))
+    out = ok("predict", "--model", "m.npz", "shots.png", cwd=tmp_path)
+    assert out.startswith(str(Path("shots.png") / "a.png"))  # was: "image file not found"
+
+
+# --- arrays -------------------------------------------------------------------------------------
+def _pixels(m: int = 40, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(m, 8, 8, 3) uint8 images, red for class 1, blue for class 0."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(m) % 2
+    imgs = np.zeros((m, 8, 8, 3), np.uint8)
+    imgs[y == 1, ..., 0] = 200
+    imgs[y == 0, ..., 2] = 200
+    return np.clip(imgs + rng.integers(0, 40, imgs.shape), 0, 255).astype(np.uint8), y
+
+
+def test_image_files_are_refused_by_a_model_of_image_arrays_of_unknown_scale(tmp_path):
+    imgs, y = _pixels()
+    np.savez(tmp_path / "u8.npz", X=imgs, y=y)
+    np.savez(tmp_path / "f32.npz", X=imgs.astype(np.float32), y=y)
+    _png(tmp_path / "red.png", (220, 0, 0))
+    for name in ("u8", "f32"):
+        ok("train", "--data", f"{name}.npz", "--layers", "4", "--iterations", "300", "--lr",
+           "0.05", "--dev", "0", "--quiet", "--out", f"m_{name}.npz", cwd=tmp_path)
+    assert ok("predict", "--model", "m_u8.npz", "red.png", cwd=tmp_path).split("\t")[2] == "1"
+    fails("predict", "--model", "m_f32.npz", "red.png", cwd=tmp_path,
+          words=["trained on f32.npz (192 features), not on images nndl read"])
+    # was: class 0 (p 0.66): pixels in [0, 1] standardized with the 0..255 statistics
+
+
+def test_channels_first_images_are_refused(tmp_path):
+    imgs, y = _pixels()
+    np.savez(tmp_path / "nchw.npz", X=np.moveaxis(imgs, -1, 1), y=y)
+    with pytest.raises(nndl.NNDLError, match=r"got shape \(40, 3, 8, 8\), channels first"):
+        load(tmp_path / "nchw.npz")  # was: images of 3x8 pixels and 8 channels
+
+
+def test_predict_reads_arrays_without_labels(tmp_path):
+    h5py = pytest.importorskip("h5py", reason="needs h5py (the hdf5 extra)")
+    X = np.random.default_rng(0).standard_normal((30, 3))
+    ok("train", "--data", "moons", "--layers", "4", "--iterations", "50", "--quiet", "--out",
+       "m.npz", cwd=tmp_path)
+    np.savez(tmp_path / "new.npz", X=X[:, :2])
+    with h5py.File(tmp_path / "new.h5", "w") as f:
+        f["X"] = X[:, :2]
+    for name in ("new.npz", "new.h5"):
+        lines = ok("predict", "--model", "m.npz", name, cwd=tmp_path).splitlines()
+        assert len(lines) == 30  # was: "no label array 'y'", exit 2
+    np.testing.assert_array_equal(load(tmp_path / "new.npz", label=False).X, X[:, :2].T)
+
+
+def test_hdf5_values_kept_in_other_files_or_never_written_are_refused(tmp_path):
+    h5py = pytest.importorskip("h5py", reason="needs h5py (the hdf5 extra)")
+    raw = tmp_path / "other.bin"
+    np.arange(240, dtype=np.float64).tofile(raw)
+    y = np.arange(60) % 2
+    with h5py.File(tmp_path / "ext.h5", "w") as f:
+        f.create_dataset("X", shape=(60, 4), dtype="f8", external=[(str(raw), 0, 240 * 8)])
+        f["y"] = y
+    layout = h5py.VirtualLayout(shape=(60, 4), dtype="f8")
+    layout[:] = h5py.VirtualSource(str(tmp_path / "gone.h5"), "X", shape=(60, 4))
+    with h5py.File(tmp_path / "vds.h5", "w") as f:
+        f.create_virtual_dataset("X", layout, fillvalue=0)
+        f["y"] = y
+    with h5py.File(tmp_path / "unwritten.h5", "w") as f:
+        f.create_dataset("X", shape=(60, 4), dtype="f8")
+        f["y"] = y
+    for name in ("ext.h5", "vds.h5"):  # vds.h5 read as zeros before, and trained
+        with pytest.raises(nndl.NNDLError, match="keeps its values in other files"):
+            load(tmp_path / name)
+    with pytest.raises(nndl.NNDLError, match="holds no stored values"):
+        load(tmp_path / "unwritten.h5")
+
+
+def test_hdf5_datasets_in_groups_are_found_and_links_named(tmp_path):
+    h5py = pytest.importorskip("h5py", reason="needs h5py (the hdf5 extra)")
+    X = np.random.default_rng(1).standard_normal((50, 4))
+    y = (X[:, 0] > 0).astype(int)
+    with h5py.File(tmp_path / "nested.h5", "w") as f:
+        f["grp/X"], f["grp/y"] = X, y
+    with pytest.raises(nndl.NNDLError, match=r"it holds \['grp/X', 'grp/y'\]"):  # was: []
+        load(tmp_path / "nested.h5")
+    np.testing.assert_array_equal(load(tmp_path / "nested.h5", keys=("grp/X", "grp/y")).X, X.T)
+    with h5py.File(tmp_path / "data.h5", "w") as f:
+        f["X"] = X
+    with h5py.File(tmp_path / "link.h5", "w") as f:
+        f["X"] = h5py.ExternalLink("data.h5", "X")
+        f["y"] = y
+    with pytest.raises(nndl.NNDLError, match=r"external links \['X'\], which nndl does not "
+                                             r"follow"):
+        load(tmp_path / "link.h5")
+
+
+# --- the Python API -----------------------------------------------------------------------------
+def test_missing_text_labels_are_named_as_missing():
+    pd = pytest.importorskip("pandas")
+    X = np.random.default_rng(0).normal(size=(3, 50))
+    for y in (pd.Series(["no", "yes"] * 24 + ["no", np.nan]),
+              np.array(["no", "yes"] * 24 + ["no", None], dtype=object)):
+        with pytest.raises(nndl.NNDLError, match="1 missing label.*the first at sample 49"):
+            nndl.Network([3, 2, 1], seed=0).fit(X, y, iterations=2)  # was: "must hold numbers"
+
+
+def test_shape_messages_say_when_x_looks_transposed_or_has_missing_values():
+    pd = pytest.importorskip("pandas")
+    rows = np.random.default_rng(0).normal(size=(5, 3))  # 5 samples of 3 features, as rows
+    with pytest.raises(nndl.NNDLError, match="X looks transposed"):
+        nndl.Network([5, 2, 1], seed=0).fit(rows, np.array([0, 1, 0, 1, 1]), iterations=1)
+    net = nndl.Network([3, 2, 1], seed=0)
+    df = pd.DataFrame({"a": [1.0, pd.NA, 3.0], "b": [1.0, 2.0, 3.0], "c": [0.0, 1.0, 0.0]},
+                      dtype=object)
+    with pytest.raises(nndl.NNDLError, match="missing values"):
+        net.fit(df.T, np.array([[0, 1, 0]]), iterations=1)
