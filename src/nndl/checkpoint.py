@@ -34,7 +34,7 @@ import contextlib
 import os
 import signal
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from . import io
 from .callbacks import Callback, EarlyStopping
@@ -74,6 +74,13 @@ class Checkpointer(Callback):
         self.target: "int | None" = None
         self.signal: "int | None" = None
         self.written = 0
+        self.before_write: list[Callable[[], None]] = []
+        """Called before each checkpoint is written (``nndl train``: the cost log's flush)."""
+        self.last_state: "dict[str, Any] | None" = None
+        """The state of the last checkpoint written (``iterations_done``, ...)."""
+        self.last_params: "dict[str, Any] | None" = None
+        """The parameters training ended with, when the model holds others (early stopping's
+        best epoch): written as the parameter set ``"last"``, which resuming continues from."""
 
     # --- callback hooks ---------------------------------------------------------------
     def on_train_begin(self, net: "Network", total: int) -> None:
@@ -97,6 +104,8 @@ class Checkpointer(Callback):
     # --- writing ----------------------------------------------------------------------
     def write(self, net: "Network") -> Path:
         """Save ``net`` with the checkpoint information, atomically."""
+        for call in self.before_write:
+            call()
         state = {"iterations_done": int(net.iterations_done),
                  "target_iterations": self.target,
                  "learning_rate": self.learning_rate,
@@ -109,8 +118,11 @@ class Checkpointer(Callback):
             state["early_stopping"] = self.early_stopping.state_dict()
             if self.early_stopping.best_params is not None:
                 sets = {"best": self.early_stopping.best_params}
+        if self.last_params is not None:
+            sets = {**(sets or {}), "last": self.last_params}
         io.save(net, self.path, info={**self.info, "checkpoint": state}, param_sets=sets)
         self.written += 1
+        self.last_state = state
         return self.path
 
     # --- signals ----------------------------------------------------------------------

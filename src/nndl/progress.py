@@ -18,6 +18,7 @@ from typing import IO, TYPE_CHECKING
 
 from .callbacks import Callback, History
 from .errors import NNDLError
+from .files import atomic_write
 from .validation import check_number, check_positive
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -96,8 +97,12 @@ class ProgressBar(Callback):
 class CostLog(Callback):
     """Append ``{"iteration": i, "cost": J}`` lines to ``path`` (JSON lines).
 
-    ``append=False`` starts a new file; ``append=True`` continues one (a resumed run).
-    Lines are flushed every ``flush_every`` iterations and when training ends.
+    ``append=False`` starts a new file; ``append=True`` continues one (a resumed run): its
+    lines from the iterations the network has not done are left out first (a run killed
+    after writing them, before its checkpoint), so that the log of a resumed run is the log of
+    the run. Lines are flushed every ``flush_every`` iterations, when training ends and on
+    :meth:`flush` (``nndl train`` flushes before each checkpoint, which then never holds
+    more iterations than the log).
     """
 
     def __init__(self, path: "str | os.PathLike", append: bool = False,
@@ -108,6 +113,8 @@ class CostLog(Callback):
         self.file: "IO[str] | None" = None
 
     def on_train_begin(self, net: "Network", total: int) -> None:
+        if self.append:
+            self._forget_from(net.iterations_done)
         try:
             self.file = open(self.path, "a" if self.append else "w", encoding="utf-8")
         except OSError as exc:
@@ -126,6 +133,33 @@ class CostLog(Callback):
         if self.file is not None:
             self.file.close()
             self.file = None
+
+    def flush(self) -> None:
+        """Write out the lines so far (e.g. before a checkpoint)."""
+        if self.file is not None:
+            self.file.flush()
+
+    def _forget_from(self, done: int) -> None:
+        """Leave out the lines of iterations >= ``done`` from the log being continued."""
+        try:
+            with open(self.path, encoding="utf-8") as f:
+                lines = f.readlines()
+        except FileNotFoundError:
+            return
+        except (OSError, UnicodeDecodeError) as exc:
+            raise NNDLError(f"cannot continue the cost log {self.path}: {exc}") from None
+        keep = [line for line in lines if _iteration(line) < done]
+        if len(keep) != len(lines):
+            atomic_write(self.path, lambda f: f.write("".join(keep)), mode="w",
+                         what="cost log")
+
+
+def _iteration(line: str) -> float:
+    """The iteration of a cost log's line (-1 for a line that is not one: kept)."""
+    try:
+        return float(json.loads(line)["iteration"])
+    except (ValueError, KeyError, TypeError):
+        return -1
 
 
 def read_log(path: "str | os.PathLike") -> tuple[list[int], list[float]]:

@@ -71,8 +71,9 @@ def check_saved(saved: Any) -> "str | None":
         if v is not None and not ok(v):
             return f"info train_args {k} must be null or {kind}; got {v!r:.60}"
     return None
-RESUME_KEYS = ("iterations", "epochs")
-"""The options a resumed run may change (a new total)."""
+RESUME_KEYS = ("iterations", "epochs", "data")
+"""The options a resumed run may change: a new total, and the data's place (a file that moved:
+its values must be the checkpoint's, which ``nndl train`` checks by their fingerprint)."""
 DEFAULT_EPOCHS = 10
 """Epochs of mini-batch training when --batch-size comes without --epochs."""
 
@@ -103,8 +104,8 @@ def train_settings(args: argparse.Namespace, saved: "dict | None") -> dict[str, 
             flag = "--" + k.replace("_", "-")
             raise NNDLError(f"{flag} cannot be changed when resuming: a resumed run uses "
                             "the checkpoint's data and settings (only --iterations or "
-                            "--epochs, --out, --plot, --log, --quiet and the checkpoint "
-                            "options may be given)")
+                            "--epochs, --data where the same data moved, --out, --plot, "
+                            "--log, --quiet and the checkpoint options may be given)")
         s[k] = v
     s["data"], s["test"] = resolve_spec(s["data"]), resolve_spec(s["test"])
     _check_schedule(s, args, resuming=bool(saved))

@@ -25,7 +25,7 @@ from .. import datasets, heads
 from ..callbacks import EarlyStopping
 from ..checkpoint import Checkpointer
 from ..datasets import Dataset
-from ..errors import NNDLError
+from ..errors import DivergenceError, NNDLError
 from ..files import absolute, is_stdout
 from ..network import Network
 from ..progress import CostLog, ProgressBar
@@ -160,30 +160,52 @@ def _run(args: argparse.Namespace) -> int:
     # settings: the defaults, then a checkpoint's, then the options given
     resume = _read_checkpoint(args.resume) if args.resume else None
     s = train_settings(args, resume.saved if resume else None)
-    _check_output_folders(args)
+    _check_outputs(args, s, resume)
     # data: what --data names, split into train and dev parts; --test
+    if resume is not None:
+        _check_data_place(args, resume)
     parts = load_parts(s)
     if resume is not None:
         _check_same_data(resume, parts.data, s["data"])
     # model: a new one for the data's task, or the checkpoint's
     net = resume.net if resume else build_model(s, parts)
     check_width(net, parts.train, "the training data")
+    for name, d in parts.named()[1:]:  # what the report will score, checked before training
+        check_width(net, d, f"the {name} data")
+        try:
+            dataset_targets(d, net)
+        except NNDLError as exc:
+            raise NNDLError(f"the {name} data ({d.name}): {exc}") from None
     # fit, with checkpoints, early stopping, the progress bar and the cost log
     Y = dataset_targets(parts.train, net)
     job = _plan(args, s, net, parts, resume)
-    if _finished(resume) and job.remaining <= 0 and not (job.early and job.early.stopped):
+    if resume is not None and (job.remaining < 0 or (_finished(resume) and job.remaining == 0
+                                                     and not (job.early and job.early.stopped))):
         done = job.target - job.remaining
         said = "" if done == job.target else f"; --{job.unit}s {job.target} is not more"
-        raise NNDLError(f"{args.resume} is finished: it has done {done} {job.unit}s{said}; to "
+        what = "is finished" if _finished(resume) else "is a checkpoint"
+        raise NNDLError(f"{args.resume} {what}: it has done {done} {job.unit}s{said}; to "
                         f"train it further give a new total, e.g. --{job.unit}s {2 * done}")
-    fitted = _fit(net, parts.train.X, Y, job)
+    try:
+        fitted = _fit(net, parts.train.X, Y, job)
+    except DivergenceError as exc:
+        state = job.ckpt.last_state or {}
+        done = state.get("epochs_done" if job.mini else "iterations_done")
+        kept = (f"; its last checkpoint, at {job.unit} {done}, is {job.ckpt_path}"
+                if job.ckpt.written else "")
+        raise DivergenceError(f"{exc} (nndl train saved no model of this run{kept})",
+                              exc.iteration) from None
     if job.ckpt.signal is not None:
         return _stopped_by_signal(net, job)
+    last = None
     if job.early is not None:
+        last = {k: v.copy() for k, v in net.params.items()}
         job.early.restore(net)
+        if all(np.array_equal(v, net.params[k]) for k, v in last.items()):
+            last = None  # the best epoch is the last: nothing else to keep
     # report: save the model with its scores, print them, plot
     summary = summarize(net, parts, Y, fitted)
-    _save_final(net, job, summary, args, resume)
+    _save_final(net, job, summary, args, resume, last)
     _print_report(s, net, parts, job, fitted, summary)
     if args.plot:
         for p in _plots(net, parts.train, Path(args.plot)):
@@ -201,11 +223,18 @@ class _Resume:
 
 
 def _read_checkpoint(path: str) -> _Resume:
+    """The model to continue: a finished model whose parameters are early stopping's best
+    epoch continues from the parameters its run ended with (its set ``"last"``), so that
+    continuing it is the run continued, as from a checkpoint."""
     net, meta = read_model(path)
     saved = meta["info"].get("train_args")
     if not isinstance(saved, dict):
         raise NNDLError(f"{path} is a model but not one saved by 'nndl train' (it holds no "
                         "training settings to continue with)")
+    last = meta["param_sets"].get("last")
+    if last is not None:
+        for k, v in net.params.items():
+            v[...] = last[k]
     return _Resume(net, meta, saved)
 
 
@@ -218,17 +247,65 @@ def _check_same_data(resume: "_Resume", data: Dataset, spec: "str | None") -> No
                         "train a new model instead, or restore the original file")
 
 
+def _check_data_place(args: argparse.Namespace, resume: "_Resume") -> None:
+    """Resuming: the saved data path must still hold the data, or --data says where it went
+    (accepted only when the checkpoint can tell it is the same data: its fingerprint)."""
+    saved = resume.saved.get("data")
+    if args.data is None:
+        if isinstance(saved, str) and not Path(saved).exists() \
+                and saved not in datasets.spec_names():
+            raise NNDLError(f"the data {args.resume} was trained on, {saved}, is not there any "
+                            "more: if it moved, give its new place with --data (nndl checks "
+                            "that it holds the same values)")
+        return
+    if not isinstance(resume.meta["info"].get("data_fingerprint"), str):
+        raise NNDLError(f"--data cannot be changed when resuming {args.resume}: it holds no "
+                        "fingerprint of its data to check the new file against")
+
+
 def _finished(resume: "_Resume | None") -> bool:
     """Resuming a finished model (saved at the end of a run), not a checkpoint."""
     return resume is not None and "summary" in resume.meta["info"]
 
 
-def _check_output_folders(args: argparse.Namespace) -> None:
-    """Fail before training, not after, when a file cannot be written where it is asked."""
-    for what, p in (("--out", args.out), ("--plot", args.plot), ("--log", args.log),
-                    ("--checkpoint", args.checkpoint)):
-        if p and not absolute(p, what).parent.is_dir():
-            raise NNDLError(f"{what} {p}: folder {absolute(p, what).parent} does not exist")
+def _check_outputs(args: argparse.Namespace, s: dict, resume: "_Resume | None") -> None:
+    """Fail before training, not after, when a file cannot be written where it is asked:
+    a missing folder, a folder in its place, a plot not named as the PNG it is, or two
+    outputs (or an output and the data) that are the same file, which would overwrite one
+    with the other (``--plot data.csv`` turned the data into a PNG)."""
+    out, ckpt = _model_paths(args, resume)
+    outputs = [("--out", out), ("--checkpoint", ckpt)]
+    if args.log:
+        outputs.append(("--log", Path(args.log)))
+    if args.plot:
+        plot = Path(args.plot)
+        if plot.suffix and plot.suffix.lower() != ".png":
+            raise NNDLError(f"--plot {args.plot}: plots are written as PNG images; give a name "
+                            "ending in .png")
+        outputs += [("--plot", plot), ("--plot (its decision boundary)", _boundary_path(plot))]
+    seen: dict[Path, tuple[str, Path]] = {}
+    for what, p in outputs:
+        full = absolute(p, what)
+        if not full.parent.is_dir():
+            raise NNDLError(f"{what} {p}: folder {full.parent} does not exist")
+        if full.is_dir():
+            raise NNDLError(f"{what} {p} is a folder; give a file name")
+        same = seen.get(full, (None, p))[0]
+        if same is not None and {same, what} != {"--out", "--checkpoint"}:
+            raise NNDLError(f"{what} {p} is also {same}: one would overwrite the other; give "
+                            "each its own file")
+        seen.setdefault(full, (what, p))
+    inputs = [("--data", s.get("data")), ("--test", s.get("test"))]
+    if resume is not None:
+        inputs.append(("the model resumed", args.resume))
+    for what, spec in inputs:
+        if spec is None or not Path(spec).is_file():
+            continue
+        same, given = seen.get(absolute(spec, what), (None, None))
+        if same is not None and not (what == "the model resumed" and same in ("--out",
+                                                                              "--checkpoint")):
+            raise NNDLError(f"{same} {given} is {what}: writing it would destroy it; give "
+                            "another file name")
 
 
 @dataclass
@@ -257,8 +334,7 @@ def _plan(args: argparse.Namespace, s: dict, net: Network, parts: Parts,
     lets the current epoch finish (see nndl.checkpoint), so resuming is exact in both modes."""
     # resuming: by default the model goes where the first run would have put it, and new
     # checkpoints replace the one resumed from
-    out = Path(args.out or (resume.saved.get("out") if resume else None) or "model.npz")
-    ckpt_path = Path(args.checkpoint or args.resume or _ckpt_default(out))
+    out, ckpt_path = _model_paths(args, resume)
     s["out"] = str(absolute(out, "--out"))
     info = model_info(s, parts)
     mini = s["batch_size"] is not None
@@ -271,11 +347,27 @@ def _plan(args: argparse.Namespace, s: dict, net: Network, parts: Parts,
     callbacks = [ProgressBar(enabled=False if args.quiet else None)]
     callbacks += [early, ckpt] if early is not None else [ckpt]  # ckpt sees early's update
     if args.log:
-        callbacks.append(CostLog(args.log, append=resume is not None))
+        log = CostLog(args.log, append=resume is not None)
+        ckpt.before_write.append(log.flush)  # the log holds every checkpointed iteration
+        callbacks.append(log)
     optimizer = resume.net.optimizer if resume is not None else None
     remaining = 0 if early is not None and early.stopped else target - done
     kw = fit_arguments(s, net, parts, callbacks, early, remaining, optimizer)
     return _Job(out, ckpt_path, info, mini, target, remaining, ckpt, early, kw)
+
+
+def _model_paths(args: argparse.Namespace, resume: "_Resume | None") -> tuple[Path, Path]:
+    """(the model's path, the checkpoints' path). Resuming: by default the model goes where
+    the first run put it, and new checkpoints replace the one resumed from, never a finished
+    model trained further (it was replaced by checkpoints, then deleted)."""
+    out = Path(args.out or (resume.saved.get("out") if resume else None) or "model.npz")
+    resumed_ckpt = args.resume if resume is not None and not _finished(resume) else None
+    return out, Path(args.checkpoint or resumed_ckpt or _ckpt_default(out))
+
+
+def _boundary_path(plot: Path) -> Path:
+    """Where the decision boundary goes beside the cost curve ``plot``."""
+    return plot.with_name(plot.stem + "-boundary" + (plot.suffix or ".png"))
 
 
 def _ckpt_default(out: Path) -> Path:
@@ -294,7 +386,7 @@ def _fit(net: Network, X: np.ndarray, Y: np.ndarray, job: _Job) -> Fitted:
 
 
 def _save_final(net: Network, job: _Job, summary: dict, args: argparse.Namespace,
-                resume: "_Resume | None") -> None:
+                resume: "_Resume | None", last: "dict | None" = None) -> None:
     """Save the model with its scores and the state to continue from (it is a checkpoint
     too: ``nndl train --resume MODEL --iterations N`` trains it further); then remove this
     run's own checkpoint file, which the model supersedes (not one named by --checkpoint,
@@ -305,6 +397,7 @@ def _save_final(net: Network, job: _Job, summary: dict, args: argparse.Namespace
                          unit="epoch", target_epochs=job.ckpt.target_epochs,
                          early_stopping=job.early)
     final.target = job.ckpt.target if job.ckpt.target is not None else net.iterations_done
+    final.last_params = last  # early stopping kept another epoch's: resuming needs the last
     final.write(net)
     stale = job.ckpt_path
     ours = job.ckpt.written > 0 or (resume is not None and not _finished(resume)
@@ -364,7 +457,7 @@ def _plots(net: Network, train: Dataset, path: Path) -> list[Path]:
     written = [path]
     plots.plot_costs(net.history, path=path)
     if net.layer_dims[0] == 2 and heads.for_output(net.output).is_classifier:
-        b = path.with_name(path.stem + "-boundary" + (path.suffix or ".png"))
+        b = _boundary_path(path)
         plots.plot_decision_boundary(net, train.X, train.Y, path=b)
         written.append(b)
     try:
