@@ -137,6 +137,19 @@ def test_exports_name_the_columns_of_x_in_order(trained, tmp_path):
         assert not any(n.endswith((".pkl", "data.pkl")) for n in z.namelist())
 
 
+def test_a_model_of_grey_images_exports(tmp_path):
+    """The README's digits model (8x8 grey images, n[0] = 64): the export refused it while
+    taking every image for RGB (found by the README audit)."""
+    ok("train", "--data", "digits", "--layers", "8", "--iterations", "5", "--quiet",
+       "--out", "d.npz", cwd=tmp_path)
+    out = ok("export", "d.npz", "--out", "d.onnx", cwd=tmp_path)
+    assert "X (batch, 64: pixel_0_0, pixel_0_1" in out  # was: image_size must be ... * 3
+    props = {p.key: p.value for p in onnx.load(str(tmp_path / "d.onnx")).metadata_props}
+    assert json.loads(props["image_size"]) == [8, 8] and props["channels"] == "1"
+    assert props["input"].startswith("8x8 grey pixels")
+    assert "images       8x8 grey" in ok("info", "d.npz", cwd=tmp_path)
+
+
 def test_export_refuses_names_of_another_width():
     from nndl.export import Inputs, onnx_model
 

@@ -17,12 +17,15 @@ from .errors import NNDLError, shorten
 class Inputs:
     """What the columns of the exported model's X are, for whoever feeds it: the feature
     names in X's column order (a model trained on a table with a header), or the image size
-    of a model trained on images (X's row: the RGB pixels / 255 (8-bit; / 65535 16-bit),
-    height by width by channel, flattened in that order). Stored in the export's metadata
+    of a model trained on images (X's row: the pixels flattened as (height, width, channel);
+    for RGB images the pixels / 255, as nndl reads 8-bit images; a grey image, such as the
+    built-in digits' 0..16 levels, at the scale of its data). Stored in the export's metadata
     (:meth:`metadata`), since a runtime matches columns by position only."""
 
     feature_names: "list[str] | None" = None
     image_size: "list[int] | None" = None
+    channels: int = 0
+    """The image's channels, n[0] / (height * width) (set by :meth:`check`)."""
 
     def check(self, n0: int) -> "Inputs":
         names, size = self.feature_names, self.image_size
@@ -30,10 +33,20 @@ class Inputs:
                                   or not all(isinstance(n, str) for n in names)):
             raise NNDLError(f"feature_names must be {n0} strings, one per input feature; got "
                             f"{shorten(repr(names), 80)}")
-        if size is not None and (len(size) != 2 or 3 * int(size[0]) * int(size[1]) != n0):
-            raise NNDLError(f"image_size must be [height, width] with height * width * 3 = "
-                            f"n0 = {n0}; got {shorten(repr(size), 40)}")
+        if size is not None:
+            pixels = int(size[0]) * int(size[1]) if len(size) == 2 else 0
+            if pixels <= 0 or n0 % pixels or n0 // pixels not in (1, 3):
+                raise NNDLError(f"image_size must be [height, width] with height * width * "
+                                f"channels = n0 = {n0} (1 or 3 channels); got "
+                                f"{shorten(repr(size), 40)}")
+            self.channels = n0 // pixels
         return self
+
+    def _image(self) -> str:
+        h, w = (int(v) for v in self.image_size)  # type: ignore[union-attr]
+        if self.channels == 3:
+            return f"{h}x{w} RGB pixels / 255"
+        return f"{h}x{w} grey pixels"
 
     def metadata(self) -> dict[str, str]:
         """The metadata entries (JSON values) that describe X, none when nothing is known."""
@@ -42,8 +55,9 @@ class Inputs:
             out["feature_names"] = json.dumps(list(self.feature_names))
         if self.image_size is not None:
             out["image_size"] = json.dumps([int(v) for v in self.image_size])
-            out["input"] = ("RGB pixels / 255 (8-bit images; / 65535 16-bit), each row an "
-                            "image flattened as (height, width, channel)")
+            out["channels"] = json.dumps(self.channels)
+            out["input"] = (f"{self._image()}, each row an image flattened as (height, width, "
+                            "channel)")
         return out
 
     def describe(self, n0: int) -> str:
@@ -51,6 +65,5 @@ class Inputs:
         if self.feature_names is not None:
             return f"X (batch, {n0}: {shorten(', '.join(self.feature_names), 120)})"
         if self.image_size is not None:
-            h, w = self.image_size
-            return f"X (batch, {n0}: {h}x{w} RGB pixels / 255)"
+            return f"X (batch, {n0}: {self._image()})"
         return f"X (batch, {n0})"

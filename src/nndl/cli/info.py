@@ -50,7 +50,9 @@ def _print_model(path: str, net: Any, meta: dict) -> None:
                           zip(tgt.mean.ravel(), tgt.std.ravel()))
         print(f"targets      standardized for training ({pairs}); predictions in their units")
     if info.get("image_size"):
-        print(f"images       {info['image_size'][0]}x{info['image_size'][1]} RGB")
+        h, w = info["image_size"]
+        kind = "RGB" if net.layer_dims[0] == 3 * h * w else "grey"
+        print(f"images       {h}x{w} {kind}")
 
 
 def _print_training(path: str, net: Any, info: dict) -> None:
