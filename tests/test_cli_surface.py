@@ -69,6 +69,12 @@ def test_help_states_every_exit_status():
         assert words in text
 
 
+def test_a_switch_that_turns_something_off_shows_no_default_true():
+    text = " ".join(ok("export", "--help").split())  # "--no-check ... (default: True)" read as
+    assert "random inputs (default: True)" not in text  # "no check by default"
+    assert "comparing the export with nndl on random inputs" in text
+
+
 # --- Ctrl-C while starting ------------------------------------------------------------------
 INTERRUPT_IMPORT = textwrap.dedent("""
     import builtins, runpy, sys

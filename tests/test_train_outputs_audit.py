@@ -38,6 +38,8 @@ def _same(a: Path, b: Path) -> bool:
     (["--plot", "p.png", "--log", "p-boundary.png"], "is also --log"),
     (["--out", "folder.npz"], "--out folder.npz is a folder"),
     (["--plot", "folder.png"], "--plot folder.png is a folder"),
+    (["--out", "."], "--out . is a folder"),  # was a ValueError traceback (exit 1)
+    (["--out", "m.npz", "--plot", "."], "--plot . is a folder"),
 ])
 def test_outputs_that_are_the_data_each_other_or_folders_are_refused_before_training(
         tmp_path, options, words):

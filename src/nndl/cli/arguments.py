@@ -73,11 +73,13 @@ def did_you_mean(words: "list[str]", parser: argparse.ArgumentParser) -> str:
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     """Each option's help ends with its default, when it has one worth showing: not None
-    (an option not given, or one whose help says what happens then), not a switch's False,
-    and not already stated in the help."""
+    (an option not given, or one whose help says what happens then), not a switch's False
+    nor the True of a switch that turns something off (``--no-check``: "default: True" read
+    as "no check by default"), and not already stated in the help."""
 
     def _get_help_string(self, action: argparse.Action) -> "str | None":
-        if action.default is None or action.default is False or "default" in (action.help or ""):
+        if action.default is None or action.default is False or "default" in (action.help or "") \
+                or isinstance(action, argparse._StoreFalseAction):
             return action.help
         return super()._get_help_string(action)
 

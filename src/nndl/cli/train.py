@@ -273,6 +273,10 @@ def _check_outputs(args: argparse.Namespace, s: dict, resume: "_Resume | None") 
     a missing folder, a folder in its place, a plot not named as the PNG it is, or two
     outputs (or an output and the data) that are the same file, which would overwrite one
     with the other (``--plot data.csv`` turned the data into a PNG)."""
+    for what, given in (("--out", args.out), ("--checkpoint", args.checkpoint),
+                        ("--log", args.log), ("--plot", args.plot)):
+        if given and (Path(given).name in ("", ".", "..") or Path(given).is_dir()):
+            raise NNDLError(f"{what} {given} is a folder; give a file name")
     out, ckpt = _model_paths(args, resume)
     outputs = [("--out", out), ("--checkpoint", ckpt)]
     if args.log:
