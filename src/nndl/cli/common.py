@@ -148,20 +148,18 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
     if p_is_table(spec):  # the loader reads the header found here
         kw["header"] = header is not None
     has_label = bool(label_name and header and label_name in header)
-    skip = None  # to predict on: the label column, left out unread
-    if not labelled and (label is not None or has_label):
-        skip = label_column(label) if label is not None else label_name
-        kw["drop"] = [*(kw["drop"] or []), skip]
-    if skip is not None:
+    skip = None  # to predict on: a table's label column, left out unread
+    if not labelled:  # features only: X alone (a label column or array, if there, unread)
+        if p_is_table(spec) and (label is not None or has_label):
+            skip = label_column(label) if label is not None else label_name
+            kw["drop"] = [*(kw["drop"] or []), skip]
         col: object = False
     elif label is not None:  # --label given
         col = label_column(label)
     elif has_label:
         col = label_name
-    elif labelled:
+    else:
         col = _position((meta["info"].get("train_args") or {}).get("label"))
-    else:  # to predict on: features only
-        col = False  # X alone: a label column or array, if there, is not read
     ignore = [c for c in [*dropped, *[c for c in (drop or []) if isinstance(c, str)],
                           label_name, col if isinstance(col, str) else None,
                           skip if isinstance(skip, str) else None] if c]
