@@ -185,3 +185,11 @@ def test_shape_messages_say_when_x_looks_transposed_or_has_missing_values():
                       dtype=object)
     with pytest.raises(nndl.NNDLError, match="missing values"):
         net.fit(df.T, np.array([[0, 1, 0]]), iterations=1)
+
+
+def test_an_npz_with_both_x_and_capital_x_asks_which(tmp_path):
+    X = np.random.default_rng(2).normal(size=(10, 3))
+    np.savez(tmp_path / "two.npz", X=X, x=X[:, :2], y=np.arange(10) % 2)
+    with pytest.raises(nndl.NNDLError, match="holds both 'X' and 'x'"):
+        load(tmp_path / "two.npz")  # was: X, silently
+    assert load(tmp_path / "two.npz", keys=("x", "y")).X.shape == (2, 10)

@@ -94,10 +94,11 @@ def _pick(available: Sequence[str], wanted: "str | None", default: tuple[str, ..
             raise NNDLError(f"{source}: no {what} array named {shorten(repr(wanted), 80)}; it "
                             f"holds {shorten(sorted(available), 300)}")
         return wanted
-    for name in default:
-        if name in available:
-            return name
-    return None
+    found = [name for name in default if name in available]
+    if len(found) > 1:  # X and x: which one is meant cannot be guessed
+        raise NNDLError(f"{source}: holds both {found[0]!r} and {found[1]!r} as the {what} "
+                        f"array; say which: keys=(features_name, labels_name)")
+    return found[0] if found else None
 
 
 def _pick_xy(names: Sequence[str], xk: "str | None", yk: "str | None", labelled: bool,
