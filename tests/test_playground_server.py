@@ -274,17 +274,36 @@ def test_an_uploaded_csv_of_three_classes_trains_a_softmax(client, tmp_path):
         s = post(client, sid, "step")
     assert s["train_loss"] < 0.5 * s0["train_loss"]
     (tmp_path / "page.npz").write_bytes(client.get(f"/api/session/{sid}/model.npz").content)
-    net = nndl.load(tmp_path / "page.npz")
+    net, meta = nndl.io.read(tmp_path / "page.npz")
     assert net.output == "softmax" and net.classes == ["setosa", "versicolor", "virginica"]
+    # the model takes the file's values: the plane map is its preprocessing, its inputs named
+    info = meta["info"]
+    assert info["feature_names"] == ["a", "b"] and info["label_name"] == "species"
+    assert net.preprocessing.mean.ravel().tolist() == info["playground"]["center"]
+    assert net.preprocessing.std.ravel().tolist() == info["playground"]["scale"]
+    net.preprocessing = None  # the network alone, on the plane's grid
     A = net.forward(grid_inputs(s["features"]))
     assert np.array_equal(A.argmax(axis=0), np.array(s["boundary"]))
     (tmp_path / "flowers.csv").write_text(text)
+    out = subprocess.run([sys.executable, "-m", "nndl", "evaluate", "--model", "page.npz",
+                          "--data", "flowers.csv"], cwd=tmp_path, env=env(),
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr  # the page's model, on the file it was trained on
+    got = float(out.stdout.split("accuracy")[1].split()[0])
+    assert got > 0.8  # was 0.245 when the raw values were read as plane coordinates
     (tmp_path / "run.py").write_text(client.get(f"/api/session/{sid}/code.py").text)
     r = subprocess.run([sys.executable, "run.py"], cwd=tmp_path, env=env(), capture_output=True,
                        text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     again = nndl.load(tmp_path / "playground-model.npz")
     assert all(np.array_equal(again.params[k], net.params[k]) for k in net.params)
+    post(client, sid, "settings", {"settings": {**s0["config"], "features": "x1,x1sq"}})
+    (tmp_path / "sq.npz").write_bytes(client.get(f"/api/session/{sid}/model.npz").content)
+    bad = subprocess.run([sys.executable, "-m", "nndl", "evaluate", "--model", "sq.npz",
+                          "--data", "flowers.csv"], cwd=tmp_path, env=env(),
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "lacks" in bad.stderr and "x1²" in bad.stderr, bad.stderr
+    # (inputs x1 and x1² of the plane: the file's a, b are not fed to them by position)
 
 
 @pytest.mark.parametrize("content, words", [
