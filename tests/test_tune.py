@@ -125,6 +125,10 @@ def _free_port() -> int:
 @pytest.mark.parametrize("extra, words", [
     (["--storage", "nosuchdb://x/y"], "unknown database scheme 'nosuchdb'"),
     (["--storage", "postgresql://nobody:secret@127.0.0.1:{port}/db"], "cannot use the database"),
+    (["--storage", "postgresql://nobody:secret@127.0.0.1:54x2/db"], "is not a database URL"),
+    (["--storage", "postgresql://nobody@127.0.0.1:{port}/db?password=secret"],
+     "cannot use the database"),
+    (["--storage", "postgresql://nobody:sec@ret@127.0.0.1:{port}/db"], "write it as %40"),
     (["--lr", "0.3:0.1"], "LO must not exceed its HI"),
     (["--hidden", "relu:tanh"], "a range LO:HI is for numbers"),
     (["--hidden", "relu", "nosuch"], "--hidden nosuch: unknown activation"),
@@ -138,7 +142,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, table, extra, words, capsys,
                         *SPACE, *extra)
     assert code == 2, err
     assert err.count("\n") == 1 and words in err, err
-    assert "secret" not in err  # a password is not echoed
+    assert "secret" not in err and "ret@" not in err  # a password is not echoed, any part
 
 
 def test_a_study_is_resumed_only_with_its_data_and_space(tmp_path, table, capsys,
@@ -222,7 +226,8 @@ def test_trials_that_fall_behind_are_pruned_and_plots_are_written(tmp_path, tabl
     last = trials[-1]
     assert last.state.name == "PRUNED" and last.params["lr"] == 1e-5
     assert len(last.user_attrs["run"]["curve"]) < 8  # stopped early
-    assert last.user_attrs["run"]["note"].startswith("pruned after epoch")
+    run = last.user_attrs["run"]  # "after N epochs", N the curve's length (was N - 1)
+    assert run["note"] == f"pruned after {len(run['curve'])} epochs"
     for name in tuning.PLOTS:
         assert (tmp_path / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
 
@@ -419,3 +424,27 @@ def test_a_trial_whose_cost_rose_tenfold_is_pruned_as_diverged(tmp_path, table, 
     (trial,) = study.get_trials(deepcopy=False)
     assert trial.state.name == "PRUNED"
     assert trial.user_attrs["run"]["note"].startswith("diverged: the cost rose")
+
+
+def test_a_database_lost_during_the_search_is_one_line(monkeypatch, tmp_path, table):
+    """A PostgreSQL server stopped mid-search surfaced as ~300 lines ending in Optuna's
+    UnboundLocalError, raised while it handled the driver's error (found by an audit)."""
+    import sqlalchemy.exc
+
+    from nndl.tuning import workers
+
+    def lost(*args, **kwargs):
+        try:
+            raise sqlalchemy.exc.OperationalError("COMMIT", {}, Exception(
+                "connection to server at 127.0.0.1 failed: Connection refused"))
+        except sqlalchemy.exc.OperationalError:
+            raise UnboundLocalError("cannot access local variable 'updated_state'")
+
+    monkeypatch.setattr(workers, "_loop", lost)
+    monkeypatch.chdir(tmp_path)
+    cfg = workers.Config(space={"data": str(table), "layers": ["8"], "lr": (1e-3, 0.1),
+                                "batch_size": 32, "epochs": 2},
+                         study="s", trials=2, storage=f"sqlite:///{tmp_path / 'lost.db'}")
+    with pytest.raises(NNDLError, match="lost the database during the search "
+                                        r"\(OperationalError: .*Connection refused.*resumes"):
+        workers.work(cfg)

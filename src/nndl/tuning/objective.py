@@ -210,7 +210,7 @@ class Objective:
                 done = train_one(self.dims, values, self.parts, self.metric, [reporter], s)
             run["seconds"] = round(done.seconds, 4)
             if reporter.pruned_at is not None:
-                run["note"] = f"pruned after epoch {reporter.pruned_at}"
+                run["note"] = f"pruned after {reporter.pruned_at + 1} epochs"  # (0-based)
             elif not math.isfinite(done.value):
                 run["note"] = "no finite dev metric"
         except DivergenceError as exc:

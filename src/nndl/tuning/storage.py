@@ -5,6 +5,7 @@ search checked."""
 from __future__ import annotations
 
 import json
+import re
 import time
 import warnings
 from typing import Any
@@ -38,13 +39,23 @@ def optuna_module() -> Any:
 
 
 def shown_url(url: str) -> str:
-    """The URL without its password (for messages)."""
+    """The URL without its password (for messages): ``user:***@``, and no ``password=``
+    query parameter; a text that is not a URL has its ``user:...@`` part masked the same
+    way (a password with an ``@`` in it is masked up to the last ``@``)."""
     try:
         from sqlalchemy.engine import make_url
 
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - not a URL at all: say so as it came
-        return shorten(url, 200)
+        if url.partition("//")[2].partition("/")[0].count("@") > 1:
+            raise ValueError("an unescaped @ in the password")  # mask it as text
+        u = make_url(url)
+        query = {k: v for k, v in u.query.items() if k.lower() != "password"}
+        if len(query) != len(u.query):
+            query["password"] = "***"
+        return u.set(query=query).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - not a URL at all: mask what looks like a password
+        masked = re.sub(r"(//[^/:@]*:)[^/]*@", r"\1***@", url)
+        masked = re.sub(r"(?i)(password=)[^&]*", r"\1***", masked)
+        return shorten(masked, 200)
 
 
 def open_storage(url: "str | None", heartbeat: int = HEARTBEAT) -> Any:
@@ -56,10 +67,13 @@ def open_storage(url: "str | None", heartbeat: int = HEARTBEAT) -> Any:
     from sqlalchemy.engine import make_url
 
     url = url or DEFAULT_STORAGE
+    if url.partition("//")[2].partition("/")[0].count("@") > 1:
+        raise NNDLError(f"--storage {shown_url(url)!r}: the user or password holds an '@'; "
+                        "write it as %40 in the URL")
     try:
         backend = make_url(url).get_backend_name()
     except (sqlalchemy.exc.ArgumentError, ValueError):
-        raise NNDLError(f"--storage {shorten(url, 200)!r} is not a database URL: expected e.g. "
+        raise NNDLError(f"--storage {shown_url(url)!r} is not a database URL: expected e.g. "
                         "sqlite:///study.db or postgresql://USER@HOST/DB") from None
     connect = ({"timeout": 60} if backend == "sqlite" else
                {"connect_timeout": 10} if backend in ("postgresql", "mysql") else {})

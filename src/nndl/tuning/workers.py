@@ -19,11 +19,12 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ..errors import NNDLError
+from ..errors import NNDLError, shorten
 from .objective import STOP, Objective, Surplus, counts
 from .report import trial_line
 from .space import Dim, check_values, describe, parse_space, trial_settings
-from .storage import HEARTBEAT, data_fingerprint, open_storage, open_study, optuna_module
+from .storage import (DEFAULT_STORAGE, HEARTBEAT, data_fingerprint, open_storage, open_study,
+                      optuna_module, shown_url)
 
 
 @dataclass
@@ -116,10 +117,38 @@ def work(cfg: Config, prepared: "Prepared | None" = None) -> dict:
     stats = {"trials": 0, "seconds": 0.0}
     printer = (lambda st, t: print(trial_line(t, p.metric), flush=True)) if cfg.verbose else None
     with _interrupt_between_writes():
-        _loop(cfg, study, objective, stats, printer)
+        try:
+            _loop(cfg, study, objective, stats, printer)
+        except Exception as exc:  # noqa: BLE001 - a database error becomes one line
+            lost = _storage_error(exc)
+            if lost is None:
+                raise
+            raise NNDLError(
+                f"--storage {shown_url(cfg.storage or DEFAULT_STORAGE)}: lost the database "
+                f"during the search ({type(lost).__name__}: "
+                f"{shorten(shown_url(str(lost).splitlines()[0] if str(lost) else ''), 160)}); "
+                "the trials it finished are kept there, and the same command resumes the "
+                "study") from None
     stats["train_seconds"] = objective.train_seconds
     stats["report_seconds"] = objective.report_seconds
     return stats
+
+
+def _storage_error(exc: BaseException) -> "BaseException | None":
+    """The database error behind ``exc`` (itself, or what it was raised while handling: a
+    lost connection surfaces in Optuna as another error raised in its clean-up), the deepest
+    one (the driver's "server closed the connection", not Optuna's wrapper), else None."""
+    found = None
+    e: "BaseException | None" = exc
+    for _ in range(20):
+        if e is None:
+            break
+        module = type(e).__module__.split(".")[0]
+        if module in ("sqlalchemy", "psycopg", "psycopg2", "pymysql", "sqlite3") or \
+                type(e).__name__ == "StorageInternalError":
+            found = e
+        e = e.__cause__ or e.__context__
+    return found
 
 
 @contextlib.contextmanager
