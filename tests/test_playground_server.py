@@ -333,6 +333,27 @@ def test_a_data_file_given_at_the_start_opens_every_new_session():
         assert other["config"]["dataset"] == "xor"
     with pytest.raises(NNDLError, match="two numeric columns"):
         create_app(upload=(b"a,b\n1,2\n", "two.csv"))
+    # a file whose first columns no session can train on fails now, not as a dead page
+    named = b"name,height,weight,kind\n" + b"".join(b"p%d,%d,%d,%s\n" % (
+        i, i, i % 7, b"big" if i % 2 else b"small") for i in range(40))
+    with pytest.raises(NNDLError, match="column 'name'.*starts on the file's first two"):
+        create_app(upload=(named, "people.csv"))
+    prices = b"a,b,t\n" + b"".join(b"%d,%d,%.2f\n" % (i, i % 5, i * 0.37) for i in range(40))
+    with TestClient(create_app(upload=(prices, "prices.csv"))) as client:
+        _, s = new(client)  # a label column of numbers: the session starts as a regression
+        assert s["config"]["problem"] == "regression"
+
+
+def test_an_upload_of_numbers_as_classes_says_so_and_code_py_names_the_whole_file(client):
+    sid, s0 = new(client)
+    prices = b"a,b,t\n" + b"".join(b"%d,%d,%.2f\n" % (i, i % 5, i * 0.37) for i in range(40))
+    r = upload(client, sid, prices, name="prices.csv")
+    assert r.status_code == 400 and "holds numbers (a regression target)" in r.json()["error"]
+    long_name = "measurements_of_the_field_campaign_of_summer_2023_station_42_final_v2.csv"
+    r = upload(client, sid, separable_csv(), name=long_name)
+    assert r.status_code == 200, r.text
+    code = client.get(f"/api/session/{sid}/code.py").text
+    assert repr(long_name) in code  # was cut with "...(N characters left out)..."
 
 
 def test_uploads_over_10_mib_are_refused_before_reading(client):

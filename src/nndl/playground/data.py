@@ -242,6 +242,10 @@ def csv_data(content: bytes, columns: "list[str]", problem: str = "classificatio
 
     data: Dataset = _with_file(content, name, read)  # type: ignore[assignment]
     k = len(data.classes or [])
+    if problem == "classification" and data.task == "regression":
+        raise NNDLError(f"{shorten(name, 80)}: column {columns[2]!r} holds numbers (a "
+                        "regression target), not classes: choose Regression, or a label "
+                        f"column of 2 to {MAX_CLASSES} classes")
     if problem == "classification" and not 2 <= k <= MAX_CLASSES:
         raise NNDLError(f"{shorten(name, 80)}: column {columns[2]!r} holds {k} classes; "
                         f"the playground classifies 2 to {MAX_CLASSES} (or choose Regression)")
@@ -251,7 +255,7 @@ def csv_data(content: bytes, columns: "list[str]", problem: str = "classificatio
         _check_targets(data.Y, name, columns[2])
     X, center, scale = _to_plane(data.X)
     data.X = np.ascontiguousarray(X)
-    data.name = shorten(name, 80)
+    data.name = name  # whole: the exported code reads the file by it (pages shorten it)
     ratio = float(check_number("ratio", ratio, low=0.1, high=0.9))
     train, test = _split(data, ratio, check_seed(seed) or 0)
     return PlaneData(train, test, problem, data.name, center, scale, list(columns))

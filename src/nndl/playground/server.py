@@ -65,7 +65,7 @@ from . import export
 from .cat import CatData, CatSession
 from .config import (ACTIVATIONS, INITS, MAX_HIDDEN_LAYERS, MAX_UNITS, PRESETS, Config,
                      preset)
-from .data import DATASETS, MAX_UPLOAD_BYTES, csv_columns
+from .data import DATASETS, MAX_UPLOAD_BYTES, csv_columns, csv_data
 from .features import FEATURES
 from .session import Session
 
@@ -212,6 +212,24 @@ async def _read_capped(request: Request, cap: int = MAX_UPLOAD_BYTES,
     return b"".join(chunks)
 
 
+def _start_problem(upload: "tuple[bytes, str]", columns: list[str]) -> str:
+    """What the ``--data`` file's default columns (the first two, the last) can be trained
+    as: classification, else regression (a label column of numbers); NNDLError when neither,
+    so that the command fails at once instead of serving a page no session can start on."""
+    try:
+        csv_data(upload[0], columns, "classification", name=upload[1])
+        return "classification"
+    except NNDLError as exc:
+        first = exc
+    try:
+        csv_data(upload[0], columns, "regression", name=upload[1])
+        return "regression"
+    except NNDLError:
+        pass
+    raise NNDLError(f"{first}; the playground starts on the file's first two columns (x1, x2) "
+                    "and its last (the label): put the columns to train on there") from None
+
+
 def _default_columns(columns: list[str]) -> list[str]:
     if len(columns) < 3:
         raise NNDLError(f"the file has {len(columns)} column(s) {shorten(columns, 80)}; the "
@@ -234,6 +252,8 @@ class _Playground:
         self.cat_data = CatData(cat_dir)
         self.start_columns = (_default_columns(csv_columns(*upload)) if upload is not None
                               else None)
+        self.start_problem = None if upload is None else _start_problem(upload,
+                                                                         self.start_columns)
 
     def routes(self) -> list:
         """The app's routes (see the table in this module's docstring)."""
@@ -281,7 +301,8 @@ class _Playground:
     # --- one tab's session ---------------------------------------------------------------
     def new_session(self, settings: dict) -> Session:
         if self.start_columns is not None and "dataset" not in settings:
-            settings = {**settings, "dataset": "csv", "columns": self.start_columns}
+            settings = {**settings, "dataset": "csv", "columns": self.start_columns,
+                        "problem": settings.get("problem", self.start_problem)}
         return Session(Config.from_query(settings), self.upload)
 
     def session(self, request: Request) -> Session:
@@ -341,7 +362,9 @@ class _Playground:
         """The request's body is a CSV file: its first two columns and last one are taken
         (the page then offers the others); a bad file leaves the session as it was."""
         s = self.session(request)
-        name = shorten(unquote(request.headers.get("x-filename") or "upload.csv"), 80)
+        name = unquote(request.headers.get("x-filename") or "upload.csv")
+        if len(name) > 255:  # no file system's name: shortened (else kept whole, for code.py)
+            name = shorten(name, 80)
         content = await _read_capped(request)
         columns = await run_in_threadpool(csv_columns, content, name)
         cfg = Config.from_query({**s.config.to_query(), "dataset": "csv",

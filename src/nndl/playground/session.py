@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..callbacks import Callback, History
-from ..errors import DivergenceError, NNDLError
+from ..errors import DivergenceError, NNDLError, shorten
 from ..network import Network
 from . import render
 from .config import Config
@@ -232,7 +232,7 @@ class Session:
                 out["series"] = [[i, _finite(a), _finite(b)] for i, a, b in self.series]
                 out["points"] = {"train": _points(self.data.train.X, self.Y),
                                  "test": _points(self.data.test.X, self.Y_test)}
-                out["data_name"] = self.data.name
+                out["data_name"] = shorten(self.data.name, 80)
             return out
 
     def _range(self) -> list[float]:
