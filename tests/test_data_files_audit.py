@@ -193,3 +193,13 @@ def test_an_npz_with_both_x_and_capital_x_asks_which(tmp_path):
     with pytest.raises(nndl.NNDLError, match="holds both 'X' and 'x'"):
         load(tmp_path / "two.npz")  # was: X, silently
     assert load(tmp_path / "two.npz", keys=("x", "y")).X.shape == (2, 10)
+
+
+def test_links_inside_a_class_folder_never_read_another_class(tmp_path):
+    for c, rgb in (("cat", (255, 0, 0)), ("dog", (0, 0, 255))):
+        for i in range(3):
+            _png(tmp_path / "ds" / c / f"{i}.png", rgb)
+    os.symlink("..", tmp_path / "ds" / "cat" / "up")  # the root, and dog inside it
+    os.symlink("../dog", tmp_path / "ds" / "cat" / "more")  # another class
+    data = load(tmp_path / "ds", image_size=(8, 8))
+    assert data.m == 6 and data.Y.tolist() == [[0, 0, 0, 1, 1, 1]]  # was 9: dogs as cats

@@ -267,3 +267,13 @@ def test_partial_fit_warns_when_a_tiny_first_batch_sets_the_target_scaling():
         warnings.simplefilter("error")
         reg = NNRegressor(hidden_layer_sizes=(4,), random_state=0).partial_fit(X, y)
         reg.partial_fit(X[:1], y[:1])  # later small batches keep the scaling: no warning
+
+
+def test_a_continued_fit_that_diverges_keeps_counters_that_describe_the_network():
+    X, y = _blobs()
+    clf = NNClassifier(hidden_layer_sizes=(8,), max_iter=50, random_state=0).fit(X, y)
+    clf.set_params(warm_start=True, learning_rate=1e6, optimizer="gd")
+    with pytest.raises(nndl.DivergenceError):
+        clf.fit(X, y)
+    assert clf.n_iter_ == clf.net_.epochs_done > 50  # was: 50, for a network past it
+    assert len(clf.loss_curve_) == clf.net_.epochs_done

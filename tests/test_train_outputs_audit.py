@@ -155,3 +155,26 @@ def test_a_checkpoint_whose_data_moved_resumes_with_data_and_only_the_same_data(
     ok("train", "--resume", "c.npz", "--iterations", "60", "--data", "moved/d.csv",
        "--out", "r.npz", "--quiet", cwd=tmp_path)  # was: --data cannot be changed
     assert _same(tmp_path / "ref.npz", tmp_path / "r.npz")
+
+
+def test_resuming_with_the_log_on_a_pipe_does_not_read_it(tmp_path):
+    """--log /dev/stdout into a pipe, resumed: the log's continuation read its own stdout
+    pipe and waited for ever (the tests use a link of their own to /proc/self/fd/1)."""
+    import os
+    import subprocess
+    import sys
+
+    from .test_trust_cli import SRC
+
+    _table(tmp_path / "d.csv")
+    ok("train", "--data", "d.csv", "--layers", "3", "--iterations", "40", "--quiet",
+       "--out", "m.npz", cwd=tmp_path)
+    os.symlink("/proc/self/fd/1", tmp_path / "so")
+    r = subprocess.run(f"{sys.executable} -m nndl train --resume m.npz --iterations 60 "
+                       f"--out r.npz --log so --quiet | cat", shell=True, cwd=tmp_path,
+                       capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, PYTHONPATH=SRC))
+    assert r.returncode == 0, r.stderr
+    logged = [json.loads(line)["iteration"] for line in r.stdout.splitlines()
+              if line.startswith("{")]
+    assert logged == list(range(40, 60))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 import time
 from typing import IO, TYPE_CHECKING
@@ -140,8 +141,11 @@ class CostLog(Callback):
             self.file.flush()
 
     def _forget_from(self, done: int) -> None:
-        """Leave out the lines of iterations >= ``done`` from the log being continued."""
+        """Leave out the lines of iterations >= ``done`` from the log being continued (a
+        regular file only: a stream such as /dev/stdout is appended to, never read back)."""
         try:
+            if not stat.S_ISREG(os.stat(self.path).st_mode):
+                return
             with open(self.path, encoding="utf-8") as f:
                 lines = f.readlines()
         except FileNotFoundError:

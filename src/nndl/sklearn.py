@@ -238,14 +238,21 @@ class _NNBase(BaseEstimator):
             patience = self.n_iter_no_change
         optimizer = self.optimizer if fresh_optimizer else self._continued_optimizer()
         keep = None if self.keep_prob == 1 or net.L == 1 else self.keep_prob
-        net.fit(X.T, Y, learning_rate=self.learning_rate, epochs=epochs,
-                batch_size=self._batch(X.shape[0]), optimizer=optimizer, lambd=self.alpha,
-                keep_probs=keep, dev=dev, patience=patience, shuffle=self.shuffle)
+        try:
+            net.fit(X.T, Y, learning_rate=self.learning_rate, epochs=epochs,
+                    batch_size=self._batch(X.shape[0]), optimizer=optimizer, lambd=self.alpha,
+                    keep_probs=keep, dev=dev, patience=patience, shuffle=self.shuffle)
+        finally:  # also after a divergence: the counters describe the network as it is
+            self._record(net)
+
+    def _record(self, net: Network) -> None:
+        """The fitted attributes that describe ``net``'s training so far."""
         h = net.history
         self.n_iter_ = net.epochs_done
         self.t_ = net.iterations_done
         self.loss_curve_ = list(h.epoch_costs)
-        self.loss_ = h.epoch_costs[-1]
+        if h.epoch_costs:  # (none when the first epoch diverged)
+            self.loss_ = h.epoch_costs[-1]
         if self.early_stopping:
             self.validation_loss_curve_ = list(h.dev_costs)
         self.best_epoch_ = h.best_epoch
@@ -293,9 +300,12 @@ class _NNBase(BaseEstimator):
         return int(check_number("max_iter", self.max_iter, integer=True, low=1))
 
     def _fit(self, X: Any, y: Any, incremental: bool, classes: Any = None) -> "_NNBase":
-        """Fit, or continue; a fit that raises leaves the estimator as it was before it
+        """Fit, or continue; a new fit that raises leaves the estimator as it was before it
         (scikit-learn's MLP keeps its model too): never a new, untrained network in place of
-        the fitted one, nor ``classes_`` without a network."""
+        the fitted one, nor ``classes_`` without a network. A continued fit (``warm_start``,
+        ``partial_fit``) that diverges keeps the network where training stopped, its last
+        finite parameters (as :meth:`Network.fit` does), with ``n_iter_``, ``t_`` and
+        ``loss_curve_`` describing it."""
         epochs = self._check_settings(incremental)
         first = not hasattr(self, "net_") or not (incremental or self.warm_start)
         if not first:

@@ -174,7 +174,9 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
         kw["drop"] = None
     try:
         if col is False and header is None and skip is None:  # features only, or a label last
-            data = _features_or_last_label(spec, net.layer_dims[0], kw, names)
+            data = _features_or_last_label(
+                spec, net.layer_dims[0], kw, names,
+                _position((meta["info"].get("train_args") or {}).get("label")))
         else:
             data, test = datasets.load_spec(spec, col, **kw)  # type: ignore[arg-type]
             data = test if labelled and test is not None else data
@@ -190,11 +192,12 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
 
 
 def _features_or_last_label(spec: str, n0: int, kw: dict,
-                            names: "list[str] | None" = None) -> Any:
+                            names: "list[str] | None" = None, label: object = None) -> Any:
     """A table without a header to predict on: every column a feature when that makes the
-    model's width n0, else the last column is a label (and is left out). For a model trained
-    on named columns (``names``) only the first: which other column is the label, or an ID,
-    cannot be told without a header, and the wrong guess would predict from the wrong columns."""
+    model's width n0, else the label column is left out: the one training used (``label``,
+    its position, e.g. ``--label 0``), else the last. For a model trained on named columns
+    (``names``) only the first: which other column is the label, or an ID, cannot be told
+    without a header, and the wrong guess would predict from the wrong columns."""
     from .. import datasets
     from ..errors import NNDLError, shorten
 
@@ -209,7 +212,7 @@ def _features_or_last_label(spec: str, n0: int, kw: dict,
                 f"{spec} has no header row ({width}not the model's {n0}): its columns cannot "
                 f"be matched to the model's features {shorten(names, 200)}; add the header "
                 "row, or say which columns to leave out (--drop, --label)")
-        data = datasets.load_spec(spec, None, **kw)[0]
+        data = datasets.load_spec(spec, label if isinstance(label, int) else None, **kw)[0]
     return data
 
 

@@ -212,20 +212,25 @@ def load_images(paths: Sequence["str | os.PathLike"], image_size: tuple[int, int
                    sample_names=[f.name for f in files])
 
 
-def _image_files(folder: Path, nested: bool = False) -> list[Path]:
+def _image_files(folder: Path, nested: bool = False, seen: "set[str] | None" = None,
+                 avoid: "set[str] | None" = None) -> list[Path]:
     """The image files in ``folder`` (hidden ones left out), sorted; with ``nested``, those
     of its sub-folders too, at any depth (as Keras and torchvision read a class folder), each
-    folder once however links lead to it."""
+    folder once however links lead to it: ``seen`` holds the real paths of the folders read
+    (shared by the class folders of one data set), ``avoid`` those not to enter (the data
+    set's root and the other classes' folders), so that no image is read twice or under two
+    classes."""
     if not nested:
         return sorted(f for f in folder.iterdir()
                       if f.suffix.lower() in IMAGE_SUFFIXES and f.is_file()
                       and not f.name.startswith("."))
     found: list[Path] = []
-    seen: set[str] = set()
+    seen = set() if seen is None else seen
+    avoid = set() if avoid is None else avoid
     for top, dirs, names in os.walk(folder, followlinks=True):
         real = os.path.realpath(top)
-        if real in seen:  # a link back up (a loop) or a second way to the same folder
-            dirs[:] = []
+        if real in seen or (real in avoid and top != str(folder)):
+            dirs[:] = []  # a link back up (a loop), into another class, or read already
             continue
         seen.add(real)
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -280,11 +285,16 @@ def load_image_folder(path: "str | os.PathLike", image_size: tuple[int, int] = (
         order = subdirs
     files: list[Path] = []
     labels: list[int] = []
+    # not to be read again from inside a class: the root (a link "up" in a class folder) and
+    # the class folders, each read as its own class only
+    seen: set[str] = set()
+    avoid = {os.path.realpath(root)} | {os.path.realpath(root / c) for c in order
+                                         if (root / c).is_dir()}
     for j, c in enumerate(order):
         d = root / c
         if not d.is_dir():
             continue
-        found = _image_files(d, nested=True)
+        found = _image_files(d, nested=True, seen=seen, avoid=avoid)
         if not found and classes is None:
             raise NNDLError(f"{shorten(d)}: class folder has no image files "
                             f"({', '.join(IMAGE_SUFFIXES)})")

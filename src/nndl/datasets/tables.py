@@ -232,6 +232,7 @@ def read_table(path: Path, budget: Budget, *, header: "bool | None" = None,
     if len(rows[0]) > 1 and all(r and r[-1] == "" for r in rows):  # "a,b," lines
         rows = [r[:-1] for r in rows]
     width = len(rows[0])
+    rows = [r if len(r) == width or any(r) else [""] * width for r in rows]  # "," of 3: empty
     for r, n in zip(rows, lines):
         if len(r) != width:
             raise NNDLError(f"{source}: ragged rows: line {n} has {len(r)} fields, line "

@@ -261,5 +261,30 @@ def csv_data(content: bytes, columns: "list[str]", problem: str = "classificatio
     return PlaneData(train, test, problem, data.name, center, scale, list(columns))
 
 
+def start_problem(upload: "tuple[bytes, str]", columns: list[str]) -> str:
+    """What the ``--data`` file's default columns (the first two, the last) can be trained
+    as: classification, else regression (a label column of numbers); NNDLError when neither,
+    so that the command fails at once instead of serving a page no session can start on."""
+    try:
+        csv_data(upload[0], columns, "classification", name=upload[1])
+        return "classification"
+    except NNDLError as exc:
+        first = exc
+    try:
+        csv_data(upload[0], columns, "regression", name=upload[1])
+        return "regression"
+    except NNDLError:
+        pass
+    raise NNDLError(f"{first}; the playground starts on the file's first two columns (x1, x2) "
+                    "and its last (the label): put the columns to train on there") from None
+
+
+def default_columns(columns: list[str]) -> list[str]:
+    if len(columns) < 3:
+        raise NNDLError(f"the file has {len(columns)} column(s) {shorten(columns, 80)}; the "
+                        "playground needs two numeric columns and a label column")
+    return [columns[0], columns[1], columns[-1]]
+
+
 __all__ = ["DATASETS", "DOMAIN", "MAX_CLASSES", "MAX_POINTS", "MAX_UPLOAD_BYTES", "PlaneData",
-           "csv_columns", "csv_data", "make_data"]
+           "csv_columns", "csv_data", "default_columns", "make_data", "start_problem"]

@@ -65,7 +65,7 @@ from . import export
 from .cat import CatData, CatSession
 from .config import (ACTIVATIONS, INITS, MAX_HIDDEN_LAYERS, MAX_UNITS, PRESETS, Config,
                      preset)
-from .data import DATASETS, MAX_UPLOAD_BYTES, csv_columns, csv_data
+from .data import DATASETS, MAX_UPLOAD_BYTES, csv_columns, default_columns, start_problem
 from .features import FEATURES
 from .session import Session
 
@@ -212,31 +212,6 @@ async def _read_capped(request: Request, cap: int = MAX_UPLOAD_BYTES,
     return b"".join(chunks)
 
 
-def _start_problem(upload: "tuple[bytes, str]", columns: list[str]) -> str:
-    """What the ``--data`` file's default columns (the first two, the last) can be trained
-    as: classification, else regression (a label column of numbers); NNDLError when neither,
-    so that the command fails at once instead of serving a page no session can start on."""
-    try:
-        csv_data(upload[0], columns, "classification", name=upload[1])
-        return "classification"
-    except NNDLError as exc:
-        first = exc
-    try:
-        csv_data(upload[0], columns, "regression", name=upload[1])
-        return "regression"
-    except NNDLError:
-        pass
-    raise NNDLError(f"{first}; the playground starts on the file's first two columns (x1, x2) "
-                    "and its last (the label): put the columns to train on there") from None
-
-
-def _default_columns(columns: list[str]) -> list[str]:
-    if len(columns) < 3:
-        raise NNDLError(f"the file has {len(columns)} column(s) {shorten(columns, 80)}; the "
-                        "playground needs two numeric columns and a label column")
-    return [columns[0], columns[1], columns[-1]]
-
-
 def _sse(snapshot: dict) -> str:
     return f"data: {json.dumps(snapshot, allow_nan=False)}\n\n"
 
@@ -250,9 +225,9 @@ class _Playground:
         self.sessions: Store[Session] = Store(max_sessions)
         self.cats: Store[CatSession] = Store(max(4, max_sessions // 8))
         self.cat_data = CatData(cat_dir)
-        self.start_columns = (_default_columns(csv_columns(*upload)) if upload is not None
+        self.start_columns = (default_columns(csv_columns(*upload)) if upload is not None
                               else None)
-        self.start_problem = None if upload is None else _start_problem(upload,
+        self.start_problem = None if upload is None else start_problem(upload,
                                                                          self.start_columns)
 
     def routes(self) -> list:
@@ -368,7 +343,7 @@ class _Playground:
         content = await _read_capped(request)
         columns = await run_in_threadpool(csv_columns, content, name)
         cfg = Config.from_query({**s.config.to_query(), "dataset": "csv",
-                                 "columns": _default_columns(columns)})
+                                 "columns": default_columns(columns)})
         await run_in_threadpool(s.load, (content, name), cfg)
         return JSONResponse({"columns": columns,
                              "snapshot": await run_in_threadpool(s.snapshot, True)})
