@@ -27,6 +27,7 @@ Resizing is Pillow's bilinear filter for every depth (on float32 pixels for the 
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -131,9 +132,11 @@ def _upright(im: Any) -> Any:
     with a tag telling viewers to turn it): the pixels as people see the picture."""
     from PIL import ImageOps
 
-    if im.getexif().get(EXIF_ORIENTATION, 1) in (0, 1):
-        return im
-    return ImageOps.exif_transpose(im)
+    with warnings.catch_warnings():  # corrupt EXIF: Pillow warns, and it has no orientation
+        warnings.simplefilter("ignore")
+        if im.getexif().get(EXIF_ORIENTATION, 1) not in range(2, 9):
+            return im
+        return ImageOps.exif_transpose(im)
 
 
 EXIF_ORIENTATION = 0x0112
