@@ -344,6 +344,18 @@ def test_a_data_file_given_at_the_start_opens_every_new_session():
         assert s["config"]["problem"] == "regression"
 
 
+def test_an_upload_of_more_rows_than_the_playground_draws_is_refused(client):
+    from nndl.playground.data import MAX_UPLOAD_ROWS
+
+    sid, _ = new(client)
+    rows = b"".join(b"%d,%d,%s\n" % (i % 97, i % 89, b"ab"[i % 2:i % 2 + 1])
+                    for i in range(MAX_UPLOAD_ROWS + 1))
+    r = upload(client, sid, b"x,y,label\n" + rows, name="big.csv")
+    assert r.status_code == 400 and f"at most {MAX_UPLOAD_ROWS}" in r.json()["error"]
+    r = upload(client, sid, b"x,y,label\n" + rows[:rows.rindex(b"\n", 0, -1) + 1])
+    assert r.status_code == 200, r.text  # the cap itself is taken
+
+
 def test_an_upload_of_numbers_as_classes_says_so_and_code_py_names_the_whole_file(client):
     sid, s0 = new(client)
     prices = b"a,b,t\n" + b"".join(b"%d,%d,%.2f\n" % (i, i % 5, i * 0.37) for i in range(40))

@@ -37,6 +37,9 @@ MAX_POINTS = 5000
 """The most points a generated set may have."""
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 """The largest CSV file accepted (10 MiB)."""
+MAX_UPLOAD_ROWS = 10 * MAX_POINTS
+"""The most rows of an uploaded file the playground trains on and draws (a 10 MiB file of
+1.7 million short rows made a 22 MiB snapshot per update); more are refused, not sampled."""
 MAX_CLASSES = 8
 """The most classes an uploaded file's label column may have (one colour each)."""
 
@@ -251,6 +254,10 @@ def csv_data(content: bytes, columns: "list[str]", problem: str = "classificatio
                         f"the playground classifies 2 to {MAX_CLASSES} (or choose Regression)")
     if data.m < 4:
         raise NNDLError(f"{shorten(name, 80)}: {data.m} rows are too few to train and test")
+    if data.m > MAX_UPLOAD_ROWS:
+        raise NNDLError(f"{shorten(name, 80)}: {data.m} rows; the playground trains on and "
+                        f"draws at most {MAX_UPLOAD_ROWS}: upload a sample of the file (nndl "
+                        "train takes it whole)")
     if problem == "regression":
         _check_targets(data.Y, name, columns[2])
     X, center, scale = _to_plane(data.X)
@@ -286,5 +293,6 @@ def default_columns(columns: list[str]) -> list[str]:
     return [columns[0], columns[1], columns[-1]]
 
 
-__all__ = ["DATASETS", "DOMAIN", "MAX_CLASSES", "MAX_POINTS", "MAX_UPLOAD_BYTES", "PlaneData",
-           "csv_columns", "csv_data", "default_columns", "make_data", "start_problem"]
+__all__ = ["DATASETS", "DOMAIN", "MAX_CLASSES", "MAX_POINTS", "MAX_UPLOAD_BYTES",
+           "MAX_UPLOAD_ROWS", "PlaneData", "csv_columns", "csv_data", "default_columns",
+           "make_data", "start_problem"]
