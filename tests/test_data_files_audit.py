@@ -203,3 +203,14 @@ def test_links_inside_a_class_folder_never_read_another_class(tmp_path):
     os.symlink("../dog", tmp_path / "ds" / "cat" / "more")  # another class
     data = load(tmp_path / "ds", image_size=(8, 8))
     assert data.m == 6 and data.Y.tolist() == [[0, 0, 0, 1, 1, 1]]  # was 9: dogs as cats
+
+
+def test_hdf5_enum_labels_are_read_as_their_names(tmp_path):
+    h5py = pytest.importorskip("h5py", reason="needs h5py (the hdf5 extra)")
+    X = np.random.default_rng(3).normal(size=(12, 2))
+    kind = h5py.enum_dtype({"cat": 1, "dog": 2}, basetype="i1")
+    with h5py.File(tmp_path / "e.h5", "w") as f:
+        f["X"] = X
+        f.create_dataset("y", data=np.array([1, 2] * 6, dtype="i1"), dtype=kind)
+    data = load(tmp_path / "e.h5")
+    assert data.classes == ["cat", "dog"]  # was ['1', '2']

@@ -182,6 +182,16 @@ def _dataset_names(h5py, f) -> list[str]:
     return names + sorted(nested)
 
 
+def _labels(h5py, node: Any) -> np.ndarray:
+    """A label dataset's values; an HDF5 enum's as its names (``"cat"``, not 1)."""
+    values = np.asarray(node[()])
+    mapping = h5py.check_enum_dtype(node.dtype)
+    if not mapping:
+        return values
+    names = {int(v): str(k) for k, v in mapping.items()}
+    return np.array([names.get(int(v), str(v)) for v in values.ravel()]).reshape(values.shape)
+
+
 def _check_stored_here(node: Any, key: str, source: str) -> None:
     """NNDLError unless the dataset's values are stored in this file: a virtual dataset or
     external storage reads other files (a missing one reads as zeros), and a dataset created
@@ -230,7 +240,7 @@ def load_hdf5(path: "str | os.PathLike", keys: "Sequence[str] | None" = None,
                     _check_stored_here(f[k], k, source)
                     dataset_budget(h5py, f[k], k, budget)
             X = np.asarray(f[xk][()])
-            y = np.asarray(f[yk][()]) if yk is not None else None
+            y = _labels(h5py, f[yk]) if yk is not None else None
     except NNDLError:
         raise
     except (OSError, KeyError, TypeError, ValueError, RuntimeError, RecursionError) as exc:
