@@ -214,3 +214,17 @@ def test_hdf5_enum_labels_are_read_as_their_names(tmp_path):
         f.create_dataset("y", data=np.array([1, 2] * 6, dtype="i1"), dtype=kind)
     data = load(tmp_path / "e.h5")
     assert data.classes == ["cat", "dog"]  # was ['1', '2']
+
+
+def test_a_link_into_another_class_or_two_names_for_one_folder(tmp_path):
+    _png(tmp_path / "ds" / "cats" / "1.png", (255, 0, 0))
+    _png(tmp_path / "ds" / "dogs" / "2.png", (0, 0, 255))
+    for i in (3, 4):
+        _png(tmp_path / "ds" / "dogs" / "misc" / f"{i}.png", (0, 0, 250))
+    os.symlink("../dogs/misc", tmp_path / "ds" / "cats" / "misc")
+    data = load(tmp_path / "ds", image_size=(8, 8))  # dogs/misc stays the dogs'
+    assert data.sample_names == ["cats/1.png", "dogs/2.png", "dogs/misc/3.png",
+                                 "dogs/misc/4.png"] and data.Y.tolist() == [[0, 1, 1, 1]]
+    os.symlink("cats", tmp_path / "ds" / "kitties")
+    with pytest.raises(nndl.NNDLError, match="'cats' and 'kitties' are the same folder"):
+        load(tmp_path / "ds", image_size=(8, 8))

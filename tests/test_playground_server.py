@@ -302,8 +302,13 @@ def test_an_uploaded_csv_of_three_classes_trains_a_softmax(client, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "nndl", "evaluate", "--model", "sq.npz",
                           "--data", "flowers.csv"], cwd=tmp_path, env=env(),
                          capture_output=True, text=True, timeout=120)
-    assert bad.returncode == 2 and "lacks" in bad.stderr and "x1²" in bad.stderr, bad.stderr
-    # (inputs x1 and x1² of the plane: the file's a, b are not fed to them by position)
+    assert bad.returncode == 2 and "lacks" in bad.stderr and "x1² (plane)" in bad.stderr, \
+        bad.stderr  # (inputs x1 and x1² of the plane: the file's a, b are not fed to them)
+    post(client, sid, "settings", {"settings": {**s0["config"], "features": "x2"}})
+    (tmp_path / "b.npz").write_bytes(client.get(f"/api/session/{sid}/model.npz").content)
+    net_b, meta_b = nndl.io.read(tmp_path / "b.npz")  # x2 alone: the file's column b, mapped
+    assert meta_b["info"]["feature_names"] == ["b"] and net_b.layer_dims[0] == 1
+    assert net_b.preprocessing.mean.ravel().tolist() == [info["playground"]["center"][1]]
 
 
 @pytest.mark.parametrize("content, words", [

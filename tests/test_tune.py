@@ -129,6 +129,9 @@ def _free_port() -> int:
     (["--storage", "postgresql://nobody@127.0.0.1:{port}/db?password=secret"],
      "cannot use the database"),
     (["--storage", "postgresql://nobody:sec@ret@127.0.0.1:{port}/db"], "write it as %40"),
+    (["--storage", "postgresql://nobody:secret@127.0.0.1:{port}?application_name=a@b"],
+     "cannot use the database"),  # an @ after the host is no password's
+    (["--storage", "sqlite://"], "an in-memory SQLite database cannot keep a study"),
     (["--lr", "0.3:0.1"], "LO must not exceed its HI"),
     (["--hidden", "relu:tanh"], "a range LO:HI is for numbers"),
     (["--hidden", "relu", "nosuch"], "--hidden nosuch: unknown activation"),

@@ -97,7 +97,8 @@ def _pick(available: Sequence[str], wanted: "str | None", default: tuple[str, ..
     found = [name for name in default if name in available]
     if len(found) > 1:  # X and x: which one is meant cannot be guessed
         raise NNDLError(f"{source}: holds both {found[0]!r} and {found[1]!r} as the {what} "
-                        f"array; say which: keys=(features_name, labels_name)")
+                        "array; say which: keys=(features_name, labels_name); for nndl's "
+                        f"commands, keep only one named {default[0]!r}")
     return found[0] if found else None
 
 

@@ -216,13 +216,13 @@ def load_images(paths: Sequence["str | os.PathLike"], image_size: tuple[int, int
 
 
 def _image_files(folder: Path, nested: bool = False, seen: "set[str] | None" = None,
-                 avoid: "set[str] | None" = None) -> list[Path]:
+                 avoid: "set[str] | None" = None, root: str = "") -> list[Path]:
     """The image files in ``folder`` (hidden ones left out), sorted; with ``nested``, those
     of its sub-folders too, at any depth (as Keras and torchvision read a class folder), each
     folder once however links lead to it: ``seen`` holds the real paths of the folders read
-    (shared by the class folders of one data set), ``avoid`` those not to enter (the data
-    set's root and the other classes' folders), so that no image is read twice or under two
-    classes."""
+    (shared by the class folders of one data set), ``avoid`` the other classes' folders,
+    nothing in which is entered, and ``root`` the data set's folder, which is not entered
+    again, so that no image is read twice or under another class than its folder's."""
     if not nested:
         return sorted(f for f in folder.iterdir()
                       if f.suffix.lower() in IMAGE_SUFFIXES and f.is_file()
@@ -230,9 +230,12 @@ def _image_files(folder: Path, nested: bool = False, seen: "set[str] | None" = N
     found: list[Path] = []
     seen = set() if seen is None else seen
     avoid = set() if avoid is None else avoid
+    own = os.path.realpath(folder)
     for top, dirs, names in os.walk(folder, followlinks=True):
         real = os.path.realpath(top)
-        if real in seen or (real in avoid and top != str(folder)):
+        inside_own = real == own or real.startswith(own + os.sep)
+        if real in seen or (not inside_own and (real == root or any(
+                real == a or real.startswith(a + os.sep) for a in avoid))):
             dirs[:] = []  # a link back up (a loop), into another class, or read already
             continue
         seen.add(real)
@@ -291,13 +294,18 @@ def load_image_folder(path: "str | os.PathLike", image_size: tuple[int, int] = (
     # not to be read again from inside a class: the root (a link "up" in a class folder) and
     # the class folders, each read as its own class only
     seen: set[str] = set()
-    avoid = {os.path.realpath(root)} | {os.path.realpath(root / c) for c in order
-                                         if (root / c).is_dir()}
+    real = {c: os.path.realpath(root / c) for c in order if (root / c).is_dir()}
+    twice = [(a, b) for i, a in enumerate(real) for b in list(real)[:i] if real[a] == real[b]]
+    if twice:
+        a, b = twice[0]
+        raise NNDLError(f"{shorten(root)}: class folders {b!r} and {a!r} are the same folder "
+                        "(a link): its images cannot be of both classes")
     for j, c in enumerate(order):
         d = root / c
         if not d.is_dir():
             continue
-        found = _image_files(d, nested=True, seen=seen, avoid=avoid)
+        found = _image_files(d, nested=True, seen=seen, root=os.path.realpath(root),
+                             avoid={v for k, v in real.items() if k != c})
         if not found and classes is None:
             raise NNDLError(f"{shorten(d)}: class folder has no image files "
                             f"({', '.join(IMAGE_SUFFIXES)})")

@@ -5,9 +5,9 @@ The model's inputs are named in its ``info["feature_names"]``, so that ``nndl pr
 ``nndl evaluate`` match a file's columns to them by name. For an uploaded CSV trained on x1
 and x2 alone they are the file's two columns, and the map onto the plane ((value - center) /
 scale, the same operations) is the model's preprocessing: the model takes the file's values
-and answers what the page shows. Otherwise they are the plane features (``x1``, ``x1²``...),
-which no file of the original columns has, so such a file is refused rather than fed to the
-wrong inputs (an upload's model evaluated on its own file scored 0.245 where the page showed
+and answers what the page shows (x1 or x2 alone likewise). With other features of an upload
+they are named as functions of the plane (``x1 (plane)``, ``x1² (plane)``...), which no
+column of the file is, so such a file is refused rather than fed to the wrong inputs (an upload's model evaluated on its own file scored 0.245 where the page showed
 0.96, the raw values read as plane coordinates).
 """
 
@@ -34,12 +34,16 @@ def model_bytes(session: "Session") -> bytes:
                                      "center": data.center.tolist(),
                                      "scale": data.scale.tolist(), "columns": data.columns}}
         net, label_map, pre = session.net, session.net.label_map, session.net.preprocessing
-        if data.columns is not None and list(cfg.features) == ["x1", "x2"]:
-            info.update(feature_names=list(data.columns[:2]), label_name=data.columns[2])
-            plane_map = Standardizer(data.center, data.scale)
-        else:
+        plane_map = None
+        if data.columns is None:  # a generated set: its inputs are the plane's features
             info["feature_names"] = [FEATURES[f][0] for f in cfg.features]
-            plane_map = None
+        elif set(cfg.features) <= {"x1", "x2"}:  # the file's columns, mapped onto the plane
+            which = [0 if f == "x1" else 1 for f in cfg.features]
+            info.update(feature_names=[data.columns[i] for i in which],
+                        label_name=data.columns[2])
+            plane_map = Standardizer(data.center[which], data.scale[which])
+        else:  # functions of the plane (x1²...): no file column is one, whatever its name
+            info["feature_names"] = [f"{FEATURES[f][0]} (plane)" for f in cfg.features]
         try:  # the file names the classes (the session trains on their indices)
             if net.head.is_classifier and data.train.classes:
                 net.classes = data.train.classes

@@ -38,6 +38,12 @@ def optuna_module() -> Any:
     return optuna
 
 
+def _at_signs(url: str) -> int:
+    """How many ``@`` the URL's user, password and host part holds (up to the first ``/``,
+    ``?`` or ``#``): more than one is a password with an unescaped ``@``."""
+    return re.split(r"[/?#]", url.partition("//")[2], maxsplit=1)[0].count("@")
+
+
 def shown_url(url: str) -> str:
     """The URL without its password (for messages): ``user:***@``, and no ``password=``
     query parameter; a text that is not a URL has its ``user:...@`` part masked the same
@@ -45,7 +51,7 @@ def shown_url(url: str) -> str:
     try:
         from sqlalchemy.engine import make_url
 
-        if url.partition("//")[2].partition("/")[0].count("@") > 1:
+        if _at_signs(url) > 1:
             raise ValueError("an unescaped @ in the password")  # mask it as text
         u = make_url(url)
         query = {k: v for k, v in u.query.items() if k.lower() != "password"}
@@ -67,7 +73,7 @@ def open_storage(url: "str | None", heartbeat: int = HEARTBEAT) -> Any:
     from sqlalchemy.engine import make_url
 
     url = url or DEFAULT_STORAGE
-    if url.partition("//")[2].partition("/")[0].count("@") > 1:
+    if _at_signs(url) > 1:
         raise NNDLError(f"--storage {shown_url(url)!r}: the user or password holds an '@'; "
                         "write it as %40 in the URL")
     try:
@@ -75,6 +81,10 @@ def open_storage(url: "str | None", heartbeat: int = HEARTBEAT) -> Any:
     except (sqlalchemy.exc.ArgumentError, ValueError):
         raise NNDLError(f"--storage {shown_url(url)!r} is not a database URL: expected e.g. "
                         "sqlite:///study.db or postgresql://USER@HOST/DB") from None
+    if backend == "sqlite" and make_url(url).database in (None, "", ":memory:"):
+        raise NNDLError(f"--storage {shown_url(url)!r}: an in-memory SQLite database cannot "
+                        "keep a study between workers or runs; give a file, e.g. "
+                        "sqlite:///study.db")
     connect = ({"timeout": 60} if backend == "sqlite" else
                {"connect_timeout": 10} if backend in ("postgresql", "mysql") else {})
     try:
