@@ -26,7 +26,7 @@ import numpy as np
 from . import metrics
 from .costs import COSTS, Cost
 from .errors import NNDLError
-from .labels import LabelMap, as_label_vector, one_hot
+from .labels import LabelMap, as_label_vector, missing_labels, one_hot
 from .validation import as_matrix
 
 Array = np.ndarray
@@ -52,7 +52,7 @@ def _is_text(Y: object) -> bool:
     values = arr.ravel().tolist()
     if all(isinstance(v, (str, bytes)) for v in values):
         return True
-    gone = [i for i, v in enumerate(values) if v is None or (isinstance(v, float) and v != v)]
+    gone = missing_labels(values)
     holes = set(gone)
     if gone and all(isinstance(v, (str, bytes)) for i, v in enumerate(values)
                     if i not in holes):  # text labels with holes (pandas' NaN, None)

@@ -20,6 +20,12 @@ from .errors import NNDLError
 Array = np.ndarray
 
 
+def missing_labels(values: "list[Any]") -> list[int]:
+    """The positions of the missing labels among ``values`` (Python objects): None, or a
+    float NaN (pandas' and NumPy's missing value in a column of text)."""
+    return [i for i, v in enumerate(values) if v is None or (isinstance(v, float) and v != v)]
+
+
 def as_label_vector(y: object, name: str = "labels") -> Array:
     """Labels as a 1-D non-object array: a 1-D input, or a (1, m) / (m, 1) 2-D one."""
     try:

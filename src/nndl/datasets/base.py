@@ -30,7 +30,7 @@ import numpy as np
 
 from ..errors import NNDLError
 from ..heads import TASKS, for_classes
-from ..labels import one_hot
+from ..labels import missing_labels, one_hot
 def task_for_classes(k: int) -> str:
     """The task of labels of ``k`` classes: ``"binary"`` for k <= 2, else ``"multiclass"``
     (the classifier heads of :mod:`nndl.heads`)."""
@@ -153,8 +153,7 @@ def _read_labels(values: np.ndarray, source: str) -> tuple[np.ndarray, "np.ndarr
     if values.dtype.kind not in "USO":
         raise NNDLError(f"{source}: labels must be numbers or text; got dtype {values.dtype}")
     if values.dtype.kind == "O":
-        gone = [i for i, v in enumerate(values.tolist())
-                if v is None or (isinstance(v, float) and v != v)]
+        gone = missing_labels(values.tolist())
         if gone:
             raise NNDLError(f"{source}: {len(gone)} label(s) are missing (None or NaN; the "
                             f"first at sample {gone[0]}): fill them in or leave those "
