@@ -152,6 +152,23 @@ def _onnx() -> Any:
     return onnx
 
 
+def description(net: "Network", inputs: Inputs) -> dict[str, Any]:
+    """What an export says of the model besides its graph (the ONNX model's metadata, JSON
+    for the values that are not text; the ``.pt2`` archive's :data:`TORCH_METADATA`): layer
+    sizes, activations, dtype, the stored standardizations, class names, and what X's
+    columns are (``inputs``, checked)."""
+    names = class_names(net)
+    return {
+        "layer_dims": list(net.layer_dims),
+        "activations": net.activation_names,
+        "dtype": net.dtype.name,
+        "preprocessing": "standardizer" if standardizer(net) is not None else "none",
+        "target_scaling": "standardizer" if target_standardizer(net) is not None else "none",
+        **({"classes": names} if names is not None else {}),
+        **inputs.values(),
+    }
+
+
 def onnx_model(net: "Network", inputs: "Inputs | None" = None) -> "onnx.ModelProto":
     """The ONNX graph of ``net`` (validated by ``onnx.checker``); see the module doc for its
     input ``X`` (batch, n[0]) and outputs ``A`` (batch, n[L]) and ``label``. ``inputs``: what
@@ -214,16 +231,8 @@ def onnx_model(net: "Network", inputs: "Inputs | None" = None) -> "onnx.ModelPro
                               ir_version=ONNX_IR_VERSION)
     model.doc_string = (f"nndl Network {net.layer_dims} ({', '.join(net.activation_names)}), "
                         f"{dtype.name}: X (batch, n[0]) raw rows -> A (batch, n[L])")
-    names = class_names(net)
-    helper.set_model_props(model, {
-        "layer_dims": json.dumps(list(net.layer_dims)),
-        "activations": json.dumps(net.activation_names),
-        "dtype": dtype.name,
-        "preprocessing": "standardizer" if pre is not None else "none",
-        "target_scaling": "standardizer" if tgt is not None else "none",
-        **({"classes": json.dumps(names)} if names is not None else {}),
-        **inputs.metadata(),
-    })
+    helper.set_model_props(model, {k: v if isinstance(v, str) else json.dumps(v)
+                                   for k, v in description(net, inputs).items()})
     try:
         onnx.checker.check_model(model, full_check=True)
     except Exception as exc:  # pragma: no cover - a bug in this module, not the user's input
@@ -396,19 +405,14 @@ def save_torch_program(net: "Network", path: "str | os.PathLike",
                        check: bool = True, inputs: "Inputs | None" = None) -> Path:
     """Write the ``torch.export`` program of ``net`` to ``path`` (a ``.pt2`` archive, without
     pickle), atomically; ``torch.export.load(path).module()`` runs it on rows (batch, n[0]).
-    The layer sizes, activations, class names and ``inputs`` (what X's columns are) are in
-    the archive's extra file :data:`TORCH_METADATA`.
+    The model's :func:`description` (the ONNX export's metadata, ``inputs`` included: what
+    X's columns are) is in the archive's extra file :data:`TORCH_METADATA`.
 
     With ``check`` (default) the program is first run on random inputs and compared with
     ``net.forward`` (:data:`TOLERANCE`)."""
     torch = _torch()
     net = _check_network(net)
-    inputs = (inputs or Inputs()).check(net.layer_dims[0])
-    names = class_names(net)
-    about = {"layer_dims": list(net.layer_dims), "activations": net.activation_names,
-             "dtype": net.dtype.name, **({"classes": names} if names is not None else {}),
-             **{k: json.loads(v) if k != "input" else v
-                for k, v in inputs.metadata().items()}}
+    about = description(net, (inputs or Inputs()).check(net.layer_dims[0]))
     program = torch_program(net)
     if check:
         verify(net, torch_runner(program.module()), "the torch.export program")

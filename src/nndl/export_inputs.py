@@ -7,8 +7,8 @@ image size of a model trained on images) in its metadata, and ``nndl export`` pr
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import NNDLError, shorten
 
@@ -20,7 +20,7 @@ class Inputs:
     of a model trained on images (X's row: the pixels flattened as (height, width, channel);
     for RGB images the pixels / 255, as nndl reads 8-bit images; a grey image, such as the
     built-in digits' 0..16 levels, at the scale of its data). Stored in the export's metadata
-    (:meth:`metadata`), since a runtime matches columns by position only."""
+    (:meth:`values`), since a runtime matches columns by position only."""
 
     feature_names: "list[str] | None" = None
     image_size: "list[int] | None" = None
@@ -48,14 +48,15 @@ class Inputs:
             return f"{h}x{w} RGB pixels / 255"
         return f"{h}x{w} grey pixels"
 
-    def metadata(self) -> dict[str, str]:
-        """The metadata entries (JSON values) that describe X, none when nothing is known."""
-        out: dict[str, str] = {}
+    def values(self) -> dict[str, Any]:
+        """The entries that describe X (names, or image size, channels and a sentence), none
+        when nothing is known."""
+        out: dict[str, Any] = {}
         if self.feature_names is not None:
-            out["feature_names"] = json.dumps(list(self.feature_names))
+            out["feature_names"] = list(self.feature_names)
         if self.image_size is not None:
-            out["image_size"] = json.dumps([int(v) for v in self.image_size])
-            out["channels"] = json.dumps(self.channels)
+            out["image_size"] = [int(v) for v in self.image_size]
+            out["channels"] = self.channels
             out["input"] = (f"{self._image()}, each row an image flattened as (height, width, "
                             "channel)")
         return out
