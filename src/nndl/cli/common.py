@@ -141,6 +141,7 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
     from .arguments import label_column
 
     names, label_name, dropped = trained_columns(meta)
+    train_args = meta["info"].get("train_args") or {}
     kw = {"image_size": meta["info"].get("image_size"), "drop": list(drop) if drop else None}
     if labelled:  # the labels are read for the model's task, not guessed from their values
         kw["task"] = model_task(net)
@@ -159,11 +160,11 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
     elif has_label:
         col = label_name
     else:
-        col = _position((meta["info"].get("train_args") or {}).get("label"))
+        col = _position(train_args.get("label"))
     ignore = [c for c in [*dropped, *[c for c in (drop or []) if isinstance(c, str)],
                           label_name, col if isinstance(col, str) else None,
                           skip if isinstance(skip, str) else None] if c]
-    if (meta["info"].get("train_args") or {}).get("features") and names is not None \
+    if train_args.get("features") and names is not None \
             and header is not None:  # trained on chosen columns (--features): the rest is not
         chosen = set(names)          # the model's, in the training file too
         ignore += [h for h in header if h not in chosen]
@@ -176,7 +177,7 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
         if col is False and header is None and skip is None:  # features only, or a label last
             data = _features_or_last_label(
                 spec, net.layer_dims[0], kw, names,
-                _position((meta["info"].get("train_args") or {}).get("label")))
+                _position(train_args.get("label")))
         else:
             data, test = datasets.load_spec(spec, col, **kw)  # type: ignore[arg-type]
             data = test if labelled and test is not None else data

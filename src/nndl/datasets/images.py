@@ -224,9 +224,7 @@ def _image_files(folder: Path, nested: bool = False, seen: "set[str] | None" = N
     nothing in which is entered, and ``root`` the data set's folder, which is not entered
     again, so that no image is read twice or under another class than its folder's."""
     if not nested:
-        return sorted(f for f in folder.iterdir()
-                      if f.suffix.lower() in IMAGE_SUFFIXES and f.is_file()
-                      and not f.name.startswith("."))
+        return sorted(f for f in folder.iterdir() if _is_image_file(f))
     found: list[Path] = []
     seen = set() if seen is None else seen
     avoid = set() if avoid is None else avoid
@@ -240,10 +238,13 @@ def _image_files(folder: Path, nested: bool = False, seen: "set[str] | None" = N
             continue
         seen.add(real)
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found += [Path(top) / n for n in names
-                  if Path(n).suffix.lower() in IMAGE_SUFFIXES and not n.startswith(".")
-                  and (Path(top) / n).is_file()]
+        found += [f for f in (Path(top) / n for n in names) if _is_image_file(f)]
     return sorted(found)
+
+
+def _is_image_file(f: Path) -> bool:
+    """An image file by its suffix, not hidden (``.DS_Store``, ``._x.jpg``)."""
+    return f.suffix.lower() in IMAGE_SUFFIXES and not f.name.startswith(".") and f.is_file()
 
 
 def load_image_folder(path: "str | os.PathLike", image_size: tuple[int, int] = (64, 64),
@@ -291,8 +292,8 @@ def load_image_folder(path: "str | os.PathLike", image_size: tuple[int, int] = (
         order = subdirs
     files: list[Path] = []
     labels: list[int] = []
-    # not to be read again from inside a class: the root (a link "up" in a class folder) and
-    # the class folders, each read as its own class only
+    # each class folder is read as its own class only: from inside one, neither the root (a
+    # link "up") nor another class's folder is entered, and no folder is read twice
     seen: set[str] = set()
     real = {c: os.path.realpath(root / c) for c in order if (root / c).is_dir()}
     twice = [(a, b) for i, a in enumerate(real) for b in list(real)[:i] if real[a] == real[b]]
