@@ -190,3 +190,33 @@ def test_history_view_lists_per_epoch_quantities():
     assert view["epoch_cost"] == h.epoch_costs and len(view["epoch_cost"]) == 3
     assert view["dev_cost"] == h.dev_costs and len(view["dev_cost"]) == 3
     assert "dev_cost" not in net.fit(X, Y, learning_rate=0.1, batch_size=10, epochs=1).history
+
+
+@pytest.mark.parametrize("kw", [dict(iterations=100), dict(batch_size=60, epochs=100),
+                                dict(batch_size=30, epochs=100, dev="yes")])
+def test_a_divergence_that_undoes_an_epochs_last_update_undoes_the_epochs_end(kw):
+    """The roll-back of an epoch's last update (the next epoch's first cost is not finite)
+    leaves the epoch unfinished: counters, per-epoch records and the learning-rate decay's
+    epoch describe the parameters kept (they counted the epoch before)."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3, 60)) * 10
+    Y = rng.standard_normal((1, 60)) * 100
+    kw = dict(kw)
+    if kw.pop("dev", None):
+        kw["dev"] = (X[:, :20], Y[:, :20])
+    net = nndl.Network([3, 8, 1], output="linear", hidden="relu", seed=0)
+    net.fit(X, Y, learning_rate=1e-6, **{**kw, **({"iterations": 2} if "iterations" in kw
+                                                  else {"epochs": 2})})
+    opt = nndl.optimizers.GradientDescent(learning_rate=50.0, decay=1.0)
+    with pytest.raises(DivergenceError) as e:
+        net.fit(X, Y, optimizer=opt, **kw)
+    per_epoch = 1 if "iterations" in kw else 60 // kw["batch_size"]
+    assert e.value.iteration % per_epoch == 0  # the divergence fell on an epoch's first step
+    assert net.iterations_done == e.value.iteration - 1 == len(net.history)
+    assert net.epochs_done == net.iterations_done // per_epoch  # was one more
+    assert opt.epoch == net.epochs_done - 2  # this fit's finished epochs: its decay
+    h = net.history
+    assert len(h.epochs) == len(h.epoch_costs) == net.epochs_done
+    assert h.epochs == list(range(net.epochs_done))
+    if "dev" in kw:
+        assert len(h.dev_costs) == net.epochs_done  # both fits had the dev set

@@ -75,6 +75,8 @@ class _Run:
     epoch_m: int = 0
     overflowed: bool = False
     """Whether a NumPy operation overflowed (or divided by zero) since the step began."""
+    epoch_ended_at: "int | None" = None
+    """``net.iterations_done`` when this fit's last epoch ended (see :func:`_roll_back`)."""
 
     def record_overflow(self, kind: str, flag: int) -> None:
         """``np.errstate(call=...)``'s callback: note the overflow instead of warning."""
@@ -314,7 +316,23 @@ def _roll_back(net: "Network", run: _Run) -> None:
     run.plan.optimizer.undo()
     run.history.pop()
     net.history.pop()
+    if run.epoch_ended_at == net.iterations_done:  # that update ended an epoch: not any more
+        _undo_epoch_end(net, run)
     net.iterations_done -= 1
+
+
+def _undo_epoch_end(net: "Network", run: _Run) -> None:
+    """Take back :func:`_end_epoch`'s counts and records (the callbacks have seen the epoch:
+    a checkpoint written then holds the finite parameters after it, from which the next
+    step diverged)."""
+    net.epochs_done -= 1
+    run.plan.optimizer.epoch -= 1
+    for h in (run.history, net.history):
+        h.epochs.pop()
+        h.epoch_costs.pop()
+        if run.plan.dev is not None:
+            h.dev_costs.pop()
+    run.epoch_ended_at = None
 
 
 def _end_epoch(net: "Network", run: _Run) -> None:
@@ -322,6 +340,7 @@ def _end_epoch(net: "Network", run: _Run) -> None:
     callbacks' ``on_epoch_end``."""
     epoch = net.epochs_done
     net.epochs_done += 1
+    run.epoch_ended_at = net.iterations_done
     run.plan.optimizer.end_epoch()
     logs = {"cost": run.epoch_cost / run.epoch_m}
     run.epoch_cost, run.epoch_m = 0.0, 0
