@@ -265,3 +265,27 @@ def test_regression_with_the_defaults_learns_and_answers_in_the_targets_units(tm
     ok("train", "--data", "diabetes", "--no-standardize", "--quiet", "--out", "raw.npz",
        cwd=tmp_path)
     assert nndl.load(tmp_path / "raw.npz").target_scaling is None
+
+
+def test_a_missing_file_a_pipe_or_standard_input_is_said_to_be_one(species_model):
+    """predict said "has no header row" for a missing file or a FIFO; train said "data not
+    found: /proc/N/fd/pipe:[...]" for the shell's <(...) (its link resolved first)."""
+    d, _ = species_model
+    os.mkfifo(d / "fifo.csv")
+    for cmd in (["predict", "--model", "m.npz"], ["evaluate", "--model", "m.npz", "--data"],
+                ["train", "--quiet", "--out", "x.npz", "--data"]):
+        fails(*cmd, "nothere.csv", cwd=d, words=["data not found: nothere.csv"])
+        fails(*cmd, "fifo.csv", cwd=d, words=["fifo.csv is a FIFO (named pipe)"])
+        fails(*cmd, "-", cwd=d, words=["standard input ('-') is not read"])
+        r, w = os.pipe()  # as bash's <(cat train.csv): /dev/fd/N, a link to pipe:[...]
+        try:
+            env = dict(os.environ, PYTHONPATH=SRC, OPENBLAS_NUM_THREADS="1")
+            got = subprocess.run([sys.executable, "-m", "nndl", *cmd, f"/dev/fd/{r}"],
+                                 capture_output=True, text=True, cwd=d, env=env, timeout=300,
+                                 pass_fds=(r,))
+        finally:
+            os.close(r)
+            os.close(w)
+        assert got.returncode == 2 and "Traceback" not in got.stderr, got.stderr
+        assert f"/dev/fd/{r} is a FIFO (named pipe)" in got.stderr, got.stderr
+    assert not (d / "x.npz").exists()

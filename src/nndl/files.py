@@ -70,6 +70,19 @@ def regular_file(path: "str | os.PathLike", what: str = "file") -> Path:
     return p
 
 
+def refuse_special(path: "str | os.PathLike", what: str = "file") -> None:
+    """NNDLError when ``path`` is there but neither a regular file nor a folder (a FIFO such
+    as the shell's ``<(...)``, a device, a socket), before anything resolves or reads it;
+    nothing when it is missing (the caller says so in its words)."""
+    p = Path(os.fspath(path))
+    try:
+        mode = os.stat(p).st_mode
+    except (OSError, ValueError):
+        return
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise _not_regular(p, mode, what)
+
+
 def absolute(path: "str | os.PathLike", what: str = "file") -> Path:
     """``path`` made absolute with its symbolic links resolved, as ``Path.resolve()``; a
     symlink loop is an NNDLError (``resolve`` raises RuntimeError for it before Python 3.13)."""

@@ -140,6 +140,10 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
     from .. import datasets
     from .arguments import label_column
 
+    from ..datasets.spec import is_named
+
+    if not is_named(spec):  # missing, or a pipe: said so (not "no header row" further on)
+        datasets.existing_path(spec)
     names, label_name, dropped = trained_columns(meta)
     train_args = meta["info"].get("train_args") or {}
     kw = {"image_size": meta["info"].get("image_size"), "drop": list(drop) if drop else None}

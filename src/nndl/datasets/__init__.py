@@ -24,7 +24,7 @@ from .generators import (
 from .images import IMAGE_SUFFIXES, load_image_folder, load_images, read_image, read_pixels
 from .loaders import from_arrays, load, load_csv, load_hdf5, load_npz, table_header
 from .matching import check_columns, match_features
-from .spec import load_spec, resolve_spec, spec_names
+from .spec import existing_path, load_spec, resolve_spec, spec_names
 from .split import split
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "Split",
     "default_cat_dir",
     "encode_labels",
+    "existing_path",
     "from_arrays",
     "generate",
     "load",

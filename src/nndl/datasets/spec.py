@@ -13,7 +13,7 @@ import difflib
 from pathlib import Path
 
 from ..errors import NNDLError
-from ..files import absolute
+from ..files import absolute, refuse_special
 from .base import Dataset
 from .builtin import BUILTIN, load_builtin
 from .course import load_cat
@@ -50,7 +50,24 @@ def resolve_spec(spec: "str | None") -> "str | None":
     name = named(spec)
     if name is not None:
         return name
+    existing_path(spec)  # (a pipe's link /dev/fd/63 resolves to a name that is nowhere)
     return str(absolute(spec, "data file"))
+
+
+def existing_path(spec: str) -> Path:
+    """``spec``, a path, when a file or folder is there; else the NNDLError that names the
+    data sets it may have meant, or says what is there instead (a FIFO, a device)."""
+    p = Path(spec)
+    if spec == "-" and not p.exists():
+        raise NNDLError("data from standard input ('-') is not read: nndl reads files (it reads "
+                        "a file more than once); save the data to a file and give its path")
+    refuse_special(p, "data file")
+    if not p.exists():
+        close = difflib.get_close_matches(p.name.strip().lower(), spec_names(), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise NNDLError(f"data not found: {spec} (expected a file, a folder, or one of: "
+                        f"{', '.join(spec_names())}){hint}")
+    return p
 
 
 def is_course_folder(path: Path) -> bool:
@@ -96,12 +113,7 @@ def load_spec(spec: "str | None", label: "str | int | None" = None,
         _check_task(data, task, name or str(spec))
         return select(data, features, drop), (None if test is None
                                                else select(test, features, drop))
-    p = Path(spec)
-    if not p.exists():
-        close = difflib.get_close_matches(p.name.strip().lower(), spec_names(), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise NNDLError(f"data not found: {spec} (expected a file, a folder, or one of: "
-                        f"{', '.join(spec_names())}){hint}")
+    p = existing_path(spec)
     kw = {} if image_size is None else {"image_size": tuple(image_size)}
     return load(p, label=label, task=task, features=features, drop=drop,
                 drop_missing=drop_missing, header=header, **kw), None
