@@ -50,7 +50,7 @@ def resolve_spec(spec: "str | None") -> "str | None":
     name = named(spec)
     if name is not None:
         return name
-    existing_path(spec)  # (a pipe's link /dev/fd/63 resolves to a name that is nowhere)
+    refuse_special(spec, "data file")  # (the link /dev/fd/63 of a pipe resolves to nowhere)
     return str(absolute(spec, "data file"))
 
 
