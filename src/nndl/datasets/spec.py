@@ -50,18 +50,24 @@ def resolve_spec(spec: "str | None") -> "str | None":
     name = named(spec)
     if name is not None:
         return name
-    refuse_special(spec, "data file")  # (the link /dev/fd/63 of a pipe resolves to nowhere)
+    _not_a_stream(spec)  # (the link /dev/fd/63 of a pipe resolves to nowhere)
     return str(absolute(spec, "data file"))
 
 
-def existing_path(spec: str) -> Path:
-    """``spec``, a path, when a file or folder is there; else the NNDLError that names the
-    data sets it may have meant, or says what is there instead (a FIFO, a device)."""
+def _not_a_stream(spec: str) -> Path:
+    """``spec`` as a Path; NNDLError for ``-`` (standard input) and for a FIFO or device."""
     p = Path(spec)
     if spec == "-" and not p.exists():
         raise NNDLError("data from standard input ('-') is not read: nndl reads files (it reads "
                         "a file more than once); save the data to a file and give its path")
     refuse_special(p, "data file")
+    return p
+
+
+def existing_path(spec: str) -> Path:
+    """``spec``, a path, when a file or folder is there; else the NNDLError that names the
+    data sets it may have meant, or says what is there instead (a FIFO, a device)."""
+    p = _not_a_stream(spec)
     if not p.exists():
         close = difflib.get_close_matches(p.name.strip().lower(), spec_names(), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
