@@ -181,3 +181,23 @@ def test_ctrl_c_turned_into_another_error_by_a_library_still_exits_130(monkeypat
     finally:
         signal.signal(signal.SIGINT, previous)
     assert capsys.readouterr().err.strip() == "nndl info: interrupted"
+
+
+def test_output_chooses_softmax_for_two_classes_and_refuses_what_does_not_fit(tmp_path):
+    """--output was refused for every value but the task's own, with messages that
+    contradicted the data ("a softmax output needs at least 2 units" on 2 classes)."""
+    import nndl
+
+    ok("train", "--data", "moons", "--output", "softmax", "--layers", "8", "--iterations",
+       "200", "--lr", "0.5", "--quiet", "--out", tmp_path / "sm.npz")
+    net = nndl.load(tmp_path / "sm.npz")
+    assert net.layer_dims[-1] == 2 and net.output == "softmax"
+    out = ok("evaluate", "--model", tmp_path / "sm.npz", "--data", "moons")
+    assert float(out.split("accuracy")[1].split()[0]) > 0.9
+    fails("train", "--data", "iris", "--output", "sigmoid", "--out", tmp_path / "x.npz",
+          words=["--output sigmoid does not fit iris", "3 classes", "softmax"])
+    fails("train", "--data", "diabetes", "--output", "softmax", "--out", tmp_path / "x.npz",
+          words=["--output softmax does not fit diabetes", "regression", "linear"])
+    fails("train", "--data", "moons", "--output", "linear", "--out", tmp_path / "x.npz",
+          words=["--output linear does not fit moons", "2 classes", "--task regression"])
+    assert not (tmp_path / "x.npz").exists()

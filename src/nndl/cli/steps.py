@@ -78,8 +78,8 @@ def _load_test(s: dict, data: Dataset, label: object, options: dict) -> Dataset:
     when both files have a header; its label column by the training file's name for it."""
     names = data.feature_names
     is_file = Path(s["test"]).is_file()
-    header = datasets.table_header(s["test"], names=names, header=s.get("header")) \
-        if is_file else None
+    header = datasets.table_header(s["test"], names=names, header=s.get("header"),
+                                   counted=names is not None) if is_file else None
     options = {**options, "task": "regression" if data.task == "regression"
                else "classification"}  # the training data's task, not the test labels' look
     if is_file:  # as found with the training columns' names
@@ -107,11 +107,32 @@ def _check_fits(s: dict, dims: "list[int]", m: int) -> None:
                  "use smaller --layers (or a smaller --batch-size)")
 
 
+def _head(output: "str | None", data: Any) -> heads.Head:
+    """The output layer for the data's task: ``--output`` when given, which may only differ
+    from the task's own as a softmax over the 2 classes of a binary task (2 units, as the
+    Python API builds it); any other mismatch is an NNDLError saying what fits."""
+    head = heads.for_task(data.task)
+    if output is None or output == head.output:
+        return head
+    chosen = heads.for_output(output)
+    if data.task == "binary" and chosen.task == "multiclass":
+        return chosen
+    what = {"binary": "2 classes", "multiclass": f"{data.n_classes} classes",
+            "regression": "a regression (numbers to predict)"}[data.task]
+    fits = ("sigmoid (one unit) or softmax (two)" if data.task == "binary"
+            else heads.for_task(data.task).output)
+    hint = ("; for a data file, --task classification reads its labels as classes"
+            if data.task == "regression" else "; for a data file, --task regression reads "
+            "numeric labels as numbers" if chosen.task == "regression" else "")
+    raise NNDLError(f"--output {output} does not fit {data.name}: it holds {what}, whose output "
+                    f"is {fits}{hint}")
+
+
 def build_model(s: dict, parts: Parts) -> Network:
     """A new network for the data's task, standardizing as ``s`` says (auto: not images, whose
     pixels are already in [0, 1]; the choice is written back to ``s``, which is saved)."""
     data = parts.data
-    head = heads.for_task(data.task)
+    head = _head(s["output"], data)
     if head.is_classifier:  # the data's classes, else the labels 0..max
         n_out = head.n_units(data.n_classes or int(data.Y.max()) + 1)
     else:  # one unit per target row
@@ -120,7 +141,7 @@ def build_model(s: dict, parts: Parts) -> Network:
     dims = [parts.train.X.shape[0], *s["layers"], n_out]
     _check_fits(s, dims, parts.train.m)
     net = Network(dims, hidden=s["hidden"],
-                  output=s["output"] or head.output, init=s["init"], dtype=s["dtype"],
+                  output=head.output, init=s["init"], dtype=s["dtype"],
                   seed=None if rng is not None else s["seed"], rng=rng)
     net.classes = list(data.classes) if data.classes and head.is_classifier else None
     if s["standardize"] is None:

@@ -89,8 +89,9 @@ def add_model_options(g: Any) -> None:
                    f"logistic regression (default: {shown('layers')})")
     g.add_argument("--hidden", help="hidden activation: relu, tanh, sigmoid, leaky_relu "
                    f"(default: {shown('hidden')})")
-    g.add_argument("--output", help="output activation (default: sigmoid for 2 classes, softmax "
-                   "for more, linear for regression)")
+    g.add_argument("--output", help="output activation: sigmoid, softmax or linear (default: "
+                   "sigmoid for 2 classes, softmax for more, linear for regression; softmax "
+                   "also takes 2 classes, as 2 units)")
     g.add_argument("--init", help="small, scaled, he, xavier or zeros (default: "
                    f"{shown('init')})")
     g.add_argument("--seed", type=a.seed, help="seed of the initialization and the dev split "
