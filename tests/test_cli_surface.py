@@ -10,6 +10,8 @@ import textwrap
 
 import pytest
 
+import nndl
+
 from .test_cli import env, fails, nndl_cmd, ok, run
 
 HUGE = str(2**64)
@@ -186,7 +188,6 @@ def test_ctrl_c_turned_into_another_error_by_a_library_still_exits_130(monkeypat
 def test_output_chooses_softmax_for_two_classes_and_refuses_what_does_not_fit(tmp_path):
     """--output was refused for every value but the task's own, with messages that
     contradicted the data ("a softmax output needs at least 2 units" on 2 classes)."""
-    import nndl
 
     ok("train", "--data", "moons", "--output", "softmax", "--layers", "8", "--iterations",
        "200", "--lr", "0.5", "--quiet", "--out", tmp_path / "sm.npz")
@@ -201,3 +202,28 @@ def test_output_chooses_softmax_for_two_classes_and_refuses_what_does_not_fit(tm
     fails("train", "--data", "moons", "--output", "linear", "--out", tmp_path / "x.npz",
           words=["--output linear does not fit moons", "2 classes", "--task regression"])
     assert not (tmp_path / "x.npz").exists()
+
+
+def test_info_says_how_a_finished_model_trains_further_and_that_command_works(tmp_path):
+    """info printed "continue with: nndl train --resume m.npz" for every finished model, a
+    command that is refused (a new total is needed), and for one that early stopping ended,
+    which resumed to 0 epochs with exit 0."""
+    ok("train", "--data", "moons", "--layers", "4", "--iterations", "20", "--quiet", "--out",
+       tmp_path / "m.npz")
+    line = next(x for x in ok("info", tmp_path / "m.npz").splitlines()
+                if x.startswith("checkpoint"))
+    assert "20 of 20 iterations done (finished)" in line, line
+    command = line.split("train further with: nndl ")[1].split()
+    assert command == ["train", "--resume", str(tmp_path / "m.npz"), "--iterations", "40"]
+    ok(*command, "--quiet")
+    assert nndl.load(tmp_path / "m.npz").iterations_done == 40
+
+    ok("train", "--data", "moons", "--layers", "6", "--batch-size", "16", "--epochs", "200",
+       "--lr", "0.5", "--patience", "2", "--quiet", "--out", tmp_path / "es.npz")
+    done = nndl.load(tmp_path / "es.npz").epochs_done
+    assert done < 200
+    assert "(finished: early stopping ended it, and it trains no further)" in ok(
+        "info", tmp_path / "es.npz")
+    fails("train", "--resume", tmp_path / "es.npz", "--epochs", "400",
+          words=["es.npz is finished: early stopping ended it", "larger --patience"])
+    assert nndl.load(tmp_path / "es.npz").epochs_done == done

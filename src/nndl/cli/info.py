@@ -77,8 +77,15 @@ def _print_training(path: str, net: Any, info: dict) -> None:
             print(f"{part:<12} {format_scores(s)}")
     ck = info.get("checkpoint")
     if isinstance(ck, dict):
-        if targs.get("batch_size"):
-            done = f"{ck.get('epochs_done')} of {ck.get('target_epochs')} epochs"
+        unit = "epoch" if targs.get("batch_size") else "iteration"
+        n, total = ck.get(f"{unit}s_done"), ck.get(f"target_{unit}s")
+        how = f"nndl train --resume {path}"
+        early = ck.get("early_stopping")
+        if "summary" in info and isinstance(early, dict) \
+                and early.get("wait", 0) >= early.get("patience", 1):
+            how = " (finished: early stopping ended it, and it trains no further)"
+        elif "summary" in info and isinstance(n, int) and isinstance(total, int) and n >= total:
+            how = f" (finished); train further with: {how} --{unit}s {2 * n}"  # a new total
         else:
-            done = f"{ck.get('iterations_done')} of {ck.get('target_iterations')} iterations"
-        print(f"checkpoint   {done} done; continue with: nndl train --resume {path}")
+            how = f"; continue with: {how}"
+        print(f"checkpoint   {n} of {total} {unit}s done{how}")

@@ -180,6 +180,12 @@ def _run(args: argparse.Namespace) -> int:
     # fit, with checkpoints, early stopping, the progress bar and the cost log
     Y = dataset_targets(parts.train, net)
     job = _plan(args, s, net, parts, resume)
+    if _finished(resume) and job.early is not None and job.early.stopped:
+        raise NNDLError(
+            f"{args.resume} is finished: early stopping ended it after epoch "
+            f"{net.epochs_done - 1} (no lower dev cost in {job.early.patience} epochs after "
+            f"epoch {job.early.best_epoch}, whose parameters it keeps), and resuming it trains "
+            "no further; to train longer, train a new model with a larger --patience")
     if resume is not None and (job.remaining < 0 or (_finished(resume) and job.remaining == 0
                                                      and not (job.early and job.early.stopped))):
         done = job.target - job.remaining
