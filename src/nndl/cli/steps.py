@@ -78,8 +78,8 @@ def _load_test(s: dict, data: Dataset, label: object, options: dict) -> Dataset:
     when both files have a header; its label column by the training file's name for it."""
     names = data.feature_names
     is_file = Path(s["test"]).is_file()
-    header = datasets.table_header(s["test"], names=names, header=s.get("header"),
-                                   counted=names is not None) if is_file else None
+    header = datasets.table_header(s["test"], names=names, header=s.get("header")) \
+        if is_file else None
     options = {**options, "task": "regression" if data.task == "regression"
                else "classification"}  # the training data's task, not the test labels' look
     if is_file:  # as found with the training columns' names
