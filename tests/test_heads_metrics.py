@@ -137,3 +137,28 @@ def test_net_level_helpers_match_the_model():
     C = heads.confusion_matrix(net, X, Y)
     assert C.sum() == 30 and np.trace(C) / 30 == net.accuracy(X, Y)
     assert heads.class_names(net) == ["0", "1", "2"]
+
+
+def test_a_model_without_class_names_reads_numeric_labels_by_value_not_position():
+    """A model trained on the notes' 0/1 labels has no class names; a file holding only
+    positives has the one class '1' (index 0 of its own list): it was scored as class 0."""
+    from nndl.datasets.base import Dataset
+    from nndl.heads import dataset_targets
+
+    binary = nndl.Network([2, 1], seed=0)
+    X = np.zeros((2, 3))
+    ones = Dataset(X, np.zeros((1, 3), dtype=np.int64), classes=["1"], name="pos.csv")
+    np.testing.assert_array_equal(dataset_targets(ones, binary), [[1.0, 1.0, 1.0]])
+    both = Dataset(X, np.array([[0, 1, 1]]), classes=["0.0", "1.0"], name="all.csv")
+    np.testing.assert_array_equal(dataset_targets(both, binary), [[0.0, 1.0, 1.0]])
+    three = nndl.Network([2, 3], output="softmax", seed=0)
+    some = Dataset(X, np.array([[0, 1, 0]]), classes=["2", "0"], task="multiclass")
+    np.testing.assert_array_equal(dataset_targets(some, three),
+                                  [[0, 1, 0], [0, 0, 0], [1, 0, 1]])
+    # a data set's complete list of names (the cat data's non-cat, cat): by position
+    cats = Dataset(X, np.array([[1, 0, 1]]), classes=["non-cat", "cat"], name="cat")
+    np.testing.assert_array_equal(dataset_targets(cats, binary), [[1.0, 0.0, 1.0]])
+    for classes in (["1", "2"], ["yes"]):  # not the model's 0..k-1; a part of names
+        bad = Dataset(X, np.zeros((1, 3), dtype=np.int64), classes=classes, name="f.csv")
+        with pytest.raises(nndl.NNDLError, match="no class names"):
+            dataset_targets(bad, binary)

@@ -25,7 +25,7 @@ import numpy as np
 
 from . import metrics
 from .costs import COSTS, Cost
-from .errors import NNDLError
+from .errors import NNDLError, shorten
 from .labels import LabelMap, as_label_vector, missing_labels, one_hot
 from .validation import as_matrix
 
@@ -399,18 +399,41 @@ def dataset_targets(data: Any, net: Any) -> Array:
     if not head.is_classifier:
         return np.asarray(data.Y, dtype=np.float64)
     y = np.asarray(data.Y).astype(np.int64).ravel()
-    if net.classes and data.classes and list(data.classes) != list(net.classes):
+    k = head.n_classes(net.layer_dims[-1])
+    if not net.classes and data.classes:  # unnamed classes 0..k-1: the labels' values count
+        y = _as_indices(data, k)[y]       # (data.Y indexes the classes this file holds)
+    elif net.classes and data.classes and list(data.classes) != list(net.classes):
         index = {c: i for i, c in enumerate(net.classes)}
         unknown = [c for c in data.classes if c not in index]
         if unknown:
             raise NNDLError(f"the data has classes {unknown} that the model does not know "
                             f"(the model's classes: {net.classes})")
         y = np.array([index[c] for c in data.classes], dtype=np.int64)[y]
-    k = head.n_classes(net.layer_dims[-1])
     if y.size and (y.min() < 0 or y.max() >= k):
         raise NNDLError(f"labels must be class indices 0..{k - 1} for this model; got values up "
                         f"to {int(y.max())}")
     return head.from_indices(y, net.layer_dims[-1])
+
+
+def _as_indices(data: Any, k: int) -> Array:
+    """The class index each of ``data.classes`` is, for a model without class names (its
+    classes are 0..k-1, as it predicts them): numbers ("1", "1.0") by value (a file holding
+    only label 1 is class 1, not its first class); names (a data set's own list, e.g. the
+    cat data's non-cat, cat) by position when they are k, all the classes; else NNDLError."""
+    values = []
+    for c in data.classes:
+        try:
+            values.append(float(c))
+        except (TypeError, ValueError):
+            break
+    else:
+        if all(v.is_integer() and 0 <= v < k for v in values):
+            return np.array(values, dtype=np.int64)
+    if len(values) < len(data.classes) and len(data.classes) == k:
+        return np.arange(k)
+    raise NNDLError(f"{data.name or 'the data'} has the classes {shorten(list(data.classes))}, "
+                    f"which cannot be told apart as the model's: it has no class names, its "
+                    f"classes are the numbers 0..{k - 1}")
 
 
 def scores(net: Any, X: Array, Y: Array) -> dict[str, float]:
