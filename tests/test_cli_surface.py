@@ -227,3 +227,32 @@ def test_info_says_how_a_finished_model_trains_further_and_that_command_works(tm
     fails("train", "--resume", tmp_path / "es.npz", "--epochs", "400",
           words=["es.npz is finished: early stopping ended it", "larger --patience"])
     assert nndl.load(tmp_path / "es.npz").epochs_done == done
+
+
+def test_info_names_a_multi_label_model_and_the_playgrounds_plane_map(tmp_path, capsys):
+    """info said 'task binary' for three sigmoid units, and 'standardize (mean/std of the
+    training data)' for the playground's map of an upload's columns onto its plane."""
+    import numpy as np
+
+    from nndl.cli import main
+    from nndl.playground.config import Config
+    from nndl.playground.export import model_bytes
+    from nndl.playground.session import Session
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3, 50))
+    net = nndl.Network([3, 4, 3], seed=0)
+    net.fit(X, (X > 0).astype(float), learning_rate=0.5, iterations=5)
+    net.save(tmp_path / "multi.npz")
+    assert main(["info", str(tmp_path / "multi.npz")]) == 0
+    assert "task         multi-label (3 sigmoid units" in capsys.readouterr().out
+    a, b = rng.uniform(150, 200, 60), rng.uniform(40, 110, 60)
+    csv = "height,weight,kind\n" + "".join(f"{x:.3f},{y:.3f},{'t' if x + y > 220 else 's'}\n"
+                                           for x, y in zip(a, b))
+    s = Session(Config(dataset="csv", columns=["height", "weight", "kind"]),
+                upload=(csv.encode(), "p.csv"))
+    s.train_epoch()
+    (tmp_path / "page.npz").write_bytes(model_bytes(s))
+    assert main(["info", str(tmp_path / "page.npz")]) == 0
+    out = capsys.readouterr().out
+    assert "onto the playground's plane" in out and "mean/std" not in out

@@ -40,10 +40,18 @@ def _print_model(path: str, net: Any, meta: dict) -> None:
     print(f"parameters   {net.n_params}")
     print(f"dtype        {net.dtype.name}")
     print(f"init         {net.init}")
-    print(f"task         {meta['task']}" + (f", classes {net.classes}" if net.classes else ""))
-    print("preprocessing " + ("none" if pre is None else
-                               f"standardize {net.layer_dims[0]} features (mean/std of the "
-                               "training data)"))
+    task = meta["task"]
+    if net.output == "sigmoid" and net.layer_dims[-1] > 1:  # one yes/no answer per unit
+        task = f"multi-label ({net.layer_dims[-1]} sigmoid units, each 0 or 1)"
+    print(f"task         {task}" + (f", classes {net.classes}" if net.classes else ""))
+    if pre is None:
+        what = "none"
+    elif isinstance(info.get("playground"), dict):  # the page's map of the file's columns
+        what = (f"map {net.layer_dims[0]} column(s) onto the playground's plane ((x - center) "
+                "/ scale, as the page did)")
+    else:
+        what = f"standardize {net.layer_dims[0]} features (mean/std of the training data)"
+    print(f"preprocessing {what}")
     tgt = net.target_scaling
     if tgt is not None:
         pairs = ", ".join(f"mean {m:.6g} std {s:.6g}" for m, s in
