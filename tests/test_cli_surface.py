@@ -256,3 +256,12 @@ def test_info_names_a_multi_label_model_and_the_playgrounds_plane_map(tmp_path, 
     assert main(["info", str(tmp_path / "page.npz")]) == 0
     out = capsys.readouterr().out
     assert "onto the playground's plane" in out and "mean/std" not in out
+
+
+def test_evaluate_on_a_named_set_of_another_task_blames_the_model_not_an_option(tmp_path):
+    """evaluate said "--task regression: ..." though it has no --task and none was given."""
+    ok("train", "--data", "diabetes", "--layers", "4", "--iterations", "5", "--quiet", "--out",
+       tmp_path / "reg.npz")
+    line = fails("evaluate", "--model", tmp_path / "reg.npz", "--data", "iris",
+                 words=["the model is a regression model", "iris is multiclass"])
+    assert "--task" not in line

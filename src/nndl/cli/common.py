@@ -148,7 +148,7 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
     train_args = meta["info"].get("train_args") or {}
     kw = {"image_size": meta["info"].get("image_size"), "drop": list(drop) if drop else None}
     if labelled:  # the labels are read for the model's task, not guessed from their values
-        kw["task"] = model_task(net)
+        kw["task"], kw["task_of_model"] = model_task(net), True
     header = _header(spec, names, header)
     if p_is_table(spec):  # the loader reads the header found here
         kw["header"] = header is not None

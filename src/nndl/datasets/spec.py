@@ -84,8 +84,8 @@ def is_course_folder(path: Path) -> bool:
 def load_spec(spec: "str | None", label: "str | int | None" = None,
               image_size: "tuple[int, int] | list[int] | None" = None, *,
               task: "str | None" = None, features: Columns = None, drop: Columns = None,
-              drop_missing: bool = False, header: "bool | None" = None
-              ) -> "tuple[Dataset, Dataset | None]":
+              drop_missing: bool = False, header: "bool | None" = None,
+              task_of_model: bool = False) -> "tuple[Dataset, Dataset | None]":
     """``(data, test)``: the data ``spec`` names, and its own test part when it has one.
 
     Parameters
@@ -103,6 +103,8 @@ def load_spec(spec: "str | None", label: "str | int | None" = None,
         :func:`~nndl.datasets.load` takes them; for named sets, by feature name or index.
     drop_missing : tables: leave out rows with a missing value instead of refusing them.
     header : tables: whether the first row is a header (default: detected).
+    task_of_model : ``task`` is a model's (data to evaluate it on), not the user's choice:
+        said so when a named data set has another task.
 
     Returns
     -------
@@ -116,7 +118,7 @@ def load_spec(spec: "str | None", label: "str | int | None" = None,
             data, test = load_builtin(name), None
         else:
             data, test = load_cat(Path(spec))
-        _check_task(data, task, name or str(spec))
+        _check_task(data, task, name or str(spec), task_of_model)
         return select(data, features, drop), (None if test is None
                                                else select(test, features, drop))
     p = existing_path(spec)
@@ -125,11 +127,14 @@ def load_spec(spec: "str | None", label: "str | int | None" = None,
                 drop_missing=drop_missing, header=header, **kw), None
 
 
-def _check_task(data: Dataset, task: "str | None", name: str) -> None:
+def _check_task(data: Dataset, task: "str | None", name: str, of_model: bool = False) -> None:
     """A named data set keeps its task: ``task`` must agree with it (or be None)."""
     if task is None or task == data.task or (task == "classification"
                                              and data.task in ("binary", "multiclass")):
         return
+    if of_model:
+        raise NNDLError(f"the model is a {task} model, and the data set {name} is {data.task}: "
+                        "give data of the model's task")
     raise NNDLError(f"--task {task}: the data set {name} is {data.task} "
                     f"({'regression' if data.task == 'regression' else 'classification'}); "
                     "a task can be chosen for data files, whose labels nndl reads")
