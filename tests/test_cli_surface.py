@@ -265,3 +265,20 @@ def test_evaluate_on_a_named_set_of_another_task_blames_the_model_not_an_option(
     line = fails("evaluate", "--model", tmp_path / "reg.npz", "--data", "iris",
                  words=["the model is a regression model", "iris is multiclass"])
     assert "--task" not in line
+
+
+def test_a_reader_that_closes_the_output_early_is_status_141_not_1(tmp_path):
+    """`nndl predict ... | head -1` exited 1, the status of gradcheck's finding or a bug."""
+    import numpy as np
+
+    rows = "\n".join(",".join(f"{v:.4f}" for v in r) for r in
+                     np.random.default_rng(0).normal(size=(20000, 2)))
+    (tmp_path / "x.csv").write_text("x1,x2\n" + rows + "\n")
+    ok("train", "--data", "moons", "--layers", "3", "--iterations", "5", "--quiet", "--out",
+       tmp_path / "m.npz")
+    p = subprocess.Popen(nndl_cmd("predict", "--model", tmp_path / "m.npz", tmp_path / "x.csv"),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env())
+    assert p.stdout is not None and p.stdout.readline()
+    p.stdout.close()  # as head does after its line
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 128 + signal.SIGPIPE and err == b"", (p.returncode, err)

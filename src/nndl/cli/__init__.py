@@ -13,7 +13,8 @@
 Exit status: 0 on success; 2 on bad usage or bad input (one line on stderr, no traceback);
 1 when ``gradcheck`` finds a difference above its tolerance, or on a bug in nndl (with its
 traceback); 128 + the signal number when training is stopped by SIGINT / SIGTERM (after
-writing a checkpoint); 130 on Ctrl-C elsewhere.
+writing a checkpoint); 130 on Ctrl-C elsewhere; 141 (128 + SIGPIPE) when the reader of its
+output closed it (``nndl predict ... | head``).
 
 Each command is a module of this package with ``NAME``, ``add_parser(subparsers)`` (which
 declares its options and sets ``run`` as its parser's default) and ``run(args) -> int`` (the

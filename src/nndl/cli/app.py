@@ -23,7 +23,8 @@ COMMANDS: list[ModuleType] = [train, tune, evaluate, predict, info, gradcheck, e
 EPILOG = ("Exit status: 0 success; 1 when gradcheck finds a difference above its tolerance (or "
           "on a bug in nndl, with its traceback); 2 bad usage or bad input (one line on "
           "stderr); 130 on Ctrl-C (128 + the signal number when training is stopped by SIGINT "
-          "or SIGTERM, after writing a checkpoint).")
+          "or SIGTERM, after writing a checkpoint); 141 when the reader of its output closed it "
+          "(| head).")
 """The end of ``nndl --help``."""
 
 
@@ -70,9 +71,9 @@ def main(argv: "Sequence[str] | None" = None) -> int:
         with warnings.catch_warnings():
             warnings.showwarning = _one_line_warning(args.command)
             return int(args.run(args))
-    except BrokenPipeError:  # e.g. `nndl predict ... | head`: stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+    except BrokenPipeError:  # e.g. `nndl predict ... | head`: stop quietly, with the status
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # of a process that
+        return 128 + signal.SIGPIPE  # SIGPIPE ended (141), as `yes | head` (1 is gradcheck's finding)
     except KeyboardInterrupt:
         print(f"nndl {args.command}: interrupted", file=sys.stderr)
         return 130
