@@ -282,3 +282,21 @@ def test_a_reader_that_closes_the_output_early_is_status_141_not_1(tmp_path):
     p.stdout.close()  # as head does after its line
     _, err = p.communicate(timeout=120)
     assert p.returncode == 128 + signal.SIGPIPE and err == b"", (p.returncode, err)
+
+
+@pytest.mark.parametrize("data, option, words", [
+    ("iris", ["--label", "species"], ["--label chooses a table file's label column",
+                                      "iris is a data set with its own labels"]),
+    ("moons", ["--header"], ["--header is for table files", "moons"]),
+    ("moons", ["--no-header"], ["--no-header is for table files"]),
+    ("moons", ["--image-size", "8"], ["--image-size is for images", "moons"]),
+    ("table", ["--image-size", "8"], ["--image-size is for images", "t.csv is a table file"]),
+])
+def test_train_refuses_options_its_data_cannot_use(tmp_path, data, option, words):
+    """They were ignored, exit 0: the model was not what the command line said."""
+    (tmp_path / "t.csv").write_text("a,b,y\n" + "".join(f"{i},{i % 7},{i % 2}\n"
+                                                        for i in range(40)))
+    spec = "t.csv" if data == "table" else data
+    fails("train", "--data", spec, *option, "--iterations", "2", "--out", "m.npz",
+          words=words, cwd=tmp_path)
+    assert not (tmp_path / "m.npz").exists()

@@ -27,7 +27,7 @@ from ..optimizers import get_optimizer
 from ..preprocessing import Standardizer
 from ..training import training_entries
 from . import arguments as a
-from .common import check_width, image_size_of
+from .common import check_width, image_size_of, p_is_table
 
 
 def fingerprint(data: Dataset) -> str:
@@ -64,6 +64,7 @@ def load_parts(s: dict) -> Parts:
     data, test = datasets.load_spec(s["data"], label, image_size=s["image_size"], **options)
     if data.Y is None:
         raise NNDLError(f"{data.name or s['data']} has no labels: training needs them")
+    _check_options_apply(s, data)
     if s["test"] is not None:
         test = _load_test(s, data, label, options)
     train, dev = data, None
@@ -71,6 +72,22 @@ def load_parts(s: dict) -> Parts:
         train, dev, _ = datasets.split(data, dev=s["dev"], test=0.0, seed=s["seed"],
                                        stratify=heads.for_task(data.task).is_classifier)
     return Parts(data, train, dev, test)
+
+
+def _check_options_apply(s: dict, data: Dataset) -> None:
+    """NNDLError for an option that the data cannot use (it was ignored, exit 0): --label
+    and --header are for table files, --image-size for images."""
+    table = s["data"] is not None and p_is_table(s["data"])
+    what = data.name or s["data"] or "breast_cancer"
+    kind = "images" if image_size_of(data) is not None else "a table file" if table \
+        else "a data set with its own labels"
+    if s["label"] is not None and not table:
+        raise NNDLError(f"--label chooses a table file's label column; {what} is {kind}")
+    if s.get("header") is not None and not table:
+        flag = "--header" if s["header"] else "--no-header"
+        raise NNDLError(f"{flag} is for table files (CSV, TSV); {what} is {kind}")
+    if s["image_size"] is not None and image_size_of(data) is None:
+        raise NNDLError(f"--image-size is for images; {what} is {kind}")
 
 
 def _load_test(s: dict, data: Dataset, label: object, options: dict) -> Dataset:
