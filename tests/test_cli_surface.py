@@ -300,3 +300,13 @@ def test_train_refuses_options_its_data_cannot_use(tmp_path, data, option, words
     fails("train", "--data", spec, *option, "--iterations", "2", "--out", "m.npz",
           words=words, cwd=tmp_path)
     assert not (tmp_path / "m.npz").exists()
+
+
+def test_gradcheck_refuses_random_network_options_with_a_model(tmp_path):
+    """--layers 50,50 --hidden relu with --model were ignored: the report was the model's."""
+    ok("train", "--data", "moons", "--layers", "3", "--iterations", "2", "--quiet", "--out",
+       tmp_path / "m.npz")
+    fails("gradcheck", "--model", tmp_path / "m.npz", "--layers", "50,50", "--hidden", "relu",
+          words=["--layers, --hidden describe the random network", "with --model"])
+    assert "ok: tolerance" in ok("gradcheck", "--model", tmp_path / "m.npz")
+    assert "ok: tolerance" in ok("gradcheck", "--layers", "4", "--hidden", "relu")

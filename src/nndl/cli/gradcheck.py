@@ -13,12 +13,18 @@ from typing import Any
 import numpy as np
 
 from .. import heads, io
+from ..errors import NNDLError
 from ..gradient_check import AUTO_SAMPLE, gradcheck, resolve_sample
 from ..network import Network
 from . import arguments as a
 
 NAME = "gradcheck"
 
+
+
+RANDOM = {"inputs": 4, "layers": [5, 3], "outputs": 1, "hidden": "tanh",
+          "output": heads.HEADS["binary"].output}
+"""The random network's defaults (``--inputs`` ...)."""
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -30,13 +36,16 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     c.add_argument("--sample", type=a.positive_int, default=None,
                    help="check this many parameters chosen at random (default: all of them "
                    f"up to {AUTO_SAMPLE}, a random {AUTO_SAMPLE} beyond)")
-    c.add_argument("--inputs", type=a.positive_int, default=4, help="random network: n[0]")
-    c.add_argument("--layers", type=a.layers, default="5,3", help="random network: hidden "
-                   "sizes")
-    c.add_argument("--outputs", type=a.positive_int, default=1, help="random network: n[L]")
-    c.add_argument("--hidden", default="tanh", help="random network: hidden activation")
-    c.add_argument("--output", default=heads.HEADS["binary"].output,
-                   help="random network: output activation")
+    c.add_argument("--inputs", type=a.positive_int, help="random network: n[0] (default: "
+                   f"{RANDOM['inputs']})")
+    c.add_argument("--layers", type=a.layers, help="random network: hidden sizes (default: "
+                   "5,3)")
+    c.add_argument("--outputs", type=a.positive_int, help="random network: n[L] (default: "
+                   f"{RANDOM['outputs']})")
+    c.add_argument("--hidden", help=f"random network: hidden activation (default: "
+                   f"{RANDOM['hidden']})")
+    c.add_argument("--output", help="random network: output activation (default: "
+                   f"{RANDOM['output']})")
     c.add_argument("--samples", type=a.positive_int, default=8, help="random samples")
     c.add_argument("--seed", type=a.seed, default=0, help="seed of the network, the samples and "
                    "the parameters checked")
@@ -50,11 +59,16 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     rng = np.random.default_rng(args.seed)
+    given = [f"--{k}" for k in RANDOM if getattr(args, k) is not None]
+    if args.model and given:  # (they were ignored: the report was about the model)
+        raise NNDLError(f"{', '.join(given)} describe the random network; with --model the "
+                        "model is checked as it is")
     if args.model:
         net, source = io.load(args.model), args.model
     else:
-        net = Network([args.inputs, *args.layers, args.outputs], hidden=args.hidden,
-                      output=args.output, init="xavier", seed=args.seed)
+        r = {k: RANDOM[k] if getattr(args, k) is None else getattr(args, k) for k in RANDOM}
+        net = Network([r["inputs"], *r["layers"], r["outputs"]], hidden=r["hidden"],
+                      output=r["output"], init="xavier", seed=args.seed)
         source = "a random network"
     sample = args.sample if args.sample is not None else "auto"
     X, Y = _random_batch(net, args.samples, rng)

@@ -85,8 +85,8 @@ def add_data_options(g: Any) -> None:
 
 
 def add_model_options(g: Any) -> None:
-    g.add_argument("--layers", type=a.layers, help="hidden layer sizes, e.g. 20,7,5; 'none' for "
-                   f"logistic regression (default: {shown('layers')})")
+    g.add_argument("--layers", type=a.layers, help="hidden layer sizes, e.g. 20,7,5; 'none' "
+                   f"(or 0) for logistic regression (default: {shown('layers')})")
     g.add_argument("--hidden", help="hidden activation: relu, tanh, sigmoid, leaky_relu "
                    f"(default: {shown('hidden')})")
     g.add_argument("--output", help="output activation: sigmoid, softmax or linear (default: "
