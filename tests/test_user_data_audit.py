@@ -358,3 +358,33 @@ def test_writes_go_into_devices_and_fifos_not_over_them(tmp_path):
         assert stat.S_ISCHR(os.stat(null).st_mode)
     with pytest.raises(nndl.NNDLError, match="too long"):
         net.save(tmp_path / ("x" * 300 + ".npz"))
+
+
+# --- the tables audit: rows of numbers taken for a header, thousands separators, ... ---------
+FAST = ("--quiet", "--layers", "3", "--iterations", "5")
+
+
+def test_a_counting_first_row_is_data_for_a_model_trained_without_a_header(tmp_path):
+    """A headerless file whose first row is 1,2,3 (Likert answers) lost that row at predict:
+    it was taken for R's default column names, and every prediction moved up one row."""
+    rng = np.random.default_rng(2)
+    X = rng.integers(0, 10, size=(100, 3))
+    _write(tmp_path / "train.csv", None, [[*x, int(x.sum() > 13)] for x in X])
+    _write(tmp_path / "new.csv", None, [[1, 2, 3], [0, 9, 4], [5, 5, 5]])
+    ok("train", "--data", "train.csv", *FAST, "--out", "m.npz", cwd=tmp_path)
+    r = nndl_cmd("predict", "--model", "m.npz", "new.csv", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert len(r.stdout.splitlines()) == 3, r.stdout  # was 2: the row 1,2,3 lost
+    assert "line 1 (1, 2, 3) is read as data" in r.stderr and "--header" in r.stderr
+    told = ok("predict", "--model", "m.npz", "--no-header", "new.csv", cwd=tmp_path)
+    assert told == r.stdout
+
+
+def test_a_counting_first_row_taken_as_a_header_is_said_on_stderr(tmp_path):
+    """Training on a new file whose first row is 0,1,2,3 (pandas' default names) takes it as
+    the header, as before, but no longer silently."""
+    rows = [f"{r},{i % 2}" for i, r in enumerate(_decimals(50))]
+    with pytest.warns(nndl.NNDLWarning, match=r"line 1 \(0, 1, 2, 3\) is taken as a header"):
+        assert nndl.datasets.load(_csv(tmp_path / "p.csv", "0,1,2,3", rows)).m == 50
+    r = nndl_cmd("train", "--data", "p.csv", *FAST, "--out", "m.npz", cwd=tmp_path)
+    assert r.returncode == 0 and "taken as a header" in r.stderr and "--no-header" in r.stderr

@@ -149,7 +149,7 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
     kw = {"image_size": meta["info"].get("image_size"), "drop": list(drop) if drop else None}
     if labelled:  # the labels are read for the model's task, not guessed from their values
         kw["task"] = model_task(net)
-    header = _header(spec, names, header)
+    header = _header(spec, names, header, counted=names is not None)
     if p_is_table(spec):  # the loader reads the header found here
         kw["header"] = header is not None
     has_label = bool(label_name and header and label_name in header)
@@ -230,16 +230,19 @@ def p_is_table(spec: str) -> bool:
     return Path(spec).is_file() and is_table(Path(spec))
 
 
-def _header(spec: str, names: "list[str] | None" = None, header: "bool | None" = None
-            ) -> "list[str] | None":
+def _header(spec: str, names: "list[str] | None" = None, header: "bool | None" = None,
+            counted: bool = True) -> "list[str] | None":
     """The header row of ``spec`` when it is a table file with one, else None (``names``: the
-    model's feature names, which a header holds; ``header``: as the user said)."""
+    model's feature names, which a header holds; ``header``: as the user said; ``counted``:
+    whether a first row 0,1,2 or 1,2,3 may be default column names, not for a model trained
+    on a file without a header)."""
     from pathlib import Path
 
     from .. import datasets
 
     p = Path(spec)
-    return datasets.table_header(p, names=names, header=header) if p.is_file() else None
+    return datasets.table_header(p, names=names, header=header, counted=counted) \
+        if p.is_file() else None
 
 
 def _position(label: object) -> "int | str | None":

@@ -14,7 +14,8 @@
   write) is read as ``1.5``;
 - the first row is a header when it holds no number at all, when a column is numeric in the
   rows after it but not in it (or text below a number), when its numbers are 0..n-1 (1..n:
-  pandas' and R's default names), or when a text column's values repeat (classes) and its
+  pandas' and R's default names; a warning says so, and ``counted=False``, for a model
+  trained without a header, reads such a row as data), or when a text column's values repeat (classes) and its
   first cell is none of them above numbers written as whole numbers over decimals
   (``400,410,420,species``); judged on up to :data:`HEADER_SAMPLE` rows, every row is kept.
   Where the evidence points both ways it is an error asking for ``header=True`` or
@@ -36,6 +37,7 @@ import gzip
 import io as _stdio
 import os
 import re
+import warnings
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +45,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import MissingValueError, NNDLError, shorten
+from ..errors import MissingValueError, NNDLError, NNDLWarning, shorten
 from ..files import open_regular
 from ..limits import MAX_RATIO, Budget
 
@@ -206,10 +208,13 @@ def _decimal_comma(rows: list[list[str]]) -> bool:
 
 def read_table(path: Path, budget: Budget, *, header: "bool | None" = None,
                delimiter: "str | None" = None, decimal: "str | None" = None,
-               names: "Sequence[str] | None" = None) -> Table:
+               names: "Sequence[str] | None" = None, counted: bool = True) -> Table:
     """Read ``path`` into a :class:`Table` (see the module doc). ``header``, ``delimiter``
     and ``decimal`` (``"."`` or ``","``) override what is detected; ``names``: column names
-    the header is expected to hold (a trained model's), which decide when detection cannot."""
+    the header is expected to hold (a trained model's), which decide when detection cannot.
+    ``counted=False``: a first row of numbers counting 0..n-1 or 1..n is not taken for
+    pandas'/R's default column names (a model trained on a file without a header reads its
+    data; such a row is as likely Likert answers 1,2,3)."""
     source = shorten(path.name)
     text = read_text(path, budget)
     if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
@@ -238,25 +243,46 @@ def read_table(path: Path, budget: Budget, *, header: "bool | None" = None,
             raise NNDLError(f"{source}: ragged rows: line {n} has {len(r)} fields, line "
                             f"{lines[0]} has {width}")
     if header is None:
-        header = _has_header(rows, decimal, names, source, lines[0])
+        header = _has_header(rows, decimal, names, source, lines[0], counted)
     head = rows[0] if header else None
     return Table(rows=rows[1:] if header else rows, header=head, delimiter=delimiter,
                  decimal=decimal, source=source, lines=lines[1:] if header else lines)
 
 
 def _has_header(rows: list[list[str]], decimal: str, names: "Sequence[str] | None" = None,
-                source: str = "the file", line: int = 1) -> bool:
+                source: str = "the file", line: int = 1, counted: bool = True) -> bool:
     """Whether the first row is a header (the rules in the module doc); NNDLError asking for
-    ``header=`` when the evidence points both ways."""
+    ``header=`` when the evidence points both ways. A first row of numbers counting 0..n-1
+    or 1..n is a header only when ``counted`` (and then a warning says so: it may be data);
+    else it is judged by the other rules, with a warning when they read it as data."""
     first, sample = rows[0], rows[1: HEADER_SAMPLE + 1]
     if names is not None and set(map(str, names)) <= set(first):
         return True
     if not any(_is_number(c, decimal) for c in first):
         return True
     numbers = [c for c in first if _is_number(c, decimal)]
+    shown = shorten(", ".join(first), 80)
     if len(numbers) >= 2 and numbers in ([str(i) for i in range(len(numbers))],
                                          [str(i + 1) for i in range(len(numbers))]):
-        return True  # pandas' and R's default column names 0..n-1 (1..n), and a label's
+        if counted:  # pandas' and R's default column names 0..n-1 (1..n), and a label's
+            warnings.warn(NNDLWarning(
+                f"{source}: line {line} ({shown}) is taken as a header (pandas' or R's default "
+                "column names); if it is data, say so: header=False (nndl --no-header)"),
+                stacklevel=2)
+            return True
+        named = _judged_header(first, sample, decimal, source, line)
+        if not named:
+            warnings.warn(NNDLWarning(
+                f"{source}: line {line} ({shown}) is read as data, as the model was trained on "
+                "a file without a header; if it is a header (pandas' default column names), "
+                "say so: header=True (nndl --header)"), stacklevel=2)
+        return named
+    return _judged_header(first, sample, decimal, source, line)
+
+
+def _judged_header(first: list[str], sample: list[list[str]], decimal: str, source: str,
+                   line: int) -> bool:
+    """:func:`_has_header`'s rules on the columns' contents (after the quick ones)."""
     columns = [[r[j] for r in sample if r[j].lower() not in MISSING] for j in range(len(first))]
     enough = len(sample) >= MIN_CLASS_SAMPLE
     named, why = False, ""  # a cell that reads as a column's name, and why it may not be one
