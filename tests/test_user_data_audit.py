@@ -388,3 +388,21 @@ def test_a_counting_first_row_taken_as_a_header_is_said_on_stderr(tmp_path):
         assert nndl.datasets.load(_csv(tmp_path / "p.csv", "0,1,2,3", rows)).m == 50
     r = nndl_cmd("train", "--data", "p.csv", *FAST, "--out", "m.npz", cwd=tmp_path)
     assert r.returncode == 0 and "taken as a header" in r.stderr and "--no-header" in r.stderr
+
+
+@pytest.mark.parametrize("sep", ["\t", ";"])
+def test_thousands_separators_are_not_read_as_decimal_commas(tmp_path, sep):
+    """44,170 (US thousands, what Excel writes into a tab or ; separated file) was read as
+    44.17 beside 800 read as 800; now it is refused with both readings, unless some number
+    proves the decimal comma (another count of digits after it, or a leading 0)."""
+    rows = [["age", "income", "buys"], [30, "44,170", 1], [41, "800", 0], [25, "2,500", 0]]
+    rows += [[20 + i, f"{i + 1},{i:03d}", i % 2] for i in range(20)]
+    path = tmp_path / "us.tsv"
+    path.write_text("".join(sep.join(map(str, r)) + "\n" for r in rows))
+    with pytest.raises(nndl.NNDLError, match=r"line 2, column 'income': '44,170' reads as 44170 "
+                       r"\(a thousands separator\) or as 44.170 \(a decimal comma\)"):
+        nndl.datasets.load(path)
+    assert nndl.datasets.load_csv(path, decimal=",").X[1, 0] == 44.17  # as said
+    fails("train", "--data", "us.tsv", *FAST, cwd=tmp_path, words=["44170", "44.170"])
+    path.write_text(path.read_text() + sep.join(["50", "0,25", "1"]) + "\n")
+    assert nndl.datasets.load(path).X[1, :3].tolist() == [44.17, 800, 2.5]  # 0,25 proves it

@@ -11,7 +11,8 @@
   do; a first line ``sep=;`` (Excel's) names it; a last column empty in every row (a
   delimiter at the end of each line) is not a column;
 - a decimal comma (``1,5`` in a ``;`` or tab separated file, as spreadsheets in many locales
-  write) is read as ``1.5``;
+  write) is read as ``1.5``; a file whose every comma number has three digits after it
+  (``44,170``: a US thousands separator, or 44.17?) is refused, asking which;
 - the first row is a header when it holds no number at all, when a column is numeric in the
   rows after it but not in it (or text below a number), when its numbers are 0..n-1 (1..n:
   pandas' and R's default names; a warning says so, and ``counted=False``, for a model
@@ -80,6 +81,8 @@ class Table:
     lines: list[int]
     """The line of the file where each row starts (1-based, as an editor counts them: blank
     lines, the header and a quoted field's line breaks included)."""
+    decimal_given: bool = False
+    """Whether the caller said which the decimal mark is (``decimal=``): not judged then."""
 
     @property
     def width(self) -> int:
@@ -228,7 +231,7 @@ def read_table(path: Path, budget: Budget, *, header: "bool | None" = None,
         delimiter = delimiter or said.group(1)
     sniffed, dec = _sniff(text, delimiter or preferred, source)
     delimiter = delimiter or sniffed
-    decimal = decimal or dec
+    given, decimal = decimal is not None, decimal or dec
     rows, lines = _split(text, delimiter, source)
     if not rows:
         raise NNDLError(f"{source}: the CSV file is empty")
@@ -246,7 +249,8 @@ def read_table(path: Path, budget: Budget, *, header: "bool | None" = None,
         header = _has_header(rows, decimal, names, source, lines[0], counted)
     head = rows[0] if header else None
     return Table(rows=rows[1:] if header else rows, header=head, delimiter=delimiter,
-                 decimal=decimal, source=source, lines=lines[1:] if header else lines)
+                 decimal=decimal, source=source, lines=lines[1:] if header else lines,
+                 decimal_given=given)
 
 
 def _has_header(rows: list[list[str]], decimal: str, names: "Sequence[str] | None" = None,
@@ -357,6 +361,42 @@ def decide_decimal(table: Table, columns: Sequence[int]) -> None:
                         f"{shorten(repr(table.rows[i][j]), 40)} has a point in a file whose "
                         "numbers have decimal commas (a thousands separator? write 1234 for "
                         "1.234)")
+    if table.decimal == "," and not table.decimal_given:
+        _refuse_thousands(table, columns)
+
+
+_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2},\d{3}")
+"""A number that reads as well with a thousands separator (``44,170``: 44170) as with a
+decimal comma (44.17): 1 to 3 digits, not starting with 0, then exactly three."""
+
+
+def _refuse_thousands(table: Table, columns: Sequence[int]) -> None:
+    """NNDLError when every number with a comma in ``columns`` reads both ways (``44,170``,
+    :data:`_THOUSANDS`): spreadsheets write US thousands separators in tab or ``;`` separated
+    files too, and 44,170 read as 44.17 beside 800 read as 800 is silently wrong data. One
+    comma number that a separator cannot make (``0,5``, ``12,25``, ``1234,5``) proves the
+    decimal comma."""
+    first = None
+    for i, r in enumerate(table.rows):
+        for j in columns:
+            c = r[j]
+            if "," not in c or not _DECIMAL_COMMA.fullmatch(c):
+                continue
+            if not _THOUSANDS.fullmatch(c):
+                return  # a decimal comma, beyond doubt
+            first = first or (i, j)
+    if first is None:
+        return
+    i, j = first
+    cell = table.rows[i][j]
+    whole = cell.replace(",", "")
+    raise NNDLError(f"{table.source}: line {table.line(i)}, {table.column(j)}: "
+                    f"{shorten(repr(cell), 40)} reads as {whole} (a thousands separator) or "
+                    f"as {cell.replace(',', '.')} (a decimal comma), and so does every number "
+                    "with a comma in the file (three digits after it); say which: rewrite the "
+                    f"file with {whole} or {cell.replace(',', '.')} (a spreadsheet: format the "
+                    "cells without thousands separators before saving); in Python, a decimal "
+                    "comma: load_csv(..., decimal=',')")
 
 
 def missing_rows(table: Table, columns: Sequence[int]) -> list[int]:
