@@ -406,3 +406,21 @@ def test_thousands_separators_are_not_read_as_decimal_commas(tmp_path, sep):
     fails("train", "--data", "us.tsv", *FAST, cwd=tmp_path, words=["44170", "44.170"])
     path.write_text(path.read_text() + sep.join(["50", "0,25", "1"]) + "\n")
     assert nndl.datasets.load(path).X[1, :3].tolist() == [44.17, 800, 2.5]  # 0,25 proves it
+
+
+def test_a_column_dropped_by_index_is_recorded_and_drop_by_index_matches_by_name(tmp_path):
+    """pandas' df.to_csv() writes an unnamed index column first, which only --drop 0 can
+    leave out: the model forgot it (only drops by name were kept) and refused its own
+    training file, and evaluate/predict --drop 0 was ignored when columns match by name."""
+    X = _features(60, seed=3)
+    rows = [[i, *x, "yes" if x[0] > 0 else "no"] for i, x in enumerate(X)]
+    _write(tmp_path / "train.csv", ["", "a", "b", "c", "label"], rows)
+    ok("train", "--data", "train.csv", "--drop", "0", *FAST, "--out", "m.npz", cwd=tmp_path)
+    assert read(tmp_path / "m.npz")[1]["info"]["dropped_names"] == [""]
+    assert "60 samples" in ok("evaluate", "--model", "m.npz", "--data", "train.csv",
+                              cwd=tmp_path)
+    assert len(ok("predict", "--model", "m.npz", "train.csv", cwd=tmp_path).splitlines()) == 60
+    _write(tmp_path / "id.csv", ["id", "a", "b", "c", "label"], rows)  # another first column
+    fails("evaluate", "--model", "m.npz", "--data", "id.csv", cwd=tmp_path, words=["['id']"])
+    assert "60 samples" in ok("evaluate", "--model", "m.npz", "--drop", "0", "--data",
+                              "id.csv", cwd=tmp_path)  # was: the same error, --drop 0 ignored

@@ -62,10 +62,11 @@ def _wrong_info(info: dict) -> "str | None":
     for k in ("data_name", "data_fingerprint", "label_name"):
         if info.get(k) is not None and not isinstance(info[k], str):
             return f"info {k} must be null or a string; got {info[k]!r:.60}"
-    names = info.get("feature_names")
-    if names is not None and not (isinstance(names, list)
-                                  and all(isinstance(n, str) for n in names)):
-        return f"info feature_names must be null or a list of strings; got {names!r:.60}"
+    for k in ("feature_names", "dropped_names"):
+        names = info.get(k)
+        if names is not None and not (isinstance(names, list)
+                                      and all(isinstance(n, str) for n in names)):
+            return f"info {k} must be null or a list of strings; got {names!r:.60}"
     for k, check in (("summary", _wrong_summary), ("checkpoint", _wrong_checkpoint)):
         if info.get(k) is None:
             continue
@@ -106,7 +107,9 @@ def _wrong_checkpoint(ck: dict) -> "str | None":
 
 def trained_columns(meta: dict) -> tuple["list[str] | None", "str | None", list]:
     """(feature names, label column name, columns dropped at training) of a model saved by
-    ``nndl train`` from a table with a header; (None, None, []) otherwise."""
+    ``nndl train`` from a table with a header; (None, None, []) otherwise. The columns
+    dropped are their names (``dropped_names``, a drop by index too; an older model: its
+    drops by name)."""
     info = meta.get("info") or {}
     names = info.get("feature_names")
     names = [str(n) for n in names] if isinstance(names, list) else None
@@ -114,6 +117,7 @@ def trained_columns(meta: dict) -> tuple["list[str] | None", "str | None", list]
     label = str(label) if isinstance(label, str) else None
     settings = info.get("train_args") or {}
     dropped = [str(c) for c in (settings.get("drop") or []) if isinstance(c, str)]
+    dropped += [str(c) for c in (info.get("dropped_names") or [])]
     return names, label, dropped
 
 
@@ -165,9 +169,11 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
         col = label_name
     else:
         col = _position(train_args.get("label"))
-    ignore = [c for c in [*dropped, *[c for c in (drop or []) if isinstance(c, str)],
-                          label_name, col if isinstance(col, str) else None,
-                          skip if isinstance(skip, str) else None] if c]
+    given = [c for c in (drop or []) if isinstance(c, str)] if header is None \
+        else datasets.column_names(drop, header, spec)  # --drop 0 is a column of the header
+    ignore = [c for c in [*dropped, *given, label_name, col if isinstance(col, str) else None,
+                          skip if isinstance(skip, str) else None]
+              if c is not None]  # '' is a name: pandas' index column
     if train_args.get("features") and names is not None \
             and header is not None:  # trained on chosen columns (--features): the rest is not
         chosen = set(names)          # the model's, in the training file too

@@ -50,6 +50,9 @@ class Parts:
     train: Dataset
     dev: "Dataset | None"
     test: "Dataset | None"
+    dropped: "list[str] | None" = None
+    """The header names of the columns --drop left out (by name or index), saved with the
+    model: a later file laid out like the training file has them, by name."""
 
     def named(self) -> list[tuple[str, Dataset]]:
         """[("train", train), ("dev", dev), ("test", test)], without the missing ones."""
@@ -64,16 +67,32 @@ def load_parts(s: dict) -> Parts:
     data, test = datasets.load_spec(s["data"], label, image_size=s["image_size"], **options)
     if data.Y is None:
         raise NNDLError(f"{data.name or s['data']} has no labels: training needs them")
+    dropped = _dropped_names(s, data)
     if s["test"] is not None:
-        test = _load_test(s, data, label, options)
+        test = _load_test(s, data, label, options, dropped)
     train, dev = data, None
     if s["dev"] > 0:
         train, dev, _ = datasets.split(data, dev=s["dev"], test=0.0, seed=s["seed"],
                                        stratify=heads.for_task(data.task).is_classifier)
-    return Parts(data, train, dev, test)
+    return Parts(data, train, dev, test, dropped)
 
 
-def _load_test(s: dict, data: Dataset, label: object, options: dict) -> Dataset:
+def _dropped_names(s: dict, data: Dataset) -> "list[str] | None":
+    """The names of the columns ``--drop`` left out of a table with a header (None without
+    one): an index (``--drop 0``, the only way to name pandas' unnamed index column '') is
+    looked up in the header, read again only then."""
+    drop = s["drop"] or []
+    if data.feature_names is None or not drop:
+        return None
+    if all(isinstance(c, str) for c in drop):
+        return list(drop)
+    header = datasets.table_header(s["data"], names=data.feature_names,
+                                   header=True if s.get("header") is None else s["header"])
+    return None if header is None else datasets.column_names(drop, header, str(s["data"]))
+
+
+def _load_test(s: dict, data: Dataset, label: object, options: dict,
+               dropped: "list[str] | None" = None) -> Dataset:
     """--test, read as the training data: its columns matched by header name (in any order)
     when both files have a header; its label column by the training file's name for it."""
     names = data.feature_names
@@ -85,9 +104,8 @@ def _load_test(s: dict, data: Dataset, label: object, options: dict) -> Dataset:
     if is_file:  # as found with the training columns' names
         options["header"] = header is not None
     if header is not None and names is not None:
-        dropped = [c for c in (s["drop"] or []) if isinstance(c, str)]
         options = {**options, "drop": None, "features": datasets.check_columns(
-            header, names, f"--test {s['test']}", ignore=[data.label_name, *dropped])}
+            header, names, f"--test {s['test']}", ignore=[data.label_name, *(dropped or [])])}
     d, t = datasets.load_spec(s["test"], data.label_name or label, image_size=s["image_size"],
                               **options)
     return t if t is not None else d  # the course folder: its test file
@@ -137,7 +155,8 @@ def model_info(s: dict, parts: Parts) -> dict:
     settings ``s`` (to resume with), the data's name, fingerprint, columns and image size."""
     return {"train_args": s, "image_size": image_size_of(parts.data),
             "data_name": parts.data.name, "data_fingerprint": fingerprint(parts.data),
-            "feature_names": parts.data.feature_names, "label_name": parts.data.label_name}
+            "feature_names": parts.data.feature_names, "label_name": parts.data.label_name,
+            "dropped_names": parts.dropped}
 
 
 def fit_arguments(s: dict, net: Network, parts: Parts, callbacks: list,

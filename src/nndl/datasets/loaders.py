@@ -145,6 +145,14 @@ def _column(c: object, names: "Sequence[str] | _Names | None", width: int, sourc
     raise NNDLError(f"{source}: a column must be a name or an index; got {shorten(repr(c), 80)}")
 
 
+def column_names(columns: Columns, header: Sequence[str], source: str) -> list[str]:
+    """The header names of ``columns`` (names or indices, as ``drop=`` takes them): a
+    column dropped by index (``--drop 0``, pandas' unnamed index column ``''``) is recorded,
+    and matched in later files, by its name. NNDLError for an unknown column."""
+    known = _Names(header)
+    return [header[_column(c, known, len(header), source)] for c in (columns or [])]
+
+
 def choose_columns(candidates: Sequence[int], names: "Sequence[str] | None", width: int,
                    features: Columns, drop: Columns, source: str) -> list[int]:
     """The feature columns: ``candidates`` (all but the label), narrowed to ``features`` (in
