@@ -424,3 +424,28 @@ def test_a_column_dropped_by_index_is_recorded_and_drop_by_index_matches_by_name
     fails("evaluate", "--model", "m.npz", "--data", "id.csv", cwd=tmp_path, words=["['id']"])
     assert "60 samples" in ok("evaluate", "--model", "m.npz", "--drop", "0", "--data",
                               "id.csv", cwd=tmp_path)  # was: the same error, --drop 0 ignored
+
+
+def test_quotes_in_a_space_separated_file_are_quoting(tmp_path):
+    """R's write.table(df, row.names=FALSE) quotes names and text: the quotes stayed in the
+    feature names ('"a"') and classes ('"yes"'), and the same data as a CSV was refused."""
+    X = _features(40, seed=5)
+    lines = ['"a" "b" "c" "label"'] + [f'{a} {b} {c} "{"yes" if a > 0 else "no"}"'
+                                       for a, b, c in X]
+    (tmp_path / "r.txt").write_text("\n".join(lines) + '\n1 2 3 "New ""York"""\n')
+    data = nndl.datasets.load(tmp_path / "r.txt")
+    assert data.feature_names == ["a", "b", "c"] and data.classes == ['New "York"', "no", "yes"]
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_a_whitespace_table_with_row_names_says_so(tmp_path, quoted):
+    """pandas' df.to_string() and R's write.table write row names under no header field:
+    that was 'needs at least one feature column besides the label column'."""
+    q = '"' if quoted else ""
+    lines = [" ".join(f"{q}{n}{q}" for n in "abc") + f" {q}label{q}"]
+    lines += [f"{q}{i}{q} {a} {b} {c} {q}{'yes' if a > 0 else 'no'}{q}"
+              for i, (a, b, c) in enumerate(_features(30, seed=6))]
+    (tmp_path / "t.txt").write_text("\n".join(lines) + "\n")
+    with pytest.raises(nndl.NNDLError, match="the header has 4 fields and the rows below it 5"
+                       ".*row names.*index=False.*row.names=FALSE"):
+        nndl.datasets.load(tmp_path / "t.txt")

@@ -148,7 +148,7 @@ def _split(text: str, delimiter: str, source: str) -> tuple[list[list[str]], lis
     ``nndl predict``'s output with the wrong sample). Delimiter ``" "``: runs of spaces and
     tabs (a line of them is blank)."""
     if delimiter == " ":
-        pairs = [(line.split(), n) for n, line in enumerate(text.splitlines(), start=1)
+        pairs = [(_fields(line), n) for n, line in enumerate(text.splitlines(), start=1)
                  if line.strip()]
     else:
         pairs = []
@@ -167,6 +167,19 @@ def _split(text: str, delimiter: str, source: str) -> tuple[list[list[str]], lis
     return [[c.strip() for c in r] for r, _ in pairs], [n for _, n in pairs]
 
 
+_FIELD = re.compile(r'"((?:[^"]|"")*)"(?=\s|$)|(\S+)')
+
+
+def _fields(line: str) -> list[str]:
+    """A whitespace-separated line's fields, a quoted one (``"New York"``, as R's
+    write.table writes names and text) without its quotes, ``""`` in it as ``"``: quotes are
+    CSV quoting here too, not part of the names and labels."""
+    if '"' not in line:
+        return line.split()
+    return [m.group(1).replace('""', '"') if m.group(2) is None else m.group(2)
+            for m in _FIELD.finditer(line)]
+
+
 def _is_number(cell: str, decimal: str = ".") -> bool:
     try:
         float(cell.replace(",", ".") if decimal == "," else cell)
@@ -180,7 +193,7 @@ def _sniff(text: str, preferred: "str | None", source: str) -> tuple[str, str]:
     head = "\n".join(text.splitlines()[: HEADER_SAMPLE + 1])
     order = ([preferred] if preferred else []) + [d for d in DELIMITERS if d != preferred]
     order.append(" ")  # runs of spaces, last: where they split into more numbers
-    best, best_score = order[0], None
+    best, best_score, row_names = order[0], None, None
     for d in order:
         if d not in head:
             continue
@@ -189,6 +202,9 @@ def _sniff(text: str, preferred: "str | None", source: str) -> tuple[str, str]:
         except NNDLError:
             continue
         widths = {len(r) for r in rows}
+        if d == " " and len(rows) > 1 and widths == {len(rows[0]), len(rows[0]) + 1} \
+                and all(len(r) > len(rows[0]) for r in rows[1:]):
+            row_names = len(rows[0])  # a header without the row names' column
         if len(widths) != 1 or widths == {1}:
             continue
         decimal = "," if d != "," and _decimal_comma(rows) else "."
@@ -198,6 +214,13 @@ def _sniff(text: str, preferred: "str | None", source: str) -> tuple[str, str]:
         score = (numbers, -order.index(d))
         if best_score is None or score > best_score:
             best, best_score = d, score
+    if best_score is None and row_names is not None:
+        raise NNDLError(
+            f"{source}: the header has {row_names} fields and the rows below it {row_names + 1}"
+            ": a table written with row names (pandas' df.to_string(), R's write.table), "
+            "whose header has none for them; write it without them (pandas: "
+            "df.to_csv(path, index=False); R: write.table(df, path, row.names=FALSE)), or "
+            "add a name for the first column to the header")
     rows = _split(head, best, source)[0] if best in head else []
     return best, ("," if best != "," and _decimal_comma(rows) else ".")
 
