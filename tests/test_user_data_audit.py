@@ -449,3 +449,33 @@ def test_a_whitespace_table_with_row_names_says_so(tmp_path, quoted):
     with pytest.raises(nndl.NNDLError, match="the header has 4 fields and the rows below it 5"
                        ".*row names.*index=False.*row.names=FALSE"):
         nndl.datasets.load(tmp_path / "t.txt")
+
+
+@pytest.mark.parametrize("cell", ["inf", "-Infinity", "1e400"])
+def test_a_feature_beyond_float64_is_named_by_line_and_column(tmp_path, cell):
+    """inf or 1e400 in a feature gave 'features must be finite; found 1 NaN or inf value(s)'
+    with no line or column, and --drop-missing did not drop it (it is not missing)."""
+    rows = [[*x, i % 2] for i, x in enumerate(_features(30, seed=7))]
+    rows[20][1] = cell
+    _write(tmp_path / "d.csv", ["a", "b", "c", "label"], rows)
+    with pytest.raises(nndl.NNDLError, match=f"line 22, column 'b': features must be finite "
+                       f"numbers; got '{cell}'"):
+        nndl.datasets.load(tmp_path / "d.csv", drop_missing=True)
+
+
+def test_labels_with_underscores_are_class_names_not_numbers(tmp_path):
+    """float() reads '1_0' as 10: the labels 1_0 / 2_0 became classes '10' / '20', while
+    the same text as a feature is refused."""
+    _write(tmp_path / "u.csv", ["a", "b", "c", "y"],
+           [[*x, "1_0" if x[0] > 0 else "2_0"] for x in _features(30, seed=8)])
+    assert nndl.datasets.load(tmp_path / "u.csv").classes == ["1_0", "2_0"]
+
+
+def test_a_repeated_header_row_is_said_to_be_one(tmp_path):
+    """Two exported files joined: the second header was 'features must be numbers; got 'a'
+    (to leave a column out: ... --drop NAME)'."""
+    rows = [[*x, i % 2] for i, x in enumerate(_features(30, seed=9))]
+    _write(tmp_path / "cat.csv", ["a", "b", "c", "label"],
+           rows[:15] + [["a", "b", "c", "label"]] + rows[15:])
+    with pytest.raises(nndl.NNDLError, match="line 17 repeats the header row"):
+        nndl.datasets.load(tmp_path / "cat.csv")

@@ -448,31 +448,43 @@ def refuse_missing(table: Table, columns: Sequence[int], bad: list[int],
 
 def number_cells(table: Table, columns: Sequence[int]) -> np.ndarray:
     """Columns ``columns`` of every row as float64, (rows, len(columns)); NNDLError naming the
-    line and column of the first cell that is not a number. A decimal comma is looked for in
-    every row (the delimiter's sample may have held whole numbers only), and a number with
-    ``_`` (``1_017``, which Python's float() reads as 1017) is not a number."""
+    line and column of the first cell that is not a finite number (``inf``, ``1e400``; a
+    repeated header row is said to be one). A decimal comma is looked for in every row (the
+    delimiter's sample may have held whole numbers only), and a number with ``_``
+    (``1_017``, which Python's float() reads as 1017) is not a number."""
     decide_decimal(table, columns)
     cells = [[r[j] for j in columns] for r in table.rows]
     text = "".join(c for r in cells for c in r)
     if table.decimal == ",":
         cells = [[c.replace(",", ".") for c in r] for r in cells]
+    X = None
     if "_" not in text:
         try:
-            return np.array(cells, dtype=np.float64).reshape(len(table.rows), len(columns))
+            X = np.array(cells, dtype=np.float64).reshape(len(table.rows), len(columns))
         except ValueError:
             pass
-    values = []
-    for i, r in enumerate(cells):
-        row = []
-        for j, c in zip(columns, r):
-            try:
-                if "_" in c:
-                    raise ValueError(c)
-                row.append(float(c))
-            except ValueError:
-                raise NNDLError(f"{table.source}: line {table.line(i)}, {table.column(j)}: "
-                                f"features must be numbers; got "
-                                f"{shorten(repr(table.rows[i][j]), 60)} (to leave a column "
-                                "out: drop=[name]; nndl --drop NAME)") from None
-        values.append(row)
-    return np.array(values, dtype=np.float64).reshape(len(table.rows), len(columns))
+    if X is None:
+        X = np.array([[_cell(table, i, j, c) for j, c in zip(columns, r)]
+                      for i, r in enumerate(cells)], dtype=np.float64)
+    if not np.isfinite(X).all():  # inf, 1e400: no row or column could be named later
+        i, k = (int(v) for v in np.argwhere(~np.isfinite(X))[0])
+        raise NNDLError(f"{table.source}: line {table.line(i)}, {table.column(columns[k])}: "
+                        f"features must be finite numbers; got "
+                        f"{shorten(repr(table.rows[i][columns[k]]), 40)} (fix or remove it)")
+    return X.reshape(len(table.rows), len(columns))
+
+
+def _cell(table: Table, i: int, j: int, c: str) -> float:
+    """Cell ``c`` (row ``i``, column ``j``) as a number, or NNDLError naming it."""
+    try:
+        if "_" in c:
+            raise ValueError(c)
+        return float(c)
+    except ValueError:
+        where = f"{table.source}: line {table.line(i)}"
+        if table.header is not None and table.rows[i] == table.header:
+            raise NNDLError(f"{where} repeats the header row (files joined together?): "
+                            "remove it") from None
+        raise NNDLError(f"{where}, {table.column(j)}: features must be numbers; got "
+                        f"{shorten(repr(table.rows[i][j]), 60)} (to leave a column out: "
+                        "drop=[name]; nndl --drop NAME)") from None
