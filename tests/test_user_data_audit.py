@@ -479,3 +479,35 @@ def test_a_repeated_header_row_is_said_to_be_one(tmp_path):
            rows[:15] + [["a", "b", "c", "label"]] + rows[15:])
     with pytest.raises(nndl.NNDLError, match="line 17 repeats the header row"):
         nndl.datasets.load(tmp_path / "cat.csv")
+
+
+def test_a_label_of_all_distinct_values_is_warned_about_and_shown_short(tmp_path):
+    """An e-mail column last was silently thousands of classes, each named on the 'data'
+    line (38 KB), and the memory refusal blamed --layers only."""
+    with open(tmp_path / "users.csv", "w") as f:
+        f.write("a,b,email\n")
+        for i, (a, b, _) in enumerate(_features(400, seed=10)):
+            f.write(f"{a},{b},user{i:05d}@x.com\n")
+    r = nndl_cmd("train", "--data", "users.csv", *FAST, "--dev", "0", "--out", "m.npz",
+                 cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "the label column 'email' has 400 classes for 400 samples" in r.stderr
+    assert "--label" in r.stderr
+    assert len(r.stdout.splitlines()[0]) < 500, r.stdout.splitlines()[0]  # was 8 KB
+    r = nndl_cmd("train", "--data", "users.csv", *FAST, "--dev", "0.2", cwd=tmp_path)
+    assert r.returncode == 2 and len(r.stderr) < 1000, r.stderr  # every class size was listed
+
+
+def test_the_memory_refusal_names_a_label_of_too_many_classes(monkeypatch):
+    from nndl import memory
+    from nndl.cli import steps
+    from nndl.cli.settings import TRAIN_DEFAULTS
+
+    data = nndl.datasets.from_arrays(_features(40), np.char.add("id", np.arange(40).astype(str)),
+                                     "ids.csv")
+    data.label_name = "id"
+    s = {**TRAIN_DEFAULTS, "layers": [3]}
+    monkeypatch.setattr(memory, "available_bytes", lambda: 100)
+    with pytest.raises(nndl.NNDLError, match="its 40 output units are the classes of the label "
+                       "column 'id': if it is not the label, say which is with --label"):
+        steps.build_model(s, steps.Parts(data, data, None, None))

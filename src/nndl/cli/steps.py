@@ -9,6 +9,7 @@ holds and the summary of a run.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import numpy as np
 from .. import datasets, heads
 from ..callbacks import EarlyStopping
 from ..datasets import Dataset
-from ..errors import NNDLError
+from ..errors import NNDLError, NNDLWarning
 from ..heads import dataset_targets, scores
 from ..initializers import initialize_bytes
 from ..memory import check_memory
@@ -67,6 +68,7 @@ def load_parts(s: dict) -> Parts:
     data, test = datasets.load_spec(s["data"], label, image_size=s["image_size"], **options)
     if data.Y is None:
         raise NNDLError(f"{data.name or s['data']} has no labels: training needs them")
+    _warn_many_classes(data, s)
     dropped = _dropped_names(s, data)
     if s["test"] is not None:
         test = _load_test(s, data, label, options, dropped)
@@ -75,6 +77,22 @@ def load_parts(s: dict) -> Parts:
         train, dev, _ = datasets.split(data, dev=s["dev"], test=0.0, seed=s["seed"],
                                        stratify=heads.for_task(data.task).is_classifier)
     return Parts(data, train, dev, test, dropped)
+
+
+def _label_said(data: Dataset, s: dict) -> str:
+    """The label column, for a message: its header name, else as --label gave it."""
+    name = data.label_name if data.label_name is not None else s.get("label")
+    return "the label column" + (f" {name!r}" if name is not None else " (the last)")
+
+
+def _warn_many_classes(data: Dataset, s: dict) -> None:
+    """A warning when the labels are more classes than half the samples: an ID or e-mail
+    column read as the label (the last column, by default) makes thousands of classes."""
+    k = data.n_classes if heads.for_task(data.task).is_classifier else 0
+    if k > 2 and k > data.m // 2:
+        warnings.warn(NNDLWarning(
+            f"{data.name}: {_label_said(data, s)} has {k} classes for {data.m} samples (an ID "
+            "or a name per row?); if another column is the label, say which with --label"))
 
 
 def _dropped_names(s: dict, data: Dataset) -> "list[str] | None":
@@ -111,7 +129,7 @@ def _load_test(s: dict, data: Dataset, label: object, options: dict,
     return t if t is not None else d  # the course folder: its test file
 
 
-def _check_fits(s: dict, dims: "list[int]", m: int) -> None:
+def _check_fits(s: dict, dims: "list[int]", m: int, classes: str = "") -> None:
     """NNDLError before any parameter is drawn when the network and its training cannot fit
     in memory (Network and fit check their own parts, but only once the parameters, which
     alone may take gigabytes, exist)."""
@@ -122,7 +140,7 @@ def _check_fits(s: dict, dims: "list[int]", m: int) -> None:
     need = initialize_bytes(dims, dtype) \
         + training_entries(dims, batch, slots, dropout) * dtype.itemsize
     check_memory(f"the network {dims} and its training ({dtype.name}, batches of {batch})", need,
-                 "use smaller --layers (or a smaller --batch-size)")
+                 f"use smaller --layers (or a smaller --batch-size){classes}")
 
 
 def build_model(s: dict, parts: Parts) -> Network:
@@ -136,7 +154,10 @@ def build_model(s: dict, parts: Parts) -> Network:
         n_out = head.n_units(int(data.Y.shape[0]))
     rng = np.random.RandomState(s["seed"]) if s["rng"] == "legacy" else None
     dims = [parts.train.X.shape[0], *s["layers"], n_out]
-    _check_fits(s, dims, parts.train.m)
+    many = n_out > 2 and n_out > parts.data.m // 2  # an ID column read as the labels?
+    _check_fits(s, dims, parts.train.m, f"; its {n_out} output units are the classes of "
+                f"{_label_said(data, s)}: if it is not the label, say which is with --label"
+                if head.is_classifier and many else "")
     net = Network(dims, hidden=s["hidden"],
                   output=s["output"] or head.output, init=s["init"], dtype=s["dtype"],
                   seed=None if rng is not None else s["seed"], rng=rng)
