@@ -511,3 +511,15 @@ def test_the_memory_refusal_names_a_label_of_too_many_classes(monkeypatch):
     with pytest.raises(nndl.NNDLError, match="its 40 output units are the classes of the label "
                        "column 'id': if it is not the label, say which is with --label"):
         steps.build_model(s, steps.Parts(data, data, None, None))
+
+
+def test_a_header_file_for_a_model_trained_without_one_hints_at_label(tmp_path):
+    """A headerless model, a file with a header and the label column: a bare width mismatch."""
+    X = _features(40, seed=12)
+    _write(tmp_path / "train.csv", None, [[*x, int(x[0] > 0)] for x in X])
+    _write(tmp_path / "new.csv", ["a", "b", "c", "label"], [[*x, 1] for x in X[:5]])
+    ok("train", "--data", "train.csv", *FAST, "--out", "m.npz", cwd=tmp_path)
+    fails("predict", "--model", "m.npz", "new.csv", cwd=tmp_path,
+          words=["has 4;", "'label'", "--label NAME"])
+    assert len(ok("predict", "--model", "m.npz", "--label", "label", "new.csv",
+                  cwd=tmp_path).splitlines()) == 5

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import MissingValueError, NNDLError
+from ..errors import MissingValueError, NNDLError, shorten
 
 
-def check_width(net: Any, data: Any, what: str) -> None:
-    """NNDLError unless the data has the model's n[0] features (rows of ``data.X``)."""
+def check_width(net: Any, data: Any, what: str, hint: str = "") -> None:
+    """NNDLError unless the data has the model's n[0] features (rows of ``data.X``);
+    ``hint`` says what to do."""
     n0 = net.layer_dims[0]
     if data.X.shape[0] != n0:
         raise NNDLError(f"the model takes {n0} input features but {what} "
-                        f"({data.name or 'the data'}) has {data.X.shape[0]}")
+                        f"({data.name or 'the data'}) has {data.X.shape[0]}{hint}")
 
 
 def image_size_of(data: Any) -> "list[int] | None":
@@ -198,7 +199,11 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
                                 "gets a prediction, so none is left out)") from None
     if names is not None:
         data = datasets.match_features(data, names, spec, ignore=ignore)
-    check_width(net, data, "the data")
+    hint = "" if header is None or names is not None else (
+        f"; the model was trained on a file without a header, and its header has columns "
+        f"{shorten(header, 200)}: name its label column with --label NAME (leave others out with "
+        "--drop)")  # positions only: which column is the label cannot be told
+    check_width(net, data, "the data", hint)
     return data
 
 
@@ -210,7 +215,7 @@ def _features_or_last_label(spec: str, n0: int, kw: dict,
     (``names``) only the first: which other column is the label, or an ID, cannot be told
     without a header, and the wrong guess would predict from the wrong columns."""
     from .. import datasets
-    from ..errors import NNDLError, shorten
+    from ..errors import NNDLError
 
     try:
         data = datasets.load_spec(spec, False, **kw)[0]

@@ -16,8 +16,9 @@
 - the first row is a header when it holds no number at all, when a column is numeric in the
   rows after it but not in it (or text below a number), when its numbers are 0..n-1 (1..n:
   pandas' and R's default names; a warning says so, and ``counted=False``, for a model
-  trained without a header, reads such a row as data), or when a text column's values repeat (classes) and its
-  first cell is none of them above numbers written as whole numbers over decimals
+  trained without a header, reads such a row as data), or when a text column's values
+  repeat (classes) and its first cell is none of them above numbers written as whole
+  numbers over decimals
   (``400,410,420,species``); judged on up to :data:`HEADER_SAMPLE` rows, every row is kept.
   Where the evidence points both ways it is an error asking for ``header=True`` or
   ``False``: a first row of whole numbers above decimals in every column but a label's
