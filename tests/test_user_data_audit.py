@@ -358,3 +358,168 @@ def test_writes_go_into_devices_and_fifos_not_over_them(tmp_path):
         assert stat.S_ISCHR(os.stat(null).st_mode)
     with pytest.raises(nndl.NNDLError, match="too long"):
         net.save(tmp_path / ("x" * 300 + ".npz"))
+
+
+# --- the tables audit: rows of numbers taken for a header, thousands separators, ... ---------
+FAST = ("--quiet", "--layers", "3", "--iterations", "5")
+
+
+def test_a_counting_first_row_is_data_for_a_model_trained_without_a_header(tmp_path):
+    """A headerless file whose first row is 1,2,3 (Likert answers) lost that row at predict:
+    it was taken for R's default column names, and every prediction moved up one row."""
+    rng = np.random.default_rng(2)
+    X = rng.integers(0, 10, size=(100, 3))
+    _write(tmp_path / "train.csv", None, [[*x, int(x.sum() > 13)] for x in X])
+    _write(tmp_path / "new.csv", None, [[1, 2, 3], [0, 9, 4], [5, 5, 5]])
+    ok("train", "--data", "train.csv", *FAST, "--out", "m.npz", cwd=tmp_path)
+    r = nndl_cmd("predict", "--model", "m.npz", "new.csv", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert len(r.stdout.splitlines()) == 3, r.stdout  # was 2: the row 1,2,3 lost
+    assert "line 1 (1, 2, 3) is read as data" in r.stderr and "--header" in r.stderr
+    told = ok("predict", "--model", "m.npz", "--no-header", "new.csv", cwd=tmp_path)
+    assert told == r.stdout
+
+
+def test_a_counting_first_row_taken_as_a_header_is_said_on_stderr(tmp_path):
+    """Training on a new file whose first row is 0,1,2,3 (pandas' default names) takes it as
+    the header, as before, but no longer silently."""
+    rows = [f"{r},{i % 2}" for i, r in enumerate(_decimals(50))]
+    with pytest.warns(nndl.NNDLWarning, match=r"line 1 \(0, 1, 2, 3\) is taken as a header"):
+        assert nndl.datasets.load(_csv(tmp_path / "p.csv", "0,1,2,3", rows)).m == 50
+    r = nndl_cmd("train", "--data", "p.csv", *FAST, "--out", "m.npz", cwd=tmp_path)
+    assert r.returncode == 0 and "taken as a header" in r.stderr and "--no-header" in r.stderr
+
+
+@pytest.mark.parametrize("sep", ["\t", ";"])
+def test_thousands_separators_are_not_read_as_decimal_commas(tmp_path, sep):
+    """44,170 (US thousands, what Excel writes into a tab or ; separated file) was read as
+    44.17 beside 800 read as 800; now it is refused with both readings, unless some number
+    proves the decimal comma (another count of digits after it, or a leading 0)."""
+    rows = [["age", "income", "buys"], [30, "44,170", 1], [41, "800", 0], [25, "2,500", 0]]
+    rows += [[20 + i, f"{i + 1},{i:03d}", i % 2] for i in range(20)]
+    path = tmp_path / "us.tsv"
+    path.write_text("".join(sep.join(map(str, r)) + "\n" for r in rows))
+    with pytest.raises(nndl.NNDLError, match=r"line 2, column 'income': '44,170' reads as 44170 "
+                       r"\(a thousands separator\) or as 44.170 \(a decimal comma\)"):
+        nndl.datasets.load(path)
+    assert nndl.datasets.load_csv(path, decimal=",").X[1, 0] == 44.17  # as said
+    fails("train", "--data", "us.tsv", *FAST, cwd=tmp_path, words=["44170", "44.170"])
+    path.write_text(path.read_text() + sep.join(["50", "0,25", "1"]) + "\n")
+    assert nndl.datasets.load(path).X[1, :3].tolist() == [44.17, 800, 2.5]  # 0,25 proves it
+
+
+def test_a_column_dropped_by_index_is_recorded_and_drop_by_index_matches_by_name(tmp_path):
+    """pandas' df.to_csv() writes an unnamed index column first, which only --drop 0 can
+    leave out: the model forgot it (only drops by name were kept) and refused its own
+    training file, and evaluate/predict --drop 0 was ignored when columns match by name."""
+    X = _features(60, seed=3)
+    rows = [[i, *x, "yes" if x[0] > 0 else "no"] for i, x in enumerate(X)]
+    _write(tmp_path / "train.csv", ["", "a", "b", "c", "label"], rows)
+    ok("train", "--data", "train.csv", "--drop", "0", *FAST, "--out", "m.npz", cwd=tmp_path)
+    assert read(tmp_path / "m.npz")[1]["info"]["dropped_names"] == [""]
+    assert "60 samples" in ok("evaluate", "--model", "m.npz", "--data", "train.csv",
+                              cwd=tmp_path)
+    assert len(ok("predict", "--model", "m.npz", "train.csv", cwd=tmp_path).splitlines()) == 60
+    _write(tmp_path / "id.csv", ["id", "a", "b", "c", "label"], rows)  # another first column
+    fails("evaluate", "--model", "m.npz", "--data", "id.csv", cwd=tmp_path, words=["['id']"])
+    assert "60 samples" in ok("evaluate", "--model", "m.npz", "--drop", "0", "--data",
+                              "id.csv", cwd=tmp_path)  # was: the same error, --drop 0 ignored
+
+
+def test_quotes_in_a_space_separated_file_are_quoting(tmp_path):
+    """R's write.table(df, row.names=FALSE) quotes names and text: the quotes stayed in the
+    feature names ('"a"') and classes ('"yes"'), and the same data as a CSV was refused."""
+    X = _features(40, seed=5)
+    lines = ['"a" "b" "c" "label"'] + [f'{a} {b} {c} "{"yes" if a > 0 else "no"}"'
+                                       for a, b, c in X]
+    (tmp_path / "r.txt").write_text("\n".join(lines) + '\n1 2 3 "New ""York"""\n')
+    data = nndl.datasets.load(tmp_path / "r.txt")
+    assert data.feature_names == ["a", "b", "c"] and data.classes == ['New "York"', "no", "yes"]
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_a_whitespace_table_with_row_names_says_so(tmp_path, quoted):
+    """pandas' df.to_string() and R's write.table write row names under no header field:
+    that was 'needs at least one feature column besides the label column'."""
+    q = '"' if quoted else ""
+    lines = [" ".join(f"{q}{n}{q}" for n in "abc") + f" {q}label{q}"]
+    lines += [f"{q}{i}{q} {a} {b} {c} {q}{'yes' if a > 0 else 'no'}{q}"
+              for i, (a, b, c) in enumerate(_features(30, seed=6))]
+    (tmp_path / "t.txt").write_text("\n".join(lines) + "\n")
+    with pytest.raises(nndl.NNDLError, match="the header has 4 fields and the rows below it 5"
+                       ".*row names.*index=False.*row.names=FALSE"):
+        nndl.datasets.load(tmp_path / "t.txt")
+
+
+@pytest.mark.parametrize("cell", ["inf", "-Infinity", "1e400"])
+def test_a_feature_beyond_float64_is_named_by_line_and_column(tmp_path, cell):
+    """inf or 1e400 in a feature gave 'features must be finite; found 1 NaN or inf value(s)'
+    with no line or column, and --drop-missing did not drop it (it is not missing)."""
+    rows = [[*x, i % 2] for i, x in enumerate(_features(30, seed=7))]
+    rows[20][1] = cell
+    _write(tmp_path / "d.csv", ["a", "b", "c", "label"], rows)
+    with pytest.raises(nndl.NNDLError, match=f"line 22, column 'b': features must be finite "
+                       f"numbers; got '{cell}'"):
+        nndl.datasets.load(tmp_path / "d.csv", drop_missing=True)
+
+
+def test_labels_with_underscores_are_class_names_not_numbers(tmp_path):
+    """float() reads '1_0' as 10: the labels 1_0 / 2_0 became classes '10' / '20', while
+    the same text as a feature is refused."""
+    _write(tmp_path / "u.csv", ["a", "b", "c", "y"],
+           [[*x, "1_0" if x[0] > 0 else "2_0"] for x in _features(30, seed=8)])
+    assert nndl.datasets.load(tmp_path / "u.csv").classes == ["1_0", "2_0"]
+
+
+def test_a_repeated_header_row_is_said_to_be_one(tmp_path):
+    """Two exported files joined: the second header was 'features must be numbers; got 'a'
+    (to leave a column out: ... --drop NAME)'."""
+    rows = [[*x, i % 2] for i, x in enumerate(_features(30, seed=9))]
+    _write(tmp_path / "cat.csv", ["a", "b", "c", "label"],
+           rows[:15] + [["a", "b", "c", "label"]] + rows[15:])
+    with pytest.raises(nndl.NNDLError, match="line 17 repeats the header row"):
+        nndl.datasets.load(tmp_path / "cat.csv")
+
+
+def test_a_label_of_all_distinct_values_is_warned_about_and_shown_short(tmp_path):
+    """An e-mail column last was silently thousands of classes, each named on the 'data'
+    line (38 KB), and the memory refusal blamed --layers only."""
+    with open(tmp_path / "users.csv", "w") as f:
+        f.write("a,b,email\n")
+        for i, (a, b, _) in enumerate(_features(400, seed=10)):
+            f.write(f"{a},{b},user{i:05d}@x.com\n")
+    r = nndl_cmd("train", "--data", "users.csv", *FAST, "--dev", "0", "--out", "m.npz",
+                 cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "the label column 'email' has 400 classes for 400 samples" in r.stderr
+    assert "--label" in r.stderr
+    assert len(r.stdout.splitlines()[0]) < 500, r.stdout.splitlines()[0]  # was 8 KB
+    r = nndl_cmd("train", "--data", "users.csv", *FAST, "--dev", "0.2", cwd=tmp_path)
+    assert r.returncode == 2 and len(r.stderr) < 1000, r.stderr  # every class size was listed
+
+
+def test_the_memory_refusal_names_a_label_of_too_many_classes(monkeypatch):
+    from nndl import memory
+    from nndl.cli import steps
+    from nndl.cli.settings import TRAIN_DEFAULTS
+
+    data = nndl.datasets.from_arrays(_features(40), np.char.add("id", np.arange(40).astype(str)),
+                                     "ids.csv")
+    data.label_name = "id"
+    s = {**TRAIN_DEFAULTS, "layers": [3]}
+    monkeypatch.setattr(memory, "available_bytes", lambda: 100)
+    with pytest.raises(nndl.NNDLError, match="its 40 output units are the classes of the label "
+                       "column 'id': if it is not the label, say which is with --label"):
+        steps.build_model(s, steps.Parts(data, data, None, None))
+
+
+def test_a_header_file_for_a_model_trained_without_one_hints_at_label(tmp_path):
+    """A headerless model, a file with a header and the label column: a bare width mismatch."""
+    X = _features(40, seed=12)
+    _write(tmp_path / "train.csv", None, [[*x, int(x[0] > 0)] for x in X])
+    _write(tmp_path / "new.csv", ["a", "b", "c", "label"], [[*x, 1] for x in X[:5]])
+    ok("train", "--data", "train.csv", *FAST, "--out", "m.npz", cwd=tmp_path)
+    fails("predict", "--model", "m.npz", "new.csv", cwd=tmp_path,
+          words=["has 4;", "'label'", "--label NAME"])
+    assert len(ok("predict", "--model", "m.npz", "--label", "label", "new.csv",
+                  cwd=tmp_path).splitlines()) == 5

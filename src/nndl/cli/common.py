@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import MissingValueError, NNDLError
+from ..errors import MissingValueError, NNDLError, shorten
 
 
-def check_width(net: Any, data: Any, what: str) -> None:
-    """NNDLError unless the data has the model's n[0] features (rows of ``data.X``)."""
+def check_width(net: Any, data: Any, what: str, hint: str = "") -> None:
+    """NNDLError unless the data has the model's n[0] features (rows of ``data.X``);
+    ``hint`` says what to do."""
     n0 = net.layer_dims[0]
     if data.X.shape[0] != n0:
         raise NNDLError(f"the model takes {n0} input features but {what} "
-                        f"({data.name or 'the data'}) has {data.X.shape[0]}")
+                        f"({data.name or 'the data'}) has {data.X.shape[0]}{hint}")
 
 
 def image_size_of(data: Any) -> "list[int] | None":
@@ -62,10 +63,11 @@ def _wrong_info(info: dict) -> "str | None":
     for k in ("data_name", "data_fingerprint", "label_name"):
         if info.get(k) is not None and not isinstance(info[k], str):
             return f"info {k} must be null or a string; got {info[k]!r:.60}"
-    names = info.get("feature_names")
-    if names is not None and not (isinstance(names, list)
-                                  and all(isinstance(n, str) for n in names)):
-        return f"info feature_names must be null or a list of strings; got {names!r:.60}"
+    for k in ("feature_names", "dropped_names"):
+        names = info.get(k)
+        if names is not None and not (isinstance(names, list)
+                                      and all(isinstance(n, str) for n in names)):
+            return f"info {k} must be null or a list of strings; got {names!r:.60}"
     for k, check in (("summary", _wrong_summary), ("checkpoint", _wrong_checkpoint)):
         if info.get(k) is None:
             continue
@@ -106,7 +108,9 @@ def _wrong_checkpoint(ck: dict) -> "str | None":
 
 def trained_columns(meta: dict) -> tuple["list[str] | None", "str | None", list]:
     """(feature names, label column name, columns dropped at training) of a model saved by
-    ``nndl train`` from a table with a header; (None, None, []) otherwise."""
+    ``nndl train`` from a table with a header; (None, None, []) otherwise. The columns
+    dropped are their names (``dropped_names``, a drop by index too; an older model: its
+    drops by name)."""
     info = meta.get("info") or {}
     names = info.get("feature_names")
     names = [str(n) for n in names] if isinstance(names, list) else None
@@ -114,6 +118,7 @@ def trained_columns(meta: dict) -> tuple["list[str] | None", "str | None", list]
     label = str(label) if isinstance(label, str) else None
     settings = info.get("train_args") or {}
     dropped = [str(c) for c in (settings.get("drop") or []) if isinstance(c, str)]
+    dropped += [str(c) for c in (info.get("dropped_names") or [])]
     return names, label, dropped
 
 
@@ -149,7 +154,7 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
     kw = {"image_size": meta["info"].get("image_size"), "drop": list(drop) if drop else None}
     if labelled:  # the labels are read for the model's task, not guessed from their values
         kw["task"], kw["task_of_model"] = model_task(net), True
-    header = _header(spec, names, header)
+    header = _header(spec, names, header, counted=names is not None)
     if p_is_table(spec):  # the loader reads the header found here
         kw["header"] = header is not None
     has_label = bool(label_name and header and label_name in header)
@@ -165,9 +170,11 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
         col = label_name
     else:
         col = _position(train_args.get("label"))
-    ignore = [c for c in [*dropped, *[c for c in (drop or []) if isinstance(c, str)],
-                          label_name, col if isinstance(col, str) else None,
-                          skip if isinstance(skip, str) else None] if c]
+    given = [c for c in (drop or []) if isinstance(c, str)] if header is None \
+        else datasets.column_names(drop, header, spec)  # --drop 0 is a column of the header
+    ignore = [c for c in [*dropped, *given, label_name, col if isinstance(col, str) else None,
+                          skip if isinstance(skip, str) else None]
+              if c is not None]  # '' is a name: pandas' index column
     if train_args.get("features") and names is not None \
             and header is not None:  # trained on chosen columns (--features): the rest is not
         chosen = set(names)          # the model's, in the training file too
@@ -192,7 +199,11 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
                                 "gets a prediction, so none is left out)") from None
     if names is not None:
         data = datasets.match_features(data, names, spec, ignore=ignore)
-    check_width(net, data, "the data")
+    hint = "" if header is None or names is not None else (
+        f"; the model was trained on a file without a header, and its header has columns "
+        f"{shorten(header, 200)}: name its label column with --label NAME (leave others out with "
+        "--drop)")  # positions only: which column is the label cannot be told
+    check_width(net, data, "the data", hint)
     return data
 
 
@@ -204,7 +215,7 @@ def _features_or_last_label(spec: str, n0: int, kw: dict,
     (``names``) only the first: which other column is the label, or an ID, cannot be told
     without a header, and the wrong guess would predict from the wrong columns."""
     from .. import datasets
-    from ..errors import NNDLError, shorten
+    from ..errors import NNDLError
 
     try:
         data = datasets.load_spec(spec, False, **kw)[0]
@@ -230,16 +241,19 @@ def p_is_table(spec: str) -> bool:
     return Path(spec).is_file() and is_table(Path(spec))
 
 
-def _header(spec: str, names: "list[str] | None" = None, header: "bool | None" = None
-            ) -> "list[str] | None":
+def _header(spec: str, names: "list[str] | None" = None, header: "bool | None" = None,
+            counted: bool = True) -> "list[str] | None":
     """The header row of ``spec`` when it is a table file with one, else None (``names``: the
-    model's feature names, which a header holds; ``header``: as the user said)."""
+    model's feature names, which a header holds; ``header``: as the user said; ``counted``:
+    whether a first row 0,1,2 or 1,2,3 may be default column names, not for a model trained
+    on a file without a header)."""
     from pathlib import Path
 
     from .. import datasets
 
     p = Path(spec)
-    return datasets.table_header(p, names=names, header=header) if p.is_file() else None
+    return datasets.table_header(p, names=names, header=header, counted=counted) \
+        if p.is_file() else None
 
 
 def _position(label: object) -> "int | str | None":

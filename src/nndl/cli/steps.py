@@ -9,6 +9,7 @@ holds and the summary of a run.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import numpy as np
 from .. import datasets, heads
 from ..callbacks import EarlyStopping
 from ..datasets import Dataset
-from ..errors import NNDLError
+from ..errors import NNDLError, NNDLWarning
 from ..heads import dataset_targets, scores
 from ..initializers import initialize_bytes
 from ..memory import check_memory
@@ -50,6 +51,9 @@ class Parts:
     train: Dataset
     dev: "Dataset | None"
     test: "Dataset | None"
+    dropped: "list[str] | None" = None
+    """The header names of the columns --drop left out (by name or index), saved with the
+    model: a later file laid out like the training file has them, by name."""
 
     def named(self) -> list[tuple[str, Dataset]]:
         """[("train", train), ("dev", dev), ("test", test)], without the missing ones."""
@@ -65,13 +69,15 @@ def load_parts(s: dict) -> Parts:
     if data.Y is None:
         raise NNDLError(f"{data.name or s['data']} has no labels: training needs them")
     _check_options_apply(s, data)
+    _warn_many_classes(data, s)
+    dropped = _dropped_names(s, data)
     if s["test"] is not None:
-        test = _load_test(s, data, label, options)
+        test = _load_test(s, data, label, options, dropped)
     train, dev = data, None
     if s["dev"] > 0:
         train, dev, _ = datasets.split(data, dev=s["dev"], test=0.0, seed=s["seed"],
                                        stratify=heads.for_task(data.task).is_classifier)
-    return Parts(data, train, dev, test)
+    return Parts(data, train, dev, test, dropped)
 
 
 def _check_options_apply(s: dict, data: Dataset) -> None:
@@ -90,7 +96,38 @@ def _check_options_apply(s: dict, data: Dataset) -> None:
         raise NNDLError(f"--image-size is for images; {what} is {kind}")
 
 
-def _load_test(s: dict, data: Dataset, label: object, options: dict) -> Dataset:
+def _label_said(data: Dataset, s: dict) -> str:
+    """The label column, for a message: its header name, else as --label gave it."""
+    name = data.label_name if data.label_name is not None else s.get("label")
+    return "the label column" + (f" {name!r}" if name is not None else " (the last)")
+
+
+def _warn_many_classes(data: Dataset, s: dict) -> None:
+    """A warning when the labels are more classes than half the samples: an ID or e-mail
+    column read as the label (the last column, by default) makes thousands of classes."""
+    k = data.n_classes if heads.for_task(data.task).is_classifier else 0
+    if k > 2 and k > data.m // 2:
+        warnings.warn(NNDLWarning(
+            f"{data.name}: {_label_said(data, s)} has {k} classes for {data.m} samples (an ID "
+            "or a name per row?); if another column is the label, say which with --label"))
+
+
+def _dropped_names(s: dict, data: Dataset) -> "list[str] | None":
+    """The names of the columns ``--drop`` left out of a table with a header (None without
+    one): an index (``--drop 0``, the only way to name pandas' unnamed index column '') is
+    looked up in the header, read again only then."""
+    drop = s["drop"] or []
+    if data.feature_names is None or not drop:
+        return None
+    if all(isinstance(c, str) for c in drop):
+        return list(drop)
+    header = datasets.table_header(s["data"], names=data.feature_names,
+                                   header=True if s.get("header") is None else s["header"])
+    return None if header is None else datasets.column_names(drop, header, str(s["data"]))
+
+
+def _load_test(s: dict, data: Dataset, label: object, options: dict,
+               dropped: "list[str] | None" = None) -> Dataset:
     """--test, read as the training data: its columns matched by header name (in any order)
     when both files have a header; its label column by the training file's name for it."""
     names = data.feature_names
@@ -102,15 +139,14 @@ def _load_test(s: dict, data: Dataset, label: object, options: dict) -> Dataset:
     if is_file:  # as found with the training columns' names
         options["header"] = header is not None
     if header is not None and names is not None:
-        dropped = [c for c in (s["drop"] or []) if isinstance(c, str)]
         options = {**options, "drop": None, "features": datasets.check_columns(
-            header, names, f"--test {s['test']}", ignore=[data.label_name, *dropped])}
+            header, names, f"--test {s['test']}", ignore=[data.label_name, *(dropped or [])])}
     d, t = datasets.load_spec(s["test"], data.label_name or label, image_size=s["image_size"],
                               **options)
     return t if t is not None else d  # the course folder: its test file
 
 
-def _check_fits(s: dict, dims: "list[int]", m: int) -> None:
+def _check_fits(s: dict, dims: "list[int]", m: int, classes: str = "") -> None:
     """NNDLError before any parameter is drawn when the network and its training cannot fit
     in memory (Network and fit check their own parts, but only once the parameters, which
     alone may take gigabytes, exist)."""
@@ -121,7 +157,7 @@ def _check_fits(s: dict, dims: "list[int]", m: int) -> None:
     need = initialize_bytes(dims, dtype) \
         + training_entries(dims, batch, slots, dropout) * dtype.itemsize
     check_memory(f"the network {dims} and its training ({dtype.name}, batches of {batch})", need,
-                 "use smaller --layers (or a smaller --batch-size)")
+                 f"use smaller --layers (or a smaller --batch-size){classes}")
 
 
 def _head(output: "str | None", data: Any) -> heads.Head:
@@ -156,7 +192,10 @@ def build_model(s: dict, parts: Parts) -> Network:
         n_out = head.n_units(int(data.Y.shape[0]))
     rng = np.random.RandomState(s["seed"]) if s["rng"] == "legacy" else None
     dims = [parts.train.X.shape[0], *s["layers"], n_out]
-    _check_fits(s, dims, parts.train.m)
+    many = n_out > 2 and n_out > parts.data.m // 2  # an ID column read as the labels?
+    _check_fits(s, dims, parts.train.m, f"; its {n_out} output units are the classes of "
+                f"{_label_said(data, s)}: if it is not the label, say which is with --label"
+                if head.is_classifier and many else "")
     net = Network(dims, hidden=s["hidden"],
                   output=head.output, init=s["init"], dtype=s["dtype"],
                   seed=None if rng is not None else s["seed"], rng=rng)
@@ -175,7 +214,8 @@ def model_info(s: dict, parts: Parts) -> dict:
     settings ``s`` (to resume with), the data's name, fingerprint, columns and image size."""
     return {"train_args": s, "image_size": image_size_of(parts.data),
             "data_name": parts.data.name, "data_fingerprint": fingerprint(parts.data),
-            "feature_names": parts.data.feature_names, "label_name": parts.data.label_name}
+            "feature_names": parts.data.feature_names, "label_name": parts.data.label_name,
+            "dropped_names": parts.dropped}
 
 
 def fit_arguments(s: dict, net: Network, parts: Parts, callbacks: list,

@@ -25,7 +25,7 @@ from .. import datasets, heads
 from ..callbacks import EarlyStopping
 from ..checkpoint import Checkpointer
 from ..datasets import Dataset
-from ..errors import DivergenceError, NNDLError
+from ..errors import DivergenceError, NNDLError, shorten
 from ..files import absolute, is_stdout
 from ..network import Network
 from ..progress import CostLog, ProgressBar
@@ -433,7 +433,7 @@ def _print_report(s: dict, net: Network, parts: Parts, job: _Job, fitted: Fitted
                   summary: dict) -> None:
     data = parts.data
     print(f"data      {data.name}: {data.X.shape[0]} features, task {data.task}"
-          + (f", classes {net.classes}" if net.classes else ""))
+          + (f", classes {shorten(net.classes, 300)}" if net.classes else ""))
     print("samples   " + ", ".join(f"{n} {d.X.shape[1]}" for n, d in parts.named()))
     print(f"network   {net.layer_dims} {'/'.join(net.activation_names)}, init {net.init}, "
           f"{net.n_params} parameters, {net.dtype.name}")

@@ -22,7 +22,8 @@ from .generators import (
     make_xor,
 )
 from .images import IMAGE_SUFFIXES, load_image_folder, load_images, read_image, read_pixels
-from .loaders import from_arrays, load, load_csv, load_hdf5, load_npz, table_header
+from .loaders import column_names, from_arrays, load, load_csv, load_hdf5, load_npz, \
+    table_header
 from .matching import check_columns, match_features
 from .spec import existing_path, load_spec, resolve_spec, spec_names
 from .split import split
@@ -30,6 +31,7 @@ from .split import split
 __all__ = [
     "BUILTIN",
     "check_columns",
+    "column_names",
     "GENERATORS",
     "IMAGE_SUFFIXES",
     "MAX_AUTO_CLASSES",

@@ -160,6 +160,8 @@ def _read_labels(values: np.ndarray, source: str) -> tuple[np.ndarray, "np.ndarr
                             "samples out")
     strs = [v.decode() if isinstance(v, bytes) else str(v) for v in values.tolist()]
     try:
+        if any("_" in s for s in strs):  # float() reads 1_0 as 10; as features, not a number
+            raise ValueError("_")
         return values, np.array([float(s) for s in strs], dtype=np.float64)
     except ValueError:
         return np.array([s.strip() for s in strs]), None

@@ -145,6 +145,14 @@ def _column(c: object, names: "Sequence[str] | _Names | None", width: int, sourc
     raise NNDLError(f"{source}: a column must be a name or an index; got {shorten(repr(c), 80)}")
 
 
+def column_names(columns: Columns, header: Sequence[str], source: str) -> list[str]:
+    """The header names of ``columns`` (names or indices, as ``drop=`` takes them): a
+    column dropped by index (``--drop 0``, pandas' unnamed index column ``''``) is recorded,
+    and matched in later files, by its name. NNDLError for an unknown column."""
+    known = _Names(header)
+    return [header[_column(c, known, len(header), source)] for c in (columns or [])]
+
+
 def choose_columns(candidates: Sequence[int], names: "Sequence[str] | None", width: int,
                    features: Columns, drop: Columns, source: str) -> list[int]:
     """The feature columns: ``candidates`` (all but the label), narrowed to ``features`` (in
@@ -254,16 +262,18 @@ def load_csv(path: "str | os.PathLike", label: "str | int | bool | None" = None,
 
 
 def table_header(path: "str | os.PathLike", max_bytes: "int | str | None" = None,
-                 names: "Sequence[str] | None" = None, header: "bool | None" = None
-                 ) -> "list[str] | None":
+                 names: "Sequence[str] | None" = None, header: "bool | None" = None,
+                 counted: bool = True) -> "list[str] | None":
     """The header row of a text table (its column names), or None when the file is not a
     table or has no header row (as :func:`load_csv` detects it; ``names``, a model's columns:
-    a first row that holds them all is the header; ``header``: say so instead)."""
+    a first row that holds them all is the header; ``header``: say so instead;
+    ``counted=False``, for a model trained without a header: a first row counting 0..n-1 or
+    1..n is not taken for default column names, :func:`~nndl.datasets.tables.read_table`)."""
     p = regular_file(path, "data file")
     if not is_table(p) or header is False:
         return None
     return read_table(p, Budget(shorten(p.name), max_bytes), names=names,
-                      header=header).header
+                      header=header, counted=counted).header
 
 
 def _comma_number(v: str) -> bool:

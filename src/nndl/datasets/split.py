@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import NNDLError
+from ..errors import NNDLError, shorten
 from ..validation import check_number, check_seed
 from .base import Dataset
 
@@ -74,7 +74,7 @@ def split(data: Dataset, dev: float = 0.2, test: float = 0.0, seed: "int | None"
         q_test = _quotas(sizes, n_test, cap)
         q_dev = _quotas(sizes, n_dev, cap - q_test)
         if q_test.sum() != n_test or q_dev.sum() != n_dev:
-            raise NNDLError(f"cannot stratify {m} samples with class sizes {sizes.tolist()} into "
+            raise NNDLError(f"cannot stratify {m} samples with class sizes {shorten(sizes.tolist())} into "
                             f"dev={dev}, test={test} (pass stratify=False; nndl train: another --dev, or "
                             "--dev 0)")
         for g, a, b in zip(groups, q_dev, q_test):

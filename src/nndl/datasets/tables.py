@@ -11,11 +11,14 @@
   do; a first line ``sep=;`` (Excel's) names it; a last column empty in every row (a
   delimiter at the end of each line) is not a column;
 - a decimal comma (``1,5`` in a ``;`` or tab separated file, as spreadsheets in many locales
-  write) is read as ``1.5``;
+  write) is read as ``1.5``; a file whose every comma number has three digits after it
+  (``44,170``: a US thousands separator, or 44.17?) is refused, asking which;
 - the first row is a header when it holds no number at all, when a column is numeric in the
   rows after it but not in it (or text below a number), when its numbers are 0..n-1 (1..n:
-  pandas' and R's default names), or when a text column's values repeat (classes) and its
-  first cell is none of them above numbers written as whole numbers over decimals
+  pandas' and R's default names; a warning says so, and ``counted=False``, for a model
+  trained without a header, reads such a row as data), or when a text column's values
+  repeat (classes) and its first cell is none of them above numbers written as whole
+  numbers over decimals
   (``400,410,420,species``); judged on up to :data:`HEADER_SAMPLE` rows, every row is kept.
   Where the evidence points both ways it is an error asking for ``header=True`` or
   ``False``: a first row of whole numbers above decimals in every column but a label's
@@ -36,6 +39,7 @@ import gzip
 import io as _stdio
 import os
 import re
+import warnings
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +47,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import MissingValueError, NNDLError, shorten
+from ..errors import MissingValueError, NNDLError, NNDLWarning, shorten
 from ..files import open_regular
 from ..limits import MAX_RATIO, Budget
 
@@ -78,6 +82,8 @@ class Table:
     lines: list[int]
     """The line of the file where each row starts (1-based, as an editor counts them: blank
     lines, the header and a quoted field's line breaks included)."""
+    decimal_given: bool = False
+    """Whether the caller said which the decimal mark is (``decimal=``): not judged then."""
 
     @property
     def width(self) -> int:
@@ -143,7 +149,7 @@ def _split(text: str, delimiter: str, source: str) -> tuple[list[list[str]], lis
     ``nndl predict``'s output with the wrong sample). Delimiter ``" "``: runs of spaces and
     tabs (a line of them is blank)."""
     if delimiter == " ":
-        pairs = [(line.split(), n) for n, line in enumerate(text.splitlines(), start=1)
+        pairs = [(_fields(line), n) for n, line in enumerate(text.splitlines(), start=1)
                  if line.strip()]
     else:
         pairs = []
@@ -162,6 +168,19 @@ def _split(text: str, delimiter: str, source: str) -> tuple[list[list[str]], lis
     return [[c.strip() for c in r] for r, _ in pairs], [n for _, n in pairs]
 
 
+_FIELD = re.compile(r'"((?:[^"]|"")*)"(?=\s|$)|(\S+)')
+
+
+def _fields(line: str) -> list[str]:
+    """A whitespace-separated line's fields, a quoted one (``"New York"``, as R's
+    write.table writes names and text) without its quotes, ``""`` in it as ``"``: quotes are
+    CSV quoting here too, not part of the names and labels."""
+    if '"' not in line:
+        return line.split()
+    return [m.group(1).replace('""', '"') if m.group(2) is None else m.group(2)
+            for m in _FIELD.finditer(line)]
+
+
 def _is_number(cell: str, decimal: str = ".") -> bool:
     try:
         float(cell.replace(",", ".") if decimal == "," else cell)
@@ -175,7 +194,7 @@ def _sniff(text: str, preferred: "str | None", source: str) -> tuple[str, str]:
     head = "\n".join(text.splitlines()[: HEADER_SAMPLE + 1])
     order = ([preferred] if preferred else []) + [d for d in DELIMITERS if d != preferred]
     order.append(" ")  # runs of spaces, last: where they split into more numbers
-    best, best_score = order[0], None
+    best, best_score, row_names = order[0], None, None
     for d in order:
         if d not in head:
             continue
@@ -184,6 +203,9 @@ def _sniff(text: str, preferred: "str | None", source: str) -> tuple[str, str]:
         except NNDLError:
             continue
         widths = {len(r) for r in rows}
+        if d == " " and len(rows) > 1 and widths == {len(rows[0]), len(rows[0]) + 1} \
+                and all(len(r) > len(rows[0]) for r in rows[1:]):
+            row_names = len(rows[0])  # a header without the row names' column
         if len(widths) != 1 or widths == {1}:
             continue
         decimal = "," if d != "," and _decimal_comma(rows) else "."
@@ -193,6 +215,13 @@ def _sniff(text: str, preferred: "str | None", source: str) -> tuple[str, str]:
         score = (numbers, -order.index(d))
         if best_score is None or score > best_score:
             best, best_score = d, score
+    if best_score is None and row_names is not None:
+        raise NNDLError(
+            f"{source}: the header has {row_names} fields and the rows below it {row_names + 1}"
+            ": a table written with row names (pandas' df.to_string(), R's write.table), "
+            "whose header has none for them; write it without them (pandas: "
+            "df.to_csv(path, index=False); R: write.table(df, path, row.names=FALSE)), or "
+            "add a name for the first column to the header")
     rows = _split(head, best, source)[0] if best in head else []
     return best, ("," if best != "," and _decimal_comma(rows) else ".")
 
@@ -206,10 +235,13 @@ def _decimal_comma(rows: list[list[str]]) -> bool:
 
 def read_table(path: Path, budget: Budget, *, header: "bool | None" = None,
                delimiter: "str | None" = None, decimal: "str | None" = None,
-               names: "Sequence[str] | None" = None) -> Table:
+               names: "Sequence[str] | None" = None, counted: bool = True) -> Table:
     """Read ``path`` into a :class:`Table` (see the module doc). ``header``, ``delimiter``
     and ``decimal`` (``"."`` or ``","``) override what is detected; ``names``: column names
-    the header is expected to hold (a trained model's), which decide when detection cannot."""
+    the header is expected to hold (a trained model's), which decide when detection cannot.
+    ``counted=False``: a first row of numbers counting 0..n-1 or 1..n is not taken for
+    pandas'/R's default column names (a model trained on a file without a header reads its
+    data; such a row is as likely Likert answers 1,2,3)."""
     source = shorten(path.name)
     text = read_text(path, budget)
     if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
@@ -223,7 +255,7 @@ def read_table(path: Path, budget: Budget, *, header: "bool | None" = None,
         delimiter = delimiter or said.group(1)
     sniffed, dec = _sniff(text, delimiter or preferred, source)
     delimiter = delimiter or sniffed
-    decimal = decimal or dec
+    given, decimal = decimal is not None, decimal or dec
     rows, lines = _split(text, delimiter, source)
     if not rows:
         raise NNDLError(f"{source}: the CSV file is empty")
@@ -238,25 +270,47 @@ def read_table(path: Path, budget: Budget, *, header: "bool | None" = None,
             raise NNDLError(f"{source}: ragged rows: line {n} has {len(r)} fields, line "
                             f"{lines[0]} has {width}")
     if header is None:
-        header = _has_header(rows, decimal, names, source, lines[0])
+        header = _has_header(rows, decimal, names, source, lines[0], counted)
     head = rows[0] if header else None
     return Table(rows=rows[1:] if header else rows, header=head, delimiter=delimiter,
-                 decimal=decimal, source=source, lines=lines[1:] if header else lines)
+                 decimal=decimal, source=source, lines=lines[1:] if header else lines,
+                 decimal_given=given)
 
 
 def _has_header(rows: list[list[str]], decimal: str, names: "Sequence[str] | None" = None,
-                source: str = "the file", line: int = 1) -> bool:
+                source: str = "the file", line: int = 1, counted: bool = True) -> bool:
     """Whether the first row is a header (the rules in the module doc); NNDLError asking for
-    ``header=`` when the evidence points both ways."""
+    ``header=`` when the evidence points both ways. A first row of numbers counting 0..n-1
+    or 1..n is a header only when ``counted`` (and then a warning says so: it may be data);
+    else it is judged by the other rules, with a warning when they read it as data."""
     first, sample = rows[0], rows[1: HEADER_SAMPLE + 1]
     if names is not None and set(map(str, names)) <= set(first):
         return True
     if not any(_is_number(c, decimal) for c in first):
         return True
     numbers = [c for c in first if _is_number(c, decimal)]
+    shown = shorten(", ".join(first), 80)
     if len(numbers) >= 2 and numbers in ([str(i) for i in range(len(numbers))],
                                          [str(i + 1) for i in range(len(numbers))]):
-        return True  # pandas' and R's default column names 0..n-1 (1..n), and a label's
+        if counted:  # pandas' and R's default column names 0..n-1 (1..n), and a label's
+            warnings.warn(NNDLWarning(
+                f"{source}: line {line} ({shown}) is taken as a header (pandas' or R's default "
+                "column names); if it is data, say so: header=False (nndl --no-header)"),
+                stacklevel=2)
+            return True
+        named = _judged_header(first, sample, decimal, source, line)
+        if not named:
+            warnings.warn(NNDLWarning(
+                f"{source}: line {line} ({shown}) is read as data, as the model was trained on "
+                "a file without a header; if it is a header (pandas' default column names), "
+                "say so: header=True (nndl --header)"), stacklevel=2)
+        return named
+    return _judged_header(first, sample, decimal, source, line)
+
+
+def _judged_header(first: list[str], sample: list[list[str]], decimal: str, source: str,
+                   line: int) -> bool:
+    """:func:`_has_header`'s rules on the columns' contents (after the quick ones)."""
     columns = [[r[j] for r in sample if r[j].lower() not in MISSING] for j in range(len(first))]
     enough = len(sample) >= MIN_CLASS_SAMPLE
     named, why = False, ""  # a cell that reads as a column's name, and why it may not be one
@@ -331,6 +385,42 @@ def decide_decimal(table: Table, columns: Sequence[int]) -> None:
                         f"{shorten(repr(table.rows[i][j]), 40)} has a point in a file whose "
                         "numbers have decimal commas (a thousands separator? write 1234 for "
                         "1.234)")
+    if table.decimal == "," and not table.decimal_given:
+        _refuse_thousands(table, columns)
+
+
+_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2},\d{3}")
+"""A number that reads as well with a thousands separator (``44,170``: 44170) as with a
+decimal comma (44.17): 1 to 3 digits, not starting with 0, then exactly three."""
+
+
+def _refuse_thousands(table: Table, columns: Sequence[int]) -> None:
+    """NNDLError when every number with a comma in ``columns`` reads both ways (``44,170``,
+    :data:`_THOUSANDS`): spreadsheets write US thousands separators in tab or ``;`` separated
+    files too, and 44,170 read as 44.17 beside 800 read as 800 is silently wrong data. One
+    comma number that a separator cannot make (``0,5``, ``12,25``, ``1234,5``) proves the
+    decimal comma."""
+    first = None
+    for i, r in enumerate(table.rows):
+        for j in columns:
+            c = r[j]
+            if "," not in c or not _DECIMAL_COMMA.fullmatch(c):
+                continue
+            if not _THOUSANDS.fullmatch(c):
+                return  # a decimal comma, beyond doubt
+            first = first or (i, j)
+    if first is None:
+        return
+    i, j = first
+    cell = table.rows[i][j]
+    whole = cell.replace(",", "")
+    raise NNDLError(f"{table.source}: line {table.line(i)}, {table.column(j)}: "
+                    f"{shorten(repr(cell), 40)} reads as {whole} (a thousands separator) or "
+                    f"as {cell.replace(',', '.')} (a decimal comma), and so does every number "
+                    "with a comma in the file (three digits after it); say which: rewrite the "
+                    f"file with {whole} or {cell.replace(',', '.')} (a spreadsheet: format the "
+                    "cells without thousands separators before saving); in Python, a decimal "
+                    "comma: load_csv(..., decimal=',')")
 
 
 def missing_rows(table: Table, columns: Sequence[int]) -> list[int]:
@@ -359,31 +449,43 @@ def refuse_missing(table: Table, columns: Sequence[int], bad: list[int],
 
 def number_cells(table: Table, columns: Sequence[int]) -> np.ndarray:
     """Columns ``columns`` of every row as float64, (rows, len(columns)); NNDLError naming the
-    line and column of the first cell that is not a number. A decimal comma is looked for in
-    every row (the delimiter's sample may have held whole numbers only), and a number with
-    ``_`` (``1_017``, which Python's float() reads as 1017) is not a number."""
+    line and column of the first cell that is not a finite number (``inf``, ``1e400``; a
+    repeated header row is said to be one). A decimal comma is looked for in every row (the
+    delimiter's sample may have held whole numbers only), and a number with ``_``
+    (``1_017``, which Python's float() reads as 1017) is not a number."""
     decide_decimal(table, columns)
     cells = [[r[j] for j in columns] for r in table.rows]
     text = "".join(c for r in cells for c in r)
     if table.decimal == ",":
         cells = [[c.replace(",", ".") for c in r] for r in cells]
+    X = None
     if "_" not in text:
         try:
-            return np.array(cells, dtype=np.float64).reshape(len(table.rows), len(columns))
+            X = np.array(cells, dtype=np.float64).reshape(len(table.rows), len(columns))
         except ValueError:
             pass
-    values = []
-    for i, r in enumerate(cells):
-        row = []
-        for j, c in zip(columns, r):
-            try:
-                if "_" in c:
-                    raise ValueError(c)
-                row.append(float(c))
-            except ValueError:
-                raise NNDLError(f"{table.source}: line {table.line(i)}, {table.column(j)}: "
-                                f"features must be numbers; got "
-                                f"{shorten(repr(table.rows[i][j]), 60)} (to leave a column "
-                                "out: drop=[name]; nndl --drop NAME)") from None
-        values.append(row)
-    return np.array(values, dtype=np.float64).reshape(len(table.rows), len(columns))
+    if X is None:
+        X = np.array([[_cell(table, i, j, c) for j, c in zip(columns, r)]
+                      for i, r in enumerate(cells)], dtype=np.float64)
+    if not np.isfinite(X).all():  # inf, 1e400: no row or column could be named later
+        i, k = (int(v) for v in np.argwhere(~np.isfinite(X))[0])
+        raise NNDLError(f"{table.source}: line {table.line(i)}, {table.column(columns[k])}: "
+                        f"features must be finite numbers; got "
+                        f"{shorten(repr(table.rows[i][columns[k]]), 40)} (fix or remove it)")
+    return X.reshape(len(table.rows), len(columns))
+
+
+def _cell(table: Table, i: int, j: int, c: str) -> float:
+    """Cell ``c`` (row ``i``, column ``j``) as a number, or NNDLError naming it."""
+    try:
+        if "_" in c:
+            raise ValueError(c)
+        return float(c)
+    except ValueError:
+        where = f"{table.source}: line {table.line(i)}"
+        if table.header is not None and table.rows[i] == table.header:
+            raise NNDLError(f"{where} repeats the header row (files joined together?): "
+                            "remove it") from None
+        raise NNDLError(f"{where}, {table.column(j)}: features must be numbers; got "
+                        f"{shorten(repr(table.rows[i][j]), 60)} (to leave a column out: "
+                        "drop=[name]; nndl --drop NAME)") from None
