@@ -6,6 +6,7 @@ first-step overflow named as such."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -213,3 +214,51 @@ def test_a_refused_fit_sets_no_label_map():
     with pytest.raises(NNDLError, match="print_cost"):
         net.fit(X, y, iterations=1, print_cost=0.5)
     assert net.label_map is None and net.iterations_done == 0
+
+
+# --- net.params as assigned by the user: checked at fit, forward and save --------------------
+def _bin(m=20, seed=0):
+    X = np.random.default_rng(seed).standard_normal((3, m))
+    return X, (X[:1] > 0).astype(float)
+
+
+@pytest.mark.parametrize("change, says", [
+    (lambda p: p.update(W1=p["W1"].astype(np.float32)), "W1.astype(net.dtype)"),
+    (lambda p: p.update(b1=np.zeros((4, 1), dtype=int)), "b1.astype(net.dtype)"),
+    (lambda p: p.update(b1=p["b1"].ravel()), "b1.reshape(-1, 1)"),
+    (lambda p: p.update(W2=p["W2"].T), "W2.T"),
+    (lambda p: p.pop("b2"), "missing ['b2']"),
+    (lambda p: p.update(W1=p["W1"].tolist()), "must be a NumPy array"),
+])
+def test_wrong_params_are_named_at_save_fit_and_forward(tmp_path, change, says):
+    X, Y = _bin()
+    net = nndl.Network([3, 4, 1], seed=0)
+    change(net.params)
+    for call in (lambda: net.save(str(tmp_path / "m.npz")), lambda: net.forward(X),
+                 lambda: net.predict(X), lambda: net.cost(X, Y),
+                 lambda: net.fit(X, Y, iterations=2)):
+        with pytest.raises(NNDLError, match=re.escape(says)):
+            call()
+    assert net.iterations_done == 0 and not (tmp_path / "m.npz").exists()
+
+
+def test_a_bias_of_shape_n_is_not_broadcast_into_a_wrong_answer():
+    X = np.random.default_rng(0).standard_normal((4, 4))  # m == n[1]: NumPy would broadcast
+    net = nndl.Network([4, 4, 1], seed=0)
+    net.params["b1"] = np.arange(4.0)
+    with pytest.raises(NNDLError, match=r"b1 has shape \(4,\); layer_dims \[4, 4, 1\] needs "
+                                        r"\(4, 1\)"):
+        net.predict(X)
+
+
+def test_a_read_only_parameter_is_trained_into_a_new_array_and_left_as_it_was():
+    X, Y = _bin()
+    net = nndl.Network([3, 4, 1], seed=0)
+    W1 = net.params["W1"].copy()
+    W1.flags.writeable = False
+    before = W1.copy()
+    net.params["W1"] = W1
+    net.fit(X, Y, iterations=3, learning_rate=0.1)
+    assert net.iterations_done == 3 and net.params["W1"] is not W1
+    assert np.array_equal(W1, before) and not np.array_equal(net.params["W1"], before)
+    net.fit(X, Y, iterations=1)  # the model's own array from then on

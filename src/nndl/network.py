@@ -25,6 +25,7 @@ from .errors import NNDLError
 from .initializers import RNG, check_init, initialize, initialize_bytes, make_rng
 from .labels import LabelMap
 from .memory import check_memory, out_of_memory
+from .model_format import check_params
 from .optimizers import Optimizer, get_optimizer
 from .propagation import model_backward, model_forward, predict_forward
 from .regularization import check_keep_probs, check_lambd, check_masks, l2_cost
@@ -187,6 +188,13 @@ class Network:
     def params(self, value: dict[str, Array]) -> None:
         self._params = value
 
+    def checked_params(self) -> dict[str, Array]:
+        """``params``, refused (NNDLError naming the array and the fix) unless they are exactly
+        W1..WL, b1..bL of this network's shapes and dtype (:func:`nndl.model_format.
+        check_params`): anyone may assign into ``params``; fit, forward and save check."""
+        check_params(self.params, self.layer_dims, self.dtype)
+        return self.params
+
     def defer_params(self, bring_up_to_date: "Callable[[], None] | None") -> None:
         """For a training form that holds some parameters in another shape (the dual form of
         layer 1, :mod:`nndl.dual`): ``bring_up_to_date()`` runs before ``params`` is read;
@@ -259,7 +267,7 @@ class Network:
     def forward(self, X: object) -> Array:
         """A[L] = g[L](W[L] ... g[1](W[1] X + b[1]) ... + b[L]), shape (n[L], m); with
         ``target_scaling``, in the targets' units (A[L] * std + mean)."""
-        AL = predict_forward(self._X(X), self.params, self.activations)
+        AL = predict_forward(self._X(X), self.checked_params(), self.activations)
         if self.target_scaling is not None:
             AL = np.asarray(self.target_scaling.inverse_transform(AL), dtype=self.dtype)
         return AL
@@ -269,7 +277,7 @@ class Network:
         (lambd / (2m)) sum ||W[l]||^2 when ``lambd`` > 0."""
         X, Y = self.checked(X, Y)
         lambd = check_lambd(lambd)
-        J = self.head.cost.value(predict_forward(X, self.params, self.activations), Y)
+        J = self.head.cost.value(predict_forward(X, self.checked_params(), self.activations), Y)
         return J + l2_cost(self.params, lambd, X.shape[1]) if lambd else J
 
     def forward_cost(
@@ -295,6 +303,7 @@ class Network:
         X, Y = self.checked(X, Y)
         lambd = check_lambd(lambd)
         masks = check_masks(masks, self.layer_dims, X.shape[1])
+        self.checked_params()
         _, AL, caches = self.forward_cost(X, Y, lambd, masks)
         return model_backward(AL, Y, caches, self.activations, masks=masks, lambd=lambd)
 
@@ -376,7 +385,8 @@ class Network:
         Memory: no copy of the parameters is made per step (see :mod:`nndl.training`), so
         during ``fit`` (e.g. in a callback) read ``net.params[k]`` afresh rather than keeping
         an array from an earlier step; arrays held from before ``fit`` get the final values
-        and are ``net.params`` again when it returns.
+        and are ``net.params`` again when it returns (read-only ones are left as they are:
+        ``net.params`` then holds new arrays, as ``load_state_dict`` copies in PyTorch).
         """
         plan = training.Plan(
             optimizer=get_optimizer(optimizer, check_positive("learning_rate", learning_rate)),
@@ -386,6 +396,7 @@ class Network:
             callbacks=training.check_callbacks(callbacks),
         )
         plan.n_epochs, plan.batch_size = training.fit_plan(iterations, batch_size, epochs)
+        self.checked_params()  # before any update: a wrong array fails here, not after training
         every = training.print_every(print_cost)
         if patience is not None:
             if dev is None:
@@ -443,7 +454,7 @@ class Network:
         if not self.head.is_classifier:
             raise NNDLError("accuracy is for classifiers; this model is a regression")
         X, Y = self.checked(X, Y)  # X is preprocessed here: do not go through forward again
-        AL = predict_forward(X, self.params, self.activations)
+        AL = predict_forward(X, self.checked_params(), self.activations)
         return float(np.mean(self.head.indices(AL) == self.head.truth(Y)))
 
 

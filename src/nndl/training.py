@@ -171,8 +171,9 @@ def _train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
         run = _Run(plan, form, source, threads)
         net.stop_training = False
         # fit swaps parameter arrays (see _step); arrays that someone else still holds get the
-        # final values back at the end, and keep their place in net.params
-        originals = {k: weakref.ref(v) for k, v in net.params.items()}
+        # final values back at the end, and keep their place in net.params; read-only ones
+        # (np.load(mmap_mode="r")) are only read: the model keeps the trained arrays instead
+        originals = {k: weakref.ref(v) for k, v in net.params.items() if v.flags.writeable}
         batch = plan.batch(X.shape[1])
         steps = plan.n_epochs * -(-X.shape[1] // batch)
         kernels.prepare(plan.optimizer.name, parameter_count(net.layer_dims), steps,
