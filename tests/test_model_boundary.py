@@ -195,6 +195,17 @@ def test_a_first_step_overflow_says_what_overflowed():
     assert "overflowed" in msg and "1e+300" in msg and "learning rate" not in msg
 
 
+def test_a_first_update_that_overflows_the_next_pass_blames_the_learning_rate():
+    X, Y = _bin()
+    net = nndl.Network([3, 4, 1], seed=0, dtype="float32")
+    with pytest.raises(DivergenceError) as e:
+        net.fit(X, Y, learning_rate=1e20, iterations=50)
+    msg = str(e.value)
+    assert msg.startswith("training diverged at iteration 1") and "cannot start" not in msg
+    assert "Try a smaller learning rate (now 1e+20)" in msg and "scale the inputs" not in msg
+    assert net.iterations_done == 0  # rolled back all the same
+
+
 def test_inputs_that_preprocessing_makes_infinite_are_named():
     class Blowup:
         def transform(self, X):

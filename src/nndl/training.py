@@ -233,8 +233,10 @@ def _step(net: "Network", run: _Run, X: Array, Y: Array) -> float:
     run.overflowed = False
     J, work = form.forward_cost(X, Y, plan.lambd, masks)
     if not np.isfinite(J) or run.overflowed:
+        # the message first: whether an update was made is what the roll-back takes away
+        message = _divergence_message(net, run, X, J, it, Y)
         _roll_back(net, run)
-        raise DivergenceError(_divergence_message(net, run, X, J, it, Y), iteration=it)
+        raise DivergenceError(message, iteration=it)
     run.last_good = None  # J is finite: the previous parameters can go before backward
     grads = form.backward(work, Y, plan.lambd, masks)
     del work
@@ -258,13 +260,16 @@ def _divergence_message(net: "Network", run: _Run, X: Array, J: float, it: int,
                         Y: "Array | None" = None) -> str:
     """Why the cost is not finite, or the forward pass overflowed: non-finite inputs or
     parameters; before the model's first update, not the learning rate but the scale of the
-    targets (a squared error beyond the dtype) or of the inputs; else divergence."""
+    targets (a squared error beyond the dtype) or of the inputs; else divergence. Called
+    before the roll-back, which takes back the update this fit made, if any."""
     dtype = net.dtype.name
     what = f"the cost became {J}" if not np.isfinite(J) else f"the forward pass overflowed {dtype}"
+    if not np.isfinite(X).all():  # this batch's inputs, whether updates were made or not
+        start = "training cannot start" if len(run.history) == 0 else \
+            f"training stopped at iteration {it}"
+        return (f"{start}: {what} because the inputs X hold inf or NaN "
+                f"(after the model's preprocessing, if any): values too large for {dtype}?")
     if len(run.history) == 0:
-        if not np.isfinite(X).all():
-            return (f"training cannot start: {what} because the inputs X hold inf or NaN "
-                    f"(after the model's preprocessing, if any): values too large for {dtype}?")
         bad = [k for k, v in net.params.items() if not np.isfinite(v).all()]
         if bad:
             return f"training cannot start: the parameters {bad} hold inf or NaN"
