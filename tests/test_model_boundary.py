@@ -129,6 +129,13 @@ def test_print_cost_must_be_a_positive_integer_or_a_bool(bad):
         nndl.Network([2, 1]).fit(X, y, iterations=1, print_cost=bad)
 
 
+@pytest.mark.parametrize("bad", [0, "10", -1, 1.5, True, None])
+def test_print_cost_callback_checks_every_as_fit_does(bad):
+    with pytest.raises(NNDLError, match=r"PrintCost every must be an integer in \[1, inf\); got"):
+        nndl.PrintCost(bad)
+    assert nndl.PrintCost(np.int64(3)).every == 3
+
+
 def test_print_cost_values(capsys):
     X, y = _xy()
     nndl.Network([2, 1]).fit(X, y, iterations=5, print_cost=0)
