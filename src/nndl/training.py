@@ -212,7 +212,9 @@ def _train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
 
 
 def _epoch(net: "Network", run: _Run) -> bool:
-    """One pass over the data in mini-batches; True when every batch was trained on."""
+    """One pass over the data in mini-batches; True when every batch was trained on (also when
+    a callback stopped training at the last one: that epoch is complete, and recorded, as
+    Keras calls on_epoch_end then too)."""
     for Xb, Yb in run.source.epoch(net.rng):
         run.threads.before_step(Xb, Yb)
         J = _step(net, run, Xb, Yb)
@@ -220,8 +222,8 @@ def _epoch(net: "Network", run: _Run) -> bool:
         run.epoch_cost += J * Xb.shape[1]
         run.epoch_m += Xb.shape[1]
         if net.stop_training:
-            return False
-    return True
+            break
+    return run.epoch_m == run.source.m  # every sample of the data trained on
 
 
 def _step(net: "Network", run: _Run, X: Array, Y: Array) -> float:
