@@ -280,3 +280,30 @@ def test_a_read_only_parameter_is_trained_into_a_new_array_and_left_as_it_was():
     assert net.iterations_done == 3 and net.params["W1"] is not W1
     assert np.array_equal(W1, before) and not np.array_equal(net.params["W1"], before)
     net.fit(X, Y, iterations=1)  # the model's own array from then on
+
+
+# --- messages that name the argument that is wrong --------------------------------------------
+def test_a_preprocessing_fitted_on_other_features_is_named_not_x():
+    from nndl import Standardizer
+
+    net = nndl.Network([3, 4, 1], seed=0)
+    with pytest.raises(NNDLError, match=r"net.preprocessing was fitted on 5 rows \(features\) "
+                                        r"but the network's n\[0\] is 3"):
+        net.preprocessing = Standardizer().fit(np.ones((5, 10)))
+    with pytest.raises(NNDLError, match=r"net.target_scaling was fitted on 2 rows"):
+        nndl.Network([3, 1], output="linear").target_scaling = Standardizer().fit(np.ones((2, 4)))
+    net.preprocessing = Standardizer().fit(np.arange(30.0).reshape(3, 10))
+    net.preprocessing = Standardizer()  # not fitted yet: nothing to compare
+
+
+def test_a_transposed_dev_set_is_named_as_x_dev():
+    X, Y = _bin(m=30)
+    net = nndl.Network([3, 4, 1], seed=0)
+    with pytest.raises(NNDLError, match=r"^the dev set dev=\(X_dev, Y_dev\): X_dev must have 3 "
+                                        r"rows .* try X_dev.T\)$"):
+        net.fit(X, Y, iterations=2, dev=(X[:, :10].T, Y[:, :10]))
+    with pytest.raises(NNDLError, match=r"^the dev set dev=\(X_dev, Y_dev\): X and Y must"):
+        net.fit(X, Y, iterations=2, dev=(X[:, :10], Y[:, :9]))
+    with pytest.raises(NNDLError, match=r"^X must have 3 rows"):
+        net.fit(X.T, Y, iterations=2)
+

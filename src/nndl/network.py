@@ -30,7 +30,7 @@ from .optimizers import Optimizer, get_optimizer
 from .propagation import model_backward, model_forward, predict_forward
 from .regularization import check_keep_probs, check_lambd, check_masks, l2_cost
 from .validation import (as_matrix, check_bool, check_dtype, check_layer_dims, check_positive,
-                         check_same_m)
+                         check_same_m, check_scaling)
 
 Array = np.ndarray
 
@@ -139,7 +139,8 @@ class Network:
 
     @preprocessing.setter
     def preprocessing(self, value: Any) -> None:
-        self._preprocessing = _check_scaling("preprocessing", value, ("transform",))
+        self._preprocessing = check_scaling("preprocessing", value, ("transform",),
+                                             self.layer_dims[0], "n[0]")
 
     @property
     def target_scaling(self) -> Any:
@@ -149,8 +150,9 @@ class Network:
 
     @target_scaling.setter
     def target_scaling(self, value: Any) -> None:
-        self._target_scaling = _check_scaling("target_scaling", value,
-                                              ("transform", "inverse_transform"))
+        self._target_scaling = check_scaling("target_scaling", value, ("transform",
+                                              "inverse_transform"), self.layer_dims[-1],
+                                              "n[L]")
 
     # --- description --------------------------------------------------------------------
     @property
@@ -228,8 +230,9 @@ class Network:
         self.label_map = LabelMap(np.array(names, dtype=str))
 
     # --- input checks ------------------------------------------------------------------
-    def _X(self, X: object) -> Array:
-        X = as_matrix("X", X, self.dtype, rows=self.layer_dims[0])
+    def _X(self, X: object, name: str = "X") -> Array:
+        X = as_matrix(name, X, self.dtype, rows=self.layer_dims[0],
+                      rows_are="one per input feature n[0]")
         if self.preprocessing is not None:
             X = np.asarray(self.preprocessing.transform(X), dtype=self.dtype)
         return X
@@ -421,7 +424,12 @@ class Network:
     def _dev_set(self, dev: object) -> tuple[Array, Array]:
         if not isinstance(dev, (tuple, list)) or len(dev) != 2:
             raise NNDLError(f"dev must be a pair (X_dev, Y_dev); got {type(dev).__name__}")
-        return self.checked(dev[0], dev[1])
+        try:  # named as the dev set: X and Y may be right while X_dev is transposed
+            X, Y = self._X(dev[0], "X_dev"), self._Y(dev[1])
+            check_same_m(X, Y)
+        except NNDLError as exc:
+            raise NNDLError(f"the dev set dev=(X_dev, Y_dev): {exc}") from None
+        return X, Y
 
     # --- saving and loading -----------------------------------------------------------
     def save(self, path: str) -> None:
@@ -472,13 +480,3 @@ def _activation_names(layer_dims: list[int], hidden: str, output: str,
         raise NNDLError(f"activations must have one name per layer: {L} for layer sizes "
                         f"{layer_dims}; got {len(names)}: {names!r}")
     return names
-
-
-def _check_scaling(name: str, value: Any, methods: tuple[str, ...]) -> Any:
-    """``value`` when it is None or has the callable ``methods``; NNDLError otherwise (a
-    wrong object would fail deep inside ``fit`` or ``predict``)."""
-    if value is None or all(callable(getattr(value, m, None)) for m in methods):
-        return value
-    raise NNDLError(f"{name} must be None or a fitted object with {' and '.join(methods)} "
-                    f"(e.g. nndl.preprocessing.Standardizer().fit(X)); got "
-                    f"{type(value).__name__} {value!r:.80}")
