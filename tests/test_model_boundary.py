@@ -68,6 +68,22 @@ def test_classes_are_derived_from_the_label_map():
         nndl.Network([2, 1], output="linear").classes = ["a", "b"]
 
 
+def test_numeric_classes_stay_numbers_through_fit_predict_save_and_load(tmp_path):
+    X = np.random.default_rng(0).standard_normal((3, 30))
+    y = np.array([3, 5, 7] * 10)
+    net = nndl.Network([3, 4, 3], output="softmax", seed=0)
+    net.classes = [3, 5, 7]
+    assert net.label_map == LabelMap(np.array([3, 5, 7])) and net.classes == ["3", "5", "7"]
+    net.fit(X, y, iterations=2)  # was refused: unknown labels [3, 5, 7]
+    pred = net.predict(X)
+    assert pred.dtype.kind == "i" and set(pred.ravel().tolist()) <= {3, 5, 7}
+    net.save(str(tmp_path / "m.npz"))
+    back = nndl.load(str(tmp_path / "m.npz"))
+    assert back.label_map == net.label_map and np.array_equal(back.predict(X), pred)
+    with pytest.raises(NNDLError, match="list of labels; got the string"):
+        net.classes = "357"
+
+
 def test_single_class_names_are_refused_for_a_sigmoid_model():
     with pytest.raises(NNDLError, match="2 classes"):
         nndl.Network([2, 1]).classes = ["cat"]

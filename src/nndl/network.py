@@ -213,12 +213,16 @@ class Network:
                 for c in lm.classes.tolist()]
 
     @classes.setter
-    def classes(self, names: "Sequence[str] | None") -> None:
-        """Name the classes (``predict`` then returns these names): sets ``label_map``."""
+    def classes(self, names: "Sequence[Any] | None") -> None:
+        """Name the classes (``predict`` then returns these labels): sets ``label_map``, whose
+        labels keep their kind (numbers stay numbers, as ``fit`` with them and sklearn's
+        ``classes_`` take them; saved and loaded as such)."""
         if names is None:
             self.label_map = None
             return
-        names = [str(c) for c in names]
+        if isinstance(names, (str, bytes)):
+            raise NNDLError(f"classes must be a list of labels; got the string {names!r}")
+        names = list(names)
         k = self.head.n_classes(self.layer_dims[-1])
         if k is None:
             raise NNDLError(f"a regression ({self.output} output) has no classes; got "
@@ -227,7 +231,7 @@ class Network:
             raise NNDLError(f"this model's {self.output} output has {k} classes; got "
                             f"{len(names)} class name(s) {names[:5]!r}: training needs "
                             f"examples of {k} classes")
-        self.label_map = LabelMap(np.array(names, dtype=str))
+        self.label_map = LabelMap(np.asarray(names))
 
     # --- input checks ------------------------------------------------------------------
     def _X(self, X: object, name: str = "X") -> Array:
