@@ -347,8 +347,8 @@ class Network:
         Y : array-like
             Targets: (1, m) 0/1 for a sigmoid output, one-hot (n[L], m) for softmax, values
             (n[L], m) for a linear output; or, for a classifier, a vector of m labels of any
-            kind (text too): the first such fit sets ``label_map`` and ``predict`` then
-            returns those labels.
+            kind (text too; for a sigmoid, any 2 labels, e.g. 1/2 or -1/+1): the first such
+            fit sets ``label_map`` and ``predict`` then returns those labels.
         learning_rate : float, default 0.0075
             alpha, for the optimizer built from a name.
         iterations : int, default 2500
