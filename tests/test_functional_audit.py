@@ -320,3 +320,25 @@ def test_plot_activations_checks_z_range(z_range):
     pytest.importorskip("matplotlib")
     with pytest.raises(NNDLError, match="z_range must be a"):
         plots.plot_activations(z_range=z_range)
+
+
+def test_a_transposed_y_of_the_same_size_is_refused_not_paired_wrongly():
+    AL = np.array([[0.9, 0.9, 0.9], [0.1, 0.1, 0.1]])  # (n[L] = 2, m = 3)
+    Y = np.array([[1, 1, 1], [0, 0, 0]])
+    with pytest.raises(NNDLError, match=r"Y must have AL's shape \(2, 3\).*got shape \(3, 2\) "
+                                        r"\(it looks transposed: try Y.T\)"):
+        F.compute_cost(AL, Y.T)
+    X = np.array([[2.0, 2.0, 2.0], [0.0, 0.0, 0.0]])
+    A, caches = F.L_model_forward(X, {"W1": np.array([[1.0, -1.0], [-1.0, 1.0]]),
+                                      "b1": np.zeros((2, 1))})
+    with pytest.raises(NNDLError, match=r"try Y.T"):
+        F.L_model_backward(A, Y.T, caches)
+    F.L_model_backward(A, Y, caches)
+    # one output unit: a vector of m labels in any of its forms, as the course reshapes it
+    AL1 = np.array([[0.8, 0.3, 0.6]])
+    y = np.array([1, 0, 1])
+    want = F.compute_cost(AL1, y.reshape(1, -1))
+    for form in (y, y.reshape(-1, 1)):
+        assert F.compute_cost(AL1, form) == want
+    with pytest.raises(NNDLError, match=r"AL's shape \(2, 3\)"):
+        F.compute_cost(AL, Y.reshape(-1))  # n[L] = 2: a flat Y cannot say which is which

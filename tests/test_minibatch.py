@@ -220,3 +220,28 @@ def test_a_divergence_that_undoes_an_epochs_last_update_undoes_the_epochs_end(kw
     assert h.epochs == list(range(net.epochs_done))
     if "dev" in kw:
         assert len(h.dev_costs) == net.epochs_done  # both fits had the dev set
+
+
+@pytest.mark.parametrize("kw, stop_after, epochs", [
+    ({"iterations": 100}, 5, 5),                                 # full batch: every stop
+    ({"batch_size": 10, "epochs": 10, "shuffle": False}, 4, 2),  # the last batch of epoch 2
+    ({"batch_size": 10, "epochs": 10, "shuffle": False}, 3, 1),  # mid-epoch: not recorded
+])
+def test_a_stop_at_the_last_batch_of_an_epoch_records_that_epoch(kw, stop_after, epochs):
+    class StopAt(nndl.Callback):
+        def __init__(self):
+            self.epoch_ends = []
+
+        def on_iteration_end(self, net, iteration, cost):
+            if net.iterations_done == stop_after:
+                net.stop_training = True
+
+        def on_epoch_end(self, net, epoch, logs):
+            self.epoch_ends.append(epoch)
+
+    X, Y = _problem(m=20)
+    net, cb = nndl.Network([3, 4, 1], seed=0), StopAt()
+    h = net.fit(X, Y, learning_rate=0.1, callbacks=[cb], dev=(X, Y), **kw)
+    assert net.iterations_done == stop_after and net.epochs_done == epochs
+    assert cb.epoch_ends == list(range(epochs)) and net.optimizer.epoch == epochs
+    assert len(h.epoch_costs) == len(h.dev_costs) == epochs

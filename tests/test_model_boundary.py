@@ -6,6 +6,7 @@ first-step overflow named as such."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -67,6 +68,22 @@ def test_classes_are_derived_from_the_label_map():
         nndl.Network([2, 1], output="linear").classes = ["a", "b"]
 
 
+def test_numeric_classes_stay_numbers_through_fit_predict_save_and_load(tmp_path):
+    X = np.random.default_rng(0).standard_normal((3, 30))
+    y = np.array([3, 5, 7] * 10)
+    net = nndl.Network([3, 4, 3], output="softmax", seed=0)
+    net.classes = [3, 5, 7]
+    assert net.label_map == LabelMap(np.array([3, 5, 7])) and net.classes == ["3", "5", "7"]
+    net.fit(X, y, iterations=2)  # was refused: unknown labels [3, 5, 7]
+    pred = net.predict(X)
+    assert pred.dtype.kind == "i" and set(pred.ravel().tolist()) <= {3, 5, 7}
+    net.save(str(tmp_path / "m.npz"))
+    back = nndl.load(str(tmp_path / "m.npz"))
+    assert back.label_map == net.label_map and np.array_equal(back.predict(X), pred)
+    with pytest.raises(NNDLError, match="list of labels; got the string"):
+        net.classes = "357"
+
+
 def test_single_class_names_are_refused_for_a_sigmoid_model():
     with pytest.raises(NNDLError, match="2 classes"):
         nndl.Network([2, 1]).classes = ["cat"]
@@ -126,6 +143,13 @@ def test_print_cost_must_be_a_positive_integer_or_a_bool(bad):
     X, y = _xy()
     with pytest.raises(NNDLError, match="print_cost"):
         nndl.Network([2, 1]).fit(X, y, iterations=1, print_cost=bad)
+
+
+@pytest.mark.parametrize("bad", [0, "10", -1, 1.5, True, None])
+def test_print_cost_callback_checks_every_as_fit_does(bad):
+    with pytest.raises(NNDLError, match=r"PrintCost every must be an integer in \[1, inf\); got"):
+        nndl.PrintCost(bad)
+    assert nndl.PrintCost(np.int64(3)).every == 3
 
 
 def test_print_cost_values(capsys):
@@ -194,6 +218,17 @@ def test_a_first_step_overflow_says_what_overflowed():
     assert "overflowed" in msg and "1e+300" in msg and "learning rate" not in msg
 
 
+def test_a_first_update_that_overflows_the_next_pass_blames_the_learning_rate():
+    X, Y = _bin()
+    net = nndl.Network([3, 4, 1], seed=0, dtype="float32")
+    with pytest.raises(DivergenceError) as e:
+        net.fit(X, Y, learning_rate=1e20, iterations=50)
+    msg = str(e.value)
+    assert msg.startswith("training diverged at iteration 1") and "cannot start" not in msg
+    assert "Try a smaller learning rate (now 1e+20)" in msg and "scale the inputs" not in msg
+    assert net.iterations_done == 0  # rolled back all the same
+
+
 def test_inputs_that_preprocessing_makes_infinite_are_named():
     class Blowup:
         def transform(self, X):
@@ -213,3 +248,78 @@ def test_a_refused_fit_sets_no_label_map():
     with pytest.raises(NNDLError, match="print_cost"):
         net.fit(X, y, iterations=1, print_cost=0.5)
     assert net.label_map is None and net.iterations_done == 0
+
+
+# --- net.params as assigned by the user: checked at fit, forward and save --------------------
+def _bin(m=20, seed=0):
+    X = np.random.default_rng(seed).standard_normal((3, m))
+    return X, (X[:1] > 0).astype(float)
+
+
+@pytest.mark.parametrize("change, says", [
+    (lambda p: p.update(W1=p["W1"].astype(np.float32)), "W1.astype(net.dtype)"),
+    (lambda p: p.update(b1=np.zeros((4, 1), dtype=int)), "b1.astype(net.dtype)"),
+    (lambda p: p.update(b1=p["b1"].ravel()), "b1.reshape(-1, 1)"),
+    (lambda p: p.update(W2=p["W2"].T), "W2.T"),
+    (lambda p: p.pop("b2"), "missing ['b2']"),
+    (lambda p: p.update(W1=p["W1"].tolist()), "must be a NumPy array"),
+])
+def test_wrong_params_are_named_at_save_fit_and_forward(tmp_path, change, says):
+    X, Y = _bin()
+    net = nndl.Network([3, 4, 1], seed=0)
+    change(net.params)
+    for call in (lambda: net.save(str(tmp_path / "m.npz")), lambda: net.forward(X),
+                 lambda: net.predict(X), lambda: net.cost(X, Y),
+                 lambda: net.fit(X, Y, iterations=2)):
+        with pytest.raises(NNDLError, match=re.escape(says)):
+            call()
+    assert net.iterations_done == 0 and not (tmp_path / "m.npz").exists()
+
+
+def test_a_bias_of_shape_n_is_not_broadcast_into_a_wrong_answer():
+    X = np.random.default_rng(0).standard_normal((4, 4))  # m == n[1]: NumPy would broadcast
+    net = nndl.Network([4, 4, 1], seed=0)
+    net.params["b1"] = np.arange(4.0)
+    with pytest.raises(NNDLError, match=r"b1 has shape \(4,\); layer_dims \[4, 4, 1\] needs "
+                                        r"\(4, 1\)"):
+        net.predict(X)
+
+
+def test_a_read_only_parameter_is_trained_into_a_new_array_and_left_as_it_was():
+    X, Y = _bin()
+    net = nndl.Network([3, 4, 1], seed=0)
+    W1 = net.params["W1"].copy()
+    W1.flags.writeable = False
+    before = W1.copy()
+    net.params["W1"] = W1
+    net.fit(X, Y, iterations=3, learning_rate=0.1)
+    assert net.iterations_done == 3 and net.params["W1"] is not W1
+    assert np.array_equal(W1, before) and not np.array_equal(net.params["W1"], before)
+    net.fit(X, Y, iterations=1)  # the model's own array from then on
+
+
+# --- messages that name the argument that is wrong --------------------------------------------
+def test_a_preprocessing_fitted_on_other_features_is_named_not_x():
+    from nndl import Standardizer
+
+    net = nndl.Network([3, 4, 1], seed=0)
+    with pytest.raises(NNDLError, match=r"net.preprocessing was fitted on 5 rows \(features\) "
+                                        r"but the network's n\[0\] is 3"):
+        net.preprocessing = Standardizer().fit(np.ones((5, 10)))
+    with pytest.raises(NNDLError, match=r"net.target_scaling was fitted on 2 rows"):
+        nndl.Network([3, 1], output="linear").target_scaling = Standardizer().fit(np.ones((2, 4)))
+    net.preprocessing = Standardizer().fit(np.arange(30.0).reshape(3, 10))
+    net.preprocessing = Standardizer()  # not fitted yet: nothing to compare
+
+
+def test_a_transposed_dev_set_is_named_as_x_dev():
+    X, Y = _bin(m=30)
+    net = nndl.Network([3, 4, 1], seed=0)
+    with pytest.raises(NNDLError, match=r"^the dev set dev=\(X_dev, Y_dev\): X_dev must have 3 "
+                                        r"rows .* try X_dev.T\)$"):
+        net.fit(X, Y, iterations=2, dev=(X[:, :10].T, Y[:, :10]))
+    with pytest.raises(NNDLError, match=r"^the dev set dev=\(X_dev, Y_dev\): X and Y must"):
+        net.fit(X, Y, iterations=2, dev=(X[:, :10], Y[:, :9]))
+    with pytest.raises(NNDLError, match=r"^X must have 3 rows"):
+        net.fit(X.T, Y, iterations=2)
+

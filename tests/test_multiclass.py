@@ -147,3 +147,19 @@ def test_decode_checks_indices():
     lm = LabelMap(["a", "b"])
     with pytest.raises(NNDLError, match=r"\[0, 2\)"):
         lm.decode([0, 2])
+
+
+@pytest.mark.parametrize("labels", [(1, 2), (-1, 1), (1.0, 2.0), (0, 2)])
+def test_sigmoid_takes_any_two_whole_number_labels_as_classes(labels):
+    X, idx = blobs(m=40)
+    y = np.where(idx == 1, labels[1], labels[0])
+    net = nndl.Network([2, 4, 1], seed=0)
+    net.fit(X, y, learning_rate=0.5, iterations=5)
+    assert net.label_map.classes.tolist() == sorted(labels)
+    assert set(net.predict(X).ravel().tolist()) <= set(labels)
+    # the course's 0/1 targets (a row or a vector) stay targets: no label map
+    plain = nndl.Network([2, 4, 1], seed=0)
+    plain.fit(X, (idx == 1).astype(float).reshape(1, -1), iterations=2)
+    assert plain.label_map is None
+    with pytest.raises(NNDLError, match="0 or 1"):  # fractions are no labels
+        nndl.Network([2, 4, 1], seed=0).fit(X, np.where(idx == 1, 0.75, 0.25), iterations=1)

@@ -277,3 +277,17 @@ def test_a_continued_fit_that_diverges_keeps_counters_that_describe_the_network(
         clf.fit(X, y)
     assert clf.n_iter_ == clf.net_.epochs_done > 50  # was: 50, for a network past it
     assert len(clf.loss_curve_) == clf.net_.epochs_done
+
+
+@pytest.mark.parametrize("labels", [[3, 5, 7], [-1, 1], ["no", "yes"]])
+def test_the_classifiers_net_predicts_and_saves_the_estimators_labels(tmp_path, labels):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((90, 3))
+    y = np.array(labels)[np.argmax(X[:, :len(labels)], axis=1)]
+    clf = NNClassifier(max_iter=30, random_state=0, early_stopping=True).fit(X, y)
+    want = clf.predict(X[:8])
+    np.testing.assert_array_equal(clf.net_.predict(X[:8].T)[0], want)
+    clf.partial_fit(X, y)  # continuing keeps it
+    path = tmp_path / "clf.npz"
+    clf.net_.save(str(path))
+    np.testing.assert_array_equal(nndl.load(str(path)).predict(X[:8].T)[0], clf.predict(X[:8]))

@@ -77,7 +77,11 @@ class PrintCost(Callback):
     """Print the cost every ``every`` iterations, as the course's loops do."""
 
     def __init__(self, every: int = 100) -> None:
-        self.every = every
+        from .validation import check_number
+
+        # checked here as fit(print_cost=k) checks k: 0 or "10" failed inside fit after the
+        # first update, -1 printed every iteration, 1.5 at odd ones
+        self.every = int(check_number("PrintCost every", every, integer=True, low=1))
 
     def on_iteration_end(self, net: "Network", iteration: int, cost: float) -> None:
         if iteration % self.every == 0:

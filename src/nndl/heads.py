@@ -66,6 +66,18 @@ def _index_labels(y: Array, n_classes: int) -> bool:
     return y.dtype.kind in "biu" and int(y.min()) >= 0 and int(y.max()) < n_classes
 
 
+def _whole_number_labels(Y: object) -> bool:
+    """Y is a vector (1-D or one row) of finite whole numbers, not all 0 or 1."""
+    try:
+        y = np.asarray(Y)
+    except Exception:  # ragged: as_matrix reports it
+        return False
+    if y.dtype.kind not in "iuf" or y.size == 0 or not (y.ndim == 1 or y.shape[:1] == (1,)) \
+            or y.ndim > 2 or not np.isfinite(y).all():
+        return False
+    return bool(np.all(y == np.round(y)) and not np.all((y == 0) | (y == 1)))
+
+
 class Head:
     """What an output layer decides: cost, targets, labels, scores (one instance per task)."""
 
@@ -193,13 +205,18 @@ class BinaryHead(Head):
             and len(_shape(Y)) in (1, 2) and (len(_shape(Y)) == 1 or _shape(Y)[0] == 1)
 
     def fit_label_map(self, Y: object, n_out: int) -> "LabelMap | None":
-        if not _is_text(Y):
+        """Text labels, or a vector of whole numbers other than 0/1 (1/2, -1/+1: the classes,
+        in sorted order, as for text and for softmax). Numbers within {0, 1} stay the targets
+        themselves (the course's path, no label map); fractions are no class labels, and
+        :meth:`check_targets` still refuses them."""
+        if not (_is_text(Y) or (n_out == 1 and _whole_number_labels(Y))):
             return None
         lm = LabelMap.from_labels(as_label_vector(Y, "Y"))
         if lm.n_classes != 2 or n_out != 1:
             raise NNDLError(f"Y has {lm.n_classes} distinct labels {lm.classes[:10].tolist()!r}"
-                            f" for a sigmoid output of {n_out} unit(s): labels need exactly 2 "
-                            "classes and 1 unit (the second class, in sorted order, is 1)")
+                            f" for a sigmoid output of {n_out} unit(s): it takes targets 0 or 1, "
+                            "or labels of exactly 2 classes and 1 unit (the second class, in "
+                            "sorted order, is 1)")
         return lm
 
     def encode(self, y: object, label_map: LabelMap, dtype: Any = np.float64) -> Array:

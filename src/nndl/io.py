@@ -57,8 +57,8 @@ from .errors import NNDLError, shorten
 from .files import atomic_write
 from .heads import find_output
 from .model_format import (FORMAT, FORMAT_VERSION, MAX_META_BYTES, MAX_PARAMS, META_KEY,
-                           READS_VERSIONS, bad, check_meta, expected_shapes, history_keys,
-                           parse_meta, state_shapes)
+                           READS_VERSIONS, array_problem, bad, check_meta, check_params,
+                           expected_shapes, history_keys, parse_meta, state_shapes)
 from .model_state import (HISTORY_ARRAYS, history_arrays, history_meta, jsonable,
                           label_map_from_state, label_map_state, make_rng_from_state,
                           rng_state)
@@ -135,7 +135,9 @@ def to_bytes(net: "Network", info: "dict | None" = None,
 def model_arrays(net: "Network", info: "dict | None" = None,
                  param_sets: "dict[str, dict[str, np.ndarray]] | None" = None
                  ) -> dict[str, np.ndarray]:
-    """The arrays of a model file, its JSON metadata under ``META_KEY`` (checked first)."""
+    """The arrays of a model file, its JSON metadata under ``META_KEY`` (checked first, with
+    the parameters: a file load would refuse is never written)."""
+    check_params(net.params, net.layer_dims, net.dtype)
     for name, ps in (param_sets or {}).items():
         if not (isinstance(name, str) and name.isidentifier() and name != "opt") \
                 or set(ps) != set(net.params) \
@@ -204,11 +206,9 @@ def _read_npz(path: Path, max_bytes: "int | str | None" = None
         want = np.dtype(meta["dtype"])
         for k, shape in expected.items():
             got_shape, got_dtype, _ = ar.header(k)
-            if got_dtype != want:
-                raise bad(path, f"{k} has dtype {got_dtype}; the metadata says {want.name}")
-            if got_shape != shape:
-                raise bad(path, f"{k} has shape {shorten(got_shape, 80)}; layer_dims "
-                                 f"{meta['layer_dims']} needs {shape}")
+            problem = array_problem(k, got_shape, got_dtype, shape, want, meta["layer_dims"])
+            if problem is not None:
+                raise bad(path, problem)
             ar.check(k, kinds="f")
         lengths = {}
         for k, kind in history.items():

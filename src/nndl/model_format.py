@@ -53,6 +53,57 @@ def expected_shapes(dims: list) -> dict[str, tuple[int, int]]:
     return shapes
 
 
+def array_problem(k: str, got_shape: tuple, got_dtype: np.dtype, shape: tuple,
+                  dtype: np.dtype, dims: list, says: str = "the metadata says") -> "str | None":
+    """What is wrong with parameter array ``k`` of ``got_shape`` and ``got_dtype`` where the
+    model needs ``shape`` and ``dtype`` (None: nothing): the one comparison of a file's arrays
+    (:mod:`nndl.io`) and of a network's own (:func:`check_params`)."""
+    if got_dtype != dtype:
+        return f"{k} has dtype {got_dtype}; {says} {dtype.name}"
+    if tuple(got_shape) != tuple(shape):
+        return f"{k} has shape {shorten(tuple(got_shape), 80)}; layer_dims {dims} needs {shape}"
+    return None
+
+
+def check_params(params: object, dims: list, dtype: np.dtype, name: str = "net.params") -> None:
+    """NNDLError unless ``params`` holds exactly W1..WL, b1..bL as NumPy arrays of the shapes
+    of ``dims`` ((n[l], n[l-1]) and (n[l], 1)) and of ``dtype``: what a model file must hold.
+
+    Anyone may assign into ``net.params``; this runs where those arrays are used (fit,
+    forward, save), so that a wrong one is named there instead of saving a file that load
+    refuses, broadcasting a bias of shape (n,) into silently wrong outputs, or failing deep
+    inside NumPy after training. Values are not checked here (a diverged model may be saved)."""
+    expected = expected_shapes(dims)
+    if not isinstance(params, dict):
+        raise NNDLError(f"{name} must be a dict of NumPy arrays {list(expected)}; got "
+                        f"{type(params).__name__}")
+    missing = [k for k in expected if k not in params]
+    extra = [k for k in params if k not in expected]
+    if missing or extra:
+        raise NNDLError(f"{name} must hold exactly W1..W{len(dims) - 1} and b1..b{len(dims) - 1}"
+                        f" for layer_dims {dims}; missing {missing}, unexpected "
+                        f"{shorten(extra, 200)}")
+    for k, shape in expected.items():
+        a = params[k]
+        if not isinstance(a, np.ndarray):
+            raise NNDLError(f"{name}[{k!r}] must be a NumPy array of shape {shape} and dtype "
+                            f"{dtype.name}; got {type(a).__name__}: assign "
+                            f"np.asarray(value, dtype=net.dtype)")
+        problem = array_problem(k, a.shape, a.dtype, shape, dtype, dims,
+                                "this network computes in")
+        if problem is None:
+            continue
+        if a.dtype != dtype:
+            fix = f"{name}[{k!r}] = {k}.astype(net.dtype)"
+        elif k.startswith("b") and a.shape == (shape[0],):
+            fix = f"{name}[{k!r}] = {k}.reshape(-1, 1)"
+        elif a.shape == shape[::-1]:
+            fix = f"{name}[{k!r}] = {k}.T (rows are the layer's units)"
+        else:
+            fix = f"give {k} the shape {shape}"
+        raise NNDLError(f"{name}[{k!r}]: {problem}; fix: {fix}")
+
+
 def state_shapes(path: Path, meta: dict, params: dict[str, tuple[int, int]],
                   present: set) -> dict[str, tuple[int, int]]:
     """Shapes of the optimizer buffers (``opt/<slot>.<param>``, those present: a buffer is

@@ -25,11 +25,12 @@ from .errors import NNDLError
 from .initializers import RNG, check_init, initialize, initialize_bytes, make_rng
 from .labels import LabelMap
 from .memory import check_memory, out_of_memory
+from .model_format import check_params
 from .optimizers import Optimizer, get_optimizer
 from .propagation import model_backward, model_forward, predict_forward
 from .regularization import check_keep_probs, check_lambd, check_masks, l2_cost
 from .validation import (as_matrix, check_bool, check_dtype, check_layer_dims, check_positive,
-                         check_same_m)
+                         check_same_m, check_scaling)
 
 Array = np.ndarray
 
@@ -138,7 +139,8 @@ class Network:
 
     @preprocessing.setter
     def preprocessing(self, value: Any) -> None:
-        self._preprocessing = _check_scaling("preprocessing", value, ("transform",))
+        self._preprocessing = check_scaling("preprocessing", value, ("transform",),
+                                             self.layer_dims[0], "n[0]")
 
     @property
     def target_scaling(self) -> Any:
@@ -148,8 +150,9 @@ class Network:
 
     @target_scaling.setter
     def target_scaling(self, value: Any) -> None:
-        self._target_scaling = _check_scaling("target_scaling", value,
-                                              ("transform", "inverse_transform"))
+        self._target_scaling = check_scaling("target_scaling", value, ("transform",
+                                              "inverse_transform"), self.layer_dims[-1],
+                                              "n[L]")
 
     # --- description --------------------------------------------------------------------
     @property
@@ -187,6 +190,13 @@ class Network:
     def params(self, value: dict[str, Array]) -> None:
         self._params = value
 
+    def checked_params(self) -> dict[str, Array]:
+        """``params``, refused (NNDLError naming the array and the fix) unless they are exactly
+        W1..WL, b1..bL of this network's shapes and dtype (:func:`nndl.model_format.
+        check_params`): anyone may assign into ``params``; fit, forward and save check."""
+        check_params(self.params, self.layer_dims, self.dtype)
+        return self.params
+
     def defer_params(self, bring_up_to_date: "Callable[[], None] | None") -> None:
         """For a training form that holds some parameters in another shape (the dual form of
         layer 1, :mod:`nndl.dual`): ``bring_up_to_date()`` runs before ``params`` is read;
@@ -203,12 +213,16 @@ class Network:
                 for c in lm.classes.tolist()]
 
     @classes.setter
-    def classes(self, names: "Sequence[str] | None") -> None:
-        """Name the classes (``predict`` then returns these names): sets ``label_map``."""
+    def classes(self, names: "Sequence[Any] | None") -> None:
+        """Name the classes (``predict`` then returns these labels): sets ``label_map``, whose
+        labels keep their kind (numbers stay numbers, as ``fit`` with them and sklearn's
+        ``classes_`` take them; saved and loaded as such)."""
         if names is None:
             self.label_map = None
             return
-        names = [str(c) for c in names]
+        if isinstance(names, (str, bytes)):
+            raise NNDLError(f"classes must be a list of labels; got the string {names!r}")
+        names = list(names)
         k = self.head.n_classes(self.layer_dims[-1])
         if k is None:
             raise NNDLError(f"a regression ({self.output} output) has no classes; got "
@@ -217,11 +231,12 @@ class Network:
             raise NNDLError(f"this model's {self.output} output has {k} classes; got "
                             f"{len(names)} class name(s) {names[:5]!r}: training needs "
                             f"examples of {k} classes")
-        self.label_map = LabelMap(np.array(names, dtype=str))
+        self.label_map = LabelMap(np.asarray(names))
 
     # --- input checks ------------------------------------------------------------------
-    def _X(self, X: object) -> Array:
-        X = as_matrix("X", X, self.dtype, rows=self.layer_dims[0])
+    def _X(self, X: object, name: str = "X") -> Array:
+        X = as_matrix(name, X, self.dtype, rows=self.layer_dims[0],
+                      rows_are="one per input feature n[0]")
         if self.preprocessing is not None:
             X = np.asarray(self.preprocessing.transform(X), dtype=self.dtype)
         return X
@@ -259,7 +274,7 @@ class Network:
     def forward(self, X: object) -> Array:
         """A[L] = g[L](W[L] ... g[1](W[1] X + b[1]) ... + b[L]), shape (n[L], m); with
         ``target_scaling``, in the targets' units (A[L] * std + mean)."""
-        AL = predict_forward(self._X(X), self.params, self.activations)
+        AL = predict_forward(self._X(X), self.checked_params(), self.activations)
         if self.target_scaling is not None:
             AL = np.asarray(self.target_scaling.inverse_transform(AL), dtype=self.dtype)
         return AL
@@ -269,7 +284,7 @@ class Network:
         (lambd / (2m)) sum ||W[l]||^2 when ``lambd`` > 0."""
         X, Y = self.checked(X, Y)
         lambd = check_lambd(lambd)
-        J = self.head.cost.value(predict_forward(X, self.params, self.activations), Y)
+        J = self.head.cost.value(predict_forward(X, self.checked_params(), self.activations), Y)
         return J + l2_cost(self.params, lambd, X.shape[1]) if lambd else J
 
     def forward_cost(
@@ -295,6 +310,7 @@ class Network:
         X, Y = self.checked(X, Y)
         lambd = check_lambd(lambd)
         masks = check_masks(masks, self.layer_dims, X.shape[1])
+        self.checked_params()
         _, AL, caches = self.forward_cost(X, Y, lambd, masks)
         return model_backward(AL, Y, caches, self.activations, masks=masks, lambd=lambd)
 
@@ -331,8 +347,8 @@ class Network:
         Y : array-like
             Targets: (1, m) 0/1 for a sigmoid output, one-hot (n[L], m) for softmax, values
             (n[L], m) for a linear output; or, for a classifier, a vector of m labels of any
-            kind (text too): the first such fit sets ``label_map`` and ``predict`` then
-            returns those labels.
+            kind (text too; for a sigmoid, any 2 labels, e.g. 1/2 or -1/+1): the first such
+            fit sets ``label_map`` and ``predict`` then returns those labels.
         learning_rate : float, default 0.0075
             alpha, for the optimizer built from a name.
         iterations : int, default 2500
@@ -376,7 +392,8 @@ class Network:
         Memory: no copy of the parameters is made per step (see :mod:`nndl.training`), so
         during ``fit`` (e.g. in a callback) read ``net.params[k]`` afresh rather than keeping
         an array from an earlier step; arrays held from before ``fit`` get the final values
-        and are ``net.params`` again when it returns.
+        and are ``net.params`` again when it returns (read-only ones are left as they are:
+        ``net.params`` then holds new arrays, as ``load_state_dict`` copies in PyTorch).
         """
         plan = training.Plan(
             optimizer=get_optimizer(optimizer, check_positive("learning_rate", learning_rate)),
@@ -386,6 +403,7 @@ class Network:
             callbacks=training.check_callbacks(callbacks),
         )
         plan.n_epochs, plan.batch_size = training.fit_plan(iterations, batch_size, epochs)
+        self.checked_params()  # before any update: a wrong array fails here, not after training
         every = training.print_every(print_cost)
         if patience is not None:
             if dev is None:
@@ -410,7 +428,12 @@ class Network:
     def _dev_set(self, dev: object) -> tuple[Array, Array]:
         if not isinstance(dev, (tuple, list)) or len(dev) != 2:
             raise NNDLError(f"dev must be a pair (X_dev, Y_dev); got {type(dev).__name__}")
-        return self.checked(dev[0], dev[1])
+        try:  # named as the dev set: X and Y may be right while X_dev is transposed
+            X, Y = self._X(dev[0], "X_dev"), self._Y(dev[1])
+            check_same_m(X, Y)
+        except NNDLError as exc:
+            raise NNDLError(f"the dev set dev=(X_dev, Y_dev): {exc}") from None
+        return X, Y
 
     # --- saving and loading -----------------------------------------------------------
     def save(self, path: str) -> None:
@@ -443,7 +466,7 @@ class Network:
         if not self.head.is_classifier:
             raise NNDLError("accuracy is for classifiers; this model is a regression")
         X, Y = self.checked(X, Y)  # X is preprocessed here: do not go through forward again
-        AL = predict_forward(X, self.params, self.activations)
+        AL = predict_forward(X, self.checked_params(), self.activations)
         return float(np.mean(self.head.indices(AL) == self.head.truth(Y)))
 
 
@@ -461,13 +484,3 @@ def _activation_names(layer_dims: list[int], hidden: str, output: str,
         raise NNDLError(f"activations must have one name per layer: {L} for layer sizes "
                         f"{layer_dims}; got {len(names)}: {names!r}")
     return names
-
-
-def _check_scaling(name: str, value: Any, methods: tuple[str, ...]) -> Any:
-    """``value`` when it is None or has the callable ``methods``; NNDLError otherwise (a
-    wrong object would fail deep inside ``fit`` or ``predict``)."""
-    if value is None or all(callable(getattr(value, m, None)) for m in methods):
-        return value
-    raise NNDLError(f"{name} must be None or a fitted object with {' and '.join(methods)} "
-                    f"(e.g. nndl.preprocessing.Standardizer().fit(X)); got "
-                    f"{type(value).__name__} {value!r:.80}")

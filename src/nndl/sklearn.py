@@ -238,11 +238,14 @@ class _NNBase(BaseEstimator):
             patience = self.n_iter_no_change
         optimizer = self.optimizer if fresh_optimizer else self._continued_optimizer()
         keep = None if self.keep_prob == 1 or net.L == 1 else self.keep_prob
+        # Y is the target matrix: the label map must not take a (1, m) 0/1 row for labels
+        label_map, net.label_map = net.label_map, None
         try:
             net.fit(X.T, Y, learning_rate=self.learning_rate, epochs=epochs,
                     batch_size=self._batch(X.shape[0]), optimizer=optimizer, lambd=self.alpha,
                     keep_probs=keep, dev=dev, patience=patience, shuffle=self.shuffle)
         finally:  # also after a divergence: the counters describe the network as it is
+            net.label_map = label_map
             self._record(net)
 
     def _record(self, net: Network) -> None:
@@ -259,6 +262,9 @@ class _NNBase(BaseEstimator):
 
     def _prepare(self, net: Network, Y: Array) -> None:
         """What a new network needs from the first targets Y (n[L], m) before training."""
+
+    def _output_for(self) -> str:
+        return self._head.output
 
     def _continued_optimizer(self) -> Any:
         """The fitted network's optimizer (its state) when ``optimizer`` and ``learning_rate``
@@ -376,11 +382,11 @@ class NNClassifier(ClassifierMixin, _NNBase):
                             f"1 class ({self.classes_.tolist()!r})")
         self.label_map_ = LabelMap(self.classes_)
 
-    def _output_for(self) -> str:
-        return self._head.output
-
     def _targets(self, y: Array) -> Array:
         return self._head.encode(y, self.label_map_)
+
+    def _prepare(self, net: Network, Y: Array) -> None:
+        net.label_map = self.label_map_  # net_.predict and net_.save answer the labels too
 
     def partial_fit(self, X: Any, y: Any, classes: Any = None) -> "NNClassifier":
         """One epoch on (X, y). The first call needs ``classes`` (all the labels that may
@@ -456,9 +462,6 @@ class NNRegressor(RegressorMixin, _NNBase):
 
     def _prepare(self, net: Network, Y: Array) -> None:
         net.target_scaling = Standardizer().fit(Y)
-
-    def _output_for(self) -> str:
-        return self._head.output
 
     def _targets(self, y: Array) -> Array:
         Y = np.asarray(y, dtype=np.float64)

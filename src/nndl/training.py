@@ -171,8 +171,9 @@ def _train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
         run = _Run(plan, form, source, threads)
         net.stop_training = False
         # fit swaps parameter arrays (see _step); arrays that someone else still holds get the
-        # final values back at the end, and keep their place in net.params
-        originals = {k: weakref.ref(v) for k, v in net.params.items()}
+        # final values back at the end, and keep their place in net.params; read-only ones
+        # (np.load(mmap_mode="r")) are only read: the model keeps the trained arrays instead
+        originals = {k: weakref.ref(v) for k, v in net.params.items() if v.flags.writeable}
         batch = plan.batch(X.shape[1])
         steps = plan.n_epochs * -(-X.shape[1] // batch)
         kernels.prepare(plan.optimizer.name, parameter_count(net.layer_dims), steps,
@@ -211,7 +212,9 @@ def _train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
 
 
 def _epoch(net: "Network", run: _Run) -> bool:
-    """One pass over the data in mini-batches; True when every batch was trained on."""
+    """One pass over the data in mini-batches; True when every batch was trained on (also when
+    a callback stopped training at the last one: that epoch is complete, and recorded, as
+    Keras calls on_epoch_end then too)."""
     for Xb, Yb in run.source.epoch(net.rng):
         run.threads.before_step(Xb, Yb)
         J = _step(net, run, Xb, Yb)
@@ -219,8 +222,8 @@ def _epoch(net: "Network", run: _Run) -> bool:
         run.epoch_cost += J * Xb.shape[1]
         run.epoch_m += Xb.shape[1]
         if net.stop_training:
-            return False
-    return True
+            break
+    return run.epoch_m == run.source.m  # every sample of the data trained on
 
 
 def _step(net: "Network", run: _Run, X: Array, Y: Array) -> float:
@@ -232,8 +235,10 @@ def _step(net: "Network", run: _Run, X: Array, Y: Array) -> float:
     run.overflowed = False
     J, work = form.forward_cost(X, Y, plan.lambd, masks)
     if not np.isfinite(J) or run.overflowed:
+        # the message first: whether an update was made is what the roll-back takes away
+        message = _divergence_message(net, run, X, J, it, Y)
         _roll_back(net, run)
-        raise DivergenceError(_divergence_message(net, run, X, J, it, Y), iteration=it)
+        raise DivergenceError(message, iteration=it)
     run.last_good = None  # J is finite: the previous parameters can go before backward
     grads = form.backward(work, Y, plan.lambd, masks)
     del work
@@ -257,13 +262,16 @@ def _divergence_message(net: "Network", run: _Run, X: Array, J: float, it: int,
                         Y: "Array | None" = None) -> str:
     """Why the cost is not finite, or the forward pass overflowed: non-finite inputs or
     parameters; before the model's first update, not the learning rate but the scale of the
-    targets (a squared error beyond the dtype) or of the inputs; else divergence."""
+    targets (a squared error beyond the dtype) or of the inputs; else divergence. Called
+    before the roll-back, which takes back the update this fit made, if any."""
     dtype = net.dtype.name
     what = f"the cost became {J}" if not np.isfinite(J) else f"the forward pass overflowed {dtype}"
+    if not np.isfinite(X).all():  # this batch's inputs, whether updates were made or not
+        start = "training cannot start" if len(run.history) == 0 else \
+            f"training stopped at iteration {it}"
+        return (f"{start}: {what} because the inputs X hold inf or NaN "
+                f"(after the model's preprocessing, if any): values too large for {dtype}?")
     if len(run.history) == 0:
-        if not np.isfinite(X).all():
-            return (f"training cannot start: {what} because the inputs X hold inf or NaN "
-                    f"(after the model's preprocessing, if any): values too large for {dtype}?")
         bad = [k for k, v in net.params.items() if not np.isfinite(v).all()]
         if bad:
             return f"training cannot start: the parameters {bad} hold inf or NaN"

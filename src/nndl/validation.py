@@ -7,7 +7,7 @@ and what came.
 from __future__ import annotations
 
 from numbers import Real
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -195,3 +195,19 @@ def check_same_m(X: Array, Y: Array) -> None:
             f"X and Y must have the same number of samples (columns): X has m = {X.shape[1]}, "
             f"Y has m = {Y.shape[1]}{hint}"
         )
+
+
+def check_scaling(name: str, value: Any, methods: tuple[str, ...], rows: int,
+                  what: str) -> Any:
+    """``value`` when it is None or has the callable ``methods`` (and, fitted, ``rows``
+    features); NNDLError otherwise (a wrong object would fail deep inside ``fit`` or
+    ``predict``, saying that X has the wrong number of rows)."""
+    if value is None or all(callable(getattr(value, m, None)) for m in methods):
+        n = getattr(value, "n_features", rows) if getattr(value, "fitted", False) else rows
+        if n != rows:
+            raise NNDLError(f"net.{name} was fitted on {n} rows (features) but the network's "
+                            f"{what} is {rows}: fit it on data of {rows} rows")
+        return value
+    raise NNDLError(f"{name} must be None or a fitted object with {' and '.join(methods)} "
+                    f"(e.g. nndl.preprocessing.Standardizer().fit(X)); got "
+                    f"{type(value).__name__} {value!r:.80}")
