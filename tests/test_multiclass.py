@@ -163,3 +163,11 @@ def test_sigmoid_takes_any_two_whole_number_labels_as_classes(labels):
     assert plain.label_map is None
     with pytest.raises(NNDLError, match="0 or 1"):  # fractions are no labels
         nndl.Network([2, 4, 1], seed=0).fit(X, np.where(idx == 1, 0.75, 0.25), iterations=1)
+    # a network trained on 0/1 targets keeps their meaning: labels 1/2 (1 would become class
+    # 0) or names are refused, not mapped over its outputs
+    before = {k: v.copy() for k, v in plain.params.items()}
+    for other in (y, np.where(idx == 1, "yes", "no")):
+        with pytest.raises(NNDLError, match="trained for 2 iterations on class indices"):
+            plain.fit(X, other, iterations=1)
+        assert plain.label_map is None and plain.iterations_done == 2
+    assert all(np.array_equal(before[k], plain.params[k]) for k in before)

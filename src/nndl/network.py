@@ -263,7 +263,13 @@ class Network:
         distinct values)."""
         if self.label_map is not None:
             return self.checked(X, Y)
-        self.label_map = self.head.fit_label_map(Y, self.layer_dims[-1])
+        label_map = self.head.fit_label_map(Y, self.layer_dims[-1])
+        if label_map is not None and self.iterations_done:  # trained on indices: 1 stays 1
+            raise NNDLError(
+                f"this network was trained for {self.iterations_done} iterations on class "
+                f"indices (no label map); labels {label_map.classes[:10].tolist()!r} would give "
+                "its outputs another meaning: give Y as those indices, or fit a new network")
+        self.label_map = label_map
         try:
             return self.checked(X, Y)
         except NNDLError:
