@@ -507,3 +507,36 @@ def test_to_bytes_gives_the_bytes_save_writes(tmp_path):
     back = nndl.load(tmp_path / "b.npz")
     for k in net.params:
         np.testing.assert_array_equal(back.params[k], net.params[k])
+
+
+def test_a_loaded_model_saved_again_keeps_what_its_file_said_about_its_data(tmp_path, capsys):
+    """nndl.load(m).save(m2) wrote info {}: the columns' names (matched by name), the label
+    column, the image size and the settings were lost, and the same files were then read by
+    position. After further training the scores, the checkpoint and the extra parameter
+    sets, which describe the training before, are left out, and --resume refuses it (it was
+    taken for a checkpoint, deleted at the end, and the first run's --out overwritten)."""
+    from nndl.cli import main
+
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(2, 40)), (rng.random((1, 40)) > 0.5).astype(float)
+    net = nndl.Network([2, 3, 1], seed=0)
+    net.fit(X, Y, learning_rate=0.1, iterations=5)
+    info = {"feature_names": ["b", "a"], "label_name": "y", "image_size": None,
+            "train_args": {"data": "d.csv", "out": str(tmp_path / "first.npz")},
+            "summary": {"train": {"accuracy": 0.5}},
+            "checkpoint": {"iterations_done": 5, "target_iterations": 5}}
+    io.save(net, tmp_path / "m.npz", info=info, param_sets={"last": net.params})
+    nndl.load(tmp_path / "m.npz").save(tmp_path / "again.npz")
+    _, meta = io.read(tmp_path / "again.npz")
+    assert meta["info"] == info and set(meta["param_sets"]) == {"last"}
+    more = nndl.load(tmp_path / "m.npz")
+    more.fit(X, Y, learning_rate=0.1, iterations=2)
+    more.save(tmp_path / "more.npz")
+    _, meta = io.read(tmp_path / "more.npz")
+    assert meta["info"] == {k: v for k, v in info.items() if k not in ("summary", "checkpoint")}
+    assert meta["param_sets"] == {}
+    assert main(["train", "--resume", str(tmp_path / "more.npz"), "--iterations", "9"]) == 2
+    assert "trained further after 'nndl train' saved it" in capsys.readouterr().err
+    assert (tmp_path / "more.npz").exists() and not (tmp_path / "first.npz").exists()
+    io.save(more, tmp_path / "own.npz", info={"mine": 1})  # info given: that one
+    assert io.read(tmp_path / "own.npz")[1]["info"] == {"mine": 1}

@@ -132,12 +132,28 @@ def to_bytes(net: "Network", info: "dict | None" = None,
     return buf.getvalue()
 
 
+def kept(net: "Network", info: "dict | None", param_sets: "dict | None"
+         ) -> "tuple[dict | None, dict | None]":
+    """The ``info`` and ``param_sets`` to save: those given, else what the file ``net`` was
+    loaded from held (``net.saved``), so that a model loaded and saved again keeps its
+    columns, image size and settings (without them a table was matched by position). After
+    further training its scores, checkpoint and extra parameter sets, which describe the
+    training before, are left out."""
+    saved = getattr(net, "saved", None) or {}
+    if info is not None or param_sets is not None or not saved:
+        return info, param_sets
+    if saved["iterations_done"] == net.iterations_done:
+        return saved["info"], saved["param_sets"]
+    return {k: v for k, v in saved["info"].items() if k not in ("summary", "checkpoint")}, None
+
+
 def model_arrays(net: "Network", info: "dict | None" = None,
                  param_sets: "dict[str, dict[str, np.ndarray]] | None" = None
                  ) -> dict[str, np.ndarray]:
     """The arrays of a model file, its JSON metadata under ``META_KEY`` (checked first, with
     the parameters: a file load would refuse is never written)."""
     check_params(net.params, net.layer_dims, net.dtype)
+    info, param_sets = kept(net, info, param_sets)
     for name, ps in (param_sets or {}).items():
         if not (isinstance(name, str) and name.isidentifier() and name != "opt") \
                 or set(ps) != set(net.params) \
@@ -331,6 +347,8 @@ def read(path: "str | os.PathLike", max_bytes: "int | str | None" = None
         name: {k: arrays[f"{name}/{k}"] for k in net.params}
         for name in meta.get("param_sets") or []}
     meta.setdefault("info", {})
+    net.saved = {"info": meta["info"], "param_sets": meta["param_sets"],
+                 "iterations_done": net.iterations_done}
     return net, meta
 
 

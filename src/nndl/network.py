@@ -106,6 +106,9 @@ class Network:
         self.epochs_done = 0
         self.history = History()
         self.stop_training = False
+        # What the file it was loaded from held besides the model (its info: columns, image
+        # size, settings, scores; extra parameter sets): save writes it back (nndl.io.kept).
+        self.saved: dict = {}
         # Fitted input preprocessing (e.g. nndl.preprocessing.Standardizer: ``transform(X)``),
         # applied in ``_X`` so that the model takes raw inputs; saved with the model.
         self.preprocessing = None
