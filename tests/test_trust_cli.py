@@ -289,3 +289,14 @@ def test_a_missing_file_a_pipe_or_standard_input_is_said_to_be_one(species_model
         assert got.returncode == 2 and "Traceback" not in got.stderr, got.stderr
         assert f"/dev/fd/{r} is a FIFO (named pipe)" in got.stderr, got.stderr
     assert not (d / "x.npz").exists()
+
+
+def test_predict_refuses_a_label_column_the_file_does_not_have(species_model):
+    """predict --label nosuch (or 99) was ignored, exit 0; evaluate refused it."""
+    d, _ = species_model
+    fails("predict", "--model", "m.npz", "train.csv", "--label", "nosuch", cwd=d,
+          words=["no column named 'nosuch'", "species"])
+    fails("predict", "--model", "m.npz", "train.csv", "--label", "99", cwd=d,
+          words=["column 99 is out of range"])
+    assert len(ok("predict", "--model", "m.npz", "train.csv", "--label", "species",
+                  cwd=d).splitlines()) == 300

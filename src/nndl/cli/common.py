@@ -162,6 +162,8 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
     if not labelled:  # features only: X alone (a label column or array, if there, unread)
         if p_is_table(spec) and (label is not None or has_label):
             skip = label_column(label) if label is not None else label_name
+            if label is not None and header is not None:  # a column of the file (was ignored)
+                skip = datasets.column_names([skip], header, spec)[0]
             kw["drop"] = [*(kw["drop"] or []), skip]
         col: object = False
     elif label is not None:  # --label given
