@@ -488,4 +488,4 @@ def _cell(table: Table, i: int, j: int, c: str) -> float:
                             "remove it") from None
         raise NNDLError(f"{where}, {table.column(j)}: features must be numbers; got "
                         f"{shorten(repr(table.rows[i][j]), 60)} (to leave a column out: "
-                        "drop=[name]; nndl --drop NAME)") from None
+                        "drop=[name] in Python, --drop NAME on the command line)") from None
