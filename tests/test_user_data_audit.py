@@ -523,3 +523,17 @@ def test_a_header_file_for_a_model_trained_without_one_hints_at_label(tmp_path):
           words=["has 4;", "'label'", "--label NAME"])
     assert len(ok("predict", "--model", "m.npz", "--label", "label", "new.csv",
                   cwd=tmp_path).splitlines()) == 5
+
+
+def test_a_counting_first_row_of_a_test_file_is_data_when_training_had_no_header(tmp_path):
+    """--test read a first row 1,2,3 as a header when the training file had none."""
+    rng = np.random.default_rng(2)
+    X = rng.integers(0, 10, size=(100, 3))
+    _write(tmp_path / "train.csv", None, [[*x, x.sum() / 3 + 0.5] for x in X])  # regression
+    _write(tmp_path / "test.csv", None, [[1, 2, 3, 4], [0, 9, 4, 4.8], [5, 5, 5, 5.5]])
+    r = nndl_cmd("train", "--data", "train.csv", "--test", "test.csv", *FAST, "--out",
+                 "m.npz", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "line 1 (1, 2, 3, 4) is read as data" in r.stderr
+    fails("train", "--data", "train.csv", "--test", "nothere.csv", *FAST, cwd=tmp_path,
+          words=["--test: data not found", "nothere.csv"])  # it did not name --test

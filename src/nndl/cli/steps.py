@@ -131,9 +131,14 @@ def _load_test(s: dict, data: Dataset, label: object, options: dict,
     """--test, read as the training data: its columns matched by header name (in any order)
     when both files have a header; its label column by the training file's name for it."""
     names = data.feature_names
+    if not datasets.spec.is_named(s["test"]):
+        try:
+            datasets.existing_path(s["test"])
+        except NNDLError as exc:  # (named: the file of --test, not of --data)
+            raise NNDLError(f"--test: {exc}") from None
     is_file = Path(s["test"]).is_file()
-    header = datasets.table_header(s["test"], names=names, header=s.get("header")) \
-        if is_file else None
+    header = datasets.table_header(s["test"], names=names, header=s.get("header"),
+                                   counted=names is not None) if is_file else None
     options = {**options, "task": "regression" if data.task == "regression"
                else "classification"}  # the training data's task, not the test labels' look
     if is_file:  # as found with the training columns' names
