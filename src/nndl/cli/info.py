@@ -41,7 +41,7 @@ def _print_model(path: str, net: Any, meta: dict) -> None:
     print(f"dtype        {net.dtype.name}")
     print(f"init         {net.init}")
     task = meta["task"]
-    if net.output == "sigmoid" and net.layer_dims[-1] > 1:  # one yes/no answer per unit
+    if net.head.task == "binary" and net.layer_dims[-1] > 1:  # one yes/no answer per unit
         task = f"multi-label ({net.layer_dims[-1]} sigmoid units, each 0 or 1)"
     print(f"task         {task}" + (f", classes {net.classes}" if net.classes else ""))
     if pre is None:
