@@ -525,8 +525,10 @@ def test_a_header_file_for_a_model_trained_without_one_hints_at_label(tmp_path):
                   cwd=tmp_path).splitlines()) == 5
 
 
-def test_a_counting_first_row_of_a_test_file_is_data_when_training_had_no_header(tmp_path):
-    """--test read a first row 1,2,3 as a header when the training file had none."""
+def test_a_counting_first_row_of_a_test_file_is_said_and_no_header_reads_it(tmp_path):
+    """--test takes a first row 1,2,3,4 for R's default names (a pandas header 0,1,2,3 on
+    the test file is common, see below) and says so; --no-header, true of both files,
+    reads it as data."""
     rng = np.random.default_rng(2)
     X = rng.integers(0, 10, size=(100, 3))
     _write(tmp_path / "train.csv", None, [[*x, x.sum() / 3 + 0.5] for x in X])  # regression
@@ -534,6 +536,77 @@ def test_a_counting_first_row_of_a_test_file_is_data_when_training_had_no_header
     r = nndl_cmd("train", "--data", "train.csv", "--test", "test.csv", *FAST, "--out",
                  "m.npz", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert "line 1 (1, 2, 3, 4) is read as data" in r.stderr
+    assert "line 1 (1, 2, 3, 4) is taken as a header" in r.stderr and "test 2" in r.stdout
+    told = ok("train", "--data", "train.csv", "--test", "test.csv", "--no-header", *FAST,
+              "--out", "m.npz", cwd=tmp_path)
+    assert "test 3" in told
     fails("train", "--data", "train.csv", "--test", "nothere.csv", *FAST, cwd=tmp_path,
           words=["--test: data not found", "nothere.csv"])  # it did not name --test
+
+
+# --- a review of the fixes above (regressions they made, and one they left) ------------------
+def test_a_pandas_default_header_is_a_header_for_a_model_trained_on_arrays(tmp_path):
+    """A model of an .npz has no column names, and was not trained on a headerless table:
+    the header 0,1 of DataFrame(X).to_csv(index=False) was read as a sample (5 lines for 4)."""
+    X = _features(60)[:, :2]
+    np.savez(tmp_path / "train.npz", X=X, y=(X[:, 0] > 0).astype(int))
+    ok("train", "--data", "train.npz", *FAST, "--out", "m.npz", cwd=tmp_path)
+    _write(tmp_path / "new.csv", ["0", "1"], X[:4].tolist())
+    r = nndl_cmd("predict", "--model", "m.npz", "new.csv", cwd=tmp_path)
+    assert r.returncode == 0 and len(r.stdout.splitlines()) == 4, (r.stdout, r.stderr)
+    assert "taken as a header" in r.stderr
+
+
+def test_a_pandas_header_on_the_test_file_of_a_headerless_training_file(tmp_path):
+    """--test with header 0,1,2,3 beside a np.savetxt training file failed (its header read
+    as a row of class 3), and --header, the advice, applied to the training file too."""
+    X = _features(50)
+    rows = [[*x, int(x[0] > 0)] for x in X]
+    _write(tmp_path / "train.csv", None, rows)
+    _write(tmp_path / "test.csv", ["0", "1", "2", "3"], rows[:20])
+    r = nndl_cmd("train", "--data", "train.csv", "--test", "test.csv", *FAST, "--out",
+                 "m.npz", cwd=tmp_path)
+    assert r.returncode == 0 and "test 20" in r.stdout, (r.stdout, r.stderr)
+
+
+def test_drop_by_index_on_a_named_data_set_and_drop_of_a_column_the_model_uses(tmp_path):
+    """train --data iris --drop 0 said 'data file not found: iris' (its header looked up as
+    a file's); predict --drop of one of the model's columns was read anyway, silently; a
+    --drop name that a file lacks is accepted at predict, as before."""
+    assert "3 features" in ok("train", "--data", "iris", "--drop", "0", *FAST, "--out",
+                              "i.npz", cwd=tmp_path)
+    X = _features(60)
+    _write(tmp_path / "t.csv", ["id", "a", "b", "c", "y"],
+           [[i, *x, int(x[0] > 0)] for i, x in enumerate(X)])
+    ok("train", "--data", "t.csv", "--drop", "id", *FAST, "--out", "m.npz", cwd=tmp_path)
+    _write(tmp_path / "new.csv", ["a", "b", "c"], X[:5].tolist())
+    assert len(ok("predict", "--model", "m.npz", "new.csv", "--drop", "id",
+                  cwd=tmp_path).splitlines()) == 5
+    for drop in ("a", "0"):
+        fails("predict", "--model", "m.npz", "new.csv", "--drop", drop, cwd=tmp_path,
+              words=["--drop ['a']: the model was trained on this column"])
+
+
+def test_a_decimal_comma_proved_by_the_label_is_not_refused_for_the_features(tmp_path):
+    """1,275;2,033 (three decimals) beside a target 32,2: the label proved the decimal comma,
+    and a second look at the features alone refused them as thousands separators."""
+    rows = "".join(f"{1 + i / 997:.3f};{2 + i / 499:.3f};{30 + i / 10:.1f}\n".replace(".", ",")
+                   for i in range(40))
+    (tmp_path / "euro.csv").write_text("gewicht;preis;wert\n" + rows)
+    data = nndl.datasets.load(tmp_path / "euro.csv", task="regression")
+    np.testing.assert_allclose(data.X[:, 1], [1 + 1 / 997, 2 + 1 / 499], atol=5e-4)
+    np.testing.assert_allclose(data.Y[0, :2], [30.0, 30.1])
+
+
+def test_a_data_row_holding_a_models_numeric_names_is_taken_as_a_header_with_a_warning(
+        tmp_path):
+    """A model of pandas' default names '0', '1': a headerless file whose first row is 1,0
+    lost that row with nothing said."""
+    X = (_features(60)[:, :2] > 0).astype(int)
+    _write(tmp_path / "train.csv", ["0", "1", "y"], [[*x, int(x[0])] for x in X])
+    ok("train", "--data", "train.csv", *FAST, "--out", "m.npz", cwd=tmp_path)
+    _write(tmp_path / "new.csv", None, [[1, 0], [0, 1], [1, 1]])
+    r = nndl_cmd("predict", "--model", "m.npz", "new.csv", cwd=tmp_path)
+    assert r.returncode == 0 and "holds the model's column names, which are numbers" in r.stderr
+    assert len(ok("predict", "--model", "m.npz", "--no-header", "new.csv",
+                  cwd=tmp_path).splitlines()) == 3

@@ -142,7 +142,10 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
     ``header``: whether a table's first row is a header (None: detected, and a first row
     that holds the model's column names is one). ``drop_missing`` (labelled data): leave out
     rows with a missing value. Checks the width against the model."""
+    from pathlib import Path
+
     from .. import datasets
+    from ..datasets.tables import is_table
     from .arguments import label_column
 
     from ..datasets.spec import is_named
@@ -154,7 +157,10 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
     kw = {"image_size": meta["info"].get("image_size"), "drop": list(drop) if drop else None}
     if labelled:  # the labels are read for the model's task, not guessed from their values
         kw["task"], kw["task_of_model"] = model_task(net), True
-    header = _header(spec, names, header, counted=names is not None)
+    source = train_args.get("data")  # a first row 0,1,2 is data for a model trained on a
+    headerless = names is None and isinstance(source, str) \
+        and is_table(Path(source))  # table without a header (not arrays, not Python)
+    header = _header(spec, names, header, counted=not headerless)
     if p_is_table(spec):  # the loader reads the header found here
         kw["header"] = header is not None
     has_label = bool(label_name and header and label_name in header)
@@ -172,8 +178,15 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
         col = label_name
     else:
         col = _position(train_args.get("label"))
-    given = [c for c in (drop or []) if isinstance(c, str)] if header is None \
-        else datasets.column_names(drop, header, spec)  # --drop 0 is a column of the header
+    given = [c for c in (drop or []) if isinstance(c, str)]  # names: there or not
+    if header is not None:  # --drop 0 is a column of the header
+        given += datasets.column_names([c for c in drop or [] if not isinstance(c, str)],
+                                       header, spec)
+    used = [c for c in given if names is not None and c in names]
+    if used:  # (it was read anyway: the model needs every one of its columns)
+        raise NNDLError(f"--drop {shorten(used, 100)}: the model was trained on "
+                        f"{'this column' if len(used) == 1 else 'these columns'}, and needs "
+                        f"every one of its features {shorten(names, 200)}")
     ignore = [c for c in [*dropped, *given, label_name, col if isinstance(col, str) else None,
                           skip if isinstance(skip, str) else None]
               if c is not None]  # '' is a name: pandas' index column

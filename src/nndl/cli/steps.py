@@ -117,8 +117,8 @@ def _dropped_names(s: dict, data: Dataset) -> "list[str] | None":
     one): an index (``--drop 0``, the only way to name pandas' unnamed index column '') is
     looked up in the header, read again only then."""
     drop = s["drop"] or []
-    if data.feature_names is None or not drop:
-        return None
+    if data.feature_names is None or not drop or not p_is_table(str(s["data"])):
+        return None  # (a named set's columns are matched by their own names)
     if all(isinstance(c, str) for c in drop):
         return list(drop)
     header = datasets.table_header(s["data"], names=data.feature_names,
@@ -137,8 +137,8 @@ def _load_test(s: dict, data: Dataset, label: object, options: dict,
         except NNDLError as exc:  # (named: the file of --test, not of --data)
             raise NNDLError(f"--test: {exc}") from None
     is_file = Path(s["test"]).is_file()
-    header = datasets.table_header(s["test"], names=names, header=s.get("header"),
-                                   counted=names is not None) if is_file else None
+    header = datasets.table_header(s["test"], names=names, header=s.get("header")) \
+        if is_file else None  # (a counting first row: a header, with a warning; --no-header)
     options = {**options, "task": "regression" if data.task == "regression"
                else "classification"}  # the training data's task, not the test labels' look
     if is_file:  # as found with the training columns' names

@@ -285,6 +285,11 @@ def _has_header(rows: list[list[str]], decimal: str, names: "Sequence[str] | Non
     else it is judged by the other rules, with a warning when they read it as data."""
     first, sample = rows[0], rows[1: HEADER_SAMPLE + 1]
     if names is not None and set(map(str, names)) <= set(first):
+        if all(_is_number(str(n), decimal) for n in names):  # a row of data may hold them too
+            warnings.warn(NNDLWarning(
+                f"{source}: line {line} ({shorten(', '.join(first), 80)}) is taken as a header "
+                "(it holds the model's column names, which are numbers); if it is data, say "
+                "so: header=False (nndl --no-header)"), stacklevel=2)
         return True
     if not any(_is_number(c, decimal) for c in first):
         return True
@@ -387,6 +392,7 @@ def decide_decimal(table: Table, columns: Sequence[int]) -> None:
                         "1.234)")
     if table.decimal == "," and not table.decimal_given:
         _refuse_thousands(table, columns)
+        table.decimal_given = True  # proved (by the label's 32,2 too): settled for later calls
 
 
 _THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2},\d{3}")
