@@ -533,10 +533,18 @@ def test_a_loaded_model_saved_again_keeps_what_its_file_said_about_its_data(tmp_
     more.fit(X, Y, learning_rate=0.1, iterations=2)
     more.save(tmp_path / "more.npz")
     _, meta = io.read(tmp_path / "more.npz")
-    assert meta["info"] == {k: v for k, v in info.items() if k not in ("summary", "checkpoint")}
-    assert meta["param_sets"] == {}
+    reads = {"feature_names": ["b", "a"], "label_name": "y", "image_size": None,
+             "train_args": {"data": "d.csv"}, "changed_after_training": True}
+    assert meta["info"] == reads and meta["param_sets"] == {}
+    edited = nndl.load(tmp_path / "m.npz")  # the same iterations, other parameters
+    edited.params["W2"] *= -1
+    edited.save(tmp_path / "edited.npz")
+    assert io.read(tmp_path / "edited.npz")[1]["info"] == reads  # scores no longer its own
+    assert main(["info", str(tmp_path / "edited.npz")]) == 0
+    shown = capsys.readouterr().out
+    assert "then trained further or edited" in shown and "accuracy" not in shown
     assert main(["train", "--resume", str(tmp_path / "more.npz"), "--iterations", "9"]) == 2
-    assert "trained further after 'nndl train' saved it" in capsys.readouterr().err
+    assert "trained further or edited after 'nndl train' saved it" in capsys.readouterr().err
     assert (tmp_path / "more.npz").exists() and not (tmp_path / "first.npz").exists()
     io.save(more, tmp_path / "own.npz", info={"mine": 1})  # info given: that one
     assert io.read(tmp_path / "own.npz")[1]["info"] == {"mine": 1}

@@ -43,6 +43,7 @@ huge arrays (a compression bomb) is refused unless ``max_bytes`` allows it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from io import BytesIO
@@ -136,15 +137,39 @@ def kept(net: "Network", info: "dict | None", param_sets: "dict | None"
          ) -> "tuple[dict | None, dict | None]":
     """The ``info`` and ``param_sets`` to save: those given, else what the file ``net`` was
     loaded from held (``net.saved``), so that a model loaded and saved again keeps its
-    columns, image size and settings (without them a table was matched by position). After
-    further training its scores, checkpoint and extra parameter sets, which describe the
-    training before, are left out."""
+    columns and label column (without them a table was matched by position), image size,
+    settings and scores. After further training, or an edit of its parameters, only what
+    says how it reads data is kept (its scores, checkpoint, settings and extra parameter
+    sets described the model before), marked ``changed_after_training``."""
     saved = getattr(net, "saved", None) or {}
     if info is not None or param_sets is not None or not saved:
         return info, param_sets
-    if saved["iterations_done"] == net.iterations_done:
+    if saved["iterations_done"] == net.iterations_done \
+            and saved["digest"] == params_digest(net.params):
         return saved["info"], saved["param_sets"]
-    return {k: v for k, v in saved["info"].items() if k not in ("summary", "checkpoint")}, None
+    old = saved["info"]  # trained further, or edited: only how it reads data still holds
+    out = {k: old[k] for k in _DESCRIBES_DATA if k in old}
+    if isinstance(old.get("train_args"), dict):
+        out["train_args"] = {k: v for k, v in old["train_args"].items() if k in _READS_DATA}
+    if out:
+        out["changed_after_training"] = True  # (nndl info says so; --resume refuses)
+    return out, None
+
+
+_DESCRIBES_DATA = ("feature_names", "label_name", "image_size", "dropped_names", "data_name")
+"""What a model file's ``info`` says about the data it reads (see :func:`kept`)."""
+_READS_DATA = ("data", "label", "features", "drop", "header")
+"""The training settings that say how files are read (a label's position, the columns)."""
+
+
+def params_digest(params: dict) -> str:
+    """SHA-256 of the parameters (names, shapes, dtypes, values): whether they changed."""
+    h = hashlib.sha256()
+    for k in sorted(params):
+        a = np.ascontiguousarray(params[k])
+        h.update(f"{k}{a.dtype.str}{a.shape}".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
 
 
 def model_arrays(net: "Network", info: "dict | None" = None,
@@ -348,7 +373,7 @@ def read(path: "str | os.PathLike", max_bytes: "int | str | None" = None
         for name in meta.get("param_sets") or []}
     meta.setdefault("info", {})
     net.saved = {"info": meta["info"], "param_sets": meta["param_sets"],
-                 "iterations_done": net.iterations_done}
+                 "iterations_done": net.iterations_done, "digest": params_digest(net.params)}
     return net, meta
 
 
