@@ -245,3 +245,15 @@ def test_a_stop_at_the_last_batch_of_an_epoch_records_that_epoch(kw, stop_after,
     assert net.iterations_done == stop_after and net.epochs_done == epochs
     assert cb.epoch_ends == list(range(epochs)) and net.optimizer.epoch == epochs
     assert len(h.epoch_costs) == len(h.dev_costs) == epochs
+
+
+@pytest.mark.parametrize("dtype, huge", [("float64", 1e300), ("float32", 1e25)])
+def test_a_batch_of_huge_inputs_after_an_update_blames_the_inputs_not_the_rate(dtype, huge):
+    """With a learning rate of 1e-9 the second batch's 1e300 inputs were blamed on the rate."""
+    X, Y = _problem(m=40)
+    X = X.copy()
+    X[:, 20:] *= huge
+    net = nndl.Network([3, 4, 1], seed=1, output="linear", dtype=dtype)
+    with pytest.raises(DivergenceError, match=r"inputs reach \|x\| = .*scale the inputs") as e:
+        net.fit(X, Y, learning_rate=1e-9, batch_size=20, epochs=1, shuffle=False)
+    assert "learning rate" not in str(e.value) and net.iterations_done == 0  # rolled back

@@ -286,6 +286,11 @@ def _divergence_message(net: "Network", run: _Run, X: Array, J: float, it: int,
         return (f"training cannot start: the cost is {J} at iteration {it}, before any update: "
                 f"the forward pass overflowed {dtype} (the inputs reach |x| = {big:.3g}); "
                 "scale the inputs (e.g. standardize them)")
+    big = float(np.max(np.abs(X))) if X.size else 0.0
+    if big > np.sqrt(np.finfo(net.dtype).max):  # squares of such inputs overflow by themselves
+        return (f"training stopped at iteration {it}: {what}; this batch's inputs reach |x| = "
+                f"{big:.3g}: scale the inputs (e.g. standardize them); the model keeps its "
+                "last finite parameters")
     return (f"training diverged at iteration {it}: {what}; the model keeps its last finite "
             f"parameters. {_smaller_rate(run.plan)}")
 
