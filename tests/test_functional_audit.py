@@ -342,3 +342,12 @@ def test_a_transposed_y_of_the_same_size_is_refused_not_paired_wrongly():
         assert F.compute_cost(AL1, form) == want
     with pytest.raises(NNDLError, match=r"AL's shape \(2, 3\)"):
         F.compute_cost(AL, Y.reshape(-1))  # n[L] = 2: a flat Y cannot say which is which
+
+
+def test_a_number_is_the_label_of_one_sample_for_one_output_unit():
+    """compute_cost(AL (1, 1), 1.0) was refused by the check of Y's shape (it worked before)."""
+    from nndl.errors import NNDLError
+
+    assert F.compute_cost(np.array([[0.7]]), 1.0) == pytest.approx(-np.log(0.7), rel=1e-12)
+    with pytest.raises(NNDLError, match="AL's shape"):
+        F.compute_cost(np.full((3, 5), 0.2), np.eye(3)[[0, 1, 2, 0, 1]].T.ravel())

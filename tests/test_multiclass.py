@@ -171,3 +171,17 @@ def test_sigmoid_takes_any_two_whole_number_labels_as_classes(labels):
             plain.fit(X, other, iterations=1)
         assert plain.label_map is None and plain.iterations_done == 2
     assert all(np.array_equal(before[k], plain.params[k]) for k in before)
+
+
+def test_whole_number_float_labels_after_one_hot_targets_keep_their_meaning():
+    """A softmax network trained on one-hot targets, then on the same classes as floats
+    0.0/1.0/2.0 (a pandas column), was refused as if they would change its outputs."""
+    X, idx = blobs(m=30)
+    net = nndl.Network([2, 4, 3], output="softmax", seed=0)
+    net.fit(X, np.eye(3)[idx % 3].T, iterations=2)
+    net.fit(X, (idx % 3).astype(float), iterations=2)
+    assert net.iterations_done == 4
+    fresh = nndl.Network([2, 4, 3], output="softmax", seed=0)
+    fresh.fit(X, np.eye(3)[idx % 3].T, iterations=1)
+    with pytest.raises(NNDLError, match="another meaning"):  # 1.0 would become class 0
+        fresh.fit(X, (idx % 3 + 1).astype(float), iterations=1)

@@ -256,14 +256,14 @@ def _like(Y: object, AL: Array) -> Array:
     """Y in AL's shape, as the course's ``Y.reshape(AL.shape)``: labels 0 or 1 (or
     probabilities in [0, 1], soft targets); anything else makes the cross-entropy no cost
     (Y = 2 gives negative "costs"). Y has AL's shape (n[L], m), or for one output unit is a
-    vector (m,), (1, m) or (m, 1); any other Y of AL's size (a transposed (m, n[L])) would be
+    vector (m,), (1, m) or (m, 1) (a number for one sample); any other Y of AL's size (a transposed (m, n[L])) would be
     paired with the wrong entries by the reshape, and is refused."""
     Y = _array("Y", Y)
     if Y.size != AL.size:
         raise NNDLError(f"Y has {Y.size} values (shape {Y.shape}) but AL has shape {AL.shape}: "
                         "one label per entry of AL is needed")
     m = AL.shape[1]
-    vector = AL.shape[0] == 1 and Y.shape in ((m,), (1, m), (m, 1))
+    vector = AL.shape[0] == 1 and (Y.shape in ((m,), (1, m), (m, 1)) or Y.ndim == 0)  # m = 1
     if Y.shape != AL.shape and not vector:
         hint = " (it looks transposed: try Y.T)" if Y.shape == AL.shape[::-1] else ""
         also = ", or a vector (m,) / (m, 1) for one output unit" if AL.shape[0] == 1 else ""

@@ -267,7 +267,8 @@ class Network:
         if self.label_map is not None:
             return self.checked(X, Y)
         label_map = self.head.fit_label_map(Y, self.layer_dims[-1])
-        if label_map is not None and self.iterations_done:  # trained on indices: 1 stays 1
+        if label_map is not None and self.iterations_done \
+                and label_map.classes.tolist() != list(range(len(label_map.classes))):
             raise NNDLError(
                 f"this network was trained for {self.iterations_done} iterations on class "
                 f"indices (no label map); labels {label_map.classes[:10].tolist()!r} would give "
