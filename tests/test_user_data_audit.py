@@ -8,6 +8,7 @@ headers of numbers, text labels, IDs, integer targets).
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import numpy as np
@@ -542,6 +543,11 @@ def test_a_counting_first_row_of_a_test_file_is_said_and_no_header_reads_it(tmp_
     assert "test 3" in told
     fails("train", "--data", "train.csv", "--test", "nothere.csv", *FAST, cwd=tmp_path,
           words=["--test: data not found", "nothere.csv"])  # it did not name --test
+    os.mkfifo(tmp_path / "pipe.csv")
+    fails("train", "--data", "train.csv", "--test", "pipe.csv", *FAST, cwd=tmp_path,
+          words=["--test: the data file", "pipe.csv is a FIFO"])
+    fails("train", "--data", "train.csv", "--test", "-", *FAST, cwd=tmp_path,
+          words=["--test: data from standard input"])
 
 
 # --- a review of the fixes above (regressions they made, and one they left) ------------------

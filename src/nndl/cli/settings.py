@@ -107,7 +107,11 @@ def train_settings(args: argparse.Namespace, saved: "dict | None") -> dict[str, 
                             "--epochs, --data where the same data moved, --out, --plot, "
                             "--log, --quiet and the checkpoint options may be given)")
         s[k] = v
-    s["data"], s["test"] = resolve_spec(s["data"]), resolve_spec(s["test"])
+    s["data"] = resolve_spec(s["data"])
+    try:
+        s["test"] = resolve_spec(s["test"])
+    except NNDLError as exc:  # a FIFO, '-': named as --test's
+        raise NNDLError(f"--test: {exc}") from None
     _check_schedule(s, args, resuming=bool(saved))
     if s["keep_prob"] is not None and s["keep_prob"] < 1 and not s["layers"]:
         raise NNDLError("--keep-prob drops hidden units: it needs hidden --layers")
