@@ -548,3 +548,36 @@ def test_a_loaded_model_saved_again_keeps_what_its_file_said_about_its_data(tmp_
     assert (tmp_path / "more.npz").exists() and not (tmp_path / "first.npz").exists()
     io.save(more, tmp_path / "own.npz", info={"mine": 1})  # info given: that one
     assert io.read(tmp_path / "own.npz")[1]["info"] == {"mine": 1}
+
+
+def test_a_changed_model_keeps_the_playgrounds_map_and_claims_no_nndl_train_run(tmp_path,
+                                                                                capsys):
+    """An edit of the preprocessing (not of W, b) kept the old scores and let --resume go; a
+    Python model trained further was said to be 'trained on breast_cancer by nndl train';
+    the playground's plane map (info["playground"]) was dropped after further training."""
+    from nndl.cli import main
+    from nndl.preprocessing import Standardizer
+
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(2, 40)), (rng.random((1, 40)) > 0.5).astype(float)
+    net = nndl.Network([2, 3, 1], seed=0)
+    net.preprocessing = Standardizer().fit(X)
+    net.fit(X, Y, learning_rate=0.1, iterations=3)
+    io.save(net, tmp_path / "m.npz", info={"train_args": {"data": "d.csv"},
+                                          "summary": {"train": {"accuracy": 0.9}},
+                                          "checkpoint": {"iterations_done": 3}})
+    edited = nndl.load(tmp_path / "m.npz")
+    edited.preprocessing = None  # other outputs, the same W and b
+    edited.save(tmp_path / "e.npz")
+    info = io.read(tmp_path / "e.npz")[1]["info"]
+    assert "summary" not in info and info["changed_after_training"] is True
+    io.save(net, tmp_path / "p.npz", info={"playground": {"center": [0, 0]},
+                                          "feature_names": ["a", "b"]})
+    more = nndl.load(tmp_path / "p.npz")
+    more.fit(X, Y, learning_rate=0.1, iterations=1)
+    more.save(tmp_path / "p2.npz")
+    assert io.read(tmp_path / "p2.npz")[1]["info"] == {"playground": {"center": [0, 0]},
+                                                       "feature_names": ["a", "b"]}
+    assert main(["info", str(tmp_path / "p2.npz")]) == 0
+    out = capsys.readouterr().out
+    assert "by nndl train" not in out and "onto the playground's plane" in out

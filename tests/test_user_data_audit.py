@@ -526,10 +526,10 @@ def test_a_header_file_for_a_model_trained_without_one_hints_at_label(tmp_path):
                   cwd=tmp_path).splitlines()) == 5
 
 
-def test_a_counting_first_row_of_a_test_file_is_said_and_no_header_reads_it(tmp_path):
-    """--test takes a first row 1,2,3,4 for R's default names (a pandas header 0,1,2,3 on
-    the test file is common, see below) and says so; --no-header, true of both files,
-    reads it as data."""
+def test_a_counting_first_row_of_a_test_file_is_data_as_evaluate_reads_it(tmp_path):
+    """--test read a first row 1,2,3,4 of a headerless training file's test file as a header
+    (9 rows scored) where evaluate on the saved model read it as data (10 rows): two test
+    scores for one file. Both read it as data now, with a warning."""
     rng = np.random.default_rng(2)
     X = rng.integers(0, 10, size=(100, 3))
     _write(tmp_path / "train.csv", None, [[*x, x.sum() / 3 + 0.5] for x in X])  # regression
@@ -537,10 +537,10 @@ def test_a_counting_first_row_of_a_test_file_is_said_and_no_header_reads_it(tmp_
     r = nndl_cmd("train", "--data", "train.csv", "--test", "test.csv", *FAST, "--out",
                  "m.npz", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert "line 1 (1, 2, 3, 4) is taken as a header" in r.stderr and "test 2" in r.stdout
-    told = ok("train", "--data", "train.csv", "--test", "test.csv", "--no-header", *FAST,
-              "--out", "m.npz", cwd=tmp_path)
-    assert "test 3" in told
+    assert "line 1 (1, 2, 3, 4) is read as data" in r.stderr and "test 3" in r.stdout
+    mse = next(x for x in r.stdout.splitlines() if x.startswith("test")).split("mse")[1].split()[0]
+    out = ok("evaluate", "--model", "m.npz", "--data", "test.csv", cwd=tmp_path)
+    assert "3 samples" in out and f"mse       {mse}" in out, (mse, out)
     fails("train", "--data", "train.csv", "--test", "nothere.csv", *FAST, cwd=tmp_path,
           words=["--test: data not found", "nothere.csv"])  # it did not name --test
     os.mkfifo(tmp_path / "pipe.csv")
@@ -563,17 +563,18 @@ def test_a_pandas_default_header_is_a_header_for_a_model_trained_on_arrays(tmp_p
     assert "taken as a header" in r.stderr
 
 
-def test_a_pandas_header_on_the_test_file_of_a_headerless_training_file(tmp_path):
-    """--test with header 0,1,2,3 beside a np.savetxt training file failed (its header read
-    as a row of class 3), and --header, the advice, applied to the training file too."""
+def test_a_pandas_header_on_the_test_file_of_a_headerless_training_file_is_said(tmp_path):
+    """The test file of a headerless training file is read as evaluate reads it: a first row
+    0,1,2,3 is not taken for default names; above decimals it is asked about, never scored
+    in silence either way."""
     X = _features(50)
     rows = [[*x, int(x[0] > 0)] for x in X]
     _write(tmp_path / "train.csv", None, rows)
     _write(tmp_path / "test.csv", ["0", "1", "2", "3"], rows[:20])
     r = nndl_cmd("train", "--data", "train.csv", "--test", "test.csv", *FAST, "--out",
                  "m.npz", cwd=tmp_path)
-    assert r.returncode == 0 and "test 20" in r.stdout, (r.stdout, r.stderr)
-
+    assert r.returncode == 2 and "is line 1 (0, 1, 2, 3) a header?" in r.stderr, r.stderr
+    assert not (tmp_path / "m.npz").exists()
 
 def test_drop_by_index_on_a_named_data_set_and_drop_of_a_column_the_model_uses(tmp_path):
     """train --data iris --drop 0 said 'data file not found: iris' (its header looked up as
@@ -616,3 +617,14 @@ def test_a_data_row_holding_a_models_numeric_names_is_taken_as_a_header_with_a_w
     assert r.returncode == 0 and "holds the model's column names, which are numbers" in r.stderr
     assert len(ok("predict", "--model", "m.npz", "--no-header", "new.csv",
                   cwd=tmp_path).splitlines()) == 3
+
+
+def test_a_header_of_numeric_names_with_a_label_name_is_no_warning(tmp_path):
+    """A model of columns 2019, 2020, 2021 warned, on its own training file, that the header
+    2019,2020,2021,label might be data: 'label' above 0/1 says it is none."""
+    X = _features(60)
+    _write(tmp_path / "t.csv", ["2019", "2020", "2021", "label"],
+           [[*x, int(x[0] > 0)] for x in X])
+    ok("train", "--data", "t.csv", "--header", *FAST, "--out", "m.npz", cwd=tmp_path)
+    r = nndl_cmd("evaluate", "--model", "m.npz", "--data", "t.csv", cwd=tmp_path)
+    assert r.returncode == 0 and "taken as a header" not in r.stderr, r.stderr

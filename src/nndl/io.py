@@ -144,31 +144,34 @@ def kept(net: "Network", info: "dict | None", param_sets: "dict | None"
     saved = getattr(net, "saved", None) or {}
     if info is not None or param_sets is not None or not saved:
         return info, param_sets
-    if saved["iterations_done"] == net.iterations_done \
-            and saved["digest"] == params_digest(net.params):
+    if saved["iterations_done"] == net.iterations_done and saved["digest"] == model_digest(net):
         return saved["info"], saved["param_sets"]
     old = saved["info"]  # trained further, or edited: only how it reads data still holds
     out = {k: old[k] for k in _DESCRIBES_DATA if k in old}
     if isinstance(old.get("train_args"), dict):
         out["train_args"] = {k: v for k, v in old["train_args"].items() if k in _READS_DATA}
-    if out:
+    if any(k in old for k in ("train_args", "summary", "checkpoint")):
         out["changed_after_training"] = True  # (nndl info says so; --resume refuses)
     return out, None
 
 
-_DESCRIBES_DATA = ("feature_names", "label_name", "image_size", "dropped_names", "data_name")
+_DESCRIBES_DATA = ("feature_names", "label_name", "image_size", "dropped_names", "data_name",
+                   "playground")
 """What a model file's ``info`` says about the data it reads (see :func:`kept`)."""
 _READS_DATA = ("data", "label", "features", "drop", "header")
 """The training settings that say how files are read (a label's position, the columns)."""
 
 
-def params_digest(params: dict) -> str:
-    """SHA-256 of the parameters (names, shapes, dtypes, values): whether they changed."""
+def model_digest(net: "Network") -> str:
+    """SHA-256 of what makes the model's outputs: its parameters (names, shapes, dtypes,
+    values) and its metadata (layers, activations, preprocessing, target scaling, label map,
+    ...): whether it changed since it was loaded."""
     h = hashlib.sha256()
-    for k in sorted(params):
-        a = np.ascontiguousarray(params[k])
+    for k in sorted(net.params):
+        a = np.ascontiguousarray(net.params[k])
         h.update(f"{k}{a.dtype.str}{a.shape}".encode())
         h.update(a.tobytes())
+    h.update(json.dumps(jsonable(metadata(net)), sort_keys=True).encode())
     return h.hexdigest()
 
 
@@ -373,7 +376,7 @@ def read(path: "str | os.PathLike", max_bytes: "int | str | None" = None
         for name in meta.get("param_sets") or []}
     meta.setdefault("info", {})
     net.saved = {"info": meta["info"], "param_sets": meta["param_sets"],
-                 "iterations_done": net.iterations_done, "digest": params_digest(net.params)}
+                 "iterations_done": net.iterations_done, "digest": model_digest(net)}
     return net, meta
 
 

@@ -76,8 +76,10 @@ def _print_training(path: str, net: Any, info: dict) -> None:
         print(f"optimizer    {net.optimizer!r}, {net.optimizer.t} updates")
     targs = info.get("train_args") or {}
     if info.get("changed_after_training"):
-        print(f"trained on   {targs.get('data') or 'breast_cancer (built-in)'} by nndl train, "
-              "then trained further or edited: its scores and settings are not this model's")
+        first = (f"on {targs.get('data') or 'breast_cancer (built-in)'} by nndl train"
+                 if targs else "and saved")
+        print(f"trained      {first}, then trained further or edited: the scores and "
+              "settings saved then are not this model's")
     elif targs:
         print(f"trained on   {targs.get('data') or 'breast_cancer (built-in)'}, learning rate "
               f"{targs.get('lr')}, seed {targs.get('seed')}")

@@ -137,8 +137,9 @@ def _load_test(s: dict, data: Dataset, label: object, options: dict,
         except NNDLError as exc:  # (named: the file of --test, not of --data)
             raise NNDLError(f"--test: {exc}") from None
     is_file = Path(s["test"]).is_file()
-    header = datasets.table_header(s["test"], names=names, header=s.get("header")) \
-        if is_file else None  # (a counting first row: a header, with a warning; --no-header)
+    headerless = names is None and p_is_table(str(s["data"]))  # a first row 0,1,2 is data,
+    header = datasets.table_header(s["test"], names=names, header=s.get("header"),  # as for
+                                   counted=not headerless) if is_file else None   # evaluate
     options = {**options, "task": "regression" if data.task == "regression"
                else "classification"}  # the training data's task, not the test labels' look
     if is_file:  # as found with the training columns' names

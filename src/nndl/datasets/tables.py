@@ -285,7 +285,8 @@ def _has_header(rows: list[list[str]], decimal: str, names: "Sequence[str] | Non
     else it is judged by the other rules, with a warning when they read it as data."""
     first, sample = rows[0], rows[1: HEADER_SAMPLE + 1]
     if names is not None and set(map(str, names)) <= set(first):
-        if all(_is_number(str(n), decimal) for n in names):  # a row of data may hold them too
+        if all(_is_number(str(n), decimal) for n in names) \
+                and not _says_header(first, sample, decimal, source, line):  # data may hold them
             warnings.warn(NNDLWarning(
                 f"{source}: line {line} ({shorten(', '.join(first), 80)}) is taken as a header "
                 "(it holds the model's column names, which are numbers); if it is data, say "
@@ -311,6 +312,16 @@ def _has_header(rows: list[list[str]], decimal: str, names: "Sequence[str] | Non
                 "say so: header=True (nndl --header)"), stacklevel=2)
         return named
     return _judged_header(first, sample, decimal, source, line)
+
+
+def _says_header(first: list[str], sample: list[list[str]], decimal: str, source: str,
+                 line: int) -> bool:
+    """Whether the first row's contents alone show it is a header (a name above numbers,
+    ``label`` above 0/1): :func:`_judged_header`, False where its evidence points both ways."""
+    try:
+        return _judged_header(first, sample, decimal, source, line)
+    except NNDLError:
+        return False
 
 
 def _judged_header(first: list[str], sample: list[list[str]], decimal: str, source: str,
