@@ -10,21 +10,19 @@
   number of fields, most of them numbers (``.tsv``: tab first), else runs of spaces when they
   do; a first line ``sep=;`` (Excel's) names it; a last column empty in every row (a
   delimiter at the end of each line) is not a column;
-- a decimal comma (``1,5`` in a ``;`` or tab separated file, as spreadsheets in many locales
-  write) is read as ``1.5``; a file whose every comma number has three digits after it
-  (``44,170``: a US thousands separator, or 44.17?) is refused, asking which;
+- a decimal comma (``1,5`` in a ``;`` or tab separated file) is read as ``1.5``; a file whose
+  every comma number may be a thousands separator (``44,170``, or 44.17?) is refused;
 - the first row is a header when it holds no number at all, when a column is numeric in the
   rows after it but not in it (or text below a number), when its numbers are 0..n-1 (1..n:
   pandas' and R's default names; a warning says so, and ``counted=False``, for a model
-  trained without a header, reads such a row as data), or when a text column's values
-  repeat (classes) and its first cell is none of them above numbers written as whole
-  numbers over decimals
-  (``400,410,420,species``); judged on up to :data:`HEADER_SAMPLE` rows, every row is kept.
+  trained without a header, reads such a row as data), or when a text column's values repeat
+  (classes) and its first cell is none of them above numbers written as whole numbers over
+  decimals (``400,410,420,species``); judged on up to :data:`HEADER_SAMPLE` rows, all kept.
   Where the evidence points both ways it is an error asking for ``header=True`` or
   ``False``: a first row of whole numbers above decimals in every column but a label's
   (``2019,2020,2021`` over ``0.52,1.75,...``), a class found in row 1 only above data-like
-  numbers, or a name beside numbers written with decimals. With ``names`` (a model's column
-  names), a first row holding them all is the header.
+  numbers, or a name beside numbers written with decimals. A first row holding all of a
+  model's column names (``names``) is the header (with a warning if they are numbers).
 
 :func:`number_cells` turns the chosen columns into a float64 array, saying which line and
 column holds a cell that is not a number, or a missing value (an empty cell, ``NA``, ``NaN``,
@@ -285,8 +283,12 @@ def _has_header(rows: list[list[str]], decimal: str, names: "Sequence[str] | Non
     else it is judged by the other rules, with a warning when they read it as data."""
     first, sample = rows[0], rows[1: HEADER_SAMPLE + 1]
     if names is not None and set(map(str, names)) <= set(first):
-        if all(_is_number(str(n), decimal) for n in names) \
-                and not _says_header(first, sample, decimal, source, line):  # data may hold them
+        try:  # numeric names: a row of data may hold them too, unless its contents say header
+            said = not all(_is_number(str(n), decimal) for n in names) \
+                or _judged_header(first, sample, decimal, source, line)  # ('label' above 0/1)
+        except NNDLError:  # (evidence both ways)
+            said = False
+        if not said:
             warnings.warn(NNDLWarning(
                 f"{source}: line {line} ({shorten(', '.join(first), 80)}) is taken as a header "
                 "(it holds the model's column names, which are numbers); if it is data, say "
@@ -312,16 +314,6 @@ def _has_header(rows: list[list[str]], decimal: str, names: "Sequence[str] | Non
                 "say so: header=True (nndl --header)"), stacklevel=2)
         return named
     return _judged_header(first, sample, decimal, source, line)
-
-
-def _says_header(first: list[str], sample: list[list[str]], decimal: str, source: str,
-                 line: int) -> bool:
-    """Whether the first row's contents alone show it is a header (a name above numbers,
-    ``label`` above 0/1): :func:`_judged_header`, False where its evidence points both ways."""
-    try:
-        return _judged_header(first, sample, decimal, source, line)
-    except NNDLError:
-        return False
 
 
 def _judged_header(first: list[str], sample: list[list[str]], decimal: str, source: str,
