@@ -300,3 +300,21 @@ def test_predict_refuses_a_label_column_the_file_does_not_have(species_model):
           words=["column 99 is out of range"])
     assert len(ok("predict", "--model", "m.npz", "train.csv", "--label", "species",
                   cwd=d).splitlines()) == 300
+
+
+def test_predict_leaves_out_the_trained_label_position_of_a_header_file_for_a_nameless_model(
+        tmp_path):
+    """A model trained on a headerless file with --label 4 refused the same data with a header
+    (its text label read as a feature), where evaluate and --test took the trained position."""
+    cols = three_species(m=120)
+    order = ["sepal_length", "sepal_width", "petal_length", "petal_width", "species"]
+    write_table(tmp_path / "head.csv", reorder(cols, order))
+    rows = (tmp_path / "head.csv").read_text().splitlines()[1:]
+    (tmp_path / "bare.csv").write_text("\n".join(rows) + "\n")
+    ok("train", "--data", "bare.csv", "--label", "4", "--layers", "4", "--iterations", "50",
+       "--quiet", "--out", "m.npz", cwd=tmp_path)
+    bare = ok("predict", "--model", "m.npz", "bare.csv", cwd=tmp_path)
+    head = ok("predict", "--model", "m.npz", "head.csv", cwd=tmp_path)
+    assert len(head.splitlines()) == 120
+    assert [x.split("\t")[1:] for x in head.splitlines()] == \
+        [x.split("\t")[1:] for x in bare.splitlines()]

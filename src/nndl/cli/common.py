@@ -200,7 +200,8 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
         kw["features"] = datasets.check_columns(header, names, spec, ignore=ignore)
         kw["drop"] = None
     try:
-        if col is False and header is None and skip is None:  # features only, or a label last
+        if col is False and (header is None or names is None) and skip is None:  # no names to
+            # match by: features only, or a label at the trained position (else last)
             data = _features_or_last_label(
                 spec, net.layer_dims[0], kw, names,
                 _position(train_args.get("label")))
