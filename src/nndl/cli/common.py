@@ -213,6 +213,7 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
             raise
         raise MissingValueError(exc.where, exc.rows, exc.total, "fill them in (every row "
                                 "gets a prediction, so none is left out)") from None
+    unnamed = names is not None and data.feature_names is None  # an array's X, no header
     if names is not None:
         data = datasets.match_features(data, names, spec, ignore=ignore)
     hint = "" if header is None or names is not None else (
@@ -220,6 +221,13 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
         f"{shorten(header, 200)}: name its label column with --label NAME (leave others out with "
         "--drop)")  # positions only: which column is the label cannot be told
     check_width(net, data, "the data", hint)
+    if unnamed:
+        import warnings
+
+        from ..errors import NNDLWarning
+        warnings.warn(NNDLWarning(
+            f"{shorten(spec, 80)} has no column names: its columns are taken by position, as "
+            f"the model's {shorten(names, 200)}; a file with a header is matched by name"))
     return data
 
 

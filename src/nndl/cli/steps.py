@@ -19,7 +19,7 @@ import numpy as np
 from .. import datasets, heads
 from ..callbacks import EarlyStopping
 from ..datasets import Dataset
-from ..errors import NNDLError, NNDLWarning
+from ..errors import NNDLError, NNDLWarning, shorten
 from ..heads import dataset_targets, scores
 from ..initializers import initialize_bytes
 from ..memory import check_memory
@@ -149,7 +149,13 @@ def _load_test(s: dict, data: Dataset, label: object, options: dict,
             header, names, f"--test {s['test']}", ignore=[data.label_name, *(dropped or [])])}
     d, t = datasets.load_spec(s["test"], data.label_name or label, image_size=s["image_size"],
                               **options)
-    return t if t is not None else d  # the course folder: its test file
+    test = t if t is not None else d  # the course folder: its test file
+    if names is not None and test.feature_names is None \
+            and test.X.shape[0] == len(names):  # an array's X: by position (else refused)
+        warnings.warn(NNDLWarning(
+            f"--test {shorten(str(s['test']), 80)} has no column names: its columns are taken "
+            f"by position, as the training data's {shorten(names, 200)}"))
+    return test
 
 
 def _check_fits(s: dict, dims: "list[int]", m: int, classes: str = "") -> None:
