@@ -210,9 +210,6 @@ def test_info_of_the_wrong_type_is_not_a_valid_model(trained, tmp_path, edit, co
 def test_resuming_a_model_trained_with_patience_without_checkpoint_state(trained, tmp_path):
     plain = _edited(trained / "m.npz", tmp_path / "plain.npz",
                     lambda m: m["info"].pop("checkpoint"))  # as Network.save(info=...) writes
-    # was KeyError: 'checkpoint'; then a run that took the file for a checkpoint and deleted
-    # it at the end. Without the run's checkpoint state (a model trained further in Python
-    # and saved again keeps its settings, not its checkpoint: nndl.io.kept) it is refused.
-    fails("train", "--resume", plain, "--epochs", "4", "--out", "r.npz", cwd=tmp_path,
-          words=["holds no checkpoint of that run"])
-    assert plain.is_file() and not (tmp_path / "r.npz").exists()
+    out = ok("train", "--resume", plain, "--epochs", "4", "--out", "r.npz",
+             cwd=tmp_path)  # was KeyError: 'checkpoint' (nndl tune's --out has none either)
+    assert "saved" in out and (tmp_path / "r.npz").is_file()

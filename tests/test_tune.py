@@ -451,3 +451,49 @@ def test_a_database_lost_during_the_search_is_one_line(monkeypatch, tmp_path, ta
     with pytest.raises(NNDLError, match="lost the database during the search "
                                         r"\(OperationalError: .*Connection refused.*resumes"):
         workers.work(cfg)
+
+
+def test_out_and_report_are_checked_before_any_trial(tmp_path, table, capsys, monkeypatch):
+    """tune --out data.csv replaced the data with a model, --out naming the study's database
+    destroyed every trial, a folder failed after the whole search, --report ignored --out
+    and --plot, and --report on a mistyped database created it."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(table, tmp_path / "d.csv")
+    before = (tmp_path / "d.csv").read_bytes()
+    (tmp_path / "models").mkdir()
+    run = ("tune", "--data", "d.csv", "--study", "s", "--trials", "1", "--storage",
+           "sqlite:///t.db", *SPACE)
+    for out, words in (("d.csv", "is the data file"), ("t.db", "is the study's database"),
+                       ("models", "is a folder")):
+        code, _, err = main(capsys, *run, "--out", out)
+        assert code == 2 and words in err and err.count("\n") == 1, err
+    assert (tmp_path / "d.csv").read_bytes() == before and not (tmp_path / "t.db").exists()
+    code, _, err = main(capsys, *run)
+    assert code == 0, err
+    code, _, err = main(capsys, "tune", "--study", "s", "--storage", "sqlite:///t.db",
+                        "--report", "--out", "m.npz")
+    assert code == 2 and "--report only prints the study's table" in err, err
+    code, _, err = main(capsys, "tune", "--study", "s", "--storage", "sqlite:///typo.db",
+                        "--report")
+    assert code == 2 and "no study database" in err and not (tmp_path / "typo.db").exists()
+
+
+def test_header_and_seed_are_read_as_train_reads_them(tmp_path, capsys, monkeypatch):
+    """--no-header was dropped from the fixed settings (tune trained on 60 of 61 rows, the
+    first taken for a header); --seed took any integer (a traceback with --rng legacy)."""
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(1)
+    X = rng.integers(0, 9, size=(60, 3))
+    rows = [[0, 1, 2, 3]] + [[*x, int(x[0] > 4)] for x in X]  # the first row is data
+    (tmp_path / "h.csv").write_text("".join(",".join(map(str, r)) + "\n" for r in rows))
+    code, _, err = main(capsys, "tune", "--data", "h.csv", "--no-header", "--study", "h",
+                        "--trials", "1", "--storage", "sqlite:///h.db", "--layers", "4",
+                        "--iterations", "5", "--task", "regression", "--out", "m.npz")
+    assert code == 0 and "taken as a header" not in err, err
+    from nndl.io import read
+
+    assert read(tmp_path / "m.npz")[1]["info"]["train_args"]["header"] is False
+    with pytest.raises(SystemExit) as e:  # argparse's usage error, as train's
+        main(capsys, "tune", "--data", "h.csv", "--study", "g", "--trials", "1",
+             "--storage", "sqlite:///h.db", "--seed", str(2 ** 32))
+    assert e.value.code == 2 and "--seed: expected a seed" in capsys.readouterr().err

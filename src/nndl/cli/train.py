@@ -238,10 +238,10 @@ def _read_checkpoint(path: str) -> _Resume:
     if not isinstance(saved, dict):
         raise NNDLError(f"{path} is a model but not one saved by 'nndl train' (it holds no "
                         "training settings to continue with)")
-    if not isinstance(meta["info"].get("checkpoint"), dict):  # see nndl.io.kept
-        raise NNDLError(f"{path} was trained further or edited after 'nndl train' saved it "
-                        "(it holds no checkpoint of that run): it cannot be resumed; train a new "
-                        "model")
+    if meta["info"].get("changed_after_training"):  # see nndl.io.kept
+        raise NNDLError(f"{path} was trained further or edited after 'nndl train' saved it: "
+                        "its settings no longer describe it, and it cannot be resumed; train "
+                        "a new model")
     last = meta["param_sets"].get("last")
     if last is not None:
         for k, v in net.params.items():

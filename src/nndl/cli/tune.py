@@ -83,7 +83,7 @@ def _add_search_option(g: Any, action: argparse.Action) -> None:
     dest = action.dest
     help_ = (action.help or "").split("; with --resume")[0]  # (train's resuming)
     if dest == "seed":
-        g.add_argument(*action.option_strings, dest=dest, type=int, help="seed of the "
+        g.add_argument(*action.option_strings, dest=dest, type=a.seed, help="seed of the "
                        "initialization and of the dev split, the same for every trial "
                        "(default: 1)")
         return
@@ -111,6 +111,10 @@ def space_of(args: argparse.Namespace) -> dict:
 def run(args: argparse.Namespace) -> int:
     """Search, or with --report print the study's table."""
     if args.report:
+        given = [o for o, v in (("--out", args.out), ("--plot", args.plot)) if v]
+        if given:  # (they were ignored: no model, no plots)
+            raise NNDLError(f"--report only prints the study's table; {' and '.join(given)} "
+                            "need a run without --report (which resumes the study)")
         print(tuning.report(tuning.load_study(args.storage, args.study)))
         return 0
     if args.plot:

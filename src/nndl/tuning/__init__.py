@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 from typing import Any
 
 from ..errors import NNDLError
@@ -40,7 +39,8 @@ from .objective import REPORTS_FULL_BATCH, Objective, PruningReporter, train_one
 from .report import PLOTS, best_model, plot, print_times, report, trial_line
 from .space import (FIXED_ONLY, FLOAT_RANGE, INT_RANGE, SEARCHABLE, Dim, parse_space,
                     train_actions)
-from .storage import DEFAULT_STORAGE, GRACE_PERIOD, HEARTBEAT, load_study, open_storage, open_study
+from .storage import (DEFAULT_STORAGE, GRACE_PERIOD, HEARTBEAT, check_out, load_study,
+                      open_storage, open_study)
 from .workers import Config, prepare, run_workers, work, worker_main
 
 
@@ -103,8 +103,8 @@ def tune(space: dict, *, study: str, trials: int = 20, data: "str | None" = None
         space["data"] = data
     cfg = Config(space, study, trials, storage, metric, heartbeat, prune, verbose >= 2, 0,
                  workers, sampler_seed)
-    if out is not None and not Path(out).absolute().parent.is_dir():
-        raise NNDLError(f"--out {out}: folder {Path(out).absolute().parent} does not exist")
+    if out is not None:
+        check_out(out, storage, [space.get("data"), space.get("test")])
     prepared = prepare(cfg)  # bad input fails here, before any worker starts
     t0 = time.perf_counter()
     stats = work(cfg, prepared) if workers == 1 else run_workers(cfg)

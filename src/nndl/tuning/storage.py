@@ -5,9 +5,11 @@ search checked."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 import warnings
+from pathlib import Path
 from typing import Any
 
 from ..errors import NNDLError, shorten
@@ -201,8 +203,47 @@ def open_study(storage: Any, name: str, search: dict, data: dict, direction: str
     return study
 
 
+def sqlite_file(url: "str | None") -> "Path | None":
+    """The file of an ``sqlite:///FILE`` storage URL (None for other databases)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        u = make_url(url or DEFAULT_STORAGE)
+    except Exception:  # (open_storage says what is wrong with it)
+        return None
+    return Path(u.database) if u.get_backend_name() == "sqlite" and u.database else None
+
+
+def check_out(out: "str | os.PathLike", storage: "str | None", data: list) -> None:
+    """NNDLError, before any trial, when ``--out`` cannot take the best model: a folder, a
+    missing folder, or the study's own SQLite file or a data file (which it would destroy;
+    ``data``: the data and test specs)."""
+    from ..files import absolute
+
+    p = Path(out)
+    if p.name in ("", ".", "..") or p.is_dir():
+        raise NNDLError(f"--out {out} is a folder; give a file name")
+    if not p.absolute().parent.is_dir():
+        raise NNDLError(f"--out {out}: folder {p.absolute().parent} does not exist")
+    target = absolute(p, "--out")
+    db = sqlite_file(storage)
+    if db is not None and absolute(db, "--storage") == target:
+        raise NNDLError(f"--out {out} is the study's database (--storage): writing the model "
+                        "there would destroy every trial; give another file name")
+    for spec in data:
+        if isinstance(spec, str) and Path(spec).exists() and absolute(spec, "data") == target:
+            raise NNDLError(f"--out {out} is the data file {spec}: writing it would destroy it; "
+                            "give another file name")
+
+
 def load_study(storage_url: "str | None", name: str) -> Any:
-    """An existing study (NNDLError when the storage holds none of that name)."""
+    """An existing study (NNDLError when the storage holds none of that name, or for an
+    SQLite file that is not there: opening it would create it)."""
+    db = sqlite_file(storage_url)
+    if db is not None and not db.is_file():
+        raise NNDLError(f"no study database {db}: --storage "
+                        f"{shown_url(storage_url or DEFAULT_STORAGE)} names a file that is "
+                        "not there")
     optuna = optuna_module()
     storage = open_storage(storage_url)
     names = [s.study_name for s in optuna.get_all_study_summaries(storage,
