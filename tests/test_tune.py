@@ -497,3 +497,19 @@ def test_header_and_seed_are_read_as_train_reads_them(tmp_path, capsys, monkeypa
         main(capsys, "tune", "--data", "h.csv", "--study", "g", "--trials", "1",
              "--storage", "sqlite:///h.db", "--seed", str(2 ** 32))
     assert e.value.code == 2 and "--seed: expected a seed" in capsys.readouterr().err
+
+
+def test_a_diverging_regression_trial_is_said_to_diverge_and_its_metric_stays_short():
+    """With the pruner on, a regression whose outputs overflow when unscaled was 'cannot
+    train: X must be finite' (the input blamed), and its rmse 150 digits wide."""
+    import nndl
+    from nndl.preprocessing import Standardizer
+    from nndl.tuning.objective import dev_metric
+    from nndl.tuning.report import _shown
+
+    net = nndl.Network([2, 1], output="linear", seed=0)
+    net.target_scaling = Standardizer(mean=[0.0], std=[1e300])
+    net.params["W1"][...] = 1e300
+    X, Y = np.ones((2, 5)), np.zeros((1, 5))
+    assert np.isnan(dev_metric(net, (X, Y), "rmse"))
+    assert _shown(6.35e151) == "6.35e+151" and _shown(0.12345) == "0.1235"

@@ -12,6 +12,8 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ..callbacks import Callback
 from ..errors import DivergenceError, DivergenceWarning, NNDLError, shorten
 from .space import Dim, trial_settings
@@ -103,7 +105,11 @@ def dev_metric(net: "Network", dev: tuple, metric: str) -> float:
     """The model's ``metric`` on the dev set ``(X, Y)``."""
     from ..heads import scores
 
-    value = float(scores(net, *dev)[metric])
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):  # (said by the value: nan)
+            value = float(scores(net, *dev)[metric])
+    except NNDLError:  # outputs beyond the dtype (a diverging regression's, unscaled): no value
+        return float("nan")
     return value if math.isfinite(value) else float("nan")
 
 

@@ -17,6 +17,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from .workers import Prepared
 
 
+
+def _shown(value: float) -> str:
+    """A metric for a table: 4 decimals, or 4 significant digits beyond 1e6 (a diverged
+    regression's rmse of 6e151 was 150 digits wide)."""
+    return f"{value:.4f}" if abs(value) < 1e6 else f"{value:.4g}"
+
 def _params(t: Any) -> str:
     return " ".join(f"{k}={_short(v)}" for k, v in t.params.items())
 
@@ -29,11 +35,11 @@ def trial_line(t: Any, metric: str) -> str:
     """'trial   7  complete  accuracy 0.9611   1.84 s  layers=64,32 lr=0.003'."""
     state = t.state.name.lower()
     if state == "complete":
-        value = f"{metric} {t.value:.4f}"
+        value = f"{metric} {_shown(t.value)}"
     else:
         last = t.intermediate_values.get(max(t.intermediate_values), None) \
             if t.intermediate_values else None
-        value = f"{metric} {last:.4f}" if last is not None else f"{metric} -"
+        value = f"{metric} {_shown(last)}" if last is not None else f"{metric} -"
     note = t.user_attrs.get("run", {}).get("note", "")
     secs = t.user_attrs.get("run", {}).get("seconds")
     took = f"{secs:6.2f} s" if secs is not None else "     - s"
@@ -59,7 +65,7 @@ def report(study: Any, top: int = 5) -> str:
         return lines[0] + "\nno complete trial yet"
     keys = sorted({k for t in done[:top] for k in t.params})
     head = ["rank", "trial", metric, "seconds", *keys]
-    rows = [[str(i + 1), str(t.number), f"{t.value:.4f}",
+    rows = [[str(i + 1), str(t.number), _shown(t.value),
              f"{t.user_attrs.get('run', {}).get('seconds', float('nan')):.2f}",
              *[_short(t.params.get(k, "")) for k in keys]] for i, t in enumerate(done[:top])]
     widths = [max(len(r[j]) for r in [head, *rows]) for j in range(len(head))]
