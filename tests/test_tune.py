@@ -109,6 +109,8 @@ def test_the_space_reads_choices_ranges_and_fixed_values_as_train_reads_them():
     ({"seed": (1, 5)}, "same for every trial"),
     ({"epochs": "0:5"}, "positive integer"),
     ({"learning_rate": 0.1}, "not a setting of nndl train"),
+    ({"dev": "0.3"}, "--dev must be a finite number"),  # a TypeError deep in the split
+    ({"standardize": "no"}, "--standardize must be true or false"),  # 'no' was true
 ])
 def test_a_bad_space_is_refused_saying_what_was_expected(space, words):
     with pytest.raises(NNDLError, match=words):

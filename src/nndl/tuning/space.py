@@ -169,6 +169,9 @@ def parse_space(space: dict) -> dict[str, Dim]:
                                             ("features", "drop", "image_size")):
                 raise NNDLError(f"{flag(key)} is the same for every trial (trials are "
                                 "compared on one data set and dev split): give one value")
+            from ..cli.settings import SAVED_KINDS  # the kinds nndl train's settings have
+            if key in SAVED_KINDS and not SAVED_KINDS[key][1](value):
+                raise NNDLError(f"{flag(key)} must be {SAVED_KINDS[key][0]}; got {value!r:.60}")
             dims[key] = Dim(key, "fixed", (value,))
         elif isinstance(value, tuple) or _is_range(key, value):
             dims[key] = _range(key, value, actions[key])
