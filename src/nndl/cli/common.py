@@ -146,9 +146,8 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
 
     from .. import datasets
     from ..datasets.tables import is_table
-    from .arguments import label_column
-
     from ..datasets.spec import is_named
+    from .arguments import label_column
 
     if not is_named(spec):  # missing, or a pipe: said so (not "no header row" further on)
         datasets.existing_path(spec)
@@ -178,15 +177,7 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
         col = label_name
     else:
         col = _position(train_args.get("label"))
-    given = [c for c in (drop or []) if isinstance(c, str)]  # names: there or not
-    if header is not None:  # --drop 0 is a column of the header
-        given += datasets.column_names([c for c in drop or [] if not isinstance(c, str)],
-                                       header, spec)
-    used = [c for c in given if names is not None and c in names]
-    if used:  # (it was read anyway: the model needs every one of its columns)
-        raise NNDLError(f"--drop {shorten(used, 100)}: the model was trained on "
-                        f"{'this column' if len(used) == 1 else 'these columns'}, and needs "
-                        f"every one of its features {shorten(names, 200)}")
+    given = _dropped_here(drop, header, names, spec)
     ignore = [c for c in [*dropped, *given, label_name, col if isinstance(col, str) else None,
                           skip if isinstance(skip, str) else None]
               if c is not None]  # '' is a name: pandas' index column
@@ -213,6 +204,37 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
             raise
         raise MissingValueError(exc.where, exc.rows, exc.total, "fill them in (every row "
                                 "gets a prediction, so none is left out)") from None
+    return _matched(data, net, spec, names, header, ignore)
+
+
+def _dropped_here(drop: "list | None", header: "list[str] | None",
+                  names: "list[str] | None", spec: str) -> list[str]:
+    """The names of the columns ``--drop`` leaves out of this file (an index, ``--drop 0``,
+    is a column of its header; a name the file lacks is fine); NNDLError for one of the
+    model's own columns, which it needs (it was read anyway, in silence)."""
+    from .. import datasets
+
+    given = [c for c in (drop or []) if isinstance(c, str)]
+    if header is not None:
+        given += datasets.column_names([c for c in drop or [] if not isinstance(c, str)],
+                                       header, spec)
+    used = [c for c in given if names is not None and c in names]
+    if used:
+        raise NNDLError(f"--drop {shorten(used, 100)}: the model was trained on "
+                        f"{'this column' if len(used) == 1 else 'these columns'}, and needs "
+                        f"every one of its features {shorten(names, 200)}")
+    return given
+
+
+def _matched(data: Any, net: Any, spec: str, names: "list[str] | None",
+             header: "list[str] | None", ignore: list) -> Any:
+    """``data`` with the model's columns in its order (by name when the file has names),
+    its width checked; a warning when a model of named columns takes them by position."""
+    import warnings
+
+    from .. import datasets
+    from ..errors import NNDLWarning
+
     unnamed = names is not None and data.feature_names is None  # an array's X, no header
     if names is not None:
         data = datasets.match_features(data, names, spec, ignore=ignore)
@@ -222,9 +244,6 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
         "--drop)")  # positions only: which column is the label cannot be told
     check_width(net, data, "the data", hint)
     if unnamed:
-        import warnings
-
-        from ..errors import NNDLWarning
         warnings.warn(NNDLWarning(
             f"{shorten(spec, 80)} has no column names: its columns are taken by position, as "
             f"the model's {shorten(names, 200)}; a file with a header is matched by name"))
