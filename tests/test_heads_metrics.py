@@ -162,3 +162,26 @@ def test_a_model_without_class_names_reads_numeric_labels_by_value_not_position(
         bad = Dataset(X, np.zeros((1, 3), dtype=np.int64), classes=classes, name="f.csv")
         with pytest.raises(nndl.NNDLError, match="no class names"):
             dataset_targets(bad, binary)
+
+
+def test_a_models_numeric_or_bool_class_names_match_a_files_labels_by_value():
+    """A classifier fitted on floats (np.loadtxt) has classes '0.0', '1.0', one fitted on
+    bool y 'False', 'True': a file's labels 0/1 were 'classes the model does not know'."""
+    from nndl.datasets.base import Dataset
+    from nndl.heads import dataset_targets
+
+    X = np.zeros((2, 3))
+    data = Dataset(X, np.array([[1, 0, 1]]), classes=["0", "1"], name="f.csv")
+    for classes in ([0.0, 1.0], [False, True], [-1.0, 1.0]):
+        net = nndl.Network([2, 1], seed=0)
+        net.classes = classes
+        if classes[0] == -1.0:
+            with pytest.raises(nndl.NNDLError, match="does not know"):
+                dataset_targets(data, net)
+            continue
+        np.testing.assert_array_equal(dataset_targets(data, net), [[1.0, 0.0, 1.0]])
+    both = nndl.Network([2, 1], seed=0)
+    both.classes = ["1", "1.0"]  # two classes written alike by value: matched as written
+    np.testing.assert_array_equal(
+        dataset_targets(Dataset(X, np.array([[1, 0, 1]]), classes=["1", "1.0"]), both),
+        [[1.0, 0.0, 1.0]])

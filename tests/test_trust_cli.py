@@ -337,3 +337,17 @@ def test_arrays_without_column_names_are_said_to_be_taken_by_position(species_mo
         assert "has no column names: its columns are taken by position" in r.stderr, r.stderr
     r = nndl_cmd("evaluate", "--model", "m.npz", "--data", "train.csv", cwd=d)
     assert "by position" not in r.stderr
+
+
+def test_an_extra_column_of_numbers_is_not_taken_for_a_label_by_position(tmp_path):
+    """A model without column names, a file id,a,b,c: predict left out c as 'the label at
+    the trained position' and predicted from id,a,b, exit 0."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3, 60))
+    net = nndl.Network([3, 4, 1], seed=0)
+    net.fit(X, (X[0:1] > 0).astype(float), learning_rate=0.5, iterations=20)
+    net.save(tmp_path / "m.npz")
+    rows = "".join(f"{i},{a:.4f},{b:.4f},{c:.4f}\n" for i, (a, b, c) in enumerate(X.T[:8]))
+    (tmp_path / "new.csv").write_text("id,a,b,c\n" + rows)
+    fails("predict", "--model", "m.npz", "new.csv", cwd=tmp_path,
+          words=["takes 3 input features but the data (new.csv) has 4", "--label NAME"])

@@ -420,16 +420,31 @@ def dataset_targets(data: Any, net: Any) -> Array:
     if not net.classes and data.classes:  # unnamed classes 0..k-1: the labels' values count
         y = _as_indices(data, k)[y]       # (data.Y indexes the classes this file holds)
     elif net.classes and data.classes and list(data.classes) != list(net.classes):
-        index = {c: i for i, c in enumerate(net.classes)}
-        unknown = [c for c in data.classes if c not in index]
+        same = _same if len({_same(c) for c in net.classes}) == len(net.classes) else str
+        index = {same(c): i for i, c in enumerate(net.classes)}  # (str: '1' and '1.0' both
+        unknown = [c for c in data.classes if same(c) not in index]  # classes: as written)
         if unknown:
             raise NNDLError(f"the data has classes {unknown} that the model does not know "
                             f"(the model's classes: {net.classes})")
-        y = np.array([index[c] for c in data.classes], dtype=np.int64)[y]
+        y = np.array([index[same(c)] for c in data.classes], dtype=np.int64)[y]
     if y.size and (y.min() < 0 or y.max() >= k):
         raise NNDLError(f"labels must be class indices 0..{k - 1} for this model; got values up "
                         f"to {int(y.max())}")
     return head.from_indices(y, net.layer_dims[-1])
+
+
+def _same(name: object) -> object:
+    """A class name as it is compared: a number by its value (a model fitted on the floats
+    np.loadtxt gives has classes '0.0', '1.0'; a file's labels read '0', '1'; bool classes
+    'False', 'True' are 0 and 1, as in NumPy and scikit-learn); any other name as it is."""
+    text = str(name)
+    if text in ("False", "True"):
+        return float(text == "True")
+    try:
+        v = float(text)
+    except ValueError:
+        return text
+    return v if np.isfinite(v) else text
 
 
 def _as_indices(data: Any, k: int) -> Array:

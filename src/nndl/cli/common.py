@@ -239,9 +239,9 @@ def _matched(data: Any, net: Any, spec: str, names: "list[str] | None",
     if names is not None:
         data = datasets.match_features(data, names, spec, ignore=ignore)
     hint = "" if header is None or names is not None else (
-        f"; the model was trained on a file without a header, and its header has columns "
+        f"; the model has no column names, and this file's header has columns "
         f"{shorten(header, 200)}: name its label column with --label NAME (leave others out with "
-        "--drop)")  # positions only: which column is the label cannot be told
+        "--drop)")  # positions only: which column is the label, or an ID, cannot be told
     check_width(net, data, "the data", hint)
     if unnamed:
         warnings.warn(NNDLWarning(
@@ -252,11 +252,14 @@ def _matched(data: Any, net: Any, spec: str, names: "list[str] | None",
 
 def _features_or_last_label(spec: str, n0: int, kw: dict,
                             names: "list[str] | None" = None, label: object = None) -> Any:
-    """A table without a header to predict on: every column a feature when that makes the
-    model's width n0, else the label column is left out: the one training used (``label``,
-    its position, e.g. ``--label 0``), else the last. For a model trained on named columns
-    (``names``) only the first: which other column is the label, or an ID, cannot be told
-    without a header, and the wrong guess would predict from the wrong columns."""
+    """A table to predict on whose columns cannot be matched by name (no header, or a model
+    without column names): every column a feature when that makes the model's width n0,
+    else the label column is left out: the one training used (``label``, its position, e.g.
+    ``--label 0``), else the last; in a file with a header only when a column of text (a
+    label's) shows that not all are features: an extra column of numbers there may be an ID
+    as well (``id,a,b,c``: the width check refuses it, naming --label). For a model trained
+    on named columns (``names``) and a headerless file, only the first: which other column
+    is the label, or an ID, cannot be told, and the wrong guess predicts from wrong columns."""
     from .. import datasets
     from ..errors import NNDLError
 
@@ -271,6 +274,8 @@ def _features_or_last_label(spec: str, n0: int, kw: dict,
                 f"{spec} has no header row ({width}not the model's {n0}): its columns cannot "
                 f"be matched to the model's features {shorten(names, 200)}; add the header "
                 "row, or say which columns to leave out (--drop, --label)")
+        if data is not None and kw.get("header"):  # all numbers: the label, or an ID?
+            return data
         data = datasets.load_spec(spec, label if isinstance(label, int) else None, **kw)[0]
     return data
 
