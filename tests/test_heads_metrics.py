@@ -180,6 +180,11 @@ def test_a_models_numeric_or_bool_class_names_match_a_files_labels_by_value():
                 dataset_targets(data, net)
             continue
         np.testing.assert_array_equal(dataset_targets(data, net), [[1.0, 0.0, 1.0]])
+    for classes, text in (([1, 2], "True"), ([10, 20], "1_0")):  # no bools, the loader's text
+        net = nndl.Network([2, 1], seed=0)
+        net.classes = classes
+        with pytest.raises(nndl.NNDLError, match="does not know"):
+            dataset_targets(Dataset(X, np.zeros((1, 3), dtype=np.int64), classes=[text]), net)
     both = nndl.Network([2, 1], seed=0)
     both.classes = ["1", "1.0"]  # two classes written alike by value: matched as written
     np.testing.assert_array_equal(

@@ -351,3 +351,22 @@ def test_an_extra_column_of_numbers_is_not_taken_for_a_label_by_position(tmp_pat
     (tmp_path / "new.csv").write_text("id,a,b,c\n" + rows)
     fails("predict", "--model", "m.npz", "new.csv", cwd=tmp_path,
           words=["takes 3 input features but the data (new.csv) has 4", "--label NAME"])
+
+
+def test_a_model_without_column_names_says_it_reads_a_header_file_by_position(tmp_path):
+    """A file label,c,b,a for a model without names was read by position in silence
+    (11/300); a headerless id,a,b,c for a model of arrays lost its last column as 'the
+    label' (a model trained on arrays has no label position of its own)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    np.savez(tmp_path / "a.npz", X=X, y=(X[:, 0] > 0).astype(int))
+    ok("train", "--data", "a.npz", "--layers", "4", "--iterations", "20", "--quiet", "--out",
+       "m.npz", cwd=tmp_path)
+    (tmp_path / "h.csv").write_text("c,b,a\n" + "".join(
+        f"{c:.4f},{b:.4f},{a:.4f}\n" for a, b, c in X[:5]))
+    r = nndl_cmd("predict", "--model", "m.npz", "h.csv", cwd=tmp_path)
+    assert r.returncode == 0 and "taken by position, in the file's order" in r.stderr
+    (tmp_path / "id.csv").write_text("".join(f"{i},{a:.4f},{b:.4f},{c:.4f}\n"
+                                             for i, (a, b, c) in enumerate(X[:5])))
+    fails("predict", "--model", "m.npz", "id.csv", cwd=tmp_path,
+          words=["takes 3 input features but the data (id.csv) has 4"])

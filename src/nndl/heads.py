@@ -420,7 +420,9 @@ def dataset_targets(data: Any, net: Any) -> Array:
     if not net.classes and data.classes:  # unnamed classes 0..k-1: the labels' values count
         y = _as_indices(data, k)[y]       # (data.Y indexes the classes this file holds)
     elif net.classes and data.classes and list(data.classes) != list(net.classes):
-        same = _same if len({_same(c) for c in net.classes}) == len(net.classes) else str
+        bools = set(map(str, net.classes)) <= {"False", "True"}  # a model fitted on bools
+        same = (lambda c: _same(c, bools)) \
+            if len({_same(c, bools) for c in net.classes}) == len(net.classes) else str
         index = {same(c): i for i, c in enumerate(net.classes)}  # (str: '1' and '1.0' both
         unknown = [c for c in data.classes if same(c) not in index]  # classes: as written)
         if unknown:
@@ -433,13 +435,16 @@ def dataset_targets(data: Any, net: Any) -> Array:
     return head.from_indices(y, net.layer_dims[-1])
 
 
-def _same(name: object) -> object:
+def _same(name: object, bools: bool = False) -> object:
     """A class name as it is compared: a number by its value (a model fitted on the floats
-    np.loadtxt gives has classes '0.0', '1.0'; a file's labels read '0', '1'; bool classes
-    'False', 'True' are 0 and 1, as in NumPy and scikit-learn); any other name as it is."""
+    np.loadtxt gives has classes '0.0', '1.0'; a file's labels read '0', '1'); for a model
+    of ``bools``, 'False', 'True' are 0 and 1, as in NumPy; any other name as it is (the
+    loader's text: '1_0' is no 10, 'True' no class 1 of a model of 1 and 2)."""
     text = str(name)
-    if text in ("False", "True"):
+    if bools and text in ("False", "True"):
         return float(text == "True")
+    if "_" in text:
+        return text
     try:
         v = float(text)
     except ValueError:

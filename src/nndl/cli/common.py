@@ -195,7 +195,7 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
             # match by: features only, or a label at the trained position (else last)
             data = _features_or_last_label(
                 spec, net.layer_dims[0], kw, names,
-                _position(train_args.get("label")))
+                _position(train_args.get("label")), guess=headerless)
         else:
             data, test = datasets.load_spec(spec, col, **kw)  # type: ignore[arg-type]
             data = test if labelled and test is not None else data
@@ -247,11 +247,16 @@ def _matched(data: Any, net: Any, spec: str, names: "list[str] | None",
         warnings.warn(NNDLWarning(
             f"{shorten(spec, 80)} has no column names: its columns are taken by position, as "
             f"the model's {shorten(names, 200)}; a file with a header is matched by name"))
+    elif names is None and header is not None:  # as scikit-learn warns for this too
+        warnings.warn(NNDLWarning(
+            f"the model has no column names: the columns of {shorten(spec, 80)} are taken by "
+            f"position, in the file's order {shorten(header, 200)}"))
     return data
 
 
 def _features_or_last_label(spec: str, n0: int, kw: dict,
-                            names: "list[str] | None" = None, label: object = None) -> Any:
+                            names: "list[str] | None" = None, label: object = None,
+                            guess: bool = True) -> Any:
     """A table to predict on whose columns cannot be matched by name (no header, or a model
     without column names): every column a feature when that makes the model's width n0,
     else the label column is left out: the one training used (``label``, its position, e.g.
@@ -259,7 +264,9 @@ def _features_or_last_label(spec: str, n0: int, kw: dict,
     label's) shows that not all are features: an extra column of numbers there may be an ID
     as well (``id,a,b,c``: the width check refuses it, naming --label). For a model trained
     on named columns (``names``) and a headerless file, only the first: which other column
-    is the label, or an ID, cannot be told, and the wrong guess predicts from wrong columns."""
+    is the label, or an ID, cannot be told, and the wrong guess predicts from wrong columns.
+    Not ``guess`` (a model not trained on a headerless table: no label position of its own),
+    an extra column of numbers is left to the width check, which refuses it."""
     from .. import datasets
     from ..errors import NNDLError
 
@@ -274,7 +281,7 @@ def _features_or_last_label(spec: str, n0: int, kw: dict,
                 f"{spec} has no header row ({width}not the model's {n0}): its columns cannot "
                 f"be matched to the model's features {shorten(names, 200)}; add the header "
                 "row, or say which columns to leave out (--drop, --label)")
-        if data is not None and kw.get("header"):  # all numbers: the label, or an ID?
+        if data is not None and (kw.get("header") or not guess):  # the label, or an ID?
             return data
         data = datasets.load_spec(spec, label if isinstance(label, int) else None, **kw)[0]
     return data
