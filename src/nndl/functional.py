@@ -256,8 +256,8 @@ def _like(Y: object, AL: Array) -> Array:
     """Y in AL's shape, as the course's ``Y.reshape(AL.shape)``: labels 0 or 1 (or
     probabilities in [0, 1], soft targets); anything else makes the cross-entropy no cost
     (Y = 2 gives negative "costs"). Y has AL's shape (n[L], m), or for one output unit is a
-    vector (m,), (1, m) or (m, 1) (a number for one sample); any other Y of AL's size (a transposed (m, n[L])) would be
-    paired with the wrong entries by the reshape, and is refused."""
+    vector (m,), (1, m) or (m, 1) (a number for one sample); any other Y of AL's size (a
+    transposed (m, n[L])) would be paired with the wrong entries by the reshape: refused."""
     Y = _array("Y", Y)
     if Y.size != AL.size:
         raise NNDLError(f"Y has {Y.size} values (shape {Y.shape}) but AL has shape {AL.shape}: "

@@ -166,12 +166,10 @@ def model_digest(net: "Network") -> str:
     """SHA-256 of what makes the model's outputs: its parameters (names, shapes, dtypes,
     values) and its metadata (layers, activations, preprocessing, target scaling, label map,
     ...): whether it changed since it was loaded."""
-    h = hashlib.sha256()
-    for k in sorted(net.params):
-        a = np.ascontiguousarray(net.params[k])
-        h.update(f"{k}{a.dtype.str}{a.shape}".encode())
-        h.update(a.tobytes())
-    h.update(json.dumps(jsonable(metadata(net)), sort_keys=True).encode())
+    from .dual import fingerprint  # (the arrays' digest, without copying them)
+
+    h = hashlib.sha256(fingerprint(*(net.params[k] for k in sorted(net.params))).encode())
+    h.update(json.dumps(jsonable(metadata(net)), sort_keys=True).encode())  # (layer_dims too)
     return h.hexdigest()
 
 

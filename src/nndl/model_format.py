@@ -8,7 +8,6 @@ Everything here only reads: a check that fails raises :class:`~nndl.errors.NNDLE
 from __future__ import annotations
 
 import functools
-
 import json
 from pathlib import Path
 
@@ -56,15 +55,10 @@ def expected_shapes(dims: list) -> dict[str, tuple[int, int]]:
 
 
 @functools.lru_cache(maxsize=64)
-def _keys(n_dims: int) -> tuple[str, ...]:
-    """("W1", "b1", ..., "WL", "bL") for ``n_dims`` layer sizes (cached)."""
-    return tuple(k for l in range(1, n_dims) for k in (f"W{l}", f"b{l}"))
-
-
-@functools.lru_cache(maxsize=64)
-def _shapes(dims: tuple) -> tuple[tuple[int, int], ...]:
-    """The shapes of :func:`_keys`, in that order (cached)."""
-    return tuple(expected_shapes(list(dims)).values())
+def _expected(dims: tuple) -> tuple[tuple[str, ...], tuple[tuple[int, int], ...]]:
+    """:func:`expected_shapes` of ``dims`` as (keys, shapes), cached for the quick check."""
+    shapes = expected_shapes(list(dims))
+    return tuple(shapes), tuple(shapes.values())
 
 
 def array_problem(k: str, got_shape: tuple, got_dtype: np.dtype, shape: tuple,
@@ -87,9 +81,10 @@ def check_params(params: object, dims: list, dtype: np.dtype, name: str = "net.p
     forward, save), so that a wrong one is named there instead of saving a file that load
     refuses, broadcasting a bias of shape (n,) into silently wrong outputs, or failing deep
     inside NumPy after training. Values are not checked here (a diverged model may be saved)."""
-    if isinstance(params, dict) and len(params) == 2 * (len(dims) - 1) and all(
+    keys, shapes = _expected(tuple(dims))
+    if isinstance(params, dict) and len(params) == len(keys) and all(
             type(a) is np.ndarray and a.shape == shape and a.dtype == dtype  # the usual case,
-            for a, shape in zip(map(params.get, _keys(len(dims))), _shapes(tuple(dims)))):
+            for a, shape in zip(map(params.get, keys), shapes)):
         return  # (quickly: forward and predict check on every call)
     expected = expected_shapes(dims)
     if not isinstance(params, dict):

@@ -275,6 +275,7 @@ def _divergence_message(net: "Network", run: _Run, X: Array, J: float, it: int,
         bad = [k for k, v in net.params.items() if not np.isfinite(v).all()]
         if bad:
             return f"training cannot start: the parameters {bad} hold inf or NaN"
+    big = float(np.max(np.abs(X))) if X.size else 0.0
     if len(run.history) == 0 and net.iterations_done == 0:  # no update ever made
         top = float(np.max(np.abs(Y))) if Y is not None and Y.size else 0.0
         if top > np.sqrt(np.finfo(net.dtype).max / Y.shape[1]):  # type: ignore[union-attr]
@@ -282,11 +283,9 @@ def _divergence_message(net: "Network", run: _Run, X: Array, J: float, it: int,
                     f"update: the targets Y reach |y| = {top:.3g}, whose squared error "
                     f"overflows {dtype}; scale the targets (nndl train and NNRegressor "
                     "standardize them; Network.target_scaling)")
-        big = float(np.max(np.abs(X))) if X.size else 0.0
         return (f"training cannot start: the cost is {J} at iteration {it}, before any update: "
                 f"the forward pass overflowed {dtype} (the inputs reach |x| = {big:.3g}); "
                 "scale the inputs (e.g. standardize them)")
-    big = float(np.max(np.abs(X))) if X.size else 0.0
     if big > np.sqrt(np.finfo(net.dtype).max):  # squares of such inputs overflow by themselves
         return (f"training stopped at iteration {it}: {what}; this batch's inputs reach |x| = "
                 f"{big:.3g}: scale the inputs (e.g. standardize them); the model keeps its "

@@ -73,7 +73,7 @@ def main(argv: "Sequence[str] | None" = None) -> int:
             return int(args.run(args))
     except BrokenPipeError:  # e.g. `nndl predict ... | head`: stop quietly, with the status
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # of a process that
-        return 128 + signal.SIGPIPE  # SIGPIPE ended (141), as `yes | head` (1 is gradcheck's finding)
+        return 128 + signal.SIGPIPE  # SIGPIPE ends (141), as `yes | head` (1: gradcheck's)
     except KeyboardInterrupt:
         print(f"nndl {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -142,10 +142,7 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
     ``header``: whether a table's first row is a header (None: detected, and a first row
     that holds the model's column names is one). ``drop_missing`` (labelled data): leave out
     rows with a missing value. Checks the width against the model."""
-    from pathlib import Path
-
     from .. import datasets
-    from ..datasets.tables import is_table
     from ..datasets.spec import is_named
     from .arguments import label_column
 
@@ -156,9 +153,7 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
     kw = {"image_size": meta["info"].get("image_size"), "drop": list(drop) if drop else None}
     if labelled:  # the labels are read for the model's task, not guessed from their values
         kw["task"], kw["task_of_model"] = model_task(net), True
-    source = train_args.get("data")  # a first row 0,1,2 is data for a model trained on a
-    headerless = names is None and isinstance(source, str) \
-        and is_table(Path(source))  # table without a header (not arrays, not Python)
+    headerless = headerless_table(names, train_args.get("data"))  # a first row 0,1,2: data
     header = _header(spec, names, header, counted=not headerless)
     if p_is_table(spec):  # the loader reads the header found here
         kw["header"] = header is not None
@@ -244,14 +239,35 @@ def _matched(data: Any, net: Any, spec: str, names: "list[str] | None",
         "--drop)")  # positions only: which column is the label, or an ID, cannot be told
     check_width(net, data, "the data", hint)
     if unnamed:
-        warnings.warn(NNDLWarning(
-            f"{shorten(spec, 80)} has no column names: its columns are taken by position, as "
-            f"the model's {shorten(names, 200)}; a file with a header is matched by name"))
+        warn_by_position(shorten(spec, 80), f"the model's {shorten(names, 200)}; a file with a "
+                         "header is matched by name")
     elif names is None and header is not None:  # as scikit-learn warns for this too
         warnings.warn(NNDLWarning(
             f"the model has no column names: the columns of {shorten(spec, 80)} are taken by "
             f"position, in the file's order {shorten(header, 200)}"))
     return data
+
+
+def headerless_table(names: "list[str] | None", data: object) -> bool:
+    """Whether a model (or a training) of these feature ``names`` and data spec ``data`` was
+    trained on a table without a header: a first row 0,1,2 of its files is then data (not
+    pandas' default names; models of arrays or from Python have no such table)."""
+    from pathlib import Path
+
+    from ..datasets.tables import is_table
+
+    return names is None and isinstance(data, str) and is_table(Path(data))
+
+
+def warn_by_position(what: str, as_: str) -> None:
+    """The warning that ``what``, without column names, is read by position, ``as_`` the
+    model's (or the training data's) named columns (scikit-learn warns for it too)."""
+    import warnings
+
+    from ..errors import NNDLWarning
+
+    warnings.warn(NNDLWarning(f"{what} has no column names: its columns are taken by position, "
+                              f"as {as_}"))
 
 
 def _features_or_last_label(spec: str, n0: int, kw: dict,

@@ -8,7 +8,6 @@ holds and the summary of a run.
 
 from __future__ import annotations
 
-import hashlib
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ import numpy as np
 from .. import datasets, heads
 from ..callbacks import EarlyStopping
 from ..datasets import Dataset
+from ..dual import fingerprint as dual_fingerprint
 from ..errors import NNDLError, NNDLWarning, shorten
 from ..heads import dataset_targets, scores
 from ..initializers import initialize_bytes
@@ -28,19 +28,14 @@ from ..optimizers import get_optimizer
 from ..preprocessing import Standardizer
 from ..training import training_entries
 from . import arguments as a
-from .common import check_width, image_size_of, p_is_table
+from .common import check_width, headerless_table, image_size_of, p_is_table, warn_by_position
 
 
 def fingerprint(data: Dataset) -> str:
     """SHA-256 of the data's values (X and Y, with their shapes and dtypes): a resumed run
-    checks that it trains on the data the checkpoint was trained on."""
-    h = hashlib.sha256()
-    for a_ in (data.X, data.Y):
-        if a_ is not None:
-            a_ = np.ascontiguousarray(a_)
-            h.update(f"{a_.dtype.str}{a_.shape}".encode())
-            h.update(a_.tobytes())
-    return h.hexdigest()
+    checks that it trains on the data the checkpoint was trained on. The digest of
+    :func:`nndl.dual.fingerprint`, which reads the arrays without copying them."""
+    return dual_fingerprint(data.X, data.Y)
 
 
 @dataclass
@@ -137,9 +132,9 @@ def _load_test(s: dict, data: Dataset, label: object, options: dict,
         except NNDLError as exc:  # (named: the file of --test, not of --data)
             raise NNDLError(f"--test: {exc}") from None
     is_file = Path(s["test"]).is_file()
-    headerless = names is None and p_is_table(str(s["data"]))  # a first row 0,1,2 is data,
-    header = datasets.table_header(s["test"], names=names, header=s.get("header"),  # as for
-                                   counted=not headerless) if is_file else None   # evaluate
+    headerless = headerless_table(names, s["data"])  # a first row 0,1,2 is data, as for
+    header = datasets.table_header(s["test"], names=names, header=s.get("header"),  # evaluate
+                                   counted=not headerless) if is_file else None
     options = {**options, "task": "regression" if data.task == "regression"
                else "classification"}  # the training data's task, not the test labels' look
     if is_file:  # as found with the training columns' names
@@ -152,9 +147,8 @@ def _load_test(s: dict, data: Dataset, label: object, options: dict,
     test = t if t is not None else d  # the course folder: its test file
     if names is not None and test.feature_names is None \
             and test.X.shape[0] == len(names):  # an array's X: by position (else refused)
-        warnings.warn(NNDLWarning(
-            f"--test {shorten(str(s['test']), 80)} has no column names: its columns are taken "
-            f"by position, as the training data's {shorten(names, 200)}"))
+        warn_by_position(f"--test {shorten(str(s['test']), 80)}",
+                         f"the training data's {shorten(names, 200)}")
     return test
 
 

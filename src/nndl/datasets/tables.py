@@ -78,7 +78,8 @@ class Table:
     """The line of the file where each row starts (1-based, as an editor counts them: blank
     lines, the header and a quoted field's line breaks included)."""
     decimal_given: bool = False
-    """Whether the caller said which the decimal mark is (``decimal=``): not judged then."""
+    """Whether the decimal mark is settled: said by the caller (``decimal=``), or a decimal
+    comma proved by a number no thousands separator makes: not judged again then."""
 
     @property
     def width(self) -> int:
