@@ -96,6 +96,19 @@ def absolute(path: "str | os.PathLike", what: str = "file") -> Path:
         raise _stat_error(p, exc, what) from None
 
 
+def output_file(path: "str | os.PathLike", what: str = "output") -> Path:
+    """``path``, made absolute (:func:`absolute`), where a file is to be written; NNDLError,
+    before any work is done for it, when a folder is there (``.``, ``..``, an existing
+    folder) or its folder does not exist."""
+    p = Path(os.fspath(path))
+    if p.name in ("", ".", "..") or p.is_dir():
+        raise NNDLError(f"{what} {path} is a folder; give a file name")
+    full = absolute(p, what)
+    if not full.parent.is_dir():
+        raise NNDLError(f"{what} {path}: folder {full.parent} does not exist")
+    return full
+
+
 def open_regular(path: "str | os.PathLike", what: str = "file") -> BinaryIO:
     """Open ``path`` for reading in binary, refusing anything but a regular file. Opened
     without blocking, then checked on the open descriptor, so a FIFO never hangs and a file

@@ -26,7 +26,7 @@ from ..callbacks import EarlyStopping
 from ..checkpoint import Checkpointer
 from ..datasets import Dataset
 from ..errors import DivergenceError, NNDLError, shorten
-from ..files import absolute, is_stdout
+from ..files import absolute, is_stdout, output_file
 from ..network import Network
 from ..progress import CostLog, ProgressBar
 from . import arguments as a
@@ -286,8 +286,8 @@ def _check_outputs(args: argparse.Namespace, s: dict, resume: "_Resume | None") 
     with the other (``--plot data.csv`` turned the data into a PNG)."""
     for what, given in (("--out", args.out), ("--checkpoint", args.checkpoint),
                         ("--log", args.log), ("--plot", args.plot)):
-        if given and (Path(given).name in ("", ".", "..") or Path(given).is_dir()):
-            raise NNDLError(f"{what} {given} is a folder; give a file name")
+        if given:
+            output_file(given, what)
     out, ckpt = _model_paths(args, resume)
     outputs = [("--out", out), ("--checkpoint", ckpt)]
     if args.log:
@@ -300,11 +300,7 @@ def _check_outputs(args: argparse.Namespace, s: dict, resume: "_Resume | None") 
         outputs += [("--plot", plot), ("--plot (its decision boundary)", _boundary_path(plot))]
     seen: dict[Path, tuple[str, Path]] = {}
     for what, p in outputs:
-        full = absolute(p, what)
-        if not full.parent.is_dir():
-            raise NNDLError(f"{what} {p}: folder {full.parent} does not exist")
-        if full.is_dir():
-            raise NNDLError(f"{what} {p} is a folder; give a file name")
+        full = output_file(p, what)
         same = seen.get(full, (None, p))[0]
         if same is not None and {same, what} != {"--out", "--checkpoint"}:
             raise NNDLError(f"{what} {p} is also {same}: one would overwrite the other; give "

@@ -218,14 +218,9 @@ def check_out(out: "str | os.PathLike", storage: "str | None", data: list) -> No
     """NNDLError, before any trial, when ``--out`` cannot take the best model: a folder, a
     missing folder, or the study's own SQLite file or a data file (which it would destroy;
     ``data``: the data and test specs)."""
-    from ..files import absolute
+    from ..files import absolute, output_file
 
-    p = Path(out)
-    if p.name in ("", ".", "..") or p.is_dir():
-        raise NNDLError(f"--out {out} is a folder; give a file name")
-    if not p.absolute().parent.is_dir():
-        raise NNDLError(f"--out {out}: folder {p.absolute().parent} does not exist")
-    target = absolute(p, "--out")
+    target = output_file(out, "--out")
     db = sqlite_file(storage)
     if db is not None and absolute(db, "--storage") == target:
         raise NNDLError(f"--out {out} is the study's database (--storage): writing the model "
