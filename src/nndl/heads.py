@@ -125,10 +125,11 @@ class Head:
         raise NNDLError(f"a {self.output} output takes values, not class indices")
 
     def targets(self, Y: object, n_out: int, dtype: Any,
-                label_map: "LabelMap | None") -> Array:
+                label_map: "LabelMap | None", encoded: bool = False) -> Array:
         """Y as the checked (n[L], m) target matrix of ``dtype``: labels are encoded through
-        ``label_map``; a matrix is taken as it is."""
-        if self.takes_labels(Y, label_map):
+        ``label_map``; a matrix is taken as it is (always when ``encoded``: Y is known to be
+        the matrix, e.g. a sigmoid's 0/1 row beside a label map of the numbers 1 and 2)."""
+        if not encoded and self.takes_labels(Y, label_map):
             Yt = self._encode_labels(Y, n_out, dtype, label_map)
         else:
             Yt = as_matrix("Y", Y, dtype, rows=n_out)
