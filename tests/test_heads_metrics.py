@@ -190,3 +190,31 @@ def test_a_models_numeric_or_bool_class_names_match_a_files_labels_by_value():
     np.testing.assert_array_equal(
         dataset_targets(Dataset(X, np.array([[1, 0, 1]]), classes=["1", "1.0"]), both),
         [[1.0, 0.0, 1.0]])
+
+
+@pytest.mark.parametrize("labels", [["1_0"], ["1_0", "3"], [str(i) for i in range(10)] + ["1_0"]])
+def test_a_model_without_class_names_takes_a_label_with_an_underscore_as_text(tmp_path, labels):
+    """The loader keeps '1_0' as text (Python's float() reads 10); a model without class
+    names read it with float(): a file of labels '1_0' was scored as class 10 of 11, and a
+    file of 0..9 and '1_0' took '1_0' for 10 while the loader had made its classes text."""
+    from nndl.heads import dataset_targets
+
+    rows = [f"{i % 3}.5,{i}.25,{labels[i % len(labels)]}" for i in range(12)]
+    (tmp_path / "u.csv").write_text("a,b,y\n" + "\n".join(rows) + "\n")
+    data = nndl.datasets.load(tmp_path / "u.csv")
+    assert "1_0" in data.classes  # the loader's text
+    eleven = nndl.Network([2, 11], output="softmax", seed=0)
+    with pytest.raises(nndl.NNDLError, match="no class names"):
+        dataset_targets(data, eleven)
+
+
+def test_a_model_without_class_names_refuses_classes_partly_numbers_partly_names():
+    """Numbers and names together were matched by position: for the classes '1', '2',
+    'cat' of a file, label '1' was scored as class 0 of the model's 0, 1, 2."""
+    from nndl.datasets.base import Dataset
+    from nndl.heads import dataset_targets
+
+    three = nndl.Network([2, 3], output="softmax", seed=0)
+    data = Dataset(np.zeros((2, 3)), np.array([[0, 1, 2]]), classes=["1", "2", "cat"])
+    with pytest.raises(nndl.NNDLError, match="no class names"):
+        dataset_targets(data, three)

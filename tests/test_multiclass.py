@@ -185,3 +185,26 @@ def test_whole_number_float_labels_after_one_hot_targets_keep_their_meaning():
     fresh.fit(X, np.eye(3)[idx % 3].T, iterations=1)
     with pytest.raises(NNDLError, match="another meaning"):  # 1.0 would become class 0
         fresh.fit(X, (idx % 3 + 1).astype(float), iterations=1)
+
+
+def test_fit_takes_targets_already_encoded_without_reading_them_as_labels():
+    """A sigmoid's 0/1 row beside a label map of the classes 1 and 2 was read as labels
+    (0 unknown): nndl.sklearn set net.label_map aside around fit to give it its targets."""
+    X, idx = blobs(m=40)
+    Y = (idx == 1).astype(np.float64).reshape(1, -1)
+    net = nndl.Network([2, 4, 1], seed=0)
+    net.classes = [1, 2]
+    lm = net.label_map
+    with pytest.raises(NNDLError, match="unknown labels"):
+        net.fit(X, Y, iterations=1)
+    h = net.fit(X, Y, iterations=3, encoded=True, dev=(X[:, :10], Y[:, :10]))
+    assert len(h) == 3 and len(h.dev_costs) == 3 and net.label_map is lm
+    assert set(np.unique(net.predict(X))) <= {1, 2}
+    fresh = nndl.Network([2, 4, 3], output="softmax", seed=0)
+    for indices in (idx, idx.reshape(1, -1)):  # class indices are no target matrix
+        with pytest.raises(NNDLError, match="Y must"):
+            fresh.fit(X, indices, iterations=1, encoded=True)
+    fresh.fit(X, np.eye(3)[idx].T, iterations=1, encoded=True)
+    assert fresh.label_map is None  # encoded targets set no label map
+    with pytest.raises(NNDLError, match="encoded must be True or False"):
+        fresh.fit(X, idx, iterations=1, encoded="yes")

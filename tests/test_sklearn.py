@@ -291,3 +291,45 @@ def test_the_classifiers_net_predicts_and_saves_the_estimators_labels(tmp_path, 
     path = tmp_path / "clf.npz"
     clf.net_.save(str(path))
     np.testing.assert_array_equal(nndl.load(str(path)).predict(X[:8].T)[0], clf.predict(X[:8]))
+
+
+class _Spy(nndl.optimizers.GradientDescent):
+    """Gradient descent that notes the classifier's ``net_.label_map`` at every update and,
+    with ``stop``, raises it at the end of the first epoch (a Ctrl-C in the middle of fit)."""
+
+    def __init__(self, clf, learning_rate, stop=None):
+        super().__init__(learning_rate)
+        self.clf, self.stop, self.seen = clf, stop, []
+
+    def _update(self, params, grads, into_grads):
+        self.seen.append(self.clf.net_.label_map)
+        return super()._update(params, grads, into_grads)
+
+    def end_epoch(self):
+        super().end_epoch()
+        if self.stop is not None:
+            raise self.stop
+
+
+@pytest.mark.parametrize("how", ["interrupted", "diverged", "refused"])
+def test_the_classifiers_net_keeps_its_label_map_while_fit_runs_and_when_it_raises(how):
+    """The estimator set net_.label_map to None while Network.fit ran (its targets were
+    encoded already): net_.predict answered 0/1, not the labels 1/2, in the middle of fit."""
+    X, y = _blobs(80)
+    y = np.where(y == 2, 2, 1)
+    clf = NNClassifier(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
+    if how == "interrupted":
+        clf.set_params(optimizer=_Spy(clf, 0.01, KeyboardInterrupt()))
+        with pytest.raises(KeyboardInterrupt):
+            clf.fit(X, y)  # Ctrl-C keeps the network trained until then
+    else:
+        clf.fit(X, y).set_params(warm_start=True, max_iter=50, optimizer=_Spy(clf, 1e6))
+        if how == "refused":
+            clf.set_params(batch_size=0)
+        with pytest.raises(nndl.DivergenceError if how == "diverged" else NNDLError):
+            clf.fit(X, y)
+    spy = clf.optimizer
+    assert clf.net_.label_map is clf.label_map_
+    assert all(lm is clf.label_map_ for lm in spy.seen)
+    assert len(spy.seen) > 0 or how == "refused"
+    assert set(clf.net_.predict(X.T)[0]) <= {1, 2}

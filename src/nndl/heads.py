@@ -26,7 +26,7 @@ import numpy as np
 from . import metrics
 from .costs import COSTS, Cost
 from .errors import NNDLError, shorten
-from .labels import LabelMap, as_label_vector, missing_labels, one_hot
+from .labels import LabelMap, as_label_vector, label_number, missing_labels, one_hot
 from .validation import as_matrix
 
 Array = np.ndarray
@@ -125,10 +125,11 @@ class Head:
         raise NNDLError(f"a {self.output} output takes values, not class indices")
 
     def targets(self, Y: object, n_out: int, dtype: Any,
-                label_map: "LabelMap | None") -> Array:
+                label_map: "LabelMap | None", encoded: bool = False) -> Array:
         """Y as the checked (n[L], m) target matrix of ``dtype``: labels are encoded through
-        ``label_map``; a matrix is taken as it is."""
-        if self.takes_labels(Y, label_map):
+        ``label_map``; a matrix is taken as it is (always when ``encoded``: Y is known to be
+        the matrix, e.g. a sigmoid's 0/1 row beside a label map of the numbers 1 and 2)."""
+        if not encoded and self.takes_labels(Y, label_map):
             Yt = self._encode_labels(Y, n_out, dtype, label_map)
         else:
             Yt = as_matrix("Y", Y, dtype, rows=n_out)
@@ -443,30 +444,21 @@ def _same(name: object, bools: bool = False) -> object:
     text = str(name)
     if bools and text in ("False", "True"):
         return float(text == "True")
-    if "_" in text:
-        return text
-    try:
-        v = float(text)
-    except ValueError:
-        return text
-    return v if np.isfinite(v) else text
+    v = label_number(text)
+    return v if v is not None and np.isfinite(v) else text
 
 
 def _as_indices(data: Any, k: int) -> Array:
     """The class index each of ``data.classes`` is, for a model without class names (its
-    classes are 0..k-1, as it predicts them): numbers ("1", "1.0") by value (a file holding
-    only label 1 is class 1, not its first class); names (a data set's own list, e.g. the
-    cat data's non-cat, cat) by position when they are k, all the classes; else NNDLError."""
-    values = []
-    for c in data.classes:
-        try:
-            values.append(float(c))
-        except (TypeError, ValueError):
-            break
-    else:
-        if all(v.is_integer() and 0 <= v < k for v in values):
-            return np.array(values, dtype=np.int64)
-    if len(values) < len(data.classes) and len(data.classes) == k:
+    classes are 0..k-1, as it predicts them): numbers ("1", "1.0", by the loader's rule,
+    :func:`~nndl.labels.label_number`) by value (a file holding only label 1 is class 1, not
+    its first class); names (a data set's own list, e.g. the cat data's non-cat, cat) by
+    position when they are k, all the classes, and none is a number (the loader sorts
+    '0'..'9', '1_0' as text: by position '2' would be class 3); else NNDLError."""
+    values = [label_number(str(c)) for c in data.classes]
+    if all(v is not None and v.is_integer() and 0 <= v < k for v in values):
+        return np.array(values, dtype=np.int64)
+    if all(v is None for v in values) and len(data.classes) == k:
         return np.arange(k)
     raise NNDLError(f"{data.name or 'the data'} has the classes {shorten(list(data.classes))}, "
                     f"which cannot be told apart as the model's: it has no class names, its "

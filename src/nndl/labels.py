@@ -26,6 +26,21 @@ def missing_labels(values: "list[Any]") -> list[int]:
     return [i for i, v in enumerate(values) if v is None or (isinstance(v, float) and v != v)]
 
 
+def label_number(text: str) -> "float | None":
+    """The number a label written as text is, or None for text: what Python's float() reads
+    (spaces around it, ``1e3``, ``inf`` and ``nan`` too: the caller decides about those),
+    except a text with ``_``, which float() reads as a number (``1_0`` is 10) but a data
+    file's reader keeps as text. The one rule of the loader (a file's label column is
+    numbers when every label is one) and of the matching of a file's classes to a model's
+    (:mod:`nndl.heads`), so that they never disagree on what a label is."""
+    if "_" in text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
 def as_label_vector(y: object, name: str = "labels") -> Array:
     """Labels as a 1-D non-object array: a 1-D input, or a (1, m) / (m, 1) 2-D one."""
     try:

@@ -244,28 +244,28 @@ class Network:
             X = np.asarray(self.preprocessing.transform(X), dtype=self.dtype)
         return X
 
-    def _Y(self, Y: object) -> Array:
+    def _Y(self, Y: object, encoded: bool = False) -> Array:
         """Targets as the checked (n[L], m) matrix; labels are encoded by the head through
-        ``label_map``."""
-        Y = self.head.targets(Y, self.layer_dims[-1], self.dtype, self.label_map)
+        ``label_map`` (unless ``encoded``: Y is that matrix already)."""
+        Y = self.head.targets(Y, self.layer_dims[-1], self.dtype, self.label_map, encoded)
         if self.target_scaling is not None:
             Y = np.asarray(self.target_scaling.transform(Y), dtype=self.dtype)
         return Y
 
-    def checked(self, X: object, Y: object) -> tuple[Array, Array]:
+    def checked(self, X: object, Y: object, encoded: bool = False) -> tuple[Array, Array]:
         """(X, Y) as the model computes on them: X (n[0], m) preprocessed, Y the (n[L], m)
-        target matrix (labels encoded through ``label_map``)."""
+        target matrix (labels encoded through ``label_map``; ``encoded``: see ``fit``)."""
         X = self._X(X)
-        Y = self._Y(Y)
+        Y = self._Y(Y, encoded)
         check_same_m(X, Y)
         return X, Y
 
-    def _fit_XY(self, X: object, Y: object) -> tuple[Array, Array]:
-        """``checked`` for ``fit``: the first fit with labels sets ``label_map`` (the head
-        decides how: integers 0..n[L]-1 stay class indices, other labels map to their sorted
-        distinct values)."""
-        if self.label_map is not None:
-            return self.checked(X, Y)
+    def _fit_XY(self, X: object, Y: object, encoded: bool) -> tuple[Array, Array]:
+        """``checked`` for ``fit``: the first fit with labels (not ``encoded``) sets
+        ``label_map`` (the head decides how: integers 0..n[L]-1 stay class indices, other
+        labels map to their sorted distinct values)."""
+        if self.label_map is not None or encoded:
+            return self.checked(X, Y, encoded)
         label_map = self.head.fit_label_map(Y, self.layer_dims[-1])
         if label_map is not None and self.iterations_done \
                 and label_map.classes.tolist() != list(range(len(label_map.classes))):
@@ -342,6 +342,7 @@ class Network:
         dev: "tuple[object, object] | None" = None,
         patience: "int | None" = None,
         shuffle: bool = True,
+        encoded: bool = False,
     ) -> History:
         """Train from the current parameters (a second call continues); the loop is
         :func:`nndl.training.train`.
@@ -388,6 +389,9 @@ class Network:
             epoch are restored (``history.best_epoch``).
         shuffle : bool, default True
             Reshuffle the mini-batches every epoch.
+        encoded : bool, default False
+            Y and Y_dev are the target matrix above already (``nndl.sklearn`` encodes its
+            labels): checked, never read as labels through ``label_map``, which stays as it is.
 
         Returns
         -------
@@ -424,10 +428,10 @@ class Network:
         if every is not None:
             plan.callbacks.append(PrintCost(every))
         had_map, done = self.label_map is not None, self.iterations_done
-        X, Y = self._fit_XY(X, Y)  # after the arguments: a refused fit sets no label map
+        X, Y = self._fit_XY(X, Y, check_bool("encoded", encoded))  # last: a refusal sets no map
         try:
             if dev is not None:
-                plan.dev = self._dev_set(dev)
+                plan.dev = self._dev_set(dev, encoded)
             self.optimizer = plan.optimizer
             return training.train(self, X, Y, plan)
         except NNDLError:  # refused (the dev set, memory) or diverged before any update
@@ -435,11 +439,11 @@ class Network:
                 self.label_map = None
             raise
 
-    def _dev_set(self, dev: object) -> tuple[Array, Array]:
+    def _dev_set(self, dev: object, encoded: bool) -> tuple[Array, Array]:
         if not isinstance(dev, (tuple, list)) or len(dev) != 2:
             raise NNDLError(f"dev must be a pair (X_dev, Y_dev); got {type(dev).__name__}")
         try:  # named as the dev set: X and Y may be right while X_dev is transposed
-            X, Y = self._X(dev[0], "X_dev"), self._Y(dev[1])
+            X, Y = self._X(dev[0], "X_dev"), self._Y(dev[1], encoded)
             check_same_m(X, Y)
         except NNDLError as exc:
             raise NNDLError(f"the dev set dev=(X_dev, Y_dev): {exc}") from None

@@ -238,14 +238,12 @@ class _NNBase(BaseEstimator):
             patience = self.n_iter_no_change
         optimizer = self.optimizer if fresh_optimizer else self._continued_optimizer()
         keep = None if self.keep_prob == 1 or net.L == 1 else self.keep_prob
-        # Y is the target matrix: the label map must not take a (1, m) 0/1 row for labels
-        label_map, net.label_map = net.label_map, None
-        try:
+        try:  # Y is the target matrix (encoded): a (1, m) 0/1 row is no labels of classes 1, 2
             net.fit(X.T, Y, learning_rate=self.learning_rate, epochs=epochs,
                     batch_size=self._batch(X.shape[0]), optimizer=optimizer, lambd=self.alpha,
-                    keep_probs=keep, dev=dev, patience=patience, shuffle=self.shuffle)
+                    keep_probs=keep, dev=dev, patience=patience, shuffle=self.shuffle,
+                    encoded=True)
         finally:  # also after a divergence: the counters describe the network as it is
-            net.label_map = label_map
             self._record(net)
 
     def _record(self, net: Network) -> None:

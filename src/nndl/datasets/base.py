@@ -30,7 +30,7 @@ import numpy as np
 
 from ..errors import NNDLError
 from ..heads import TASKS, for_classes
-from ..labels import missing_labels, one_hot
+from ..labels import label_number, missing_labels, one_hot
 def task_for_classes(k: int) -> str:
     """The task of labels of ``k`` classes: ``"binary"`` for k <= 2, else ``"multiclass"``
     (the classifier heads of :mod:`nndl.heads`)."""
@@ -159,12 +159,10 @@ def _read_labels(values: np.ndarray, source: str) -> tuple[np.ndarray, "np.ndarr
                             f"first at sample {gone[0]}): fill them in or leave those "
                             "samples out")
     strs = [v.decode() if isinstance(v, bytes) else str(v) for v in values.tolist()]
-    try:
-        if any("_" in s for s in strs):  # float() reads 1_0 as 10; as features, not a number
-            raise ValueError("_")
-        return values, np.array([float(s) for s in strs], dtype=np.float64)
-    except ValueError:
+    numbers = [label_number(s) for s in strs]
+    if any(v is None for v in numbers):
         return np.array([s.strip() for s in strs]), None
+    return values, np.array(numbers, dtype=np.float64)
 
 
 def _exact_integers(values: np.ndarray) -> "list[int] | None":
