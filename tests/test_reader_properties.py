@@ -10,7 +10,7 @@ import io as stdio
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 import nndl
@@ -168,3 +168,62 @@ def test_csv_of_odd_cells(tmp_path, cells, drop_missing):
         assert len(str(exc)) <= MAX_MESSAGE
         return
     check_result(d)
+
+
+# --- the table reader's C-speed looks equal their plain definitions ---------------------------
+def _plain_missing_rows(rows, columns):
+    from nndl.datasets.cells import MISSING
+    return [i for i, r in enumerate(rows) if any(r[j].lower() in MISSING for j in columns)]
+
+
+def _plain_numbers(rows, columns, comma):
+    """The cells as float64 the plain way (float() of each cell, '_' refused), or None."""
+    try:
+        out = [[float(r[j].replace(",", ".") if comma else r[j]) for j in columns] for r in rows]
+    except ValueError:
+        return None
+    if any("_" in r[j] for r in rows for j in columns):
+        return None
+    return np.array(out, dtype=np.float64).reshape(len(rows), len(columns))
+
+
+cell = st.one_of(st.sampled_from(["", "NA", "nA", "Nan", "NULL", "None", "#N/a", "?", "n/a",
+                                  "1_0", "x", "inf", "7"]),
+                 st.floats(allow_nan=False, allow_infinity=False, width=64).map(repr),
+                 st.integers(-999, 999).map(str),
+                 st.builds(lambda a, b: f"{a},{b}", st.integers(0, 99), st.integers(0, 999)))
+
+
+@settings(max_examples=150, deadline=None)
+@example(rows=[["1_0", "2", "3"]], filler=0, columns=[0, 1, 2], comma=False)  # '_' refused
+@example(rows=[["1.5", "2", "3"]], filler=250, columns=[0], comma=True)  # a point, row 251
+@example(rows=[["#N/a", "2", "3"]], filler=230, columns=[2, 1], comma=False)  # not a used one
+@given(rows=st.lists(st.lists(cell, min_size=3, max_size=3), min_size=1, max_size=6),
+       filler=st.integers(0, 260), columns=st.sampled_from([[0], [0, 2], [2, 1], [0, 1, 2]]),
+       comma=st.booleans())
+def test_the_readers_fast_looks_equal_their_plain_definitions(rows, filler, columns, comma):
+    """missing_rows, number_cells and the decimal mark's look for a number with a point find
+    at C speed what a loop over every cell finds (the cells behind ``filler`` rows of plain
+    whole numbers, so that beyond the first HEADER_SAMPLE rows too)."""
+    from nndl.datasets.tables import Table, missing_rows, number_cells
+    rows = [["5", "6", "8"] for _ in range(filler)] + [list(r) for r in rows]
+    text = "".join(c for r in rows for c in r)
+    table = Table(rows=[list(r) for r in rows], header=["a", "b", "c"],
+                  delimiter=";" if comma else ",", decimal="," if comma else ".", source="t",
+                  lines=list(range(2, len(rows) + 2)), decimal_given=comma,
+                  marks=frozenset(c for c in "_.," if c in text))
+    assert missing_rows(table, columns) == _plain_missing_rows(rows, columns)
+    pointed = next((f"line {i + 2}" for i, r in enumerate(rows) for j in columns
+                    if "." in r[j] and _plain_numbers([r], [j], False) is not None), None)
+    plain = _plain_numbers(rows, columns, comma)
+    try:
+        X = number_cells(table, columns)
+    except NNDLError as exc:
+        if comma and pointed is not None:
+            assert pointed in str(exc) and "has a point" in str(exc)
+        else:
+            assert plain is None or not np.isfinite(plain).all()
+        return
+    assert not (comma and pointed is not None)
+    assert plain is not None
+    np.testing.assert_array_equal(X, plain)  # exact: the same float() of the same text

@@ -39,8 +39,10 @@ import os
 import re
 import zlib
 from dataclasses import dataclass
+from itertools import chain, product
+from operator import itemgetter
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -80,6 +82,9 @@ class Table:
     decimal_given: bool = False
     """Whether the decimal mark is settled: said by the caller (``decimal=``), or a decimal
     comma proved by a number no thousands separator makes: not judged again then."""
+    marks: frozenset = frozenset("_.,")
+    """Which of ``_ . ,`` the file's text holds anywhere: a cell can hold only those (asked
+    once of the whole text at C speed, so that most files need no look at every cell)."""
 
     @property
     def width(self) -> int:
@@ -144,24 +149,32 @@ def _split(text: str, delimiter: str, source: str) -> tuple[list[list[str]], lis
     which :func:`refuse_missing` names (dropping it silently would pair every later row of
     ``nndl predict``'s output with the wrong sample). Delimiter ``" "``: runs of spaces and
     tabs (a line of them is blank)."""
+    rows: list[list[str]] = []
+    lines: list[int] = []
     if delimiter == " ":
-        pairs = [(_fields(line), n) for n, line in enumerate(text.splitlines(), start=1)
-                 if line.strip()]
+        for n, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                rows.append(_fields(line))
+                lines.append(n)
     else:
-        pairs = []
         reader = csv.reader(_stdio.StringIO(text, newline=""), delimiter=delimiter)
         start = 1
         try:
             for r in reader:
                 if r and (len(r) > 1 or r[0].strip()):
-                    pairs.append((r, start))
+                    r[:] = map(str.strip, r)  # in place: a big file's cells are most memory
+                    rows.append(r)
+                    lines.append(start)
                 start = reader.line_num + 1
         except csv.Error as exc:
             raise NNDLError(f"{source}: not a readable CSV file ({shorten(exc, 120)})") \
                 from None
-    valued = [k for k, (r, _) in enumerate(pairs) if any(c.strip() for c in r)]
-    pairs = pairs[valued[0]: valued[-1] + 1] if valued else []
-    return [[c.strip() for c in r] for r, _ in pairs], [n for _, n in pairs]
+    # rows of only delimiters before the first row with a value and after the last one
+    first = next((k for k, r in enumerate(rows) if any(r)), len(rows))
+    last = next((k for k in range(len(rows) - 1, first - 1, -1) if any(rows[k])), first - 1)
+    if first or last < len(rows) - 1:
+        del rows[last + 1:], lines[last + 1:], rows[:first], lines[:first]
+    return rows, lines
 
 
 _FIELD = re.compile(r'"((?:[^"]|"")*)"(?=\s|$)|(\S+)')
@@ -262,7 +275,7 @@ def read_table(path: Path, budget: Budget, *, header: "bool | None" = None,
     head = rows[0] if header else None
     return Table(rows=rows[1:] if header else rows, header=head, delimiter=delimiter,
                  decimal=decimal, source=source, lines=lines[1:] if header else lines,
-                 decimal_given=given)
+                 decimal_given=given, marks=frozenset(c for c in "_.," if c in text))
 
 
 def decide_decimal(table: Table, columns: Sequence[int]) -> None:
@@ -271,12 +284,9 @@ def decide_decimal(table: Table, columns: Sequence[int]) -> None:
     the rows the delimiter was judged on held whole numbers only. In a decimal-comma table a
     number with a point (``1.234``: a thousands separator?) is refused, never read as 1.234.
     (Text labels such as ``v1.2`` are not numbers and count for neither.)"""
-    text = "".join(r[j] for r in table.rows for j in columns)
-    pointed = None
-    if "." in text:
-        pointed = next(((i, j) for i, r in enumerate(table.rows) for j in columns
-                        if "." in r[j] and is_number(r[j])), None)
-    if table.decimal == "." and table.delimiter != "," and "," in text and pointed is None \
+    marks = table.marks
+    pointed = _first_pointed(table, columns) if "." in marks else None
+    if table.decimal == "." and table.delimiter != "," and "," in marks and pointed is None \
             and any(_DECIMAL_COMMA.fullmatch(r[j]) for r in table.rows for j in columns
                     if "," in r[j]):
         table.decimal = ","
@@ -327,7 +337,44 @@ def _refuse_thousands(table: Table, columns: Sequence[int]) -> None:
 
 def missing_rows(table: Table, columns: Sequence[int]) -> list[int]:
     """Indices of the rows with a missing value in any of ``columns``."""
+    # The cells are first looked through at C speed for one of MISSING in any case (a set
+    # of all their spellings): most files have none, and then no row is visited in Python.
+    if not columns or _MISSING_ANY_CASE.isdisjoint(_cells(table, columns)):
+        return []
     return [i for i, r in enumerate(table.rows) if any(r[j].lower() in MISSING for j in columns)]
+
+
+def _cells(table: Table, columns: Sequence[int]) -> "Iterator[str]":
+    """The cells of ``columns`` row by row, one flat iterator (at C speed: no Python loop)."""
+    if len(columns) == 1:
+        return map(itemgetter(columns[0]), table.rows)
+    return chain.from_iterable(map(itemgetter(*columns), table.rows))
+
+
+_MISSING_ANY_CASE = frozenset(
+    "".join(chars) for word in MISSING
+    for chars in product(*({ch, ch.upper()} for ch in word)))
+"""Every spelling of each cell of MISSING in upper and lower case (``NA``, ``Na``, ...)."""
+
+
+def _first_pointed(table: Table, columns: Sequence[int]) -> "tuple[int, int] | None":
+    """(row, column) of the first number with a point in ``columns``, row by row; None if
+    none. A file of such numbers has one in its first rows; else only the columns with a
+    point somewhere (found at C speed) are looked through, not every cell of a big file."""
+    def first(rows: "list[list[str]]", cols: Sequence[int]) -> "tuple[int, int] | None":
+        return next(((i, j) for i, r in enumerate(rows) for j in cols
+                     if "." in r[j] and is_number(r[j])), None)
+
+    found = first(table.rows[:HEADER_SAMPLE], columns)
+    if found is None and len(table.rows) > HEADER_SAMPLE:
+        found = first(table.rows, [j for j in columns if "." in _column_text(table, [j])])
+    return found
+
+
+def _column_text(table: Table, columns: Sequence[int]) -> str:
+    """The cells of ``columns`` in every row, joined (to ask at C speed whether any holds a
+    character); a column at a time, by :func:`operator.itemgetter`."""
+    return "".join("".join(map(itemgetter(j), table.rows)) for j in columns)
 
 
 def refuse_missing(table: Table, columns: Sequence[int], bad: list[int],
@@ -356,25 +403,30 @@ def number_cells(table: Table, columns: Sequence[int]) -> np.ndarray:
     delimiter's sample may have held whole numbers only), and a number with ``_``
     (``1_017``, which Python's float() reads as 1017) is not a number."""
     decide_decimal(table, columns)
-    cells = [[r[j] for j in columns] for r in table.rows]
-    text = "".join(c for r in cells for c in r)
-    if table.decimal == ",":
-        cells = [[c.replace(",", ".") for c in r] for r in cells]
+    underscore = "_" in table.marks and "_" in _column_text(table, columns)
+    comma = table.decimal == ","
     X = None
-    if "_" not in text:
+    if not underscore and columns:
+        flat = _cells(table, columns)  # one flat list: NumPy reads it faster than rows
         try:
-            X = np.array(cells, dtype=np.float64).reshape(len(table.rows), len(columns))
+            X = np.array(list(map(_dot, flat) if comma else flat), dtype=np.float64)
+            X = X.reshape(len(table.rows), len(columns))
         except ValueError:
             pass
     if X is None:
-        X = np.array([[_cell(table, i, j, c) for j, c in zip(columns, r)]
-                      for i, r in enumerate(cells)], dtype=np.float64)
+        X = np.array([[_cell(table, i, j, _dot(r[j]) if comma else r[j]) for j in columns]
+                      for i, r in enumerate(table.rows)], dtype=np.float64)
     if not np.isfinite(X).all():  # inf, 1e400: no row or column could be named later
         i, k = (int(v) for v in np.argwhere(~np.isfinite(X))[0])
         raise NNDLError(f"{table.source}: line {table.line(i)}, {table.column(columns[k])}: "
                         f"features must be finite numbers; got "
                         f"{shorten(repr(table.rows[i][columns[k]]), 40)} (fix or remove it)")
     return X.reshape(len(table.rows), len(columns))
+
+
+def _dot(cell: str) -> str:
+    """A decimal-comma cell written with a point (``1,5`` -> ``1.5``)."""
+    return cell.replace(",", ".")
 
 
 def _cell(table: Table, i: int, j: int, c: str) -> float:
