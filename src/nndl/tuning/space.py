@@ -32,8 +32,8 @@ SEARCHABLE = (*_CHOICE_ONLY, *FLOAT_RANGE, *INT_RANGE)
 iterations, epochs, batch_size, patience)."""
 
 
-FIXED_ONLY = ("data", "label", "task", "features", "drop", "drop_missing", "header", "test",
-              "dev", "standardize", "image_size", "seed")
+FIXED_ONLY = ("data", "label", "task", "features", "drop", "drop_missing", "header", "decimal",
+              "test", "test_header", "dev", "standardize", "image_size", "seed")
 """Settings that stay fixed: every trial is judged on the same data and dev split."""
 
 
