@@ -161,9 +161,13 @@ def data_fingerprint(parts: Any) -> dict:
     return {"name": parts.data.name, "fingerprint": fingerprint(parts.data)}
 
 
-def _check_same(study: Any, stored: dict, what: str, here: dict) -> None:
+def _check_same(study: Any, stored: dict, what: str, here: dict,
+                on: "dict | None" = None) -> None:
+    """NNDLError unless the study's ``stored`` data (``what``) or search is ``here``'s: a
+    search compared as it takes effect on the data (``on``: :func:`~nndl.tuning.space.taken`),
+    not as it was spelled."""
     if what != "data":
-        stored, here = canonical(stored), canonical(here)
+        stored, here = canonical(stored, on), canonical(here, on)
     if stored == here:
         return
     if what == "data":
@@ -184,9 +188,11 @@ def _check_same(study: Any, stored: dict, what: str, here: dict) -> None:
                     + "): give another --study, or the same settings")
 
 
-def open_study(storage: Any, name: str, search: dict, data: dict, direction: str) -> Any:
+def open_study(storage: Any, name: str, search: dict, data: dict, direction: str,
+               on: "dict | None" = None) -> Any:
     """Create the study ``name`` or load it, checking that it was made for the same data and
-    search (stored in its user attributes ``nndl_search`` and ``nndl_data``)."""
+    search (stored in its user attributes ``nndl_search`` and ``nndl_data``; the search's
+    settings as they take effect on the data, ``on``: :func:`~nndl.tuning.space.taken`)."""
     optuna = optuna_module()
     study = optuna.create_study(study_name=name, storage=storage, direction=direction,
                                 load_if_exists=True)
@@ -199,7 +205,7 @@ def open_study(storage: Any, name: str, search: dict, data: dict, direction: str
         study.set_user_attr("nndl_data", data)
         return study
     _check_same(study, attrs["nndl_data"], "data", data)
-    _check_same(study, attrs["nndl_search"], "search", search)
+    _check_same(study, attrs["nndl_search"], "search", search, on)
     return study
 
 
