@@ -204,6 +204,23 @@ def test_a_default_spelled_out_resumes_the_study(tmp_path, table, capsys, monkey
     assert canonical(old, {"standardize": True}) == canonical(here, {"standardize": True})
 
 
+def test_the_storage_url_is_parsed_once(tmp_path, monkeypatch):
+    """open_storage parsed the URL twice (its backend, then its database) and load_study a
+    third time (its SQLite file): one parse, :func:`nndl.tuning.storage.parse_storage`."""
+    import sqlalchemy.engine
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    optuna.create_study(study_name="p", storage=url)
+    calls = []
+    real = sqlalchemy.engine.make_url
+    monkeypatch.setattr(sqlalchemy.engine, "make_url", lambda u: calls.append(u) or real(u))
+    tuning.open_storage(url)
+    assert len(calls) == 1, calls
+    calls.clear()
+    assert tuning.load_study(url, "p").study_name == "p"
+    assert len(calls) == 1, calls
+
+
 # --- SQLite: two workers, resume, pruning, the best model -----------------------------------
 def test_two_workers_resume_and_the_best_model_evaluates(tmp_path, table, capsys,
                                                           monkeypatch):
