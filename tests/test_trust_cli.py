@@ -370,3 +370,75 @@ def test_a_model_without_column_names_says_it_reads_a_header_file_by_position(tm
                                              for i, (a, b, c) in enumerate(X[:5])))
     fails("predict", "--model", "m.npz", "id.csv", cwd=tmp_path,
           words=["takes 3 input features but the data (id.csv) has 4"])
+
+
+# --- the test file's own header, the decimal mark -------------------------------------------
+def _rows(m: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """m rows of 3 features in [1, 9) and a two-class label of them."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(1, 9, size=(m, 3))
+    return X, (X[:, 0] - X[:, 1] + 0.3 * X[:, 2] > 1.5).astype(int)
+
+
+def test_a_test_file_has_its_own_header_option(tmp_path):
+    """--header / --no-header spoke for --data and --test together: a headerless training
+    file could not be given a test file with pandas' header 0,1,2,3 (df.to_csv(index=False)
+    of integer column names): asked which it is, --header made the training file's first row
+    a header too. --test-header says it of the test file alone, with evaluate --header's
+    score."""
+    X, y = _rows(240, 5)
+    lines = [",".join(f"{v:.4f}" for v in x) + f",{t}" for x, t in zip(X, y)]
+    (tmp_path / "train.csv").write_text("\n".join(lines[:180]) + "\n")
+    (tmp_path / "test.csv").write_text("0,1,2,3\n" + "\n".join(lines[180:]) + "\n")
+    common = ["--data", "train.csv", "--test", "test.csv", "--layers", "4", "--iterations",
+              "200", "--lr", "0.3", "--quiet", "--out", "m.npz"]
+    fails("train", *common, cwd=tmp_path, words=["test.csv", "--test-header",
+                                                 "--test-no-header"])
+    ok("train", *common, "--test-header", cwd=tmp_path)
+    info = nndl.io.read(tmp_path / "m.npz")[1]["info"]
+    assert info["train_args"]["test_header"] is True and info["train_args"]["header"] is None
+    assert info["summary"]["train"]  # the 180 training rows, the first one too
+    acc = info["summary"]["test"]["accuracy"]
+    out = ok("evaluate", "--model", "m.npz", "--data", "test.csv", "--header", cwd=tmp_path)
+    assert accuracy_line(out).startswith(f"accuracy  {acc:.4f} (") and "/60)" in out
+    fails("train", *common[:2], *common[4:], "--test-header", cwd=tmp_path,
+          words=["--test-header", "--test"])  # no --test: nothing to apply it to
+    r = nndl_cmd("train", *common, "--test-header", "--test-no-header", cwd=tmp_path)
+    assert r.returncode == 2 and "not allowed with argument" in r.stderr
+
+
+def test_decimal_comma_option_reads_three_decimals_as_decimals(tmp_path):
+    """A ; file whose every number has three decimals (1,275) was refused as possibly US
+    thousands separators, and no option could say it is a decimal comma: --decimal , reads it
+    as the same numbers written with points, the same model bit for bit; predict and
+    evaluate read the training's decimal mark by default."""
+    X, y = _rows(120, 6)
+    us = ["a,b,c,y"] + [",".join(f"{v:.3f}" for v in x) + f",{t}" for x, t in zip(X, y)]
+    eu = [line.replace(",", ";").replace(".", ",") for line in us]
+    (tmp_path / "us.csv").write_text("\n".join(us) + "\n")
+    (tmp_path / "eu.csv").write_text("\n".join(eu) + "\n")
+    common = ["--layers", "4", "--iterations", "50", "--quiet"]
+    fails("train", "--data", "eu.csv", *common, "--out", "eu.npz", cwd=tmp_path,
+          words=["thousands", "--decimal ,", "--decimal ."])
+    ok("train", "--data", "eu.csv", "--decimal", ",", *common, "--out", "eu.npz", cwd=tmp_path)
+    ok("train", "--data", "us.csv", *common, "--out", "us.npz", cwd=tmp_path)
+    eu_net, us_net = nndl.load(tmp_path / "eu.npz"), nndl.load(tmp_path / "us.npz")
+    for k, v in us_net.params.items():
+        assert np.array_equal(eu_net.params[k], v), k
+    assert nndl.io.read(tmp_path / "eu.npz")[1]["info"]["train_args"]["decimal"] == ","
+    assert ok("predict", "--model", "eu.npz", "eu.csv", cwd=tmp_path) == \
+        ok("predict", "--model", "us.npz", "eu.csv", "--decimal", ",", cwd=tmp_path)
+    assert accuracy_line(ok("evaluate", "--model", "eu.npz", "--data", "eu.csv",
+                            cwd=tmp_path)) == \
+        accuracy_line(ok("evaluate", "--model", "us.npz", "--data", "us.csv", cwd=tmp_path))
+    # a point said is a point: 1,275 is then no number (was read as 1.275)
+    fails("evaluate", "--model", "eu.npz", "--data", "eu.csv", "--decimal", ".", cwd=tmp_path,
+          words=["column 'a'", "features must be numbers", "decimal mark said is '.'"])
+    np.savez(tmp_path / "a.npz", X=X, y=y)
+    for cmd in (["train", "--data", "a.npz", *common, "--out", "n.npz"],
+                ["train", "--data", "iris", *common, "--out", "n.npz"],
+                ["evaluate", "--model", "us.npz", "--data", "a.npz"],
+                ["predict", "--model", "us.npz", "a.npz"]):
+        fails(*cmd, "--decimal", ",", cwd=tmp_path, words=["--decimal", "table"])
+    r = nndl_cmd("train", "--data", "eu.csv", "--decimal", ";", cwd=tmp_path)
+    assert r.returncode == 2 and "invalid choice" in r.stderr

@@ -175,6 +175,52 @@ def test_a_study_is_resumed_only_with_its_data_and_space(tmp_path, table, capsys
     assert code == 2 and "(--keep-prob: null there, 0.9 here)" in err, err
 
 
+
+def test_a_default_spelled_out_resumes_the_study(tmp_path, table, capsys, monkeypatch):
+    """--standardize given on a study made without it was "another search space (null there,
+    true here)": settings are compared as they take effect on the data (standardize unless
+    images, the header found, the task and label column read), not as they were spelled."""
+    monkeypatch.chdir(tmp_path)
+    args = ["tune", "--study", "d", "--trials", "1", "--data", str(table), *SPACE]
+    assert main(capsys, *args)[0] == 0
+    for same in (["--standardize"], ["--header"], ["--task", "classification"],
+                 ["--label", "label"], ["--standardize", "--header", "--label", "label"]):
+        code, _, err = main(capsys, *args, *same)
+        assert code == 0, (same, err)
+    code, _, err = main(capsys, *args, "--no-standardize")
+    assert code == 2 and "(--standardize: true there, false here)" in err, err
+    code, _, err = main(capsys, *args, "--task", "regression")  # (other targets' values)
+    assert code == 2 and "was created with other data" in err, err
+    # and the other way round: a study made with them spelled out, resumed without
+    args = ["tune", "--study", "e", "--trials", "1", "--data", str(table), *SPACE]
+    assert main(capsys, *args, "--standardize", "--header", "--task", "classification")[0] == 0
+    code, _, err = main(capsys, *args)
+    assert code == 0, err
+    # a study of an older nndl, which stored no 'decimal', is the same search
+    from nndl.tuning.space import canonical
+
+    here = {"space": {"standardize": True, "decimal": None, "keep_prob": None}, "metric": "r2"}
+    old = {"space": {"standardize": None, "keep_prob": 1.0}, "metric": "r2"}
+    assert canonical(old, {"standardize": True}) == canonical(here, {"standardize": True})
+
+
+def test_the_storage_url_is_parsed_once(tmp_path, monkeypatch):
+    """open_storage parsed the URL twice (its backend, then its database) and load_study a
+    third time (its SQLite file): one parse, :func:`nndl.tuning.storage.parse_storage`."""
+    import sqlalchemy.engine
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    optuna.create_study(study_name="p", storage=url)
+    calls = []
+    real = sqlalchemy.engine.make_url
+    monkeypatch.setattr(sqlalchemy.engine, "make_url", lambda u: calls.append(u) or real(u))
+    tuning.open_storage(url)
+    assert len(calls) == 1, calls
+    calls.clear()
+    assert tuning.load_study(url, "p").study_name == "p"
+    assert len(calls) == 1, calls
+
+
 # --- SQLite: two workers, resume, pruning, the best model -----------------------------------
 def test_two_workers_resume_and_the_best_model_evaluates(tmp_path, table, capsys,
                                                           monkeypatch):

@@ -8,7 +8,7 @@ import gzip
 import numpy as np
 import pytest
 
-from nndl.datasets import Dataset, load, split
+from nndl.datasets import Dataset, load, load_csv, split
 from nndl.errors import NNDLError
 
 
@@ -94,6 +94,17 @@ def test_quoted_decimal_commas_in_a_comma_file_are_not_numbers(tmp_path):
     p.write_text('a,y\n"1,5",0\n"2,5",1\n')
     with pytest.raises(NNDLError, match=r"line 2, column 'a': features must be numbers; got '1,5'"):
         load(p)
+
+
+def test_a_decimal_point_said_is_not_taken_for_a_comma(tmp_path):
+    """decimal='.' was overruled by the detection of a decimal comma: 1,275 in a ; file was
+    read as 1.275 though the caller said the decimal mark is a point."""
+    p = tmp_path / "eu.csv"
+    p.write_text("a;b;y\n" + "".join(f"{i + 1},275;2,500;{i % 2}\n" for i in range(12)))
+    with pytest.raises(NNDLError, match=r"line 2, column 'a': features must be numbers; "
+                       r"got '1,275'"):
+        load_csv(p, decimal=".")
+    assert load_csv(p, decimal=",").X[:, 0].tolist() == [1.275, 2.5]
 
 
 # --- missing values -------------------------------------------------------------------------

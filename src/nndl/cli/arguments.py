@@ -163,13 +163,14 @@ def label_column(text: "str | None") -> "str | int | None":
         return text
 
 
-def add_switch(p: Any, name: str, yes: str, no: str) -> None:
-    """``--NAME`` / ``--no-NAME`` with helps ``yes`` and ``no`` (dest NAME, ``-`` as ``_``:
-    True, False, or None when neither is given)."""
+def add_switch(p: Any, name: str, yes: str, no: str, no_name: "str | None" = None) -> None:
+    """``--NAME`` / ``--no-NAME`` (or ``--NO_NAME``) with helps ``yes`` and ``no``, one or the
+    other (dest NAME, ``-`` as ``_``: True, False, or None when neither is given)."""
     dest = name.replace("-", "_")
     g = p.add_mutually_exclusive_group()
     g.add_argument(f"--{name}", dest=dest, action="store_const", const=True, help=yes)
-    g.add_argument(f"--no-{name}", dest=dest, action="store_const", const=False, help=no)
+    g.add_argument(f"--{no_name or 'no-' + name}", dest=dest, action="store_const", const=False,
+                   help=no)
 
 
 def add_header_options(p: Any) -> None:
@@ -177,6 +178,19 @@ def add_header_options(p: Any) -> None:
     add_switch(p, "header", "CSV: the first row is a header (default: detected; say it when "
                "the column names are numbers, such as 2019,2020,...)",
                "CSV: the first row is data")
+
+
+DECIMALS = (".", ",")
+"""The decimal marks ``--decimal`` takes."""
+
+
+def add_decimal_option(p: Any, default: str = "detected") -> None:
+    """--decimal . or , (dest ``decimal``: None to detect it); ``default`` says what
+    happens without it."""
+    p.add_argument("--decimal", choices=DECIMALS, help="CSV: the decimal mark, . or , (default: "
+                   f"{default}); say it for a ; or tab separated file whose numbers all have "
+                   "three decimals, such as 1,275 (read as 1275 with a thousands separator, "
+                   "or as 1.275)")
 
 
 def column_list(text: str) -> "list[str | int]":

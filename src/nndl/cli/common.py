@@ -131,7 +131,8 @@ def model_task(net: Any) -> str:
 
 def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
                    labelled: bool, drop: "list | None" = None,
-                   header: "bool | None" = None, drop_missing: bool = False) -> Any:
+                   header: "bool | None" = None, drop_missing: bool = False,
+                   decimal: "str | None" = None) -> Any:
     """The data ``spec`` names, read as the model was trained: its label column (``label``
     if given, else the one chosen at training: by its header name when the file has a header
     with that name, else by position), the image size, and the feature columns matched to the
@@ -141,7 +142,8 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
     rows with missing features (every row gets a prediction, so none may be dropped).
     ``header``: whether a table's first row is a header (None: detected, and a first row
     that holds the model's column names is one). ``drop_missing`` (labelled data): leave out
-    rows with a missing value. Checks the width against the model."""
+    rows with a missing value. ``decimal``: a table's decimal mark (None: the one given at
+    training, else detected). Checks the width against the model."""
     from .. import datasets
     from ..datasets.spec import is_named
     from .arguments import label_column
@@ -154,9 +156,10 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
     if labelled:  # the labels are read for the model's task, not guessed from their values
         kw["task"], kw["task_of_model"] = model_task(net), True
     headerless = headerless_table(names, train_args.get("data"))  # a first row 0,1,2: data
-    header = _header(spec, names, header, counted=not headerless)
+    decimal = decimal or train_args.get("decimal")  # the training file's, unless said
+    header = _header(spec, names, header, counted=not headerless, decimal=decimal)
     if p_is_table(spec):  # the loader reads the header found here
-        kw["header"] = header is not None
+        kw["header"], kw["decimal"] = header is not None, decimal
     has_label = bool(label_name and header and label_name in header)
     skip = None  # to predict on: a table's label column, left out unread
     if not labelled:  # features only: X alone (a label column or array, if there, unread)
@@ -313,18 +316,26 @@ def p_is_table(spec: str) -> bool:
 
 
 def _header(spec: str, names: "list[str] | None" = None, header: "bool | None" = None,
-            counted: bool = True) -> "list[str] | None":
+            counted: bool = True, decimal: "str | None" = None) -> "list[str] | None":
     """The header row of ``spec`` when it is a table file with one, else None (``names``: the
     model's feature names, which a header holds; ``header``: as the user said; ``counted``:
     whether a first row 0,1,2 or 1,2,3 may be default column names, not for a model trained
-    on a file without a header)."""
+    on a file without a header; ``decimal``: the decimal mark)."""
     from pathlib import Path
 
     from .. import datasets
 
     p = Path(spec)
-    return datasets.table_header(p, names=names, header=header, counted=counted) \
-        if p.is_file() else None
+    return datasets.table_header(p, names=names, header=header, counted=counted,
+                                 decimal=decimal) if p.is_file() else None
+
+
+def check_decimal_applies(decimal: "str | None", specs: "list[str]") -> None:
+    """NNDLError for ``--decimal`` given when no file of ``specs`` is a table (it would be
+    ignored, exit 0), as nndl train refuses it for data that is not a table."""
+    if decimal is not None and not any(p_is_table(s) for s in specs):
+        raise NNDLError(f"--decimal is for table files (CSV, TSV); {shorten(specs[0], 80)} is "
+                        f"not one")
 
 
 def _position(label: object) -> "int | str | None":

@@ -16,7 +16,7 @@ from .. import metrics
 from ..errors import NNDLError
 from ..heads import class_names, confusion_matrix, dataset_targets, scores
 from . import arguments as a
-from .common import read_for_model, read_model
+from .common import check_decimal_applies, read_for_model, read_model
 
 NAME = "evaluate"
 
@@ -35,14 +35,17 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="CSV: leave out rows with a missing value (default: refuse them, "
                    "naming the line and column)")
     a.add_header_options(e)
+    a.add_decimal_option(e, "as given at training, else detected")
     e.set_defaults(run=run)
     return e
 
 
 def run(args: argparse.Namespace) -> int:
+    check_decimal_applies(args.decimal, [args.data])
     net, meta = read_model(args.model)
     data = read_for_model(args.data, net, meta, label=args.label, labelled=True,
-                          drop=args.drop, header=args.header, drop_missing=args.drop_missing)
+                          drop=args.drop, header=args.header, drop_missing=args.drop_missing,
+                          decimal=args.decimal)
     if data.Y is None:
         raise NNDLError(f"{args.data} has no labels: evaluate needs them (predict does not)")
     Y = dataset_targets(data, net)

@@ -20,7 +20,7 @@ from ..datasets import IMAGE_SUFFIXES, Dataset
 from ..errors import NNDLError
 from ..files import atomic_write, is_stdout
 from . import arguments as a
-from .common import check_width, read_for_model, read_model
+from .common import check_decimal_applies, check_width, read_for_model, read_model
 
 NAME = "predict"
 
@@ -38,13 +38,16 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    "out (by name or index), e.g. an ID column")
     r.add_argument("--out", help="write the predictions to this CSV file instead")
     a.add_header_options(r)
+    a.add_decimal_option(r, "as given at training, else detected")
     r.set_defaults(run=run)
     return r
 
 
 def run(args: argparse.Namespace) -> int:
+    check_decimal_applies(args.decimal, args.inputs)
     net, meta = read_model(args.model)
-    inputs = read_inputs(args.inputs, net, meta, args.label, args.drop, args.header)
+    inputs = read_inputs(args.inputs, net, meta, args.label, args.drop, args.header,
+                         args.decimal)
     rows = [row for source, data in inputs for row in _rows(net, source, data)]
     is_classifier = heads.for_output(net.output).is_classifier
     header = ["input", "index", "label" if is_classifier else "value", "probability"]
@@ -84,16 +87,17 @@ def _rows(net: Any, source: str, data: Dataset) -> list[list[str]]:
 
 
 def read_inputs(paths: Sequence[str], net: Any, meta: dict, label: "str | None",
-                drop: "list | None" = None, header: "bool | None" = None
-                ) -> list[tuple[str, Dataset]]:
-    """[(source, data)] for data files, then image files (sized as the model's)."""
+                drop: "list | None" = None, header: "bool | None" = None,
+                decimal: "str | None" = None) -> list[tuple[str, Dataset]]:
+    """[(source, data)] for data files, then image files (sized as the model's); ``header``
+    and ``decimal`` as the tables among them are read."""
     images = [p for p in paths if Path(p).suffix.lower() in IMAGE_SUFFIXES
               and not Path(p).is_dir()]  # a folder named shots.png/ is a folder
     info = meta.get("info") or {}
     if any(Path(p).is_dir() for p in paths) and not info.get("image_size"):
         # a folder of images, for a model saved from Python: the size image files get
         meta = {**meta, "info": {**info, "image_size": _image_size(net, meta)}}
-    out = [(p, _read_data(p, net, meta, label, drop, header)) for p in paths
+    out = [(p, _read_data(p, net, meta, label, drop, header, decimal)) for p in paths
            if p not in images]
     if images:
         size = _image_size(net, meta)
@@ -107,13 +111,14 @@ def read_inputs(paths: Sequence[str], net: Any, meta: dict, label: "str | None",
 
 
 def _read_data(path: str, net: Any, meta: dict, label: "str | None",
-               drop: "list | None", header: "bool | None" = None) -> Dataset:
+               drop: "list | None", header: "bool | None" = None,
+               decimal: "str | None" = None) -> Dataset:
     """A data file to predict on, read as the model was trained (see
     :func:`~nndl.cli.common.read_for_model`): a table's columns matched by header name when
     the model knows them; its label column, when there, left out; a table without a header
     holds features only when its width is the model's, else its last column is a label."""
     return read_for_model(path, net, meta, label=label, labelled=False, drop=drop,
-                          header=header)
+                          header=header, decimal=decimal)
 
 
 def _image_size(net: Any, meta: dict) -> list[int]:

@@ -8,10 +8,11 @@ holds and the summary of a run.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -59,7 +60,8 @@ class Parts:
 def load_parts(s: dict) -> Parts:
     label = a.label_column(s["label"])
     options = {"task": s["task"], "features": s["features"], "drop": s["drop"],
-               "drop_missing": bool(s["drop_missing"]), "header": s.get("header")}
+               "drop_missing": bool(s["drop_missing"]), "header": s.get("header"),
+               "decimal": s.get("decimal")}
     data, test = datasets.load_spec(s["data"], label, image_size=s["image_size"], **options)
     if data.Y is None:
         raise NNDLError(f"{data.name or s['data']} has no labels: training needs them")
@@ -76,17 +78,23 @@ def load_parts(s: dict) -> Parts:
 
 
 def _check_options_apply(s: dict, data: Dataset) -> None:
-    """NNDLError for an option that the data cannot use (it was ignored, exit 0): --label
-    and --header are for table files, --image-size for images."""
+    """NNDLError for an option that the data cannot use (it was ignored, exit 0): --label,
+    --header and --decimal are for table files, --test-header for a table --test,
+    --image-size for images."""
     table = s["data"] is not None and p_is_table(s["data"])
     what = data.name or s["data"] or "breast_cancer"
     kind = "images" if image_size_of(data) is not None else "a table file" if table \
         else "a data set with its own labels"
     if s["label"] is not None and not table:
         raise NNDLError(f"--label chooses a table file's label column; {what} is {kind}")
-    if s.get("header") is not None and not table:
-        flag = "--header" if s["header"] else "--no-header"
-        raise NNDLError(f"{flag} is for table files (CSV, TSV); {what} is {kind}")
+    for key, flag in (("header", "--header"), ("decimal", "--decimal")):
+        if s.get(key) is not None and not table:
+            flag = "--no-header" if s[key] is False else flag
+            raise NNDLError(f"{flag} is for table files (CSV, TSV); {what} is {kind}")
+    if s.get("test_header") is not None and not (s["test"] and p_is_table(s["test"])):
+        flag = "--test-header" if s["test_header"] else "--test-no-header"
+        raise NNDLError(f"{flag} is for a table file given with --test; " + (
+            f"{s['test']} is not one" if s["test"] else "no --test is given"))
     if s["image_size"] is not None and image_size_of(data) is None:
         raise NNDLError(f"--image-size is for images; {what} is {kind}")
 
@@ -117,14 +125,16 @@ def _dropped_names(s: dict, data: Dataset) -> "list[str] | None":
     if all(isinstance(c, str) for c in drop):
         return list(drop)
     header = datasets.table_header(s["data"], names=data.feature_names,
-                                   header=True if s.get("header") is None else s["header"])
+                                   header=True if s.get("header") is None else s["header"],
+                                   decimal=s.get("decimal"))
     return None if header is None else datasets.column_names(drop, header, str(s["data"]))
 
 
 def _load_test(s: dict, data: Dataset, label: object, options: dict,
                dropped: "list[str] | None" = None) -> Dataset:
     """--test, read as the training data: its columns matched by header name (in any order)
-    when both files have a header; its label column by the training file's name for it."""
+    when both files have a header; its label column by the training file's name for it; its
+    header as --test-header / --test-no-header say, else as --header / --no-header."""
     names = data.feature_names
     if not datasets.spec.is_named(s["test"]):
         try:
@@ -132,9 +142,11 @@ def _load_test(s: dict, data: Dataset, label: object, options: dict,
         except NNDLError as exc:  # (named: the file of --test, not of --data)
             raise NNDLError(f"--test: {exc}") from None
     is_file = Path(s["test"]).is_file()
+    said = s.get("header") if s.get("test_header") is None else s["test_header"]
     headerless = headerless_table(names, s["data"])  # a first row 0,1,2 is data, as for
-    header = datasets.table_header(s["test"], names=names, header=s.get("header"),  # evaluate
-                                   counted=not headerless) if is_file else None
+    with _said_of_test():                            # evaluate
+        header = datasets.table_header(s["test"], names=names, header=said, counted=not
+                                       headerless, decimal=s.get("decimal")) if is_file else None
     options = {**options, "task": "regression" if data.task == "regression"
                else "classification"}  # the training data's task, not the test labels' look
     if is_file:  # as found with the training columns' names
@@ -142,14 +154,44 @@ def _load_test(s: dict, data: Dataset, label: object, options: dict,
     if header is not None and names is not None:
         options = {**options, "drop": None, "features": datasets.check_columns(
             header, names, f"--test {s['test']}", ignore=[data.label_name, *(dropped or [])])}
-    d, t = datasets.load_spec(s["test"], data.label_name or label, image_size=s["image_size"],
-                              **options)
+    with _said_of_test():
+        d, t = datasets.load_spec(s["test"], data.label_name or label,
+                                  image_size=s["image_size"], **options)
     test = t if t is not None else d  # the course folder: its test file
     if names is not None and test.feature_names is None \
             and test.X.shape[0] == len(names):  # an array's X: by position (else refused)
         warn_by_position(f"--test {shorten(str(s['test']), 80)}",
                          f"the training data's {shorten(names, 200)}")
     return test
+
+
+_HEADER_FLAGS = {"(nndl --header or --no-header)": "(nndl train --test-header or "
+                 "--test-no-header)", "(nndl --header)": "(nndl train --test-header)",
+                 "(nndl --no-header)": "(nndl train --test-no-header)"}
+"""What the header messages of :mod:`nndl.datasets.headers` say to give, and what to give
+for --test's file: --header / --no-header would speak for the training file too."""
+
+
+@contextlib.contextmanager
+def _said_of_test() -> Iterator[None]:
+    """Header warnings and errors while --test's file is read, naming --test-header and
+    --test-no-header instead of --header and --no-header."""
+    def said(text: str) -> str:
+        for flag, test_flag in _HEADER_FLAGS.items():
+            text = text.replace(flag, test_flag)
+        return text
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        except NNDLError as exc:
+            if said(str(exc)) == str(exc):
+                raise
+            raise NNDLError(said(str(exc))) from None
+    for w in caught:
+        warnings.warn(NNDLWarning(said(str(w.message))) if isinstance(w.message, NNDLWarning)
+                      else w.message, stacklevel=2)
 
 
 def _check_fits(s: dict, dims: "list[int]", m: int, classes: str = "") -> None:

@@ -74,7 +74,13 @@ def add_data_options(g: Any) -> None:
                    help="CSV: leave out rows with a missing value (default: refuse them, "
                    "naming the row and column)")
     a.add_header_options(g)
-    g.add_argument("--test", help="a test data set, reported after training")
+    a.add_decimal_option(g)
+    g.add_argument("--test", help="a test data set, reported after training (a table: read "
+                   "with --decimal, and --header / --no-header unless --test-header or "
+                   "--test-no-header is given)")
+    a.add_switch(g, "test-header", "--test's CSV: the first row is a header (default: as "
+                 "--header / --no-header say, else detected)", "--test's CSV: the first row "
+                 "is data", no_name="test-no-header")
     g.add_argument("--dev", type=a.fraction, help="fraction held out as a dev set (default: "
                    f"{shown('dev')}; 0 trains on everything)")
     a.add_switch(g, "standardize", "standardize the features, and a regression's targets "

@@ -66,6 +66,7 @@ def load(
     drop: Columns = None,
     drop_missing: bool = False,
     header: "bool | None" = None,
+    decimal: "str | None" = None,
     max_bytes: "int | str | None" = None,
 ) -> Dataset:
     """Read a data file or folder into a :class:`Dataset` (samples as columns).
@@ -88,6 +89,7 @@ def load(
     drop : leave out these columns (names or indices), e.g. an ID column.
     drop_missing : tables: leave out rows with a missing value instead of refusing them.
     header : tables: whether the first row is a header (default: detected).
+    decimal : tables: the decimal mark, ``"."`` or ``","`` (default: detected).
     max_bytes : the memory a file may need beyond 100 times its size (:mod:`nndl.limits`).
     """
     p = Path(os.fspath(path))
@@ -99,7 +101,7 @@ def load(
     if is_table(p):
         return load_csv(p, label=label, task=task, classes=classes, features=features,
                         drop=drop, drop_missing=drop_missing, header=header,
-                        max_bytes=max_bytes)
+                        decimal=decimal, max_bytes=max_bytes)
     arrays = {"keys": keys, "task": task, "classes": classes, "max_bytes": max_bytes,
               "labels": label is not False}
     if suffix == ".npz":
@@ -263,17 +265,18 @@ def load_csv(path: "str | os.PathLike", label: "str | int | bool | None" = None,
 
 def table_header(path: "str | os.PathLike", max_bytes: "int | str | None" = None,
                  names: "Sequence[str] | None" = None, header: "bool | None" = None,
-                 counted: bool = True) -> "list[str] | None":
+                 counted: bool = True, decimal: "str | None" = None) -> "list[str] | None":
     """The header row of a text table (its column names), or None when the file is not a
     table or has no header row (as :func:`load_csv` detects it; ``names``, a model's columns:
     a first row that holds them all is the header; ``header``: say so instead;
     ``counted=False``, for a model trained without a header: a first row counting 0..n-1 or
-    1..n is not taken for default column names, :func:`~nndl.datasets.tables.read_table`)."""
+    1..n is not taken for default column names, :func:`~nndl.datasets.tables.read_table`;
+    ``decimal``: the decimal mark, which header detection reads numbers with)."""
     p = regular_file(path, "data file")
     if not is_table(p) or header is False:
         return None
     return read_table(p, Budget(shorten(p.name), max_bytes), names=names,
-                      header=header, counted=counted).header
+                      header=header, counted=counted, decimal=decimal).header
 
 
 def _comma_number(v: str) -> bool:

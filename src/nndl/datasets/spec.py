@@ -85,7 +85,7 @@ def load_spec(spec: "str | None", label: "str | int | None" = None,
               image_size: "tuple[int, int] | list[int] | None" = None, *,
               task: "str | None" = None, features: Columns = None, drop: Columns = None,
               drop_missing: bool = False, header: "bool | None" = None,
-              task_of_model: bool = False) -> "tuple[Dataset, Dataset | None]":
+              decimal: "str | None" = None, task_of_model: bool = False) -> "tuple[Dataset, Dataset | None]":
     """``(data, test)``: the data ``spec`` names, and its own test part when it has one.
 
     Parameters
@@ -103,6 +103,7 @@ def load_spec(spec: "str | None", label: "str | int | None" = None,
         :func:`~nndl.datasets.load` takes them; for named sets, by feature name or index.
     drop_missing : tables: leave out rows with a missing value instead of refusing them.
     header : tables: whether the first row is a header (default: detected).
+    decimal : tables: the decimal mark, ``"."`` or ``","`` (default: detected).
     task_of_model : ``task`` is a model's (data to evaluate it on), not the user's choice:
         said so when a named data set has another task.
 
@@ -124,7 +125,7 @@ def load_spec(spec: "str | None", label: "str | int | None" = None,
     p = existing_path(spec)
     kw = {} if image_size is None else {"image_size": tuple(image_size)}
     return load(p, label=label, task=task, features=features, drop=drop,
-                drop_missing=drop_missing, header=header, **kw), None
+                drop_missing=drop_missing, header=header, decimal=decimal, **kw), None
 
 
 def _check_task(data: Dataset, task: "str | None", name: str, of_model: bool = False) -> None:

@@ -286,7 +286,8 @@ def decide_decimal(table: Table, columns: Sequence[int]) -> None:
     (Text labels such as ``v1.2`` are not numbers and count for neither.)"""
     marks = table.marks
     pointed = _first_pointed(table, columns) if "." in marks else None
-    if table.decimal == "." and table.delimiter != "," and "," in marks and pointed is None \
+    if table.decimal == "." and not table.decimal_given and table.delimiter != "," \
+            and "," in marks and pointed is None \
             and any(_DECIMAL_COMMA.fullmatch(r[j]) for r in table.rows for j in columns
                     if "," in r[j]):
         table.decimal = ","
@@ -329,10 +330,10 @@ def _refuse_thousands(table: Table, columns: Sequence[int]) -> None:
     raise NNDLError(f"{table.source}: line {table.line(i)}, {table.column(j)}: "
                     f"{shorten(repr(cell), 40)} reads as {whole} (a thousands separator) or "
                     f"as {cell.replace(',', '.')} (a decimal comma), and so does every number "
-                    "with a comma in the file (three digits after it); say which: rewrite the "
-                    f"file with {whole} or {cell.replace(',', '.')} (a spreadsheet: format the "
-                    "cells without thousands separators before saving); in Python, a decimal "
-                    "comma: load_csv(..., decimal=',')")
+                    "with a comma in the file (three digits after it); say which: a decimal "
+                    "comma, decimal=',' (nndl --decimal ,), or a point, decimal='.' (nndl "
+                    f"--decimal .), with the file rewritten as {whole} (a spreadsheet: format "
+                    "the cells without thousands separators before saving)")
 
 
 def missing_rows(table: Table, columns: Sequence[int]) -> list[int]:
@@ -440,6 +441,9 @@ def _cell(table: Table, i: int, j: int, c: str) -> float:
         if table.header is not None and table.rows[i] == table.header:
             raise NNDLError(f"{where} repeats the header row (files joined together?): "
                             "remove it") from None
+        hint = ("the decimal mark said is '.'; a decimal comma: decimal=',' (nndl --decimal ,)"
+                if table.decimal_given and table.decimal == "." and _DECIMAL_COMMA.fullmatch(c)
+                else "to leave a column out: drop=[name] in Python, --drop NAME on the "
+                "command line")
         raise NNDLError(f"{where}, {table.column(j)}: features must be numbers; got "
-                        f"{shorten(repr(table.rows[i][j]), 60)} (to leave a column out: "
-                        "drop=[name] in Python, --drop NAME on the command line)") from None
+                        f"{shorten(repr(table.rows[i][j]), 60)} ({hint})") from None

@@ -32,14 +32,14 @@ SEARCHABLE = (*_CHOICE_ONLY, *FLOAT_RANGE, *INT_RANGE)
 iterations, epochs, batch_size, patience)."""
 
 
-FIXED_ONLY = ("data", "label", "task", "features", "drop", "drop_missing", "header", "test",
-              "dev", "standardize", "image_size", "seed")
+FIXED_ONLY = ("data", "label", "task", "features", "drop", "drop_missing", "header", "decimal",
+              "test", "test_header", "dev", "standardize", "image_size", "seed")
 """Settings that stay fixed: every trial is judged on the same data and dev split."""
 
 
-_PATHS = ("data", "test")
-"""Fixed settings that may differ between machines (paths): the data's fingerprint is
-compared instead."""
+_PATHS = ("data", "test", "test_header")
+"""Fixed settings that may differ between machines (paths, and how the test file is read;
+trials are judged on the dev split): the data's fingerprint is compared instead."""
 
 
 @dataclass(frozen=True)
@@ -211,19 +211,44 @@ def describe(dims: dict[str, Dim], metric: str, settings: dict) -> dict:
     return {"space": dict(sorted(space.items())), "metric": metric}
 
 
-OFF_VALUES = {"keep_prob": 1.0}
-"""Settings whose value here means what 'not given' (None) means: no dropout."""
+OFF_VALUES = {"keep_prob": 1.0, "drop_missing": False}
+"""Settings whose value here means what 'not given' (None) means: no dropout, missing values
+refused."""
 
 
-def canonical(search: dict) -> dict:
-    """A stored search (:func:`describe`) with each setting of :data:`OFF_VALUES` written
-    the one way (``--keep-prob 1`` is the default's None), so that a study created without
-    an option is resumed with it spelled out, and the other way round."""
+def taken(settings: dict, parts: Any) -> dict:
+    """What the settings whose default depends on the data (None: not given) are on the data
+    ``parts`` (:class:`nndl.cli.steps.Parts`, read with ``settings``): standardized unless
+    images, their image size, the header found in a table, the task read from the labels (the
+    ``classification`` said is its binary or multiclass) and a table's label column by its
+    header name."""
+    from ..cli.common import image_size_of, p_is_table
+
+    data = parts.data
+    size = image_size_of(data)
+    out = {"standardize": size is None, "image_size": size, "task": data.task,
+           "label": data.label_name}
+    if settings["data"] is not None and p_is_table(settings["data"]):
+        out["header"] = data.feature_names is not None
+    return out
+
+
+def canonical(search: dict, on: "dict | None" = None) -> dict:
+    """A stored search (:func:`describe`) with each setting written the one way it takes
+    effect: those of :data:`OFF_VALUES` (``--keep-prob 1`` is the default's None), and those
+    not given (None) as they are on the data, ``on`` (:func:`taken`; ``--standardize`` is the
+    default on a table), so that a study created without an option is resumed with it
+    spelled out, and the other way round."""
     space = dict(search.get("space", {}))
     for k, off in OFF_VALUES.items():
         if space.get(k) == off:
             space[k] = None
-    return {**search, "space": space}
+    for k, v in (on or {}).items():
+        if space.get(k) is None or (k == "task" and space[k] == "classification"
+                                    and v in ("binary", "multiclass")):
+            space[k] = v
+    # a setting a study of an older nndl did not store is one not given
+    return {**search, "space": {k: v for k, v in space.items() if v is not None}}
 
 
 def check_values(dims: dict[str, Dim], parts: Any) -> None:

@@ -9,6 +9,7 @@ import os
 import re
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,11 +67,23 @@ def shown_url(url: str) -> str:
         return shorten(masked, 200)
 
 
-def open_storage(url: "str | None", heartbeat: int = HEARTBEAT) -> Any:
-    """Optuna's RDB storage at ``url`` (default :data:`DEFAULT_STORAGE`) with heartbeats every
-    ``heartbeat`` seconds, a grace period of 3 heartbeats and stale trials retried; NNDLError
-    for an unknown scheme, a missing driver or a database that cannot be reached."""
-    optuna = optuna_module()
+@dataclass(frozen=True)
+class StorageURL:
+    """A storage URL, parsed and checked once (:func:`parse_storage`)."""
+
+    url: str
+    backend: str
+    """sqlite, postgresql, mysql, ... (SQLAlchemy's name; not known to be installed)."""
+    sqlite_file: "Path | None"
+    """The file of an ``sqlite:///FILE`` URL (None for other databases)."""
+
+
+def parse_storage(url: "str | StorageURL | None") -> StorageURL:
+    """``url`` (default :data:`DEFAULT_STORAGE`) parsed; NNDLError for an unescaped ``@`` in
+    its password, a text that is not a database URL, or an in-memory SQLite database (which
+    no other worker or run could see)."""
+    if isinstance(url, StorageURL):
+        return url
     import sqlalchemy.exc
     from sqlalchemy.engine import make_url
 
@@ -79,14 +92,28 @@ def open_storage(url: "str | None", heartbeat: int = HEARTBEAT) -> Any:
         raise NNDLError(f"--storage {shown_url(url)!r}: the user or password holds an '@'; "
                         "write it as %40 in the URL")
     try:
-        backend = make_url(url).get_backend_name()
+        u = make_url(url)
+        backend = u.get_backend_name()
     except (sqlalchemy.exc.ArgumentError, ValueError):
         raise NNDLError(f"--storage {shown_url(url)!r} is not a database URL: expected e.g. "
                         "sqlite:///study.db or postgresql://USER@HOST/DB") from None
-    if backend == "sqlite" and make_url(url).database in (None, "", ":memory:"):
+    if backend == "sqlite" and u.database in (None, "", ":memory:"):
         raise NNDLError(f"--storage {shown_url(url)!r}: an in-memory SQLite database cannot "
                         "keep a study between workers or runs; give a file, e.g. "
                         "sqlite:///study.db")
+    return StorageURL(url, backend, Path(u.database) if backend == "sqlite" else None)
+
+
+def open_storage(url: "str | StorageURL | None", heartbeat: int = HEARTBEAT) -> Any:
+    """Optuna's RDB storage at ``url`` (default :data:`DEFAULT_STORAGE`; a text, or one
+    :func:`parse_storage` read) with heartbeats every ``heartbeat`` seconds, a grace period
+    of 3 heartbeats and stale trials retried; NNDLError for a URL :func:`parse_storage`
+    refuses, an unknown scheme, a missing driver or a database that cannot be reached."""
+    optuna = optuna_module()
+    import sqlalchemy.exc
+
+    parsed = parse_storage(url)
+    url, backend = parsed.url, parsed.backend
     connect = ({"timeout": 60} if backend == "sqlite" else
                {"connect_timeout": 10} if backend in ("postgresql", "mysql") else {})
     try:
@@ -161,9 +188,13 @@ def data_fingerprint(parts: Any) -> dict:
     return {"name": parts.data.name, "fingerprint": fingerprint(parts.data)}
 
 
-def _check_same(study: Any, stored: dict, what: str, here: dict) -> None:
+def _check_same(study: Any, stored: dict, what: str, here: dict,
+                on: "dict | None" = None) -> None:
+    """NNDLError unless the study's ``stored`` data (``what``) or search is ``here``'s: a
+    search compared as it takes effect on the data (``on``: :func:`~nndl.tuning.space.taken`),
+    not as it was spelled."""
     if what != "data":
-        stored, here = canonical(stored), canonical(here)
+        stored, here = canonical(stored, on), canonical(here, on)
     if stored == here:
         return
     if what == "data":
@@ -184,9 +215,11 @@ def _check_same(study: Any, stored: dict, what: str, here: dict) -> None:
                     + "): give another --study, or the same settings")
 
 
-def open_study(storage: Any, name: str, search: dict, data: dict, direction: str) -> Any:
+def open_study(storage: Any, name: str, search: dict, data: dict, direction: str,
+               on: "dict | None" = None) -> Any:
     """Create the study ``name`` or load it, checking that it was made for the same data and
-    search (stored in its user attributes ``nndl_search`` and ``nndl_data``)."""
+    search (stored in its user attributes ``nndl_search`` and ``nndl_data``; the search's
+    settings as they take effect on the data, ``on``: :func:`~nndl.tuning.space.taken`)."""
     optuna = optuna_module()
     study = optuna.create_study(study_name=name, storage=storage, direction=direction,
                                 load_if_exists=True)
@@ -199,19 +232,17 @@ def open_study(storage: Any, name: str, search: dict, data: dict, direction: str
         study.set_user_attr("nndl_data", data)
         return study
     _check_same(study, attrs["nndl_data"], "data", data)
-    _check_same(study, attrs["nndl_search"], "search", search)
+    _check_same(study, attrs["nndl_search"], "search", search, on)
     return study
 
 
 def sqlite_file(url: "str | None") -> "Path | None":
-    """The file of an ``sqlite:///FILE`` storage URL (None for other databases)."""
-    from sqlalchemy.engine import make_url
-
+    """The file of an ``sqlite:///FILE`` storage URL (None for other databases, and for a URL
+    :func:`parse_storage` refuses: opening the storage says what is wrong with it)."""
     try:
-        u = make_url(url or DEFAULT_STORAGE)
-    except Exception:  # (open_storage says what is wrong with it)
+        return parse_storage(url).sqlite_file
+    except NNDLError:
         return None
-    return Path(u.database) if u.get_backend_name() == "sqlite" and u.database else None
 
 
 def check_out(out: "str | os.PathLike", storage: "str | None", data: list) -> None:
@@ -234,17 +265,17 @@ def check_out(out: "str | os.PathLike", storage: "str | None", data: list) -> No
 def load_study(storage_url: "str | None", name: str) -> Any:
     """An existing study (NNDLError when the storage holds none of that name, or for an
     SQLite file that is not there: opening it would create it)."""
-    db = sqlite_file(storage_url)
+    optuna = optuna_module()
+    parsed = parse_storage(storage_url)
+    db = parsed.sqlite_file
     if db is not None and not db.is_file():
         raise NNDLError(f"no study database {db}: --storage "
-                        f"{shown_url(storage_url or DEFAULT_STORAGE)} names a file that is "
-                        "not there")
-    optuna = optuna_module()
-    storage = open_storage(storage_url)
+                        f"{shown_url(parsed.url)} names a file that is not there")
+    storage = open_storage(parsed)
     names = [s.study_name for s in optuna.get_all_study_summaries(storage,
                                                                   include_best_trial=False)]
     if name not in names:
-        raise NNDLError(f"no study {name!r} in {shown_url(storage_url or DEFAULT_STORAGE)}"
+        raise NNDLError(f"no study {name!r} in {shown_url(parsed.url)}"
                         + (f"; it holds: {', '.join(sorted(names)[:20])}" if names else
                            " (it holds none)"))
     return optuna.load_study(study_name=name, storage=storage)

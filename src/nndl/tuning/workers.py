@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import NNDLError, shorten
 from .objective import STOP, Objective, Surplus, counts
 from .report import trial_line
-from .space import Dim, check_values, describe, parse_space, trial_settings
+from .space import Dim, check_values, describe, parse_space, taken, trial_settings
 from .storage import (DEFAULT_STORAGE, HEARTBEAT, data_fingerprint, open_storage, open_study,
                       optuna_module, shown_url)
 
@@ -87,7 +87,7 @@ def prepare(cfg: Config) -> Prepared:
     storage = open_storage(cfg.storage, cfg.heartbeat)
     direction = "maximize" if metric in HIGHER_IS_BETTER else "minimize"
     study = open_study(storage, cfg.study, describe(dims, metric, s), data_fingerprint(parts),
-                       direction)
+                       direction, taken(s, parts))
     return Prepared(dims, parts, metric, study)
 
 
