@@ -227,3 +227,16 @@ def test_the_readers_fast_looks_equal_their_plain_definitions(rows, filler, colu
     assert not (comma and pointed is not None)
     assert plain is not None
     np.testing.assert_array_equal(X, plain)  # exact: the same float() of the same text
+
+
+def test_quoted_cells_of_a_whitespace_table_are_stripped(tmp_path):
+    """A whitespace table's quoted cells (R's write.table quotes text) lose their spaces as a
+    CSV's cells do: a quoted blank or padded NA is a missing label, not a class '' or 'NA';
+    a padded header name matches by name."""
+    p = tmp_path / "t.txt"
+    p.write_text('"a " b label\n1 2 1\n3 4 " "\n5 6 2\n7 8 " NA"\n9 1 1\n')
+    with pytest.raises(nndl.errors.MissingValueError, match="line 3, column 'label'"):
+        load(p)
+    d = load(p, drop_missing=True)
+    assert list(d.classes) == ["1", "2"] and d.task == "binary"
+    assert d.Y.tolist() == [[0, 1, 0]] and d.feature_names == ["a", "b"]

@@ -434,6 +434,11 @@ def test_decimal_comma_option_reads_three_decimals_as_decimals(tmp_path):
     # a point said is a point: 1,275 is then no number (was read as 1.275)
     fails("evaluate", "--model", "eu.npz", "--data", "eu.csv", "--decimal", ".", cwd=tmp_path,
           words=["column 'a'", "features must be numbers", "decimal mark said is '.'"])
+    # the model's comma on a file with points: the message says where the comma comes from
+    fails("predict", "--model", "eu.npz", "us.csv", cwd=tmp_path,
+          words=["'a'", "has a point", "decimal mark said is ','", "--decimal ."])
+    assert ok("predict", "--model", "eu.npz", "us.csv", "--decimal", ".", cwd=tmp_path) == \
+        ok("predict", "--model", "us.npz", "us.csv", cwd=tmp_path)
     np.savez(tmp_path / "a.npz", X=X, y=y)
     for cmd in (["train", "--data", "a.npz", *common, "--out", "n.npz"],
                 ["train", "--data", "iris", *common, "--out", "n.npz"],

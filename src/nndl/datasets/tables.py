@@ -82,6 +82,8 @@ class Table:
     decimal_given: bool = False
     """Whether the decimal mark is settled: said by the caller (``decimal=``), or a decimal
     comma proved by a number no thousands separator makes: not judged again then."""
+    decimal_said: bool = False
+    """Whether the caller said the decimal mark (``decimal=``, a model's saved setting)."""
     marks: frozenset = frozenset("_.,")
     """Which of ``_ . ,`` the file's text holds anywhere: a cell can hold only those (asked
     once of the whole text at C speed, so that most files need no look at every cell)."""
@@ -154,7 +156,7 @@ def _split(text: str, delimiter: str, source: str) -> tuple[list[list[str]], lis
     if delimiter == " ":
         for n, line in enumerate(text.splitlines(), start=1):
             if line.strip():
-                rows.append(_fields(line))
+                rows.append(list(map(str.strip, _fields(line))))  # a quoted " NA" too
                 lines.append(n)
     else:
         reader = csv.reader(_stdio.StringIO(text, newline=""), delimiter=delimiter)
@@ -275,7 +277,8 @@ def read_table(path: Path, budget: Budget, *, header: "bool | None" = None,
     head = rows[0] if header else None
     return Table(rows=rows[1:] if header else rows, header=head, delimiter=delimiter,
                  decimal=decimal, source=source, lines=lines[1:] if header else lines,
-                 decimal_given=given, marks=frozenset(c for c in "_.," if c in text))
+                 decimal_given=given, decimal_said=given,
+                 marks=frozenset(c for c in "_.," if c in text))
 
 
 def decide_decimal(table: Table, columns: Sequence[int]) -> None:
@@ -293,10 +296,15 @@ def decide_decimal(table: Table, columns: Sequence[int]) -> None:
         table.decimal = ","
     if table.decimal == "," and pointed is not None:
         i, j = pointed
-        raise NNDLError(f"{table.source}: line {table.line(i)}, {table.column(j)}: "
-                        f"{shorten(repr(table.rows[i][j]), 40)} has a point in a file whose "
-                        "numbers have decimal commas (a thousands separator? write 1234 for "
-                        "1.234)")
+        where = f"{table.source}: line {table.line(i)}, {table.column(j)}"
+        cell = shorten(repr(table.rows[i][j]), 40)
+        if table.decimal_said:  # e.g. by a model trained on a file with decimal commas
+            raise NNDLError(f"{where}: {cell} has a point, but the decimal mark said is ',' "
+                            "(nndl predict and evaluate take the one the model was trained "
+                            "with); for a file with decimal points: decimal='.' (nndl "
+                            "--decimal .)")
+        raise NNDLError(f"{where}: {cell} has a point in a file whose numbers have decimal "
+                        "commas (a thousands separator? write 1234 for 1.234)")
     if table.decimal == "," and not table.decimal_given:
         _refuse_thousands(table, columns)
         table.decimal_given = True  # proved (by the label's 32,2 too): settled for later calls
