@@ -445,5 +445,9 @@ def test_decimal_comma_option_reads_three_decimals_as_decimals(tmp_path):
                 ["evaluate", "--model", "us.npz", "--data", "a.npz"],
                 ["predict", "--model", "us.npz", "a.npz"]):
         fails(*cmd, "--decimal", ",", cwd=tmp_path, words=["--decimal", "table"])
+    for cmd in (["evaluate", "--model", "us.npz", "--data", "a.npz"],  # was ignored, exit 0
+                ["predict", "--model", "us.npz", "a.npz"]):
+        for option in ("--header", "--no-header"):
+            fails(*cmd, option, cwd=tmp_path, words=[option, "table"])
     r = nndl_cmd("train", "--data", "eu.csv", "--decimal", ";", cwd=tmp_path)
     assert r.returncode == 2 and "invalid choice" in r.stderr

@@ -330,11 +330,16 @@ def _header(spec: str, names: "list[str] | None" = None, header: "bool | None" =
                                  decimal=decimal) if p.is_file() else None
 
 
-def check_decimal_applies(decimal: "str | None", specs: "list[str]") -> None:
-    """NNDLError for ``--decimal`` given when no file of ``specs`` is a table (it would be
-    ignored, exit 0), as nndl train refuses it for data that is not a table."""
-    if decimal is not None and not any(p_is_table(s) for s in specs):
-        raise NNDLError(f"--decimal is for table files (CSV, TSV); {shorten(specs[0], 80)} is "
+def check_table_options(specs: "list[str]", decimal: "str | None",
+                        header: "bool | None") -> None:
+    """NNDLError for ``--decimal`` or ``--header`` / ``--no-header`` given when no file of
+    ``specs`` is a table (they would be ignored, exit 0), as nndl train refuses them for data
+    that is not a table."""
+    given = ["--decimal"] if decimal is not None else []
+    if header is not None:
+        given.append("--header" if header else "--no-header")
+    if given and not any(p_is_table(s) for s in specs):
+        raise NNDLError(f"{given[0]} is for table files (CSV, TSV); {shorten(specs[0], 80)} is "
                         f"not one")
 
 

@@ -16,7 +16,7 @@ from .. import metrics
 from ..errors import NNDLError
 from ..heads import class_names, confusion_matrix, dataset_targets, scores
 from . import arguments as a
-from .common import check_decimal_applies, read_for_model, read_model
+from .common import check_table_options, read_for_model, read_model
 
 NAME = "evaluate"
 
@@ -41,7 +41,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    check_decimal_applies(args.decimal, [args.data])
+    check_table_options([args.data], args.decimal, args.header)
     net, meta = read_model(args.model)
     data = read_for_model(args.data, net, meta, label=args.label, labelled=True,
                           drop=args.drop, header=args.header, drop_missing=args.drop_missing,

@@ -20,7 +20,7 @@ from ..datasets import IMAGE_SUFFIXES, Dataset
 from ..errors import NNDLError
 from ..files import atomic_write, is_stdout
 from . import arguments as a
-from .common import check_decimal_applies, check_width, read_for_model, read_model
+from .common import check_table_options, check_width, read_for_model, read_model
 
 NAME = "predict"
 
@@ -44,7 +44,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    check_decimal_applies(args.decimal, args.inputs)
+    check_table_options(args.inputs, args.decimal, args.header)
     net, meta = read_model(args.model)
     inputs = read_inputs(args.inputs, net, meta, args.label, args.drop, args.header,
                          args.decimal)
