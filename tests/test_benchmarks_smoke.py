@@ -232,3 +232,18 @@ def test_activations_benchmark_runs():
         (name, dtype, part) for dtype in ("float32", "float64") for name in mod.PLAIN
         for part in ("forward", "backward")]
     assert all(r[-1] == "True" for r in rows)
+
+
+def test_reading_benchmark_prints_every_reader_with_the_same_numbers():
+    """benchmarks/reading.py (tiny files): every reader reads every file, and pandas'
+    round-trip parse and NumPy's loadtxt give nndl's features bit for bit."""
+    spec = importlib.util.spec_from_file_location("nndl_benchmarks_reading",
+                                                  RUN.parent / "reading.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    readers = "nndl,loadtxt" + (",pandas" if importlib.util.find_spec("pandas") else "")
+    text = mod.main(["--tiny", "--rounds", "1", "--readers", readers])
+    rows = [line.split() for line in text.splitlines() if line.startswith("  ")
+            and not line.split()[0] == "reader"]
+    assert len(rows) == 3 * len(readers.split(","))
+    assert all(r[-1] == "True" for r in rows), text
