@@ -12,8 +12,8 @@ Files (written once into a temporary folder, the same for every reader):
 - ``comma``: 100 000 rows x 10 decimals written with decimal commas, ``;`` separated.
 
 Readers, each call in a fresh process so that its peak memory is its own (the process's peak
-``ru_maxrss`` after the read minus its resident memory just before it, ``VmRSS``: what the
-read added at its peak, the result included):
+resident memory after the read, ``VmHWM``, minus its resident memory just before it,
+``VmRSS``: what the read added at its peak, the result included):
 
 - ``nndl``: ``nndl.datasets.load_csv`` (detects delimiter, decimal mark, header, label);
 - ``nndl-before``: the same function from ``--before``'s tree;
@@ -69,11 +69,11 @@ else:
             conv = lambda s: float(s.replace(",", "."))
             return np.loadtxt(path, delimiter=";", skiprows=1, usecols=cols, converters=conv)
         return np.loadtxt(path, delimiter=",", skiprows=1, usecols=cols)
-def rss_now():  # kB resident now (ru_maxrss is the peak of the whole process, imports too)
-    try:
+def status_kb(field):  # /proc/self/status: VmRSS now, VmHWM the peak since exec (ru_maxrss
+    try:                 # is not: Linux keeps the parent's across fork and exec)
         with open("/proc/self/status") as f:
-            return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
-    except OSError:
+            return next(int(l.split()[1]) for l in f if l.startswith(field + ":"))
+    except (OSError, StopIteration):
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 # warm-up on the file's first lines: imports made inside the readers are not the read's
 import os, tempfile
@@ -84,11 +84,11 @@ with open(full) as f, open(path, "w") as g:
 run()
 os.remove(path)
 path = full
-rss0 = rss_now()
+rss0 = status_kb("VmRSS")
 t0 = time.perf_counter()
 X = np.ascontiguousarray(run(), dtype=np.float64)
 t = time.perf_counter() - t0
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+rss = status_kb("VmHWM")
 print(json.dumps({"s": t, "mb": (rss - rss0) / 1024, "digest": hashlib.sha1(X.tobytes()).hexdigest(),
                   "shape": list(X.shape)}))
 """

@@ -205,7 +205,8 @@ def test_the_readers_fast_looks_equal_their_plain_definitions(rows, filler, colu
     """missing_rows, number_cells and the decimal mark's look for a number with a point find
     at C speed what a loop over every cell finds (the cells behind ``filler`` rows of plain
     whole numbers, so that beyond the first HEADER_SAMPLE rows too)."""
-    from nndl.datasets.tables import Table, missing_rows, number_cells
+    from nndl.datasets import tables
+    from nndl.datasets.tables import Table, missing_rows
     rows = [["5", "6", "8"] for _ in range(filler)] + [list(r) for r in rows]
     text = "".join(c for r in rows for c in r)
     table = Table(rows=[list(r) for r in rows], header=["a", "b", "c"],
@@ -216,14 +217,17 @@ def test_the_readers_fast_looks_equal_their_plain_definitions(rows, filler, colu
     pointed = next((f"line {i + 2}" for i, r in enumerate(rows) for j in columns
                     if "." in r[j] and _plain_numbers([r], [j], False) is not None), None)
     plain = _plain_numbers(rows, columns, comma)
+    chunk, tables.NUMBERS_CHUNK = tables.NUMBERS_CHUNK, 7  # rows read in several chunks
     try:
-        X = number_cells(table, columns)
+        X = tables.number_cells(table, columns)
     except NNDLError as exc:
         if comma and pointed is not None:
             assert pointed in str(exc) and "has a point" in str(exc)
         else:
             assert plain is None or not np.isfinite(plain).all()
         return
+    finally:
+        tables.NUMBERS_CHUNK = chunk
     assert not (comma and pointed is not None)
     assert plain is not None
     np.testing.assert_array_equal(X, plain)  # exact: the same float() of the same text

@@ -257,6 +257,7 @@ def load_csv(path: "str | os.PathLike", label: "str | int | bool | None" = None,
     if y is not None and table.decimal == "," and all(
             _comma_number(v) for v in y.tolist()):
         y = np.array([v.replace(",", ".") for v in y.tolist()])
+    table.rows = []  # the cells' strings (most of a big file's memory) go before X is copied
     data = from_arrays(X, y, source, task=task, classes=classes, feature_names=names)
     if header is not None and col is not None:
         data.label_name = header[col]
