@@ -188,7 +188,8 @@ def test_a_default_spelled_out_resumes_the_study(tmp_path, table, capsys, monkey
         code, _, err = main(capsys, *args, *same)
         assert code == 0, (same, err)
     code, _, err = main(capsys, *args, "--no-standardize")
-    assert code == 2 and "(--standardize: true there, false here)" in err, err
+    assert code == 2 and "(--standardize: not given there (found in the data: true), false " \
+        "here)" in err, err
     code, _, err = main(capsys, *args, "--task", "regression")  # (other targets' values)
     assert code == 2 and "was created with other data" in err, err
     # and the other way round: a study made with them spelled out, resumed without
@@ -202,6 +203,105 @@ def test_a_default_spelled_out_resumes_the_study(tmp_path, table, capsys, monkey
     here = {"space": {"standardize": True, "decimal": None, "keep_prob": None}, "metric": "r2"}
     old = {"space": {"standardize": None, "keep_prob": 1.0}, "metric": "r2"}
     assert canonical(old, {"standardize": True}) == canonical(here, {"standardize": True})
+
+
+QUICK = ["--trials", "1", "--layers", "3", "--iterations", "5"]
+
+
+def _write(path: Path, lines: list) -> Path:
+    path.write_text("".join(f"{line}\n" for line in lines))
+    return path
+
+
+def _same_spellings(capsys, data: Path, study: str, *spellings: list) -> None:
+    """A study made with the first spelling resumes with each of the others."""
+    args = ["tune", "--data", str(data), "--study", study, *QUICK]
+    code, _, err = main(capsys, *args, *spellings[0])
+    assert code == 0, err
+    for same in spellings[1:]:
+        code, _, err = main(capsys, *args, *same)
+        assert code == 0, (study, same, err)
+
+
+def test_a_label_named_by_index_resumes_the_study(tmp_path, capsys, monkeypatch):
+    """--label 2 or --label -1, naming the default (last) column or the one --label NAME
+    names, was "another search space (--label: "label" there, "2" here)": the label column is
+    compared as the column it picks (its header name, else its index from 0)."""
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(1)
+    rows = [f"{a:.2f},{b:.2f},{int(a > b)}" for a, b in rng.uniform(0, 3, (40, 2))]
+    named = _write(tmp_path / "named.csv", ["a,b,label", *rows])
+    plain = _write(tmp_path / "plain.csv", rows)
+    _same_spellings(capsys, named, "n1", [], ["--label", "2"], ["--label", "-1"],
+                    ["--label", "label"])
+    _same_spellings(capsys, named, "n2", ["--label", "-1"], [], ["--label", "label"],
+                    ["--label", "2"])
+    _same_spellings(capsys, plain, "p1", [], ["--label", "2"], ["--label", "-1"])
+    _same_spellings(capsys, plain, "p2", ["--label", "-1"], ["--label", "2"], [])
+
+
+def test_another_label_column_is_still_refused_and_said_as_given(tmp_path, capsys,
+                                                                monkeypatch):
+    """Another label column is refused (columns alike, so that the data's fingerprint is the
+    same and the search is compared), and a study made without --label is said to be so, not
+    to have had --label "label" (the column the data gave it)."""
+    monkeypatch.chdir(tmp_path)
+    rows = [f"{v},{v},{v}" for v in [0, 1] * 12]
+    args = ["tune", "--data", str(_write(tmp_path / "alike.csv", ["a,b,label", *rows])),
+            "--study", "s", *QUICK]
+    assert main(capsys, *args)[0] == 0
+    code, _, err = main(capsys, *args, "--label", "a")
+    assert code == 2 and '(--label: not given there (found in the data: 2), "a" here)' \
+        in err, err
+    code, _, err = main(capsys, *args, "--label", "0")
+    assert code == 2 and '(--label: not given there (found in the data: 2), "0" here (found '\
+        'in the data: "a"))' in err, err
+    args[args.index("s")] = "t"
+    assert main(capsys, *args, "--label", "a")[0] == 0
+    code, _, err = main(capsys, *args, "--label", "-1")
+    assert code == 2 and '(--label: "a" there, "-1" here (found in the data: "label"))' \
+        in err, err
+
+
+def test_a_label_column_is_compared_as_the_column_it_picks():
+    """:class:`~nndl.tuning.space.LabelColumn` reads a label as the loader does: a number
+    within the columns is an index (from the end when negative), beyond them a column's name
+    (2022), anything else a name."""
+    from nndl.tuning.space import LabelColumn
+
+    col = LabelColumn("2022", 3, 4)
+    assert [col.of(v) for v in (None, 3, -1, "3", "-1", "2022", 2022)] == ["2022"] * 7
+    assert [col.of(v) for v in (0, -2, "x", "+3")] == [0, 2, "x", "+3"]
+    assert [LabelColumn(None, 3, 4).of(v) for v in (None, -1, 3, 1, "x")] == [3, 3, 3, 1, "x"]
+    assert LabelColumn("1", 0, 4).of("1") == 1  # the index 1, not the column named '1'
+
+
+def test_a_decimal_mark_said_as_detected_resumes_the_study(tmp_path, capsys, monkeypatch):
+    """--decimal , on a file whose decimal comma is detected anyway was "another search space
+    (--decimal: null there, "," here)": the mark is compared as the one the numbers were read
+    with (``Dataset.decimal``); a mark that reads other data is still refused."""
+    monkeypatch.chdir(tmp_path)
+    from nndl import datasets
+
+    rng = np.random.default_rng(2)
+    rows = [f"{a:.2f};{b:.2f};{int(a > b)}".replace(".", ",")
+            for a, b in rng.uniform(0, 3, (40, 2))]
+    comma = _write(tmp_path / "comma.csv", ["a;b;label", *rows])
+    assert datasets.load_csv(comma).decimal == ","
+    assert datasets.load_csv(_write(tmp_path / "p.csv", ["1.5,0", "2.5,1"])).decimal == "."
+    assert datasets.load_spec("moons")[0].decimal is None
+    _same_spellings(capsys, comma, "c1", [], ["--decimal", ","])
+    _same_spellings(capsys, comma, "c2", ["--decimal", ","], [])
+    # labels 1,5 and 2,5: targets 1.5 and 2.5 with a decimal comma, two classes with a point
+    labels = _write(tmp_path / "labels.csv", ["a;b;y", *(f"{i % 3};{i % 2};{1 + i % 2},5"
+                                                          for i in range(30))])
+    args = ["tune", "--data", str(labels), "--study", "c3", *QUICK]
+    assert main(capsys, *args)[0] == 0
+    code, _, err = main(capsys, *args, "--decimal", ".")
+    assert code == 2 and "was created with other data" in err, err
+    code, _, err = main(capsys, "tune", "--data", str(comma), "--study", "c1", *QUICK,
+                        "--decimal", ".")
+    assert code == 2 and "the decimal mark said is '.'" in err, err
 
 
 def test_the_storage_url_is_parsed_once(tmp_path, monkeypatch):

@@ -62,6 +62,12 @@ class Dataset:
     sample_names : one name per sample (column of X), or None: the image file names of a
         folder of images.
     label_name : the header name of a table's label column, or None.
+    label_column : a table's label column as an index into its ``columns``, or None.
+    columns : how many columns the table holds (its width), or None for data not read from
+        a table: with ``label_column``, what ``label=`` names the same column (-1 or the name).
+    decimal : the decimal mark a table's numbers were read with (``"."`` or ``","``, said or
+        detected), or None for data not read from a table: a mark said is compared as the
+        one it took the place of (``nndl tune`` resuming a study).
     """
 
     X: np.ndarray
@@ -73,6 +79,9 @@ class Dataset:
     name: str = ""
     sample_names: "list[str] | None" = None
     label_name: "str | None" = None
+    label_column: "int | None" = None
+    columns: "int | None" = None
+    decimal: "str | None" = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.X, np.ndarray) or self.X.ndim != 2:

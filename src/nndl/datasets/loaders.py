@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
@@ -192,9 +193,7 @@ def select(data: Dataset, features: Columns = None, drop: Columns = None) -> Dat
     n = data.n_features
     rows = choose_columns(range(n), data.feature_names, n, features, drop, data.name)
     names = None if data.feature_names is None else [data.feature_names[j] for j in rows]
-    return Dataset(X=data.X[rows], Y=data.Y, classes=data.classes, feature_names=names,
-                   task=data.task, images=None, name=data.name,
-                   sample_names=data.sample_names, label_name=data.label_name)
+    return replace(data, X=data.X[rows], feature_names=names, images=None)
 
 
 # --- arrays (NPZ, HDF5) ---------------------------------------------------------------------
@@ -261,6 +260,7 @@ def load_csv(path: "str | os.PathLike", label: "str | int | bool | None" = None,
     data = from_arrays(X, y, source, task=task, classes=classes, feature_names=names)
     if header is not None and col is not None:
         data.label_name = header[col]
+    data.label_column, data.columns, data.decimal = col, width, table.decimal
     return data
 
 

@@ -216,12 +216,45 @@ OFF_VALUES = {"keep_prob": 1.0, "drop_missing": False}
 refused."""
 
 
+@dataclass(frozen=True)
+class LabelColumn:
+    """A table's label column as :func:`taken` finds it, so that each way a search names it
+    (its header name, its index, the index counted from the end, or not at all: the last
+    column) is written one way, :attr:`key`."""
+
+    name: "str | None"
+    index: int
+    width: int
+
+    @property
+    def key(self) -> "str | int":
+        """The column written one way: its header name, else its index (0-based)."""
+        return self.name if self.name is not None else self.index
+
+    def of(self, label: Any) -> Any:
+        """``label`` (as a search gave it; None: not given, the last column) as :attr:`key`
+        when it names this column; another column's index as that index (0-based)."""
+        if label is None:
+            label = -1
+        # read as nndl.datasets.loaders._label_column reads it: a name unless it reads as an
+        # integer, and an integer beyond the columns may be a column's name (2022)
+        if isinstance(label, str) and not label.lstrip("-").isdigit():
+            return self.key if label == self.name else label
+        try:
+            i = int(label)
+        except (TypeError, ValueError):
+            return label
+        if not -self.width <= i < self.width:
+            return self.key if str(i) == self.name else label
+        return self.key if i % self.width == self.index else i % self.width
+
+
 def taken(settings: dict, parts: Any) -> dict:
     """What the settings whose default depends on the data (None: not given) are on the data
     ``parts`` (:class:`nndl.cli.steps.Parts`, read with ``settings``): standardized unless
     images, their image size, the header found in a table, the task read from the labels (the
-    ``classification`` said is its binary or multiclass) and a table's label column by its
-    header name."""
+    ``classification`` said is its binary or multiclass), a table's decimal mark and its label
+    column (a :class:`LabelColumn`: by its header name, else its index, however named)."""
     from ..cli.common import image_size_of, p_is_table
 
     data = parts.data
@@ -230,6 +263,9 @@ def taken(settings: dict, parts: Any) -> dict:
            "label": data.label_name}
     if settings["data"] is not None and p_is_table(settings["data"]):
         out["header"] = data.feature_names is not None
+        out["decimal"] = data.decimal
+        if data.label_column is not None and data.columns:
+            out["label"] = LabelColumn(data.label_name, data.label_column, data.columns)
     return out
 
 
@@ -237,15 +273,17 @@ def canonical(search: dict, on: "dict | None" = None) -> dict:
     """A stored search (:func:`describe`) with each setting written the one way it takes
     effect: those of :data:`OFF_VALUES` (``--keep-prob 1`` is the default's None), and those
     not given (None) as they are on the data, ``on`` (:func:`taken`; ``--standardize`` is the
-    default on a table), so that a study created without an option is resumed with it
-    spelled out, and the other way round."""
+    default on a table; the label column however named), so that a study created without an
+    option is resumed with it spelled out, and the other way round."""
     space = dict(search.get("space", {}))
     for k, off in OFF_VALUES.items():
         if space.get(k) == off:
             space[k] = None
     for k, v in (on or {}).items():
-        if space.get(k) is None or (k == "task" and space[k] == "classification"
-                                    and v in ("binary", "multiclass")):
+        if isinstance(v, LabelColumn):
+            space[k] = v.of(space.get(k))
+        elif space.get(k) is None or (k == "task" and space[k] == "classification"
+                                      and v in ("binary", "multiclass")):
             space[k] = v
     # a setting a study of an older nndl did not store is one not given
     return {**search, "space": {k: v for k, v in space.items() if v is not None}}

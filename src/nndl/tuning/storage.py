@@ -193,6 +193,7 @@ def _check_same(study: Any, stored: dict, what: str, here: dict,
     """NNDLError unless the study's ``stored`` data (``what``) or search is ``here``'s: a
     search compared as it takes effect on the data (``on``: :func:`~nndl.tuning.space.taken`),
     not as it was spelled."""
+    given = stored, here
     if what != "data":
         stored, here = canonical(stored, on), canonical(here, on)
     if stored == here:
@@ -207,12 +208,27 @@ def _check_same(study: Any, stored: dict, what: str, here: dict,
     if stored.get("metric") != here["metric"]:
         diff.insert(0, "metric")
     k = diff[0] if diff else "?"
-    was = stored.get("metric") if k == "metric" else stored.get("space", {}).get(k)
-    now = here["metric"] if k == "metric" else here["space"].get(k)
+    if k == "metric":
+        was, now = json.dumps(stored.get("metric")) + " there", json.dumps(here["metric"])
+    else:
+        was, now = (_shown(g, c, k, on, where) for g, c, where in
+                    zip(given, (stored, here), ("there", "here")))
     raise NNDLError(f"study {study.study_name!r} was created with another search space "
-                    f"({flag(k)}: {json.dumps(was)} there, {json.dumps(now)} here"
+                    f"({flag(k)}: {was}, {now}" + (" here" if k == "metric" else "")
                     + (f"; also {', '.join(flag(d) for d in diff[1:])}" if diff[1:] else "")
                     + "): give another --study, or the same settings")
+
+
+def _shown(given: dict, taken: dict, key: str, on: "dict | None", where: str) -> str:
+    """Setting ``key`` of a search as it was ``given`` (JSON, or ``not given``) ``where``,
+    and, when it was read from the data (``on``) as something else, as it was ``taken``: a
+    study created without --label is not said to have had --label "label"."""
+    was, now = given.get("space", {}).get(key), taken.get("space", {}).get(key)
+    filled = key in (on or {})
+    said = ("not given" if was is None and filled else json.dumps(was)) + " " + where
+    if filled and now is not None and now != was:
+        said += f" (found in the data: {json.dumps(now)})"
+    return said
 
 
 def open_study(storage: Any, name: str, search: dict, data: dict, direction: str,
