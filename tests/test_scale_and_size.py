@@ -100,6 +100,34 @@ def test_a_huge_layer_is_refused_quickly_without_allocating(monkeypatch):
     assert time.perf_counter() - start < 0.5
 
 
+def test_a_table_beyond_the_memory_is_refused_with_the_estimate_before_it_is_split(
+        tmp_path, monkeypatch):
+    """A CSV whose cells would not fit is refused with what they need and the way out (it
+    was read until the system killed the process); one that fits is read as before, and so
+    are the estimate's bytes per cell and character above what reading measured."""
+    from nndl.datasets import load_csv, tables
+
+    rng = np.random.default_rng(0)
+    p = tmp_path / "t.csv"
+    np.savetxt(p, rng.standard_normal((3000, 8)), delimiter=",", fmt="%.6f")
+    need = tables.BYTES_PER_CELL * 3000 * 8 + tables.BYTES_PER_CHAR * p.stat().st_size
+    monkeypatch.setattr(memory, "available_bytes", lambda: need // 2)
+    calls, split = [], tables._split
+    monkeypatch.setattr(tables, "_split", lambda text, *a: calls.append(len(text)) or
+                        split(text, *a))
+    with pytest.raises(NNDLError, match=r"the 24,00\d cells of t\.csv need about .* of memory; "
+                                        r".* is available: .*save it once as \.npz"):
+        load_csv(p, label=False)
+    assert max(calls) < p.stat().st_size / 2  # refused before the cells were made (only
+    # the sniffer's first lines were split)
+    monkeypatch.undo()
+    monkeypatch.setattr(memory, "available_bytes", lambda: 2 * need)
+    assert load_csv(p, label=False).X.shape == (8, 3000)
+    # the measured peaks of benchmarks/reading.py (2026-12-07), per cell and character
+    for mb, cells, chars in ((386, 4.2e6, 36.9e6), (488, 15.7e6, 34.7e6), (103, 1.1e6, 8.5e6)):
+        assert tables.BYTES_PER_CELL * cells + tables.BYTES_PER_CHAR * chars > mb * 2**20
+
+
 def test_what_is_available_counts_the_cgroup_and_the_process_limits(monkeypatch):
     monkeypatch.setattr(memory, "_system_bytes", lambda: 64 * 2**30)
     monkeypatch.setattr(memory, "_cgroup_room", lambda: 3 * 2**30)

@@ -48,6 +48,7 @@ import numpy as np
 from ..errors import MissingValueError, NNDLError, shorten
 from ..files import open_regular
 from ..limits import MAX_RATIO, Budget
+from ..memory import check_memory
 from .cells import MISSING, is_number
 from .headers import HEADER_SAMPLE, has_header
 
@@ -278,6 +279,7 @@ def read_table(path: Path, budget: Budget, *, header: "bool | None" = None,
     sniffed, dec = _sniff(text, delimiter or preferred, source)
     delimiter = delimiter or sniffed
     given, decimal = decimal is not None, decimal or dec
+    _check_room(text, delimiter, source)
     rows, lines = _split(text, delimiter, source)
     if not rows:
         raise NNDLError(f"{source}: the CSV file is empty")
@@ -298,6 +300,24 @@ def read_table(path: Path, budget: Budget, *, header: "bool | None" = None,
                  decimal=decimal, source=source, lines=lines[1:] if header else lines,
                  decimal_given=given, decimal_said=given,
                  marks=frozenset(c for c in "_.," if c in text))
+
+
+BYTES_PER_CELL, BYTES_PER_CHAR = 12, 12
+"""What reading a table holds at its peak, per cell and per character of its text (a list
+slot, a float, a string's object and its characters, the text itself): a little above
+``python benchmarks/reading.py`` (2026-12-07: 386 MiB for 4.2 million cells in 36.9 M
+characters, 488 MiB for 15.7 million in 34.7 M, 103 MiB for 1.1 million in 8.5 M)."""
+
+
+def _check_room(text: str, delimiter: str, source: str) -> None:
+    """NNDLError when the table's cells (counted from its delimiters and line ends, at C
+    speed) would need more memory than the machine has (:func:`nndl.memory.check_memory`):
+    a refusal with the estimate instead of a process the system kills."""
+    cells = text.count(delimiter) + text.count("\n") + text.count("\r") + 1
+    check_memory(f"the {cells:,} cells of {source}", BYTES_PER_CELL * cells
+                 + BYTES_PER_CHAR * len(text),
+                 "read a part of the file, or save it once as .npz (arrays X (m, n) and y "
+                 "(m,)), which nndl reads without holding its text")
 
 
 def decide_decimal(table: Table, columns: Sequence[int]) -> None:
