@@ -48,9 +48,10 @@ from ..limits import Budget
 from ..validation import check_number
 from .arrays import from_arrays, load_hdf5, load_npz
 from .base import Dataset
+from .decimals import decide_decimal
 from .images import IMAGE_SUFFIXES, load_image_folder, load_images
-from .tables import TEXT_SUFFIXES, decide_decimal, is_table, missing_rows, number_cells, \
-    read_table, refuse_missing
+from .tables import TEXT_SUFFIXES, is_table, missing_rows, number_cells, read_table, \
+    refuse_missing
 
 Columns = "Sequence[str | int] | None"
 

@@ -11,7 +11,8 @@
   do; a first line ``sep=;`` (Excel's) names it; a last column empty in every row (a
   delimiter at the end of each line) is not a column;
 - a decimal comma (``1,5`` in a ``;`` or tab separated file) is read as ``1.5``; a file whose
-  every comma number may be a thousands separator (``44,170``, or 44.17?) is refused;
+  every comma number may be a thousands separator (``44,170``, or 44.17?) is refused
+  (:mod:`nndl.datasets.decimals`);
 - the first row is a header when it holds no number at all, when a column is numeric in the
   rows after it but not in it (or text below a number), when its numbers are 0..n-1 (1..n:
   pandas' and R's default names; a warning says so, and ``counted=False``, for a model
@@ -50,13 +51,13 @@ from ..files import open_regular
 from ..limits import MAX_RATIO, Budget
 from ..memory import check_memory
 from .cells import MISSING, is_number
+from .decimals import DECIMAL_COMMA, column_text, decide_decimal, decimal_comma
 from .headers import HEADER_SAMPLE, has_header
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 """Text tables; each may also end in ``.gz`` (gzip)."""
 DELIMITERS = (",", ";", "\t", "|")
 _SEP_LINE = re.compile(r"sep=([^\r\n])\r?\n")
-_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")
 
 
 def is_table(path: Path) -> bool:
@@ -231,7 +232,7 @@ def _sniff(text: str, preferred: "str | None", source: str) -> tuple[str, str]:
             row_names = len(rows[0])  # a header without the row names' column
         if len(widths) != 1 or widths == {1}:
             continue
-        decimal = "," if d != "," and _decimal_comma(rows) else "."
+        decimal = "," if d != "," and decimal_comma(rows) else "."
         numbers = sum(is_number(c, decimal) for r in rows for c in r)
         if d == " " and numbers < len(rows):  # spaces split text too: only columns of numbers
             continue
@@ -246,14 +247,7 @@ def _sniff(text: str, preferred: "str | None", source: str) -> tuple[str, str]:
             "df.to_csv(path, index=False); R: write.table(df, path, row.names=FALSE)), or "
             "add a name for the first column to the header")
     rows = _split(head, best, source)[0] if best in head else []
-    return best, ("," if best != "," and _decimal_comma(rows) else ".")
-
-
-def _decimal_comma(rows: list[list[str]]) -> bool:
-    """Numbers written with a decimal comma: some cell is ``1,5``-like and none ``1.5``-like."""
-    cells = [c for r in rows for c in r]
-    return any(_DECIMAL_COMMA.fullmatch(c) for c in cells) \
-        and not any("." in c and is_number(c) for c in cells)
+    return best, ("," if best != "," and decimal_comma(rows) else ".")
 
 
 def read_table(path: Path, budget: Budget, *, header: "bool | None" = None,
@@ -320,69 +314,6 @@ def _check_room(text: str, delimiter: str, source: str) -> None:
                  "(m,)), which nndl reads without holding its text")
 
 
-def decide_decimal(table: Table, columns: Sequence[int]) -> None:
-    """Settle ``table.decimal`` on every row of ``columns`` (the features and the label): a
-    comma when they hold decimal-comma numbers (``10,5``) and no number with a point, though
-    the rows the delimiter was judged on held whole numbers only. In a decimal-comma table a
-    number with a point (``1.234``: a thousands separator?) is refused, never read as 1.234.
-    (Text labels such as ``v1.2`` are not numbers and count for neither.)"""
-    marks = table.marks
-    pointed = _first_pointed(table, columns) if "." in marks else None
-    if table.decimal == "." and not table.decimal_given and table.delimiter != "," \
-            and "," in marks and pointed is None \
-            and any(_DECIMAL_COMMA.fullmatch(r[j]) for r in table.rows for j in columns
-                    if "," in r[j]):
-        table.decimal = ","
-    if table.decimal == "," and pointed is not None:
-        i, j = pointed
-        where = f"{table.source}: line {table.line(i)}, {table.column(j)}"
-        cell = shorten(repr(table.rows[i][j]), 40)
-        if table.decimal_said:  # e.g. by a model trained on a file with decimal commas
-            raise NNDLError(f"{where}: {cell} has a point, but the decimal mark said is ',' "
-                            "(nndl predict and evaluate take the one the model was trained "
-                            "with); for a file with decimal points: decimal='.' (nndl "
-                            "--decimal .)")
-        raise NNDLError(f"{where}: {cell} has a point in a file whose numbers have decimal "
-                        "commas (a thousands separator? write 1234 for 1.234)")
-    if table.decimal == "," and not table.decimal_given:
-        _refuse_thousands(table, columns)
-        table.decimal_given = True  # proved (by the label's 32,2 too): settled for later calls
-
-
-_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2},\d{3}")
-"""A number that reads as well with a thousands separator (``44,170``: 44170) as with a
-decimal comma (44.17): 1 to 3 digits, not starting with 0, then exactly three."""
-
-
-def _refuse_thousands(table: Table, columns: Sequence[int]) -> None:
-    """NNDLError when every number with a comma in ``columns`` reads both ways (``44,170``,
-    :data:`_THOUSANDS`): spreadsheets write US thousands separators in tab or ``;`` separated
-    files too, and 44,170 read as 44.17 beside 800 read as 800 is silently wrong data. One
-    comma number that a separator cannot make (``0,5``, ``12,25``, ``1234,5``) proves the
-    decimal comma."""
-    first = None
-    for i, r in enumerate(table.rows):
-        for j in columns:
-            c = r[j]
-            if "," not in c or not _DECIMAL_COMMA.fullmatch(c):
-                continue
-            if not _THOUSANDS.fullmatch(c):
-                return  # a decimal comma, beyond doubt
-            first = first or (i, j)
-    if first is None:
-        return
-    i, j = first
-    cell = table.rows[i][j]
-    whole = cell.replace(",", "")
-    raise NNDLError(f"{table.source}: line {table.line(i)}, {table.column(j)}: "
-                    f"{shorten(repr(cell), 40)} reads as {whole} (a thousands separator) or "
-                    f"as {cell.replace(',', '.')} (a decimal comma), and so does every number "
-                    "with a comma in the file (three digits after it); say which: a decimal "
-                    "comma, decimal=',' (nndl --decimal ,), or a point, decimal='.' (nndl "
-                    f"--decimal .), with the file rewritten as {whole} (a spreadsheet: format "
-                    "the cells without thousands separators before saving)")
-
-
 def missing_rows(table: Table, columns: Sequence[int]) -> list[int]:
     """Indices of the rows with a missing value in any of ``columns``."""
     # The cells are first looked through at C speed for one of MISSING in any case (a set
@@ -403,26 +334,6 @@ _MISSING_ANY_CASE = frozenset(
     "".join(chars) for word in MISSING
     for chars in product(*({ch, ch.upper()} for ch in word)))
 """Every spelling of each cell of MISSING in upper and lower case (``NA``, ``Na``, ...)."""
-
-
-def _first_pointed(table: Table, columns: Sequence[int]) -> "tuple[int, int] | None":
-    """(row, column) of the first number with a point in ``columns``, row by row; None if
-    none. A file of such numbers has one in its first rows; else only the columns with a
-    point somewhere (found at C speed) are looked through, not every cell of a big file."""
-    def first(rows: "list[list[str]]", cols: Sequence[int]) -> "tuple[int, int] | None":
-        return next(((i, j) for i, r in enumerate(rows) for j in cols
-                     if "." in r[j] and is_number(r[j])), None)
-
-    found = first(table.rows[:HEADER_SAMPLE], columns)
-    if found is None and len(table.rows) > HEADER_SAMPLE:
-        found = first(table.rows, [j for j in columns if "." in _column_text(table, [j])])
-    return found
-
-
-def _column_text(table: Table, columns: Sequence[int]) -> str:
-    """The cells of ``columns`` in every row, joined (to ask at C speed whether any holds a
-    character); a column at a time, by :func:`operator.itemgetter`."""
-    return "".join("".join(map(itemgetter(j), table.rows)) for j in columns)
 
 
 def refuse_missing(table: Table, columns: Sequence[int], bad: list[int],
@@ -451,7 +362,7 @@ def number_cells(table: Table, columns: Sequence[int]) -> np.ndarray:
     delimiter's sample may have held whole numbers only), and a number with ``_``
     (``1_017``, which Python's float() reads as 1017) is not a number."""
     decide_decimal(table, columns)
-    underscore = "_" in table.marks and "_" in _column_text(table, columns)
+    underscore = "_" in table.marks and "_" in column_text(table, columns)
     comma = table.decimal == ","
     X = None
     if not underscore and columns:
@@ -504,7 +415,7 @@ def _cell(table: Table, i: int, j: int, c: str) -> float:
             raise NNDLError(f"{where} repeats the header row (files joined together?): "
                             "remove it") from None
         hint = ("the decimal mark said is '.'; a decimal comma: decimal=',' (nndl --decimal ,)"
-                if table.decimal_given and table.decimal == "." and _DECIMAL_COMMA.fullmatch(c)
+                if table.decimal_given and table.decimal == "." and DECIMAL_COMMA.fullmatch(c)
                 else "to leave a column out: drop=[name] in Python, --drop NAME on the "
                 "command line")
         raise NNDLError(f"{where}, {table.column(j)}: features must be numbers; got "
