@@ -38,6 +38,16 @@ def assume_away_from_kinks(net, X, masks=None):
             assume(np.min(np.abs(Z)) > 1e-3)
 
 
+def assume_resolvable(net, X, Y):
+    """A two-sided difference of J resolves a gradient only down to J's rounding over
+    epsilon (~1e-16 / 1e-5): a saturated output (a sigmoid at 0.9999985 for y = 1, gradients
+    ~1e-5, case ([3, 3, 1, 1, 2, 1], relu x 4 + sigmoid, 1, 502551)) leaves the difference at
+    ~2e-7 relative however exact backprop is, so such draws are left out."""
+    AL, caches = nndl.propagation.model_forward(X, net.params, net.activations)
+    grads = nndl.propagation.model_backward(AL, Y, caches, net.activations)
+    assume(np.sqrt(sum(float(np.sum(g * g)) for g in grads.values())) > 1e-3)
+
+
 @st.composite
 def networks(draw):
     L = draw(st.integers(1, 5))
@@ -52,6 +62,7 @@ def networks(draw):
 
 @settings(max_examples=150, deadline=None)
 @given(networks())
+@example(([3, 3, 1, 1, 2, 1], ["relu", "relu", "relu", "relu", "sigmoid"], 1, 502551))
 def test_backprop_matches_numerical_gradient(case):
     dims, acts, m, seed = case
     rng = np.random.default_rng(seed)
@@ -66,6 +77,7 @@ def test_backprop_matches_numerical_gradient(case):
     # case ([3, 2], ['softmax'], 1, 3)) is 1e-7 relative at epsilon 1e-7; truncation at 1e-5
     # is O(epsilon^2) ~ 1e-10
     assume_away_from_kinks(net, X)
+    assume_resolvable(net, X, Y)
     assert nndl.gradcheck(net, X, Y, epsilon=1e-5) < 1e-7
 
 
