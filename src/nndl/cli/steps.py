@@ -162,6 +162,11 @@ def _load_test(s: dict, data: Dataset, label: object, options: dict,
             and test.X.shape[0] == len(names):  # an array's X: by position (else refused)
         warn_by_position(f"--test {shorten(str(s['test']), 80)}",
                          f"the training data's {shorten(names, 200)}")
+    elif names is None and test.feature_names is not None:  # as evaluate warns (_matched)
+        warnings.warn(NNDLWarning(
+            f"the training data has no column names: the columns of --test "
+            f"{shorten(str(s['test']), 80)} are taken by position, in the file's order "
+            f"{shorten(test.feature_names, 200)}"))
     return test
 
 
