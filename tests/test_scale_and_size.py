@@ -100,32 +100,82 @@ def test_a_huge_layer_is_refused_quickly_without_allocating(monkeypatch):
     assert time.perf_counter() - start < 0.5
 
 
-def test_a_table_beyond_the_memory_is_refused_with_the_estimate_before_it_is_split(
+def _table_files(folder):
+    """Tables of other shapes (20 000 rows each): narrow, long text left out, aligned with
+    spaces, MNIST-like small integers, decimals with a text label."""
+    rng = np.random.default_rng(0)
+    n = 20000
+    files = {"narrow.csv": "a,b\n" + "".join(f"{i % 10},{'ab'[i % 2]}\n" for i in range(n)),
+             "notes.csv": "note,x,y\n" + "".join(f"{'w' * 300}{i},{i % 7},{i % 2}\n"
+                                                  for i in range(n)),
+             "aligned.txt": "".join(" ".join(f"{v:14.3f}" for v in row) + "\n"
+                                    for row in rng.standard_normal((n, 6))),
+             "pixels.csv": "".join(",".join(str(v) for v in row) + "\n" for row in
+                                   (rng.random((n, 40)) < 0.2) * rng.integers(0, 256, (n, 40))),
+             "decimals.csv": "".join(",".join(f"{v:.6f}" for v in row) + ",yes\n"
+                                     for row in rng.standard_normal((n, 8)))}
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    return {name: {"drop": ["note"]} if name == "notes.csv" else {} for name in files}
+
+
+def test_a_tables_memory_is_judged_from_its_first_rows_near_what_reading_takes(
         tmp_path, monkeypatch):
-    """A CSV whose cells would not fit is refused with what they need and the way out (it
-    was read until the system killed the process); one that fits is read as before, and so
-    are the estimate's bytes per cell and character above what reading measured."""
+    """The memory a table's cells need is estimated from what its first rows hold, per
+    character (it was 12 bytes a cell and a character: 0.38x the real peak for a narrow
+    table, 4.8x for one with long text left out, and spaces of an aligned table counted as
+    cells). The estimate is within 0.8x-2.5x of what reading takes (tracemalloc's peak, the
+    text itself left out), for tables of every shape."""
+    import tracemalloc
+
     from nndl.datasets import load_csv, tables
 
-    rng = np.random.default_rng(0)
-    p = tmp_path / "t.csv"
-    np.savetxt(p, rng.standard_normal((3000, 8)), delimiter=",", fmt="%.6f")
-    need = tables.BYTES_PER_CELL * 3000 * 8 + tables.BYTES_PER_CHAR * p.stat().st_size
-    monkeypatch.setattr(memory, "available_bytes", lambda: need // 2)
-    calls, split = [], tables._split
-    monkeypatch.setattr(tables, "_split", lambda text, *a: calls.append(len(text)) or
-                        split(text, *a))
-    with pytest.raises(NNDLError, match=r"the 24,00\d cells of t\.csv need about .* of memory; "
-                                        r".* is available: .*save it once as \.npz"):
-        load_csv(p, label=False)
-    assert max(calls) < p.stat().st_size / 2  # refused before the cells were made (only
-    # the sniffer's first lines were split)
+    needs = []
+    real_check = tables.check_memory
+    monkeypatch.setattr(tables, "check_memory",
+                        lambda what, need, hint: needs.append(need) or real_check(what, need,
+                                                                                  hint))
+    for name, kw in _table_files(tmp_path).items():
+        needs.clear()
+        text_bytes = (tmp_path / name).stat().st_size
+        tracemalloc.start()
+        try:
+            load_csv(tmp_path / name, **kw)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert len(needs) == 1, name
+        real = peak - text_bytes  # the text is held before the estimate is made
+        assert 0.8 * real < needs[0] < 2.5 * real, (name, needs[0], real)
+
+
+def test_a_table_beyond_the_memory_is_refused_before_its_cells_are_made(tmp_path,
+                                                                        monkeypatch):
+    """A CSV whose cells would not fit is refused with what they need and the way out, after
+    its first rows (it was read until the system killed the process, or a MemoryError came
+    as a traceback); a MemoryError that still comes is nndl's error."""
+    from nndl.datasets import load_csv, tables
+
+    _table_files(tmp_path)
+    monkeypatch.setattr(memory, "available_bytes", lambda: 2 * 2**20)
+    rows = []
+    split = tables._split
+    monkeypatch.setattr(tables, "_split", lambda *a: rows.append(1) or split(*a))
+    with pytest.raises(NNDLError, match=r"about 40,\d{3} cells of narrow\.csv need about "
+                                        r".* of memory; 2\.0 MiB is available: .*\.npz"):
+        load_csv(tmp_path / "narrow.csv")
+    assert len(rows) == 3  # the sniffer's splits of the first lines; the table's was stopped
     monkeypatch.undo()
-    monkeypatch.setattr(memory, "available_bytes", lambda: 2 * need)
-    assert load_csv(p, label=False).X.shape == (8, 3000)
-    # the measured peaks of benchmarks/reading.py (2026-12-07), per cell and character
-    for mb, cells, chars in ((386, 4.2e6, 36.9e6), (488, 15.7e6, 34.7e6), (103, 1.1e6, 8.5e6)):
-        assert tables.BYTES_PER_CELL * cells + tables.BYTES_PER_CHAR * chars > mb * 2**20
+    monkeypatch.setattr(memory, "available_bytes", lambda: 2**30)
+    assert load_csv(tmp_path / "narrow.csv").X.shape == (1, 20000)
+
+    def no_room(*a):
+        raise MemoryError
+
+    monkeypatch.setattr(tables, "_numbers", no_room)
+    with pytest.raises(NNDLError, match=r"pixels\.csv: the memory ran out while its cells were "
+                                        r"read \(1\.0 GiB is available\)"):
+        load_csv(tmp_path / "pixels.csv", label=False)
 
 
 def test_what_is_available_counts_the_cgroup_and_the_process_limits(monkeypatch):

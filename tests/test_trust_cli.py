@@ -451,5 +451,9 @@ def test_decimal_comma_option_reads_three_decimals_as_decimals(tmp_path):
                 ["predict", "--model", "us.npz", "a.npz"]):
         for option in ("--header", "--no-header"):
             fails(*cmd, option, cwd=tmp_path, words=[option, "table"])
+    # a mistyped table is not found (it was said to be no table)
+    for cmd in (["evaluate", "--model", "us.npz", "--data", "uss.csv"],
+                ["predict", "--model", "us.npz", "uss.csv"]):
+        fails(*cmd, "--header", cwd=tmp_path, words=["uss.csv", "not found"])
     r = nndl_cmd("train", "--data", "eu.csv", "--decimal", ";", cwd=tmp_path)
     assert r.returncode == 2 and "invalid choice" in r.stderr

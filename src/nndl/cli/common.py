@@ -338,9 +338,19 @@ def check_table_options(specs: "list[str]", decimal: "str | None",
     given = ["--decimal"] if decimal is not None else []
     if header is not None:
         given.append("--header" if header else "--no-header")
-    if given and not any(p_is_table(s) for s in specs):
+    if given and not any(p_is_table(s) or _named_table(s) for s in specs):
         raise NNDLError(f"{given[0]} is for table files (CSV, TSV); {shorten(specs[0], 80)} is "
                         f"not one")
+
+
+def _named_table(spec: str) -> bool:
+    """``spec`` is no file but named as a table: a mistyped path, which the read will say is
+    not found (not that it is no table)."""
+    from pathlib import Path
+
+    from ..datasets.tables import is_table
+
+    return not Path(spec).exists() and is_table(Path(spec))
 
 
 def _position(label: object) -> "int | str | None":

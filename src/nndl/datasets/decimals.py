@@ -46,9 +46,9 @@ def decide_decimal(table: Table, columns: Sequence[int]) -> None:
         cell = shorten(repr(table.rows[i][j]), 40)
         if table.decimal_said:  # e.g. by a model trained on a file with decimal commas
             raise NNDLError(f"{where}: {cell} has a point, but the decimal mark said is ',' "
-                            "(nndl predict and evaluate take the one the model was trained "
-                            "with); for a file with decimal points: decimal='.' (nndl "
-                            "--decimal .)")
+                            "(decimal=',' or nndl --decimal ,; nndl predict and evaluate take "
+                            "the model's unless told); for a file with decimal points: "
+                            "decimal='.' (nndl --decimal .)")
         raise NNDLError(f"{where}: {cell} has a point in a file whose numbers have decimal "
                         "commas (a thousands separator? write 1234 for 1.234)")
     if table.decimal == "," and not table.decimal_given:

@@ -38,6 +38,7 @@ import gzip
 import os
 import re
 import zlib
+from sys import getsizeof
 from dataclasses import dataclass
 from itertools import chain, product
 from operator import itemgetter
@@ -49,7 +50,8 @@ import numpy as np
 from ..errors import MissingValueError, NNDLError, shorten
 from ..files import open_regular
 from ..limits import MAX_RATIO, Budget
-from ..memory import check_memory
+from .. import memory
+from ..memory import check_memory, gib
 from .cells import MISSING, is_number
 from .decimals import DECIMAL_COMMA, column_text, decide_decimal, decimal_comma
 from .headers import HEADER_SAMPLE, has_header
@@ -154,13 +156,18 @@ def _split(text: str, delimiter: str, source: str) -> tuple[list[list[str]], lis
     tabs (a line of them is blank)."""
     rows: list[list[str]] = []
     lines: list[int] = []
+    used = 0  # characters of text split so far (until the memory is judged)
     if delimiter == " ":
         for n, line in enumerate(text.splitlines(), start=1):
+            used += len(line) + 1
             if line.strip():
                 rows.append(list(map(str.strip, _fields(line))))  # a quoted " NA" too
                 lines.append(n)
+                if len(rows) == ROOM_SAMPLE:
+                    _check_room(rows, used, text, source)
     else:
-        reader = csv.reader(_lines(text), delimiter=delimiter)
+        ends = [0]
+        reader = csv.reader(_lines(text, ends), delimiter=delimiter)
         start = 1
         try:
             for r in reader:
@@ -168,6 +175,8 @@ def _split(text: str, delimiter: str, source: str) -> tuple[list[list[str]], lis
                     r[:] = map(str.strip, r)  # in place: a big file's cells are most memory
                     rows.append(r)
                     lines.append(start)
+                    if len(rows) == ROOM_SAMPLE:
+                        _check_room(rows, ends[0], text, source)
                 start = reader.line_num + 1
         except csv.Error as exc:
             raise NNDLError(f"{source}: not a readable CSV file ({shorten(exc, 120)})") \
@@ -183,11 +192,14 @@ def _split(text: str, delimiter: str, source: str) -> tuple[list[list[str]], lis
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 
 
-def _lines(text: str) -> "Iterator[str]":
+def _lines(text: str, end: "list[int]") -> "Iterator[str]":
     """The lines of ``text`` with their ends, split where ``io.StringIO(text, newline="")``
-    splits them (``\\n``, ``\\r\\n``, ``\\r``), one at a time: a StringIO holds a copy of the
-    text at 4 bytes a character (148 MB for a 37 MB file)."""
-    return (m.group() for m in _LINE.finditer(text))
+    splits them (``\\n``, ``\\r\\n``, ``\\r``), one at a time (a StringIO holds a copy of the
+    text at 4 bytes a character: 148 MB for a 37 MB file); ``end[0]``: where the last line
+    given ends."""
+    for m in _LINE.finditer(text):
+        end[0] = m.end()
+        yield m.group()
 
 
 def _first_lines(text: str, n: int) -> list[str]:
@@ -273,8 +285,10 @@ def read_table(path: Path, budget: Budget, *, header: "bool | None" = None,
     sniffed, dec = _sniff(text, delimiter or preferred, source)
     delimiter = delimiter or sniffed
     given, decimal = decimal is not None, decimal or dec
-    _check_room(text, delimiter, source)
-    rows, lines = _split(text, delimiter, source)
+    try:
+        rows, lines = _split(text, delimiter, source)
+    except MemoryError:  # beyond what the first rows promised (check_memory's estimate)
+        raise out_of_room(source) from None
     if not rows:
         raise NNDLError(f"{source}: the CSV file is empty")
     if said:  # the "sep=" line is a line of the file
@@ -296,22 +310,37 @@ def read_table(path: Path, budget: Budget, *, header: "bool | None" = None,
                  marks=frozenset(c for c in "_.," if c in text))
 
 
-BYTES_PER_CELL, BYTES_PER_CHAR = 12, 12
-"""What reading a table holds at its peak, per cell and per character of its text (a list
-slot, a float, a string's object and its characters, the text itself): a little above
-``python benchmarks/reading.py`` (2026-12-07: 386 MiB for 4.2 million cells in 36.9 M
-characters, 488 MiB for 15.7 million in 34.7 M, 103 MiB for 1.1 million in 8.5 M)."""
+ROOM_SAMPLE = 2000
+"""Rows split before the memory the whole table will need is judged from what they hold."""
 
 
-def _check_room(text: str, delimiter: str, source: str) -> None:
-    """NNDLError when the table's cells (counted from its delimiters and line ends, at C
-    speed) would need more memory than the machine has (:func:`nndl.memory.check_memory`):
-    a refusal with the estimate instead of a process the system kills."""
-    cells = text.count(delimiter) + text.count("\n") + text.count("\r") + 1
-    check_memory(f"the {cells:,} cells of {source}", BYTES_PER_CELL * cells
-                 + BYTES_PER_CHAR * len(text),
-                 "read a part of the file, or save it once as .npz (arrays X (m, n) and y "
-                 "(m,)), which nndl reads without holding its text")
+def _check_room(rows: "list[list[str]]", used: int, text: str, source: str) -> None:
+    """NNDLError when the whole table would not fit in the memory available
+    (:func:`nndl.memory.check_memory`), judged from its first ``rows``, split from ``used``
+    characters of ``text``: what they hold (their lists, line numbers and strings, measured;
+    one-character strings are shared) and a float for each of their cells (the numbers), per
+    character, times the text's length, and a quarter more (allocators, copies): 1.05-1.35x
+    what tracemalloc measured for tables of five shapes (tests/test_scale_and_size.py). A
+    refusal with the estimate instead of a process the system kills or a MemoryError."""
+    if used <= 0 or len(text) < 4 * used:  # most of the table is split already
+        return
+    held = sum(getsizeof(r) + 44 + sum(getsizeof(c) for c in r if len(c) > 1) for r in rows)
+    cells = sum(len(r) for r in rows)
+    scale = len(text) / used
+    check_memory(f"about {int(cells * scale):,} cells of {source}",
+                 int(1.25 * (held + 8 * cells) * scale), _ROOM_HINT)
+
+
+_ROOM_HINT = ("read a part of the file, or save it once as .npz (arrays X (m, n) and y (m,)), "
+              "which nndl reads without holding its text")
+
+
+def out_of_room(source: str) -> NNDLError:
+    """The NNDLError for a MemoryError while a table's cells were read or made numbers."""
+    have = memory.available_bytes()
+    now = f"{gib(have)} is available" if have is not None else "how much is available is unknown"
+    return NNDLError(f"{source}: the memory ran out while its cells were read ({now}): "
+                     f"{_ROOM_HINT}")
 
 
 def missing_rows(table: Table, columns: Sequence[int]) -> list[int]:
@@ -370,6 +399,8 @@ def number_cells(table: Table, columns: Sequence[int]) -> np.ndarray:
             X = _numbers(table.rows, columns, comma)
         except ValueError:
             pass
+        except MemoryError:
+            raise out_of_room(table.source) from None
     if X is None:
         X = np.array([[_cell(table, i, j, _dot(r[j]) if comma else r[j]) for j in columns]
                       for i, r in enumerate(table.rows)], dtype=np.float64)
