@@ -244,3 +244,37 @@ def test_quoted_cells_of_a_whitespace_table_are_stripped(tmp_path):
     d = load(p, drop_missing=True)
     assert list(d.classes) == ["1", "2"] and d.task == "binary"
     assert d.Y.tolist() == [[0, 1, 0]] and d.feature_names == ["a", "b"]
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=st.sampled_from(["a,b,c", "1,2,3", "0,1,2", "2019,2020,y", "a,b,", "x,,z", ",,"]),
+       body=st.lists(st.sampled_from(["1,2,3", "1.5,2.5,u", ",,", "4,5,", "7,8,9,9", "a,b,c",
+                                      "", "0.1,x,"]), min_size=0, max_size=6),
+       lead=st.integers(0, 3), filler=st.integers(195, 215), late=st.booleans(),
+       ends=st.sampled_from(["\n", "\r\n", "\r"]))
+def test_the_header_read_from_the_first_rows_is_the_whole_reads(tmp_path, first, body, lead,
+                                                                filler, late, ends):
+    """table_header splits only the rows the header is judged on: it finds the header the
+    whole read finds (a last column empty in the first rows but not in a later one, rows of
+    only delimiters before the first row, fewer or more rows than it reads), or the error
+    the whole read raises (a ragged row after the rows it reads is the whole read's to say,
+    after a question about the header, which it asks first)."""
+    from nndl.datasets.tables import read_table
+    from nndl.limits import Budget
+
+    rows = [",,"] * lead + [first] + ["1.5,2.5,"] * filler + body + (["1,2,3"] if late else [])
+    p = tmp_path / "t.csv"
+    p.write_text(ends.join(rows) + ends)
+    results = []
+    for head_only in (False, True):
+        try:
+            results.append(read_table(p, Budget("t", None), head_only=head_only).header)
+        except NNDLError as exc:
+            results.append(str(exc))
+    whole, head = results
+    beyond = isinstance(whole, str) and "ragged" in whole  # a row after those read: the
+    if not beyond:                                          # whole read says it first
+        assert head == whole
+    elif isinstance(head, str):  # then only an error of the first rows is said first
+        assert "ragged" in head or "header" in head

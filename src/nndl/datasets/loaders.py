@@ -278,7 +278,7 @@ def table_header(path: "str | os.PathLike", max_bytes: "int | str | None" = None
     if not is_table(p) or header is False:
         return None
     return read_table(p, Budget(shorten(p.name), max_bytes), names=names,
-                      header=header, counted=counted, decimal=decimal).header
+                      header=header, counted=counted, head_only=True, decimal=decimal).header
 
 
 def _comma_number(v: str) -> bool:

@@ -145,7 +145,8 @@ def text_encoding(data: bytes) -> str:
     return "utf-8-sig"
 
 
-def _split(text: str, delimiter: str, source: str) -> tuple[list[list[str]], list[int]]:
+def _split(text: str, delimiter: str, source: str,
+           limit: "int | None" = None) -> tuple[list[list[str]], list[int]]:
     """The rows of ``text``, cells stripped, and the line where each starts (1-based).
 
     Blank lines are left out, and so are rows of only delimiters (``,,,``, a spreadsheet's
@@ -153,7 +154,8 @@ def _split(text: str, delimiter: str, source: str) -> tuple[list[list[str]], lis
     values such a row is kept, as a row of empty cells: a sample whose values are missing,
     which :func:`refuse_missing` names (dropping it silently would pair every later row of
     ``nndl predict``'s output with the wrong sample). Delimiter ``" "``: runs of spaces and
-    tabs (a line of them is blank)."""
+    tabs (a line of them is blank). ``limit``: stop after that many rows from the first one
+    with a value (the rows the full split begins with; none left out at the end)."""
     rows: list[list[str]] = []
     lines: list[int] = []
     used = 0  # characters of text split so far (until the memory is judged)
@@ -165,6 +167,8 @@ def _split(text: str, delimiter: str, source: str) -> tuple[list[list[str]], lis
                 lines.append(n)
                 if len(rows) == ROOM_SAMPLE:
                     _check_room(rows, used, text, source)
+                if limit is not None and _full(rows, limit):
+                    return rows[-limit:], lines[-limit:]
     else:
         ends = [0]
         reader = csv.reader(_lines(text, ends), delimiter=delimiter)
@@ -177,6 +181,8 @@ def _split(text: str, delimiter: str, source: str) -> tuple[list[list[str]], lis
                     lines.append(start)
                     if len(rows) == ROOM_SAMPLE:
                         _check_room(rows, ends[0], text, source)
+                    if limit is not None and _full(rows, limit):
+                        return rows[-limit:], lines[-limit:]
                 start = reader.line_num + 1
         except csv.Error as exc:
             raise NNDLError(f"{source}: not a readable CSV file ({shorten(exc, 120)})") \
@@ -187,6 +193,12 @@ def _split(text: str, delimiter: str, source: str) -> tuple[list[list[str]], lis
     if first or last < len(rows) - 1:
         del rows[last + 1:], lines[last + 1:], rows[:first], lines[:first]
     return rows, lines
+
+
+def _full(rows: "list[list[str]]", limit: int) -> bool:
+    """Whether ``rows`` hold ``limit`` rows from the first one with a value (asked as each
+    row comes: the first of the last ``limit`` has one, or a row before them had)."""
+    return len(rows) >= limit and any(any(r) for r in rows[:len(rows) - limit + 1])
 
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
@@ -264,13 +276,15 @@ def _sniff(text: str, preferred: "str | None", source: str) -> tuple[str, str]:
 
 def read_table(path: Path, budget: Budget, *, header: "bool | None" = None,
                delimiter: "str | None" = None, decimal: "str | None" = None,
-               names: "Sequence[str] | None" = None, counted: bool = True) -> Table:
+               names: "Sequence[str] | None" = None, counted: bool = True,
+               head_only: bool = False) -> Table:
     """Read ``path`` into a :class:`Table` (see the module doc). ``header``, ``delimiter``
     and ``decimal`` (``"."`` or ``","``) override what is detected; ``names``: column names
     the header is expected to hold (a trained model's), which decide when detection cannot.
     ``counted=False``: a first row of numbers counting 0..n-1 or 1..n is not taken for
     pandas'/R's default column names (a model trained on a file without a header reads its
-    data; such a row is as likely Likert answers 1,2,3)."""
+    data; such a row is as likely Likert answers 1,2,3). ``head_only``: the header and the
+    rows it is judged on only (the same header; the rows after them are not split)."""
     source = shorten(path.name)
     text = read_text(path, budget)
     if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
@@ -286,7 +300,10 @@ def read_table(path: Path, budget: Budget, *, header: "bool | None" = None,
     delimiter = delimiter or sniffed
     given, decimal = decimal is not None, decimal or dec
     try:
-        rows, lines = _split(text, delimiter, source)
+        limit = HEADER_SAMPLE + 1 if head_only else None
+        rows, lines = _split(text, delimiter, source, limit)
+        if limit is not None and len(rows) == limit and all(r and r[-1] == "" for r in rows):
+            rows, lines = _split(text, delimiter, source)  # the rule below is the whole file's
     except MemoryError:  # beyond what the first rows promised (check_memory's estimate)
         raise out_of_room(source) from None
     if not rows:
