@@ -251,19 +251,24 @@ def test_quoted_cells_of_a_whitespace_table_are_stripped(tmp_path):
 @given(first=st.sampled_from(["a,b,c", "1,2,3", "0,1,2", "2019,2020,y", "a,b,", "x,,z", ",,"]),
        body=st.lists(st.sampled_from(["1,2,3", "1.5,2.5,u", ",,", "4,5,", "7,8,9,9", "a,b,c",
                                       "", "0.1,x,"]), min_size=0, max_size=6),
-       lead=st.integers(0, 3), filler=st.integers(195, 215), late=st.booleans(),
+       lead=st.integers(0, 3), filler=st.sampled_from([0, 1, 4, 9, 195, 199, 200, 201, 215]),
+       late=st.booleans(), trail=st.sampled_from([0, 1, 250]),
        ends=st.sampled_from(["\n", "\r\n", "\r"]))
+@example(first="c,2019,2020", body=["a,0.5,0.7", "b,1.5,1.7"] * 2, lead=0, filler=0,
+         late=False, trail=300, ends="\n")  # spreadsheet rows after 4: no sample of classes
 def test_the_header_read_from_the_first_rows_is_the_whole_reads(tmp_path, first, body, lead,
-                                                                filler, late, ends):
+                                                                filler, late, trail, ends):
     """table_header splits only the rows the header is judged on: it finds the header the
     whole read finds (a last column empty in the first rows but not in a later one, rows of
-    only delimiters before the first row, fewer or more rows than it reads), or the error
+    only delimiters before the first row or after the last, fewer or more rows than it
+    reads), or the error
     the whole read raises (a ragged row after the rows it reads is the whole read's to say,
     after a question about the header, which it asks first)."""
     from nndl.datasets.tables import read_table
     from nndl.limits import Budget
 
     rows = [",,"] * lead + [first] + ["1.5,2.5,"] * filler + body + (["1,2,3"] if late else [])
+    rows += [",,"] * trail
     p = tmp_path / "t.csv"
     p.write_text(ends.join(rows) + ends)
     results = []

@@ -113,23 +113,35 @@ def _table_files(folder):
              "pixels.csv": "".join(",".join(str(v) for v in row) + "\n" for row in
                                    (rng.random((n, 40)) < 0.2) * rng.integers(0, 256, (n, 40))),
              "decimals.csv": "".join(",".join(f"{v:.6f}" for v in row) + ",yes\n"
-                                     for row in rng.standard_normal((n, 8)))}
+                                     for row in rng.standard_normal((n, 8))),
+             "wide.csv": "".join(",".join(f"{v:.3f}" for v in row) + "\n"
+                                 for row in rng.standard_normal((60, 1500))),
+             "later.csv": "note,x,y\n" + "".join(f"{'w' * (4 if i < 2000 else 300)},{i % 7},"
+                                                  f"{i % 2}\n" for i in range(n)),
+             "earlier.csv": "note,x,y\n" + "".join(f"{'w' * (300 if i < 300 else 4)},{i % 7},"
+                                                    f"{i % 2}\n" for i in range(n)),
+             "blanks.csv": ",,\n" * 3000 + "a,b,c\n" + "".join(f"{i},{i % 3},{i % 2}\n"
+                                                               for i in range(n))}
     for name, text in files.items():
         (folder / name).write_text(text)
-    return {name: {"drop": ["note"]} if name == "notes.csv" else {} for name in files}
+    return {name: {"drop": ["note"]} if name.endswith(("notes.csv", "later.csv", "earlier.csv"))
+            else {} for name in files}
 
 
 def test_a_tables_memory_is_judged_from_its_first_rows_near_what_reading_takes(
         tmp_path, monkeypatch):
-    """The memory a table's cells need is estimated from what its first rows hold, per
-    character (it was 12 bytes a cell and a character: 0.38x the real peak for a narrow
-    table, 4.8x for one with long text left out, and spaces of an aligned table counted as
-    cells). The estimate is within 0.8x-2.5x of what reading takes (tracemalloc's peak, the
-    text itself left out), for tables of every shape."""
+    """The memory a table's cells need is estimated from what the rows of three parts of its
+    text hold, per character (it was 12 bytes a cell and a character: 0.38x the real peak for
+    a narrow table, 4.8x for one with long text left out, spaces of an aligned table counted
+    as cells; then from the first 2000 rows: 6.7x after rows of only delimiters, 16x under
+    for short rows after long ones, and wide tables never judged). The estimate is within
+    0.8x-2.5x of what reading takes (tracemalloc's peak, the text itself left out), for
+    tables of every shape."""
     import tracemalloc
 
     from nndl.datasets import load_csv, tables
 
+    monkeypatch.setattr(tables, "ROOM_WINDOW", 2**14)  # the files' parts: 16 K characters
     needs = []
     real_check = tables.check_memory
     monkeypatch.setattr(tables, "check_memory",
@@ -157,14 +169,14 @@ def test_a_table_beyond_the_memory_is_refused_before_its_cells_are_made(tmp_path
     from nndl.datasets import load_csv, tables
 
     _table_files(tmp_path)
+    monkeypatch.setattr(tables, "ROOM_WINDOW", 2**14)
     monkeypatch.setattr(memory, "available_bytes", lambda: 2 * 2**20)
-    rows = []
     split = tables._split
-    monkeypatch.setattr(tables, "_split", lambda *a: rows.append(1) or split(*a))
+    monkeypatch.setattr(tables, "_split", lambda *a: pytest.fail("split") if a[3:] == (None,)
+                        else split(*a))  # the sniffer's splits of the first lines only
     with pytest.raises(NNDLError, match=r"about 40,\d{3} cells of narrow\.csv need about "
                                         r".* of memory; 2\.0 MiB is available: .*\.npz"):
         load_csv(tmp_path / "narrow.csv")
-    assert len(rows) == 3  # the sniffer's splits of the first lines; the table's was stopped
     monkeypatch.undo()
     monkeypatch.setattr(memory, "available_bytes", lambda: 2**30)
     assert load_csv(tmp_path / "narrow.csv").X.shape == (1, 20000)

@@ -38,6 +38,7 @@ import gzip
 import os
 import re
 import zlib
+from statistics import median
 from sys import getsizeof
 from dataclasses import dataclass
 from itertools import chain, product
@@ -158,35 +159,17 @@ def _split(text: str, delimiter: str, source: str,
     with a value (the rows the full split begins with; none left out at the end)."""
     rows: list[list[str]] = []
     lines: list[int] = []
-    used = 0  # characters of text split so far (until the memory is judged)
-    if delimiter == " ":
-        for n, line in enumerate(text.splitlines(), start=1):
-            used += len(line) + 1
-            if line.strip():
-                rows.append(list(map(str.strip, _fields(line))))  # a quoted " NA" too
-                lines.append(n)
-                if len(rows) == ROOM_SAMPLE:
-                    _check_room(rows, used, text, source)
-                if limit is not None and _full(rows, limit):
-                    return rows[-limit:], lines[-limit:]
-    else:
-        ends = [0]
-        reader = csv.reader(_lines(text, ends), delimiter=delimiter)
-        start = 1
-        try:
-            for r in reader:
-                if r and (len(r) > 1 or r[0].strip()):
-                    r[:] = map(str.strip, r)  # in place: a big file's cells are most memory
-                    rows.append(r)
-                    lines.append(start)
-                    if len(rows) == ROOM_SAMPLE:
-                        _check_room(rows, ends[0], text, source)
-                    if limit is not None and _full(rows, limit):
-                        return rows[-limit:], lines[-limit:]
-                start = reader.line_num + 1
-        except csv.Error as exc:
-            raise NNDLError(f"{source}: not a readable CSV file ({shorten(exc, 120)})") \
-                from None
+    first = None  # the first row with a value
+    for row, n in _rows(text, delimiter, source):
+        rows.append(row)
+        lines.append(n)
+        if first is None and any(row):
+            first = len(rows) - 1
+        if limit is not None and first is not None and len(rows) - first == limit:
+            if any(row):
+                return rows[first:], lines[first:]
+            limit = None  # a row of only delimiters last: whether it is the file's last is
+            # for the whole split to find (they are left out at the end only)
     # rows of only delimiters before the first row with a value and after the last one
     first = next((k for k, r in enumerate(rows) if any(r)), len(rows))
     last = next((k for k in range(len(rows) - 1, first - 1, -1) if any(rows[k])), first - 1)
@@ -195,23 +178,33 @@ def _split(text: str, delimiter: str, source: str,
     return rows, lines
 
 
-def _full(rows: "list[list[str]]", limit: int) -> bool:
-    """Whether ``rows`` hold ``limit`` rows from the first one with a value (asked as each
-    row comes: the first of the last ``limit`` has one, or a row before them had)."""
-    return len(rows) >= limit and any(any(r) for r in rows[:len(rows) - limit + 1])
+def _rows(text: str, delimiter: str, source: str) -> "Iterator[tuple[list[str], int]]":
+    """Each row of ``text`` but blank lines, cells stripped, with the line it starts on."""
+    if delimiter == " ":
+        for n, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                yield list(map(str.strip, _fields(line))), n  # a quoted " NA" too
+        return
+    reader = csv.reader(_lines(text), delimiter=delimiter)
+    start = 1
+    try:
+        for r in reader:
+            if r and (len(r) > 1 or r[0].strip()):
+                r[:] = map(str.strip, r)  # in place: a big file's cells are most memory
+                yield r, start
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise NNDLError(f"{source}: not a readable CSV file ({shorten(exc, 120)})") from None
 
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 
 
-def _lines(text: str, end: "list[int]") -> "Iterator[str]":
+def _lines(text: str) -> "Iterator[str]":
     """The lines of ``text`` with their ends, split where ``io.StringIO(text, newline="")``
     splits them (``\\n``, ``\\r\\n``, ``\\r``), one at a time (a StringIO holds a copy of the
-    text at 4 bytes a character: 148 MB for a 37 MB file); ``end[0]``: where the last line
-    given ends."""
-    for m in _LINE.finditer(text):
-        end[0] = m.end()
-        yield m.group()
+    text at 4 bytes a character: 148 MB for a 37 MB file)."""
+    return (m.group() for m in _LINE.finditer(text))
 
 
 def _first_lines(text: str, n: int) -> list[str]:
@@ -299,13 +292,17 @@ def read_table(path: Path, budget: Budget, *, header: "bool | None" = None,
     sniffed, dec = _sniff(text, delimiter or preferred, source)
     delimiter = delimiter or sniffed
     given, decimal = decimal is not None, decimal or dec
+    limit = HEADER_SAMPLE + 1 if head_only else None
+    if limit is None:
+        _check_room(text, delimiter, source)
     try:
-        limit = HEADER_SAMPLE + 1 if head_only else None
         rows, lines = _split(text, delimiter, source, limit)
         if limit is not None and len(rows) == limit and all(r and r[-1] == "" for r in rows):
             rows, lines = _split(text, delimiter, source)  # the rule below is the whole file's
-    except MemoryError:  # beyond what the first rows promised (check_memory's estimate)
-        raise out_of_room(source) from None
+    except MemoryError:  # beyond the estimate: raised below, once the rows made are freed
+        rows = None
+    if rows is None:
+        raise out_of_room(source)
     if not rows:
         raise NNDLError(f"{source}: the CSV file is empty")
     if said:  # the "sep=" line is a line of the file
@@ -327,25 +324,43 @@ def read_table(path: Path, budget: Budget, *, header: "bool | None" = None,
                  marks=frozenset(c for c in "_.," if c in text))
 
 
-ROOM_SAMPLE = 2000
-"""Rows split before the memory the whole table will need is judged from what they hold."""
+ROOM_WINDOW = 2**18
+"""Characters of each of the five parts of a big table's text (its start, quarters and end)
+whose rows say how much memory the whole table's cells will take."""
 
 
-def _check_room(rows: "list[list[str]]", used: int, text: str, source: str) -> None:
-    """NNDLError when the whole table would not fit in the memory available
-    (:func:`nndl.memory.check_memory`), judged from its first ``rows``, split from ``used``
-    characters of ``text``: what they hold (their lists, line numbers and strings, measured;
-    one-character strings are shared) and a float for each of their cells (the numbers), per
-    character, times the text's length, and a quarter more (allocators, copies): 1.05-1.35x
-    what tracemalloc measured for tables of five shapes (tests/test_scale_and_size.py). A
-    refusal with the estimate instead of a process the system kills or a MemoryError."""
-    if used <= 0 or len(text) < 4 * used:  # most of the table is split already
+def _check_room(text: str, delimiter: str, source: str) -> None:
+    """NNDLError when the table's cells would not fit in the memory available
+    (:func:`nndl.memory.check_memory`), judged before they are made from five parts of the
+    text (start, quarters, end): what their rows hold (lists, line numbers and strings,
+    measured; one-character strings are shared) and a float for each cell, per character,
+    the median of the five (a start unlike the rest does not decide) times the text's
+    length, with the cells of :data:`NUMBERS_CHUNK` rows made numbers at a time (a
+    list and an array), and a quarter more (allocators, copies). A refusal with the estimate
+    instead of a process the system kills."""
+    if len(text) <= 4 * ROOM_WINDOW:
         return
-    held = sum(getsizeof(r) + 44 + sum(getsizeof(c) for c in r if len(c) > 1) for r in rows)
-    cells = sum(len(r) for r in rows)
-    scale = len(text) / used
-    check_memory(f"about {int(cells * scale):,} cells of {source}",
-                 int(1.25 * (held + 8 * cells) * scale), _ROOM_HINT)
+    costs, counts, lengths = [], [], []
+    for at in [len(text) * k // 4 for k in range(4)] + [len(text) - ROOM_WINDOW]:
+        starts = [i for i in (text.find("\n", at), text.find("\r", at)) if i >= 0]
+        start = 0 if at == 0 else min(starts, default=len(text) - 1) + 1
+        part = text[start:start + ROOM_WINDOW]
+        part = part[:max(part.rfind("\n"), part.rfind("\r")) + 1] or part
+        try:
+            rows = [r for r, _ in _rows(part, delimiter, source)]
+        except NNDLError:  # cut inside a quoted field: the other parts judge
+            continue
+        held = sum(getsizeof(r) + 52 + 8 * len(r) + sum(getsizeof(c) for c in r if len(c) > 1)
+                   for r in rows)
+        costs.append(held / len(part))
+        counts.append(sum(len(r) for r in rows) / len(part))
+        lengths.append(len(part) / max(len(rows), 1))
+    if costs:
+        cells = len(text) * median(counts)
+        rows_made = len(text) / median(lengths)
+        chunk = 16 * cells * min(1.0, NUMBERS_CHUNK / max(rows_made, 1))  # a list, an array
+        check_memory(f"about {int(cells):,} cells of {source}",
+                     int(1.25 * (len(text) * median(costs) + chunk)), _ROOM_HINT)
 
 
 _ROOM_HINT = ("read a part of the file, or save it once as .npz (arrays X (m, n) and y (m,)), "
@@ -416,8 +431,10 @@ def number_cells(table: Table, columns: Sequence[int]) -> np.ndarray:
             X = _numbers(table.rows, columns, comma)
         except ValueError:
             pass
-        except MemoryError:
-            raise out_of_room(table.source) from None
+        except MemoryError:  # raised below, once the frames holding the numbers are freed
+            X = MemoryError
+    if X is MemoryError:
+        raise out_of_room(table.source)
     if X is None:
         X = np.array([[_cell(table, i, j, _dot(r[j]) if comma else r[j]) for j in columns]
                       for i, r in enumerate(table.rows)], dtype=np.float64)
