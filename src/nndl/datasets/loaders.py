@@ -48,6 +48,7 @@ from ..limits import Budget
 from ..validation import check_number
 from .arrays import from_arrays, load_hdf5, load_npz
 from .base import Dataset
+from .cells import is_number
 from .decimals import decide_decimal
 from .images import IMAGE_SUFFIXES, load_image_folder, load_images
 from .tables import TEXT_SUFFIXES, is_table, missing_rows, number_cells, read_table, \
@@ -255,7 +256,7 @@ def load_csv(path: "str | os.PathLike", label: "str | int | bool | None" = None,
     names = [header[j] for j in feat_cols] if header is not None else None
     y = None if col is None else np.array([r[col] for r in table.rows])
     if y is not None and table.decimal == "," and all(
-            _comma_number(v) for v in y.tolist()):
+            is_number(v, ",") for v in y.tolist()):
         y = np.array([v.replace(",", ".") for v in y.tolist()])
     table.rows = []  # the cells' strings (most of a big file's memory) go before X is copied
     data = from_arrays(X, y, source, task=task, classes=classes, feature_names=names)
@@ -279,14 +280,6 @@ def table_header(path: "str | os.PathLike", max_bytes: "int | str | None" = None
         return None
     return read_table(p, Budget(shorten(p.name), max_bytes), names=names,
                       header=header, counted=counted, head_only=True, decimal=decimal).header
-
-
-def _comma_number(v: str) -> bool:
-    try:
-        float(v.replace(",", "."))
-    except ValueError:
-        return False
-    return True
 
 
 def _label_column(label: object, header: "list[str] | None", width: int, source: str) -> int:

@@ -38,12 +38,12 @@ import gzip
 import os
 import re
 import zlib
-from statistics import median
-from sys import getsizeof
 from dataclasses import dataclass
 from itertools import chain, product
 from operator import itemgetter
 from pathlib import Path
+from statistics import median
+from sys import getsizeof
 from typing import Iterator, Sequence
 
 import numpy as np
@@ -342,7 +342,7 @@ def _check_room(text: str, delimiter: str, source: str) -> None:
         return
     costs, counts, lengths = [], [], []
     for at in [len(text) * k // 4 for k in range(4)] + [len(text) - ROOM_WINDOW]:
-        starts = [i for i in (text.find("\n", at), text.find("\r", at)) if i >= 0]
+        starts = [i for i in (text.find(e, at, at + ROOM_WINDOW) for e in "\n\r") if i >= 0]
         start = 0 if at == 0 else min(starts, default=len(text) - 1) + 1
         part = text[start:start + ROOM_WINDOW]
         part = part[:max(part.rfind("\n"), part.rfind("\r")) + 1] or part
