@@ -228,10 +228,7 @@ def _matched(data: Any, net: Any, spec: str, names: "list[str] | None",
              header: "list[str] | None", ignore: list) -> Any:
     """``data`` with the model's columns in its order (by name when the file has names),
     its width checked; a warning when a model of named columns takes them by position."""
-    import warnings
-
     from .. import datasets
-    from ..errors import NNDLWarning
 
     unnamed = names is not None and data.feature_names is None  # an array's X, no header
     if names is not None:
@@ -245,9 +242,7 @@ def _matched(data: Any, net: Any, spec: str, names: "list[str] | None",
         warn_by_position(shorten(spec, 80), f"the model's {shorten(names, 200)}; a file with a "
                          "header is matched by name")
     elif names is None and header is not None:  # as scikit-learn warns for this too
-        warnings.warn(NNDLWarning(
-            f"the model has no column names: the columns of {shorten(spec, 80)} are taken by "
-            f"position, in the file's order {shorten(header, 200)}"))
+        warn_in_files_order("the model", shorten(spec, 80), header)
     return data
 
 
@@ -271,6 +266,17 @@ def warn_by_position(what: str, as_: str) -> None:
 
     warnings.warn(NNDLWarning(f"{what} has no column names: its columns are taken by position, "
                               f"as {as_}"))
+
+
+def warn_in_files_order(whose: str, what: str, header: "list[str]") -> None:
+    """The warning that ``whose`` columns have no names (a model, a training), so the columns
+    of ``what``, a file with a ``header``, are taken by position (scikit-learn warns too)."""
+    import warnings
+
+    from ..errors import NNDLWarning
+
+    warnings.warn(NNDLWarning(f"{whose} has no column names: the columns of {what} are taken "
+                              f"by position, in the file's order {shorten(header, 200)}"))
 
 
 def _features_or_last_label(spec: str, n0: int, kw: dict,
@@ -338,19 +344,15 @@ def check_table_options(specs: "list[str]", decimal: "str | None",
     given = ["--decimal"] if decimal is not None else []
     if header is not None:
         given.append("--header" if header else "--no-header")
-    if given and not any(p_is_table(s) or _named_table(s) for s in specs):
-        raise NNDLError(f"{given[0]} is for table files (CSV, TSV); {shorten(specs[0], 80)} is "
-                        f"not one")
-
-
-def _named_table(spec: str) -> bool:
-    """``spec`` is no file but named as a table: a mistyped path, which the read will say is
-    not found (not that it is no table)."""
     from pathlib import Path
 
     from ..datasets.tables import is_table
 
-    return not Path(spec).exists() and is_table(Path(spec))
+    # a table file, or a table's name that is no file (mistyped: the read says not found)
+    if given and not any(is_table(Path(s)) and (Path(s).is_file() or not Path(s).exists())
+                         for s in specs):
+        raise NNDLError(f"{given[0]} is for table files (CSV, TSV); {shorten(specs[0], 80)} is "
+                        f"not one")
 
 
 def _position(label: object) -> "int | str | None":

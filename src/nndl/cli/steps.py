@@ -29,7 +29,8 @@ from ..optimizers import get_optimizer
 from ..preprocessing import Standardizer
 from ..training import training_entries
 from . import arguments as a
-from .common import check_width, headerless_table, image_size_of, p_is_table, warn_by_position
+from .common import check_width, headerless_table, image_size_of, p_is_table, \
+    warn_by_position, warn_in_files_order
 
 
 def fingerprint(data: Dataset) -> str:
@@ -163,10 +164,8 @@ def _load_test(s: dict, data: Dataset, label: object, options: dict,
         warn_by_position(f"--test {shorten(str(s['test']), 80)}",
                          f"the training data's {shorten(names, 200)}")
     elif names is None and test.feature_names is not None:  # as evaluate warns (_matched)
-        warnings.warn(NNDLWarning(
-            f"the training data has no column names: the columns of --test "
-            f"{shorten(str(s['test']), 80)} are taken by position, in the file's order "
-            f"{shorten(test.feature_names, 200)}"))
+        warn_in_files_order("the training data", f"--test {shorten(str(s['test']), 80)}",
+                            test.feature_names)
     return test
 
 
