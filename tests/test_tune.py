@@ -251,11 +251,11 @@ def test_another_label_column_is_still_refused_and_said_as_given(tmp_path, capsy
             "--study", "s", *QUICK]
     assert main(capsys, *args)[0] == 0
     code, _, err = main(capsys, *args, "--label", "a")
-    assert code == 2 and '(--label: not given there (found in the data: 2), "a" here)' \
-        in err, err
+    assert code == 2 and ('(--label: not given there (found in the data: "label"), '
+                          '"a" here)') in err, err
     code, _, err = main(capsys, *args, "--label", "0")
-    assert code == 2 and '(--label: not given there (found in the data: 2), "0" here (found '\
-        'in the data: "a"))' in err, err
+    assert code == 2 and ('(--label: not given there (found in the data: "label"), "0" here '
+                          '(found in the data: "a"))') in err, err
     args[args.index("s")] = "t"
     assert main(capsys, *args, "--label", "a")[0] == 0
     code, _, err = main(capsys, *args, "--label", "-1")
@@ -266,14 +266,16 @@ def test_another_label_column_is_still_refused_and_said_as_given(tmp_path, capsy
 def test_a_label_column_is_compared_as_the_column_it_picks():
     """:class:`~nndl.tuning.space.LabelColumn` reads a label as the loader does: a number
     within the columns is an index (from the end when negative), beyond them a column's name
-    (2022), anything else a name."""
+    (2022), anything else a name; every spelling of a column is written as its header name
+    (its index without a header), a label that names no column as it is."""
     from nndl.tuning.space import LabelColumn
 
-    col = LabelColumn("2022", 3, 4)
+    col = LabelColumn(3, 4, ("a", "b", "c", "2022"))
     assert [col.of(v) for v in (None, 3, -1, "3", "-1", "2022", 2022)] == ["2022"] * 7
-    assert [col.of(v) for v in (0, -2, "x", "+3")] == [0, 2, "x", "+3"]
-    assert [LabelColumn(None, 3, 4).of(v) for v in (None, -1, 3, 1, "x")] == [3, 3, 3, 1, "x"]
-    assert LabelColumn("1", 0, 4).of("1") == 1  # the index 1, not the column named '1'
+    assert [col.of(v) for v in (0, "0", "a", -4)] == ["a"] * 4  # another column, one way
+    assert [col.of(v) for v in (-2, "x", "+3", 7)] == ["c", "x", "+3", 7]
+    assert [LabelColumn(3, 4).of(v) for v in (None, -1, 3, 1, "x")] == [3, 3, 3, 1, "x"]
+    assert LabelColumn(0, 4, ("1", "b", "c", "d")).of("1") == "b"  # the index 1, not '1'
 
 
 def test_a_decimal_mark_said_as_detected_resumes_the_study(tmp_path, capsys, monkeypatch):

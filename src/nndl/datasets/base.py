@@ -65,6 +65,8 @@ class Dataset:
     label_column : a table's label column as an index into its ``columns``, or None.
     columns : how many columns the table holds (its width), or None for data not read from
         a table: with ``label_column``, what ``label=`` names the same column (-1 or the name).
+    header : a table's header row (a name for each of its ``columns``, those left out
+        included), or None (no header, or data not read from a table).
     decimal : the decimal mark a table's numbers were read with (``"."`` or ``","``, said or
         detected), or None for data not read from a table: a mark said is compared as the
         one it took the place of (``nndl tune`` resuming a study).
@@ -81,6 +83,7 @@ class Dataset:
     label_name: "str | None" = None
     label_column: "int | None" = None
     columns: "int | None" = None
+    header: "list[str] | None" = None
     decimal: "str | None" = None
 
     def __post_init__(self) -> None:

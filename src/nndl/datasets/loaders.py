@@ -237,7 +237,7 @@ def load_csv(path: "str | os.PathLike", label: "str | int | bool | None" = None,
     elif label is None or label is True:
         col = width - 1
     else:
-        col = _label_column(label, header, width, source)
+        col = label_column(label, header, width, source)
     if col is not None and width < 2:
         raise NNDLError(f"{source}: needs at least one feature column besides the label column")
     feat_cols = choose_columns([j for j in range(width) if j != col], header, width,
@@ -262,7 +262,7 @@ def load_csv(path: "str | os.PathLike", label: "str | int | bool | None" = None,
     data = from_arrays(X, y, source, task=task, classes=classes, feature_names=names)
     if header is not None and col is not None:
         data.label_name = header[col]
-    data.label_column, data.columns, data.decimal = col, width, table.decimal
+    data.label_column, data.columns, data.header, data.decimal = col, width, header, table.decimal
     return data
 
 
@@ -282,7 +282,11 @@ def table_header(path: "str | os.PathLike", max_bytes: "int | str | None" = None
                       header=header, counted=counted, head_only=True, decimal=decimal).header
 
 
-def _label_column(label: object, header: "list[str] | None", width: int, source: str) -> int:
+def label_column(label: object, header: "list[str] | None", width: int, source: str) -> int:
+    """The index of the column ``label`` names in a table of ``width`` columns whose header is
+    ``header`` (None: no header): a text that does not read as an integer is a column's name;
+    an integer is an index (from the end when negative), or beyond the columns a column's
+    name (2022). Raises :class:`~nndl.errors.NNDLError` naming ``source`` when it names none."""
     if isinstance(label, str) and not label.lstrip("-").isdigit():
         if header is None or label not in header:
             raise NNDLError(f"{source}: no column named {shorten(repr(label), 80)}; the columns "

@@ -218,35 +218,35 @@ refused."""
 
 @dataclass(frozen=True)
 class LabelColumn:
-    """A table's label column as :func:`taken` finds it, so that each way a search names it
-    (its header name, its index, the index counted from the end, or not at all: the last
-    column) is written one way, :attr:`key`."""
+    """A table's label column as :func:`taken` finds it, so that each way a search names a
+    column (its header name, its index, the index counted from the end, or not at all: the
+    last column) is written one way: its header name, else its index (0-based)."""
 
-    name: "str | None"
     index: int
     width: int
+    header: "tuple[str, ...] | None" = None
 
     @property
     def key(self) -> "str | int":
-        """The column written one way: its header name, else its index (0-based)."""
-        return self.name if self.name is not None else self.index
+        """This column written one way: its header name, else its index (0-based)."""
+        return self._key(self.index)
+
+    def _key(self, col: int) -> "str | int":
+        return self.header[col] if self.header is not None else col
 
     def of(self, label: Any) -> Any:
-        """``label`` (as a search gave it; None: not given, the last column) as :attr:`key`
-        when it names this column; another column's index as that index (0-based)."""
-        if label is None:
-            label = -1
-        # read as nndl.datasets.loaders._label_column reads it: a name unless it reads as an
-        # integer, and an integer beyond the columns may be a column's name (2022)
-        if isinstance(label, str) and not label.lstrip("-").isdigit():
-            return self.key if label == self.name else label
+        """``label`` (as a search gave it; None: not given, the last column) written as the
+        column it names is (:attr:`key`), read as the loader reads it
+        (:func:`nndl.datasets.loaders.label_column`); a label that names no column as it is."""
+        from ..datasets.loaders import label_column
+
         try:
-            i = int(label)
-        except (TypeError, ValueError):
+            col = label_column(-1 if label is None else label,
+                               None if self.header is None else list(self.header),
+                               self.width, "")
+        except NNDLError:
             return label
-        if not -self.width <= i < self.width:
-            return self.key if str(i) == self.name else label
-        return self.key if i % self.width == self.index else i % self.width
+        return self._key(col)
 
 
 def taken(settings: dict, parts: Any) -> dict:
@@ -265,7 +265,8 @@ def taken(settings: dict, parts: Any) -> dict:
         out["header"] = data.feature_names is not None
         out["decimal"] = data.decimal
         if data.label_column is not None and data.columns:
-            out["label"] = LabelColumn(data.label_name, data.label_column, data.columns)
+            out["label"] = LabelColumn(data.label_column, data.columns,
+                                       None if data.header is None else tuple(data.header))
     return out
 
 
