@@ -211,7 +211,7 @@ def test_the_readers_fast_looks_equal_their_plain_definitions(rows, filler, colu
     text = "".join(c for r in rows for c in r)
     table = Table(rows=[list(r) for r in rows], header=["a", "b", "c"],
                   delimiter=";" if comma else ",", decimal="," if comma else ".", source="t",
-                  lines=list(range(2, len(rows) + 2)), decimal_given=comma,
+                  lines=list(range(2, len(rows) + 2)), decimal_proved=comma,
                   marks=frozenset(c for c in "_.," if c in text))
     assert missing_rows(table, columns) == _plain_missing_rows(rows, columns)
     pointed = next((f"line {i + 2}" for i, r in enumerate(rows) for j in columns

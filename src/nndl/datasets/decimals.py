@@ -35,7 +35,7 @@ def decide_decimal(table: Table, columns: Sequence[int]) -> None:
     (Text labels such as ``v1.2`` are not numbers and count for neither.)"""
     marks = table.marks
     pointed = _first_pointed(table, columns) if "." in marks else None
-    if table.decimal == "." and not table.decimal_given and table.delimiter != "," \
+    if table.decimal == "." and not table.decimal_said and table.delimiter != "," \
             and "," in marks and pointed is None \
             and any(DECIMAL_COMMA.fullmatch(r[j]) for r in table.rows for j in columns
                     if "," in r[j]):
@@ -51,9 +51,9 @@ def decide_decimal(table: Table, columns: Sequence[int]) -> None:
                             "decimal='.' (nndl --decimal .)")
         raise NNDLError(f"{where}: {cell} has a point in a file whose numbers have decimal "
                         "commas (a thousands separator? write 1234 for 1.234)")
-    if table.decimal == "," and not table.decimal_given:
+    if table.decimal == "," and not (table.decimal_said or table.decimal_proved):
         _refuse_thousands(table, columns)
-        table.decimal_given = True  # proved (by the label's 32,2 too): settled for later calls
+        table.decimal_proved = True  # proved (by the label's 32,2 too): settled for later calls
 
 
 _THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2},\d{3}")

@@ -83,11 +83,12 @@ class Table:
     lines: list[int]
     """The line of the file where each row starts (1-based, as an editor counts them: blank
     lines, the header and a quoted field's line breaks included)."""
-    decimal_given: bool = False
-    """Whether the decimal mark is settled: said by the caller (``decimal=``), or a decimal
-    comma proved by a number no thousands separator makes: not judged again then."""
     decimal_said: bool = False
-    """Whether the caller said the decimal mark (``decimal=``, a model's saved setting)."""
+    """Whether the caller said the decimal mark (``decimal=``, a model's saved setting): it is
+    not judged then."""
+    decimal_proved: bool = False
+    """Whether a decimal comma was proved by a number no thousands separator makes: settled,
+    not judged again by later calls."""
     marks: frozenset = frozenset("_.,")
     """Which of ``_ . ,`` the file's text holds anywhere: a cell can hold only those (asked
     once of the whole text at C speed, so that most files need no look at every cell)."""
@@ -320,7 +321,7 @@ def read_table(path: Path, budget: Budget, *, header: "bool | None" = None,
     head = rows[0] if header else None
     return Table(rows=rows[1:] if header else rows, header=head, delimiter=delimiter,
                  decimal=decimal, source=source, lines=lines[1:] if header else lines,
-                 decimal_given=given, decimal_said=given,
+                 decimal_said=given,
                  marks=frozenset(c for c in "_.," if c in text))
 
 
@@ -480,7 +481,7 @@ def _cell(table: Table, i: int, j: int, c: str) -> float:
             raise NNDLError(f"{where} repeats the header row (files joined together?): "
                             "remove it") from None
         hint = ("the decimal mark said is '.'; a decimal comma: decimal=',' (nndl --decimal ,)"
-                if table.decimal_given and table.decimal == "." and DECIMAL_COMMA.fullmatch(c)
+                if table.decimal_said and table.decimal == "." and DECIMAL_COMMA.fullmatch(c)
                 else "to leave a column out: drop=[name] in Python, --drop NAME on the "
                 "command line")
         raise NNDLError(f"{where}, {table.column(j)}: features must be numbers; got "
