@@ -280,8 +280,9 @@ def test_a_label_column_is_compared_as_the_column_it_picks():
 
 def test_a_decimal_mark_said_as_detected_resumes_the_study(tmp_path, capsys, monkeypatch):
     """--decimal , on a file whose decimal comma is detected anyway was "another search space
-    (--decimal: null there, "," here)": the mark is compared as the one the numbers were read
-    with (``Dataset.decimal``); a mark that reads other data is still refused."""
+    (--decimal: null there, "," here)", and on a file of whole numbers too (one way only): the
+    mark is compared through the numbers it reads (the data's fingerprint); a mark that reads
+    other data is still refused."""
     monkeypatch.chdir(tmp_path)
     from nndl import datasets
 
@@ -294,6 +295,15 @@ def test_a_decimal_mark_said_as_detected_resumes_the_study(tmp_path, capsys, mon
     assert datasets.load_spec("moons")[0].decimal is None
     _same_spellings(capsys, comma, "c1", [], ["--decimal", ","])
     _same_spellings(capsys, comma, "c2", ["--decimal", ","], [])
+    whole = _write(tmp_path / "whole.csv", ["a;b;label", *(f"{i % 3};{i % 5};{i % 2}"
+                                                           for i in range(30))])
+    assert datasets.load_csv(whole, decimal=",").decimal == ","
+    assert datasets.load_csv(whole).decimal == "."
+    _same_spellings(capsys, whole, "w1", ["--decimal", ","], [], ["--decimal", "."])
+    _same_spellings(capsys, whole, "w2", [], ["--decimal", ","])
+    from nndl.tuning.space import canonical  # a study stored by an nndl that compared it
+    assert canonical({"space": {"decimal": ",", "lr": 0.1}, "metric": "accuracy"}) == \
+        {"space": {"lr": 0.1}, "metric": "accuracy"}
     # labels 1,5 and 2,5: targets 1.5 and 2.5 with a decimal comma, two classes with a point
     labels = _write(tmp_path / "labels.csv", ["a;b;y", *(f"{i % 3};{i % 2};{1 + i % 2},5"
                                                           for i in range(30))])

@@ -37,9 +37,11 @@ FIXED_ONLY = ("data", "label", "task", "features", "drop", "drop_missing", "head
 """Settings that stay fixed: every trial is judged on the same data and dev split."""
 
 
-_PATHS = ("data", "test", "test_header")
+_PATHS = ("data", "test", "test_header", "decimal")
 """Fixed settings that may differ between machines (paths, and how the test file is read;
-trials are judged on the dev split): the data's fingerprint is compared instead."""
+trials are judged on the dev split), or that change nothing but how the data's numbers are
+read (``--decimal``: a mark said where it is detected anyway, or on whole numbers, reads the
+same numbers): the data's fingerprint, its numbers, is compared instead."""
 
 
 @dataclass(frozen=True)
@@ -253,8 +255,8 @@ def taken(settings: dict, parts: Any) -> dict:
     """What the settings whose default depends on the data (None: not given) are on the data
     ``parts`` (:class:`nndl.cli.steps.Parts`, read with ``settings``): standardized unless
     images, their image size, the header found in a table, the task read from the labels (the
-    ``classification`` said is its binary or multiclass), a table's decimal mark and its label
-    column (a :class:`LabelColumn`: by its header name, else its index, however named)."""
+    ``classification`` said is its binary or multiclass) and a table's label column (a
+    :class:`LabelColumn`: by its header name, else its index, however named)."""
     from ..cli.common import image_size_of, p_is_table
 
     data = parts.data
@@ -263,7 +265,6 @@ def taken(settings: dict, parts: Any) -> dict:
            "label": data.label_name}
     if settings["data"] is not None and p_is_table(settings["data"]):
         out["header"] = data.feature_names is not None
-        out["decimal"] = data.decimal
         if data.label_column is not None and data.columns:
             out["label"] = LabelColumn(data.label_column, data.columns,
                                        None if data.header is None else tuple(data.header))
@@ -286,8 +287,10 @@ def canonical(search: dict, on: "dict | None" = None) -> dict:
         elif space.get(k) is None or (k == "task" and space[k] == "classification"
                                       and v in ("binary", "multiclass")):
             space[k] = v
-    # a setting a study of an older nndl did not store is one not given
-    return {**search, "space": {k: v for k, v in space.items() if v is not None}}
+    # a setting a study of an older nndl did not store is one not given; one it stored that
+    # is now compared through the data's fingerprint (--decimal) is left out
+    return {**search, "space": {k: v for k, v in space.items()
+                                if v is not None and k not in _PATHS}}
 
 
 def check_values(dims: dict[str, Dim], parts: Any) -> None:
