@@ -409,6 +409,41 @@ def test_a_test_file_has_its_own_header_option(tmp_path):
     assert r.returncode == 2 and "not allowed with argument" in r.stderr
 
 
+def test_a_test_file_has_its_own_decimal_mark(tmp_path):
+    """One --decimal spoke for --data and --test: a European training file whose numbers all
+    have three decimals (said with --decimal ,) could not be given a test file written with
+    points (refused: the mark said is ','). --test-decimal says the test file's mark alone;
+    the test score train saves is evaluate's on the same file, and the model keeps the
+    training file's mark. Messages about the test file's mark name --test-decimal."""
+    X, y = _rows(160, 7)
+    us = ["a,b,c,y"] + [",".join(f"{v:.3f}" for v in x) + f",{t}" for x, t in zip(X, y)]
+    eu = [line.replace(",", ";").replace(".", ",") for line in us]
+    (tmp_path / "eu.csv").write_text("\n".join(eu[:121]) + "\n")
+    (tmp_path / "us_test.csv").write_text("\n".join(us[:1] + us[121:]) + "\n")
+    (tmp_path / "eu_test.csv").write_text("\n".join(eu[:1] + eu[121:]) + "\n")
+    common = ["--data", "eu.csv", "--decimal", ",", "--layers", "4", "--iterations", "50",
+              "--quiet", "--out", "m.npz"]
+    fails("train", *common, "--test", "us_test.csv", cwd=tmp_path,
+          words=["us_test.csv", "has a point", "--test-decimal ."])
+    ok("train", *common, "--test", "us_test.csv", "--test-decimal", ".", cwd=tmp_path)
+    info = nndl.io.read(tmp_path / "m.npz")[1]["info"]
+    assert info["train_args"]["decimal"] == "," and info["train_args"]["test_decimal"] == "."
+    acc = info["summary"]["test"]["accuracy"]
+    out = ok("evaluate", "--model", "m.npz", "--data", "us_test.csv", "--decimal", ".",
+             cwd=tmp_path)
+    assert accuracy_line(out).startswith(f"accuracy  {acc:.4f} (") and "/40)" in out, out
+    # the same rows with the training file's mark: the same score
+    ok("train", *common, "--test", "eu_test.csv", cwd=tmp_path)
+    assert nndl.io.read(tmp_path / "m.npz")[1]["info"]["summary"]["test"]["accuracy"] == acc
+    fails("train", *common, "--test", "eu_test.csv", "--test-decimal", ".", cwd=tmp_path,
+          words=["eu_test.csv", "features must be numbers", "--test-decimal ,"])
+    np.savez(tmp_path / "a.npz", X=X, y=y)
+    fails("train", *common, "--test", "a.npz", "--test-decimal", ".", cwd=tmp_path,
+          words=["--test-decimal", "a.npz"])
+    fails("train", *common, "--test-decimal", ".", cwd=tmp_path,
+          words=["--test-decimal", "no --test"])
+
+
 def test_decimal_comma_option_reads_three_decimals_as_decimals(tmp_path):
     """A ; file whose every number has three decimals (1,275) was refused as possibly US
     thousands separators, and no option could say it is a decimal comma: --decimal , reads it

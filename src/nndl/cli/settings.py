@@ -15,6 +15,7 @@ from .arguments import show_layers
 TRAIN_DEFAULTS: dict[str, Any] = {
     "data": None, "label": None, "task": None, "features": None, "drop": None,
     "drop_missing": None, "header": None, "decimal": None, "test": None, "test_header": None,
+    "test_decimal": None,
     "layers": [20, 7, 5], "hidden": "relu",
     "output": None, "init": "he", "lr": 0.0075, "iterations": 2500, "seed": 1,
     "rng": "default", "dtype": "float64", "dev": 0.2, "standardize": None, "image_size": None,
@@ -46,7 +47,7 @@ SAVED_KINDS: dict[str, tuple[str, Callable[[Any], bool]]] = {
                  "optimizer")},
     **{k: ("true or false", lambda v: isinstance(v, bool))
        for k in ("drop_missing", "header", "test_header", "standardize")},
-    "decimal": ("'.' or ','", lambda v: v in (".", ",")),
+    **{k: ("'.' or ','", lambda v: v in (".", ",")) for k in ("decimal", "test_decimal")},
     **{k: ("a finite number", _number) for k in ("lr", "dev", "lambd", "keep_prob", "decay")},
     "label": ("a column name or index", lambda v: type(v) in (str, int)),
     "features": ("a list of column names or indices", _columns),

@@ -80,8 +80,8 @@ def load_parts(s: dict) -> Parts:
 
 def _check_options_apply(s: dict, data: Dataset) -> None:
     """NNDLError for an option that the data cannot use (it was ignored, exit 0): --label,
-    --header and --decimal are for table files, --test-header for a table --test,
-    --image-size for images."""
+    --header and --decimal are for table files, --test-header and --test-decimal for a
+    table --test, --image-size for images."""
     table = s["data"] is not None and p_is_table(s["data"])
     what = data.name or s["data"] or "breast_cancer"
     kind = "images" if image_size_of(data) is not None else "a table file" if table \
@@ -92,10 +92,11 @@ def _check_options_apply(s: dict, data: Dataset) -> None:
         if s.get(key) is not None and not table:
             flag = "--no-header" if s[key] is False else flag
             raise NNDLError(f"{flag} is for table files (CSV, TSV); {what} is {kind}")
-    if s.get("test_header") is not None and not (s["test"] and p_is_table(s["test"])):
-        flag = "--test-header" if s["test_header"] else "--test-no-header"
-        raise NNDLError(f"{flag} is for a table file given with --test; " + (
-            f"{s['test']} is not one" if s["test"] else "no --test is given"))
+    for key, flag in (("test_header", "--test-header"), ("test_decimal", "--test-decimal")):
+        if s.get(key) is not None and not (s["test"] and p_is_table(s["test"])):
+            flag = "--test-no-header" if s[key] is False else flag
+            raise NNDLError(f"{flag} is for a table file given with --test; " + (
+                f"{s['test']} is not one" if s["test"] else "no --test is given"))
     if s["image_size"] is not None and image_size_of(data) is None:
         raise NNDLError(f"--image-size is for images; {what} is {kind}")
 
@@ -135,7 +136,8 @@ def _load_test(s: dict, data: Dataset, label: object, options: dict,
                dropped: "list[str] | None" = None) -> Dataset:
     """--test, read as the training data: its columns matched by header name (in any order)
     when both files have a header; its label column by the training file's name for it; its
-    header as --test-header / --test-no-header say, else as --header / --no-header."""
+    header as --test-header / --test-no-header say, else as --header / --no-header; its
+    decimal mark as --test-decimal says, else as --decimal."""
     names = data.feature_names
     if not datasets.spec.is_named(s["test"]):
         try:
@@ -144,11 +146,12 @@ def _load_test(s: dict, data: Dataset, label: object, options: dict,
             raise NNDLError(f"--test: {exc}") from None
     is_file = Path(s["test"]).is_file()
     said = s.get("header") if s.get("test_header") is None else s["test_header"]
+    decimal = s.get("decimal") if s.get("test_decimal") is None else s["test_decimal"]
     headerless = headerless_table(names, s["data"])  # a first row 0,1,2 is data, as for
     with _said_of_test():                            # evaluate
         header = datasets.table_header(s["test"], names=names, header=said, counted=not
-                                       headerless, decimal=s.get("decimal")) if is_file else None
-    options = {**options, "task": "regression" if data.task == "regression"
+                                       headerless, decimal=decimal) if is_file else None
+    options = {**options, "decimal": decimal, "task": "regression" if data.task == "regression"
                else "classification"}  # the training data's task, not the test labels' look
     if is_file:  # as found with the training columns' names
         options["header"] = header is not None
@@ -171,15 +174,20 @@ def _load_test(s: dict, data: Dataset, label: object, options: dict,
 
 _HEADER_FLAGS = {"(nndl --header or --no-header)": "(nndl train --test-header or "
                  "--test-no-header)", "(nndl --header)": "(nndl train --test-header)",
-                 "(nndl --no-header)": "(nndl train --test-no-header)"}
-"""What the header messages of :mod:`nndl.datasets.headers` say to give, and what to give
-for --test's file: --header / --no-header would speak for the training file too."""
+                 "(nndl --no-header)": "(nndl train --test-no-header)",
+                 "(decimal=',' or nndl --decimal ,; nndl predict and evaluate take the model's "
+                 "unless told)": "(nndl train --decimal , or --test-decimal ,)",
+                 "nndl --decimal": "nndl train --test-decimal"}
+"""What the header and decimal-mark messages of :mod:`nndl.datasets` say to give, and what
+to give for --test's file: --header / --no-header / --decimal would speak for the training
+file too."""
 
 
 @contextlib.contextmanager
 def _said_of_test() -> Iterator[None]:
-    """Header warnings and errors while --test's file is read, naming --test-header and
-    --test-no-header instead of --header and --no-header."""
+    """Header and decimal-mark warnings and errors while --test's file is read, naming
+    --test-header, --test-no-header and --test-decimal instead of --header, --no-header and
+    --decimal."""
     def said(text: str) -> str:
         for flag, test_flag in _HEADER_FLAGS.items():
             text = text.replace(flag, test_flag)

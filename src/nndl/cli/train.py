@@ -76,11 +76,13 @@ def add_data_options(g: Any) -> None:
     a.add_header_options(g)
     a.add_decimal_option(g)
     g.add_argument("--test", help="a test data set, reported after training (a table: read "
-                   "with --decimal, and --header / --no-header unless --test-header or "
-                   "--test-no-header is given)")
+                   "with --decimal unless --test-decimal is given, and --header / --no-header "
+                   "unless --test-header or --test-no-header is given)")
     a.add_switch(g, "test-header", "--test's CSV: the first row is a header (default: as "
                  "--header / --no-header say, else detected)", "--test's CSV: the first row "
                  "is data", no_name="test-no-header")
+    g.add_argument("--test-decimal", choices=a.DECIMALS, help="--test's CSV: the decimal mark, "
+                   ". or , (default: as --decimal says, else detected)")
     g.add_argument("--dev", type=a.fraction, help="fraction held out as a dev set (default: "
                    f"{shown('dev')}; 0 trains on everything)")
     a.add_switch(g, "standardize", "standardize the features, and a regression's targets "

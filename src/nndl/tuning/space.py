@@ -33,11 +33,11 @@ iterations, epochs, batch_size, patience)."""
 
 
 FIXED_ONLY = ("data", "label", "task", "features", "drop", "drop_missing", "header", "decimal",
-              "test", "test_header", "dev", "standardize", "image_size", "seed")
+              "test", "test_header", "test_decimal", "dev", "standardize", "image_size", "seed")
 """Settings that stay fixed: every trial is judged on the same data and dev split."""
 
 
-_PATHS = ("data", "test", "test_header", "decimal")
+_PATHS = ("data", "test", "test_header", "test_decimal", "decimal")
 """Fixed settings that may differ between machines (paths, and how the test file is read;
 trials are judged on the dev split), or that change nothing but how the data's numbers are
 read (``--decimal``: a mark said where it is detected anyway, or on whole numbers, reads the
