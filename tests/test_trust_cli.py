@@ -492,3 +492,63 @@ def test_decimal_comma_option_reads_three_decimals_as_decimals(tmp_path):
         fails(*cmd, "--header", cwd=tmp_path, words=["uss.csv", "not found"])
     r = nndl_cmd("train", "--data", "eu.csv", "--decimal", ";", cwd=tmp_path)
     assert r.returncode == 2 and "invalid choice" in r.stderr
+
+
+# --- a model no better than one that learned nothing is said so ----------------------------
+def test_a_model_no_better_than_the_majority_class_or_the_mean_is_said_so(tmp_path):
+    """On 99/1 unbalanced classes, train's defaults predicted the majority class for every
+    sample, and train and evaluate printed accuracy 0.99 with no word; train printed a dev r2
+    below 0 with no word (evaluate warned). Both now say it, with evaluate's baseline line;
+    a model that learned something gets no such warning."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((400, 3))
+    rare = np.zeros(400, dtype=int)
+    rare[rng.choice(400, 4, replace=False)] = 1  # 1%, at random: nothing to learn
+    cols = {f"x{j}": [f"{v:.5f}" for v in X[:, j]] for j in range(3)}
+    write_table(tmp_path / "rare.csv", {**cols, "y": rare.tolist()})
+    r = nndl_cmd("train", "--data", "rare.csv", "--iterations", "30", "--quiet", "--out",
+                 "m.npz", cwd=tmp_path)
+    said = "does no better than always predicting the most frequent class, '0'"
+    assert r.returncode == 0 and f"on the train data, the model {said}" in r.stderr, r.stderr
+    assert "it predicts '0' for every sample" in r.stderr
+    r = nndl_cmd("evaluate", "--model", "m.npz", "--data", "rare.csv", cwd=tmp_path)
+    assert r.returncode == 0 and "accuracy  0.9900 (396/400)" in r.stdout, r.stdout
+    assert "baseline  0.9900 (always '0', the most frequent class)" in r.stdout
+    assert said in r.stderr and "(accuracy 0.9900; that class is 0.9900" in r.stderr
+    # the mean: targets that are noise
+    write_table(tmp_path / "noise.csv", {**cols, "t": [f"{v:.4f}" for v in
+                                                       rng.standard_normal(400) * 5 + 0.5]})
+    r = nndl_cmd("train", "--data", "noise.csv", "--iterations", "300", "--lr", "0.1",
+                 "--quiet", "--out", "n.npz", cwd=tmp_path)
+    assert r.returncode == 0 and "on the dev data, the model does no better than predicting " \
+        "the mean of the targets (r2 " in r.stderr, r.stderr
+    fresh = {f"x{j}": [f"{v:.5f}" for v in rng.standard_normal(200)] for j in range(3)}
+    write_table(tmp_path / "fresh.csv", {**fresh, "t": [f"{v:.4f}" for v in
+                                                        rng.standard_normal(200) * 5 + 0.5]})
+    r = nndl_cmd("evaluate", "--model", "n.npz", "--data", "fresh.csv", cwd=tmp_path)
+    assert "warning   the model does no better than predicting the mean" in r.stderr, r.stdout
+    # a model that learned: no warning, the baseline still shown
+    write_table(tmp_path / "species.csv", three_species())
+    r = nndl_cmd("train", "--data", "species.csv", "--label", "species", "--iterations",
+                 "300", "--lr", "0.1", "--quiet", "--out", "s.npz", cwd=tmp_path)
+    assert r.returncode == 0 and "no better" not in r.stderr, r.stderr
+    r = nndl_cmd("evaluate", "--model", "s.npz", "--data", "species.csv", cwd=tmp_path)
+    assert "baseline  0." in r.stdout and "most frequent class" in r.stdout
+    assert "no better" not in r.stderr, r.stderr
+
+
+def test_a_few_whole_numbers_read_as_classes_name_task_regression(tmp_path):
+    """A small table of whole-number targets (13 values for 15 rows) is read as 13 classes
+    (documented); the warning said to look at --label only, never --task regression."""
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((15, 2))
+    cols = {"a": [f"{v:.4f}" for v in X[:, 0]], "b": [f"{v:.4f}" for v in X[:, 1]]}
+    weight = [150 + 7 * i for i in range(13)] + [150, 157]
+    write_table(tmp_path / "w.csv", {**cols, "weight": weight})
+    r = nndl_cmd("train", "--data", "w.csv", "--dev", "0", "--iterations", "5", "--quiet",
+                 "--out", "m.npz", cwd=tmp_path)
+    assert "13 classes for 15 samples" in r.stderr and "--task regression" in r.stderr
+    write_table(tmp_path / "n.csv", {**cols, "name": [f"p{i}" for i in range(13)] + ["p0", "p1"]})
+    r = nndl_cmd("train", "--data", "n.csv", "--dev", "0", "--iterations", "5", "--quiet",
+                 "--out", "m.npz", cwd=tmp_path)
+    assert "13 classes for 15 samples" in r.stderr and "--task" not in r.stderr, r.stderr

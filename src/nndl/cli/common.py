@@ -33,6 +33,44 @@ def format_scores(s: dict) -> str:
     return f"mse {show(s['mse'], '.6g')}  rmse {show(s['rmse'], '.6g')}{r2}"
 
 
+def most_frequent(counts: Any, names: "list[str]") -> "tuple[str, float] | None":
+    """The most frequent true class of a confusion matrix (``counts[i, j]``: true class i
+    predicted as j) and its share of the samples: the accuracy of always predicting it, what a
+    model that learned nothing scores; None unless the samples hold two classes or more."""
+    true = counts.sum(axis=1)
+    if (true > 0).sum() < 2:
+        return None
+    return names[int(true.argmax())], float(true.max() / true.sum())
+
+
+R2_NOTHING = 0.05
+"""An R^2 at or below this is "no better than predicting the mean of the targets"."""
+
+
+def no_better(s: dict, counts: Any = None, names: "list[str] | None" = None) -> "str | None":
+    """Why a model's scores ``s`` are no better than a model that learned nothing, or None:
+    an R^2 at most :data:`R2_NOTHING` (the mean of the targets scores 0), or an accuracy at
+    most the most frequent class's share (``counts``, the confusion matrix, and the classes'
+    ``names``), as a warning's text. A model that is quietly no better than a constant (the
+    majority class of unbalanced data, a regression that learned the mean) is said so."""
+    if "r2" in s:
+        r2 = s["r2"]
+        if r2 is None or r2 > R2_NOTHING:
+            return None
+        return f"the model does no better than predicting the mean of the targets (r2 {r2:.4f})"
+    if counts is None or names is None or s.get("accuracy") is None:
+        return None
+    top = most_frequent(counts, names)
+    if top is None or s["accuracy"] > top[1]:
+        return None
+    predicted = counts.sum(axis=0)
+    alone = (f"; it predicts {names[int(predicted.argmax())]!r} for every sample"
+             if (predicted > 0).sum() == 1 else "")
+    return (f"the model does no better than always predicting the most frequent class, "
+            f"{top[0]!r} (accuracy {s['accuracy']:.4f}; that class is {top[1]:.4f} of the "
+            f"samples){alone}")
+
+
 def read_model(path: str) -> tuple[Any, dict]:
     """``(net, meta)`` of a model file (:func:`nndl.io.read`), with what ``nndl train``
     stores in ``meta["info"]`` (its settings, scores, checkpoint state, column names)

@@ -16,7 +16,7 @@ from .. import metrics
 from ..errors import NNDLError
 from ..heads import class_names, confusion_matrix, dataset_targets, scores
 from . import arguments as a
-from .common import check_table_options, read_for_model, read_model
+from .common import check_table_options, most_frequent, no_better, read_for_model, read_model
 
 NAME = "evaluate"
 
@@ -51,25 +51,30 @@ def run(args: argparse.Namespace) -> int:
     Y = dataset_targets(data, net)
     s = scores(net, data.X, Y)
     print(f"data      {data.name}: {data.X.shape[1]} samples")
+    counts = names = None
     if "accuracy" in s:
-        counts = confusion_matrix(net, data.X, Y)
+        counts, names = confusion_matrix(net, data.X, Y), class_names(net)
         print(f"accuracy  {s['accuracy']:.4f} ({int(np.trace(counts))}/{int(counts.sum())})")
-        _print_confusion(class_names(net), counts)
+        top = most_frequent(counts, names)
+        if top is not None:
+            print(f"baseline  {top[1]:.4f} (always {top[0]!r}, the most frequent class)")
+        _print_confusion(names, counts)
     else:
         _print_regression(Y, s)
+    why = no_better(s, counts, names)
+    if why is not None:
+        print(f"warning   {why}", file=sys.stderr)
     return 0
 
 
 def _print_regression(Y: np.ndarray, s: dict) -> None:
     """mse, rmse, mae, and R^2 beside the mean baseline (predicting the mean of Y for every
-    sample: R^2 = 0), so that a model that learned nothing is visible."""
+    sample: R^2 = 0), so that a model that learned nothing is visible (and said:
+    :func:`~nndl.cli.common.no_better`)."""
     print(f"mse       {s['mse']:.6g}\nrmse      {s['rmse']:.6g}\nmae       {s['mae']:.6g}")
     baseline = metrics.baseline_mse(Y)
     r2 = s["r2"]
     print(f"r2        {r2:.4f} (1 is perfect; 0 is the mean baseline, mse {baseline:.6g})")
-    if r2 <= 0.05:
-        print("warning   the model does no better than predicting the mean of the targets",
-              file=sys.stderr)
 
 
 def _print_confusion(names: "list[str]", counts: np.ndarray) -> None:

@@ -16,7 +16,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .. import datasets, heads
+from .. import datasets, heads, labels
 from ..callbacks import EarlyStopping
 from ..datasets import Dataset
 from ..dual import fingerprint as dual_fingerprint
@@ -29,7 +29,7 @@ from ..optimizers import get_optimizer
 from ..preprocessing import Standardizer
 from ..training import training_entries
 from . import arguments as a
-from .common import check_width, headerless_table, image_size_of, p_is_table, \
+from .common import check_width, headerless_table, image_size_of, no_better, p_is_table, \
     warn_by_position, warn_in_files_order
 
 
@@ -109,12 +109,18 @@ def _label_said(data: Dataset, s: dict) -> str:
 
 def _warn_many_classes(data: Dataset, s: dict) -> None:
     """A warning when the labels are more classes than half the samples: an ID or e-mail
-    column read as the label (the last column, by default) makes thousands of classes."""
+    column read as the label (the last column, by default) makes thousands of classes, and
+    a few whole numbers to predict (up to MAX_AUTO_CLASSES distinct ones are classes) make
+    one class per value."""
     k = data.n_classes if heads.for_task(data.task).is_classifier else 0
     if k > 2 and k > data.m // 2:
+        numbers = s["task"] is None and all(labels.label_number(str(c)) is not None
+                                            for c in data.classes or [])
         warnings.warn(NNDLWarning(
             f"{data.name}: {_label_said(data, s)} has {k} classes for {data.m} samples (an ID "
-            "or a name per row?); if another column is the label, say which with --label"))
+            "or a name per row?); if another column is the label, say which with --label"
+            + ("; if they are numbers to predict, not classes: --task regression"
+               if numbers else "")))
 
 
 def _dropped_names(s: dict, data: Dataset) -> "list[str] | None":
@@ -327,6 +333,20 @@ def summarize(net: Network, parts: Parts, Ytrain: np.ndarray, fitted: Fitted) ->
         check_width(net, d, f"the {name} data")
         summary[name] = _finite(scores(net, d.X, dataset_targets(d, net)))
     return summary
+
+
+def warn_no_better(net: Network, parts: Parts, Ytrain: np.ndarray, summary: dict) -> None:
+    """A warning for each part (train, dev, test) on which the model scores no better than a
+    model that learned nothing (:func:`~nndl.cli.common.no_better`: the majority class of
+    unbalanced data, the mean of the targets), as ``nndl evaluate`` says it."""
+    for name, d in parts.named():
+        counts = names = None
+        if "accuracy" in summary[name]:
+            Y = Ytrain if name == "train" else dataset_targets(d, net)
+            counts, names = heads.confusion_matrix(net, d.X, Y), heads.class_names(net)
+        why = no_better(summary[name], counts, names)
+        if why is not None:
+            warnings.warn(NNDLWarning(f"on the {name} data, {why}"))
 
 
 def _finite(scores: dict) -> dict:

@@ -34,7 +34,7 @@ from ..heads import dataset_targets
 from .common import check_width, format_scores, read_model
 from .settings import TRAIN_DEFAULTS, shown, train_settings, training_line
 from .steps import (Fitted, Parts, build_model, early_stopping, fingerprint, fit_arguments,
-                    load_parts, model_info, summarize)
+                    load_parts, model_info, summarize, warn_no_better)
 
 NAME = "train"
 
@@ -222,6 +222,7 @@ def _run(args: argparse.Namespace) -> int:
     summary = summarize(net, parts, Y, fitted)
     _save_final(net, job, summary, args, resume, last)
     _print_report(s, net, parts, job, fitted, summary)
+    warn_no_better(net, parts, Y, summary)
     if args.plot:
         for p in _plots(net, parts.train, Path(args.plot)):
             print(f"plot      {p}")
