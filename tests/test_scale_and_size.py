@@ -121,7 +121,11 @@ def _table_files(folder):
              "earlier.csv": "note,x,y\n" + "".join(f"{'w' * (300 if i < 300 else 4)},{i % 7},"
                                                     f"{i % 2}\n" for i in range(n)),
              "blanks.csv": ",,\n" * 3000 + "a,b,c\n" + "".join(f"{i},{i % 3},{i % 2}\n"
-                                                               for i in range(n))}
+                                                               for i in range(n)),
+             # rows longer than a part (ROOM_WINDOW: 16 K characters here): a part of the text
+             # held no line end (ZeroDivisionError), as a CSV of flattened 128x128 RGB images
+             "verywide.csv": "".join(",".join(str((i + j) % 10) for j in range(12000)) + "\n"
+                                     for i in range(12))}
     for name, text in files.items():
         (folder / name).write_text(text)
     return {name: {"drop": ["note"]} if name.endswith(("notes.csv", "later.csv", "earlier.csv"))

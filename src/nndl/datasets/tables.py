@@ -344,9 +344,11 @@ def _check_room(text: str, delimiter: str, source: str) -> None:
     costs, counts, lengths = [], [], []
     for at in [len(text) * k // 4 for k in range(4)] + [len(text) - ROOM_WINDOW]:
         starts = [i for i in (text.find(e, at, at + ROOM_WINDOW) for e in "\n\r") if i >= 0]
-        start = 0 if at == 0 else min(starts, default=len(text) - 1) + 1
-        part = text[start:start + ROOM_WINDOW]
+        start = 0 if at == 0 else min(starts) + 1 if starts else at  # (a row longer than the
+        part = text[start:start + ROOM_WINDOW]                       # part: a piece of it)
         part = part[:max(part.rfind("\n"), part.rfind("\r")) + 1] or part
+        if not part:  # a line end at the text's end
+            continue
         try:
             rows = [r for r, _ in _rows(part, delimiter, source)]
         except NNDLError:  # cut inside a quoted field: the other parts judge
