@@ -361,6 +361,45 @@ def test_an_upload_of_more_rows_than_the_playground_draws_is_refused(client):
     assert r.status_code == 200, r.text  # the cap itself is taken
 
 
+def test_an_upload_of_too_many_lines_is_refused_before_its_cells_are_read(client, monkeypatch):
+    """The row cap was checked after the whole file was read: 1.7 million short rows of 10
+    MiB took 5 s and hundreds of MiB per upload to refuse (four at once: 1.4 GiB)."""
+    from nndl.playground import data
+
+    sid, _ = new(client)
+    monkeypatch.setattr(data, "load_csv", lambda *a, **k: pytest.fail("the file was read"))
+    r = upload(client, sid, b"x,y,label\n" + b"1,2,a\n" * (data.MAX_UPLOAD_ROWS + 1))
+    assert r.status_code == 400, r.text
+    assert f"{data.MAX_UPLOAD_ROWS + 2} lines; the playground trains on and draws at most " \
+        f"{data.MAX_UPLOAD_ROWS} rows" in r.json()["error"]
+
+
+def test_a_whole_number_of_a_header_or_parameter_is_ascii_digits():
+    """?limit=² and a limit of 5000 digits passed str.isdigit() and failed in int(): HTTP 500
+    (the same check read Content-Length)."""
+    from nndl.playground.server import _whole
+
+    assert [_whole(t) for t in ("12", "0", "²", "9" * 5000, "-1", " 3", "", None)] == \
+        [12, 0, None, None, None, None, None, None]
+
+
+def test_code_py_parses_whatever_the_column_names(client):
+    """code.py's docstring held the settings' JSON cut at 600 characters: a cut inside the
+    escape of a non-ASCII column name (\\u00e9) was a SyntaxError in 4 of 6 name lengths."""
+    import ast
+
+    sid, _ = new(client)
+    for pad in range(6):
+        name = "y" * pad + "\u00e9" * 200 + '\\"'
+        text = f'"{name.replace(chr(34), chr(34) * 2)}",b,label\n' + "".join(
+            f"{i % 7},{i * 3 % 5},{i % 2}\n" for i in range(40))
+        r = upload(client, sid, text.encode(), name="p.csv")
+        assert r.status_code == 200, r.text
+        code = client.get(f"/api/session/{sid}/code.py").text
+        ast.parse(code)
+        assert repr(name) in code  # the columns' names are the load_csv call's, whole
+
+
 def test_an_upload_of_numbers_as_classes_says_so_and_code_py_names_the_whole_file(client):
     sid, s0 = new(client)
     prices = b"a,b,t\n" + b"".join(b"%d,%d,%.2f\n" % (i, i % 5, i * 0.37) for i in range(40))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from ..errors import shorten
 from ..io import to_bytes
 from ..preprocessing import Standardizer
 from .features import FEATURES, PYTHON
@@ -64,8 +65,10 @@ def code(session: "Session") -> str:
         m = session.X.shape[1]
         feats = ", ".join(f'"{f}"' for f in cfg.features)
         rows = ",\n        ".join(PYTHON[f] for f in cfg.features)
-        lines = ['"""The nndl playground run, reproduced with nndl (settings: '
-                 f'{json.dumps(settings)[:600]})."""',
+        # each value shortened before JSON escapes it: a cut of the JSON text could end
+        # inside an escape (\u00e9 of a column's name), which is no Python
+        shown = json.dumps({k: shorten(v, 120) for k, v in settings.items()})
+        lines = [f'"""The nndl playground run, reproduced with nndl (settings: {shown})."""',
                  "import numpy as np", "", "import nndl"]
         if cfg.dataset == "csv":
             c = session.data

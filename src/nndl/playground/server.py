@@ -198,8 +198,8 @@ async def _read_capped(request: Request, cap: int = MAX_UPLOAD_BYTES,
                        what: "tuple[str, str]" = ("file", "CSV files")) -> bytes:
     """The request's body, refused (NNDLError) past ``cap`` bytes; ``what``: the body and
     its kind in the message."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > cap:
+    declared = _whole(request.headers.get("content-length"))
+    if declared is not None and declared > cap:
         raise NNDLError(f"the {what[0]} has {int(declared)} bytes; the playground takes "
                         f"{what[1]} of at most {cap // (1024 * 1024)} MiB")
     chunks, size = [], 0
@@ -398,9 +398,18 @@ class _Playground:
 
 
 def _limit(request: Request) -> int:
-    """The stream's ``limit`` parameter (events before it ends; 0: never)."""
-    text = request.query_params.get("limit") or "0"
-    return int(text) if text.isdigit() else 0
+    """The stream's ``limit`` parameter (events before it ends; 0: never, also for a limit
+    that is not a whole number)."""
+    return _whole(request.query_params.get("limit")) or 0
+
+
+def _whole(text: "str | None") -> "int | None":
+    """A header's or parameter's whole number: ASCII digits only (``str.isdigit`` takes
+    ``'²'``, which int() refuses) and at most 18 of them (int() refuses 4300 and more); None
+    for anything else."""
+    if text is None or not (text.isascii() and text.isdigit()) or len(text) > 18:
+        return None
+    return int(text)
 
 
 def _stream(events: AsyncIterator[str]) -> StreamingResponse:
