@@ -290,6 +290,24 @@ def test_an_uploaded_csv_trains(tab, tmp_path, shots):
     assert p.errors == []
 
 
+def test_column_names_with_a_comma_or_none_can_be_chosen(tab, tmp_path):
+    """The page joined the chosen columns with commas: a name 'a,1' or an empty one (pandas'
+    unnamed index column) made every later choice refused."""
+    rows = "".join(f"{i},{i % 7},{i * 3 % 5},{'ab'[i % 2]}\n" for i in range(60))
+    (tmp_path / "index.csv").write_text(',"a,1",b,label\n' + rows)
+    p = tab()
+    p["upload"].set_input_files(str(tmp_path / "index.csv"))
+    p.wait("window.playground.config.dataset === 'csv'")
+    assert p.js("window.playground.config.columns") == ",a%2C1,label"
+    p["csv-x"].select_option("b")
+    p.wait("window.playground.config.columns === 'b,a%2C1,label'")
+    p["csv-x"].select_option("")
+    p.wait("window.playground.config.columns === ',a%2C1,label'")
+    assert p["csv-y"].input_value() == "a,1" and p["csv-x"].input_value() == ""
+    assert p.js("[...document.querySelectorAll('[data-testid=csv-y] option')].length") == 4
+    assert p["message"].is_hidden() and p.errors == []
+
+
 def test_a_broken_csv_shows_a_message(tab, tmp_path, shots):
     (tmp_path / "broken.csv").write_bytes(b"name,city\nann,paris\nbob,rome\n")
     (tmp_path / "words.csv").write_bytes(b"x,y,label\n1,2,a\nfoo,4,b\n5,6,a\n7,8,b\n")

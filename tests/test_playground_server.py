@@ -257,6 +257,31 @@ def test_an_uploaded_csv_trains(client):
     assert cols["config"]["columns"] == "weight,noise,kind" and cols["iteration"] == 0
 
 
+@pytest.mark.parametrize("names, written", [
+    (["a,1", "b", "label"], "a%2C1,b,label"),  # a name with the list's comma
+    (["", "b", "label"], ",b,label"),  # pandas' unnamed index column
+    (["100%", "50%2C", "label"], "100%25,50%252C,label")])
+def test_column_names_with_commas_or_none_travel_whole(client, names, written):
+    """The columns went to the page joined by commas and came back split: a name 'a,1' was
+    two names and an empty one none, so every later change of settings (and the page's URL)
+    was refused ("columns must name x1, x2 and the label")."""
+    from nndl.playground.config import Config
+
+    assert Config.from_query({"dataset": "csv", "columns": written}).columns == names
+    rows = "".join(f"{i % 7},{i * 3 % 5},{'ab'[i % 2]}\n" for i in range(40))
+    head = ",".join('"' + n + '"' if "," in n else n for n in names)
+    sid, _ = new(client)
+    r = upload(client, sid, (head + "\n" + rows).encode())
+    assert r.status_code == 200, r.text
+    s = r.json()["snapshot"]
+    assert r.json()["columns"] == names and s["config"]["columns"] == written
+    changed = post(client, sid, "settings", {"settings": {**s["config"], "lr": "0.3"}})
+    assert changed["config"]["columns"] == written and changed["config"]["lr"] == "0.3"
+    swapped = ",".join([written.split(",")[1], written.split(",")[0], "label"])
+    changed = post(client, sid, "settings", {"settings": {**s["config"], "columns": swapped}})
+    assert changed["config"]["columns"] == swapped and changed["iteration"] == 0
+
+
 def test_an_uploaded_csv_of_three_classes_trains_a_softmax(client, tmp_path):
     rng = np.random.RandomState(3)
     X = rng.uniform(-1, 1, size=(150, 2))

@@ -7,6 +7,7 @@ URL (so that a link reproduces a run; everything random is seeded).
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Mapping
 
@@ -16,6 +17,18 @@ from ..heads import find_output, for_task
 from ..validation import check_number
 from .data import DATASETS, MAX_POINTS
 from .features import check_features
+
+def escape_column(name: str) -> str:
+    """A column's name in the comma-separated ``columns`` setting: ``%`` and ``,`` written
+    ``%25`` and ``%2C`` (a name ``a,1`` was two names; an empty one, pandas' unnamed index
+    column, none); the page's ``escapeColumn`` (static/app.js) writes them alike."""
+    return name.replace("%", "%25").replace(",", "%2C")
+
+
+def _unescape(text: str) -> str:
+    """What :func:`escape_column` wrote, read back in one pass (``%252C`` is ``%2C``)."""
+    return re.sub(r"%(25|2C)", lambda m: "%" if m.group(1) == "25" else ",", text)
+
 
 MAX_HIDDEN_LAYERS = 8
 """The most hidden layers a run may have."""
@@ -133,7 +146,9 @@ class Config:
         kw: dict[str, Any] = {}
         for k, v in q.items():
             if k in ("features", "layers", "columns"):
-                if isinstance(v, str):
+                if isinstance(v, str) and k == "columns":  # names as to_query writes them
+                    v = [_unescape(s) for s in v.split(",")] if v else []
+                elif isinstance(v, str):
                     v = [s for s in v.split(",") if s != ""]
                 elif not isinstance(v, (list, tuple)):
                     raise NNDLError(f"{k} must be a list or comma-separated text; got "
@@ -146,10 +161,14 @@ class Config:
         return cls(**kw)
 
     def to_query(self) -> dict[str, str]:
-        """The settings as URL parameters (lists comma-separated)."""
+        """The settings as URL parameters (lists comma-separated; a CSV file's column names
+        with their ``%`` and ``,`` written ``%25`` and ``%2C``, :func:`escape_column`)."""
         out = {}
         for k, v in asdict(self).items():
-            out[k] = ",".join(str(s) for s in v) if isinstance(v, list) else f"{v}"
+            if k == "columns":
+                out[k] = ",".join(escape_column(s) for s in v)
+            else:
+                out[k] = ",".join(str(s) for s in v) if isinstance(v, list) else f"{v}"
         return out
 
     def layer_dims(self, task: str = "binary", n_classes: int = 2) -> list[int]:

@@ -112,7 +112,7 @@
     const layers = hidden();
     $("layer-count").textContent = layers.length;
     $("csv-columns").hidden = cfg.dataset !== "csv";
-    const cols = cfg.columns ? cfg.columns.split(",") : [];
+    const cols = cfg.columns ? cfg.columns.split(",").map(unescapeColumn) : [];
     if (cols.length === 3) ["csv-x", "csv-y", "csv-label"].forEach((id, i) => {
       selectValue($(id), cols[i]);
     });
@@ -124,6 +124,13 @@
 
   function hidden(c = cfg) { return c.layers ? c.layers.split(",").map(Number) : []; }
   function features(c = cfg) { return c.features ? c.features.split(",") : []; }
+
+  // A column's name in the comma-separated columns setting (config.py's escape_column):
+  // "%" and "," written "%25" and "%2C", so that "a,1" and "" stay one name each.
+  function escapeColumn(name) { return name.replace(/%/g, "%25").replace(/,/g, "%2C"); }
+  function unescapeColumn(text) {
+    return text.replace(/%(25|2C)/g, (_, code) => (code === "25" ? "%" : ","));
+  }
 
   function setColumns(columns) {
     for (const id of ["csv-x", "csv-y", "csv-label"]) {
@@ -186,7 +193,8 @@
       setControls(); drawBoundary();
     };
     for (const id of ["csv-x", "csv-y", "csv-label"]) $(id).onchange = () => apply({
-      columns: [$("csv-x").value, $("csv-y").value, $("csv-label").value].join(",")});
+      columns: [$("csv-x").value, $("csv-y").value, $("csv-label").value]
+        .map(escapeColumn).join(",")});
     $("upload").onchange = upload;
   }
 
