@@ -298,10 +298,10 @@ def test_column_names_with_a_comma_or_none_can_be_chosen(tab, tmp_path):
     p = tab()
     p["upload"].set_input_files(str(tmp_path / "index.csv"))
     p.wait("window.playground.config.dataset === 'csv'")
-    assert p.js("window.playground.config.columns") == ",a%2C1,label"
-    p["csv-x"].select_option("b")
-    p.wait("window.playground.config.columns === 'b,a%2C1,label'")
+    assert p.js("window.playground.config.columns") == "a%2C1,b,label"  # (not the index)
     p["csv-x"].select_option("")
+    p.wait("window.playground.config.columns === ',b,label'")
+    p["csv-y"].select_option("a,1")
     p.wait("window.playground.config.columns === ',a%2C1,label'")
     assert p["csv-y"].input_value() == "a,1" and p["csv-x"].input_value() == ""
     assert p.js("[...document.querySelectorAll('[data-testid=csv-y] option')].length") == 4

@@ -340,10 +340,12 @@ def test_an_uploaded_csv_of_three_classes_trains_a_softmax(client, tmp_path):
     (b"", "empty"),
     (b"\x00\x01\x02garbage\xff\xfe", "CSV"),
     (b"a,b\n1,2\n3,4\n", "two numeric columns and a label"),
-    (b"x,y,z,label\n1,2,3,a\nfoo,2,3,b\n5,6,7,a\n7,8,9,b\n", "x"),
+    (b"x,y,label\n1,2,a\nfoo,2,b\n5,6,a\n7,8,b\n", "'foo' (choose other columns)"),
     (b"x,y,label\n" + b"".join(b"%d,%d,c%d\n" % (i, i % 3, i) for i in range(9)),
      "9 classes"),
-    (b"x,y,label\n1,2,a\n3,,b\n5,6,c\n", "missing"),
+    (b"x,y,label\n1,2,a\n3,,b\n5,6,c\n", "missing values: fill them in, or drop those rows "
+                                         "from the file"),
+    (b"x,y,label\n1,2,a\n3,4,b\n5,6,c\n7,8,c\n", "cannot be split 50% for training"),
 ])
 def test_a_broken_csv_is_a_message_and_the_session_goes_on(client, content, words):
     sid, s = new(client)
@@ -352,6 +354,23 @@ def test_a_broken_csv_is_a_message_and_the_session_goes_on(client, content, word
     assert words.lower() in r.json()["error"].lower(), r.json()["error"]
     after = post(client, sid, "step")
     assert after["iteration"] == 20 and after["layer_dims"] == s["layer_dims"]
+
+
+@pytest.mark.parametrize("head, rows, start", [
+    ("species,a,b", ["setosa,1.5,2", "virginica,4.5,1", "setosa,1.2,2.5", "virginica,5,0.5"],
+     "a,b,species"),  # the label first: the file was refused and could not be used
+    (",a,b,label", ["0,1.5,2,x", "1,4.5,1,y", "2,1.2,2.5,x", "3,5,0.5,y"], "a,b,label"),
+    ("Unnamed: 0,a,b,label", ["0,1.5,2,x", "1,4.5,1,y", "2,1.2,2.5,x", "3,5,0.5,y"],
+     "a,b,label"),  # pandas' index column, unnamed or named so by read_csv
+    ("id,a,name,b", ["0,1.5,ann,x", "1,4.5,bob,y", "2,1.2,cy,x", "3,5,dee,y"], "id,a,b"),
+])
+def test_an_upload_starts_on_its_columns_of_numbers_and_a_label(client, head, rows, start):
+    """The page started on the first two columns and the last: a file whose label column
+    is not the last (iris' species first) was refused at upload and could never be used."""
+    sid, _ = new(client)
+    r = upload(client, sid, ("\n".join([head, *rows * 6]) + "\n").encode())
+    assert r.status_code == 200, r.text
+    assert r.json()["snapshot"]["config"]["columns"] == start
 
 
 def test_a_data_file_given_at_the_start_opens_every_new_session():
@@ -363,11 +382,15 @@ def test_a_data_file_given_at_the_start_opens_every_new_session():
         assert other["config"]["dataset"] == "xor"
     with pytest.raises(NNDLError, match="two numeric columns"):
         create_app(upload=(b"a,b\n1,2\n", "two.csv"))
-    # a file whose first columns no session can train on fails now, not as a dead page
+    # a file whose first column is text starts on its columns of numbers
     named = b"name,height,weight,kind\n" + b"".join(b"p%d,%d,%d,%s\n" % (
         i, i, i % 7, b"big" if i % 2 else b"small") for i in range(40))
-    with pytest.raises(NNDLError, match="column 'name'.*starts on the file's first two"):
-        create_app(upload=(named, "people.csv"))
+    with TestClient(create_app(upload=(named, "people.csv"))) as client:
+        assert new(client)[1]["config"]["columns"] == "height,weight,kind"
+    # a file no session can train on fails now, not as a dead page
+    many = b"x,y,who\n" + b"".join(b"%d,%d,p%d\n" % (i, i % 7, i) for i in range(40))
+    with pytest.raises(NNDLError, match="40 classes.*starts on the columns \\['x', 'y', 'who'\\]"):
+        create_app(upload=(many, "people.csv"))
     prices = b"a,b,t\n" + b"".join(b"%d,%d,%.2f\n" % (i, i % 5, i * 0.37) for i in range(40))
     with TestClient(create_app(upload=(prices, "prices.csv"))) as client:
         _, s = new(client)  # a label column of numbers: the session starts as a regression

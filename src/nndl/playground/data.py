@@ -18,13 +18,17 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from ..datasets import Dataset, generators, load_csv, split, table_header
+from ..datasets import Dataset, generators, load_csv, split
 from ..datasets.base import task_for_classes
+from ..datasets.cells import MISSING, is_number
+from ..datasets.tables import Table, read_table
 from ..errors import NNDLError, shorten
+from ..limits import Budget
 from ..validation import check_number, check_seed
 
 Array = np.ndarray
@@ -128,7 +132,14 @@ DATASETS: dict[str, tuple[str, str, Callable[..., tuple[Array, Array]]]] = {
 
 
 def _split(data: Dataset, ratio: float, seed: int) -> tuple[Dataset, Dataset]:
-    train, test, _ = split(data, dev=1.0 - ratio, test=0.0, seed=seed)
+    """The train part (fraction ``ratio``) and the test part, every class in both; the split's
+    refusal said in the page's words (it named stratify=False and nndl train's --dev)."""
+    try:
+        train, test, _ = split(data, dev=1.0 - ratio, test=0.0, seed=seed)
+    except NNDLError:
+        raise NNDLError(f"{data.m} points cannot be split {ratio:.0%} for training and "
+                        f"{1 - ratio:.0%} for testing with every class in both parts: "
+                        "choose another training ratio, or more points") from None
     assert test is not None
     return train, test
 
@@ -183,8 +194,26 @@ def _check_size(content: bytes) -> None:
         raise NNDLError("the file is empty; expected a CSV table with a header row")
 
 
+_PAGE_ADVICE = {
+    "(to leave a column out: drop=[name] in Python, --drop NAME on the command line)":
+        "(choose other columns)",
+    "(drop_missing=True; nndl train or evaluate --drop-missing)": "from the file",
+    "say which: header=True or header=False (nndl --header or --no-header)":
+        "the playground takes a file whose first row names the columns",
+}
+"""What the loader's messages advise (options of nndl train and of Python), and what to do on
+the page instead."""
+
+
+def _page_words(text: str) -> str:
+    for said, instead in _PAGE_ADVICE.items():
+        text = text.replace(said, instead)
+    return text
+
+
 def _with_file(content: bytes, name: str, read: Callable[[str], object]) -> object:
-    """``read(path)`` of the uploaded bytes written to a private temporary file."""
+    """``read(path)`` of the uploaded bytes written to a private temporary file; its errors
+    name the file as its sender did, and advise what the page can do."""
     suffix = ".csv" if not name.lower().endswith((".tsv", ".txt")) else name[-4:]
     with tempfile.TemporaryDirectory(prefix="nndl-playground-") as tmp:
         path = os.path.join(tmp, "upload" + suffix)
@@ -193,20 +222,29 @@ def _with_file(content: bytes, name: str, read: Callable[[str], object]) -> obje
         try:
             return read(path)
         except NNDLError as exc:  # the messages name the file as its sender did
-            text = str(exc)
-            if not text.startswith(f"upload{suffix}:"):
+            text = _page_words(str(exc))
+            if text.startswith(f"upload{suffix}:"):
+                text = shorten(name, 80) + text[len("upload" + suffix):]
+            if text == str(exc):
                 raise
-            raise NNDLError(shorten(name, 80) + text[len("upload" + suffix):]) from None
+            raise NNDLError(text) from None
 
 
-def csv_columns(content: bytes, name: str = "upload.csv") -> list[str]:
-    """The column names of an uploaded CSV file (its header row)."""
+def csv_columns(content: bytes, name: str = "upload.csv") -> tuple[list[str], list[str]]:
+    """The column names of an uploaded CSV file (its header row), and the columns the page
+    starts on (:func:`default_columns`, judged on the rows the header is judged on)."""
     _check_size(content)
-    header = _with_file(content, name, table_header)
-    if not header:
+
+    def head(path: str) -> Table:
+        return read_table(Path(path), Budget(Path(path).name, None), head_only=True)
+
+    table: Table = _with_file(content, name, head)  # type: ignore[assignment]
+    if not table.header:
         raise NNDLError(f"{shorten(name, 80)}: expected a CSV table whose first row names the "
                         "columns (two numeric columns and a label column)")
-    return list(header)  # type: ignore[arg-type]
+    numeric = [all(is_number(r[j], table.decimal) for r in table.rows
+                   if r[j].strip().lower() not in MISSING) for j in range(table.width)]
+    return list(table.header), default_columns(list(table.header), numeric)
 
 
 def _to_plane(X: Array) -> tuple[Array, Array, Array]:
@@ -288,15 +326,28 @@ def start_problem(upload: "tuple[bytes, str]", columns: list[str]) -> str:
         return "regression"
     except NNDLError:
         pass
-    raise NNDLError(f"{first}; the playground starts on the file's first two columns (x1, x2) "
-                    "and its last (the label): put the columns to train on there") from None
+    raise NNDLError(f"{first}; the playground starts on the columns {shorten(columns, 120)} "
+                    "(x1, x2, the label): put the columns to train on first, the label last"
+                    ) from None
 
 
-def default_columns(columns: list[str]) -> list[str]:
+def default_columns(columns: list[str], numeric: "list[bool] | None" = None) -> list[str]:
+    """The columns the page starts on, [x1, x2, label]: the label is the last column, or the
+    last column of text when the last holds numbers (iris' ``species`` first: the file was
+    refused, and no other column could be chosen); x1 and x2 the first two columns of
+    numbers besides it (``numeric``: which columns hold numbers), those with a name first
+    (not pandas' unnamed index column, ``""`` or ``Unnamed: 0``)."""
     if len(columns) < 3:
         raise NNDLError(f"the file has {len(columns)} column(s) {shorten(columns, 80)}; the "
                         "playground needs two numeric columns and a label column")
-    return [columns[0], columns[1], columns[-1]]
+    numeric = numeric if numeric is not None else [True] * len(columns)
+    text = [j for j, n in enumerate(numeric) if not n]
+    label = text[-1] if numeric[-1] and text else len(columns) - 1
+    rest = [j for j in range(len(columns)) if j != label]
+    numbers = [j for j in rest if numeric[j]]
+    named = [j for j in numbers if columns[j].strip() and not columns[j].startswith("Unnamed:")]
+    x = next(c for c in (named, numbers, rest) if len(c) >= 2)
+    return [columns[x[0]], columns[x[1]], columns[label]]
 
 
 __all__ = ["DATASETS", "DOMAIN", "MAX_CLASSES", "MAX_POINTS", "MAX_UPLOAD_BYTES",

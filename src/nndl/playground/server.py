@@ -65,7 +65,7 @@ from . import export
 from .cat import CatData, CatSession
 from .config import (ACTIVATIONS, INITS, MAX_HIDDEN_LAYERS, MAX_UNITS, PRESETS, Config,
                      preset)
-from .data import DATASETS, MAX_UPLOAD_BYTES, csv_columns, default_columns, start_problem
+from .data import DATASETS, MAX_UPLOAD_BYTES, csv_columns, start_problem
 from .features import FEATURES
 from .session import Session
 
@@ -225,8 +225,7 @@ class _Playground:
         self.sessions: Store[Session] = Store(max_sessions)
         self.cats: Store[CatSession] = Store(max(4, max_sessions // 8))
         self.cat_data = CatData(cat_dir)
-        self.start_columns = (default_columns(csv_columns(*upload)) if upload is not None
-                              else None)
+        self.start_columns = csv_columns(*upload)[1] if upload is not None else None
         self.start_problem = None if upload is None else start_problem(upload,
                                                                          self.start_columns)
 
@@ -289,7 +288,7 @@ class _Playground:
         s = await run_in_threadpool(self.new_session, settings)
         sid = self.sessions.add(s)
         return JSONResponse({"id": sid, "snapshot": await run_in_threadpool(s.snapshot, True),
-                             "columns": (csv_columns(*s.upload) if s.upload else None)})
+                             "columns": (csv_columns(*s.upload)[0] if s.upload else None)})
 
     @_api
     async def settings(self, request: Request) -> Response:
@@ -334,16 +333,16 @@ class _Playground:
 
     @_api
     async def upload_csv(self, request: Request) -> Response:
-        """The request's body is a CSV file: its first two columns and last one are taken
-        (the page then offers the others); a bad file leaves the session as it was."""
+        """The request's body is a CSV file: the columns :func:`~.data.default_columns`
+        chooses are taken (the page then offers the others); a bad file leaves the session
+        as it was."""
         s = self.session(request)
         name = unquote(request.headers.get("x-filename") or "upload.csv")
         if len(name) > 255:  # no file system's name: shortened (else kept whole, for code.py)
             name = shorten(name, 80)
         content = await _read_capped(request)
-        columns = await run_in_threadpool(csv_columns, content, name)
-        cfg = Config.from_query({**s.config.to_query(), "dataset": "csv",
-                                 "columns": default_columns(columns)})
+        columns, start = await run_in_threadpool(csv_columns, content, name)
+        cfg = Config.from_query({**s.config.to_query(), "dataset": "csv", "columns": start})
         await run_in_threadpool(s.load, (content, name), cfg)
         return JSONResponse({"columns": columns,
                              "snapshot": await run_in_threadpool(s.snapshot, True)})
