@@ -538,9 +538,9 @@ def test_linear_hidden_units_are_logistic_regression_on_the_flower(client):
     assert np.all(np.diff(b, axis=0) >= 0) or np.all(np.diff(b, axis=0) <= 0)
 
 
-def test_a_learning_rate_too_large_diverges_as_nndl_reports_it(client):
+def test_a_learning_rate_too_large_diverges_as_nndl_reports_it(client, tmp_path):
     sid, _ = new(client)
-    post(client, sid, "preset", {"name": "lr-too-large"})
+    cfg = post(client, sid, "preset", {"name": "lr-too-large"})["config"]
     post(client, sid, "play", {"playing": True})
     snaps = events(client, f"/api/session/{sid}/stream", 2)
     assert snaps[-1]["train_loss"] > snaps[0]["train_loss"]
@@ -551,6 +551,21 @@ def test_a_learning_rate_too_large_diverges_as_nndl_reports_it(client):
     assert last["error"] and "diverged" in last["error"] and "smaller learning rate" in \
         last["error"]
     assert last["playing"] is False
+    # what is kept is what one Network.fit keeps: the last parameters of finite cost (their
+    # losses were null and the exported model's cost inf: the last update went unchecked)
+    assert np.isfinite(last["train_loss"]) and np.isfinite(last["test_loss"])
+    from nndl.playground.data import make_data
+    data = make_data(cfg["dataset"], int(cfg["points"]), float(cfg["noise"]),
+                     float(cfg["ratio"]), int(cfg["seed"]))
+    assert cfg["features"] == "x1,x2" and cfg["batch"] == "0"
+    (tmp_path / "page.npz").write_bytes(client.get(f"/api/session/{sid}/model.npz").content)
+    page = nndl.load(tmp_path / "page.npz")
+    net = nndl.Network(page.layer_dims, hidden=cfg["activation"], output=page.output,
+                       init=cfg["init"], seed=int(cfg["seed"]))
+    with pytest.raises(nndl.DivergenceError):
+        net.fit(data.train.X, data.train.Y, learning_rate=float(cfg["lr"]), iterations=100)
+    assert page.iterations_done == net.iterations_done == last["iteration"]
+    assert all(np.array_equal(page.params[k], net.params[k]) for k in net.params)
     assert post(client, sid, "play", {"playing": True}) == {"playing": False}
     assert post(client, sid, "reset")["error"] is None
     r = client.post(f"/api/session/{sid}/preset", json={"name": "nope"})

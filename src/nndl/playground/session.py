@@ -165,14 +165,31 @@ class Session:
                 kw.update(iterations=1)
             if frames and cfg.batch and -(-m // cfg.batch) > 1:  # more than one update
                 kw["callbacks"] = [_Frames(self)]
+            net = self.net
+            before = ({k: v.copy() for k, v in net.params.items()}, net.iterations_done,
+                      net.epochs_done)  # (a network of at most 8 x 32 units)
             try:
-                self.net.fit(self.X, self.Y, **kw)
+                net.fit(self.X, self.Y, **kw)
             except DivergenceError as exc:
                 self.error = str(exc)
                 self.playing = False
             finally:
-                self.net.history = History()  # the curve is kept in self.series, bounded
-            self._record()
+                net.history = History()  # the curve is kept in self.series, bounded
+            losses = self.losses()
+            if self.error is None and not np.isfinite(losses[0]):
+                # fit checks the cost before each update: the epoch's last update diverged
+                # unseen, and the next epoch would find parameters of no finite cost
+                params, net.iterations_done, net.epochs_done = before
+                net.params.update(params)
+                self.error = (f"training diverged after iteration {net.iterations_done}: "
+                              f"the cost became {losses[0]} with the epoch's updates; the model "
+                              f"keeps the parameters of iteration {net.iterations_done}, the "
+                              f"last of finite cost. Try a smaller learning rate (now "
+                              f"{cfg.lr:g}).")
+                self.playing = False
+                self.last_losses = self.series[-1][1:]
+            else:
+                self._record(losses)
             self.version += 1
 
     def play_epoch(self) -> None:
@@ -192,8 +209,8 @@ class Session:
             return (float(self.net.cost(self.X, self.Y)),
                     float(self.net.cost(self.X_test, self.Y_test)))
 
-    def _record(self) -> None:
-        tr, te = self.losses()
+    def _record(self, losses: "tuple[float, float] | None" = None) -> None:
+        tr, te = self.losses() if losses is None else losses
         self.series.append((self.net.iterations_done, tr, te))
         if len(self.series) > MAX_SERIES:  # keep every other point: the curve's shape stays
             self.series = deque(list(self.series)[::2])
