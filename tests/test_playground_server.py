@@ -601,6 +601,32 @@ def test_sessions_are_bounded_in_number():
     assert store.get(ids[-1]) is not None
 
 
+def test_a_session_in_use_stays_and_one_let_go_stops_training(client):
+    """Sessions beyond the cap went in the order they were made, though a tab's open stream
+    kept using its session: a playing session was let go and its stream went on training it,
+    while pause answered "this session has ended"."""
+    store: Store = Store(max_sessions=2)
+    first, second = Session(Config(points=20)), Session(Config(points=20))
+    ids = [store.add(first), store.add(second)]
+    first.snapshot()  # what a stream does after each epoch: the first is in use
+    second.playing = True
+    store.add(Session(Config(points=20)))
+    assert store.get(ids[0]) is first
+    with pytest.raises(NNDLError, match="reload the page"):
+        store.get(ids[1])
+    assert second.playing is False and second.ended
+    # the stream of a session let go ends (it trained on: 1000 events here)
+    sid, _ = new(client)
+    s = client.app.state.sessions.get(sid)
+    post(client, sid, "play", {"playing": True})
+    from nndl.playground.server import _end
+
+    _end(s)
+    r = client.get(f"/api/session/{sid}/stream", params={"limit": 1000})
+    assert r.status_code == 200 and "data: " not in r.text
+    assert s.net.iterations_done == 0
+
+
 def test_settings_travel_in_the_url_and_back():
     c = Config.from_query({"dataset": "spiral", "layers": "8,8,2", "lr": "0.3", "seed": "4",
                            "features": "sinx1,x1"})

@@ -90,16 +90,19 @@ class Store(Generic[S]):
         self._lock = threading.Lock()
 
     def add(self, item: S) -> str:
-        """Keep ``item``; returns its new id (unguessable)."""
+        """Keep ``item``; returns its new id (unguessable). Sessions idle too long go, and
+        beyond ``max_sessions`` the least recently used (a tab's open stream uses its
+        session); a session that goes is ended (:func:`_end`): its stream stops training."""
         sid = secrets.token_urlsafe(16)
         with self._lock:
             now = time.monotonic()
             for k in [k for k, v in self._items.items()
                       if now - getattr(v, "last_used", now) > self.idle]:
-                del self._items[k]
+                _end(self._items.pop(k))
             self._items[sid] = item
             while len(self._items) > self.max_sessions:
-                self._items.popitem(last=False)
+                k = min(self._items, key=lambda k: getattr(self._items[k], "last_used", 0.0))
+                _end(self._items.pop(k))
         return sid
 
     def get(self, sid: str) -> S:
@@ -115,6 +118,13 @@ class Store(Generic[S]):
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+def _end(item: Any) -> None:
+    """A session the store let go: it stops playing, and its open stream ends (it went on
+    training a session no request could pause any more)."""
+    item.playing = False
+    item.ended = True
 
 
 def _static(name: str = "") -> Any:
@@ -456,6 +466,8 @@ async def _events(request: Request, s: Any, train: Callable[[], None],
     sent, seen, beat = 0, None, time.monotonic()
     while True:
         t0 = time.monotonic()
+        if getattr(s, "ended", False):  # let go by the store (:func:`_end`)
+            return
         if s.playing:
             task = asyncio.ensure_future(run_in_threadpool(train))
             while drain is not None and not task.done():
