@@ -465,6 +465,10 @@ def test_uploads_over_10_mib_are_refused_before_reading(client):
     big = b"x,y,label\n" + b"1,2,a\n" * (10 * 1024 * 1024 // 6 + 10)
     r = upload(client, sid, big)
     assert r.status_code == 400 and "MiB" in r.json()["error"]
+    from nndl.playground.data import MAX_UPLOAD_BYTES, csv_columns
+    with pytest.raises(NNDLError, match=f"more than {MAX_UPLOAD_BYTES} bytes"):
+        csv_columns(big[:MAX_UPLOAD_BYTES + 1])  # what --data reads of a bigger file: not
+                                                # "the file has 10485761 bytes"
 
 
 # --- exports ---------------------------------------------------------------------------------

@@ -187,9 +187,9 @@ def make_data(name: str, m: int = 400, noise: float = 0.0, ratio: float = 0.5,
 
 # --- uploaded CSV files ------------------------------------------------------------------
 def _check_size(content: bytes) -> None:
-    if len(content) > MAX_UPLOAD_BYTES:
-        raise NNDLError(f"the file has {len(content)} bytes; the playground takes CSV files "
-                        f"of at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB")
+    if len(content) > MAX_UPLOAD_BYTES:  # (read up to one byte more than the cap: "more")
+        raise NNDLError(f"the file has more than {MAX_UPLOAD_BYTES} bytes; the playground "
+                        f"takes CSV files of at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB")
     if not content.strip():
         raise NNDLError("the file is empty; expected a CSV table with a header row")
 
