@@ -24,7 +24,9 @@ def test_accepts_values_in_the_interval(value, kw, expected):
 
 
 @pytest.mark.parametrize("value, kw, words", [
-    (True, dict(), "a number in (-inf, inf); got True"),
+    (True, dict(), "a number; got True"),
+    ("2", dict(integer=True), "an integer; got '2'"),  # was "in (-inf, inf)"
+    (-1, dict(integer=True, low=0, high=2**31 - 1), "in [0, 2147483647]; got -1"),
     (0, dict(low=0, low_open=True), "in (0, inf); got 0"),
     (1, dict(low=0, high=1, high_open=True), "in [0, 1); got 1"),
     (1.5, dict(integer=True), "an integer"),

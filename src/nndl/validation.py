@@ -42,9 +42,13 @@ def check_layer_dims(layer_dims: Sequence[int]) -> list[int]:
 
 def _interval(low: "float | None", high: "float | None", low_open: bool,
               high_open: bool) -> str:
-    """The interval in the notation of the notes, e.g. ``(0, 1]`` or ``[1, inf)``."""
-    lo = "-inf" if low is None else f"{low:g}"
-    hi = "inf" if high is None else f"{high:g}"
+    """The interval in the notation of the notes, e.g. ``(0, 1]`` or ``[1, inf)`` (whole
+    bounds written whole: ``2147483647``, not ``2.14748e+09``)."""
+    def bound(v: float) -> str:
+        return str(v) if isinstance(v, (int, np.integer)) else f"{v:g}"
+
+    lo = "-inf" if low is None else bound(low)
+    hi = "inf" if high is None else bound(high)
     return (f"{'(' if low_open or low is None else '['}{lo}, {hi}"
             f"{')' if high_open or high is None else ']'}")
 
@@ -69,7 +73,7 @@ def check_number(name: str, value: object, *, integer: bool = False,
     ok_type = (int, np.integer) if integer else (Real, np.floating, np.integer)
     kind = "an integer" if integer else "a number"
     where = _interval(low, high, low_open, high_open)
-    what = expected or f"{kind} in {where}"
+    what = expected or (kind if low is None and high is None else f"{kind} in {where}")
     if isinstance(value, bool) or not isinstance(value, ok_type) or isinstance(value, complex):
         raise NNDLError(f"{name} must be {what}; got {shorten(repr(value))}")
     try:
@@ -77,7 +81,8 @@ def check_number(name: str, value: object, *, integer: bool = False,
     except OverflowError:  # an int beyond the floats (10**400)
         v = float("inf")
     if not integer and not np.isfinite(v):
-        raise NNDLError(f"{name} must be {expected or f'a finite number in {where}'}; got "
+        finite = "a finite number" + ("" if low is None and high is None else f" in {where}")
+        raise NNDLError(f"{name} must be {expected or finite}; got "
                         f"{value!r}")
     if ((low is not None and (v < low or (low_open and v == low)))
             or (high is not None and (v > high or (high_open and v == high)))):
