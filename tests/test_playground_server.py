@@ -631,6 +631,16 @@ def test_a_session_in_use_stays_and_one_let_go_stops_training(client):
     assert s.net.iterations_done == 0
 
 
+def test_a_set_has_the_points_its_settings_say():
+    """?dataset=flower&points=101 drew 102 points (the flower is drawn in two halves)."""
+    from nndl.playground.data import DATASETS, make_data
+
+    for name in DATASETS:
+        for m in (101, 400):
+            d = make_data(name, m)
+            assert d.train.m + d.test.m == m, (name, m)
+
+
 def test_settings_travel_in_the_url_and_back():
     c = Config.from_query({"dataset": "spiral", "layers": "8,8,2", "lr": "0.3", "seed": "4",
                            "features": "sinx1,x1"})

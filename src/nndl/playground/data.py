@@ -93,9 +93,10 @@ def _spiral(m: int, noise: float, rng: np.random.RandomState) -> tuple[Array, Ar
 
 
 def _flower(m: int, noise: float, rng: np.random.RandomState) -> tuple[Array, Array]:
-    m += m % 2
-    X, Y = generators.make_flower(m, noise=noise, seed=rng)
-    return X * 1.2, Y
+    """The notes' flower of m points: it is drawn in two even halves, so an odd m draws one
+    more and leaves the last out (101 points drew 102)."""
+    X, Y = generators.make_flower(m + m % 2, noise=noise, seed=rng)
+    return X[:, :m] * 1.2, Y[:, :m]
 
 
 def _uniform(m: int, rng: np.random.RandomState) -> Array:
