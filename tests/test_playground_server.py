@@ -4,6 +4,7 @@ TestClient (no browser; the browser tests are test_playground_browser.py)."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
 import sys
@@ -346,6 +347,7 @@ def test_an_uploaded_csv_of_three_classes_trains_a_softmax(client, tmp_path):
     (b"x,y,label\n1,2,a\n3,,b\n5,6,c\n", "missing values: fill them in, or drop those rows "
                                          "from the file"),
     (b"x,y,label\n1,2,a\n3,4,b\n5,6,c\n7,8,c\n", "cannot be split 50% for training"),
+    (gzip.compress(b"x,y,label\n1,2,a\n3,4,b\n"), "gzip-compressed"),
 ])
 def test_a_broken_csv_is_a_message_and_the_session_goes_on(client, content, words):
     sid, s = new(client)

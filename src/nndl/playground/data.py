@@ -193,6 +193,9 @@ def _check_size(content: bytes) -> None:
                         f"takes CSV files of at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB")
     if not content.strip():
         raise NNDLError("the file is empty; expected a CSV table with a header row")
+    if content[:2] == b"\x1f\x8b":  # (its lines could not be counted, nor its size capped)
+        raise NNDLError("the file is gzip-compressed; the playground takes CSV text: "
+                        "decompress it first (nndl train reads .csv.gz files)")
 
 
 _PAGE_ADVICE = {
