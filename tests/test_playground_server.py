@@ -151,7 +151,7 @@ def test_each_tab_has_its_own_session(client):
     assert post(client, b, "reset")["iteration"] == 0
     assert post(client, a, "step")["iteration"] == 40
     r = client.post("/api/session/not-a-session/step", json={})
-    assert r.status_code == 400 and "reload the page" in r.json()["error"]
+    assert r.status_code == 404 and "reload the page" in r.json()["error"]
 
 
 def test_training_settings_go_on_and_others_start_afresh(client):

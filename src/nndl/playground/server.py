@@ -81,6 +81,10 @@ MAX_JSON_BYTES = 1024 * 1024
 S = TypeVar("S")
 
 
+class SessionEnded(NNDLError):
+    """A session id the store does not hold (HTTP 404, a resource that is not there)."""
+
+
 class Store(Generic[S]):
     """Sessions by id, bounded in number and idle time (memory stays flat)."""
 
@@ -110,8 +114,8 @@ class Store(Generic[S]):
         with self._lock:
             item = self._items.get(sid)
             if item is None:
-                raise NNDLError("this session has ended (idle too long, or the server "
-                                "restarted): reload the page")
+                raise SessionEnded("this session has ended (idle too long, or the server "
+                                   "restarted): reload the page")
             self._items.move_to_end(sid)
             item.last_used = time.monotonic()  # type: ignore[attr-defined]
             return item
@@ -143,8 +147,9 @@ refuses them, so that only this app's own page can drive a session."""
 
 
 def _api(handler: Callable[..., Any]) -> Callable[[Request], Any]:
-    """Wrap a handler: nndl's errors (bad input) become HTTP 400 with the message; a POST
-    must say it sends JSON (or, for an upload, CSV bytes)."""
+    """Wrap a handler: nndl's errors (bad input) become HTTP 400 with the message (404 for a
+    session that has ended, as its stream answers); a POST must say it sends JSON (or, for an
+    upload, CSV bytes)."""
     async def endpoint(*args: Any) -> Response:
         request: Request = args[-1]  # (request) or (self, request)
         if request.method == "POST":
@@ -155,6 +160,8 @@ def _api(handler: Callable[..., Any]) -> Callable[[Request], Any]:
                                         f"{shorten(repr(kind), 60)}"), 415)
         try:
             return await handler(*args)
+        except SessionEnded as exc:
+            return _error(exc, 404)
         except NNDLError as exc:
             return _error(exc)
     endpoint.__name__ = handler.__name__
