@@ -155,3 +155,60 @@ def test_early_stopping_callback_matches_fit_patience():
         es.load_state_dict({"best_cost": 1.0, "best_epoch": None, "wait": 0}, None)
     with pytest.raises(NNDLError):
         Checkpointer("x.npz", unit="batch")
+
+
+# --- a stop that is a pause: counters and parameters of the same step -------------------------
+def test_a_signal_stop_with_patience_keeps_the_last_parameters_for_the_checkpoint(tmp_path):
+    # fit(patience=k) put back the best epoch's parameters on a signal stop as well: the
+    # recipe's ckpt.write(net) saved them with the last epoch's counters and Adam state, and
+    # the resumed run went on from an old point with a later schedule
+    kw = dict(batch_size=8, dev=(XD, YD))
+    full = new()
+    full.fit(XM, YM, epochs=12, optimizer=adam(), **kw)
+    net = new()
+    ck = Checkpointer(tmp_path / "c.npz", unit="epoch", target_epochs=12)
+    with ck.catch_signals():  # patience never reached: only the signal stops it
+        net.fit(XM, YM, epochs=12, optimizer=adam(), patience=100,
+                callbacks=[SendAt(60, signal.SIGINT), ck], **kw)
+    assert ck.signal == signal.SIGINT and net.epochs_done == 9
+    assert net.history.best_epoch is None   # nothing was restored
+    ck.write(net)
+    back = nndl.load(tmp_path / "c.npz")
+    back.fit(XM, YM, epochs=12 - back.epochs_done, optimizer=back.optimizer, **kw)
+    for k in full.params:
+        assert np.array_equal(full.params[k], back.params[k]), k
+    assert back.history.dev_costs == full.history.dev_costs
+
+
+class InterruptAt(Callback):
+    """Raise KeyboardInterrupt (a Ctrl-C) after iteration ``at``."""
+
+    def __init__(self, at: int) -> None:
+        self.at = at
+
+    def on_iteration_end(self, net, iteration, cost):
+        if iteration == self.at:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("batch_size", [None, 10])
+def test_an_interrupt_after_an_epochs_last_update_counts_that_epoch(batch_size):
+    # full batch (every update ends an epoch) or the last batch of an epoch (5 of 10 each):
+    # the update was made and counted, its epoch was not, and a continued fit used a wrong
+    # learning rate (decay) and lost an epoch cost
+    opt = lambda: nndl.optimizers.get_optimizer("gd", 0.1, decay=0.5)  # noqa: E731
+    size = {} if batch_size is None else {"batch_size": batch_size, "shuffle": False}
+    n = 8 if batch_size is None else 40
+    full = new()
+    full.fit(XM, YM, epochs=8, optimizer=opt(), dev=(XD, YD), **size)
+    net = new()
+    with pytest.raises(KeyboardInterrupt):
+        net.fit(XM, YM, epochs=8, optimizer=opt(), dev=(XD, YD),
+                callbacks=[InterruptAt(n // 2 - 1)], **size)
+    assert net.iterations_done == n // 2 and net.epochs_done == 4 == net.optimizer.epoch
+    assert len(net.history.epoch_costs) == len(net.history.dev_costs) == 4
+    net.fit(XM, YM, epochs=4, optimizer=net.optimizer, dev=(XD, YD), **size)
+    for k in full.params:
+        assert np.array_equal(full.params[k], net.params[k]), k
+    assert net.history.epoch_costs == full.history.epoch_costs
+    assert net.history.dev_costs == full.history.dev_costs

@@ -7,6 +7,7 @@ import json
 import os
 import pickle
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -412,7 +413,8 @@ def test_minibatch_adam_interrupt_and_resume_equals_an_uninterrupted_run(tmp_pat
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=60)
     assert p.returncode == 128 + signal.SIGINT, err
-    assert len(err.strip().splitlines()) == 1 and "--resume" in err and "epoch" in err
+    lines = err.strip().splitlines()  # "finishing epoch N" first, unless it was at its end
+    assert len(lines) in (1, 2) and "--resume" in lines[-1] and "epoch" in lines[-1], err
     stopped, meta = nndl.io.read(ckpt)
     assert 3 <= stopped.epochs_done < 600
     assert stopped.iterations_done == 10 * stopped.epochs_done  # whole epochs (320 / 32)
@@ -427,6 +429,71 @@ def test_minibatch_adam_interrupt_and_resume_equals_an_uninterrupted_run(tmp_pat
         assert np.array_equal(resumed.params[k], straight.params[k]), k
     assert resumed.history.costs == straight.history.costs
     assert resumed.history.epoch_costs == straight.history.epoch_costs
+
+
+def _long_epochs(tmp_path, *more):
+    """A run of mini-batches of 1 on 16000 samples (an epoch takes a while), checkpointed
+    after every epoch; returned once the first checkpoint exists (training under way)."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20000, 2))
+    np.savetxt(tmp_path / "b.csv", np.c_[X, X[:, 0] * X[:, 1] > 0], delimiter=",",
+               header="a,b,y", comments="", fmt="%.4f")
+    p = subprocess.Popen(nndl_cmd("train", "--data", "b.csv", "--layers", "3", "--batch-size",
+                                  "1", "--epochs", "50", "--out", "m.npz", "--checkpoint-every",
+                                  "1", *more), cwd=tmp_path, env=env(),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "m.ckpt.npz").exists() and p.poll() is None \
+            and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return p
+
+
+def test_a_signal_says_the_epoch_finishes_and_how_to_continue_with_this_runs_options(tmp_path):
+    # the first Ctrl-C said nothing while the epoch finished, and the printed command dropped
+    # --checkpoint-every and --log: the resumed run made no checkpoints and its log stopped
+    p = _long_epochs(tmp_path, "--log", "run log.jsonl", "--quiet")
+    p.send_signal(signal.SIGINT)
+    first = p.stderr.readline()
+    assert "SIGINT: finishing epoch 2 of 50, then writing a checkpoint (Ctrl-C again" in first
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 128 + signal.SIGINT, err
+    command = err.strip().splitlines()[-1].split("continue with: ")[1]
+    assert command == ("nndl train --resume m.ckpt.npz --checkpoint-every 1 "
+                       "--log 'run log.jsonl' --quiet")
+    done = nndl.load(tmp_path / "m.ckpt.npz").epochs_done
+    ok(*shlex.split(command)[1:], "--epochs", done + 1, cwd=tmp_path)
+    net = nndl.load(tmp_path / "m.npz")
+    last = json.loads((tmp_path / "run log.jsonl").read_text().splitlines()[-1])
+    assert net.epochs_done == done + 1 and last["iteration"] == net.iterations_done - 1
+
+
+def test_a_second_ctrl_c_says_that_no_checkpoint_was_written(tmp_path):
+    p = _long_epochs(tmp_path, "--quiet")
+    p.send_signal(signal.SIGINT)
+    assert "finishing epoch 2 of 50" in p.stderr.readline()
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    assert "Traceback" not in err
+    assert "interrupted again: no checkpoint was written; the last one, at epoch 1, is " \
+           "m.ckpt.npz" in err
+    assert nndl.load(tmp_path / "m.ckpt.npz").epochs_done == 1
+
+
+def test_a_finished_resume_removes_the_temporary_files_a_killed_checkpoint_write_left(
+        tmp_path):
+    # kill -9 during a checkpoint write leaves .NAME.XXXXXXXX.tmp; once the resumed run
+    # finished and removed the checkpoint, nothing would ever remove that file
+    ok(*RUN[:-3], "--iterations", "20", "--checkpoint-every", "10", "--checkpoint",
+       "c.ckpt.npz", "--out", "m.npz", cwd=tmp_path)
+    names = [".c.ckpt.npz.k9_Ab123.tmp", ".c.ckpt.npz.short.tmp", ".m.npz.k9_Ab123.tmp",
+             ".c.ckpt.npz.k9_Ab123.tmp.mine", "x.ckpt.npz.k9_Ab123.tmp"]
+    for n in names:
+        (tmp_path / n).write_text("left over")
+    ok("train", "--resume", "c.ckpt.npz", "--iterations", "30", "--quiet", cwd=tmp_path)
+    assert not (tmp_path / "c.ckpt.npz").exists()
+    assert sorted(p.name for p in tmp_path.glob("*.tmp*")) == sorted(names[1:])
 
 
 def test_resume_with_regularization_and_early_stopping_is_exact(tmp_path):

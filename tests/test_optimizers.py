@@ -263,3 +263,29 @@ def test_undo_takes_back_the_last_step_without_copies(name):
     opt.forget_previous()
     with pytest.raises(NNDLError, match="no step to undo"):
         opt.undo()
+
+
+def test_an_interrupt_inside_the_update_takes_the_optimizer_back_to_before_it(monkeypatch):
+    # a Ctrl-C landing in Adam's update left t one ahead and some moment buffers advanced
+    # while the parameters were not updated: a continued fit went on from a wrong state
+    X = np.random.default_rng(0).standard_normal((3, 40))
+    Y = (X[0:1] > 0).astype(float)
+    full = nndl.Network([3, 4, 2, 1], seed=1)
+    full.fit(X, Y, iterations=12, optimizer=O.Adam(0.01))
+    net = nndl.Network([3, 4, 2, 1], seed=1)
+    calls, real = [0], O.Adam._corrections
+
+    def cut(self, t):  # called per parameter, after its m and v were advanced
+        calls[0] += 1
+        if calls[0] == 6 * 5 + 4:  # the 4th parameter of the 6th update (6 per update)
+            raise KeyboardInterrupt
+        return real(self, t)
+
+    monkeypatch.setattr(O.Adam, "_corrections", cut)
+    with pytest.raises(KeyboardInterrupt):
+        net.fit(X, Y, iterations=12, optimizer=O.Adam(0.01))
+    monkeypatch.setattr(O.Adam, "_corrections", real)
+    assert net.iterations_done == 5 and net.optimizer.t == 5
+    net.fit(X, Y, iterations=7, optimizer=net.optimizer)
+    for k in full.params:
+        assert np.array_equal(full.params[k], net.params[k]), k

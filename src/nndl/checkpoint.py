@@ -13,6 +13,15 @@ done, the cost history and the RNG state are in the model itself. Batch gradient
 continued from a checkpoint for the remaining iterations ends with exactly the parameters of an
 uninterrupted run.
 
+With ``fit(..., dev=..., patience=k)``, a fit stopped by a signal keeps the parameters of its
+last epoch (training is paused, not over; ``history.best_epoch`` stays None), so that the
+checkpoint written next holds them with their counters and resuming is exact: the best
+epoch's parameters are restored when training ends (patience runs out, or the last epoch).
+That fit's early-stopping record starts afresh in the next ``fit`` call; to carry it across,
+give an :class:`~nndl.callbacks.EarlyStopping` to both ``callbacks`` and
+``Checkpointer(early_stopping=...)`` and call its ``restore`` at the end, as ``nndl train``
+does.
+
 On a signal the handler only sets a flag; the next ``on_iteration_end`` asks ``fit`` to stop
 (``net.stop_training``), so the saved state is always that of a finished iteration. A second
 SIGINT while waiting raises ``KeyboardInterrupt`` at once.
@@ -76,6 +85,11 @@ class Checkpointer(Callback):
         self.written = 0
         self.before_write: list[Callable[[], None]] = []
         """Called before each checkpoint is written (``nndl train``: the cost log's flush)."""
+        self.on_signal: list[Callable[["Network"], None]] = []
+        """Called with the model at the first iteration end after a signal arrived, once
+        (``nndl train``: says that the epoch finishes first); not in the signal handler,
+        which only sets a flag."""
+        self._told = False
         self.last_state: "dict[str, Any] | None" = None
         """The state of the last checkpoint written (``iterations_done``, ...)."""
         self.last_params: "dict[str, Any] | None" = None
@@ -86,7 +100,17 @@ class Checkpointer(Callback):
     def on_train_begin(self, net: "Network", total: int) -> None:
         self.target = net.iterations_done + int(total)
 
+    @property
+    def pauses_training(self) -> bool:
+        """A signal stopped (or is stopping) ``fit``, to be continued from a checkpoint: fit's
+        early stopping then keeps the last parameters (:func:`nndl.training.paused`)."""
+        return self.signal is not None
+
     def on_iteration_end(self, net: "Network", iteration: int, cost: float) -> None:
+        if self.signal is not None and not self._told:
+            self._told = True
+            for call in self.on_signal:
+                call(net)
         if self.unit == "iteration":
             self._tick(net, net.iterations_done)
 

@@ -385,8 +385,8 @@ class Network:
             The dev cost is recorded after each epoch (``history.dev_costs``).
         patience : int, optional
             Early stopping (needs ``dev``): an :class:`~nndl.callbacks.EarlyStopping` stops
-            after ``patience`` epochs without a lower dev cost and the parameters of the best
-            epoch are restored (``history.best_epoch``).
+            after ``patience`` epochs without a lower dev cost; the best epoch's parameters are
+            restored (``history.best_epoch``) at the end, not on a signal (:mod:`nndl.checkpoint`).
         shuffle : bool, default True
             Reshuffle the mini-batches every epoch.
         encoded : bool, default False

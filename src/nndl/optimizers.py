@@ -70,6 +70,9 @@ class Optimizer:
         self.state: dict[str, dict[str, Array]] = {s: {} for s in self.slots}
         self._previous: dict[str, dict[str, Array]] = {s: {} for s in self.slots}
         self._can_undo = False
+        self._t_before = 0
+        self._moved: list[tuple[str, str]] = []
+        """The (slot, parameter) buffers the last step advanced, for :meth:`undo`."""
 
     # --- schedule -------------------------------------------------------------------------
     @property
@@ -103,18 +106,28 @@ class Optimizer:
                 into_grads: bool) -> dict[str, Array]:
         """One step: each new P (``P - delta``) written into P or into its gradient's array,
         by a fused kernel when one is loaded and suits the arrays, else by NumPy's passes."""
-        self.t += 1
+        # what undo takes back is this step's own changes: the buffers it advanced (_moved)
+        # and t as it was, noted before anything changes
+        self._can_undo = False
+        self._t_before, self._moved = self.t, []
         self._can_undo = True
-        lr = self.current_learning_rate
-        fused = kernels.loaded()
-        out: dict[str, Array] = {}
-        for k, P in params.items():
-            dP = grads["d" + k]
-            new = dP if into_grads else P
-            if fused is None or not self._fused(fused, k, P, dP, new, P.dtype.type(lr)):
-                self._delta(k, P, dP, P.dtype.type(lr))
-                np.subtract(P, dP, out=new)
-            out[k] = new
+        try:
+            self.t = self._t_before + 1
+            lr = self.current_learning_rate
+            fused = kernels.loaded()
+            out: dict[str, Array] = {}
+            for k, P in params.items():
+                dP = grads["d" + k]
+                new = dP if into_grads else P
+                if fused is None or not self._fused(fused, k, P, dP, new, P.dtype.type(lr)):
+                    self._delta(k, P, dP, P.dtype.type(lr))
+                    np.subtract(P, dP, out=new)
+                out[k] = new
+        except BaseException:
+            # a Ctrl-C (KeyboardInterrupt) in the middle of the step: the state goes back to
+            # before it, so that it matches the parameters, which step_into leaves unchanged
+            self.undo()
+            raise
         return out
 
     def undo(self) -> None:
@@ -123,26 +136,27 @@ class Optimizer:
         if not self._can_undo:
             raise NNDLError("the optimizer has no step to undo (it made none since its state "
                             "was set, or it undid it already)")
-        for slot in self.slots:
-            for k, old in self._previous[slot].items():
-                self._previous[slot][k], self.state[slot][k] = self.state[slot][k], old
-        self.t -= 1
+        for slot, k in self._moved:  # every buffer of a whole step; some of a cut one
+            self._previous[slot][k], self.state[slot][k] = \
+                self.state[slot][k], self._previous[slot][k]
+        self.t = self._t_before
         self._can_undo = False
 
     def forget_previous(self) -> None:
         """Drop the buffers that :meth:`undo` needs (memory back after ``fit``)."""
-        self._previous = {s: {} for s in self.slots}
         self._can_undo = False
+        self._previous = {s: {} for s in self.slots}
 
     def _advance(self, slot: str, k: str, P: Array) -> tuple[Array, Array]:
         """(the slot's state now, the buffer its next state goes into), the latter becoming the
         state; the former is kept for :meth:`undo`."""
         old = self._slot(slot, k, P)
         new = self._previous[slot].get(k)
-        if new is None or new.shape != old.shape or new.dtype != old.dtype \
-                or new.strides != old.strides:
+        if new is None or new is old or new.shape != old.shape or new.dtype != old.dtype \
+                or new.strides != old.strides:  # (old: a swap cut by an interrupt)
             new = np.empty_like(old)
         self._previous[slot][k], self.state[slot][k] = old, new
+        self._moved.append((slot, k))
         return old, new
 
     def _slot(self, slot: str, k: str, P: Array) -> Array:

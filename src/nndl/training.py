@@ -187,13 +187,19 @@ def _train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
         # an overflow in a step is a divergence (see _step), never a NumPy warning
         with np.errstate(over="call", divide="call", invalid="ignore",
                          call=run.record_overflow):
-            for _ in range(plan.n_epochs):
-                if _epoch(net, run):
-                    _end_epoch(net, run)
-                if net.stop_training:
-                    break
+            try:
+                for _ in range(plan.n_epochs):
+                    if _epoch(net, run):
+                        _end_epoch(net, run)
+                    if net.stop_training:
+                        break
+            except KeyboardInterrupt:
+                if run.epoch_m == run.source.m:  # after the epoch's last update (in full batch,
+                    _record_epoch(net, run)      # every update): that epoch is done, counted
+                raise
         form.finish()
-        if plan.early is not None and plan.early.best_params is not None:
+        if plan.early is not None and plan.early.best_params is not None \
+                and not paused(plan.callbacks):
             plan.early.restore(net)
             run.history.best_epoch = plan.early.best_epoch
     finally:
@@ -217,10 +223,8 @@ def _epoch(net: "Network", run: _Run) -> bool:
     Keras calls on_epoch_end then too)."""
     for Xb, Yb in run.source.epoch(net.rng):
         run.threads.before_step(Xb, Yb)
-        J = _step(net, run, Xb, Yb)
+        _step(net, run, Xb, Yb)
         run.threads.after_step(Xb.shape[1])
-        run.epoch_cost += J * Xb.shape[1]
-        run.epoch_m += Xb.shape[1]
         if net.stop_training:
             break
     return run.epoch_m == run.source.m  # every sample of the data trained on
@@ -250,6 +254,10 @@ def _step(net: "Network", run: _Run, X: Array, Y: Array) -> float:
     run.history.append(it, J)
     net.history.append(it, J)
     net.iterations_done += 1
+    # counted at once with the update, before the callbacks: an interrupt raised in one
+    # (KeyboardInterrupt) finds the epoch's samples counted (see _train)
+    run.epoch_cost += J * X.shape[1]
+    run.epoch_m += X.shape[1]
     if run.overflowed:  # in backward or the update: the next cost could not be computed
         _roll_back(net, run)
         raise DivergenceError(_update_overflow_message(net, run, it), iteration=it + 1)
@@ -347,26 +355,41 @@ def _undo_epoch_end(net: "Network", run: _Run) -> None:
     run.epoch_ended_at = None
 
 
+def paused(callbacks: list) -> bool:
+    """Whether a callback stopped ``fit`` to continue later, not to end training: a
+    :class:`~nndl.checkpoint.Checkpointer` that caught a signal (``pauses_training``). Early
+    stopping then keeps the last parameters, which a checkpoint written next must hold with
+    the counters, the optimizer's state and the RNG state that go with them."""
+    return any(getattr(cb, "pauses_training", False) for cb in callbacks)
+
+
 def _end_epoch(net: "Network", run: _Run) -> None:
-    """Record the epoch, step the learning-rate schedule, compute the dev cost, call the
-    callbacks' ``on_epoch_end``."""
+    """Record the epoch (:func:`_record_epoch`), call the callbacks' ``on_epoch_end``."""
     epoch = net.epochs_done
-    net.epochs_done += 1
-    run.epoch_ended_at = net.iterations_done
-    run.plan.optimizer.end_epoch()
+    logs = _record_epoch(net, run)
+    for cb in run.plan.callbacks:
+        cb.on_epoch_end(net, epoch, logs)
+
+
+def _record_epoch(net: "Network", run: _Run) -> dict:
+    """Count the epoch, step the learning-rate schedule, compute the dev cost, record them in
+    the histories; returns the epoch's logs (its cost, its dev cost)."""
+    epoch = net.epochs_done
     logs = {"cost": run.epoch_cost / run.epoch_m}
-    run.epoch_cost, run.epoch_m = 0.0, 0
-    if run.plan.dev is not None:
+    if run.plan.dev is not None:  # first, the slow part: an interrupt in it counts nothing yet
         Xd, Yd = run.plan.dev
         logs["dev_cost"] = net.head.cost.value(
             predict_forward(Xd, net.params, net.activations), Yd)
+    run.epoch_cost, run.epoch_m = 0.0, 0
+    net.epochs_done += 1
+    run.epoch_ended_at = net.iterations_done
+    run.plan.optimizer.end_epoch()
     for h in (run.history, net.history):
         h.epochs.append(epoch)
         h.epoch_costs.append(logs["cost"])
         if "dev_cost" in logs:
             h.dev_costs.append(logs["dev_cost"])
-    for cb in run.plan.callbacks:
-        cb.on_epoch_end(net, epoch, logs)
+    return logs
 
 
 def fit_plan(iterations: object, batch_size: object, epochs: object

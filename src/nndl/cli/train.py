@@ -15,7 +15,7 @@ import argparse
 import contextlib
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +26,13 @@ from ..callbacks import EarlyStopping
 from ..checkpoint import Checkpointer
 from ..datasets import Dataset
 from ..errors import DivergenceError, NNDLError, shorten
-from ..files import absolute, is_stdout, output_file
+from ..files import absolute, is_stdout, output_file, remove_stale_temporaries
 from ..network import Network
 from ..progress import CostLog, ProgressBar
 from . import arguments as a
 from ..heads import dataset_targets
 from .common import check_width, format_scores, read_model
+from .interrupts import announce, interrupted, stopped_by_signal
 from .settings import TRAIN_DEFAULTS, shown, train_settings, training_line
 from .steps import (Fitted, Parts, build_model, early_stopping, fingerprint, fit_arguments,
                     load_parts, model_info, summarize, warn_no_better)
@@ -211,7 +212,7 @@ def _run(args: argparse.Namespace) -> int:
         raise DivergenceError(f"{exc} (nndl train saved no model of this run{kept})",
                               exc.iteration) from None
     if job.ckpt.signal is not None:
-        return _stopped_by_signal(net, job)
+        return stopped_by_signal(net, job, args)
     last = None
     if job.early is not None:
         last = {k: v.copy() for k, v in net.params.items()}
@@ -342,6 +343,7 @@ class _Job:
     ckpt: Checkpointer
     early: "EarlyStopping | None"
     fit_kw: dict
+    started: float = field(default_factory=time.time)
 
     @property
     def unit(self) -> str:
@@ -399,8 +401,14 @@ def _fit(net: Network, X: np.ndarray, Y: np.ndarray, job: _Job) -> Fitted:
     before, epochs_before = net.iterations_done, net.epochs_done
     t0 = time.perf_counter()
     if job.remaining > 0:
+        if job.mini:  # a signal lets the epoch finish: say so at once
+            job.ckpt.on_signal.append(lambda n: announce(n, job.target, job.ckpt.signal))
         with job.ckpt.catch_signals():
-            net.fit(X, Y, **job.fit_kw)
+            try:
+                net.fit(X, Y, **job.fit_kw)
+            except KeyboardInterrupt:
+                interrupted(job)
+                raise
     return Fitted(time.perf_counter() - t0, net.iterations_done - before,
                    net.epochs_done - epochs_before)
 
@@ -424,17 +432,8 @@ def _save_final(net: Network, job: _Job, summary: dict, args: argparse.Namespace
                                     and args.resume is not None)
     if ours and job.early is None and not args.checkpoint and stale.exists() and \
             absolute(stale, "--checkpoint") != absolute(job.out, "--out"):
-        stale.unlink()
-
-
-def _stopped_by_signal(net: Network, job: _Job) -> int:
-    job.ckpt.write(net)
-    signum = int(job.ckpt.signal)
-    name = {2: "SIGINT", 15: "SIGTERM"}.get(signum, str(signum))
-    now = net.epochs_done if job.mini else net.iterations_done
-    print(f"nndl: {name} at {job.unit} {now} of {job.target}: checkpoint written to "
-          f"{job.ckpt_path}; continue with: nndl train --resume {job.ckpt_path}", file=sys.stderr)
-    return 128 + signum
+        stale.unlink()  # and what a killed write of it left (older than this run: not ours)
+        remove_stale_temporaries(stale, older_than=time.time() - job.started)
 
 
 # --- the report -----------------------------------------------------------------------------
