@@ -108,7 +108,6 @@ class Optimizer:
         by a fused kernel when one is loaded and suits the arrays, else by NumPy's passes."""
         # what undo takes back is this step's own changes: the buffers it advanced (_moved)
         # and t as it was, noted before anything changes
-        self._can_undo = False
         self._t_before, self._moved = self.t, []
         self._can_undo = True
         try:
