@@ -21,7 +21,7 @@ The public API (``nndl.__all__``):
   :data:`INITIALIZERS`, :data:`OPTIMIZERS`;
 - errors: :class:`NNDLError` (bad input, a ``ValueError``), :class:`DivergenceError`,
   :class:`MissingValueError`;
-  warnings: :class:`NNDLWarning`, :class:`DivergenceWarning`.
+  warnings: :class:`NNDLWarning`, :class:`DivergenceWarning`, :class:`UnsettledWarning`.
 
 Modules, in reading order: :mod:`~nndl.activations`, :mod:`~nndl.costs`,
 :mod:`~nndl.initializers`, :mod:`~nndl.layers` (one layer forward/backward),
@@ -62,7 +62,7 @@ _EXPORTS: dict[str, str] = {
     "INITIALIZERS": "initializers", "OPTIMIZERS": "optimizers",
     # errors
     "NNDLError": "errors", "DivergenceError": "errors", "NNDLWarning": "errors",
-    "DivergenceWarning": "errors", "MissingValueError": "errors",
+    "DivergenceWarning": "errors", "UnsettledWarning": "errors", "MissingValueError": "errors",
 }
 """Public name -> the module of nndl that defines it."""
 

@@ -63,6 +63,12 @@ class DivergenceWarning(NNDLWarning):
     a :class:`DivergenceError`."""
 
 
+class UnsettledWarning(NNDLWarning):
+    """A fit whose cost did not settle: its last epochs' costs reached far above the lowest
+    of the fit (``nndl.training.UNSETTLED`` times), so that the model it ends with may be
+    far from the best it passed; the steps are likely too large for the features' scale."""
+
+
 MAX_MESSAGE = 2000
 """The longest message an :class:`NNDLError` keeps; longer ones lose their middle."""
 

@@ -26,7 +26,7 @@ import numpy as np
 from . import first_layer, kernels
 from .batching import BatchSource
 from .callbacks import Callback, EarlyStopping, History
-from .errors import DivergenceError, DivergenceWarning, NNDLError
+from .errors import DivergenceError, DivergenceWarning, NNDLError, UnsettledWarning
 from .memory import activation_count, check_memory, out_of_memory, parameter_count
 from .optimizers import Optimizer
 from .propagation import predict_forward
@@ -152,7 +152,8 @@ def train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
     except MemoryError:
         raise out_of_memory(_training_what(net, plan, X.shape[1]),
                             training_bytes(net, plan, X.shape[1]), _MEMORY_HINT) from None
-    _warn_if_rising(history, plan)
+    if not _warn_if_rising(history, plan):
+        _warn_if_unsettled(history, plan)
     return history
 
 
@@ -314,17 +315,48 @@ def _smaller_rate(plan: Plan) -> str:
     return f"Try a smaller learning rate (now {plan.optimizer.current_learning_rate:g})."
 
 
-def _warn_if_rising(history: History, plan: Plan) -> None:
+def _warn_if_rising(history: History, plan: Plan) -> bool:
     """A :class:`DivergenceWarning` when this fit's last epoch cost is above :data:`RISE`
-    times its first (finite, but diverged)."""
+    times its first (finite, but diverged); whether it warned."""
     costs = history.epoch_costs
     if len(costs) < 2 or not costs[-1] > RISE * costs[0]:
-        return
+        return False
     unit = "iteration" if plan.batch_size is None else "epoch"
     warnings.warn(
         f"the cost rose from {costs[0]:.6g} (first {unit} of this fit) to {costs[-1]:.6g} "
         f"(last {unit}), more than {RISE:g} times: training diverged, and the model it ends "
         f"with is likely useless. {_smaller_rate(plan)}", DivergenceWarning, stacklevel=4)
+    return True
+
+
+UNSETTLED = 2.0
+"""A fit of at least 2 :data:`TAIL` epochs whose last :data:`TAIL` epoch costs reach more than
+UNSETTLED times its lowest (and by more than 0.01) ends with an
+:class:`UnsettledWarning`. Measured on scikit-learn's data sets with ``NNClassifier()``'s
+defaults: the raw breast-cancer features (scales 0.001 to 4000) reached 1.9-7.6 times their
+lowest, with test accuracies 0.69-0.95 from seed to seed; standardized, and on wine, iris,
+digits, moons and diabetes, at most 1.67 times."""
+TAIL = 10
+
+
+def _warn_if_unsettled(history: History, plan: Plan) -> None:
+    """An :class:`UnsettledWarning` when the cost of the last :data:`TAIL` epochs swung far
+    above the lowest of this fit (:data:`UNSETTLED`): steps too large for the features' scale
+    bounce, and the model ends wherever the last one landed."""
+    costs = history.epoch_costs
+    if len(costs) < 2 * TAIL:
+        return
+    low, top = min(costs), max(costs[-TAIL:])
+    if not (top > UNSETTLED * low and top - low > 0.01):  # (not a near-perfect fit's 1e-7)
+        return
+    unit = "iteration" if plan.batch_size is None else "epoch"
+    warnings.warn(
+        f"training did not settle: the cost of the last {TAIL} {unit}s reached {top:.6g}, "
+        f"{top / low:.1f} times this fit's lowest, {low:.6g} ({unit} "
+        f"{history.epochs[costs.index(low)]}); the model it ends with may be far from its "
+        f"best. {_smaller_rate(plan)} Features of very different scales make such steps: "
+        "standardize them (nndl.preprocessing.Standardizer; scikit-learn's StandardScaler).",
+        UnsettledWarning, stacklevel=4)
 
 
 def _roll_back(net: "Network", run: _Run) -> None:

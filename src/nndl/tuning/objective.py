@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..callbacks import Callback
-from ..errors import DivergenceError, DivergenceWarning, NNDLError, shorten
+from ..errors import DivergenceError, DivergenceWarning, NNDLError, UnsettledWarning, shorten
 from .space import Dim, trial_settings
 from .storage import optuna_module
 
@@ -213,6 +213,7 @@ class Objective:
         try:
             with warnings.catch_warnings():  # a fit whose cost rose 10 times diverged too
                 warnings.simplefilter("error", DivergenceWarning)
+                warnings.simplefilter("ignore", UnsettledWarning)  # its dev metric says it
                 done = train_one(self.dims, values, self.parts, self.metric, [reporter], s)
             run["seconds"] = round(done.seconds, 4)
             if reporter.pruned_at is not None:
