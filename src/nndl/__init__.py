@@ -102,7 +102,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
     from .callbacks import Callback, EarlyStopping, History, PrintCost
     from .costs import COSTS, Cost, binary_cross_entropy, cross_entropy, squared_error
     from .errors import (DivergenceError, DivergenceWarning, MissingValueError, NNDLError,
-                         NNDLWarning)
+                         NNDLWarning, UnsettledWarning)
     from .gradient_check import gradcheck
     from .heads import HEADS, Head
     from .initializers import INITIALIZERS
