@@ -29,7 +29,7 @@ from nndl.errors import NNDLError  # noqa: E402
 from nndl.playground import create_app  # noqa: E402
 from nndl.playground.config import MAX_UNITS, Config  # noqa: E402
 from nndl.playground.render import GRID  # noqa: E402
-from nndl.playground.server import Store  # noqa: E402
+from nndl.playground.store import Store  # noqa: E402
 from nndl.playground.session import MAX_SERIES, Session  # noqa: E402
 
 
@@ -625,9 +625,9 @@ def test_a_session_in_use_stays_and_one_let_go_stops_training(client):
     sid, _ = new(client)
     s = client.app.state.sessions.get(sid)
     post(client, sid, "play", {"playing": True})
-    from nndl.playground.server import _end
+    from nndl.playground.store import end
 
-    _end(s)
+    end(s)
     r = client.get(f"/api/session/{sid}/stream", params={"limit": 1000})
     assert r.status_code == 200 and "data: " not in r.text
     assert s.net.iterations_done == 0

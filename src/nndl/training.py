@@ -330,8 +330,8 @@ def _warn_if_rising(history: History, plan: Plan) -> bool:
 
 
 UNSETTLED = 2.0
-"""A fit of at least 2 :data:`TAIL` epochs whose last :data:`TAIL` epoch costs reach more than
-UNSETTLED times its lowest (and by more than 0.01) ends with an
+"""A fit of at least 2 :data:`TAIL` epochs whose last :data:`TAIL` epoch costs, after its
+lowest, reach more than UNSETTLED times that lowest (and by more than 0.01) ends with an
 :class:`UnsettledWarning`. Measured on scikit-learn's data sets with ``NNClassifier()``'s
 defaults: the raw breast-cancer features (scales 0.001 to 4000) reached 1.9-7.6 times their
 lowest, with test accuracies 0.69-0.95 from seed to seed; standardized, and on wine, iris,
@@ -341,12 +341,15 @@ TAIL = 10
 
 def _warn_if_unsettled(history: History, plan: Plan) -> None:
     """An :class:`UnsettledWarning` when the cost of the last :data:`TAIL` epochs swung far
-    above the lowest of this fit (:data:`UNSETTLED`): steps too large for the features' scale
-    bounce, and the model ends wherever the last one landed."""
+    above the lowest of this fit after reaching it (:data:`UNSETTLED`): steps too large for
+    the features' scale bounce, and the model ends wherever the last one landed (a cost still
+    falling to its lowest is no swing)."""
     costs = history.epoch_costs
     if len(costs) < 2 * TAIL:
         return
-    low, top = min(costs), max(costs[-TAIL:])
+    low = min(costs)
+    after = costs[max(costs.index(low) + 1, len(costs) - TAIL):]  # above the lowest, later:
+    top = max(after, default=low)                                  # (still falling is not)
     if not (top > UNSETTLED * low and top - low > 0.01):  # (not a near-perfect fit's 1e-7)
         return
     unit = "iteration" if plan.batch_size is None else "epoch"
