@@ -234,9 +234,11 @@ def _with_file(content: bytes, name: str, read: Callable[[str], object]) -> obje
             raise NNDLError(text) from None
 
 
-def csv_columns(content: bytes, name: str = "upload.csv") -> tuple[list[str], list[str]]:
-    """The column names of an uploaded CSV file (its header row), and the columns the page
-    starts on (:func:`default_columns`, judged on the rows the header is judged on)."""
+def csv_columns(content: bytes, name: str = "upload.csv"
+                ) -> tuple[list[str], list[list[str]]]:
+    """The column names of an uploaded CSV file (its header row), and the choices of columns
+    the page tries to start on (:func:`default_columns`, judged on the rows the header is
+    judged on)."""
     _check_size(content)
 
     def head(path: str) -> Table:
@@ -246,9 +248,21 @@ def csv_columns(content: bytes, name: str = "upload.csv") -> tuple[list[str], li
     if not table.header:
         raise NNDLError(f"{shorten(name, 80)}: expected a CSV table whose first row names the "
                         "columns (two numeric columns and a label column)")
-    numeric = [all(is_number(r[j], table.decimal) for r in table.rows
-                   if r[j].strip().lower() not in MISSING) for j in range(table.width)]
+    cells = [[r[j] for r in table.rows if r[j].strip().lower() not in MISSING]
+             for j in range(table.width)]  # (a column of empty cells holds no numbers)
+    numeric = [bool(c) and all(is_number(v, table.decimal) for v in c) for c in cells]
     return list(table.header), default_columns(list(table.header), numeric)
+
+
+def _lines_with_text(content: bytes) -> int:
+    """How many lines of ``content`` hold something: an upper bound of its rows, at C speed
+    (blank lines and the empty line of a doubled ``\r\r\n`` are not rows; a quoted field's
+    line break still counts)."""
+    a = np.frombuffer(content, dtype=np.uint8)
+    if not a.size:
+        return 0
+    end = (a == 10) | (a == 13)
+    return int(np.count_nonzero(end[1:] & ~end[:-1])) + int(not end[-1])
 
 
 def _to_plane(X: Array) -> tuple[Array, Array, Array]:
@@ -278,7 +292,7 @@ def csv_data(content: bytes, columns: "list[str]", problem: str = "classificatio
     """An uploaded CSV file as plane data: ``columns`` = [x1 column, x2 column, label
     column]; classification takes two classes, regression a numeric label."""
     _check_size(content)
-    lines = max(content.count(b"\n"), content.count(b"\r"))
+    lines = _lines_with_text(content)
     if lines > MAX_UPLOAD_ROWS + 1:  # counted before the cells are read: 1.7 million short
         raise NNDLError(                # rows of 10 MiB took 5 s and 350 MiB to refuse
             f"{shorten(name, 80)}: {lines} lines; the playground trains on and draws at "
@@ -316,42 +330,48 @@ def csv_data(content: bytes, columns: "list[str]", problem: str = "classificatio
     return PlaneData(train, test, problem, data.name, center, scale, list(columns))
 
 
-def start_problem(upload: "tuple[bytes, str]", columns: list[str]) -> str:
-    """What the ``--data`` file's default columns (the first two, the last) can be trained
-    as: classification, else regression (a label column of numbers); NNDLError when neither,
-    so that the command fails at once instead of serving a page no session can start on."""
-    try:
-        csv_data(upload[0], columns, "classification", name=upload[1])
-        return "classification"
-    except NNDLError as exc:
-        first = exc
-    try:
-        csv_data(upload[0], columns, "regression", name=upload[1])
-        return "regression"
-    except NNDLError:
-        pass
-    raise NNDLError(f"{first}; the playground starts on the columns {shorten(columns, 120)} "
-                    "(x1, x2, the label): put the columns to train on first, the label last"
-                    ) from None
+def start_problem(upload: "tuple[bytes, str]", choices: list[list[str]]
+                  ) -> tuple[list[str], str]:
+    """The first of the ``--data`` file's choices of columns (:func:`default_columns`) that
+    can be trained, and as what: classification, else regression (a label column of
+    numbers); NNDLError when none can, so that the command fails at once instead of serving
+    a page no session can start on."""
+    first = None
+    for columns in choices:
+        for problem in ("classification", "regression"):
+            try:
+                csv_data(upload[0], columns, problem, name=upload[1])
+                return columns, problem
+            except NNDLError as exc:
+                first = first or exc
+    raise NNDLError(f"{first}; the playground starts on the columns "
+                    f"{shorten(choices[0], 120)} (x1, x2, the label): put the columns to "
+                    "train on first, the label last") from None
 
 
-def default_columns(columns: list[str], numeric: "list[bool] | None" = None) -> list[str]:
-    """The columns the page starts on, [x1, x2, label]: the label is the last column, or the
-    last column of text when the last holds numbers (iris' ``species`` first: the file was
-    refused, and no other column could be chosen); x1 and x2 the first two columns of
-    numbers besides it (``numeric``: which columns hold numbers), those with a name first
-    (not pandas' unnamed index column, ``""`` or ``Unnamed: 0``)."""
+def default_columns(columns: list[str], numeric: "list[bool] | None" = None
+                    ) -> list[list[str]]:
+    """The choices of columns [x1, x2, label] the page tries to start on, in turn: the label
+    is the last column; when that holds numbers and another column text, the last column of
+    text is tried next (iris' ``species`` first: the file was refused, and no other column
+    could be chosen). x1 and x2 are the first two columns of numbers besides the label
+    (``numeric``: which columns hold numbers), those with a name first (not pandas' unnamed
+    index column, ``""`` or ``Unnamed: 0``)."""
     if len(columns) < 3:
         raise NNDLError(f"the file has {len(columns)} column(s) {shorten(columns, 80)}; the "
                         "playground needs two numeric columns and a label column")
     numeric = numeric if numeric is not None else [True] * len(columns)
     text = [j for j, n in enumerate(numeric) if not n]
-    label = text[-1] if numeric[-1] and text else len(columns) - 1
-    rest = [j for j in range(len(columns)) if j != label]
-    numbers = [j for j in rest if numeric[j]]
-    named = [j for j in numbers if columns[j].strip() and not columns[j].startswith("Unnamed:")]
-    x = next(c for c in (named, numbers, rest) if len(c) >= 2)
-    return [columns[x[0]], columns[x[1]], columns[label]]
+    labels = [len(columns) - 1] + ([text[-1]] if numeric[-1] and text else [])
+    choices = []
+    for label in labels:
+        rest = [j for j in range(len(columns)) if j != label]
+        numbers = [j for j in rest if numeric[j]]
+        named = [j for j in numbers
+                 if columns[j].strip() and not columns[j].startswith("Unnamed:")]
+        x = next(c for c in (named, numbers, rest) if len(c) >= 2)
+        choices.append([columns[x[0]], columns[x[1]], columns[label]])
+    return choices
 
 
 __all__ = ["DATASETS", "DOMAIN", "MAX_CLASSES", "MAX_POINTS", "MAX_UPLOAD_BYTES",

@@ -183,9 +183,9 @@ class _Playground:
         self.sessions: Store[Session] = Store(max_sessions)
         self.cats: Store[CatSession] = Store(max(4, max_sessions // 8))
         self.cat_data = CatData(cat_dir)
-        self.start_columns = csv_columns(*upload)[1] if upload is not None else None
-        self.start_problem = None if upload is None else start_problem(upload,
-                                                                         self.start_columns)
+        self.start_columns, self.start_problem = (
+            start_problem(upload, csv_columns(*upload)[1]) if upload is not None
+            else (None, None))
 
     def routes(self) -> list:
         """The app's routes (see the table in this module's docstring)."""
@@ -291,17 +291,25 @@ class _Playground:
 
     @_api
     async def upload_csv(self, request: Request) -> Response:
-        """The request's body is a CSV file: the columns :func:`~.data.default_columns`
-        chooses are taken (the page then offers the others); a bad file leaves the session
-        as it was."""
+        """The request's body is a CSV file: the first choice of columns of
+        :func:`~.data.default_columns` that trains is taken (the page then offers the
+        others); a bad file leaves the session as it was (the first choice's error)."""
         s = self.session(request)
         name = unquote(request.headers.get("x-filename") or "upload.csv")
         if len(name) > 255:  # no file system's name: shortened (else kept whole, for code.py)
             name = shorten(name, 80)
         content = await _read_capped(request)
-        columns, start = await run_in_threadpool(csv_columns, content, name)
-        cfg = Config.from_query({**s.config.to_query(), "dataset": "csv", "columns": start})
-        await run_in_threadpool(s.load, (content, name), cfg)
+        columns, choices = await run_in_threadpool(csv_columns, content, name)
+        first = None
+        for start in choices:
+            cfg = Config.from_query({**s.config.to_query(), "dataset": "csv", "columns": start})
+            try:
+                await run_in_threadpool(s.load, (content, name), cfg)
+                break
+            except NNDLError as exc:
+                first = first or exc
+        else:
+            raise first  # type: ignore[misc]
         return JSONResponse({"columns": columns,
                              "snapshot": await run_in_threadpool(s.snapshot, True)})
 

@@ -176,13 +176,14 @@ class Session:
             finally:
                 net.history = History()  # the curve is kept in self.series, bounded
             losses = self.losses()
-            if self.error is None and not np.isfinite(losses[0]):
-                # fit checks the cost before each update: the epoch's last update diverged
-                # unseen, and the next epoch would find parameters of no finite cost
+            if not np.isfinite(losses).all():
+                # fit checks the cost before each update (of its batch): the epoch's last
+                # update diverged unseen, or fit's roll-back kept parameters of a finite
+                # batch cost but no finite cost on the points: back to the epoch's start
                 params, net.iterations_done, net.epochs_done = before
                 net.params.update(params)
                 self.error = (f"training diverged after iteration {net.iterations_done}: "
-                              f"the cost became {losses[0]} with the epoch's updates; the model "
+                              f"the cost became {max(losses)} with the epoch's updates; the model "
                               f"keeps the parameters of iteration {net.iterations_done}, the "
                               f"last of finite cost. Try a smaller learning rate (now "
                               f"{cfg.lr:g}).")
