@@ -682,3 +682,122 @@ def test_a_bug_exits_1_with_its_traceback_as_a_user_sees_it(tmp_path):
                        timeout=60, cwd=tmp_path)
     assert r.returncode == 1
     assert "Traceback" in r.stderr and "ValueError: an internal bug" in r.stderr
+
+
+# --- what predict writes and prints -----------------------------------------------------------
+def _named_model(tmp_path, names=("tab\there", "new\nline", "plain")) -> np.ndarray:
+    """m.npz: a model of three classes with awkward names, trained on data.csv (30 rows)."""
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((30, 2))
+    k = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0.5)
+    with open(tmp_path / "data.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["a", "b", "kind"])
+        for x, c in zip(X, k):
+            w.writerow([f"{x[0]:.4f}", f"{x[1]:.4f}", names[c]])
+    ok("train", "--data", "data.csv", "--layers", "8", "--iterations", "400", "--lr", "0.5",
+       "--dev", "0", "--quiet", "--out", "m.npz", cwd=tmp_path)
+    return X
+
+
+def test_predict_never_writes_over_its_inputs_or_its_model(tmp_path):
+    """predict --out data.csv replaced the data with the predictions, --out m.npz the model,
+    with exit 0 (export and train refuse theirs)."""
+    _named_model(tmp_path)
+    (tmp_path / "link.csv").symlink_to(tmp_path / "data.csv")
+    before = {p: (tmp_path / p).read_bytes() for p in ("data.csv", "m.npz")}
+    for out, what in (("data.csv", "an input"), ("m.npz", "the model"),
+                      ("link.csv", "an input")):
+        fails("predict", "--model", "m.npz", "data.csv", "--out", out, cwd=tmp_path,
+              words=[f"--out {out} is {what}", "would destroy it"])
+    assert {p: (tmp_path / p).read_bytes() for p in before} == before
+
+
+def test_predict_prints_one_line_per_sample_whatever_the_class_names(tmp_path):
+    """A class "new\\nline" split a prediction over two lines, one "tab\\there" added a field
+    (README: one line per row, in order)."""
+    _named_model(tmp_path)
+    out = ok("predict", "--model", "m.npz", "data.csv", cwd=tmp_path).splitlines()
+    assert len(out) == 30 and {len(line.split("\t")) for line in out} == {4}
+    labels = {line.split("\t")[2] for line in out}
+    assert labels <= {"tab\\there", "new\\nline", "plain"} and len(labels) > 1
+
+
+def test_predict_writes_tsv_for_tsv_and_keeps_a_files_permissions(tmp_path):
+    """--out p.tsv wrote comma-separated text; an existing 0600 file came back 0644."""
+    import pandas as pd
+
+    _named_model(tmp_path, names=("a,b", "c", "d"))
+    ok("predict", "--model", "m.npz", "data.csv", "--out", "p.tsv", cwd=tmp_path)
+    table = pd.read_csv(tmp_path / "p.tsv", sep="\t", keep_default_na=False)
+    assert list(table.columns) == ["input", "index", "label", "probability"] and len(table) == 30
+    (tmp_path / "private.csv").write_text("old\n")
+    os.chmod(tmp_path / "private.csv", 0o600)
+    ok("predict", "--model", "m.npz", "data.csv", "--out", "private.csv", cwd=tmp_path)
+    assert (tmp_path / "private.csv").stat().st_mode & 0o777 == 0o600
+    assert len(pd.read_csv(tmp_path / "private.csv", keep_default_na=False)) == 30
+
+
+def test_a_read_only_file_is_not_written_over(tmp_path, monkeypatch):
+    """atomic_write replaced a file its user may not write (open(path, "w") refuses it); as
+    root every file is writable, so the refusal is seen through os.access."""
+    from nndl import files
+
+    (tmp_path / "ro.txt").write_text("keep\n")
+    monkeypatch.setattr(files.os, "access", lambda p, mode: False)
+    with pytest.raises(nndl.NNDLError, match="read-only"):
+        files.atomic_write(tmp_path / "ro.txt", lambda f: f.write(b"new"), what="file")
+    assert (tmp_path / "ro.txt").read_text() == "keep\n"
+
+
+def test_predict_keeps_the_order_of_its_inputs(tmp_path):
+    """Image files came after data files and folders whatever the order given."""
+    from PIL import Image
+
+    rng = np.random.default_rng(2)
+    (tmp_path / "folder" / "x").mkdir(parents=True)
+    for name in ("first.png", "folder/x/second.png", "third.png"):
+        Image.fromarray(rng.integers(0, 255, (8, 8, 3), dtype=np.uint8)).save(tmp_path / name)
+    net = nndl.Network([8 * 8 * 3, 1], output="sigmoid", seed=0)
+    net.save(tmp_path / "img.npz")
+    out = ok("predict", "--model", "img.npz", "first.png", "folder", "third.png",
+             cwd=tmp_path).splitlines()
+    assert [line.split("\t")[0] for line in out] == ["first.png",
+                                                     str(Path("folder") / "x" / "second.png"),
+                                                     "third.png"]
+
+
+def test_gradcheck_passes_a_correct_model_whose_default_step_rounds(tmp_path, capsys):
+    """A correct regression model of targets near 1e9 (kept standardized) FAILED at 2.3e-7
+    with the step 1e-7; its difference falls as the step grows (2.6e-8 at 1e-6): rounding.
+    A wrong backward propagation still fails at every step."""
+    from nndl.cli.app import main
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = X @ [1.5, -2, 0.3] * 1e6 + 1e9 + rng.normal(size=40) * 0.123456789
+    with open(tmp_path / "reg.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["a", "b", "c", "y"])
+        for xi, yi in zip(X, y):
+            w.writerow([*[repr(float(v)) for v in xi], repr(float(yi))])
+    ok("train", "--data", "reg.csv", "--layers", "5", "--iterations", "100", "--dev", "0",
+       "--out", "m.npz", "--quiet", cwd=tmp_path)
+    out = ok("gradcheck", "--model", "m.npz", cwd=tmp_path)
+    assert "(ok: tolerance 1e-07, at epsilon 1e-06: the difference fell" in out, out
+    r = run("gradcheck", "--model", "m.npz", "--epsilon", "1e-7", cwd=tmp_path)
+    assert r.returncode == 1 and "FAILED" in r.stdout  # a step said is the step checked
+    from nndl import propagation
+
+    real = propagation.linear_backward
+
+    def wrong(*a, **k):
+        dA, dW, db = real(*a, **k)
+        return dA, dW * 1.01, db
+
+    import unittest.mock
+
+    with unittest.mock.patch.object(propagation, "linear_backward", wrong):
+        code = main(["gradcheck", "--model", str(tmp_path / "m.npz")])
+    out = capsys.readouterr().out
+    assert code == 1 and "at 1e-05" in out and "FAILED" in out, out

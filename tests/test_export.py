@@ -363,7 +363,7 @@ def test_cli_exports_onnx_and_torch(tmp_path):
 @pytest.mark.parametrize("args,message", [
     (["missing.npz"], "model file not found: missing.npz"),
     (["bad.npz"], "bad.npz is not a valid nndl model"),
-    (["model.npz", "--out", "model.npz"], "is the model file itself"),
+    (["model.npz", "--out", "model.npz"], "is the model model.npz: writing it would destroy"),
     (["model.npz", "--format", "keras"], "invalid choice: 'keras'"),
 ])
 def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, args, message):

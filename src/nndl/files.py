@@ -21,7 +21,7 @@ import stat
 import tempfile
 import time
 from pathlib import Path
-from typing import IO, Any, BinaryIO, Callable
+from typing import IO, Any, BinaryIO, Callable, Sequence
 
 from .errors import NNDLError, shorten
 
@@ -94,6 +94,18 @@ def absolute(path: "str | os.PathLike", what: str = "file") -> Path:
                         "levels of symbolic links)") from None
     except OSError as exc:
         raise _stat_error(p, exc, what) from None
+
+
+def not_an_input(out: "str | os.PathLike", what: str,
+                 inputs: "Sequence[tuple[str, str | os.PathLike]]") -> None:
+    """NNDLError when the output ``out`` (named ``what``, e.g. ``--out``) is one of the files
+    ``inputs`` ((what it is, its path)): writing it would destroy it (``nndl predict --out
+    data.csv`` replaced the data with the predictions, ``--out model.npz`` the model)."""
+    full = absolute(out, what)
+    for name, given in inputs:
+        if Path(os.fspath(given)).is_file() and absolute(given, name) == full:
+            raise NNDLError(f"{what} {out} is {name} {given}: writing it would destroy it; "
+                            "give another file name")
 
 
 def output_file(path: "str | os.PathLike", what: str = "output") -> Path:
@@ -240,7 +252,9 @@ def atomic_write(path: "str | os.PathLike", write: Callable[[IO[Any]], Any],
     (/dev/null, a FIFO, a terminal), and a process's open file (/dev/stdout, /dev/fd/N, even
     when the shell redirected it to a regular file), is written into directly, never replaced.
     A symbolic link stays a link: the file it names is written (atomically), and a loop of
-    links is an NNDLError.
+    links is an NNDLError. A file that is there keeps its permissions (a private 0600 file
+    became 0644), and one its user may not write (read-only) is refused, as ``open(path, "w")``
+    refuses it.
     """
     if not isinstance(path, (str, os.PathLike)):
         raise NNDLError(f"the path to write the {what} to must be a str or os.PathLike; got "
@@ -265,6 +279,10 @@ def atomic_write(path: "str | os.PathLike", write: Callable[[IO[Any]], Any],
             raise NNDLError(f"cannot write the {what} {target}: it is a folder")
         if target.exists() and not target.is_file():  # /dev/null, /dev/stdout, a FIFO
             return _write_through(target, write, mode, what)
+        kept = stat.S_IMODE(target.stat().st_mode) if target.exists() else None
+        if kept is not None and not os.access(target, os.W_OK):
+            raise NNDLError(f"cannot write the {what} {target}: the file is read-only "
+                            "(permission denied)")
         remove_stale_temporaries(target)
     except OSError as exc:  # e.g. a name too long for the file system
         raise NNDLError(f"cannot write the {what} {shorten(str(target), 200)}: "
@@ -274,7 +292,7 @@ def atomic_write(path: "str | os.PathLike", write: Callable[[IO[Any]], Any],
     except OSError as exc:
         raise NNDLError(f"cannot write the {what} {target}: {exc.strerror or exc}") from None
     try:
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~_umask() if kept is None else kept)
         with os.fdopen(fd, mode) as f:
             write(f)
             f.flush()

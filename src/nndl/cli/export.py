@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from ..errors import NNDLError
-from ..files import absolute, is_stdout
+from ..files import is_stdout, not_an_input
 from . import arguments as a
 from .common import read_model
 
@@ -68,8 +68,7 @@ def run(args: argparse.Namespace) -> int:
         raise NNDLError(f"--out {args.out} names a folder; give a file name, e.g. "
                         f"{args.out}{model.with_suffix(SUFFIXES[fmt]).name}")
     out = Path(args.out) if args.out else model.with_suffix(SUFFIXES[fmt])
-    if absolute(out, "output file") == absolute(model, "model file"):
-        raise NNDLError(f"--out {out} is the model file itself: choose another path")
+    not_an_input(out, "--out", [("the model", model)])
     net, meta = read_model(str(model))
     info = meta.get("info") or {}
     inputs = Inputs(feature_names=info.get("feature_names"),

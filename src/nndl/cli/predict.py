@@ -18,7 +18,7 @@ import numpy as np
 from .. import datasets, heads
 from ..datasets import IMAGE_SUFFIXES, Dataset
 from ..errors import NNDLError
-from ..files import atomic_write, is_stdout
+from ..files import atomic_write, is_stdout, not_an_input
 from . import arguments as a
 from .common import check_table_options, check_width, read_for_model, read_model
 
@@ -36,7 +36,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    "one chosen at training, when the file has it)")
     r.add_argument("--drop", type=a.column_list, metavar="COLS", help="CSV: columns to leave "
                    "out (by name or index), e.g. an ID column")
-    r.add_argument("--out", help="write the predictions to this CSV file instead")
+    r.add_argument("--out", help="write the predictions to this CSV file instead (tab-"
+                   "separated for a name ending in .tsv)")
     a.add_header_options(r)
     a.add_decimal_option(r, "as given at training, else detected")
     r.set_defaults(run=run)
@@ -45,6 +46,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     check_table_options(args.inputs, args.decimal, args.header)
+    if args.out and not is_stdout(args.out):
+        not_an_input(args.out, "--out", [("the model", args.model),
+                                         *(("an input", p) for p in args.inputs)])
     net, meta = read_model(args.model)
     inputs = read_inputs(args.inputs, net, meta, args.label, args.drop, args.header,
                          args.decimal)
@@ -53,14 +57,26 @@ def run(args: argparse.Namespace) -> int:
     header = ["input", "index", "label" if is_classifier else "value", "probability"]
     if args.out:
         buf = _stdio.StringIO()
-        csv.writer(buf, lineterminator="\n").writerows([header, *rows])
+        tabs = str(args.out).lower().endswith(".tsv")
+        csv.writer(buf, delimiter="\t" if tabs else ",", lineterminator="\n").writerows(
+            [header, *rows])
         atomic_write(args.out, lambda f: f.write(buf.getvalue()), mode="w", what="predictions")
         print(f"wrote {len(rows)} predictions to {args.out}",
               file=sys.stderr if is_stdout(args.out) else sys.stdout)  # not a row of the CSV
-    else:
+    else:  # one line per sample: a tab or a line break in a name is written \t or \n
         for r in rows:
-            print("\t".join(x for x in r if x != ""))
+            print("\t".join(_one_field(x) for x in r if x != ""))
     return 0
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+"""A field of a printed line as ``cut`` and ``wc -l`` see one: its tabs and line breaks (and
+backslashes, so that it reads back) written with a backslash (a class "new\\nline" split a
+prediction over two lines)."""
+
+
+def _one_field(text: str) -> str:
+    return text.translate(_ESCAPES)
 
 
 def _rows(net: Any, source: str, data: Dataset) -> list[list[str]]:
@@ -89,24 +105,26 @@ def _rows(net: Any, source: str, data: Dataset) -> list[list[str]]:
 def read_inputs(paths: Sequence[str], net: Any, meta: dict, label: "str | None",
                 drop: "list | None" = None, header: "bool | None" = None,
                 decimal: "str | None" = None) -> list[tuple[str, Dataset]]:
-    """[(source, data)] for data files, then image files (sized as the model's); ``header``
-    and ``decimal`` as the tables among them are read."""
+    """[(source, data)] for the data files and image files (sized as the model's), in the
+    order given (image files came after the rest); ``header`` and ``decimal`` as the tables
+    among them are read."""
     images = [p for p in paths if Path(p).suffix.lower() in IMAGE_SUFFIXES
               and not Path(p).is_dir()]  # a folder named shots.png/ is a folder
     info = meta.get("info") or {}
     if any(Path(p).is_dir() for p in paths) and not info.get("image_size"):
         # a folder of images, for a model saved from Python: the size image files get
         meta = {**meta, "info": {**info, "image_size": _image_size(net, meta)}}
-    out = [(p, _read_data(p, net, meta, label, drop, header, decimal)) for p in paths
-           if p not in images]
-    if images:
-        size = _image_size(net, meta)
-        for p in images:
-            if not Path(p).is_file():
-                raise NNDLError(f"image file not found: {p}")
-            data = datasets.load_images([p], image_size=tuple(size))
-            check_width(net, data, p)
-            out.append((p, data))
+    size = _image_size(net, meta) if images else None
+    out = []
+    for p in paths:
+        if p not in images:
+            out.append((p, _read_data(p, net, meta, label, drop, header, decimal)))
+            continue
+        if not Path(p).is_file():
+            raise NNDLError(f"image file not found: {p}")
+        data = datasets.load_images([p], image_size=tuple(size))  # type: ignore[arg-type]
+        check_width(net, data, p)
+        out.append((p, data))
     return out
 
 
