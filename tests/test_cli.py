@@ -711,6 +711,16 @@ def test_predict_never_writes_over_its_inputs_or_its_model(tmp_path):
         fails("predict", "--model", "m.npz", "data.csv", "--out", out, cwd=tmp_path,
               words=[f"--out {out} is {what}", "would destroy it"])
     assert {p: (tmp_path / p).read_bytes() for p in before} == before
+    # nor an image read from a folder given (the review: pred/0.png became the CSV)
+    from PIL import Image
+
+    (tmp_path / "pred" / "a").mkdir(parents=True)
+    Image.new("RGB", (4, 4), (200, 10, 10)).save(tmp_path / "pred" / "a" / "0.png")
+    nndl.Network([48, 1], output="sigmoid", seed=0).save(tmp_path / "img.npz")
+    image = (tmp_path / "pred" / "a" / "0.png").read_bytes()
+    fails("predict", "--model", "img.npz", "pred", "--out", "pred/a/0.png", cwd=tmp_path,
+          words=["--out pred/a/0.png is an input", "would destroy it"])
+    assert (tmp_path / "pred" / "a" / "0.png").read_bytes() == image
 
 
 def test_predict_prints_one_line_per_sample_whatever_the_class_names(tmp_path):
@@ -736,6 +746,23 @@ def test_predict_writes_tsv_for_tsv_and_keeps_a_files_permissions(tmp_path):
     ok("predict", "--model", "m.npz", "data.csv", "--out", "private.csv", cwd=tmp_path)
     assert (tmp_path / "private.csv").stat().st_mode & 0o777 == 0o600
     assert len(pd.read_csv(tmp_path / "private.csv", keep_default_na=False)) == 30
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                    reason="only root can give a file another owner")
+def test_a_file_written_over_keeps_its_owner(tmp_path):
+    """Written over by root, a user's 0600 file became root's and its user could not read
+    it any more (open(path, "w") keeps the owner)."""
+    from nndl import files
+
+    p = tmp_path / "theirs.csv"
+    p.write_text("old\n")
+    os.chown(p, 12345, 23456)
+    os.chmod(p, 0o600)
+    files.atomic_write(p, lambda f: f.write(b"new\n"), what="file")
+    st = p.stat()
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (12345, 23456, 0o600)
+    assert p.read_text() == "new\n"
 
 
 def test_a_read_only_file_is_not_written_over(tmp_path, monkeypatch):
@@ -785,6 +812,7 @@ def test_gradcheck_passes_a_correct_model_whose_default_step_rounds(tmp_path, ca
        "--out", "m.npz", "--quiet", cwd=tmp_path)
     out = ok("gradcheck", "--model", "m.npz", cwd=tmp_path)
     assert "(ok: tolerance 1e-07, at epsilon 1e-06: the difference fell" in out, out
+    assert "  dW1    " in out and "(epsilon 1e-06)" in out  # each array's, at that step
     r = run("gradcheck", "--model", "m.npz", "--epsilon", "1e-7", cwd=tmp_path)
     assert r.returncode == 1 and "FAILED" in r.stdout  # a step said is the step checked
     from nndl import propagation

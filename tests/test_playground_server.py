@@ -434,7 +434,8 @@ def test_an_upload_of_too_many_lines_is_refused_before_its_cells_are_read(client
         f"{data.MAX_UPLOAD_ROWS} rows" in r.json()["error"]
     monkeypatch.undo()  # rows under the cap with blank lines or doubled \r\r\n ends: taken
     rows = [f"{i % 7},{i % 5},{'ab'[i % 2]}" for i in range(30000)]
-    for text in ("\n\n".join(["x,y,label", *rows]), "\r\r\n".join(["x,y,label", *rows])):
+    for text in ("\n\n".join(["x,y,label", *rows]), "\r\r\n".join(["x,y,label", *rows]),
+                 "\n \t\n".join(["x,y,label", *rows])):  # (lines of spaces too)
         assert upload(client, sid, text.encode()).status_code == 200
 
 
@@ -464,11 +465,25 @@ def test_code_py_parses_whatever_the_column_names(client):
         assert repr(name) in code  # the columns' names are the load_csv call's, whole
 
 
-def test_an_upload_of_numbers_as_classes_says_so_and_code_py_names_the_whole_file(client):
+def test_an_upload_of_numbers_starts_a_regression_and_code_py_names_the_whole_file(client):
+    """A label column of numbers was refused at upload in a classification session ("holds
+    numbers"), while nndl playground --data started the same file as a regression; and with a
+    column of text beside it, that text became the label (the review)."""
     sid, s0 = new(client)
     prices = b"a,b,t\n" + b"".join(b"%d,%d,%.2f\n" % (i, i % 5, i * 0.37) for i in range(40))
     r = upload(client, sid, prices, name="prices.csv")
-    assert r.status_code == 400 and "holds numbers (a regression target)" in r.json()["error"]
+    assert r.status_code == 200 and r.json()["snapshot"]["config"]["problem"] == "regression"
+    assert r.json()["snapshot"]["config"]["columns"] == "a,b,t"
+    sid, _ = new(client)
+    cities = b"x1,x2,city,price\n" + b"".join(b"%d,%d,%s,%.2f\n" % (
+        i, i % 5, b"rome" if i % 2 else b"oslo", i * 0.37) for i in range(40))
+    r = upload(client, sid, cities, name="cities.csv")
+    assert r.json()["snapshot"]["config"]["columns"] == "x1,x2,price"
+    with TestClient(create_app(upload=(cities, "cities.csv"))) as other:
+        assert new(other)[1]["config"]["columns"] == "x1,x2,price"
+    sid, _ = new(client)  # (a classification session: its own problem's error comes first)
+    r = upload(client, sid, b"a,b,t\n" + b"".join(b"%d,%d,p%d\n" % (i, i, i) for i in range(40)))
+    assert r.status_code == 400 and "40 classes" in r.json()["error"]
     long_name = "measurements_of_the_field_campaign_of_summer_2023_station_42_final_v2.csv"
     r = upload(client, sid, separable_csv(), name=long_name)
     assert r.status_code == 200, r.text

@@ -96,12 +96,28 @@ def absolute(path: "str | os.PathLike", what: str = "file") -> Path:
         raise _stat_error(p, exc, what) from None
 
 
+def _keep_owner(tmp: str, target: Path) -> None:
+    """Give ``tmp`` the owner and group of ``target`` (a user may only give its own files its
+    own groups: what is not allowed is left as it is)."""
+    st = target.stat()
+    try:
+        os.chown(tmp, st.st_uid, st.st_gid)
+    except OSError:
+        try:
+            os.chown(tmp, -1, st.st_gid)
+        except OSError:
+            pass
+
+
 def not_an_input(out: "str | os.PathLike", what: str,
                  inputs: "Sequence[tuple[str, str | os.PathLike]]") -> None:
     """NNDLError when the output ``out`` (named ``what``, e.g. ``--out``) is one of the files
     ``inputs`` ((what it is, its path)): writing it would destroy it (``nndl predict --out
     data.csv`` replaced the data with the predictions, ``--out model.npz`` the model)."""
-    full = absolute(out, what)
+    try:
+        full = absolute(out, what)
+    except NNDLError:  # (a link loop: the write says what is wrong with the output)
+        return
     for name, given in inputs:
         if Path(os.fspath(given)).is_file() and absolute(given, name) == full:
             raise NNDLError(f"{what} {out} is {name} {given}: writing it would destroy it; "
@@ -293,6 +309,8 @@ def atomic_write(path: "str | os.PathLike", write: Callable[[IO[Any]], Any],
         raise NNDLError(f"cannot write the {what} {target}: {exc.strerror or exc}") from None
     try:
         os.chmod(tmp, 0o666 & ~_umask() if kept is None else kept)
+        if kept is not None:  # its owner and group too, where allowed (as open() keeps them:
+            _keep_owner(tmp, target)  # root's new file of mode 0600 locked its user out)
         with os.fdopen(fd, mode) as f:
             write(f)
             f.flush()

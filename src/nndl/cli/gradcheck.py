@@ -90,15 +90,17 @@ def run(args: argparse.Namespace) -> int:
     if checked is not None:
         print(f"checked {max(checked, 2 * net.L)} of the {net.n_params} parameters, chosen at "
               "random (--sample, --seed)")
-    for k, v in per.items():
-        print(f"  {k:<6} {v:.3e}")
     ok = total < args.tolerance
     for wider in (WIDER if args.epsilon is None and not ok else ()):
-        again = gradcheck(net, X, Y, epsilon=wider, sample=sample, seed=args.seed)
+        again, per_again = gradcheck(net, X, Y, epsilon=wider, details=True, sample=sample,
+                                     seed=args.seed)
         print(f"difference {total:.3e} at epsilon {epsilon:g}, {again:.3e} at {wider:g}")
-        total, epsilon, ok = again, wider, again < args.tolerance
+        total, per, epsilon, ok = again, per_again, wider, again < args.tolerance
         if ok:
             break
+    for k, v in per.items():  # (of the step the verdict is taken at)
+        print(f"  {k:<6} {v:.3e}" + (f"  (epsilon {epsilon:g})" if epsilon != EPSILON
+                                     and args.epsilon is None else ""))
     print(f"difference {total:.3e} ({'ok' if ok else 'FAILED'}: tolerance {args.tolerance:g}"
           + (f", at epsilon {epsilon:g}: the difference fell as the step grew, the rounding "
              f"of the step {EPSILON:g}" if ok and epsilon != EPSILON and args.epsilon is None

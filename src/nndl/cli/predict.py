@@ -52,6 +52,10 @@ def run(args: argparse.Namespace) -> int:
     net, meta = read_model(args.model)
     inputs = read_inputs(args.inputs, net, meta, args.label, args.drop, args.header,
                          args.decimal)
+    if args.out and not is_stdout(args.out):  # nor an image read from a folder given
+        not_an_input(args.out, "--out", [("an input", Path(p) / n) for p, d in inputs
+                                         if d.sample_names and Path(p).is_dir()
+                                         for n in d.sample_names])
     rows = [row for source, data in inputs for row in _rows(net, source, data)]
     is_classifier = heads.for_output(net.output).is_classifier
     header = ["input", "index", "label" if is_classifier else "value", "probability"]

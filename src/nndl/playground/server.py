@@ -60,8 +60,8 @@ from ..errors import NNDLError, shorten
 from ..validation import check_number
 from . import export
 from .cat import CatData, CatSession
-from .config import (ACTIVATIONS, INITS, MAX_HIDDEN_LAYERS, MAX_UNITS, PRESETS, Config,
-                     preset)
+from .config import (ACTIVATIONS, INITS, MAX_HIDDEN_LAYERS, MAX_UNITS, PRESETS, PROBLEMS,
+                     Config, preset)
 from .data import DATASETS, MAX_UPLOAD_BYTES, csv_columns, start_problem
 from .features import FEATURES
 from .session import Session
@@ -292,7 +292,8 @@ class _Playground:
     @_api
     async def upload_csv(self, request: Request) -> Response:
         """The request's body is a CSV file: the first choice of columns of
-        :func:`~.data.default_columns` that trains is taken (the page then offers the
+        :func:`~.data.default_columns` that trains, as the session's problem or else the
+        other (as ``nndl playground --data`` starts), is taken (the page then offers the
         others); a bad file leaves the session as it was (the first choice's error)."""
         s = self.session(request)
         name = unquote(request.headers.get("x-filename") or "upload.csv")
@@ -301,8 +302,10 @@ class _Playground:
         content = await _read_capped(request)
         columns, choices = await run_in_threadpool(csv_columns, content, name)
         first = None
-        for start in choices:
-            cfg = Config.from_query({**s.config.to_query(), "dataset": "csv", "columns": start})
+        problems = sorted(PROBLEMS, key=lambda p: p != s.config.problem)  # its own first
+        for start, problem in ((c, p) for c in choices for p in problems):
+            cfg = Config.from_query({**s.config.to_query(), "dataset": "csv", "columns": start,
+                                     "problem": problem})
             try:
                 await run_in_threadpool(s.load, (content, name), cfg)
                 break
