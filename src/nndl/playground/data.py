@@ -48,6 +48,11 @@ MAX_CLASSES = 8
 """The most classes an uploaded file's label column may have (one colour each)."""
 
 
+class NumbersNotClasses(NNDLError):
+    """A label column of numbers to regress, chosen for classification: an upload then starts
+    as a regression on it (as ``nndl playground --data`` does), before other columns."""
+
+
 @dataclass
 class PlaneData:
     """A data set on the plane: train and test parts, and the map from the source's units."""
@@ -310,9 +315,9 @@ def csv_data(content: bytes, columns: "list[str]", problem: str = "classificatio
     data: Dataset = _with_file(content, name, read)  # type: ignore[assignment]
     k = len(data.classes or [])
     if problem == "classification" and data.task == "regression":
-        raise NNDLError(f"{shorten(name, 80)}: column {columns[2]!r} holds numbers (a "
-                        "regression target), not classes: choose Regression, or a label "
-                        f"column of 2 to {MAX_CLASSES} classes")
+        raise NumbersNotClasses(f"{shorten(name, 80)}: column {columns[2]!r} holds numbers (a "
+                                "regression target), not classes: choose Regression, or a "
+                                f"label column of 2 to {MAX_CLASSES} classes")
     if problem == "classification" and not 2 <= k <= MAX_CLASSES:
         raise NNDLError(f"{shorten(name, 80)}: column {columns[2]!r} holds {k} classes; "
                         f"the playground classifies 2 to {MAX_CLASSES} (or choose Regression)")
@@ -377,5 +382,5 @@ def default_columns(columns: list[str], numeric: "list[bool] | None" = None
 
 
 __all__ = ["DATASETS", "DOMAIN", "MAX_CLASSES", "MAX_POINTS", "MAX_UPLOAD_BYTES",
-           "MAX_UPLOAD_ROWS", "PlaneData", "csv_columns", "csv_data", "default_columns",
-           "make_data", "start_problem"]
+           "MAX_UPLOAD_ROWS", "NumbersNotClasses", "PlaneData", "csv_columns", "csv_data",
+           "default_columns", "make_data", "start_problem"]

@@ -60,9 +60,10 @@ from ..errors import NNDLError, shorten
 from ..validation import check_number
 from . import export
 from .cat import CatData, CatSession
-from .config import (ACTIVATIONS, INITS, MAX_HIDDEN_LAYERS, MAX_UNITS, PRESETS, PROBLEMS,
-                     Config, preset)
-from .data import DATASETS, MAX_UPLOAD_BYTES, csv_columns, start_problem
+from .config import (ACTIVATIONS, INITS, MAX_HIDDEN_LAYERS, MAX_UNITS, PRESETS, Config,
+                     preset)
+from .data import (DATASETS, MAX_UPLOAD_BYTES, NumbersNotClasses, csv_columns,
+                   start_problem)
 from .features import FEATURES
 from .session import Session
 from .store import IDLE_SECONDS, MAX_SESSIONS, SessionEnded, Store
@@ -292,27 +293,17 @@ class _Playground:
     @_api
     async def upload_csv(self, request: Request) -> Response:
         """The request's body is a CSV file: the first choice of columns of
-        :func:`~.data.default_columns` that trains, as the session's problem or else the
-        other (as ``nndl playground --data`` starts), is taken (the page then offers the
-        others); a bad file leaves the session as it was (the first choice's error)."""
+        :func:`~.data.default_columns` that trains as the session's problem (or as a
+        regression, when its label holds numbers to regress, as ``nndl playground --data``
+        starts) is taken (the page then offers the others); a bad file leaves the session
+        as it was (the first choice's error)."""
         s = self.session(request)
         name = unquote(request.headers.get("x-filename") or "upload.csv")
         if len(name) > 255:  # no file system's name: shortened (else kept whole, for code.py)
             name = shorten(name, 80)
         content = await _read_capped(request)
         columns, choices = await run_in_threadpool(csv_columns, content, name)
-        first = None
-        problems = sorted(PROBLEMS, key=lambda p: p != s.config.problem)  # its own first
-        for start, problem in ((c, p) for c in choices for p in problems):
-            cfg = Config.from_query({**s.config.to_query(), "dataset": "csv", "columns": start,
-                                     "problem": problem})
-            try:
-                await run_in_threadpool(s.load, (content, name), cfg)
-                break
-            except NNDLError as exc:
-                first = first or exc
-        else:
-            raise first  # type: ignore[misc]
+        await run_in_threadpool(_start_on, s, (content, name), choices)
         return JSONResponse({"columns": columns,
                              "snapshot": await run_in_threadpool(s.snapshot, True)})
 
@@ -363,6 +354,27 @@ class _Playground:
     @_api
     async def cat_images(self, request: Request) -> Response:
         return JSONResponse(await run_in_threadpool(self.cat_data.images))
+
+
+def _start_on(s: Session, upload: "tuple[bytes, str]", choices: "list[list[str]]") -> None:
+    """Load ``upload`` into ``s`` on the first choice of columns that trains as the session's
+    problem, or as a regression when its label holds numbers to regress (NumbersNotClasses);
+    the first choice's error when none does."""
+    first: "NNDLError | None" = None
+    for columns in choices:
+        for problem in dict.fromkeys((s.config.problem, "regression")):
+            cfg = Config.from_query({**s.config.to_query(), "dataset": "csv",
+                                     "columns": columns, "problem": problem})
+            try:
+                s.load(upload, cfg)
+                return
+            except NumbersNotClasses as exc:
+                first = first or exc
+            except NNDLError as exc:
+                first = first or exc
+                break
+    assert first is not None
+    raise first
 
 
 def _limit(request: Request) -> int:
