@@ -96,10 +96,9 @@ def absolute(path: "str | os.PathLike", what: str = "file") -> Path:
         raise _stat_error(p, exc, what) from None
 
 
-def _keep_owner(tmp: str, target: Path) -> None:
-    """Give ``tmp`` the owner and group of ``target`` (a user may only give its own files its
-    own groups: what is not allowed is left as it is)."""
-    st = target.stat()
+def _keep_owner(tmp: str, st: os.stat_result) -> None:
+    """Give ``tmp`` the owner and group of the file whose status is ``st`` (a user may only
+    give its own files its own groups: what is not allowed is left as it is)."""
     try:
         os.chown(tmp, st.st_uid, st.st_gid)
     except OSError:
@@ -295,7 +294,7 @@ def atomic_write(path: "str | os.PathLike", write: Callable[[IO[Any]], Any],
             raise NNDLError(f"cannot write the {what} {target}: it is a folder")
         if target.exists() and not target.is_file():  # /dev/null, /dev/stdout, a FIFO
             return _write_through(target, write, mode, what)
-        kept = stat.S_IMODE(target.stat().st_mode) if target.exists() else None
+        kept = target.stat() if target.exists() else None  # its mode and owner stay
         if kept is not None and not os.access(target, os.W_OK):
             raise NNDLError(f"cannot write the {what} {target}: the file is read-only "
                             "(permission denied)")
@@ -308,9 +307,9 @@ def atomic_write(path: "str | os.PathLike", write: Callable[[IO[Any]], Any],
     except OSError as exc:
         raise NNDLError(f"cannot write the {what} {target}: {exc.strerror or exc}") from None
     try:
-        os.chmod(tmp, 0o666 & ~_umask() if kept is None else kept)
+        os.chmod(tmp, 0o666 & ~_umask() if kept is None else stat.S_IMODE(kept.st_mode))
         if kept is not None:  # its owner and group too, where allowed (as open() keeps them:
-            _keep_owner(tmp, target)  # root's new file of mode 0600 locked its user out)
+            _keep_owner(tmp, kept)  # root's new file of mode 0600 locked its user out)
         with os.fdopen(fd, mode) as f:
             write(f)
             f.flush()

@@ -347,16 +347,17 @@ def _warn_if_unsettled(history: History, plan: Plan) -> None:
     costs = history.epoch_costs
     if len(costs) < 2 * TAIL:
         return
-    low = min(costs)
-    after = costs[max(costs.index(low) + 1, len(costs) - TAIL):]  # above the lowest, later:
-    top = max(after, default=low)                                  # (still falling is not)
+    lowest = costs.index(min(costs))
+    low = costs[lowest]
+    after = costs[max(lowest + 1, len(costs) - TAIL):]  # above the lowest, later:
+    top = max(after, default=low)                        # (still falling is not)
     if not (top > UNSETTLED * low and top - low > 0.01):  # (not a near-perfect fit's 1e-7)
         return
     unit = "iteration" if plan.batch_size is None else "epoch"
     warnings.warn(
         f"training did not settle: the cost of the last {TAIL} {unit}s reached {top:.6g}, "
         f"{top / low:.1f} times this fit's lowest, {low:.6g} ({unit} "
-        f"{history.epochs[costs.index(low)]}); the model it ends with may be far from its "
+        f"{history.epochs[lowest]}); the model it ends with may be far from its "
         f"best. {_smaller_rate(plan)} Features of very different scales make such steps: "
         "standardize them (nndl.preprocessing.Standardizer; scikit-learn's StandardScaler).",
         UnsettledWarning, stacklevel=4)

@@ -98,13 +98,12 @@ def run(args: argparse.Namespace) -> int:
         total, per, epsilon, ok = again, per_again, wider, again < args.tolerance
         if ok:
             break
+    widened = args.epsilon is None and epsilon != EPSILON  # the verdict's step is a wider one
     for k, v in per.items():  # (of the step the verdict is taken at)
-        print(f"  {k:<6} {v:.3e}" + (f"  (epsilon {epsilon:g})" if epsilon != EPSILON
-                                     and args.epsilon is None else ""))
+        print(f"  {k:<6} {v:.3e}" + (f"  (epsilon {epsilon:g})" if widened else ""))
     print(f"difference {total:.3e} ({'ok' if ok else 'FAILED'}: tolerance {args.tolerance:g}"
           + (f", at epsilon {epsilon:g}: the difference fell as the step grew, the rounding "
-             f"of the step {EPSILON:g}" if ok and epsilon != EPSILON and args.epsilon is None
-             else "") + ")")
+             f"of the step {EPSILON:g}" if ok and widened else "") + ")")
     return 0 if ok else 1
 
 

@@ -68,8 +68,7 @@ class Dataset:
     header : a table's header row (a name for each of its ``columns``, those left out
         included), or None (no header, or data not read from a table).
     decimal : the decimal mark a table's numbers were read with (``"."`` or ``","``, said or
-        detected), or None for data not read from a table: a mark said is compared as the
-        one it took the place of (``nndl tune`` resuming a study).
+        detected), or None for data not read from a table.
     """
 
     X: np.ndarray

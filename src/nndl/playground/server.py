@@ -184,9 +184,10 @@ class _Playground:
         self.sessions: Store[Session] = Store(max_sessions)
         self.cats: Store[CatSession] = Store(max(4, max_sessions // 8))
         self.cat_data = CatData(cat_dir)
+        self.upload_columns, choices = csv_columns(*upload) if upload is not None else (None, [])
+        """The ``--data`` file's column names (read once: every new tab gets them)."""
         self.start_columns, self.start_problem = (
-            start_problem(upload, csv_columns(*upload)[1]) if upload is not None
-            else (None, None))
+            start_problem(upload, choices) if upload is not None else (None, None))
 
     def routes(self) -> list:
         """The app's routes (see the table in this module's docstring)."""
@@ -247,7 +248,7 @@ class _Playground:
         s = await run_in_threadpool(self.new_session, settings)
         sid = self.sessions.add(s)
         return JSONResponse({"id": sid, "snapshot": await run_in_threadpool(s.snapshot, True),
-                             "columns": (csv_columns(*s.upload)[0] if s.upload else None)})
+                             "columns": self.upload_columns if s.upload else None})
 
     @_api
     async def settings(self, request: Request) -> Response:
