@@ -229,6 +229,22 @@ def test_info_says_how_a_finished_model_trains_further_and_that_command_works(tm
     assert nndl.load(tmp_path / "es.npz").epochs_done == done
 
 
+def test_infos_continue_command_quotes_a_path_the_shell_would_split(tmp_path):
+    """info printed the checkpoint's path bare: 'nndl train --resume my run/m.npz' resumes
+    'my' in a shell. The line is now one a shell runs as printed."""
+    import shlex
+
+    path = tmp_path / "my run" / "it's.npz"
+    path.parent.mkdir()
+    ok("train", "--data", "moons", "--layers", "4", "--iterations", "20", "--quiet", "--out",
+       path)
+    line = next(x for x in ok("info", path).splitlines() if x.startswith("checkpoint"))
+    command = shlex.split(line.split("train further with: ")[1])
+    assert command == ["nndl", "train", "--resume", str(path), "--iterations", "40"]
+    ok(*command[1:], "--quiet")
+    assert nndl.load(path).iterations_done == 40
+
+
 def test_info_names_a_multi_label_model_and_the_playgrounds_plane_map(tmp_path, capsys):
     """info said 'task binary' for three sigmoid units, and 'standardize (mean/std of the
     training data)' for the playground's map of an upload's columns onto its plane."""

@@ -7,6 +7,7 @@ preprocessing, training, scores).
 from __future__ import annotations
 
 import argparse
+import shlex
 from typing import Any
 
 from .common import format_scores, read_model
@@ -92,7 +93,7 @@ def _print_training(path: str, net: Any, info: dict) -> None:
     if isinstance(ck, dict):
         unit = "epoch" if targs.get("batch_size") else "iteration"
         n, total = ck.get(f"{unit}s_done"), ck.get(f"target_{unit}s")
-        how = f"nndl train --resume {path}"
+        how = shlex.join(["nndl", "train", "--resume", str(path)])  # a shell line: quoted
         early = ck.get("early_stopping")
         if "summary" in info and isinstance(early, dict) \
                 and early.get("wait", 0) >= early.get("patience", 1):
