@@ -32,7 +32,7 @@ def _same(a: Path, b: Path) -> bool:
 @pytest.mark.parametrize("options, words", [
     (["--plot", "data.csv"], "plots are written as PNG images"),
     (["--log", "data.csv"], "--log data.csv is --data"),
-    (["--out", "data.csv"], "is --data: writing it would destroy it"),
+    (["--out", "data.csv"], "--out data.csv is --data"),
     (["--checkpoint", "data.csv", "--checkpoint-every", "5"], "is --data"),
     (["--log", "m.npz", "--out", "m.npz"], "--log m.npz is also --out"),
     (["--plot", "p.png", "--log", "p-boundary.png"], "is also --log"),

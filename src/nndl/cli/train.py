@@ -26,7 +26,8 @@ from ..callbacks import EarlyStopping
 from ..checkpoint import Checkpointer
 from ..datasets import Dataset
 from ..errors import DivergenceError, NNDLError, shorten
-from ..files import absolute, is_stdout, output_file, remove_stale_temporaries
+from ..files import (absolute, is_stdout, not_an_input, output_file,
+                     remove_stale_temporaries)
 from ..network import Network
 from ..progress import CostLog, ProgressBar
 from . import arguments as a
@@ -316,17 +317,11 @@ def _check_outputs(args: argparse.Namespace, s: dict, resume: "_Resume | None") 
             raise NNDLError(f"{what} {p} is also {same}: one would overwrite the other; give "
                             "each its own file")
         seen.setdefault(full, (what, p))
-    inputs = [("--data", s.get("data")), ("--test", s.get("test"))]
-    if resume is not None:
-        inputs.append(("the model resumed", args.resume))
-    for what, spec in inputs:
-        if spec is None or not Path(spec).is_file():
-            continue
-        same, given = seen.get(absolute(spec, what), (None, None))
-        if same is not None and not (what == "the model resumed" and same in ("--out",
-                                                                              "--checkpoint")):
-            raise NNDLError(f"{same} {given} is {what}: writing it would destroy it; give "
-                            "another file name")
+    inputs = [(what, spec) for what, spec in (("--data", s.get("data")),
+                                              ("--test", s.get("test"))) if spec is not None]
+    resumed = [("the model resumed", args.resume)] if resume is not None else []
+    for what, p in seen.values():  # the model resumed may be written over by its run
+        not_an_input(p, what, inputs + ([] if what in ("--out", "--checkpoint") else resumed))
 
 
 @dataclass
