@@ -552,3 +552,35 @@ def test_a_few_whole_numbers_read_as_classes_name_task_regression(tmp_path):
     r = nndl_cmd("train", "--data", "n.csv", "--dev", "0", "--iterations", "5", "--quiet",
                  "--out", "m.npz", cwd=tmp_path)
     assert "13 classes for 15 samples" in r.stderr and "--task" not in r.stderr, r.stderr
+
+
+def test_names_in_another_unicode_form_are_the_same_names(tmp_path):
+    """A file written on macOS spells 'größe' decomposed (NFD: o + U+0308); a model trained
+    on the composed form (NFC) refused it: "lacks ['größe', 'höhe'] (the model was trained
+    on ['größe', 'höhe'])", and its classes 'café', 'thé' were "classes the model does not
+    know". Names are compared in one form now, columns, classes and --label alike."""
+    import unicodedata
+
+    X = np.random.default_rng(0).normal(size=(60, 2))
+    text = "größe,höhe,klasse\n" + "".join(
+        f"{a:.4f},{b:.4f},{'café' if a + b > 0 else 'thé'}\n" for a, b in X)
+    (tmp_path / "nfc.csv").write_text(text, encoding="utf-8")
+    nfd = unicodedata.normalize("NFD", text)
+    assert nfd != text
+    (tmp_path / "nfd.csv").write_text(nfd, encoding="utf-8")
+    h, *rows = nfd.splitlines()  # the columns in another order too
+    swapped = [",".join([c[1], c[0], c[2]]) for c in (r.split(",") for r in [h, *rows])]
+    (tmp_path / "nfd_swapped.csv").write_text("\n".join(swapped) + "\n", encoding="utf-8")
+    ok("train", "--data", "nfc.csv", "--layers", "4", "--iterations", "300", "--lr", "0.5",
+       "--dev", "0", "--quiet", "--out", "m.npz", cwd=tmp_path)
+    scores = [[x for x in ok("evaluate", "--model", "m.npz", "--data", f, cwd=tmp_path)
+               .splitlines() if x.startswith("accuracy")] for f in ("nfc.csv", "nfd.csv",
+                                                                    "nfd_swapped.csv")]
+    assert len(scores[0]) == 1 and scores == [scores[0]] * 3, scores
+    out = [ok("predict", "--model", "m.npz", f, cwd=tmp_path)
+           for f in ("nfc.csv", "nfd_swapped.csv")]
+    assert out[0].replace("nfc.csv", "f") == out[1].replace("nfd_swapped.csv", "f")
+    # --label in the composed form names the decomposed column
+    ok("train", "--data", "nfd.csv", "--label", "klasse", "--features", "höhe", "--iterations",
+       "5", "--quiet", "--out", "m2.npz", cwd=tmp_path)
+    assert nndl.load(tmp_path / "m2.npz").layer_dims[0] == 1

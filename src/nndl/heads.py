@@ -26,7 +26,7 @@ import numpy as np
 from . import metrics
 from .costs import COSTS, Cost
 from .errors import NNDLError, shorten
-from .labels import LabelMap, as_label_vector, label_number, missing_labels, one_hot
+from .labels import LabelMap, as_label_vector, label_number, missing_labels, name_key, one_hot
 from .validation import as_matrix
 
 Array = np.ndarray
@@ -423,7 +423,7 @@ def dataset_targets(data: Any, net: Any) -> Array:
     elif net.classes and data.classes and list(data.classes) != list(net.classes):
         bools = set(map(str, net.classes)) <= {"False", "True"}  # a model fitted on bools
         same = (lambda c: _same(c, bools)) \
-            if len({_same(c, bools) for c in net.classes}) == len(net.classes) else str
+            if len({_same(c, bools) for c in net.classes}) == len(net.classes) else name_key
         index = {same(c): i for i, c in enumerate(net.classes)}  # (str: '1' and '1.0' both
         unknown = [c for c in data.classes if same(c) not in index]  # classes: as written)
         if unknown:
@@ -439,13 +439,14 @@ def dataset_targets(data: Any, net: Any) -> Array:
 def _same(name: object, bools: bool = False) -> object:
     """A class name as it is compared: a number by its value (a model fitted on the floats
     np.loadtxt gives has classes '0.0', '1.0'; a file's labels read '0', '1'); for a model
-    of ``bools``, 'False', 'True' are 0 and 1, as in NumPy; any other name as it is (the
-    loader's text: '1_0' is no 10, 'True' no class 1 of a model of 1 and 2)."""
+    of ``bools``, 'False', 'True' are 0 and 1, as in NumPy; any other name as its text (the
+    loader's text: '1_0' is no 10, 'True' no class 1 of a model of 1 and 2), in one Unicode
+    form (:func:`~nndl.labels.name_key`)."""
     text = str(name)
     if bools and text in ("False", "True"):
         return float(text == "True")
     v = label_number(text)
-    return v if v is not None and np.isfinite(v) else text
+    return v if v is not None and np.isfinite(v) else name_key(text)
 
 
 def _as_indices(data: Any, k: int) -> Array:

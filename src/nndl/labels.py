@@ -11,6 +11,7 @@ can be saved with ``np.savez`` and read back with ``allow_pickle=False``.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,15 @@ def missing_labels(values: "list[Any]") -> list[int]:
     """The positions of the missing labels among ``values`` (Python objects): None, or a
     float NaN (pandas' and NumPy's missing value in a column of text)."""
     return [i for i, v in enumerate(values) if v is None or (isinstance(v, float) and v != v)]
+
+
+def name_key(name: object) -> str:
+    """A column's or a class's name as names are compared: its text in Unicode's composed
+    form (NFC). The same word written on macOS (decomposed: ``e`` + U+0301) and elsewhere
+    (``é``) is one name; a file from one and a model trained on the other matched nothing,
+    with a message that showed the same names on both sides."""
+    text = str(name)
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def label_number(text: str) -> "float | None":

@@ -44,6 +44,7 @@ import numpy as np
 
 from ..errors import NNDLError, shorten
 from ..files import regular_file
+from ..labels import name_key
 from ..limits import Budget
 from ..validation import check_number
 from .arrays import from_arrays, load_hdf5, load_npz
@@ -126,7 +127,7 @@ class _Names:
 
     def __init__(self, names: "Sequence[str] | None") -> None:
         self.names = None if names is None else list(names)
-        self.index = {} if names is None else {n: i for i, n in
+        self.index = {} if names is None else {name_key(n): i for i, n in  # one Unicode form
                                                reversed(list(enumerate(names)))}
 
 
@@ -135,13 +136,13 @@ def _column(c: object, names: "Sequence[str] | _Names | None", width: int, sourc
     if isinstance(c, (int, np.integer)):
         i = check_number(f"{source}: column", c, integer=True)  # refuses bools
         if not -width <= i < width:
-            if str(i) in known.index:  # a column named by a number: 2022
+            if str(i) in known.index:  # a column named by a number: 2022 (ASCII: its own key)
                 return known.index[str(i)]
             raise NNDLError(f"{source}: column {i} is out of range; there are {width}")
         return i % width
     if isinstance(c, str):
-        if c in known.index:
-            return known.index[c]
+        if name_key(c) in known.index:
+            return known.index[name_key(c)]
         if c.lstrip("-").isdigit():
             return _column(int(c), known, width, source)
         shown = shorten(known.names, 300) if known.names is not None else "(no header row)"
@@ -226,7 +227,8 @@ def load_csv(path: "str | os.PathLike", label: "str | int | bool | None" = None,
     if not table.rows:
         raise NNDLError(f"{source}: the CSV file has a header but no samples")
     width, header = table.width, table.header
-    twice = sorted(h for h, k in Counter(header).items() if k > 1) if header is not None else []
+    twice = sorted(h for h, k in Counter(map(name_key, header)).items()
+                   if k > 1) if header is not None else []
     if twice:
         raise NNDLError(f"{source}: the header names a column twice: {shorten(twice, 200)}; "
                         "columns are matched by name (rename one)")
@@ -288,10 +290,11 @@ def label_column(label: object, header: "list[str] | None", width: int, source: 
     an integer is an index (from the end when negative), or beyond the columns a column's
     name (2022). Raises :class:`~nndl.errors.NNDLError` naming ``source`` when it names none."""
     if isinstance(label, str) and not label.lstrip("-").isdigit():
-        if header is None or label not in header:
+        keys = None if header is None else [name_key(h) for h in header]
+        if keys is None or name_key(label) not in keys:
             raise NNDLError(f"{source}: no column named {shorten(repr(label), 80)}; the columns "
                             f"are {shorten(header, 300) if header is not None else '(no header row)'}")
-        return header.index(label)
+        return keys.index(name_key(label))
     try:
         col = int(label)  # type: ignore[arg-type]
     except (TypeError, ValueError):

@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Sequence
 
 from ..errors import NNDLError, shorten
+from ..labels import name_key
 from .base import Dataset
 
 
@@ -28,18 +29,20 @@ def check_columns(have: Sequence[str], names: Sequence[str], source: str,
     columns in the model's order, whatever their order in the file."""
     have = [str(h) for h in have]
     names = [str(n) for n in names]
-    have_set, name_set, ignored = set(have), set(names), set(ignore)  # wide files: no O(n^2)
-    missing = [n for n in names if n not in have_set]
+    keys = [name_key(h) for h in have]  # compared in one Unicode form (name_key)
+    have_set, name_set = set(keys), {name_key(n) for n in names}  # wide files: no O(n^2)
+    ignored = {name_key(n) for n in ignore}
+    missing = [n for n in names if name_key(n) not in have_set]
     if missing:
         raise NNDLError(f"{source} lacks {len(missing)} of the model's feature columns: "
                         f"{shorten(missing, 200)} (the model was trained on "
                         f"{shorten(names, 300)}, matched by name)")
-    extra = [n for n in have if n not in name_set and n not in ignored]
+    extra = [h for h, k in zip(have, keys) if k not in name_set and k not in ignored]
     if extra:
         raise NNDLError(f"{source} has columns the model was not trained on: "
                         f"{shorten(extra, 200)}; leave them out with --drop (or drop=) or "
                         f"remove them (the model's features: {shorten(names, 300)})")
-    counts = Counter(have)
+    counts = Counter(keys)
     twice = sorted(n for n in name_set if counts[n] > 1)
     if twice:
         raise NNDLError(f"{source} names a column twice: {shorten(twice, 200)}; columns are "
@@ -68,8 +71,8 @@ def match_features(data: Dataset, names: Sequence[str], source: str,
     if have is None:
         return data
     names = check_columns(have, names, source, ignore)
-    where = {n: i for i, n in reversed(list(enumerate(have)))}  # the first of each name
-    rows = [where[n] for n in names]
+    where = {name_key(n): i for i, n in reversed(list(enumerate(have)))}  # each name's first
+    rows = [where[name_key(n)] for n in names]
     if rows == list(range(len(have))):
         return data
     return replace(data, X=data.X[rows], feature_names=names)
