@@ -584,3 +584,58 @@ def test_names_in_another_unicode_form_are_the_same_names(tmp_path):
     ok("train", "--data", "nfd.csv", "--label", "klasse", "--features", "höhe", "--iterations",
        "5", "--quiet", "--out", "m2.npz", cwd=tmp_path)
     assert nndl.load(tmp_path / "m2.npz").layer_dims[0] == 1
+
+
+def _raw(args: list, cwd: Path, env: "dict | None" = None, **kw) -> subprocess.CompletedProcess:
+    """nndl run with bytes out (what the streams hold, undecoded)."""
+    env = dict(os.environ, PYTHONPATH=SRC, OPENBLAS_NUM_THREADS="1", **(env or {}))
+    return subprocess.run([sys.executable, "-m", "nndl", *args], capture_output=True, cwd=cwd,
+                          env=env, timeout=300, **kw)
+
+
+def test_a_closed_stderr_never_puts_messages_among_the_predictions(tmp_path):
+    """With fd 2 closed (2>&-: cron, daemons) Python's sys.stderr is None, and print(file=None)
+    writes to stdout: a warning became the first line of the predictions, an error the only
+    'data' a reader got."""
+    X = np.random.default_rng(0).normal(size=(40, 2))
+    np.savez(tmp_path / "d.npz", X=X, y=(X[:, 0] > 0).astype(float))
+    write_table(tmp_path / "q.csv", {"a": list(X[:4, 0]), "b": list(X[:4, 1])})
+    ok("train", "--data", "d.npz", "--layers", "3", "--iterations", "5", "--quiet", "--out",
+       "m.npz", cwd=tmp_path)
+    shut = {"stderr": None, "pass_fds": (), "preexec_fn": lambda: os.close(2)}
+    r = subprocess.run([sys.executable, "-m", "nndl", "predict", "--model", "m.npz", "q.csv"],
+                       stdout=subprocess.PIPE, cwd=tmp_path, timeout=300, env=dict(
+                           os.environ, PYTHONPATH=SRC), **shut)
+    assert r.returncode == 0 and b"warning" not in r.stdout, r.stdout  # (taken by position)
+    assert len(r.stdout.splitlines()) == 4 and all(x.startswith(b"q.csv\t")
+                                                   for x in r.stdout.splitlines())
+    r = subprocess.run([sys.executable, "-m", "nndl", "predict", "--model", "gone.npz", "q.csv"],
+                       stdout=subprocess.PIPE, cwd=tmp_path, timeout=300, env=dict(
+                           os.environ, PYTHONPATH=SRC), **shut)
+    assert r.returncode == 2 and r.stdout == b""
+
+
+def test_an_ascii_locale_prints_names_escaped_and_files_stay_utf8(tmp_path):
+    """PYTHONUTF8=0 LC_ALL=C (stdout ASCII): train, predict, info and evaluate of a class
+    'café' ended in a UnicodeEncodeError traceback (exit 1), and predict --out wrote its CSV
+    in the locale's encoding. Printed, what ASCII cannot hold is a backslash escape (as a tab
+    is \\t); files are UTF-8; a file name that is not UTF-8 keeps its bytes in the CSV."""
+    X = np.random.default_rng(0).normal(size=(60, 2))
+    labels = ["café" if a + b > 0 else "中文" for a, b in X]
+    write_table(tmp_path / "uni.csv", {"a": list(X[:, 0]), "b": list(X[:, 1]), "y": labels})
+    (tmp_path / "uni.csv").rename(tmp_path / os.fsdecode(b"caf\xe9.csv"))
+    name = os.fsdecode(b"caf\xe9.csv")
+    c = {"PYTHONUTF8": "0", "LC_ALL": "C", "LANG": "C"}
+    for args in (["train", "--data", name, "--layers", "3", "--iterations", "5", "--out",
+                  "m.npz"], ["info", "m.npz"], ["evaluate", "--model", "m.npz", "--data", name],
+                 ["predict", "--model", "m.npz", name], ["predict", "--model", "m.npz", name,
+                                                        "--out", "p.csv"]):
+        r = _raw(args, tmp_path, c)
+        assert r.returncode == 0, (args, r.stderr.decode(errors="replace"))
+        assert b"Traceback" not in r.stderr
+    assert b"'caf\\xe9'" in _raw(["info", "m.npz"], tmp_path, c).stdout
+    printed = _raw(["predict", "--model", "m.npz", name], tmp_path, c).stdout.splitlines()
+    assert len(printed) == 60 and printed[0].startswith(b"caf\\udce9.csv\t0\t")
+    written = (tmp_path / "p.csv").read_bytes().splitlines()
+    assert len(written) == 61 and written[1].startswith(b"caf\xe9.csv,0,")  # the file's bytes
+    assert {x.split(b",")[2].decode("utf-8") for x in written[1:]} <= {"café", "中文"}

@@ -197,6 +197,13 @@ def remove_stale_temporaries(target: Path, older_than: float = STALE_SECONDS) ->
     return removed
 
 
+def _text(mode: str) -> dict[str, str]:
+    """How a text file is written: UTF-8, the encoding nndl reads tables in, not the locale's
+    (a C locale wrote predictions in ASCII, and crashed on 'é'); a name read from a file name
+    that is not UTF-8 (a lone surrogate) keeps its bytes, as Python writes it to stdout."""
+    return {} if "b" in mode else {"encoding": "utf-8", "errors": "surrogateescape"}
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -212,7 +219,7 @@ def _write_through(target: Path, write: Callable[[IO[Any]], Any], mode: str,
     buffer: Any = _stdio.BytesIO() if "b" in mode else _stdio.StringIO()
     write(buffer)
     try:
-        with open(target, mode) as f:
+        with open(target, mode, **_text(mode)) as f:
             f.write(buffer.getvalue())
     except OSError as exc:
         raise NNDLError(f"cannot write the {what} {target}: {exc.strerror or exc}") from None
@@ -269,7 +276,7 @@ def atomic_write(path: "str | os.PathLike", write: Callable[[IO[Any]], Any],
     A symbolic link stays a link: the file it names is written (atomically), and a loop of
     links is an NNDLError. A file that is there keeps its permissions (a private 0600 file
     became 0644), and one its user may not write (read-only) is refused, as ``open(path, "w")``
-    refuses it.
+    refuses it. Text (``mode="w"``) is UTF-8 whatever the locale (:func:`_text`).
     """
     if not isinstance(path, (str, os.PathLike)):
         raise NNDLError(f"the path to write the {what} to must be a str or os.PathLike; got "
@@ -310,7 +317,7 @@ def atomic_write(path: "str | os.PathLike", write: Callable[[IO[Any]], Any],
         os.chmod(tmp, 0o666 & ~_umask() if kept is None else stat.S_IMODE(kept.st_mode))
         if kept is not None:  # its owner and group too, where allowed (as open() keeps them:
             _keep_owner(tmp, kept)  # root's new file of mode 0600 locked its user out)
-        with os.fdopen(fd, mode) as f:
+        with os.fdopen(fd, mode, **_text(mode)) as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())

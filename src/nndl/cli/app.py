@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 import os
 import signal
 import sys
@@ -57,6 +58,25 @@ def _one_line_warning(command: str) -> Callable[..., None]:
     return show
 
 
+def _streams() -> None:
+    """Standard streams every message and name can be written to. A closed stderr (``2>&-``)
+    is None in Python, and ``print(file=None)`` writes to stdout: warnings and errors landed
+    among the predictions; they go nowhere now. A stream whose encoding cannot write a name
+    (ASCII: ``PYTHONUTF8=0 LC_ALL=C``) wrote ``\\xe9`` nowhere and ended in a traceback; it
+    writes what it cannot encode as backslash escapes (``caf\\xe9``, as predict's output
+    writes a tab ``\\t``). A name read from a file name that is not UTF-8 (a lone surrogate)
+    is written as its own bytes, as Python's UTF-8 mode does."""
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")
+    for stream in (sys.stdout, sys.stderr):
+        if stream is None or not hasattr(stream, "reconfigure"):
+            continue
+        if codecs.lookup(stream.encoding or "ascii").name != "utf-8":
+            stream.reconfigure(errors="backslashreplace")  # (surrogateescape: no 'é')
+        elif stream.errors == "strict":
+            stream.reconfigure(errors="surrogateescape")
+
+
 def main(argv: "Sequence[str] | None" = None) -> int:
     """Run the ``nndl`` command; returns the exit status.
 
@@ -65,6 +85,7 @@ def main(argv: "Sequence[str] | None" = None) -> int:
     traceback (exit 1). Ctrl-C outside training exits 130. Warnings (such as
     :class:`~nndl.errors.DivergenceWarning`) are one line on stderr too.
     """
+    _streams()
     args = build_parser().parse_args(argv)
     ctrl_c = _CtrlC.watch()
     try:
