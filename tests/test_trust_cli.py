@@ -639,3 +639,33 @@ def test_an_ascii_locale_prints_names_escaped_and_files_stay_utf8(tmp_path):
     written = (tmp_path / "p.csv").read_bytes().splitlines()
     assert len(written) == 61 and written[1].startswith(b"caf\xe9.csv,0,")  # the file's bytes
     assert {x.split(b",")[2].decode("utf-8") for x in written[1:]} <= {"café", "中文"}
+
+
+def test_the_longest_file_names_are_written_and_a_derived_name_too_long_is_said(tmp_path):
+    """A valid name of 240 bytes was refused as "File name too long": the temporary file
+    beside it (.NAME.XXXXXXXX.tmp) was. At 251 bytes the derived checkpoint NAME.ckpt.npz is
+    too long; the message named a file the user never gave, without saying whose it is."""
+    import time
+
+    from nndl.files import atomic_write, remove_stale_temporaries
+
+    long = tmp_path / ("a" * 240 + ".csv")
+    atomic_write(long, lambda f: f.write("x\n"), mode="w")
+    assert long.read_text() == "x\n" and os.listdir(tmp_path) == [long.name]  # no temporary
+    from nndl.files import _temporary_prefix  # a killed write's temporary is still found
+
+    old = tmp_path / (_temporary_prefix(long) + "abcd1234.tmp")
+    old.write_text("")
+    os.utime(old, (time.time() - 3600,) * 2)
+    assert remove_stale_temporaries(long) == [old] and long.exists()
+    X = np.random.default_rng(0).normal(size=(40, 2))
+    write_table(tmp_path / "d.csv", {"a": list(X[:, 0]), "b": list(X[:, 1]),
+                                     "y": [int(a > 0) for a in X[:, 0]]})
+    ok("train", "--data", "d.csv", "--iterations", "3", "--quiet", "--out", "b" * 244 + ".npz",
+       cwd=tmp_path)
+    assert (tmp_path / ("b" * 244 + ".npz")).is_file()
+    fails("train", "--data", "d.csv", "--iterations", "3", "--out", "c" * 248 + ".npz",
+          cwd=tmp_path, words=["the checkpoint (--out's name with .ckpt.npz; give another with "
+                               "--checkpoint)", "File name too long"])
+    ok("train", "--data", "d.csv", "--iterations", "3", "--quiet", "--out", "c" * 248 + ".npz",
+       "--checkpoint", "c.ckpt.npz", cwd=tmp_path)

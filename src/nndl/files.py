@@ -14,6 +14,7 @@ FIFO would hang, ``/dev/zero`` never ends, a symlink loop) with an NNDLError.
 from __future__ import annotations
 
 import errno
+import hashlib
 import io as _stdio
 import os
 import re
@@ -128,7 +129,11 @@ def output_file(path: "str | os.PathLike", what: str = "output") -> Path:
     before any work is done for it, when a folder is there (``.``, ``..``, an existing
     folder) or its folder does not exist."""
     p = Path(os.fspath(path))
-    if p.name in ("", ".", "..") or p.is_dir():
+    try:
+        folder = p.name in ("", ".", "..") or p.is_dir()
+    except OSError as exc:  # a name longer than the file system allows (255 bytes)
+        raise NNDLError(f"{what} {shorten(str(path), 200)}: {exc.strerror or exc}") from None
+    if folder:
         raise NNDLError(f"{what} {path} is a folder; give a file name")
     full = absolute(p, what)
     if not full.parent.is_dir():
@@ -174,10 +179,10 @@ def starts_like_zip(path: "str | os.PathLike", what: str = "file") -> bool:
 
 def remove_stale_temporaries(target: Path, older_than: float = STALE_SECONDS) -> list[Path]:
     """Delete the temporary files that :func:`atomic_write` of ``target`` left behind when its
-    process was killed (``.<name>.XXXXXXXX.tmp`` beside it, older than ``older_than``
+    process was killed (``.<name>.XXXXXXXX.tmp`` beside it, :func:`_temporary_prefix`, older than ``older_than``
     seconds); a fresh one may belong to a save in progress and is kept. Returns those removed."""
     folder = target.parent if str(target.parent) else Path(".")
-    pattern = re.compile(re.escape(f".{target.name}.") + r"[A-Za-z0-9_]{8}\.tmp")
+    pattern = re.compile(re.escape(_temporary_prefix(target)) + r"[A-Za-z0-9_]{8}\.tmp")
     removed = []
     now = time.time()
     try:
@@ -202,6 +207,15 @@ def _text(mode: str) -> dict[str, str]:
     (a C locale wrote predictions in ASCII, and crashed on 'é'); a name read from a file name
     that is not UTF-8 (a lone surrogate) keeps its bytes, as Python writes it to stdout."""
     return {} if "b" in mode else {"encoding": "utf-8", "errors": "surrogateescape"}
+
+
+def _temporary_prefix(target: Path) -> str:
+    """The start of the name of :func:`atomic_write`'s temporary file beside ``target``:
+    ``.NAME.``, which says what it is for; for a NAME too long to take the 14 more bytes
+    (a file system allows 255), a digest of it (a valid name of 240 bytes was refused as
+    "File name too long")."""
+    raw = os.fsencode(target.name)
+    return f".{target.name}." if len(raw) <= 200 else f".{hashlib.sha1(raw).hexdigest()}."
 
 
 def _umask() -> int:
@@ -310,7 +324,7 @@ def atomic_write(path: "str | os.PathLike", write: Callable[[IO[Any]], Any],
         raise NNDLError(f"cannot write the {what} {shorten(str(target), 200)}: "
                         f"{exc.strerror or exc}") from None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=_temporary_prefix(target), suffix=".tmp", dir=folder)
     except OSError as exc:
         raise NNDLError(f"cannot write the {what} {target}: {exc.strerror or exc}") from None
     try:

@@ -301,6 +301,14 @@ def _check_outputs(args: argparse.Namespace, s: dict, resume: "_Resume | None") 
             output_file(given, what)
     out, ckpt = _model_paths(args, resume)
     outputs = [("--out", out), ("--checkpoint", ckpt)]
+    if not args.checkpoint and resume is None:  # a name derived from --out's: said so
+        try:
+            output_file(out, "--out")
+        except NNDLError:
+            pass  # said below, as --out's
+        else:
+            output_file(ckpt, "the checkpoint (--out's name with .ckpt.npz; give another with "
+                        "--checkpoint)")
     if args.log:
         outputs.append(("--log", Path(args.log)))
     if args.plot:
