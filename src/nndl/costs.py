@@ -12,7 +12,8 @@ notes, ``dZ[L] = A[L] - Y``:
 
 A saturated output (A exactly 0 or 1 in floating point) never makes J inf or NaN: the
 logarithms are taken of ``max(x, tiny)`` where ``tiny`` is the dtype's smallest normal number,
-which changes nothing for any A that is not exactly 0.
+which changes nothing for any A that is a normal number; a subnormal A (a sigmoid of z below
+about -708 in float64) costs -log(tiny), about 708, not -log(A).
 """
 
 from __future__ import annotations

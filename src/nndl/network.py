@@ -465,13 +465,13 @@ class Network:
 
     # --- prediction -------------------------------------------------------------------
     def predict_proba(self, X: object) -> Array:
-        """A[L]: P(y = 1 | x) for sigmoid (1, m), class probabilities for softmax (n[L], m)."""
+        """A[L]: P(y = 1 | x) per sigmoid unit (n[L], m), class probabilities for softmax."""
         return self.head.proba(self.forward(X))
 
     def predict(self, X: object) -> Array:
-        """Labels of shape (1, m): 0/1 for sigmoid (A[L] > 0.5), the class index (argmax) for
-        softmax, decoded through ``label_map`` when the model has one; the values A[L]
-        (n[L], m) for a linear output."""
+        """Labels: 0/1 for sigmoid (A[L] > 0.5), (n[L], m), one row per unit; the class index
+        (argmax) for softmax, (1, m), decoded through ``label_map`` when the model has one; the
+        values A[L] (n[L], m) for a linear output."""
         return self.head.predict(self.forward(X), self.label_map)
 
     def accuracy(self, X: object, Y: object) -> float:
