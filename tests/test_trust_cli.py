@@ -669,3 +669,17 @@ def test_the_longest_file_names_are_written_and_a_derived_name_too_long_is_said(
                                "--checkpoint)", "File name too long"])
     ok("train", "--data", "d.csv", "--iterations", "3", "--quiet", "--out", "c" * 248 + ".npz",
        "--checkpoint", "c.ckpt.npz", cwd=tmp_path)
+
+
+def test_a_mistyped_speed_switch_is_said_not_silently_the_default(tmp_path):
+    """NNDL_THREADS=of (for off) and NNDL_KERNELS=maybe were silently the defaults, unlike
+    NNDL_MAX_BYTES, which refuses a bad size. They change speed, never a result: one warning
+    line each, naming the values they take; known values say nothing."""
+    args = ["train", "--data", "moons", "--iterations", "3", "--quiet", "--out", "m.npz"]
+    r = _raw(args, tmp_path, {"NNDL_THREADS": "of", "NNDL_KERNELS": "maybe"})
+    lines = r.stderr.decode().splitlines()
+    assert r.returncode == 0 and len(lines) == 2, lines
+    assert lines[0].startswith("nndl train: warning: NNDL_THREADS='of' is not one of auto, on")
+    assert "NNDL_KERNELS='maybe' is not one of 1, on, true, yes, 0, off" in lines[1]
+    r = _raw(args, tmp_path, {"NNDL_THREADS": " Off ", "NNDL_KERNELS": "0"})
+    assert r.returncode == 0 and r.stderr == b""

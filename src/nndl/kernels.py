@@ -40,18 +40,21 @@ Z, times the steps, > :data:`LOAD_S`); once loaded, every step of the process us
 
 from __future__ import annotations
 
-import os
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
+
+from . import environment
 
 if TYPE_CHECKING:  # pragma: no cover
     from .activations import Activation
 
 Array = np.ndarray
 
-enabled: bool = os.environ.get("NNDL_KERNELS", "1").strip() not in ("0", "off", "false", "no")
+_SWITCH = environment.switch("NNDL_KERNELS", "1")
+_SWITCHES = ("1", "on", "true", "yes", "0", "off", "false", "no")
+enabled: bool = _SWITCH not in ("0", "off", "false", "no")
 """Use the fused kernels when numba is installed (and the fit is long enough to pay)."""
 
 LOAD_S = 0.5
@@ -102,6 +105,7 @@ def prepare(optimizer: str, n_params: int, steps: int,
     """Load the kernels (once per process) when ``steps`` steps save more than loading costs
     (:func:`saving_s`). Returns whether they are in use."""
     global failure
+    environment.check("NNDL_KERNELS", _SWITCH, _SWITCHES)
     if not enabled:
         return False
     if _loaded is None:

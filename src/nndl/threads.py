@@ -55,9 +55,10 @@ import threading
 import time
 from typing import Any, Callable, Sequence
 
-from . import products
+from . import environment, products
 
-_MODE = os.environ.get("NNDL_THREADS", "auto").strip().lower()
+_MODE = environment.switch("NNDL_THREADS", "auto")
+_MODES = ("auto", "on", "1", "yes", "true", "off", "0", "no", "false", "fixed", "fast")
 
 auto: bool = _MODE not in ("off", "0", "no", "false", "fixed")
 """Module switch: ``True`` (the default) lets ``fit`` lower the BLAS's thread count under load
@@ -302,6 +303,7 @@ class Threads:
         # the count is the whole process's: a fit in another thread (the playground's server)
         # leaves it alone
         main = threading.current_thread() is threading.main_thread()
+        environment.check("NNDL_THREADS", _MODE, _MODES)
         self.libs = blas_libraries() if auto and main else []
         self.original = [lib.num_threads for lib in self.libs]
         # the count whose bits every product keeps (nndl.products) must be NumPy's BLAS's:
