@@ -218,3 +218,21 @@ def test_a_model_without_class_names_refuses_classes_partly_numbers_partly_names
     data = Dataset(np.zeros((2, 3)), np.array([[0, 1, 2]]), classes=["1", "2", "cat"])
     with pytest.raises(nndl.NNDLError, match="no class names"):
         dataset_targets(data, three)
+
+
+def test_multi_label_accuracy_is_the_share_of_samples_with_every_label_right():
+    """Several sigmoid units (multi-label): accuracy was the share of (sample, label) entries
+    right, 0.73 where 0.345 of the samples had every label right, though Network.accuracy
+    says "fraction of samples"; scikit-learn's accuracy_score is the latter."""
+    from sklearn.metrics import accuracy_score
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(4, 200))
+    Y = (rng.normal(size=(3, 200)) + X[:3] > 0).astype(float)
+    net = nndl.Network([4, 8, 3], hidden="relu", output="sigmoid", seed=0)
+    net.fit(X, Y, learning_rate=0.1, iterations=50)
+    P = net.predict(X)
+    want = accuracy_score(Y.T, P.T)
+    assert want < np.mean(P == Y) - 0.1  # the two differ here
+    assert net.accuracy(X, Y) == want == heads.scores(net, X, Y)["accuracy"]
+    assert metrics.accuracy(Y[:1], P[:1]) == np.mean(Y[0] == P[0])  # one row: per entry

@@ -476,12 +476,12 @@ class Network:
 
     def accuracy(self, X: object, Y: object) -> float:
         """Fraction of samples whose predicted class equals Y's (0/1 row, one-hot columns, or
-        labels)."""
+        labels; with several sigmoid units, samples with every label right)."""
         if not self.head.is_classifier:
             raise NNDLError("accuracy is for classifiers; this model is a regression")
         X, Y = self.checked(X, Y)  # X is preprocessed here: do not go through forward again
         AL = predict_forward(X, self.checked_params(), self.activations)
-        return float(np.mean(self.head.indices(AL) == self.head.truth(Y)))
+        return self.head.scores(AL, Y)["accuracy"]
 
 
 def _activation_names(layer_dims: list[int], hidden: str, output: str,
