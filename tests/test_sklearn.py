@@ -357,3 +357,38 @@ def test_a_fit_whose_cost_did_not_settle_says_so():
     with warnings.catch_warnings():
         warnings.simplefilter("error", UnsettledWarning)
         NNClassifier(random_state=3).fit(StandardScaler().fit_transform(Xtr), ytr)
+
+
+def test_early_stopping_holds_out_a_stratified_part_and_partial_fit_refuses_it():
+    """The validation part was a plain permutation: both samples of a rare class could land
+    in it and never be trained on (4 seeds of 30 never predicted the class; scikit-learn's
+    MLPClassifier stratifies). partial_fit with early_stopping=True held out part of each
+    batch, untrained, where scikit-learn refuses."""
+    import warnings
+
+    from nndl.datasets.split import hold_out
+
+    for seed in range(30):  # the split itself: every class in both parts, in proportion
+        labels = np.array([1] * 2 + [0] * 98)
+        train, dev = hold_out(labels, 100, 0.5, np.random.RandomState(seed))
+        assert len(dev) == 50 and set(labels[train]) == set(labels[dev]) == {0, 1}
+        assert sorted(np.concatenate([train, dev])) == list(range(100))
+    rng = np.random.default_rng(0)  # the estimator: the audit's 30 seeds (4 lost the class)
+    X = rng.normal(size=(100, 2))
+    y = np.zeros(100, int)
+    y[:2], X[:2] = 1, X[:2] + 8
+    lost = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for seed in range(30):
+            est = NNClassifier(hidden_layer_sizes=(8,), max_iter=200, early_stopping=True,
+                               validation_fraction=0.5, n_iter_no_change=200,
+                               learning_rate=0.05, random_state=seed).fit(X, y)
+            if (est.predict(X[:2]) == 0).all():
+                lost.append(seed)
+    assert lost == [], lost
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping=True"):
+        NNClassifier(early_stopping=True).partial_fit(X, y, classes=[0, 1])
+    with pytest.raises(ValueError, match="cannot hold out 4 of 5 samples"):
+        NNClassifier(early_stopping=True, validation_fraction=0.7).fit(
+            X[[0, 1, 2, 3, 4]], y[[0, 1, 2, 3, 4]])

@@ -34,6 +34,7 @@ from .activations import get_activation
 from .errors import NNDLError, NNDLWarning
 from .labels import LabelMap
 from .network import Network
+from .datasets.split import hold_out
 from .optimizers import Optimizer, get_optimizer
 from .preprocessing import Standardizer
 from .memory import check_memory
@@ -227,12 +228,8 @@ class _NNBase(BaseEstimator):
         if self.early_stopping:
             frac = check_number("validation_fraction", self.validation_fraction, low=0,
                                 high=1, low_open=True, high_open=True)
-            n_dev = int(np.ceil(frac * m))
-            if n_dev >= m:
-                raise NNDLError(f"early_stopping needs more samples: {m} sample(s) leave none "
-                                f"for training with validation_fraction={frac}")
-            order = net.rng.permutation(m)
-            dev_idx, order = order[:n_dev], order[n_dev:]
+            labels = self._head.truth(Y)[0] if self._head.is_classifier else None
+            order, dev_idx = hold_out(labels, m, frac, net.rng)  # stratified, as scikit-learn's
             dev = (X[dev_idx].T, Y[:, dev_idx])
             X, Y = X[order], Y[:, order]
             patience = self.n_iter_no_change
@@ -299,6 +296,9 @@ class _NNBase(BaseEstimator):
         if self.early_stopping:
             check_number("validation_fraction", self.validation_fraction, low=0, high=1,
                          low_open=True, high_open=True)
+        if incremental and self.early_stopping:  # it held out part of each batch, untrained
+            raise NNDLError("partial_fit does not support early_stopping=True (one epoch on "
+                            "each batch given; as scikit-learn's MLP): set early_stopping=False")
         if incremental:
             return 1
         return int(check_number("max_iter", self.max_iter, integer=True, low=1))
