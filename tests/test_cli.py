@@ -829,3 +829,26 @@ def test_gradcheck_passes_a_correct_model_whose_default_step_rounds(tmp_path, ca
         code = main(["gradcheck", "--model", str(tmp_path / "m.npz")])
     out = capsys.readouterr().out
     assert code == 1 and "at 1e-05" in out and "FAILED" in out, out
+
+
+def test_train_keeps_the_model_when_its_final_scores_fail(tmp_path, monkeypatch, capsys):
+    """The end-of-training scores go over every sample; when they failed (out of memory),
+    the trained model was never saved and a long run was lost: it is saved without its
+    scores (a checkpoint of the finished run), and the error says where."""
+    from nndl.cli import train
+    from nndl.cli.app import main
+
+    X, y = blobs()
+    write_csv(tmp_path / "d.csv", X, y)
+
+    def fail(*a, **k):
+        raise nndl.NNDLError("the scores need about 3.0 GiB of memory; 1.0 GiB is available")
+
+    monkeypatch.setattr(train, "summarize", fail)
+    out = tmp_path / "m.npz"
+    assert main(["train", "--data", str(tmp_path / "d.csv"), "--iterations", "7", "--out",
+                 str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"the trained model is saved in {out}, without its scores" in err, err
+    assert "3.0 GiB" in err and "Traceback" not in err
+    assert nndl.load(str(out)).iterations_done == 7

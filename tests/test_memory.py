@@ -60,3 +60,62 @@ def test_released_caches_give_the_same_gradients_and_are_emptied():
         np.testing.assert_array_equal(kept[k], released[k])
     assert caches2 == [None] * 3
     assert all(c is not None for c in caches)  # without the flag the caller's caches stay
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("dtype,rtol", [("float64", 1e-14), ("float32", 1e-6)])
+def test_inference_goes_through_the_samples_in_chunks_with_the_same_numbers(
+        monkeypatch, dtype, rtol, order):
+    """predict / evaluate / the scores of a fit ran one forward pass over all m samples (a
+    1.8 MB CSV of 400 000 rows needed 3.3 GB): beyond FORWARD_CHUNK_BYTES the columns go
+    through in chunks, in memory bounded by the chunk; the numbers are those of one pass up
+    to rounding (a BLAS may round another width's product a few units in the last place:
+    rtol 1e-14 for float64, 1e-6 for float32), the labels the same."""
+    from nndl import heads, propagation
+
+    rng = np.random.default_rng(3)
+    m = 3000
+    net = nndl.Network([20, 200, 200, 3], output="softmax", seed=0, dtype=dtype)
+    X = np.asarray(rng.standard_normal((20, m)), dtype=dtype, order=order)
+    y = rng.integers(0, 3, m)
+    Y = np.eye(3)[y].T
+
+    def everything() -> tuple:
+        return (net.forward(X), net.predict_proba(X), net.predict(X), net.accuracy(X, y),
+                net.cost(X, Y), heads.scores(net, X, Y))
+
+    whole = everything()
+    bound = 2**20  # all m at once: (20 + 2 * 200) x 3000 numbers, 10 MB in float64
+    monkeypatch.setattr(propagation, "FORWARD_CHUNK_BYTES", bound)
+    tracemalloc.start()
+    try:
+        AL = net.forward(X)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(propagation.forward_chunks(m, propagation.forward_bytes_per_sample(
+        net.params, net.dtype))) > 5
+    assert peak <= bound + AL.nbytes + 128 * 1024, peak  # a chunk's step (and its X), the result
+    chunked = everything()
+    for a, b in zip(whole[:2], chunked[:2]):
+        assert a.dtype == b.dtype and a.shape == b.shape and b.flags.c_contiguous
+        np.testing.assert_allclose(b, a, rtol=rtol, atol=0)
+    np.testing.assert_array_equal(chunked[2], whole[2])
+    assert chunked[3] == whole[3]
+    np.testing.assert_allclose(chunked[4], whole[4], rtol=rtol)
+    assert chunked[5].keys() == whole[5].keys()
+    for k in whole[5]:
+        np.testing.assert_allclose(chunked[5][k], whole[5][k], rtol=rtol)
+
+
+def test_small_inputs_keep_the_one_pass_and_chunks_have_near_equal_widths():
+    from nndl.propagation import forward_chunks
+
+    assert forward_chunks(1000, 100, bound=10**5) == [(0, 1000)]  # fits: today's exact path
+    assert forward_chunks(0, 100, bound=10) == [(0, 0)]
+    chunks = forward_chunks(1001, 100, bound=10**4)  # 100 columns at most a chunk
+    assert chunks[0][0] == 0 and chunks[-1][1] == 1001
+    assert all(a[1] == b[0] for a, b in zip(chunks, chunks[1:]))
+    widths = [j1 - j0 for j0, j1 in chunks]
+    assert len(chunks) == 11 and max(widths) <= 100 and min(widths) >= 90  # no sliver
+    assert forward_chunks(3, 10**9, bound=10) == [(0, 1), (1, 2), (2, 3)]  # a huge layer

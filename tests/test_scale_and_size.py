@@ -334,3 +334,42 @@ def test_a_fit_that_learns_gives_no_warning():
         warnings.simplefilter("error")
         h = net.fit(X, y, learning_rate=0.05, batch_size=64, epochs=20, optimizer="adam")
     assert h.epoch_costs[-1] < h.epoch_costs[0]
+
+
+def test_the_one_hot_targets_of_many_labels_are_refused_before_they_are_made(monkeypatch):
+    """20 000 string labels (an ID column) made a 20 000 x 20 000 one-hot Y outside any memory
+    check: a raw numpy MemoryError (3 GB) from Network.fit and NNClassifier.fit."""
+    from nndl.sklearn import NNClassifier
+
+    m = 600  # one-hot: 600 x 600 float64, 2.9 MB
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((m, 3))
+    y = np.char.add("id", np.arange(m).astype(str))
+    net = nndl.Network([3, 4, m], output="softmax", seed=0)
+    monkeypatch.setattr(memory, "available_bytes", lambda: 2**20)
+    said = "the one-hot targets of 600 samples in 600 classes"
+    with pytest.raises(NNDLError, match=said) as exc:
+        net.fit(X.T, y, iterations=1)
+    assert "IDs, names or dates" in str(exc.value) and net.label_map is None
+    with pytest.raises(NNDLError, match=said), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # sklearn's "more classes than half the samples"
+        NNClassifier(hidden_layer_sizes=(4,), max_iter=1, random_state=0).fit(X, y)
+
+
+def test_the_cli_counts_the_training_targets_before_training(monkeypatch):
+    """With mini-batches the CLI's estimate counted one batch, not the one-hot Y of all the
+    samples (k x m): 20 000 dates as labels passed it and failed in numpy."""
+    from nndl.cli import steps
+    from nndl.cli.settings import TRAIN_DEFAULTS
+
+    m = 400
+    data = nndl.datasets.from_arrays(np.random.default_rng(0).standard_normal((m, 3)),
+                                     np.char.add("d", np.arange(m).astype(str)), "dates.csv")
+    data.label_name = "date"
+    s = {**TRAIN_DEFAULTS, "layers": [3], "batch_size": 8}
+    monkeypatch.setattr(memory, "available_bytes", lambda: 600_000)  # Y: 400 x 400, 1.3 MB
+    with pytest.raises(NNDLError, match=r"targets 400 x 400\) need about 1\.3 MiB.*train on "
+                       r"fewer samples.*the label column 'date': if it is not the label"):
+        steps.build_model(s, steps.Parts(data, data, None, None))
+    monkeypatch.setattr(memory, "available_bytes", lambda: 2**30)
+    assert steps.build_model(s, steps.Parts(data, data, None, None)).layer_dims[-1] == m

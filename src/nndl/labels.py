@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .errors import NNDLError
+from .memory import check_memory, out_of_memory
 
 Array = np.ndarray
 
@@ -86,9 +87,27 @@ def one_hot(indices: object, n_classes: int, dtype: "np.dtype | str | type" = np
     """One-hot columns of shape (k, m): ``Y[indices[j], j] = 1`` (``indices`` any shape with m
     entries, each in 0..k-1)."""
     idx = np.asarray(indices).reshape(-1)
-    Y = np.zeros((n_classes, idx.size), dtype=dtype)
+    Y = _zeros_checked(n_classes, idx.size, np.dtype(dtype))
     Y[idx, np.arange(idx.size)] = 1
     return Y
+
+
+MANY_CLASSES_HINT = ("so many classes are often a column of IDs, names or dates read as the "
+                     "labels: predict another column, or train on fewer samples")
+"""What to do when the one-hot targets of many classes cannot fit (the CLI says which column)."""
+
+
+def _zeros_checked(k: int, m: int, dtype: np.dtype) -> Array:
+    """The (k, m) zeros of a one-hot matrix, refused (NNDLError saying the classes and samples)
+    before they are allocated when they cannot fit in memory: k x m grows with both, and a
+    label per sample (an ID column: k = m) makes 20 000 samples 3 GiB."""
+    what = f"the one-hot targets of {m} samples in {k} classes ({k} x {m}, {dtype.name})"
+    need = k * m * dtype.itemsize
+    check_memory(what, need, MANY_CLASSES_HINT)
+    try:
+        return np.zeros((k, m), dtype=dtype)
+    except MemoryError:
+        raise out_of_memory(what, need, MANY_CLASSES_HINT) from None
 
 
 class LabelMap:

@@ -50,13 +50,68 @@ def model_forward(
     return A, caches
 
 
+FORWARD_CHUNK_BYTES = 64 * 2**20
+"""The most bytes the arrays of one layer's forward step (A[l-1], Z[l], A[l]) may take in
+:func:`predict_forward` before it goes through the samples in chunks of columns: inference
+(predict, evaluate, the scores of a fit) then needs bounded memory whatever m is, as Keras's
+``predict`` batches its input. Smaller inputs take the one full pass they always took."""
+
+
+def forward_bytes_per_sample(params: dict[str, Array], dtype: "np.dtype | type") -> int:
+    """Bytes that one sample takes at the widest step of :func:`predict_forward`: the most,
+    over the layers, of n[l-1] + 2 n[l] numbers (A[l-1] is held while Z[l] and A[l] are
+    made)."""
+    itemsize = np.dtype(dtype).itemsize
+    widest = max(W.shape[1] + 2 * W.shape[0]
+                 for k, W in params.items() if k.startswith("W"))
+    return widest * itemsize
+
+
+def forward_chunks(m: int, per_sample: int, bound: "int | None" = None) -> list[tuple[int, int]]:
+    """Column ranges ``[(j0, j1), ...]`` covering 0..m whose step arrays (``per_sample`` bytes
+    a column) stay within ``bound`` (default :data:`FORWARD_CHUNK_BYTES`): one range when all
+    m fit, else ranges of nearly equal sizes (no small last one, whose product a BLAS may
+    compute another way)."""
+    bound = FORWARD_CHUNK_BYTES if bound is None else bound
+    most = max(1, bound // max(per_sample, 1))
+    if m <= most:
+        return [(0, m)]
+    n = -(-m // most)
+    cuts = [i * m // n for i in range(n + 1)]
+    return list(zip(cuts[:-1], cuts[1:]))
+
+
 def predict_forward(
     X: Array, params: dict[str, Array], activations: Sequence[Activation]
 ) -> Array:
-    """A[L] for X without keeping any cache (each A[l-1] is freed as soon as A[l] exists)."""
+    """A[L] for X without keeping any cache (each A[l-1] is freed as soon as A[l] exists).
+
+    Beyond :data:`FORWARD_CHUNK_BYTES` for all m samples at once, the columns go through in
+    chunks written into one (n[L], m) result, in memory bounded by the chunk, not by m: the
+    same numbers up to rounding (each column sums the same terms; a BLAS may take another
+    kernel for another width, which rounds a few units in the last place otherwise)."""
+    chunks = forward_chunks(X.shape[1], forward_bytes_per_sample(params, X.dtype))
+    if len(chunks) == 1:
+        return _forward_all(X, params, activations)
+    out: "Array | None" = None
+    for j0, j1 in chunks:
+        part = X[:, j0:j1]
+        if not (part.flags.c_contiguous or part.flags.f_contiguous):
+            part = np.ascontiguousarray(part)  # the layout of a whole array, as BLAS gets X
+        A = _forward_all(part, params, activations)
+        if out is None:
+            out = np.empty((A.shape[0], X.shape[1]), dtype=A.dtype)
+        out[:, j0:j1] = A
+    assert out is not None
+    return out
+
+
+def _forward_all(X: Array, params: dict[str, Array], activations: Sequence[Activation]
+                 ) -> Array:
+    """A[L] for all the columns of X in one pass."""
     A = X
-    for l, g in enumerate(activations, start=1):
-        _, A = layer_forward(A, params[f"W{l}"], params[f"b{l}"], g)
+    for l, g in enumerate(activations, start=1):  # ([1]: a name for Z[l] would keep it alive
+        A = layer_forward(A, params[f"W{l}"], params[f"b{l}"], g)[1]  # through layer l+1)
     return A
 
 

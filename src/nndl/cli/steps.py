@@ -213,17 +213,21 @@ def _said_of_test() -> Iterator[None]:
 
 
 def _check_fits(s: dict, dims: "list[int]", m: int, classes: str = "") -> None:
-    """NNDLError before any parameter is drawn when the network and its training cannot fit
-    in memory (Network and fit check their own parts, but only once the parameters, which
-    alone may take gigabytes, exist)."""
+    """NNDLError before any parameter is drawn when the network, its training and the m
+    training targets cannot fit in memory (Network and fit check their own parts, but only
+    once the parameters, which alone may take gigabytes, exist; the targets are n[L] x m:
+    one-hot rows of thousands of classes take gigabytes with mini-batches too)."""
     dtype = np.dtype(s["dtype"])
     batch = min(m, s["batch_size"] or m)
     slots = len(get_optimizer(s["optimizer"]).slots)
     dropout = s["keep_prob"] is not None and s["keep_prob"] < 1
-    need = initialize_bytes(dims, dtype) \
-        + training_entries(dims, batch, slots, dropout) * dtype.itemsize
-    check_memory(f"the network {dims} and its training ({dtype.name}, batches of {batch})", need,
-                 f"use smaller --layers (or a smaller --batch-size){classes}")
+    targets = dims[-1] * m * (8 + (dtype.itemsize if dtype != np.float64 else 0))  # float64
+    need = initialize_bytes(dims, dtype) + targets \
+        + training_entries(dims, batch, slots, dropout) * dtype.itemsize  # (and fit's copy)
+    lead = ("use smaller --layers (or a smaller --batch-size)" if 2 * targets < need else
+            f"train on fewer samples (the targets are one row per class, {dims[-1]} rows)")
+    check_memory(f"the network {dims} and its training ({dtype.name}, batches of {batch}; "
+                 f"targets {dims[-1]} x {m})", need, lead + classes)
 
 
 def _head(output: "str | None", data: Any) -> heads.Head:

@@ -221,7 +221,12 @@ def _run(args: argparse.Namespace) -> int:
         if all(np.array_equal(v, net.params[k]) for k, v in last.items()):
             last = None  # the best epoch is the last: nothing else to keep
     # report: save the model with its scores, print them, plot
-    summary = summarize(net, parts, Y, fitted)
+    try:
+        summary = summarize(net, parts, Y, fitted)
+    except (NNDLError, MemoryError) as exc:  # the run is kept: saved without its scores
+        _save_final(net, job, None, args, resume, last)
+        raise NNDLError(f"the trained model is saved in {job.out}, without its scores: "
+                        f"computing them failed: {exc or 'out of memory'}") from None
     _save_final(net, job, summary, args, resume, last)
     _print_report(s, net, parts, job, fitted, summary)
     warn_no_better(net, parts, Y, summary)
@@ -416,14 +421,15 @@ def _fit(net: Network, X: np.ndarray, Y: np.ndarray, job: _Job) -> Fitted:
                    net.epochs_done - epochs_before)
 
 
-def _save_final(net: Network, job: _Job, summary: dict, args: argparse.Namespace,
+def _save_final(net: Network, job: _Job, summary: "dict | None", args: argparse.Namespace,
                 resume: "_Resume | None", last: "dict | None" = None) -> None:
     """Save the model with its scores and the state to continue from (it is a checkpoint
     too: ``nndl train --resume MODEL --iterations N`` trains it further); then remove this
     run's own checkpoint file, which the model supersedes (not one named by --checkpoint,
     never a finished model resumed from, and not with early stopping: the model then holds
-    the best epoch's parameters, the checkpoint the state to continue from exactly)."""
-    job.ckpt.info = {**job.info, "summary": summary}
+    the best epoch's parameters, the checkpoint the state to continue from exactly).
+    ``summary`` None: the scores failed (memory); the model is kept, as a checkpoint is."""
+    job.ckpt.info = {**job.info, **({} if summary is None else {"summary": summary})}
     final = Checkpointer(job.out, info=job.ckpt.info, learning_rate=job.ckpt.learning_rate,
                          unit="epoch", target_epochs=job.ckpt.target_epochs,
                          early_stopping=job.early)
