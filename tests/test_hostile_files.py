@@ -224,6 +224,101 @@ def test_huge_image_size_on_a_tiny_image(tmp_path):
     assert read_image(png, (300, 200)).shape == (300, 200, 3)  # what is plausible still reads
 
 
+def test_an_array_is_counted_once_against_the_limit(tmp_path):
+    # check() then read() counted each array twice: half the limit was refused, and the
+    # message doubled its size
+    path = tmp_path / "z.npz"
+    np.savez_compressed(path, X=np.zeros((9000, 10)), y=np.arange(9000) % 2)  # X: 703 KiB
+    assert load(path, max_bytes="1M").X.shape == (10, 9000)
+    refused(load, path, max_bytes="600K", words=["'X'", "would need 703 KiB", "600 KiB"])
+    model = model_bomb(tmp_path, 300)  # W1: 703 KiB of zeros
+    assert nndl.load(model, max_bytes="1M").layer_dims == [300, 300, 1]
+
+
+def test_bools_and_pixels_are_counted_as_the_float64_they_become(tmp_path):
+    # 1 byte per value in the file, 8 in nndl's X: 114 MiB of bools in 119 KB took 1.2 GB
+    path = tmp_path / "b.npz"
+    np.savez_compressed(path, X=np.zeros((20000, 6), bool), y=np.arange(20000) % 2)
+    refused(load, path, max_bytes="1M",
+            words=["'X'", "(20000, 6) bool", "117 KiB, and 938 KiB for the numbers nndl makes "
+                   "of it", "would need 1.03 MiB"])
+    assert load(path, max_bytes="2M").X.dtype == np.float64
+    h5py = pytest.importorskip("h5py")
+    h5 = tmp_path / "pixels.h5"
+    with h5py.File(h5, "w") as f:
+        f.create_dataset("X", data=np.zeros((400, 16, 16, 3), np.uint8), compression="gzip")
+        f["y"] = np.arange(400) % 2
+    refused(load, h5, max_bytes="2M", words=["'X'", "300 KiB, and 2.34 MiB for the numbers"])
+    assert load(h5, max_bytes="3M").X.shape == (768, 400)
+
+
+def test_float64_features_from_a_file_are_not_copied(tmp_path):
+    # the file's array becomes Dataset.X (transposed) and is checked for NaN without a
+    # temporary: loading took 2x X and more
+    X = np.random.default_rng(0).standard_normal((20000, 50))  # 7.6 MiB
+    path = tmp_path / "f.npz"
+    np.savez(path, X=X, y=np.arange(20000) % 2)
+    with bounded(int(1.3 * X.nbytes)):
+        data = load(path)
+    assert np.array_equal(data.X, X.T)
+    X[0, 0] = np.nan
+    np.savez(path, X=X, y=np.arange(20000) % 2)
+    refused(load, path, words=["finite", "1 NaN"])
+
+
+def test_one_long_text_label_costs_its_own_size(tmp_path):
+    # a NumPy text array gives every label the room of the longest: one label of 10 000
+    # characters made 3 000 short ones take 115 MiB (130 000 among 300 000: 145 GiB)
+    path = tmp_path / "long.csv"
+    long = "a" * 10_000
+    path.write_text("x,y\n" + f"0.5,{long}\n"
+                    + "".join(f"{i % 10},{'cd'[i % 2]}\n" for i in range(3000)))
+    with bounded(16 * 2**20):
+        data = load(path)
+    assert data.classes == [long, "c", "d"]  # sorted, as before
+    assert data.Y[0, :4].tolist() == [0, 1, 2, 1]
+
+
+def test_one_long_variable_length_label_in_hdf5(tmp_path):
+    h5py = pytest.importorskip("h5py")
+    path = tmp_path / "vlen.h5"
+    y = ["c" if i % 2 else "d" for i in range(600)]
+    y[0] = "a" * 50_000  # fixed-width: 600 x 50 000 x 4 bytes = 114 MiB
+    with h5py.File(path, "w") as f:
+        f["X"] = np.arange(600.0)[:, None]
+        f.create_dataset("y", data=y, dtype=h5py.string_dtype())
+    with bounded(16 * 2**20):
+        data = load(path)
+    assert data.classes == ["a" * 50_000, "c", "d"] and data.Y[0, :3].tolist() == [0, 1, 2]
+
+
+def test_variable_length_text_is_counted_at_its_real_size(tmp_path):
+    h5py = pytest.importorskip("h5py")
+    from nndl.datasets.arrays import read_labels
+    from nndl.limits import Budget
+
+    path = tmp_path / "text.h5"
+    with h5py.File(path, "w") as f:
+        f.create_dataset("y", data=["x" * 20_000] * 300, dtype=h5py.string_dtype())
+    budget = Budget("text.h5")
+    with h5py.File(path, "r") as f:
+        values = read_labels(h5py, f["y"], "y", budget, path.stat().st_size)
+    assert values.shape == (300,) and values[0] == b"x" * 20_000
+    assert budget.declared >= 300 * 20_000  # was 300 pointers: 2400 bytes
+    assert budget.stored <= path.stat().st_size
+
+
+def test_many_classes_with_one_long_name_are_refused(tmp_path, monkeypatch):
+    # the model keeps its classes as one NumPy text array: K names as wide as the longest
+    monkeypatch.setattr(limits, "MAX_BYTES", 4 * 2**20)
+    path = tmp_path / "ids.csv"
+    path.write_text("x,y\n" + f"1,{'z' * 1000}\n" + "".join(f"{i},id{i}\n" for i in range(1100)))
+    refused(load, path, words=["ids.csv", "1101 classes", "1000 characters", "4.2 MiB",
+                               "4 MiB", "label column"])
+    monkeypatch.setattr(limits, "MAX_BYTES", 8 * 2**20)
+    assert load(path).n_classes == 1101
+
+
 # --- B: what is not a regular file ---------------------------------------------------------
 @pytest.mark.parametrize("suffix", [".csv", ".npz", ".h5", ".png", ".csv.gz"])
 def test_fifo_device_and_symlink_loop_are_refused(tmp_path, suffix):

@@ -265,6 +265,45 @@ def test_a_memory_error_while_training_is_an_nndl_error(monkeypatch):
         net.fit(X, y, iterations=2)
 
 
+def test_standardizing_an_x_beyond_the_memory_is_an_nndl_error(monkeypatch):
+    # a raw MemoryError traceback came from Standardizer.fit under a 3 GB limit
+    X = np.ones((60, 1000))
+    monkeypatch.setattr(memory, "available_bytes", lambda: 100_000)
+    with pytest.raises(NNDLError, match=r"the standard deviations of X \(60 features x 1000 "
+                                        r"samples, float64; a temporary of its size\) need "
+                                        r"about 468\.8 KiB of memory; 97\.7 KiB is available"):
+        Standardizer().fit(X)
+    std = Standardizer(np.zeros(60), np.ones(60))
+    with pytest.raises(NNDLError, match=r"the standardized copy of X .*2 temporaries"):
+        std.transform(X)
+    monkeypatch.setattr(memory, "available_bytes", lambda: None)
+    import nndl.preprocessing
+
+    def fail(*args, **kwargs):
+        raise MemoryError("Unable to allocate 732. MiB")
+
+    monkeypatch.setattr(nndl.preprocessing, "_moments", fail)
+    with pytest.raises(NNDLError, match=r"the standard deviations of X .* allocating them "
+                                        r"failed"):
+        Standardizer().fit(X)
+
+
+def test_features_of_zeros_are_not_copied_to_be_standardized():
+    # rows of zeros went down the tiny-values path, which copies them twice
+    X = np.zeros((50, 20000))
+    X[0] = 1.0
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        std = Standardizer().fit(X)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1.3 * X.nbytes, peak / X.nbytes
+    assert std.mean.ravel()[:2].tolist() == [1.0, 0.0] and std.std.ravel().tolist() == [1.0] * 50
+
+
 # --- bug 3: overflow is a divergence or an honest inf, never a NumPy warning ------------------
 @pytest.mark.parametrize("scale", [1e300, 1e-300, 1e-310])
 def test_regression_scores_of_any_scale_without_warnings(scale):

@@ -6,8 +6,13 @@ allocating anything. The rule, per file read (:class:`Budget`):
 
     declared bytes  <=  max(MAX_RATIO * stored bytes, max_bytes())
 
-where *stored bytes* are what the file physically holds for those arrays (a zip member's
-compressed size, an HDF5 dataset's storage size, an image file's size). Real data compresses
+where *declared bytes* are what reading them allocates: the arrays at the size their header
+declares (each array counted once), the float64 copies nndl makes of them (features of 1-byte
+bools or pixels become 8-byte numbers; float64 features are used as they are; labels become
+8-byte indices), and variable-length text at its real size, counted as it is read (an HDF5
+dataset stores only pointers to it); *stored bytes* are what the file physically holds for
+those arrays (a zip member's compressed size, an HDF5 dataset's storage size, an image file's
+size). Real data compresses
 by a few times (MAX_RATIO = 100 leaves a wide margin); a compression bomb (a 2 MB file of
 zeros declaring 2 GB) does not, and is refused with an :class:`~nndl.errors.NNDLError` that
 says how to raise the limit. Anything up to ``max_bytes()`` (256 MiB by default) is allowed

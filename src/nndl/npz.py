@@ -24,7 +24,7 @@ import numpy as np
 
 from .errors import NNDLError, shorten
 from .files import ZIP_MAGIC, open_regular
-from .limits import Budget
+from .limits import Budget, human
 
 NUMBER_KINDS = "biuf"
 """dtype kinds of plain numbers: bool, signed and unsigned integers, floats (not complex)."""
@@ -44,6 +44,7 @@ class Archive:
         self.path = Path(os.fspath(path))
         self.fail = fail or (lambda msg: NNDLError(f"{shorten(self.path)}: {msg}"))
         self.budget = Budget(shorten(self.path.name), max_bytes)
+        self._taken: set[str] = set()  # the arrays whose memory the budget counts already
         self._fh = open_regular(self.path, what)
         try:
             if self._fh.read(4) != ZIP_MAGIC:
@@ -121,11 +122,14 @@ class Archive:
                             f"or truncation ({_why(exc)})") from None
         return tuple(int(n) for n in shape), dtype, length
 
-    def check(self, key: str, kinds: str = NUMBER_KINDS
+    def check(self, key: str, kinds: str = NUMBER_KINDS, builds: int = 0
               ) -> tuple[tuple[int, ...], np.dtype]:
         """Check array ``key`` before reading it: a plain dtype of one of ``kinds``, the bytes
         its shape declares present in the member, and its memory within the budget (taken
-        here). Returns ``(shape, dtype)``."""
+        here, once per array however often it is checked: a check then a read counted it
+        twice, refusing an array of half the limit). ``builds``: bytes per value of the
+        copy the caller makes of it (8 for a float64 copy of bytes or bools), counted with
+        the array. Returns ``(shape, dtype)``."""
         shape, dtype, length = self.header(key)
         name = shorten(key, 80)
         if dtype.kind not in kinds or dtype.fields is not None or dtype.subdtype is not None \
@@ -141,12 +145,17 @@ class Archive:
                             "(truncated or tampered)")
         stored = info.compress_size if info.compress_type != zipfile.ZIP_STORED \
             else info.file_size
-        self.budget.take(nbytes, stored, f"array {name!r} of shape {shape} {dtype}")
+        if key not in self._taken:
+            copy = int(np.prod(shape, dtype=object)) * builds
+            also = f", and {human(copy)} for the numbers nndl makes of it" if copy else ""
+            self.budget.take(nbytes + copy, stored,
+                             f"array {name!r} of shape {shape} {dtype} ({human(nbytes)}{also})")
+            self._taken.add(key)
         return shape, dtype
 
-    def read(self, key: str, kinds: str = NUMBER_KINDS) -> np.ndarray:
-        """Array ``key``, after :meth:`check`; never unpickles."""
-        self.check(key, kinds)
+    def read(self, key: str, kinds: str = NUMBER_KINDS, builds: int = 0) -> np.ndarray:
+        """Array ``key``, after :meth:`check` (``builds``: as there); never unpickles."""
+        self.check(key, kinds, builds)
         try:
             with self.zf.open(self._info(key)) as f:
                 return np.lib.format.read_array(f, allow_pickle=False)

@@ -18,11 +18,13 @@ own magnitude: a feature of std 1e-13 around 0 is a feature like any other, scal
 
 from __future__ import annotations
 
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import numpy as np
 
 from .errors import NNDLError
+from .memory import check_memory, out_of_memory
 from .validation import as_matrix
 
 Array = np.ndarray
@@ -77,6 +79,22 @@ def _check_finite(what: str, ok: Array) -> None:
             "standardization")
 
 
+@contextmanager
+def _room(what: str, X: Array, copies: int) -> Iterator[None]:
+    """Around a computation that makes ``copies`` temporaries of X's size: NNDLError before
+    it when they cannot fit (:func:`nndl.memory.check_memory`), and NNDLError for a
+    MemoryError in it (:func:`nndl.memory.out_of_memory`), never a NumPy traceback."""
+    name = f"{what} X ({X.shape[0]} features x {X.shape[1]} samples, {X.dtype}; " \
+           f"{'a temporary' if copies == 1 else f'{copies} temporaries'} of its size)"
+    hint = "use fewer samples or features (or a machine with more memory)"
+    need = copies * X.nbytes
+    check_memory(name, need, hint)
+    try:
+        yield
+    except MemoryError:
+        raise out_of_memory(name, need, hint) from None
+
+
 class Standardizer:
     """Per-feature standardization z = (x - mean) / std; ``mean`` and ``std`` are (n[0], 1)."""
 
@@ -121,16 +139,21 @@ class Standardizer:
 
     # --- fit / transform -----------------------------------------------------------------
     def fit(self, X: object) -> "Standardizer":
-        """Mean and std of each feature (row) of X (n[0], m) over its m columns."""
+        """Mean and std of each feature (row) of X (n[0], m) over its m columns; an X whose
+        temporaries cannot fit is an NNDLError (:func:`_room`), not a MemoryError."""
         X = as_matrix("X", X, np.float64)
-        mean, std, constant = _moments(X)
-        odd = np.flatnonzero(~(np.isfinite(mean) & np.isfinite(std)) | (max_abs(X) < TINY))
-        if odd.size:  # squares beyond float64 either way: the same of X / s, times s
-            scale = power_of_two_scale(X[odd])
-            mean_s, std_s, constant[odd] = _moments(X[odd] / scale)
-            with np.errstate(over="ignore", under="ignore"):
-                mean[odd], std[odd] = scale * mean_s, scale * std_s
-            _check_finite("the mean and standard deviation", np.isfinite(mean) & np.isfinite(std))
+        with _room("the standard deviations of", X, 1):  # X - mean
+            mean, std, constant = _moments(X)
+            top = max_abs(X)  # (rows of zeros are exact as they are: not copied below)
+            odd = np.flatnonzero(~(np.isfinite(mean) & np.isfinite(std))
+                                 | ((top > 0) & (top < TINY)))
+            if odd.size:  # squares beyond float64 either way: the same of X / s, times s
+                scale = power_of_two_scale(X[odd])
+                mean_s, std_s, constant[odd] = _moments(X[odd] / scale)
+                with np.errstate(over="ignore", under="ignore"):
+                    mean[odd], std[odd] = scale * mean_s, scale * std_s
+                _check_finite("the mean and standard deviation",
+                              np.isfinite(mean) & np.isfinite(std))
         std[constant | (std == 0)] = 1.0  # (std 0 also where scale * std_s underflowed)
         self.mean, self.std = mean, std
         return self
@@ -143,7 +166,8 @@ class Standardizer:
     def transform(self, X: object) -> Array:
         """(X - mean) / std for X (n[0], m); float32 input stays float32, else float64."""
         X = self._input(X)
-        with np.errstate(over="ignore", invalid="ignore"):
+        with _room("the standardized copy of", X, 2), \
+                np.errstate(over="ignore", invalid="ignore"):
             Z = ((X - self.mean) / self.std).astype(X.dtype, copy=False)
         if not (np.isfinite(Z.min()) and np.isfinite(Z.max())):  # no temporary of X's size
             # X - mean beyond float64 (values near 1e308): X / std - mean / std where it is

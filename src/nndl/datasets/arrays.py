@@ -12,6 +12,7 @@ anything is read (:mod:`nndl.limits`).
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -22,7 +23,7 @@ from ..files import regular_file
 from ..limits import Budget
 from ..npz import Archive
 from .base import Dataset, encode_labels
-from .course import _h5py, course_part, dataset_budget, read_course_file
+from .course import _h5py, course_builds, course_part, dataset_budget, read_course_file
 
 
 def from_arrays(
@@ -32,9 +33,12 @@ def from_arrays(
     task: "str | None" = None,
     classes: "Sequence[str] | None" = None,
     feature_names: "Sequence[str] | None" = None,
+    copy: bool = True,
 ) -> Dataset:
     """Arrays with samples as ROWS, X (m, n) or images (m, h, w[, c]), y (m,) or (m, 1) ->
-    Dataset with samples as columns."""
+    Dataset with samples as columns. ``copy=False`` (for arrays just read from a file):
+    float64 features become ``Dataset.X`` without a copy (a transposed view, the layout a
+    copy has too), so a file's X costs its size once, as its budget counts it."""
     X = np.asarray(X)
     if X.dtype.kind == "c":
         raise NNDLError(f"{source}: features must be real numbers; got complex numbers "
@@ -57,12 +61,12 @@ def from_arrays(
     if X.ndim >= 3:
         if X.dtype == np.uint8:
             images = X if X.ndim == 4 else X[..., None]
-        Xc = X.reshape(m, -1).T.astype(np.float64)
+        Xc = X.reshape(m, -1).T.astype(np.float64, copy=copy)
         if X.dtype == np.uint8:
             Xc /= 255.0
     else:
-        Xc = X.T.astype(np.float64)
-    if not np.isfinite(Xc).all():
+        Xc = X.T.astype(np.float64, copy=copy)
+    if not (np.isfinite(Xc.min()) and np.isfinite(Xc.max())):  # no temporary of X's size
         bad = int(Xc.size - np.count_nonzero(np.isfinite(Xc)))
         raise NNDLError(f"{source}: features must be finite; found {bad} NaN or inf value(s)")
     if y is None:
@@ -133,6 +137,18 @@ def _keys(keys: "Sequence[str] | None", source: str, labels: bool = True
         len(keys) == 2 and labels
 
 
+LABEL_BYTES = 8
+"""Bytes per label of what nndl makes of the labels it reads (Y: int64 class indices or
+float64 targets), which a file's budget counts with them."""
+
+
+def features_copy(dtype: np.dtype) -> int:
+    """Bytes per value of the float64 copy :func:`from_arrays` makes of features of
+    ``dtype`` read from a file: 8, or 0 for float64 (used as they are). A file's budget
+    counts it: 1-byte bools or pixels become 8-byte numbers."""
+    return 0 if np.dtype(dtype) == np.float64 else 8
+
+
 ARRAY_KINDS = "biufcUS"
 """What an NPZ's arrays may hold (checked further by :func:`from_arrays`); never objects."""
 
@@ -151,12 +167,14 @@ def load_npz(path: "str | os.PathLike", keys: "Sequence[str] | None" = None,
         xk, yk = _pick_xy(ar.keys, xk, yk, labelled, source,
                           no_x="no feature array 'X' (or 'x')", no_y="no label array 'y' (or "
                           "'Y')", hint=", or (features_name,) for unlabeled data")
-        ar.check(xk, ARRAY_KINDS)
+        builds = {xk: features_copy(ar.header(xk)[1])}
         if yk is not None:
-            ar.check(yk, ARRAY_KINDS)
-        X = ar.read(xk, ARRAY_KINDS)
-        y = ar.read(yk, ARRAY_KINDS) if yk is not None else None
-    return from_arrays(X, y, shorten(p.name), task=task, classes=classes)
+            builds[yk] = LABEL_BYTES
+        for k, per_value in builds.items():  # both checked before either is read
+            ar.check(k, ARRAY_KINDS, per_value)
+        X = ar.read(xk, ARRAY_KINDS, builds[xk])
+        y = ar.read(yk, ARRAY_KINDS, builds[yk]) if yk is not None else None
+    return from_arrays(X, y, shorten(p.name), task=task, classes=classes, copy=False)
 
 
 def _is_dataset(h5py, f, key: str) -> bool:
@@ -183,9 +201,35 @@ def _dataset_names(h5py, f) -> list[str]:
     return names + sorted(nested)
 
 
-def _labels(h5py, node: Any) -> np.ndarray:
-    """A label dataset's values; an HDF5 enum's as its names (``"cat"``, not 1)."""
-    values = np.asarray(node[()])
+TEXT_BLOCK = (256, 65536)
+"""Least and most labels of variable-length text read at a time (:func:`read_labels`)."""
+
+
+def read_labels(h5py, node: Any, key: str, budget: Budget, file_size: int) -> np.ndarray:
+    """A label dataset's values; an HDF5 enum's as its names (``"cat"``, not 1).
+
+    Variable-length strings (an object array of bytes) are read a block of rows at a time
+    and their real sizes taken from ``budget`` as they come: the dataset's storage holds
+    only pointers to them, so one label of a million characters was counted as 8 bytes.
+    A block's rows are at most ``budget.limit // file_size`` (within :data:`TEXT_BLOCK`): a
+    file holds each string it stores, so a block of new strings is at most its size."""
+    info = h5py.check_string_dtype(node.dtype)
+    if info is None or info.length is not None or node.ndim == 0:
+        values = np.asarray(node[()])
+    else:
+        rows = node.shape[0]
+        step = int(min(max(budget.limit // max(file_size, 1), TEXT_BLOCK[0]), TEXT_BLOCK[1]))
+        blocks, text = [], 0
+        for i in range(0, rows, step):
+            block = np.asarray(node[i:i + step])
+            size = sum(sys.getsizeof(v) for v in block.flat)
+            # the text read, and the str it is decoded into (as large, or larger)
+            budget.take(2 * size, min(text + size, file_size) - min(text, file_size),
+                        f"the text of dataset {shorten(repr(key), 80)} (rows {i} to "
+                        f"{min(i + step, rows) - 1} of {rows})")
+            text += size
+            blocks.append(block)
+        values = np.concatenate(blocks) if blocks else np.asarray(node[()])
     mapping = h5py.check_enum_dtype(node.dtype)
     if not mapping:
         return values
@@ -223,7 +267,7 @@ def load_hdf5(path: "str | os.PathLike", keys: "Sequence[str] | None" = None,
             if part is not None:
                 for k in (f"{part}_set_x", f"{part}_set_y", "list_classes"):
                     _check_stored_here(f[k], k, source)
-                    dataset_budget(h5py, f[k], k, budget)
+                    dataset_budget(h5py, f[k], k, budget, course_builds(k))
                 ds = read_course_file(f, part, p)
                 if classes is not None and list(classes) != ds.classes:
                     raise NNDLError(f"{source}: its classes {shorten(ds.classes)} differ from "
@@ -236,16 +280,17 @@ def load_hdf5(path: "str | os.PathLike", keys: "Sequence[str] | None" = None,
             xk, yk = _pick_xy(names, xk, yk, labelled, source,
                               no_x=f"no dataset 'X' (or 'x') and not the course's layout{said}",
                               no_y=f"no label dataset 'y' (or 'Y'){said}")
-            for k in (xk, yk):
+            for k, per_value in ((xk, features_copy(f[xk].dtype)), (yk, LABEL_BYTES)):
                 if k is not None:
                     _check_stored_here(f[k], k, source)
-                    dataset_budget(h5py, f[k], k, budget)
+                    dataset_budget(h5py, f[k], k, budget, per_value)
             X = np.asarray(f[xk][()])
-            y = _labels(h5py, f[yk]) if yk is not None else None
+            y = read_labels(h5py, f[yk], yk, budget, p.stat().st_size) \
+                if yk is not None else None
     except NNDLError:
         raise
     except (OSError, KeyError, TypeError, ValueError, RuntimeError, RecursionError) as exc:
         # a soft-link loop, a broken or truncated file: h5py raises these
         raise NNDLError(f"{source}: not a readable HDF5 file ({type(exc).__name__}: "
                         f"{shorten(exc, 160)})") from None
-    return from_arrays(X, y, shorten(p.name), task=task, classes=classes)
+    return from_arrays(X, y, shorten(p.name), task=task, classes=classes, copy=False)

@@ -31,6 +31,7 @@ import numpy as np
 from ..errors import NNDLError
 from ..heads import TASKS, for_classes
 from ..labels import label_number, missing_labels, one_hot
+from ..limits import ENV, human, max_bytes
 def task_for_classes(k: int) -> str:
     """The task of labels of ``k`` classes: ``"binary"`` for k <= 2, else ``"multiclass"``
     (the classifier heads of :mod:`nndl.heads`)."""
@@ -158,7 +159,9 @@ class Dataset:
 
 def _read_labels(values: np.ndarray, source: str) -> tuple[np.ndarray, "np.ndarray | None"]:
     """``(values, numbers)``: labels that are numbers (or text of numbers) as float64, else
-    None and the text stripped; missing labels (None, NaN in an object array) refused."""
+    None and the text stripped; missing labels (None, NaN in an object array) refused. Text
+    comes back as an object array of str: a NumPy text array gives every label the room of
+    the longest (one label of 130 000 characters made 300 000 short ones take 145 GiB)."""
     if values.dtype.kind in "biuf":
         return values, values.astype(np.float64)
     if values.dtype.kind not in "USO":
@@ -172,8 +175,16 @@ def _read_labels(values: np.ndarray, source: str) -> tuple[np.ndarray, "np.ndarr
     strs = [v.decode() if isinstance(v, bytes) else str(v) for v in values.tolist()]
     numbers = [label_number(s) for s in strs]
     if any(v is None for v in numbers):
-        return np.array([s.strip() for s in strs]), None
-    return values, np.array(numbers, dtype=np.float64)
+        return text_array([s.strip() for s in strs]), None
+    return text_array(strs), np.array(numbers, dtype=np.float64)
+
+
+def text_array(strs: "list[str]") -> np.ndarray:
+    """A 1-D object array of the strings ``strs``, each the size of its own text (a NumPy
+    text array gives every one the room of the longest)."""
+    out = np.empty(len(strs), dtype=object)
+    out[:] = strs
+    return out
 
 
 def _exact_integers(values: np.ndarray) -> "list[int] | None":
@@ -181,7 +192,7 @@ def _exact_integers(values: np.ndarray) -> "list[int] | None":
     whole numbers such as ``9007199254740993``), else None."""
     if values.dtype.kind in "iu":
         return [int(v) for v in values.tolist()]
-    if values.dtype.kind in "US":
+    if values.dtype.kind in "USO":
         strs = [v.decode() if isinstance(v, bytes) else str(v) for v in values.tolist()]
         if all(_INTEGER.fullmatch(s.strip()) for s in strs):
             return [int(s) for s in strs]
@@ -193,6 +204,24 @@ _INTEGER = re.compile(r"[+-]?\d+")
 
 def _number_name(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
+def check_class_names(order: "Sequence[str]", source: str) -> None:
+    """NNDLError when the class names would take more than :func:`nndl.limits.max_bytes` as
+    the one NumPy text array a model keeps them in (every name as wide as the longest, 4
+    bytes a character): many classes and one very long name (a text column taken for the
+    labels) would ask for gigabytes when the model is built, after the data was read."""
+    if not order:
+        return
+    width = max(len(c) for c in order)
+    need, limit = len(order) * width * 4, max_bytes()
+    if need > limit:
+        raise NNDLError(f"{source}: its {len(order)} classes, the longest name {width} "
+                        f"characters, would take {human(need)} as the model's table of class "
+                        f"names (each as wide as the longest), above the limit of "
+                        f"{human(limit)}: is the label column the right one? To use them "
+                        f"anyway, raise the limit (nndl.limits.MAX_BYTES or ${ENV}, e.g. "
+                        f"{ENV}=16G)")
 
 
 def encode_labels(
@@ -233,37 +262,38 @@ def encode_labels(
                                 "regression targets")
             return numeric.reshape(1, m), None, "regression"
         if exact is not None:  # class names of every digit, in the integers' order
-            names = np.array([str(v) for v in exact])
+            names = [str(v) for v in exact]
             order = [str(v) for v in sorted(set(exact))]
         else:
-            names = np.array([_number_name(v) for v in numeric])
+            names = [_number_name(v) for v in numeric]
             order = [_number_name(v) for v in np.unique(numeric)]
     else:
         if task == "regression":
             raise NNDLError(f"{source}: regression needs numeric targets; got text labels such "
                             f"as {values[:3].tolist()}")
-        names = values
-        order = sorted(set(names.tolist()))
+        names = values.tolist()
+        order = sorted(set(names))
 
     if classes is not None:
         order = [str(c) for c in classes]
         if len(set(order)) != len(order):
             raise NNDLError(f"{source}: classes must be distinct; got {order}")
         lookup = {c: i for i, c in enumerate(order)}
-        distinct = set(names.tolist())
+        distinct = set(names)
         unknown = sorted(distinct - set(lookup))
         if unknown and len(unknown) == len(distinct) and numeric is not None \
                 and np.all(numeric == np.round(numeric)) \
                 and numeric.min() >= 0 and numeric.max() < len(order):
             # numbers none of which is a class name are class indices 0..k-1 (labels that
             # are partly names, [1, 2, 0] for classes "1".."3", are an error: 0 is unknown)
-            names = np.array([order[int(v)] for v in numeric])
+            names = [order[int(v)] for v in numeric]
             unknown = []
         if unknown:
             raise NNDLError(f"{source}: labels {unknown[:5]} are not among the expected classes "
                             f"{order}")
+    check_class_names(order, source)
     lookup = {c: i for i, c in enumerate(order)}
-    Y = np.array([lookup[c] for c in names.tolist()], dtype=np.int64).reshape(1, m)
+    Y = np.array([lookup[c] for c in names], dtype=np.int64).reshape(1, m)
     k = len(order)
     if task is None:
         task = task_for_classes(k)

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import NNDLError, shorten
 from ..files import regular_file
-from ..limits import Budget
+from ..limits import Budget, human
 from .base import Dataset, task_for_classes
 
 
@@ -53,18 +53,30 @@ def course_part(f: "object") -> "str | None":
     return None
 
 
-def dataset_budget(h5py, node, name: str, budget: Budget) -> None:
+def course_builds(name: str) -> int:
+    """Bytes per value of what :func:`read_course_file` makes of dataset ``name``: 8 for
+    ``{part}_set_x`` (float64 pixels in [0, 1]) and ``{part}_set_y`` (int64 labels)."""
+    return 8 if name.endswith(("_set_x", "_set_y")) else 0
+
+
+def dataset_budget(h5py, node, name: str, budget: Budget, builds: int = 0) -> None:
     """Take an HDF5 dataset's size from ``budget`` before reading it: declared bytes against
-    its storage size (a gzip dataset of zeros, or one never written, stores almost nothing)."""
+    its storage size (a gzip dataset of zeros, or one never written, stores almost nothing).
+    ``builds``: bytes per value of the copy the reader makes of it (8 for float64 features
+    made of uint8 pixels), counted with it. Variable-length strings count one pointer each
+    here; their text is counted as it is read (:func:`nndl.datasets.arrays.read_labels`)."""
     if not isinstance(node, h5py.Dataset):
         raise NNDLError(f"{budget.source}: {shorten(repr(name), 80)} is not a dataset")
     text = h5py.check_string_dtype(node.dtype) is not None  # variable-length strings
     if (node.dtype.kind not in "biufcUS" and not text) or node.dtype.fields is not None:
         raise NNDLError(f"{budget.source}: dataset {shorten(repr(name), 80)} holds "
                         f"{node.dtype}; expected numbers (or text labels)")
-    declared = int(np.prod(node.shape, dtype=object)) * node.dtype.itemsize
-    budget.take(declared, node.id.get_storage_size(),
-                f"dataset {shorten(repr(name), 80)} of shape {node.shape} {node.dtype}")
+    size = int(np.prod(node.shape, dtype=object))
+    declared, copy = size * node.dtype.itemsize, size * builds
+    also = f", and {human(copy)} for the numbers nndl makes of it" if copy else ""
+    budget.take(declared + copy, node.id.get_storage_size(),
+                f"dataset {shorten(repr(name), 80)} of shape {node.shape} {node.dtype} "
+                f"({human(declared)}{also})")
 
 
 def read_course_file(f: "object", part: str, path: Path) -> Dataset:
@@ -94,7 +106,7 @@ def _read_h5(path: Path, part: str) -> Dataset:
         with h5py.File(path, "r") as f:
             for k in (f"{part}_set_x", f"{part}_set_y", "list_classes"):
                 if k in f:
-                    dataset_budget(h5py, f[k], k, budget)
+                    dataset_budget(h5py, f[k], k, budget, course_builds(k))
             return read_course_file(f, part, path)
     except NNDLError:
         raise
