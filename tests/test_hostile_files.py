@@ -502,3 +502,19 @@ def test_cli_symlink_loop_as_data_or_output_is_one_line(tmp_path):
                            capture_output=True, text=True, cwd=tmp_path, timeout=120)
         assert r.returncode == 2, r.stderr
         assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_labels_of_bytes_that_are_not_utf8_are_said(tmp_path):
+    """Labels stored as bytes in Latin-1 (b'caf\\xe9') in an .npz or HDF5 file ended in a
+    UnicodeDecodeError traceback."""
+    import h5py
+
+    from nndl.datasets import load
+
+    X, y = np.zeros((10, 2)), np.array([b"caf\xe9", b"tea"] * 5)
+    np.savez(tmp_path / "lat.npz", X=X, y=y)
+    with h5py.File(tmp_path / "lat.h5", "w") as f:
+        f["X"], f["y"] = X, y
+    for name in ("lat.npz", "lat.h5"):
+        with pytest.raises(NNDLError, match=f"{name}: a label is bytes that are not UTF-8 text"):
+            load(tmp_path / name)

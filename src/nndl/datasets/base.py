@@ -172,11 +172,23 @@ def _read_labels(values: np.ndarray, source: str) -> tuple[np.ndarray, "np.ndarr
             raise NNDLError(f"{source}: {len(gone)} label(s) are missing (None or NaN; the "
                             f"first at sample {gone[0]}): fill them in or leave those "
                             "samples out")
-    strs = [v.decode() if isinstance(v, bytes) else str(v) for v in values.tolist()]
+    strs = _texts(values, source)
     numbers = [label_number(s) for s in strs]
     if any(v is None for v in numbers):
         return text_array([s.strip() for s in strs]), None
     return text_array(strs), np.array(numbers, dtype=np.float64)
+
+
+def _texts(values: np.ndarray, source: str) -> list[str]:
+    """The labels ``values`` (text, bytes or objects) as str; bytes are UTF-8 text, and bytes
+    that are not (an HDF5 or .npz label written in Latin-1) are an NNDLError saying so, not
+    a UnicodeDecodeError traceback."""
+    try:
+        return [v.decode() if isinstance(v, bytes) else str(v) for v in values.tolist()]
+    except UnicodeDecodeError as exc:
+        raise NNDLError(f"{source}: a label is bytes that are not UTF-8 text ({exc.reason} at "
+                        f"byte {exc.start} of {exc.object[:40]!r}); labels must be numbers or "
+                        "UTF-8 text") from None
 
 
 def text_array(strs: "list[str]") -> np.ndarray:
@@ -193,7 +205,7 @@ def _exact_integers(values: np.ndarray) -> "list[int] | None":
     if values.dtype.kind in "iu":
         return [int(v) for v in values.tolist()]
     if values.dtype.kind in "USO":
-        strs = [v.decode() if isinstance(v, bytes) else str(v) for v in values.tolist()]
+        strs = _texts(values, "labels")  # (decoded before, by _read_labels)
         if all(_INTEGER.fullmatch(s.strip()) for s in strs):
             return [int(s) for s in strs]
     return None
