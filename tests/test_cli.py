@@ -852,3 +852,11 @@ def test_train_keeps_the_model_when_its_final_scores_fail(tmp_path, monkeypatch,
     assert f"the trained model is saved in {out}, without its scores" in err, err
     assert "3.0 GiB" in err and "Traceback" not in err
     assert nndl.load(str(out)).iterations_done == 7
+
+    def bare(*a, **k):  # NumPy's MemoryError may have no text: the message still ends well
+        raise MemoryError()
+
+    monkeypatch.setattr(train, "summarize", bare)
+    assert main(["train", "--data", str(tmp_path / "d.csv"), "--iterations", "7", "--out",
+                 str(out), "--quiet"]) == 2
+    assert capsys.readouterr().err.rstrip().endswith("computing them failed: out of memory")

@@ -235,4 +235,8 @@ def test_multi_label_accuracy_is_the_share_of_samples_with_every_label_right():
     want = accuracy_score(Y.T, P.T)
     assert want < np.mean(P == Y) - 0.1  # the two differ here
     assert net.accuracy(X, Y) == want == heads.scores(net, X, Y)["accuracy"]
-    assert metrics.accuracy(Y[:1], P[:1]) == np.mean(Y[0] == P[0])  # one row: per entry
+    assert metrics.subset_accuracy(Y[:1], P[:1]) == np.mean(Y[0] == P[0])  # one row
+    # metrics.accuracy stays per entry whatever the shape: a column (m, 1) of labels is m
+    # samples (the review: it was read as one sample of m labels, 0 or 1)
+    for shape in ((-1, 1), (1, -1), (-1,)):
+        assert metrics.accuracy(Y[0].reshape(shape), P[0]) == np.mean(Y[0] == P[0])

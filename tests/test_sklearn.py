@@ -374,6 +374,9 @@ def test_early_stopping_holds_out_a_stratified_part_and_partial_fit_refuses_it()
         train, dev = hold_out(labels, 100, 0.5, np.random.RandomState(seed))
         assert len(dev) == 50 and set(labels[train]) == set(labels[dev]) == {0, 1}
         assert sorted(np.concatenate([train, dev])) == list(range(100))
+    train, dev = hold_out(None, 100, 0.3, np.random.RandomState(5))  # a regression: the draw
+    order = np.random.RandomState(5).permutation(100)  # and order of fits before (the review)
+    assert list(dev) == list(order[:30]) and list(train) == list(order[30:])
     rng = np.random.default_rng(0)  # the estimator: the audit's 30 seeds (4 lost the class)
     X = rng.normal(size=(100, 2))
     y = np.zeros(100, int)

@@ -586,6 +586,37 @@ def test_names_in_another_unicode_form_are_the_same_names(tmp_path):
     assert nndl.load(tmp_path / "m2.npz").layer_dims[0] == 1
 
 
+def test_names_that_differ_only_in_their_unicode_form_stay_apart_when_both_are_there(tmp_path):
+    """The review: classes 'café' composed and decomposed (two classes, as training keeps
+    them) were merged in evaluate, the decomposed samples counted as the composed class
+    (accuracy 0.5 for 1.0); a header of 'K' and the Kelvin sign 'K' was refused as one
+    column named twice. An exact name wins; one form matches only where it is one name's."""
+    import unicodedata
+
+    from nndl.datasets import load_csv
+
+    nfc, nfd = "café", unicodedata.normalize("NFD", "café")
+    X = np.random.default_rng(1).normal(size=(60, 2))
+    cls = [nfc if a > 0.5 else nfd if a > -0.5 else "tea" for a in X[:, 0]]
+    write_table(tmp_path / "d.csv", {"a": list(X[:, 0]), "b": list(X[:, 1]), "y": cls})
+    keep = [i for i, c in enumerate(cls) if c != "tea"]
+    write_table(tmp_path / "t.csv", {"a": list(X[keep, 0]), "b": list(X[keep, 1]),
+                                     "y": [cls[i] for i in keep]})
+    ok("train", "--data", "d.csv", "--layers", "16", "--optimizer", "adam", "--lr", "0.05",
+       "--iterations", "400", "--dev", "0", "--quiet", "--out", "m.npz", cwd=tmp_path)
+    assert sorted(nndl.load(tmp_path / "m.npz").classes) == sorted([nfc, nfd, "tea"])
+    on_train = [x for x in ok("evaluate", "--model", "m.npz", "--data", "d.csv",
+                              cwd=tmp_path).splitlines() if x.startswith("accuracy")]
+    on_test = [x for x in ok("evaluate", "--model", "m.npz", "--data", "t.csv",
+                             cwd=tmp_path).splitlines() if x.startswith("accuracy")]
+    assert on_train[0].startswith("accuracy  1.0000") and on_test[0].startswith(
+        "accuracy  1.0000"), (on_train, on_test)
+    (tmp_path / "k.csv").write_text("K,\u212a,y\n1,2,0\n3,4,1\n", encoding="utf-8")
+    data = load_csv(tmp_path / "k.csv")
+    assert data.feature_names == ["K", "\u212a"] and data.X.tolist() == [[1, 3], [2, 4]]
+    assert load_csv(tmp_path / "k.csv", features=["\u212a"]).X.tolist() == [[2, 4]]
+
+
 def _raw(args: list, cwd: Path, env: "dict | None" = None, **kw) -> subprocess.CompletedProcess:
     """nndl run with bytes out (what the streams hold, undecoded)."""
     env = dict(os.environ, PYTHONPATH=SRC, OPENBLAS_NUM_THREADS="1", **(env or {}))
@@ -681,5 +712,7 @@ def test_a_mistyped_speed_switch_is_said_not_silently_the_default(tmp_path):
     assert r.returncode == 0 and len(lines) == 2, lines
     assert lines[0].startswith("nndl train: warning: NNDL_THREADS='of' is not one of auto, on")
     assert "NNDL_KERNELS='maybe' is not one of 1, on, true, yes, 0, off" in lines[1]
-    r = _raw(args, tmp_path, {"NNDL_THREADS": " Off ", "NNDL_KERNELS": "0"})
-    assert r.returncode == 0 and r.stderr == b""
+    for env in ({"NNDL_THREADS": " Off ", "NNDL_KERNELS": "0"},
+                {"NNDL_THREADS": "", "NNDL_KERNELS": ""}):  # empty: unset, as in a script
+        r = _raw(args, tmp_path, env)
+        assert r.returncode == 0 and r.stderr == b"", env

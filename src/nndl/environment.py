@@ -17,8 +17,8 @@ _said: set[str] = set()
 
 def switch(name: str, default: str) -> str:
     """The value of the environment variable ``name`` (lower case, spaces stripped), or
-    ``default`` when it is not set."""
-    return os.environ.get(name, default).strip().lower()
+    ``default`` when it is not set or empty (``NNDL_THREADS=`` unsets it in a script)."""
+    return os.environ.get(name, "").strip().lower() or default
 
 
 def check(name: str, value: str, known: "tuple[str, ...]") -> None:

@@ -176,7 +176,7 @@ class Head:
     def scores(self, AL: Array, Y: Array) -> dict[str, float]:
         """``{"accuracy"}`` for classifiers, ``{"mse", "rmse", "mae", "r2"}`` for regression
         (the names of ``metric_names``)."""
-        return {"accuracy": metrics.accuracy(self.truth(Y), self.indices(AL))}
+        return {"accuracy": metrics.subset_accuracy(self.truth(Y), self.indices(AL))}
 
 
 class BinaryHead(Head):
@@ -423,7 +423,7 @@ def dataset_targets(data: Any, net: Any) -> Array:
     elif net.classes and data.classes and list(data.classes) != list(net.classes):
         bools = set(map(str, net.classes)) <= {"False", "True"}  # a model fitted on bools
         same = (lambda c: _same(c, bools)) \
-            if len({_same(c, bools) for c in net.classes}) == len(net.classes) else name_key
+            if len({_same(c, bools) for c in net.classes}) == len(net.classes) else str
         index = {same(c): i for i, c in enumerate(net.classes)}  # (str: '1' and '1.0' both
         unknown = [c for c in data.classes if same(c) not in index]  # classes: as written)
         if unknown:

@@ -12,7 +12,7 @@ can be saved with ``np.savez`` and read back with ``allow_pickle=False``.
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -35,6 +35,31 @@ def name_key(name: object) -> str:
     with a message that showed the same names on both sides."""
     text = str(name)
     return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+class NameIndex:
+    """Where each of ``names`` (a header's columns) is: a name is found by its exact text,
+    else by its Unicode form (:func:`name_key`) when that form is one column's only. The same
+    word written composed or decomposed is found; two columns that differ only in their
+    form (``K`` and the Kelvin sign) stay two. A name given twice: its first position."""
+
+    def __init__(self, names: "Sequence[object] | None") -> None:
+        self.names = None if names is None else [str(n) for n in names]
+        self.exact: dict[str, int] = {}
+        spellings: dict[str, set[str]] = {}
+        for i, n in enumerate(self.names or []):
+            self.exact.setdefault(n, i)
+            spellings.setdefault(name_key(n), set()).add(n)
+        self.keyed = {k: self.exact[next(iter(s))] for k, s in spellings.items() if len(s) == 1}
+
+    def find(self, name: object) -> "int | None":
+        """The position of ``name``, or None."""
+        text = str(name)
+        i = self.exact.get(text)
+        return self.keyed.get(name_key(text)) if i is None else i
+
+    def __contains__(self, name: object) -> bool:
+        return self.find(name) is not None
 
 
 def label_number(text: str) -> "float | None":

@@ -2,7 +2,8 @@
 
 Classification (labels or class indices):
 
-    accuracy(y_true, y_pred)                        fraction of samples predicted right
+    accuracy(y_true, y_pred)                        fraction of equal entries
+    subset_accuracy(Y_true, Y_pred)                 fraction of columns (samples) all right
     confusion_matrix(y_true, y_pred, n_classes)     counts[i, j]: true class i predicted as j
     precision_recall_f1(counts)                     per class, from a confusion matrix
 
@@ -39,14 +40,19 @@ def _pair(y_true: object, y_pred: object) -> tuple[Array, Array]:
 
 
 def accuracy(y_true: object, y_pred: object) -> float:
-    """Fraction of samples where the prediction equals the truth: of entries for a vector or
-    one row; for (k, m) arrays of k > 1 rows (k labels per sample, samples as columns), of
-    columns whose k entries are all right, as scikit-learn's ``accuracy_score`` on
-    multi-label data (the fraction of labels right, 1 - Hamming loss, said 0.73 where 0.35
-    of the samples had every label right)."""
+    """Fraction of entries where the prediction equals the truth (any shape, both alike)."""
     t, p = _pair(y_true, y_pred)
-    right = p.reshape(t.shape) == t
-    return float(np.mean(right.all(axis=0) if right.ndim == 2 and len(right) > 1 else right))
+    return float(np.mean(p.reshape(t.shape) == t))
+
+
+def subset_accuracy(Y_true: object, Y_pred: object) -> float:
+    """Fraction of samples with every label right, for (k, m) arrays in nndl's layout (k
+    labels per sample, samples as columns): scikit-learn's ``accuracy_score`` of multi-label
+    data (the fraction of labels right, 1 - Hamming loss, said 0.73 where 0.35 of the
+    samples had every label right); :func:`accuracy` for k = 1."""
+    t, p = _pair(Y_true, Y_pred)
+    t = t.reshape(t.shape[0], -1) if t.ndim == 2 else t.reshape(1, -1)
+    return float(np.mean((p.reshape(t.shape) == t).all(axis=0)))
 
 
 def confusion_matrix(y_true: object, y_pred: object, n_classes: int) -> Array:

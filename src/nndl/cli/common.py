@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import MissingValueError, NNDLError, shorten
-from ..labels import name_key
+from ..labels import NameIndex
 
 
 def check_width(net: Any, data: Any, what: str, hint: str = "") -> None:
@@ -199,7 +199,7 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
     header = _header(spec, names, header, counted=not headerless, decimal=decimal)
     if p_is_table(spec):  # the loader reads the header found here
         kw["header"], kw["decimal"] = header is not None, decimal
-    has_label = bool(label_name and header and name_key(label_name) in map(name_key, header))
+    has_label = bool(label_name and header and label_name in NameIndex(header))
     skip = None  # to predict on: a table's label column, left out unread
     if not labelled:  # features only: X alone (a label column or array, if there, unread)
         if p_is_table(spec) and (label is not None or has_label):
@@ -220,8 +220,8 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
               if c is not None]  # '' is a name: pandas' index column
     if train_args.get("features") and names is not None \
             and header is not None:  # trained on chosen columns (--features): the rest is not
-        chosen = set(map(name_key, names))  # the model's, in the training file too
-        ignore += [h for h in header if name_key(h) not in chosen]
+        chosen = NameIndex(names)  # the model's, in the training file too
+        ignore += [h for h in header if h not in chosen]
     if drop_missing:
         kw["drop_missing"] = True
     if names is not None and header is not None:  # read the model's columns, by name

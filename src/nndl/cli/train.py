@@ -226,7 +226,7 @@ def _run(args: argparse.Namespace) -> int:
     except (NNDLError, MemoryError) as exc:  # the run is kept: saved without its scores
         _save_final(net, job, None, args, resume, last)
         raise NNDLError(f"the trained model is saved in {job.out}, without its scores: "
-                        f"computing them failed: {exc or 'out of memory'}") from None
+                        f"computing them failed: {str(exc) or 'out of memory'}") from None
     _save_final(net, job, summary, args, resume, last)
     _print_report(s, net, parts, job, fitted, summary)
     warn_no_better(net, parts, Y, summary)

@@ -44,7 +44,7 @@ import numpy as np
 
 from ..errors import NNDLError, shorten
 from ..files import regular_file
-from ..labels import name_key
+from ..labels import NameIndex
 from ..limits import Budget
 from ..validation import check_number
 from .arrays import from_arrays, load_hdf5, load_npz
@@ -121,28 +121,20 @@ def load(
 
 
 # --- choosing columns -----------------------------------------------------------------------
-class _Names:
-    """A header's names with each one's (first) index, found in constant time: a file of
-    100 000 columns chose its columns in O(n^2) time with list.index."""
-
-    def __init__(self, names: "Sequence[str] | None") -> None:
-        self.names = None if names is None else list(names)
-        self.index = {} if names is None else {name_key(n): i for i, n in  # one Unicode form
-                                               reversed(list(enumerate(names)))}
-
-
-def _column(c: object, names: "Sequence[str] | _Names | None", width: int, source: str) -> int:
-    known = names if isinstance(names, _Names) else _Names(names)
+def _column(c: object, names: "Sequence[str] | NameIndex | None", width: int,
+            source: str) -> int:
+    known = names if isinstance(names, NameIndex) else NameIndex(names)
     if isinstance(c, (int, np.integer)):
         i = check_number(f"{source}: column", c, integer=True)  # refuses bools
         if not -width <= i < width:
-            if str(i) in known.index:  # a column named by a number: 2022 (ASCII: its own key)
-                return known.index[str(i)]
+            if str(i) in known.exact:  # a column named by a number: 2022
+                return known.exact[str(i)]
             raise NNDLError(f"{source}: column {i} is out of range; there are {width}")
         return i % width
     if isinstance(c, str):
-        if name_key(c) in known.index:
-            return known.index[name_key(c)]
+        at = known.find(c)
+        if at is not None:
+            return at
         if c.lstrip("-").isdigit():
             return _column(int(c), known, width, source)
         shown = shorten(known.names, 300) if known.names is not None else "(no header row)"
@@ -155,7 +147,7 @@ def column_names(columns: Columns, header: Sequence[str], source: str) -> list[s
     """The header names of ``columns`` (names or indices, as ``drop=`` takes them): a
     column dropped by index (``--drop 0``, pandas' unnamed index column ``''``) is recorded,
     and matched in later files, by its name. NNDLError for an unknown column."""
-    known = _Names(header)
+    known = NameIndex(header)
     return [header[_column(c, known, len(header), source)] for c in (columns or [])]
 
 
@@ -168,7 +160,7 @@ def choose_columns(candidates: Sequence[int], names: "Sequence[str] | None", wid
             raise NNDLError(f"{what} must be a list of column names or indices; got "
                             f"{shorten(repr(given), 80)}")
     cols = list(candidates)
-    known = _Names(names)
+    known = NameIndex(names)
     if features is not None:
         chosen = [_column(c, known, width, source) for c in features]
         if len(set(chosen)) != len(chosen):
@@ -227,8 +219,7 @@ def load_csv(path: "str | os.PathLike", label: "str | int | bool | None" = None,
     if not table.rows:
         raise NNDLError(f"{source}: the CSV file has a header but no samples")
     width, header = table.width, table.header
-    twice = sorted(h for h, k in Counter(map(name_key, header)).items()
-                   if k > 1) if header is not None else []
+    twice = sorted(h for h, k in Counter(header).items() if k > 1) if header is not None else []
     if twice:
         raise NNDLError(f"{source}: the header names a column twice: {shorten(twice, 200)}; "
                         "columns are matched by name (rename one)")
@@ -292,11 +283,11 @@ def label_column(label: object, header: "list[str] | None", width: int, source: 
     an integer is an index (from the end when negative), or beyond the columns a column's
     name (2022). Raises :class:`~nndl.errors.NNDLError` naming ``source`` when it names none."""
     if isinstance(label, str) and not label.lstrip("-").isdigit():
-        keys = None if header is None else [name_key(h) for h in header]
-        if keys is None or name_key(label) not in keys:
+        at = NameIndex(header).find(label)
+        if at is None:
             raise NNDLError(f"{source}: no column named {shorten(repr(label), 80)}; the columns "
                             f"are {shorten(header, 300) if header is not None else '(no header row)'}")
-        return keys.index(name_key(label))
+        return at
     try:
         col = int(label)  # type: ignore[arg-type]
     except (TypeError, ValueError):

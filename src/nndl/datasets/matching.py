@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Sequence
 
 from ..errors import NNDLError, shorten
-from ..labels import name_key
+from ..labels import NameIndex
 from .base import Dataset
 
 
@@ -29,21 +29,21 @@ def check_columns(have: Sequence[str], names: Sequence[str], source: str,
     columns in the model's order, whatever their order in the file."""
     have = [str(h) for h in have]
     names = [str(n) for n in names]
-    keys = [name_key(h) for h in have]  # compared in one Unicode form (name_key)
-    have_set, name_set = set(keys), {name_key(n) for n in names}  # wide files: no O(n^2)
-    ignored = {name_key(n) for n in ignore}
-    missing = [n for n in names if name_key(n) not in have_set]
+    where = NameIndex(have)  # exact, else in one Unicode form; wide files: no O(n^2)
+    found = [where.find(n) for n in names]
+    missing = [n for n, i in zip(names, found) if i is None]
     if missing:
         raise NNDLError(f"{source} lacks {len(missing)} of the model's feature columns: "
                         f"{shorten(missing, 200)} (the model was trained on "
                         f"{shorten(names, 300)}, matched by name)")
-    extra = [h for h, k in zip(have, keys) if k not in name_set and k not in ignored]
+    used, ignored = set(found), NameIndex(ignore)
+    extra = [h for i, h in enumerate(have) if i not in used and h not in ignored]
     if extra:
         raise NNDLError(f"{source} has columns the model was not trained on: "
                         f"{shorten(extra, 200)}; leave them out with --drop (or drop=) or "
                         f"remove them (the model's features: {shorten(names, 300)})")
-    counts = Counter(keys)
-    twice = sorted(n for n in name_set if counts[n] > 1)
+    counts = Counter(have)
+    twice = sorted({have[i] for i in found if counts[have[i]] > 1})
     if twice:
         raise NNDLError(f"{source} names a column twice: {shorten(twice, 200)}; columns are "
                         "matched by name")
@@ -71,8 +71,8 @@ def match_features(data: Dataset, names: Sequence[str], source: str,
     if have is None:
         return data
     names = check_columns(have, names, source, ignore)
-    where = {name_key(n): i for i, n in reversed(list(enumerate(have)))}  # each name's first
-    rows = [where[name_key(n)] for n in names]
+    where = NameIndex(have)  # each name's first column
+    rows = [where.find(n) for n in names]
     if rows == list(range(len(have))):
         return data
     return replace(data, X=data.X[rows], feature_names=names)

@@ -83,6 +83,9 @@ def hold_out(labels: "np.ndarray | None", m: int, fraction: float,
     if n_dev >= m:
         raise NNDLError(f"early_stopping needs more samples: {m} sample(s) leave none for "
                         f"training with validation_fraction={fraction}")
+    if labels is None:  # a regression: the draw (and order) fits made before
+        order = rng.permutation(m)
+        return order[n_dev:], order[:n_dev]
     parts = part_indices(labels, m, n_dev, 0, rng)
     if parts is None:
         raise NNDLError(f"early_stopping cannot hold out {n_dev} of {m} samples and keep a "
