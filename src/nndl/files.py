@@ -179,8 +179,9 @@ def starts_like_zip(path: "str | os.PathLike", what: str = "file") -> bool:
 
 def remove_stale_temporaries(target: Path, older_than: float = STALE_SECONDS) -> list[Path]:
     """Delete the temporary files that :func:`atomic_write` of ``target`` left behind when its
-    process was killed (``.<name>.XXXXXXXX.tmp`` beside it, :func:`_temporary_prefix`, older than ``older_than``
-    seconds); a fresh one may belong to a save in progress and is kept. Returns those removed."""
+    process was killed (``.<name>.XXXXXXXX.tmp`` beside it, :func:`_temporary_prefix`, older
+    than ``older_than`` seconds); a fresh one may belong to a save in progress and is kept.
+    Returns those removed."""
     folder = target.parent if str(target.parent) else Path(".")
     pattern = re.compile(re.escape(_temporary_prefix(target)) + r"[A-Za-z0-9_]{8}\.tmp")
     removed = []

@@ -62,7 +62,7 @@ def _streams() -> None:
     """Standard streams every message and name can be written to. A closed stderr (``2>&-``)
     is None in Python, and ``print(file=None)`` writes to stdout: warnings and errors landed
     among the predictions; they go nowhere now. A stream whose encoding cannot write a name
-    (ASCII: ``PYTHONUTF8=0 LC_ALL=C``) wrote ``\\xe9`` nowhere and ended in a traceback; it
+    (ASCII: ``PYTHONUTF8=0 LC_ALL=C``) ended in a UnicodeEncodeError traceback on 'é'; it
     writes what it cannot encode as backslash escapes (``caf\\xe9``, as predict's output
     writes a tab ``\\t``). A name read from a file name that is not UTF-8 (a lone surrogate)
     is written as its own bytes, as Python's UTF-8 mode does."""
