@@ -10,11 +10,11 @@ import signal
 import sys
 import warnings
 from types import ModuleType
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from .. import __version__
 from ..errors import NNDLError
-from . import evaluate, export, gradcheck, info, playground, predict, train, tune
+from . import evaluate, export, gradcheck, info, interrupts, playground, predict, train, tune
 from .arguments import Parser
 
 COMMANDS: list[ModuleType] = [train, tune, evaluate, predict, info, gradcheck, export,
@@ -91,7 +91,11 @@ def main(argv: "Sequence[str] | None" = None) -> int:
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _one_line_warning(args.command)
-            return int(args.run(args))
+            status = int(args.run(args))
+        if ctrl_c.pressed:  # its KeyboardInterrupt was lost (in a callback): said now
+            print(f"nndl {args.command}: interrupted", file=sys.stderr)
+            return 130
+        return status
     except BrokenPipeError:  # e.g. `nndl predict ... | head`: stop quietly, with the status
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # of a process that
         return 128 + signal.SIGPIPE  # SIGPIPE ends (141), as `yes | head` (1: gradcheck's)
@@ -114,16 +118,22 @@ class _CtrlC:
     """Whether Ctrl-C was pressed while a command ran: Python's own SIGINT handler
     (KeyboardInterrupt), which also notes the press. A library that catches the interrupt
     while it imports (scikit-learn's, rarely) reported it as an ImportError, and the command
-    said "pip install scikit-learn" instead of exiting 130. Left alone when SIGINT is ignored
-    (a background job) or handled by someone else."""
+    said "pip install scikit-learn" instead of exiting 130; a press whose KeyboardInterrupt
+    was lost in a callback of the import machinery ("Exception ignored") let training run on
+    (``train`` now stops before it, :func:`nndl.cli.interrupts.stop_if_pressed`; any command
+    exits 130). Left alone when SIGINT is ignored (a background job) or handled by someone
+    else."""
 
     def __init__(self) -> None:
         self.pressed = False
         self.installed = False
+        self.hook = sys.unraisablehook
 
     @classmethod
     def watch(cls) -> "_CtrlC":
         watcher = cls()
+        interrupts.note_press(False)
+        sys.unraisablehook = watcher._unraisable
         try:
             if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
                 signal.signal(signal.SIGINT, watcher._handler)
@@ -134,9 +144,17 @@ class _CtrlC:
 
     def _handler(self, signum: int, frame: object) -> None:
         self.pressed = True
+        interrupts.note_press()  # the KeyboardInterrupt below may be lost (in a callback)
         raise KeyboardInterrupt
 
+    def _unraisable(self, unraisable: Any) -> None:
+        """The KeyboardInterrupt of a press that landed in a callback is lost, and Python
+        prints it as "Exception ignored ... Traceback": the press is noted, the rest said."""
+        if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+            self.hook(unraisable)
+
     def stop(self) -> None:
+        sys.unraisablehook = self.hook
         if self.installed and signal.getsignal(signal.SIGINT) == self._handler:
             signal.signal(signal.SIGINT, signal.default_int_handler)
 

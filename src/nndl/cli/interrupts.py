@@ -17,6 +17,26 @@ from typing import Any
 from ..network import Network
 
 
+_pressed_before = False
+"""Whether Ctrl-C was pressed before training took SIGINT over (:func:`note_press`)."""
+
+
+def note_press(pressed: bool = True) -> None:
+    """Note a Ctrl-C pressed while the command starts (nndl.cli.app's watcher; False: none
+    yet, at the start of a command)."""
+    global _pressed_before
+    _pressed_before = pressed
+
+
+def stop_if_pressed() -> None:
+    """KeyboardInterrupt when a Ctrl-C came before training and its KeyboardInterrupt was
+    lost: raised inside a callback of Python's import machinery, it is printed as
+    "Exception ignored" and the program goes on, and a run of 1 000 000 iterations trained
+    on after the press."""
+    if _pressed_before:
+        raise KeyboardInterrupt
+
+
 def _name(signum: "int | None") -> str:
     """'SIGINT', 'SIGTERM' (a number otherwise)."""
     try:

@@ -33,7 +33,7 @@ from ..progress import CostLog, ProgressBar
 from . import arguments as a
 from ..heads import dataset_targets
 from .common import check_width, format_scores, read_model
-from .interrupts import announce, interrupted, stopped_by_signal
+from .interrupts import announce, interrupted, stop_if_pressed, stopped_by_signal
 from .settings import TRAIN_DEFAULTS, shown, train_settings, training_line
 from .steps import (Fitted, Parts, build_model, early_stopping, fingerprint, fit_arguments,
                     load_parts, model_info, summarize, warn_no_better)
@@ -412,6 +412,7 @@ def _fit(net: Network, X: np.ndarray, Y: np.ndarray, job: _Job) -> Fitted:
         if job.mini:  # a signal lets the epoch finish: say so at once
             job.ckpt.on_signal.append(lambda n: announce(n, job.target, job.ckpt.signal))
         with job.ckpt.catch_signals():
+            stop_if_pressed()  # (a press before this one took the signal over)
             try:
                 net.fit(X, Y, **job.fit_kw)
             except KeyboardInterrupt:
