@@ -9,8 +9,9 @@ fresh machine trains on real data with no download.
 | wine            | multiclass  | 178  | 13   | class_0, class_1, class_2        |
 | diabetes        | regression  | 442  | 10   | (disease progression after 1 yr) |
 
-Features are returned raw (not scaled): standardize them with
-:class:`nndl.preprocessing.Standardizer` fitted on the training part.
+Features are returned raw (not scaled; the digits' grey levels 0..16 as pixels in [0, 1], as
+images are read): standardize them with :class:`nndl.preprocessing.Standardizer` fitted on
+the training part.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ def load_builtin(name: str = "breast_cancer") -> Dataset:
     images = None
     if key == "digits":  # 8x8 grey levels 0..16 -> (m, 8, 8, 1) uint8 0..255, for plotting
         images = np.round(np.asarray(bunch.images) * (255.0 / 16.0)).astype(np.uint8)[..., None]
+        X /= 16.0  # pixels in [0, 1], as images are read (not standardized: X 0..16 trained
+        # from a cost of 16.6; an image file given to predict is read in [0, 1] too)
         feature_names = None if feature_names is None or len(feature_names) != X.shape[0] \
             else feature_names
     return Dataset(X=X, Y=Y, classes=classes, feature_names=feature_names,
