@@ -69,3 +69,43 @@ def test_cost_log_errors(tmp_path):
     bad.write_text('{"iteration": 0, "cost": 1}\nnot json\n')
     with pytest.raises(NNDLError, match="line 2"):
         read_log(bad)
+
+
+def test_a_log_cut_by_a_failed_write_continues_whole(tmp_path):
+    """A write that failed (a full disk, a file size limit) left the log cut mid-line; the
+    resumed run appended to it, gluing its first line onto the cut one: both were lost and
+    read_log refused the log (the storage audit). A whole last line that only lacks its end
+    is kept."""
+    log = tmp_path / "costs.jsonl"
+    net = nndl.Network([2, 3, 1], seed=0)
+    net.fit(X, Y, learning_rate=0.1, iterations=4, callbacks=[CostLog(log)])
+    whole = log.read_text()
+    log.write_text(whole + '{"iteration": 4, "cost":')  # cut by the failed write
+    net.fit(X, Y, learning_rate=0.1, iterations=2, callbacks=[CostLog(log, append=True)])
+    assert read_log(log) == (list(range(6)), net.history.costs)
+    log.write_text(log.read_text().rstrip("\n"))  # the last line whole, without its end
+    net.fit(X, Y, learning_rate=0.1, iterations=1, callbacks=[CostLog(log, append=True)])
+    assert read_log(log) == (list(range(7)), net.history.costs)
+
+
+def test_a_log_that_cannot_be_written_is_named(tmp_path, monkeypatch):
+    """A failed write of the log said "File too large" alone: which output failed?"""
+    import errno
+
+    log = CostLog(tmp_path / "costs.jsonl", flush_every=1)
+    real = open
+
+    class Full:
+        def __init__(self, f):
+            self.f = f
+
+        def write(self, s):
+            raise OSError(errno.EFBIG, "File too large")
+
+        def __getattr__(self, name):
+            return getattr(self.f, name)
+
+    monkeypatch.setattr("builtins.open", lambda path, *a, **k: Full(real(path, *a, **k))
+                        if str(path).endswith("costs.jsonl") else real(path, *a, **k))
+    with pytest.raises(NNDLError, match=r"cannot write the cost log .*costs.jsonl: File too large"):
+        nndl.Network([2, 1], seed=0).fit(X, Y, iterations=3, callbacks=[log])

@@ -15,7 +15,8 @@ import os
 import stat
 import sys
 import time
-from typing import IO, TYPE_CHECKING
+from contextlib import contextmanager
+from typing import IO, TYPE_CHECKING, Iterator
 
 from .callbacks import Callback, History
 from .errors import NNDLError
@@ -126,19 +127,33 @@ class CostLog(Callback):
     def on_iteration_end(self, net: "Network", iteration: int, cost: float) -> None:
         if self.file is None:
             return
-        self.file.write(json.dumps({"iteration": int(iteration), "cost": float(cost)}) + "\n")
-        if (iteration + 1) % self.flush_every == 0:
-            self.file.flush()
+        line = json.dumps({"iteration": int(iteration), "cost": float(cost)}) + "\n"
+        with self._said():
+            self.file.write(line)
+            if (iteration + 1) % self.flush_every == 0:
+                self.file.flush()
 
     def on_train_end(self, net: "Network", history: History) -> None:
         if self.file is not None:
-            self.file.close()
-            self.file = None
+            file, self.file = self.file, None
+            with self._said():
+                file.close()
 
     def flush(self) -> None:
         """Write out the lines so far (e.g. before a checkpoint)."""
         if self.file is not None:
-            self.file.flush()
+            with self._said():
+                self.file.flush()
+
+    @contextmanager
+    def _said(self) -> Iterator[None]:
+        """A write that fails (a full disk, a file size limit) names the log: it was a bare
+        "File too large", which did not say which of the outputs failed."""
+        try:
+            yield
+        except OSError as exc:
+            raise NNDLError(f"cannot write the cost log {self.path}: "
+                            f"{exc.strerror or exc}") from None
 
     def _forget_from(self, done: int) -> None:
         """Leave out the lines of iterations >= ``done`` from the log being continued (a
@@ -153,7 +168,12 @@ class CostLog(Callback):
         except (OSError, UnicodeDecodeError) as exc:
             raise NNDLError(f"cannot continue the cost log {self.path}: {exc}") from None
         keep = [line for line in lines if _iteration(line) < done]
-        if len(keep) != len(lines):
+        if keep and not keep[-1].endswith("\n"):  # a line cut by a failed write (a full disk):
+            if _iteration(keep[-1]) < 0:  # appending glued the next line onto it, and
+                keep.pop()  # both were lost; a whole line only lacks its end
+            else:
+                keep[-1] += "\n"
+        if keep != lines:
             atomic_write(self.path, lambda f: f.write("".join(keep)), mode="w",
                          what="cost log")
 
