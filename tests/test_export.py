@@ -401,3 +401,32 @@ def test_a_regression_with_target_scaling_exports_in_the_targets_units(tmp_path,
     with torch.no_grad():
         got = torch.export.load(str(path)).module()(torch.from_numpy(X)).numpy()
     assert_close(got, A, dtype)
+
+
+def test_a_torch_export_that_cannot_be_written_is_an_error_the_process_survives(tmp_path):
+    """Under a file size limit (a full disk alike) save_torch_program raised its NNDLError,
+    then torch's zip writer, left on the failed file, threw in its C++ destructor: the
+    process aborted (SIGABRT, exit 134 on the command line) even where the error was
+    caught. The old file stays as it was."""
+    code = """if True:
+        import gc, resource
+        import numpy as np, nndl
+        from nndl.errors import NNDLError
+        from nndl.export import save_torch_program
+        net = nndl.Network([5, 4, 1], seed=0)
+        save_torch_program(net, "m.pt2")
+        before = open("m.pt2", "rb").read()
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2000, resource.RLIM_INFINITY))
+        try:
+            save_torch_program(nndl.Network([5, 4, 1], seed=1), "m.pt2")
+        except NNDLError as e:
+            print("caught:", e)
+        gc.collect()
+        assert open("m.pt2", "rb").read() == before
+        print("alive")
+    """
+    r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "caught: cannot write the torch program m.pt2: File too large" in r.stdout
+    assert r.stdout.rstrip().endswith("alive")

@@ -32,6 +32,7 @@ A model that cannot be written in the target format (an activation outside
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from dataclasses import dataclass
@@ -420,8 +421,11 @@ def save_torch_program(net: "Network", path: "str | os.PathLike",
     # it the archive holds JSON and raw little-endian weight bytes only.
     program.example_inputs = None
     extra = {TORCH_METADATA: json.dumps(about)}
-    return atomic_write(path, lambda f: torch.export.save(program, f, extra_files=extra),
-                        what="torch program")
+    # in memory first: torch's zip writer on a file whose write failed (a full disk) aborted
+    # the whole process (SIGABRT) when it was collected, whether the error was caught or not
+    archive = io.BytesIO()
+    torch.export.save(program, archive, extra_files=extra)
+    return atomic_write(path, lambda f: f.write(archive.getvalue()), what="torch program")
 
 
 def torch_runner(module: Any) -> Callable[[Array], dict[str, Array]]:
