@@ -103,9 +103,17 @@ def test_save_is_atomic(tmp_path, monkeypatch):
     assert sorted(os.listdir(tmp_path)) == ["m.npz"]  # and no temporary file is left
 
 
-def test_save_into_missing_folder(tmp_path):
+def test_save_into_missing_folder(tmp_path, monkeypatch):
     with pytest.raises(NNDLError, match="does not exist"):
         trained().save(tmp_path / "nope" / "m.npz")
+    (tmp_path / "ck").write_text("")  # a file where the folder should be: it was said not
+    with pytest.raises(NNDLError, match="ck is a file, not a folder"):  # to exist
+        trained().save(tmp_path / "ck" / "m.npz")
+    from nndl.files import output_file
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(NNDLError, match="--out ck/m.npz: .*ck is a file, not a folder"):
+        output_file("ck/m.npz", "--out")
 
 
 # --- files that must be refused -------------------------------------------------------------

@@ -137,8 +137,15 @@ def output_file(path: "str | os.PathLike", what: str = "output") -> Path:
         raise NNDLError(f"{what} {path} is a folder; give a file name")
     full = absolute(p, what)
     if not full.parent.is_dir():
-        raise NNDLError(f"{what} {path}: folder {full.parent} does not exist")
+        raise NNDLError(f"{what} {path}: {_no_folder(full.parent)}")
     return full
+
+
+def _no_folder(folder: Path) -> str:
+    """Why a file cannot be made in ``folder``: it does not exist, or it is a file."""
+    if folder.exists():
+        return f"{folder} is a file, not a folder"
+    return f"folder {folder} does not exist"
 
 
 def open_regular(path: "str | os.PathLike", what: str = "file") -> BinaryIO:
@@ -311,7 +318,7 @@ def atomic_write(path: "str | os.PathLike", write: Callable[[IO[Any]], Any],
     folder = target.parent if str(target.parent) else Path(".")
     try:
         if not folder.is_dir():
-            raise NNDLError(f"cannot write the {what} {target}: folder {folder} does not exist")
+            raise NNDLError(f"cannot write the {what} {target}: {_no_folder(folder)}")
         if target.is_dir():
             raise NNDLError(f"cannot write the {what} {target}: it is a folder")
         if target.exists() and not target.is_file():  # /dev/null, /dev/stdout, a FIFO
