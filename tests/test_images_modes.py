@@ -212,3 +212,18 @@ def test_a_split_too_small_names_its_fractions_readably():
     data = nndl.datasets.from_arrays(np.zeros((3, 2)), [0, 1, 0], "s")
     with pytest.raises(nndl.NNDLError, match=r"too few to split with dev=0\.1, test=0\.2$"):
         nndl.datasets.split(data, dev=1 - 0.9, test=0.2)
+
+
+def test_an_image_gone_between_its_check_and_its_read_is_nndls_error(tmp_path, monkeypatch):
+    """A folder changing while it is read (the storage audit): a file removed after it was
+    found regular gave a bare FileNotFoundError from its size, not nndl's error."""
+    from pathlib import Path
+
+    from nndl.datasets import images
+
+    monkeypatch.setattr(images, "regular_file", lambda p, what="file": Path(p))  # found...
+    gone = tmp_path / "gone.png"  # ...then removed
+    for call in (lambda: images.read_pixels(gone, (8, 8)),
+                 lambda: images.load_images([gone], (8, 8))):
+        with pytest.raises(NNDLError, match="cannot read the image file .*gone.png: No such file"):
+            call()

@@ -143,6 +143,16 @@ EXIF_ORIENTATION = 0x0112
 """The EXIF tag of an image's orientation (1: as stored; 2-8: mirrored and/or turned)."""
 
 
+def _file_size(p: Path) -> int:
+    """The size of the image file ``p``, checked a moment before: NNDLError when it went
+    since (a folder changing while it is read gave a bare FileNotFoundError)."""
+    try:
+        return p.stat().st_size
+    except OSError as exc:
+        raise NNDLError(f"cannot read the image file {shorten(p)}: {exc.strerror or exc} (it "
+                        "changed while the images were read)") from None
+
+
 def read_pixels(path: "str | os.PathLike", image_size: tuple[int, int] = (64, 64),
                 max_bytes: "int | str | None" = None) -> np.ndarray:
     """One image file -> (h, w, 3) float64 in [0, 1], read at the file's own depth (8-bit
@@ -153,7 +163,7 @@ def read_pixels(path: "str | os.PathLike", image_size: tuple[int, int] = (64, 64
     Image = _pil()
     h, w = _check_size(image_size)
     p = regular_file(path, "image file")
-    size = p.stat().st_size
+    size = _file_size(p)
     Budget(shorten(p.name), max_bytes).take(h * w * 3 * 9, size, f"an image of {h}x{w} pixels")
     try:
         with Image.open(p) as im:  # reads the header only: the size it declares is checked
@@ -199,7 +209,7 @@ def load_images(paths: Sequence["str | os.PathLike"], image_size: tuple[int, int
     files = [regular_file(p, "image file") for p in paths]
     name = shorten(files[0].name) if len(files) == 1 else f"{len(files)} images"
     Budget(name, max_bytes).take(len(files) * h * w * 3 * 9,
-                                 sum(f.stat().st_size for f in files),
+                                 sum(_file_size(f) for f in files),
                                  f"{len(files)} image(s) of {h}x{w} pixels",
                                  f"every image is resized to {h}x{w} pixels, whatever its own "
                                  "size: a smaller image size (image_size=; nndl --image-size) "
