@@ -357,3 +357,55 @@ def test_a_ctrl_c_whose_interrupt_is_lost_before_training_still_stops_it(tmp_pat
     err = capsys.readouterr().err
     assert status == 130 and "interrupted" in err and "Traceback" not in err, err
     assert not (tmp_path / "m.npz").exists()
+
+
+def test_a_digits_model_of_the_old_scale_is_refused_not_scored_wrong(tmp_path):
+    """The built-in digits are read as pixels in [0, 1] since 2026-12-07 (grey levels 0..16
+    before): a model trained before scored 0.947 for 0.983 on them, without a word, and its
+    --resume blamed a changed file. Such a model (no info["digits_scale"]) is refused by
+    evaluate, predict, train --resume and export, and info says why; today's models and
+    their re-saved copies are not."""
+    import json
+
+    import numpy as np
+
+    ok("train", "--data", "digits", "--layers", "8", "--iterations", "3", "--quiet", "--out",
+       tmp_path / "new.npz")
+    z = dict(np.load(tmp_path / "new.npz"))
+    meta = json.loads(str(z["__meta__"]))
+    assert meta["info"]["digits_scale"] == "pixels in [0, 1]"
+    del meta["info"]["digits_scale"]  # as a model of the day before
+    z["__meta__"] = np.array(json.dumps(meta))
+    np.savez(tmp_path / "old.npz", **z)
+    words = ["old.npz was trained on the built-in digits as nndl read them before 2026-12-07",
+             "train it again"]
+    fails("evaluate", "--model", tmp_path / "old.npz", "--data", "digits", words=words)
+    fails("train", "--resume", tmp_path / "old.npz", "--iterations", "6", words=words)
+    fails("export", tmp_path / "old.npz", "--out", tmp_path / "o.onnx", words=words)
+    assert words[0] in ok("info", tmp_path / "old.npz")
+    nndl.load(tmp_path / "new.npz").save(tmp_path / "again.npz")  # Python keeps the mark
+    assert "accuracy" in ok("evaluate", "--model", tmp_path / "again.npz", "--data", "digits")
+
+
+def test_a_command_that_handles_its_ctrl_c_is_said_interrupted_once(monkeypatch, capsys):
+    """The review: tune handles Ctrl-C itself (its message, status 130); the watcher of lost
+    presses then said "interrupted" a second time."""
+    import os
+    import signal
+
+    from nndl.cli import info
+    from nndl.cli.app import main
+
+    def handles(args):
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(1000):
+                pass
+        except KeyboardInterrupt:
+            print("nndl info: interrupted; its own words", file=sys.stderr)
+            return 130
+        return 0
+
+    monkeypatch.setattr(info, "run", handles)
+    assert main(["info", "m.npz"]) == 130
+    assert capsys.readouterr().err.count("interrupted") == 1

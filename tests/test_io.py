@@ -589,3 +589,18 @@ def test_a_changed_model_keeps_the_playgrounds_map_and_claims_no_nndl_train_run(
     assert main(["info", str(tmp_path / "p2.npz")]) == 0
     out = capsys.readouterr().out
     assert "by nndl train" not in out and "onto the playground's plane" in out
+
+
+def test_a_file_above_the_folder_is_named_at_any_depth(tmp_path):
+    """The review: --out ck/sub/m.npz with ck a file still said 'folder ck/sub does not
+    exist'; a FIFO in a folder's place is no file."""
+    from nndl.files import output_file
+
+    (tmp_path / "ck").write_text("")
+    os.mkfifo(tmp_path / "fifo")
+    with pytest.raises(NNDLError, match=r"ck is a file, not a folder"):
+        output_file(tmp_path / "ck" / "sub" / "m.npz", "--out")
+    with pytest.raises(NNDLError, match=r"fifo is not a folder"):
+        trained().save(tmp_path / "fifo" / "m.npz")
+    with pytest.raises(NNDLError, match=r"folder .*nope/sub does not exist"):
+        output_file(tmp_path / "nope" / "sub" / "m.npz", "--out")

@@ -18,8 +18,8 @@ class Inputs:
     """What the columns of the exported model's X are, for whoever feeds it: the feature
     names in X's column order (a model trained on a table with a header), or the image size
     of a model trained on images (X's row: the pixels flattened as (height, width, channel);
-    for RGB images the pixels / 255, as nndl reads 8-bit images; a grey image, such as the
-    built-in digits' 0..16 levels, at the scale of its data). Stored in the export's metadata
+    for RGB images the pixels / 255, as nndl reads 8-bit images; a grey image at the scale of
+    its data: the built-in digits' grey levels / 16, in [0, 1]). Stored in the export's metadata
     (:meth:`values`), since a runtime matches columns by position only."""
 
     feature_names: "list[str] | None" = None

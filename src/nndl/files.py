@@ -142,9 +142,13 @@ def output_file(path: "str | os.PathLike", what: str = "output") -> Path:
 
 
 def _no_folder(folder: Path) -> str:
-    """Why a file cannot be made in ``folder``: it does not exist, or it is a file."""
-    if folder.exists():
-        return f"{folder} is a file, not a folder"
+    """Why a file cannot be made in ``folder``: it does not exist, or it or a folder above
+    it is a file (or a FIFO...), not a folder."""
+    for above in (folder, *folder.parents):
+        if above.exists():
+            return f"folder {folder} does not exist" if above.is_dir() else \
+                f"{above} is a file, not a folder" if above.is_file() else \
+                f"{above} is not a folder"
     return f"folder {folder} does not exist"
 
 

@@ -156,7 +156,7 @@ def kept(net: "Network", info: "dict | None", param_sets: "dict | None"
 
 
 _DESCRIBES_DATA = ("feature_names", "label_name", "image_size", "dropped_names", "data_name",
-                   "playground")
+                   "playground", "digits_scale")
 """What a model file's ``info`` says about the data it reads (see :func:`kept`)."""
 _READS_DATA = ("data", "label", "features", "drop", "header")
 """The training settings that say how files are read (a label's position, the columns)."""

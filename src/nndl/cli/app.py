@@ -92,7 +92,8 @@ def main(argv: "Sequence[str] | None" = None) -> int:
         with warnings.catch_warnings():
             warnings.showwarning = _one_line_warning(args.command)
             status = int(args.run(args))
-        if ctrl_c.pressed:  # its KeyboardInterrupt was lost (in a callback): said now
+        if ctrl_c.pressed and status != 130:  # its KeyboardInterrupt was lost (in a callback):
+            # said now (a command that handled it returned 130 and said so: tune)
             print(f"nndl {args.command}: interrupted", file=sys.stderr)
             return 130
         return status

@@ -10,7 +10,7 @@ import argparse
 import shlex
 from typing import Any
 
-from .common import format_scores, read_model
+from .common import format_scores, read_model, trained_on_old_digits
 from .settings import training_line
 
 NAME = "info"
@@ -26,9 +26,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    net, meta = read_model(args.model)
+    net, meta = read_model(args.model, old_digits=True)
     _print_model(args.model, net, meta)
     _print_training(args.model, net, meta["info"])
+    if why := trained_on_old_digits(args.model, meta):
+        print(f"warning      {why}")
     return 0
 
 

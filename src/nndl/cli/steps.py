@@ -279,13 +279,19 @@ def build_model(s: dict, parts: Parts) -> Network:
     return net
 
 
+DIGITS_SCALE = "pixels in [0, 1]"
+"""How a model of the built-in digits read them (``info["digits_scale"]``); models trained
+before 2026-12-07 read grey levels 0..16 and lack it (:func:`nndl.cli.common.read_model`)."""
+
+
 def model_info(s: dict, parts: Parts) -> dict:
     """What a model file of ``nndl train`` holds in ``info`` besides its summary: the
     settings ``s`` (to resume with), the data's name, fingerprint, columns and image size."""
     return {"train_args": s, "image_size": image_size_of(parts.data),
             "data_name": parts.data.name, "data_fingerprint": fingerprint(parts.data),
             "feature_names": parts.data.feature_names, "label_name": parts.data.label_name,
-            "dropped_names": parts.dropped}
+            "dropped_names": parts.dropped,
+            **({"digits_scale": DIGITS_SCALE} if s["data"] == "digits" else {})}
 
 
 def fit_arguments(s: dict, net: Network, parts: Parts, callbacks: list,
