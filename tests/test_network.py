@@ -235,3 +235,29 @@ def test_held_parameter_arrays_stay_live_through_fit(kw):
     for k, v in held.items():
         assert net.params[k] is v
         np.testing.assert_array_equal(v, twin.params[k])
+
+
+def test_a_cost_that_spiked_and_came_back_is_said():
+    """A linear output on raw targets (prices ~3e5, the notes' example of a linear output)
+    with the notes' settings: the cost rose 4e8 times at the second step, killed every unit
+    of the last hidden layer, and came back below its first, so that no warning fired while
+    the model predicted one constant, the mean. The spike is said, with the way out."""
+    import warnings
+
+    from nndl.errors import UnsettledWarning
+    from nndl.preprocessing import Standardizer
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(5, 500))
+    y = (3e5 + 1e5 * (np.array([1.0, -2, 0.5, 3, 0]) @ X)).reshape(1, -1)
+    net = nndl.Network([5, 20, 7, 5, 1], output="linear", seed=1)
+    with pytest.warns(UnsettledWarning, match=r"more than 10 times, before it came back.*"
+                      r"A linear output learns its targets as they are: scale them"):
+        h = net.fit(X, y, learning_rate=0.0075, iterations=2500)
+    assert max(h.costs) > 1e3 * h.costs[0] and h.costs[-1] < h.costs[0]  # the case itself
+    assert len(np.unique(net.predict(X))) == 1  # one constant
+    scaled = nndl.Network([5, 20, 7, 5, 1], output="linear", seed=1)
+    scaled.target_scaling = Standardizer().fit(y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scaled, the same fit says nothing
+        scaled.fit(X, scaled.target_scaling.transform(y), learning_rate=0.0075, iterations=2500)

@@ -66,7 +66,10 @@ class DivergenceWarning(NNDLWarning):
 class UnsettledWarning(NNDLWarning):
     """A fit whose cost did not settle: its last epochs' costs reached far above the lowest
     of the fit (``nndl.training.UNSETTLED`` times), so that the model it ends with may be
-    far from the best it passed; the steps are likely too large for the features' scale."""
+    far from the best it passed; or whose cost rose above ``nndl.training.RISE`` times its
+    first on the way before it came back (units pushed where they never fire again: a
+    linear output on raw targets learned one constant). The steps are likely too large for
+    the features' or the targets' scale."""
 
 
 MAX_MESSAGE = 2000

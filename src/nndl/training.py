@@ -152,7 +152,7 @@ def train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
     except MemoryError:
         raise out_of_memory(_training_what(net, plan, X.shape[1]),
                             training_bytes(net, plan, X.shape[1]), _MEMORY_HINT) from None
-    if not _warn_if_rising(history, plan):
+    if not _warn_if_rising(history, plan) and not _warn_if_spiked(net, history, plan):
         _warn_if_unsettled(history, plan)
     return history
 
@@ -326,6 +326,29 @@ def _warn_if_rising(history: History, plan: Plan) -> bool:
         f"the cost rose from {costs[0]:.6g} (first {unit} of this fit) to {costs[-1]:.6g} "
         f"(last {unit}), more than {RISE:g} times: training diverged, and the model it ends "
         f"with is likely useless. {_smaller_rate(plan)}", DivergenceWarning, stacklevel=4)
+    return True
+
+
+def _warn_if_spiked(net: "Network", history: History, plan: Plan) -> bool:
+    """An :class:`UnsettledWarning` when this fit's cost rose above :data:`RISE` times its
+    first epoch's on the way and came back below that (a last cost above it:
+    :func:`_warn_if_rising`); whether it warned. A step that large pushes ReLU units where
+    they never fire again: a linear output on raw targets (prices ~1e5, the notes' example)
+    spiked 4e8 times and then learned one constant, the mean, without a word."""
+    costs = history.epoch_costs
+    top = max(costs, default=0.0)
+    if len(costs) < 2 or not top > RISE * costs[0]:
+        return False
+    at, unit = costs.index(top), "iteration" if plan.batch_size is None else "epoch"
+    raw = net.output == "linear" and net.target_scaling is None
+    warnings.warn(
+        f"the cost rose from {costs[0]:.6g} (first {unit} of this fit) to {top:.6g} ({unit} "
+        f"{history.epochs[at]}), more than {RISE:g} times, before it came back to "
+        f"{costs[-1]:.6g}: steps that large leave units that never fire again, and the model "
+        f"may have learned far less than it could. {_smaller_rate(plan)}"
+        + (" A linear output learns its targets as they are: scale them (nndl.sklearn."
+           "NNRegressor and nndl train do; net.target_scaling = Standardizer().fit(Y))."
+           if raw else ""), UnsettledWarning, stacklevel=4)
     return True
 
 
