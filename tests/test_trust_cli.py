@@ -716,3 +716,19 @@ def test_a_mistyped_speed_switch_is_said_not_silently_the_default(tmp_path):
                 {"NNDL_THREADS": "", "NNDL_KERNELS": ""}):  # empty: unset, as in a script
         r = _raw(args, tmp_path, env)
         assert r.returncode == 0 and r.stderr == b"", env
+
+
+def test_whole_numbers_taken_for_classes_say_how_to_predict_them_as_numbers(tmp_path):
+    """Model years (16 values) became a 16-class softmax (dev accuracy 0.21; as a regression
+    r2 0.78), printed as 'task multiclass, classes [...]' and nothing more: the report now
+    says how to read them as numbers, where nndl chose (not for --task, nor digits' '0'..'9')."""
+    X = np.random.default_rng(0).normal(size=(80, 2))
+    years = [2000 + int(t) for t in np.clip((X[:, 0] * 3 + 8).round(), 1, 15)]
+    write_table(tmp_path / "yr.csv", {"a": list(X[:, 0]), "b": list(X[:, 1]), "year": years})
+    note = "(whole numbers read as classes; --task regression predicts them as numbers)"
+    run = ["train", "--iterations", "3", "--quiet", "--out", "m.npz"]
+    assert note in ok(*run, "--data", "yr.csv", cwd=tmp_path).splitlines()[0]
+    assert note not in ok(*run, "--data", "yr.csv", "--task", "classification", cwd=tmp_path)
+    assert note not in ok(*run, "--data", "digits", cwd=tmp_path)
+    assert "task regression" in ok(*run, "--data", "yr.csv", "--task", "regression",
+                                   cwd=tmp_path).splitlines()[0]

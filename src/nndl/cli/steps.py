@@ -107,6 +107,27 @@ def _label_said(data: Dataset, s: dict) -> str:
     return "the label column" + (f" {name!r}" if name is not None else " (the last)")
 
 
+def numbers_as_classes(classes: "list | None") -> bool:
+    """Whether ``classes`` (more than two) are all numbers: labels that nndl took for classes
+    (up to MAX_AUTO_CLASSES distinct whole numbers are), which may be numbers to predict
+    (model years 16 classes, dev accuracy 0.21; as a regression r2 0.78)."""
+    return bool(classes) and len(classes) > 2 and all(  # type: ignore[arg-type]
+        labels.label_number(str(c)) is not None for c in classes)  # type: ignore[union-attr]
+
+
+def task_note(s: dict, classes: "list | None") -> str:
+    """What the report's data line adds when a data file's labels, all numbers, were taken
+    for classes without --task (whole numbers, up to MAX_AUTO_CLASSES distinct ones): how
+    to predict them as numbers instead. Not for the built-in sets and generators (digits'
+    classes '0'..'9' are classes)."""
+    from pathlib import Path
+
+    if s["task"] is not None or not numbers_as_classes(classes) \
+            or not Path(str(s["data"])).exists():
+        return ""
+    return " (whole numbers read as classes; --task regression predicts them as numbers)"
+
+
 def _warn_many_classes(data: Dataset, s: dict) -> None:
     """A warning when the labels are more classes than half the samples: an ID or e-mail
     column read as the label (the last column, by default) makes thousands of classes, and
@@ -114,8 +135,7 @@ def _warn_many_classes(data: Dataset, s: dict) -> None:
     one class per value."""
     k = data.n_classes if heads.for_task(data.task).is_classifier else 0
     if k > 2 and k > data.m // 2:
-        numbers = s["task"] is None and all(labels.label_number(str(c)) is not None
-                                            for c in data.classes or [])
+        numbers = s["task"] is None and numbers_as_classes(data.classes)
         warnings.warn(NNDLWarning(
             f"{data.name}: {_label_said(data, s)} has {k} classes for {data.m} samples (an ID "
             "or a name per row?); if another column is the label, say which with --label"

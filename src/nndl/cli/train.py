@@ -36,7 +36,7 @@ from .common import check_width, format_scores, read_model
 from .interrupts import announce, interrupted, stop_if_pressed, stopped_by_signal
 from .settings import TRAIN_DEFAULTS, shown, train_settings, training_line
 from .steps import (Fitted, Parts, build_model, early_stopping, fingerprint, fit_arguments,
-                    load_parts, model_info, summarize, warn_no_better)
+                    load_parts, model_info, summarize, task_note, warn_no_better)
 
 NAME = "train"
 
@@ -451,7 +451,8 @@ def _print_report(s: dict, net: Network, parts: Parts, job: _Job, fitted: Fitted
                   summary: dict) -> None:
     data = parts.data
     print(f"data      {data.name}: {data.X.shape[0]} features, task {data.task}"
-          + (f", classes {shorten(net.classes, 300)}" if net.classes else ""))
+          + (f", classes {shorten(net.classes, 300)}" if net.classes else "")
+          + task_note(s, net.classes))
     print("samples   " + ", ".join(f"{n} {d.X.shape[1]}" for n, d in parts.named()))
     print(f"network   {net.layer_dims} {'/'.join(net.activation_names)}, init {net.init}, "
           f"{net.n_params} parameters, {net.dtype.name}")
