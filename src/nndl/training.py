@@ -340,7 +340,7 @@ def _warn_if_spiked(net: "Network", history: History, plan: Plan) -> bool:
     if len(costs) < 2 or not top > RISE * costs[0]:
         return False
     at, unit = costs.index(top), "iteration" if plan.batch_size is None else "epoch"
-    raw = net.output == "linear" and net.target_scaling is None
+    raw = not net.head.is_classifier and net.target_scaling is None  # a linear output
     warnings.warn(
         f"the cost rose from {costs[0]:.6g} (first {unit} of this fit) to {top:.6g} ({unit} "
         f"{history.epochs[at]}), more than {RISE:g} times, before it came back to "
