@@ -732,3 +732,16 @@ def test_whole_numbers_taken_for_classes_say_how_to_predict_them_as_numbers(tmp_
     assert note not in ok(*run, "--data", "digits", cwd=tmp_path)
     assert "task regression" in ok(*run, "--data", "yr.csv", "--task", "regression",
                                    cwd=tmp_path).splitlines()[0]
+
+
+def test_image_folders_named_by_numbers_get_no_regression_note(tmp_path):
+    """Class folders 0, 1, 2 of images are classes: the note on whole numbers is for files."""
+    from PIL import Image
+
+    for c in "012":
+        (tmp_path / "imgs" / c).mkdir(parents=True)
+        for i in range(3):
+            Image.new("RGB", (4, 4), (80 * int(c), 10 * i, 0)).save(tmp_path / "imgs" / c / f"{i}.png")
+    out = ok("train", "--data", "imgs", "--image-size", "4", "--iterations", "3", "--dev", "0",
+             "--quiet", "--out", "m.npz", cwd=tmp_path)
+    assert "classes ['0', '1', '2']" in out and "--task regression" not in out

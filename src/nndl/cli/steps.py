@@ -118,12 +118,13 @@ def numbers_as_classes(classes: "list | None") -> bool:
 def task_note(s: dict, classes: "list | None") -> str:
     """What the report's data line adds when a data file's labels, all numbers, were taken
     for classes without --task (whole numbers, up to MAX_AUTO_CLASSES distinct ones): how
-    to predict them as numbers instead. Not for the built-in sets and generators (digits'
-    classes '0'..'9' are classes)."""
+    to predict them as numbers instead. Only for a data file: not for a folder of images
+    (class folders named 0..9), nor for the built-in sets and generators (digits' classes
+    '0'..'9' are classes)."""
     from pathlib import Path
 
     if s["task"] is not None or not numbers_as_classes(classes) \
-            or not Path(str(s["data"])).exists():
+            or not Path(str(s["data"])).is_file():
         return ""
     return " (whole numbers read as classes; --task regression predicts them as numbers)"
 
