@@ -252,7 +252,7 @@ def test_a_cost_that_spiked_and_came_back_is_said():
     y = (3e5 + 1e5 * (np.array([1.0, -2, 0.5, 3, 0]) @ X)).reshape(1, -1)
     net = nndl.Network([5, 20, 7, 5, 1], output="linear", seed=1)
     with pytest.warns(UnsettledWarning, match=r"more than 10 times, before it came back.*"
-                      r"A linear output learns its targets as they are: scale them"):
+                      r"A linear output learns its targets as they are: standardize them"):
         h = net.fit(X, y, learning_rate=0.0075, iterations=2500)
     assert max(h.costs) > 1e3 * h.costs[0] and h.costs[-1] < h.costs[0]  # the case itself
     assert len(np.unique(net.predict(X))) == 1  # one constant
@@ -261,3 +261,30 @@ def test_a_cost_that_spiked_and_came_back_is_said():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # scaled, the same fit says nothing
         scaled.fit(X, scaled.target_scaling.transform(y), learning_rate=0.0075, iterations=2500)
+
+
+def test_a_rise_from_a_cost_near_zero_is_no_spike_nor_divergence():
+    """The review: a converged model trained further with a fresh Adam bumps its cost from
+    7e-4 to 0.027 and back (healthy: accuracy stays 1.0), and one at 1e-30 to 2e-18: the
+    spike and the divergence warnings fired on them. A rise is judged against what a
+    network that learned nothing costs (training.constant_cost) too."""
+    import warnings
+
+    from nndl.datasets.generators import make_moons
+
+    X, Y = (np.asarray(a) for a in make_moons(300, noise=0.2, seed=0))
+    net = nndl.Network([2, 32, 32, 1], seed=1)
+    net.fit(X, Y, learning_rate=0.01, iterations=1500, optimizer="adam")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        h = net.fit(X, Y, learning_rate=0.005, iterations=300, optimizer="adam")
+    assert max(h.costs) > 10 * h.costs[0] > 0 and h.costs[-1] < h.costs[0]  # the case
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(3, 200))
+    lin = nndl.Network([3, 1], output="linear", seed=0)
+    y = np.array([[1.0, -2.0, 0.5]]) @ A + 0.3
+    lin.fit(A, y, learning_rate=0.01, iterations=3000, optimizer="adam")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        h = lin.fit(A, y, learning_rate=0.01, iterations=300, optimizer="adam")
+    assert h.costs[-1] > 10 * h.costs[0]  # a "divergence" at the rounding's level

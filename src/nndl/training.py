@@ -152,8 +152,11 @@ def train(net: "Network", X: Array, Y: Array, plan: Plan) -> History:
     except MemoryError:
         raise out_of_memory(_training_what(net, plan, X.shape[1]),
                             training_bytes(net, plan, X.shape[1]), _MEMORY_HINT) from None
-    if not _warn_if_rising(history, plan) and not _warn_if_spiked(net, history, plan):
-        _warn_if_unsettled(history, plan)
+    if history.epoch_costs and max(history.epoch_costs) > RISE * history.epoch_costs[0]:
+        floor = constant_cost(net, Y)  # (a rise is judged against it too)
+        if _warn_if_rising(history, plan, floor) or _warn_if_spiked(net, history, plan, floor):
+            return history
+    _warn_if_unsettled(history, plan)
     return history
 
 
@@ -315,11 +318,24 @@ def _smaller_rate(plan: Plan) -> str:
     return f"Try a smaller learning rate (now {plan.optimizer.current_learning_rate:g})."
 
 
-def _warn_if_rising(history: History, plan: Plan) -> bool:
+def constant_cost(net: "Network", Y: Array) -> float:
+    """The cost of the best constant prediction of the targets Y (each output row's mean: a
+    sigmoid unit's share of 1s, a softmax's class frequencies, a linear output's mean): what
+    a network that learned nothing costs. A rise of the cost is judged against it too: from
+    a cost near 0 (a converged model trained further, a fresh optimizer's first step), 7e-4
+    to 0.03 or 1e-30 to 2e-18 is no divergence."""
+    mean = np.mean(Y, axis=1, keepdims=True, dtype=np.float64)
+    if net.head.is_classifier:
+        mean = np.clip(mean, 1e-12, 1.0)  # (a class absent from Y: a finite cost)
+    return float(net.head.cost.value(np.broadcast_to(mean, Y.shape), np.asarray(Y, np.float64)))
+
+
+def _warn_if_rising(history: History, plan: Plan, floor: float = 0.0) -> bool:
     """A :class:`DivergenceWarning` when this fit's last epoch cost is above :data:`RISE`
-    times its first (finite, but diverged); whether it warned."""
+    times its first and above RISE times ``floor`` (:func:`constant_cost`): finite, but
+    diverged; whether it warned."""
     costs = history.epoch_costs
-    if len(costs) < 2 or not costs[-1] > RISE * costs[0]:
+    if len(costs) < 2 or not costs[-1] > RISE * max(costs[0], floor):
         return False
     unit = "iteration" if plan.batch_size is None else "epoch"
     warnings.warn(
@@ -329,15 +345,16 @@ def _warn_if_rising(history: History, plan: Plan) -> bool:
     return True
 
 
-def _warn_if_spiked(net: "Network", history: History, plan: Plan) -> bool:
+def _warn_if_spiked(net: "Network", history: History, plan: Plan, floor: float = 0.0) -> bool:
     """An :class:`UnsettledWarning` when this fit's cost rose above :data:`RISE` times its
-    first epoch's on the way and came back below that (a last cost above it:
-    :func:`_warn_if_rising`); whether it warned. A step that large pushes ReLU units where
-    they never fire again: a linear output on raw targets (prices ~1e5, the notes' example)
-    spiked 4e8 times and then learned one constant, the mean, without a word."""
+    first epoch's, and above RISE times ``floor`` (:func:`constant_cost`), on the way and came
+    back (a last cost that did not: :func:`_warn_if_rising`); whether it warned. A step that
+    large pushes ReLU units where they never fire again: a linear output on raw targets
+    (prices ~1e5, the notes' example) spiked 4e8 times and then learned one constant, the
+    mean, without a word."""
     costs = history.epoch_costs
     top = max(costs, default=0.0)
-    if len(costs) < 2 or not top > RISE * costs[0]:
+    if len(costs) < 2 or not top > RISE * max(costs[0], floor):
         return False
     at, unit = costs.index(top), "iteration" if plan.batch_size is None else "epoch"
     raw = not net.head.is_classifier and net.target_scaling is None  # a linear output
@@ -346,9 +363,9 @@ def _warn_if_spiked(net: "Network", history: History, plan: Plan) -> bool:
         f"{history.epochs[at]}), more than {RISE:g} times, before it came back to "
         f"{costs[-1]:.6g}: steps that large leave units that never fire again, and the model "
         f"may have learned far less than it could. {_smaller_rate(plan)}"
-        + (" A linear output learns its targets as they are: scale them (nndl.sklearn."
-           "NNRegressor and nndl train do; net.target_scaling = Standardizer().fit(Y))."
-           if raw else ""), UnsettledWarning, stacklevel=4)
+        + (" A linear output learns its targets as they are: standardize them (NNRegressor "
+           "does, nndl train too unless --no-standardize; in Python, net.target_scaling = "
+           "Standardizer().fit(Y))." if raw else ""), UnsettledWarning, stacklevel=4)
     return True
 
 
