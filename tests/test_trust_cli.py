@@ -730,6 +730,8 @@ def test_whole_numbers_taken_for_classes_say_how_to_predict_them_as_numbers(tmp_
     assert note in ok(*run, "--data", "yr.csv", cwd=tmp_path).splitlines()[0]
     assert note not in ok(*run, "--data", "yr.csv", "--task", "classification", cwd=tmp_path)
     assert note not in ok(*run, "--data", "digits", cwd=tmp_path)
+    (tmp_path / "digits").write_text("x")  # a file named as the set: --data digits is the set
+    assert note not in ok(*run, "--data", "digits", cwd=tmp_path)
     assert "task regression" in ok(*run, "--data", "yr.csv", "--task", "regression",
                                    cwd=tmp_path).splitlines()[0]
 

@@ -28,8 +28,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     net, meta = read_model(args.model, old_digits=True)
     _print_model(args.model, net, meta)
-    _print_training(args.model, net, meta["info"])
-    if why := trained_on_old_digits(args.model, meta):
+    why = trained_on_old_digits(args.model, meta)
+    _print_training(args.model, net, meta["info"], refused=why is not None)
+    if why:
         print(f"warning      {why}")
     return 0
 
@@ -66,7 +67,7 @@ def _print_model(path: str, net: Any, meta: dict) -> None:
         print(f"images       {h}x{w} {kind}")
 
 
-def _print_training(path: str, net: Any, info: dict) -> None:
+def _print_training(path: str, net: Any, info: dict, refused: bool = False) -> None:
     print(f"iterations   {net.iterations_done}")
     if net.history.costs:
         print(f"cost         {net.history.costs[0]:.6f} (it. {net.history.iterations[0]}) -> "
@@ -104,4 +105,6 @@ def _print_training(path: str, net: Any, info: dict) -> None:
             how = f" (finished); train further with: {how} --{unit}s {2 * n}"  # a new total
         else:
             how = f"; continue with: {how}"
+        if refused:  # nndl would refuse to continue it (the warning below says why)
+            how = ""
         print(f"checkpoint   {n} of {total} {unit}s done{how}")

@@ -123,8 +123,10 @@ def task_note(s: dict, classes: "list | None") -> str:
     '0'..'9' are classes)."""
     from pathlib import Path
 
-    if s["task"] is not None or not numbers_as_classes(classes) \
-            or not Path(str(s["data"])).is_file():
+    from ..datasets.spec import is_named
+
+    if s["task"] is not None or not numbers_as_classes(classes) or is_named(s["data"]) \
+            or not Path(str(s["data"])).is_file():  # (a name wins over a file of that name)
         return ""
     return " (whole numbers read as classes; --task regression predicts them as numbers)"
 
