@@ -384,6 +384,8 @@ def test_a_digits_model_of_the_old_scale_is_refused_not_scored_wrong(tmp_path):
     fails("export", tmp_path / "old.npz", "--out", tmp_path / "o.onnx", words=words)
     shown = ok("info", tmp_path / "old.npz")
     assert words[0] in shown and "--resume" not in shown  # (no advice it would refuse)
+    with pytest.warns(nndl.NNDLWarning, match="feed it X \\* 16, or train it again"):
+        nndl.load(tmp_path / "old.npz")  # Python: said, not refused (its X may be 0..16)
     nndl.load(tmp_path / "new.npz").save(tmp_path / "again.npz")  # Python keeps the mark
     assert "accuracy" in ok("evaluate", "--model", tmp_path / "again.npz", "--data", "digits")
 
@@ -410,3 +412,39 @@ def test_a_command_that_handles_its_ctrl_c_is_said_interrupted_once(monkeypatch,
     monkeypatch.setattr(info, "run", handles)
     assert main(["info", "m.npz"]) == 130
     assert capsys.readouterr().err.count("interrupted") == 1
+
+
+def test_an_old_playground_export_of_an_upload_is_refused_not_fed_raw_values(tmp_path):
+    """Before 2026-12-07 the playground exported a model of an uploaded file that takes the
+    points' plane coordinates ((value - center) / scale, kept in info['playground'] only):
+    evaluate on the file fed it raw values and scored 0.475 where the page showed 1.0, with
+    a warning about column positions only (the compatibility audit). It is refused with the
+    reason; info shows it and says why; today's exports (named inputs) are not."""
+    net = nndl.Network([2, 3, 1], seed=0)
+    old = {"playground": {"settings": "", "features": ["x1", "x2"], "center": [5.0, 7.0],
+                          "scale": [2.0, 3.0], "columns": ["a", "b", "y"]}}
+    (tmp_path / "old.npz").write_bytes(nndl.io.to_bytes(net, info=old))
+    (tmp_path / "d.csv").write_text("a,b,y\n1,2,0\n3,4,1\n5,6,0\n")
+    words = ["old.npz was exported by the playground before 2026-12-07 from an uploaded file",
+             "export it again from the page"]
+    fails("evaluate", "--model", tmp_path / "old.npz", "--data", tmp_path / "d.csv", words=words)
+    fails("predict", "--model", tmp_path / "old.npz", tmp_path / "d.csv", words=words)
+    assert words[0] in ok("info", tmp_path / "old.npz")
+    new = {**old, "feature_names": ["a", "b"], "label_name": "y"}
+    (tmp_path / "new.npz").write_bytes(nndl.io.to_bytes(net, info=new))
+    assert "accuracy" in ok("evaluate", "--model", tmp_path / "new.npz", "--data",
+                            tmp_path / "d.csv")
+
+
+def test_resuming_with_the_training_settings_said_again_is_no_change(tmp_path):
+    """train --resume m.npz --data d.csv --drop id, on a model trained with --drop id, was
+    refused: '--drop cannot be changed when resuming' (the compatibility audit)."""
+    (tmp_path / "d.csv").write_text("id,a,y\n" + "".join(f"{i},{(i * 7) % 5},{i % 2}\n"
+                                                          for i in range(40)))
+    ok("train", "--data", tmp_path / "d.csv", "--drop", "id", "--lr", "0.01", "--iterations",
+       "5", "--quiet", "--out", tmp_path / "m.npz")
+    ok("train", "--resume", tmp_path / "m.npz", "--data", tmp_path / "d.csv", "--drop", "id",
+       "--lr", "0.01", "--iterations", "9", "--quiet")
+    assert nndl.load(tmp_path / "m.npz").iterations_done == 9
+    fails("train", "--resume", tmp_path / "m.npz", "--lr", "0.02", "--iterations", "12",
+          words=["--lr cannot be changed when resuming"])

@@ -676,3 +676,21 @@ def test_a_diverging_regression_trial_is_said_to_diverge_and_its_metric_stays_sh
     X, Y = np.ones((2, 5)), np.zeros((1, 5))
     assert np.isnan(dev_metric(net, (X, Y), "rmse"))
     assert _shown(6.35e151) == "6.35e+151" and _shown(0.12345) == "0.1235"
+
+
+def test_a_digits_study_of_the_old_scale_is_said_why_it_cannot_go_on():
+    """A study made on the built-in digits before 2026-12-07 (grey levels 0..16) was refused
+    as 'created with other data (digits, ...; here digits, ...)': which other data? The
+    reason is said (the compatibility audit)."""
+    from types import SimpleNamespace
+
+    from nndl.tuning.storage import _check_same
+
+    study = SimpleNamespace(study_name="s")
+    with pytest.raises(NNDLError, match=r"here digits, .*pixels in \[0, 1\] since 2026-12-07"):
+        _check_same(study, {"name": "digits", "fingerprint": "e1d74563cbec"}, "data",
+                    {"name": "digits", "fingerprint": "38074f1b02a7"})
+    with pytest.raises(NNDLError) as other:
+        _check_same(study, {"name": "iris", "fingerprint": "aa"}, "data",
+                    {"name": "iris", "fingerprint": "bb"})
+    assert "pixels" not in str(other.value)

@@ -46,6 +46,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import warnings
 from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -54,7 +55,7 @@ import numpy as np
 
 from . import dual, npz
 from .activations import get_activation
-from .errors import NNDLError, shorten
+from .errors import NNDLError, NNDLWarning, shorten
 from .files import atomic_write
 from .heads import find_output
 from .model_format import (FORMAT, FORMAT_VERSION, MAX_META_BYTES, MAX_PARAMS, META_KEY,
@@ -380,5 +381,15 @@ def read(path: "str | os.PathLike", max_bytes: "int | str | None" = None
 
 def load(path: "str | os.PathLike", max_bytes: "int | str | None" = None) -> "Network":
     """The model saved at ``path`` by :func:`save` / ``Network.save``, validated
-    (``max_bytes``: see :func:`read`)."""
-    return read(path, max_bytes)[0]
+    (``max_bytes``: see :func:`read`). An :class:`~nndl.errors.NNDLWarning` when ``nndl
+    train`` trained it on the built-in digits before 2026-12-07, whose grey levels it read
+    0..16 (``nndl.datasets.load_builtin("digits")`` gives pixels in [0, 1] since: such a
+    model scored 0.40 on them for 0.96)."""
+    net, meta = read(path, max_bytes)
+    info = meta.get("info") or {}
+    if (info.get("train_args") or {}).get("data") == "digits" and "digits_scale" not in info:
+        warnings.warn(NNDLWarning(
+            f"{path}: trained by nndl train on the built-in digits before 2026-12-07, whose "
+            "grey levels were read 0..16; load_builtin('digits') gives pixels in [0, 1] now: "
+            "feed it X * 16, or train it again"), stacklevel=2)
+    return net

@@ -72,7 +72,7 @@ def no_better(s: dict, counts: Any = None, names: "list[str] | None" = None) -> 
             f"samples){alone}")
 
 
-def read_model(path: str, old_digits: bool = False) -> tuple[Any, dict]:
+def read_model(path: str, describe: bool = False) -> tuple[Any, dict]:
     """``(net, meta)`` of a model file (:func:`nndl.io.read`), with what ``nndl train``
     stores in ``meta["info"]`` (its settings, scores, checkpoint state, column names)
     checked too: a value of the wrong type is "PATH is not a valid nndl model: ..."."""
@@ -85,9 +85,31 @@ def read_model(path: str, old_digits: bool = False) -> tuple[Any, dict]:
     wrong = _wrong_info(meta.get("info") or {})
     if wrong:
         raise bad(Path(path), wrong)
-    if not old_digits and (why := trained_on_old_digits(path, meta)):
+    if not describe and (why := outdated(path, meta)):  # (info describes it, and says why)
         raise NNDLError(why)
     return net, meta
+
+
+def outdated(path: str, meta: dict) -> "str | None":
+    """Why the model at ``path`` would read today's data wrongly, or None (``read_model``
+    refuses it, ``info`` says it): :func:`trained_on_old_digits`,
+    :func:`old_playground_export`."""
+    return trained_on_old_digits(path, meta) or old_playground_export(path, meta)
+
+
+def old_playground_export(path: str, meta: dict) -> "str | None":
+    """Why the model at ``path`` cannot read a file's values, or None: the playground
+    exported a model of an uploaded file that takes the points' plane coordinates,
+    (value - center) / scale, before 2026-12-07 (since then the map is its preprocessing
+    and its inputs are named); fed a file's raw values it scored 0.475 where the page showed
+    1.0, with a warning about column positions only."""
+    info = meta.get("info") or {}
+    page = info.get("playground")
+    if not isinstance(page, dict) or page.get("columns") is None or "feature_names" in info:
+        return None
+    return (f"{path} was exported by the playground before 2026-12-07 from an uploaded file: "
+            "it takes the points' plane coordinates, (value - center) / scale (its info "
+            "'playground'), not the file's values; export it again from the page")
 
 
 def trained_on_old_digits(path: str, meta: dict) -> "str | None":
@@ -95,7 +117,7 @@ def trained_on_old_digits(path: str, meta: dict) -> "str | None":
     grey levels 0..16 before 2026-12-07 and reads pixels in [0, 1] since, as images are; an
     older model given today's digits scored 0.947 for 0.983, without a word (its file has no
     ``info["digits_scale"]``, :data:`nndl.cli.steps.DIGITS_SCALE`). ``read_model`` refuses
-    such a model (``old_digits=True``: ``info`` shows it, with this line)."""
+    such a model (:func:`outdated`)."""
     info = meta.get("info") or {}
     if (info.get("train_args") or {}).get("data") != "digits" or "digits_scale" in info:
         return None

@@ -10,7 +10,7 @@ import argparse
 import shlex
 from typing import Any
 
-from .common import format_scores, read_model, trained_on_old_digits
+from .common import format_scores, outdated, read_model
 from .settings import training_line
 
 NAME = "info"
@@ -26,9 +26,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    net, meta = read_model(args.model, old_digits=True)
+    net, meta = read_model(args.model, describe=True)
     _print_model(args.model, net, meta)
-    why = trained_on_old_digits(args.model, meta)
+    why = outdated(args.model, meta)
     _print_training(args.model, net, meta["info"], refused=why is not None)
     if why:
         print(f"warning      {why}")

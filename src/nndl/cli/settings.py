@@ -103,7 +103,7 @@ def train_settings(args: argparse.Namespace, saved: "dict | None") -> dict[str, 
     if saved:
         s.update({k: saved[k] for k in TRAIN_KEYS if k in saved})
     for k, v in _given(args).items():
-        if saved and k not in RESUME_KEYS:
+        if saved and k not in RESUME_KEYS and v != s[k]:  # (the same value said again: fine)
             flag = "--" + k.replace("_", "-")
             raise NNDLError(f"{flag} cannot be changed when resuming: a resumed run uses "
                             "the checkpoint's data and settings (only --iterations or "

@@ -199,10 +199,13 @@ def _check_same(study: Any, stored: dict, what: str, here: dict,
     if stored == here:
         return
     if what == "data":
+        why = ("; nndl reads the built-in digits as pixels in [0, 1] since 2026-12-07 (grey "
+               "levels 0..16 before), so a study of the old scale cannot go on"
+               if stored.get("name") == here["name"] == "digits" else "")
         raise NNDLError(f"study {study.study_name!r} was created with other data "
                         f"({stored.get('name')}, fingerprint {str(stored.get('fingerprint'))[:12]}"
                         f"; here {here['name']}, {here['fingerprint'][:12]}): give another "
-                        "--study, or the data it was created with")
+                        f"--study, or the data it was created with{why}")
     diff = sorted(k for k in {*stored.get("space", {}), *here["space"]}
                   if stored.get("space", {}).get(k) != here["space"].get(k))
     if stored.get("metric") != here["metric"]:
