@@ -430,3 +430,24 @@ def test_a_torch_export_that_cannot_be_written_is_an_error_the_process_survives(
     assert r.returncode == 0, r.stderr[-2000:]
     assert "caught: cannot write the torch program m.pt2: File too large" in r.stdout
     assert r.stdout.rstrip().endswith("alive")
+
+
+def test_a_loaded_models_export_names_its_columns_as_nndl_export_does(tmp_path):
+    """to_onnx(nndl.load(path), out) wrote no feature_names where `nndl export` did, though
+    the model's file holds them (the readme audit): a runtime feeds columns by position."""
+    from nndl.cli.app import main
+
+    (tmp_path / "d.csv").write_text("income,age,y\n" + "".join(
+        f"{i % 7},{(i * 3) % 11},{i % 2}\n" for i in range(40)))
+    assert main(["train", "--data", str(tmp_path / "d.csv"), "--iterations", "3", "--quiet",
+                 "--out", str(tmp_path / "m.npz")]) == 0
+    net = nndl.load(tmp_path / "m.npz")
+    model = export.to_onnx(net, tmp_path / "m.onnx")
+    meta = {p.key: p.value for p in model.metadata_props}
+    assert json.loads(meta["feature_names"]) == ["income", "age"]
+    export.save_torch_program(net, tmp_path / "m.pt2")
+    with zipfile.ZipFile(tmp_path / "m.pt2") as z:
+        about = next(n for n in z.namelist() if n.endswith(export.TORCH_METADATA))
+        assert json.loads(z.read(about))["feature_names"] == ["income", "age"]
+    built = nndl.Network([2, 1], seed=0)  # built in Python: nothing to say, as before
+    assert "feature_names" not in {p.key for p in export.onnx_model(built).metadata_props}

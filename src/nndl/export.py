@@ -178,7 +178,7 @@ def onnx_model(net: "Network", inputs: "Inputs | None" = None) -> "onnx.ModelPro
     from onnx import TensorProto, helper, numpy_helper
 
     net = _check_network(net)
-    inputs = (inputs or Inputs()).check(net.layer_dims[0])
+    inputs = (inputs or Inputs.of(net)).check(net.layer_dims[0])
     dtype = net.dtype
     elem = TensorProto.FLOAT if dtype == np.float32 else TensorProto.DOUBLE
     nodes: list = []
@@ -413,7 +413,7 @@ def save_torch_program(net: "Network", path: "str | os.PathLike",
     ``net.forward`` (:data:`TOLERANCE`)."""
     torch = _torch()
     net = _check_network(net)
-    about = description(net, (inputs or Inputs()).check(net.layer_dims[0]))
+    about = description(net, (inputs or Inputs.of(net)).check(net.layer_dims[0]))
     program = torch_program(net)
     if check:
         verify(net, torch_runner(program.module()), "the torch.export program")

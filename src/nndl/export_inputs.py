@@ -27,6 +27,15 @@ class Inputs:
     channels: int = 0
     """The image's channels, n[0] / (height * width) (set by :meth:`check`)."""
 
+    @classmethod
+    def of(cls, net: Any) -> "Inputs":
+        """What the file a model was loaded from says its X's columns are (``info``'s
+        ``feature_names`` or ``image_size``, which ``nndl train`` and the playground record);
+        nothing for a model built in Python. ``to_onnx(nndl.load(path), out)`` wrote no
+        names where ``nndl export`` did."""
+        info = (getattr(net, "saved", None) or {}).get("info") or {}
+        return cls(feature_names=info.get("feature_names"), image_size=info.get("image_size"))
+
     def check(self, n0: int) -> "Inputs":
         names, size = self.feature_names, self.image_size
         if names is not None and (not isinstance(names, (list, tuple)) or len(names) != n0

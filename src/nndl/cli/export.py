@@ -69,10 +69,8 @@ def run(args: argparse.Namespace) -> int:
                         f"{args.out}{model.with_suffix(SUFFIXES[fmt]).name}")
     out = Path(args.out) if args.out else model.with_suffix(SUFFIXES[fmt])
     not_an_input(out, "--out", [("the model", model)])
-    net, meta = read_model(str(model))
-    info = meta.get("info") or {}
-    inputs = Inputs(feature_names=info.get("feature_names"),
-                    image_size=info.get("image_size"))
+    net, _ = read_model(str(model))
+    inputs = Inputs.of(net)  # (what the model's file says its columns are)
     export(net, out, fmt, check=args.check, inputs=inputs)
     dims = net.layer_dims
     print(f"wrote {out} ({fmt}): {inputs.describe(dims[0])} {net.dtype.name} -> "
