@@ -323,11 +323,14 @@ def atomic_write(path: "str | os.PathLike", write: Callable[[IO[Any]], Any],
     try:
         if not folder.is_dir():
             raise NNDLError(f"cannot write the {what} {target}: {_no_folder(folder)}")
-        if target.is_dir():
+        try:
+            kept: "os.stat_result | None" = target.stat()  # its mode and owner stay
+        except FileNotFoundError:
+            kept = None
+        if kept is not None and stat.S_ISDIR(kept.st_mode):
             raise NNDLError(f"cannot write the {what} {target}: it is a folder")
-        if target.exists() and not target.is_file():  # /dev/null, /dev/stdout, a FIFO
+        if kept is not None and not stat.S_ISREG(kept.st_mode):  # /dev/null, a FIFO
             return _write_through(target, write, mode, what)
-        kept = target.stat() if target.exists() else None  # its mode and owner stay
         if kept is not None and not os.access(target, os.W_OK):
             raise NNDLError(f"cannot write the {what} {target}: the file is read-only "
                             "(permission denied)")

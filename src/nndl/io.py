@@ -379,6 +379,13 @@ def read(path: "str | os.PathLike", max_bytes: "int | str | None" = None
     return net, meta
 
 
+def digits_of_old_scale(info: dict) -> bool:
+    """Whether a model file's ``info`` is that of a model ``nndl train`` trained on the
+    built-in digits before 2026-12-07, which read their grey levels 0..16 (pixels in [0, 1]
+    since; models trained since record ``info["digits_scale"]``)."""
+    return (info.get("train_args") or {}).get("data") == "digits" and "digits_scale" not in info
+
+
 def load(path: "str | os.PathLike", max_bytes: "int | str | None" = None) -> "Network":
     """The model saved at ``path`` by :func:`save` / ``Network.save``, validated
     (``max_bytes``: see :func:`read`). An :class:`~nndl.errors.NNDLWarning` when ``nndl
@@ -386,8 +393,7 @@ def load(path: "str | os.PathLike", max_bytes: "int | str | None" = None) -> "Ne
     0..16 (``nndl.datasets.load_builtin("digits")`` gives pixels in [0, 1] since: such a
     model scored 0.40 on them for 0.96)."""
     net, meta = read(path, max_bytes)
-    info = meta.get("info") or {}
-    if (info.get("train_args") or {}).get("data") == "digits" and "digits_scale" not in info:
+    if digits_of_old_scale(meta.get("info") or {}):
         warnings.warn(NNDLWarning(
             f"{path}: trained by nndl train on the built-in digits before 2026-12-07, whose "
             "grey levels were read 0..16; load_builtin('digits') gives pixels in [0, 1] now: "

@@ -53,8 +53,9 @@ if TYPE_CHECKING:  # pragma: no cover
 Array = np.ndarray
 
 _SWITCH = environment.switch("NNDL_KERNELS", "1")
-_SWITCHES = ("1", "on", "true", "yes", "0", "off", "false", "no")
-enabled: bool = _SWITCH not in ("0", "off", "false", "no")
+_OFF = ("0", "off", "false", "no")
+_SWITCHES = ("1", "on", "true", "yes", *_OFF)
+enabled: bool = _SWITCH not in _OFF
 """Use the fused kernels when numba is installed (and the fit is long enough to pay)."""
 
 LOAD_S = 0.5

@@ -114,3 +114,12 @@ class Budget:
                 f"limit (max_bytes=..., "
                 f"nndl.limits.MAX_BYTES or ${ENV}, e.g. {ENV}=16G)")
         self.declared, self.stored = total, held
+
+    def take_array(self, declared: int, values: int, builds: int, stored: int,
+                   what: str) -> None:
+        """:meth:`take` for an array of ``values`` values that declares ``declared`` bytes
+        and of which the reader makes a copy of ``builds`` bytes per value (8 for float64
+        features made of bools or pixels; 0 for none): both counted, both in the message."""
+        copy = values * builds
+        also = f", and {human(copy)} for the numbers nndl makes of it" if copy else ""
+        self.take(declared + copy, stored, f"{what} ({human(declared)}{also})")

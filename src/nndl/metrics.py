@@ -51,7 +51,8 @@ def subset_accuracy(Y_true: object, Y_pred: object) -> float:
     data (the fraction of labels right, 1 - Hamming loss, said 0.73 where 0.35 of the
     samples had every label right); :func:`accuracy` for k = 1."""
     t, p = _pair(Y_true, Y_pred)
-    t = t.reshape(t.shape[0], -1) if t.ndim == 2 else t.reshape(1, -1)
+    if t.ndim != 2:
+        t = t.reshape(1, -1)
     return float(np.mean((p.reshape(t.shape) == t).all(axis=0)))
 
 

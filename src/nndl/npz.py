@@ -24,7 +24,7 @@ import numpy as np
 
 from .errors import NNDLError, shorten
 from .files import ZIP_MAGIC, open_regular
-from .limits import Budget, human
+from .limits import Budget
 
 NUMBER_KINDS = "biuf"
 """dtype kinds of plain numbers: bool, signed and unsigned integers, floats (not complex)."""
@@ -146,10 +146,8 @@ class Archive:
         stored = info.compress_size if info.compress_type != zipfile.ZIP_STORED \
             else info.file_size
         if key not in self._taken:
-            copy = int(np.prod(shape, dtype=object)) * builds
-            also = f", and {human(copy)} for the numbers nndl makes of it" if copy else ""
-            self.budget.take(nbytes + copy, stored,
-                             f"array {name!r} of shape {shape} {dtype} ({human(nbytes)}{also})")
+            self.budget.take_array(nbytes, int(np.prod(shape, dtype=object)), builds, stored,
+                                   f"array {name!r} of shape {shape} {dtype}")
             self._taken.add(key)
         return shape, dtype
 

@@ -15,8 +15,7 @@ import os
 import stat
 import sys
 import time
-from contextlib import contextmanager
-from typing import IO, TYPE_CHECKING, Iterator
+from typing import IO, TYPE_CHECKING
 
 from .callbacks import Callback, History
 from .errors import NNDLError
@@ -128,32 +127,33 @@ class CostLog(Callback):
         if self.file is None:
             return
         line = json.dumps({"iteration": int(iteration), "cost": float(cost)}) + "\n"
-        with self._said():
+        try:  # (a try, not a context manager made each iteration)
             self.file.write(line)
             if (iteration + 1) % self.flush_every == 0:
                 self.file.flush()
+        except OSError as exc:
+            raise self._failed(exc) from None
 
     def on_train_end(self, net: "Network", history: History) -> None:
         if self.file is not None:
             file, self.file = self.file, None
-            with self._said():
+            try:
                 file.close()
+            except OSError as exc:
+                raise self._failed(exc) from None
 
     def flush(self) -> None:
         """Write out the lines so far (e.g. before a checkpoint)."""
         if self.file is not None:
-            with self._said():
+            try:
                 self.file.flush()
+            except OSError as exc:
+                raise self._failed(exc) from None
 
-    @contextmanager
-    def _said(self) -> Iterator[None]:
-        """A write that fails (a full disk, a file size limit) names the log: it was a bare
-        "File too large", which did not say which of the outputs failed."""
-        try:
-            yield
-        except OSError as exc:
-            raise NNDLError(f"cannot write the cost log {self.path}: "
-                            f"{exc.strerror or exc}") from None
+    def _failed(self, exc: OSError) -> NNDLError:
+        """A write that failed (a full disk, a file size limit), naming the log: it was a
+        bare "File too large", which did not say which of the outputs failed."""
+        return NNDLError(f"cannot write the cost log {self.path}: {exc.strerror or exc}")
 
     def _forget_from(self, done: int) -> None:
         """Leave out the lines of iterations >= ``done`` from the log being continued (a

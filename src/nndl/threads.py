@@ -58,9 +58,10 @@ from typing import Any, Callable, Sequence
 from . import environment, products
 
 _MODE = environment.switch("NNDL_THREADS", "auto")
-_MODES = ("auto", "on", "1", "yes", "true", "off", "0", "no", "false", "fixed", "fast")
+_OFF = ("off", "0", "no", "false", "fixed")
+_MODES = ("auto", "on", "1", "yes", "true", *_OFF, "fast")
 
-auto: bool = _MODE not in ("off", "0", "no", "false", "fixed")
+auto: bool = _MODE not in _OFF
 """Module switch: ``True`` (the default) lets ``fit`` lower the BLAS's thread count under load
 (see the module doc); ``False`` leaves it alone."""
 

@@ -118,8 +118,9 @@ def trained_on_old_digits(path: str, meta: dict) -> "str | None":
     older model given today's digits scored 0.947 for 0.983, without a word (its file has no
     ``info["digits_scale"]``, :data:`nndl.cli.steps.DIGITS_SCALE`). ``read_model`` refuses
     such a model (:func:`outdated`)."""
-    info = meta.get("info") or {}
-    if (info.get("train_args") or {}).get("data") != "digits" or "digits_scale" in info:
+    from ..io import digits_of_old_scale
+
+    if not digits_of_old_scale(meta.get("info") or {}):
         return None
     return (f"{path} was trained on the built-in digits as nndl read them before 2026-12-07 "
             "(grey levels 0..16); nndl reads them as pixels in [0, 1] now, so its scores, "

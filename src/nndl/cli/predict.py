@@ -46,13 +46,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     check_table_options(args.inputs, args.decimal, args.header)
-    if args.out and not is_stdout(args.out):
+    to_file = bool(args.out) and not is_stdout(args.out)
+    if to_file:
         not_an_input(args.out, "--out", [("the model", args.model),
                                          *(("an input", p) for p in args.inputs)])
     net, meta = read_model(args.model)
     inputs = read_inputs(args.inputs, net, meta, args.label, args.drop, args.header,
                          args.decimal)
-    if args.out and not is_stdout(args.out):  # nor an image read from a folder given
+    if to_file:  # nor an image read from a folder given
         not_an_input(args.out, "--out", [("an input", Path(p) / n) for p, d in inputs
                                          if d.sample_names and Path(p).is_dir()
                                          for n in d.sample_names])

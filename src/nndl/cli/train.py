@@ -305,15 +305,10 @@ def _check_outputs(args: argparse.Namespace, s: dict, resume: "_Resume | None") 
         if given:
             output_file(given, what)
     out, ckpt = _model_paths(args, resume)
-    outputs = [("--out", out), ("--checkpoint", ckpt)]
-    if not args.checkpoint and resume is None:  # a name derived from --out's: said so
-        try:
-            output_file(out, "--out")
-        except NNDLError:
-            pass  # said below, as --out's
-        else:
-            output_file(ckpt, "the checkpoint (--out's name with .ckpt.npz; give another with "
-                        "--checkpoint)")
+    ckpt_what = "--checkpoint" if args.checkpoint or resume is not None else (
+        "the checkpoint (--out's name with .ckpt.npz; give another with --checkpoint)")
+    models = {"--out", ckpt_what}  # the model and its checkpoint (may be one file)
+    outputs = [("--out", out), (ckpt_what, ckpt)]
     if args.log:
         outputs.append(("--log", Path(args.log)))
     if args.plot:
@@ -326,7 +321,7 @@ def _check_outputs(args: argparse.Namespace, s: dict, resume: "_Resume | None") 
     for what, p in outputs:
         full = output_file(p, what)
         same = seen.get(full, (None, p))[0]
-        if same is not None and {same, what} != {"--out", "--checkpoint"}:
+        if same is not None and {same, what} != models:
             raise NNDLError(f"{what} {p} is also {same}: one would overwrite the other; give "
                             "each its own file")
         seen.setdefault(full, (what, p))
@@ -334,7 +329,7 @@ def _check_outputs(args: argparse.Namespace, s: dict, resume: "_Resume | None") 
                                               ("--test", s.get("test"))) if spec is not None]
     resumed = [("the model resumed", args.resume)] if resume is not None else []
     for what, p in seen.values():  # the model resumed may be written over by its run
-        not_an_input(p, what, inputs + ([] if what in ("--out", "--checkpoint") else resumed))
+        not_an_input(p, what, inputs + ([] if what in models else resumed))
 
 
 @dataclass

@@ -204,8 +204,8 @@ def _exact_integers(values: np.ndarray) -> "list[int] | None":
     whole numbers such as ``9007199254740993``), else None."""
     if values.dtype.kind in "iu":
         return [int(v) for v in values.tolist()]
-    if values.dtype.kind in "USO":
-        strs = _texts(values, "labels")  # (decoded before, by _read_labels)
+    if values.dtype.kind == "O":  # text: str objects, as _read_labels decoded them
+        strs = values.tolist()
         if all(_INTEGER.fullmatch(s.strip()) for s in strs):
             return [int(s) for s in strs]
     return None

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import NNDLError, shorten
 from ..files import regular_file
-from ..limits import Budget, human
+from ..limits import Budget
 from .base import Dataset, task_for_classes
 
 
@@ -72,11 +72,8 @@ def dataset_budget(h5py, node, name: str, budget: Budget, builds: int = 0) -> No
         raise NNDLError(f"{budget.source}: dataset {shorten(repr(name), 80)} holds "
                         f"{node.dtype}; expected numbers (or text labels)")
     size = int(np.prod(node.shape, dtype=object))
-    declared, copy = size * node.dtype.itemsize, size * builds
-    also = f", and {human(copy)} for the numbers nndl makes of it" if copy else ""
-    budget.take(declared + copy, node.id.get_storage_size(),
-                f"dataset {shorten(repr(name), 80)} of shape {node.shape} {node.dtype} "
-                f"({human(declared)}{also})")
+    budget.take_array(size * node.dtype.itemsize, size, builds, node.id.get_storage_size(),
+                      f"dataset {shorten(repr(name), 80)} of shape {node.shape} {node.dtype}")
 
 
 def read_course_file(f: "object", part: str, path: Path) -> Dataset:

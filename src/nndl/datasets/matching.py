@@ -27,8 +27,14 @@ def check_columns(have: Sequence[str], names: Sequence[str], source: str,
     ``ignore`` (the label column, columns dropped at training). NNDLError naming the missing
     or unknown columns otherwise. Pass the result as ``features=`` to a loader to read the
     columns in the model's order, whatever their order in the file."""
-    have = [str(h) for h in have]
     names = [str(n) for n in names]
+    _positions([str(h) for h in have], names, source, ignore)
+    return names
+
+
+def _positions(have: list[str], names: list[str], source: str,
+               ignore: Sequence[str]) -> list[int]:
+    """The column of ``have`` of each of ``names`` (:func:`check_columns`' checks)."""
     where = NameIndex(have)  # exact, else in one Unicode form; wide files: no O(n^2)
     found = [where.find(n) for n in names]
     missing = [n for n, i in zip(names, found) if i is None]
@@ -47,7 +53,7 @@ def check_columns(have: Sequence[str], names: Sequence[str], source: str,
     if twice:
         raise NNDLError(f"{source} names a column twice: {shorten(twice, 200)}; columns are "
                         "matched by name")
-    return names
+    return found  # type: ignore[return-value]  # (none is None: missing ones raised)
 
 
 def match_features(data: Dataset, names: Sequence[str], source: str,
@@ -70,9 +76,8 @@ def match_features(data: Dataset, names: Sequence[str], source: str,
     have = data.feature_names
     if have is None:
         return data
-    names = check_columns(have, names, source, ignore)
-    where = NameIndex(have)  # each name's first column
-    rows = [where.find(n) for n in names]
+    names = [str(n) for n in names]
+    rows = _positions([str(h) for h in have], names, source, ignore)  # each name's column
     if rows == list(range(len(have))):
         return data
     return replace(data, X=data.X[rows], feature_names=names)
