@@ -289,3 +289,27 @@ def test_an_interrupt_inside_the_update_takes_the_optimizer_back_to_before_it(mo
     net.fit(X, Y, iterations=7, optimizer=net.optimizer)
     for k in full.params:
         assert np.array_equal(full.params[k], net.params[k]), k
+
+
+@pytest.mark.parametrize("name", sorted(O.OPTIMIZERS))
+def test_a_fresh_copy_has_the_settings_and_no_state(name):
+    """What a new training starts from when it must not change the optimizer it was given
+    (nndl.sklearn's optimizer=): the same settings, t and epoch 0, no buffers; the original
+    keeps its own state."""
+    opt = O.get_optimizer(name, 0.05, decay=0.5)
+    P = {"W1": np.ones((2, 3))}
+    opt.step(P, {"dW1": np.full((2, 3), 0.1)})
+    opt.end_epoch()
+    before = opt.state_dict()
+    new = opt.fresh_copy()
+    assert type(new) is type(opt) and new.t == new.epoch == 0
+    assert all(not bufs for bufs in new.state.values())
+    with pytest.raises(NNDLError, match="no step to undo"):
+        new.undo()
+    fresh = O.get_optimizer(name, 0.05, decay=0.5).state_dict()
+    assert new.state_dict() == fresh
+    new.step({"W1": np.ones((4, 1))}, {"dW1": np.ones((4, 1))})  # any shape: a new network's
+    after = opt.state_dict()
+    assert after.keys() == before.keys()
+    for k in before:
+        np.testing.assert_array_equal(after[k], before[k])

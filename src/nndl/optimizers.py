@@ -22,6 +22,7 @@ training exactly. The name -> class table is :data:`OPTIMIZERS`.
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any, ClassVar
 
@@ -63,6 +64,10 @@ class Optimizer:
                                      high_open=True)
         self.decay = _number("decay", decay, 0.0, math.inf, low_open=False, high_open=True)
         self.decay_every = int(check_positive("decay_every", decay_every, integer=True))
+        self._clear_state()
+
+    def _clear_state(self) -> None:
+        """The counters and buffers of an optimizer that has made no step."""
         self.t = 0
         """Number of updates done."""
         self.epoch = 0
@@ -73,6 +78,15 @@ class Optimizer:
         self._t_before = 0
         self._moved: list[tuple[str, str]] = []
         """The (slot, parameter) buffers the last step advanced, for :meth:`undo`."""
+
+    def fresh_copy(self) -> "Optimizer":
+        """A deep copy with this one's settings (and any other attribute of a subclass) but
+        no state: ``t``, ``epoch`` and the buffers as a new optimizer has them. What a new
+        training starts from when it is given an optimizer it must not change (the buffers
+        are not copied)."""
+        shallow = copy.copy(self)
+        shallow._clear_state()  # new dicts on the copy; this one's state is left as it is
+        return copy.deepcopy(shallow)
 
     # --- schedule -------------------------------------------------------------------------
     @property
