@@ -25,6 +25,13 @@ def test_check_estimator_passes_with_default_parameters(est):
     check_estimator(est)  # raises on the first failed check; nothing is marked to fail
 
 
+def test_check_estimator_passes_with_an_optimizer_instance():
+    """fit trained the Optimizer given as optimizer= (check_dont_overwrite_parameters: 'should
+    not change or mutate the parameter optimizer'); it now trains a fresh copy."""
+    check_estimator(NNClassifier(optimizer=nndl.optimizers.Adam(0.01), max_iter=10,
+                                 random_state=0))
+
+
 @pytest.fixture(scope="module")
 def iris():
     X, y = load_iris(return_X_y=True)
@@ -176,7 +183,7 @@ def test_regressor_targets_of_any_scale_are_learned():
     (dict(learning_rate=-1.0), "learning_rate"),
     (dict(max_iter=0), "max_iter"),
     (dict(batch_size="big"), "batch_size"),
-    (dict(alpha=-1.0), "lambd"),
+    (dict(alpha=-1.0), "alpha must be a number >= 0"),
     (dict(keep_prob=0.0), "(0, 1]"),
     (dict(random_state="x"), "random_state"),
     (dict(early_stopping=True, validation_fraction=1.5), "validation_fraction"),
@@ -302,6 +309,11 @@ class _Spy(nndl.optimizers.GradientDescent):
         super().__init__(learning_rate)
         self.clf, self.stop, self.seen = clf, stop, []
 
+    def fresh_copy(self):  # a fit trains a copy: it notes into the same list, of the same clf
+        new = _Spy(self.clf, self.learning_rate, self.stop)
+        new.seen = self.seen
+        return new
+
     def _update(self, params, grads, into_grads):
         self.seen.append(self.clf.net_.label_map)
         return super()._update(params, grads, into_grads)
@@ -396,3 +408,117 @@ def test_early_stopping_holds_out_a_stratified_part_and_partial_fit_refuses_it()
     with pytest.raises(ValueError, match="cannot hold out 4 of 5 samples"):
         NNClassifier(early_stopping=True, validation_fraction=0.7).fit(
             X[[0, 1, 2, 3, 4]], y[[0, 1, 2, 3, 4]])
+
+
+# --- the audit of the estimators (r_sklearn) -----------------------------------------------
+def _iris_std():
+    X, y = load_iris(return_X_y=True)
+    return (X - X.mean(0)) / X.std(0), y
+
+
+def test_an_optimizer_given_is_a_setting_that_fit_never_trains():
+    """An Optimizer instance given as optimizer= was trained itself: a second fresh fit of
+    the same estimator, data and seed started from the first fit's Adam moments (another
+    model), and a refit on data of another width failed with 'this state belongs to another
+    network'. Every fresh fit now trains a fresh copy; warm_start continues the estimator's."""
+    X, y = _iris_std()
+    opt = nndl.optimizers.Adam(learning_rate=0.01)
+    est = NNClassifier(max_iter=5, random_state=0, optimizer=opt)
+    p1 = est.fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(est.fit(X, y).predict_proba(X), p1)
+    assert opt.t == 0 and opt.state == {"m": {}, "v": {}}
+    named = NNClassifier(max_iter=5, random_state=0, learning_rate=0.01).fit(X, y)
+    np.testing.assert_array_equal(named.predict_proba(X), p1)
+    est.fit(X[:, :3], y)  # was: NNDLError "this state belongs to another network"
+    used = nndl.optimizers.Adam(learning_rate=0.01)  # one with state of its own: not carried
+    used.step({"W1": np.ones((2, 2))}, {"dW1": np.ones((2, 2))})
+    np.testing.assert_array_equal(
+        NNClassifier(max_iter=5, random_state=0, optimizer=used).fit(X, y).predict_proba(X), p1)
+    assert used.t == 1
+    warm = NNClassifier(max_iter=5, random_state=0, optimizer=opt, warm_start=True).fit(X, y)
+    own = warm.net_.optimizer
+    assert own is not opt and own.t == 5
+    warm.fit(X, y)
+    assert warm.net_.optimizer is own and own.t == 10 and opt.t == 0
+    with pytest.raises(NNDLError, match=r"optimizer=Adam.*learning_rate=0.5 would be ignored"):
+        NNClassifier(optimizer=opt, learning_rate=0.5).fit(X, y)
+
+
+def test_a_fresh_fit_drops_what_an_earlier_fit_set_and_it_does_not():
+    X, y = _iris_std()
+    c = NNClassifier(max_iter=30, random_state=0, early_stopping=True).fit(X, y)
+    assert len(c.validation_loss_curve_) == c.n_iter_
+    c.set_params(early_stopping=False).fit(X, y)  # was: the earlier model's curve, 30 long
+    assert c.validation_loss_curve_ is None and c.best_epoch_ is None
+    c.stale_ = 1  # whatever an earlier fit set: gone after a fresh fit, kept after a failed one
+    with pytest.raises(NNDLError):
+        c.fit(X, np.zeros(len(X)))
+    assert c.stale_ == 1
+    assert not hasattr(c.fit(X, y), "stale_")
+
+
+@pytest.mark.parametrize("params, words", [
+    ({"early_stopping": True, "n_iter_no_change": None}, "n_iter_no_change must be an integer"),
+    ({"early_stopping": True, "n_iter_no_change": 0}, "n_iter_no_change must be an integer"),
+    ({"n_iter_no_change": 0}, "n_iter_no_change must be an integer"),
+    ({"validation_fraction": 1.5}, "validation_fraction must be a number in [0, 1)"),
+    ({"alpha": -1.0}, "alpha must be a number >= 0"),
+    ({"alpha": "x"}, "alpha must be a number >= 0"),
+    ({"learning_rate": "adaptive"}, "MLP's learning_rate_init"),
+    ({"optimizer": None}, "optimizer must be one of ['adam', 'gd', 'momentum', 'rmsprop']"),
+    ({"activation": "softmax"}, "activation='softmax' is an output activation"),
+    ({"hidden_layer_sizes": (), "activation": "softmax"}, "is an output activation"),
+])
+def test_the_estimators_parameters_are_checked_in_their_own_names(params, words):
+    """n_iter_no_change=None turned early stopping off without a word (still holding out
+    10%); n_iter_no_change=0 and alpha=-1 were refused as 'patience' and 'lambd';
+    optimizer=None was plain gradient descent and a softmax hidden layer was accepted."""
+    X, y = _iris_std()
+    with pytest.raises(NNDLError) as e:
+        NNClassifier(max_iter=2, **params).fit(X, y)
+    assert words in str(e.value)
+    assert "patience" not in str(e.value) and "lambd" not in str(e.value)
+
+
+def test_classes_are_in_the_dtype_predict_answers():
+    X, y = _iris_std()
+    for labels in (np.array(["a", "b", "c"], dtype=object), np.array([3, 5, 7], np.int32),
+                   np.array(["x", "y", "z"])):
+        c = NNClassifier(max_iter=2, random_state=0).fit(X, labels[y])
+        assert c.classes_.dtype == c.predict(X[:2]).dtype != object
+        assert c.classes_.tolist() == labels.tolist()
+
+
+def test_multilabel_y_and_sample_weights_are_refused_saying_so():
+    from sklearn.datasets import make_multilabel_classification
+
+    X, Y = make_multilabel_classification(n_samples=50, random_state=0)
+    with pytest.raises(NNDLError, match=r"does not support multilabel y.*output='sigmoid'"):
+        NNClassifier(max_iter=2).fit(X, Y)
+    X, y = _iris_std()
+    with pytest.raises(TypeError, match="do not offer sample weights"):
+        NNClassifier(max_iter=2).fit(X, y, sample_weight=np.ones(len(y)))
+    with pytest.raises(TypeError, match="do not offer sample weights"):
+        NNRegressor(max_iter=2).partial_fit(X, y * 1.0, sample_weight=np.ones(len(y)))
+    with pytest.raises(TypeError, match="unexpected keyword argument 'sampel_weight'$"):
+        NNClassifier().partial_fit(X, y, classes=[0, 1, 2], sampel_weight=1)
+
+
+def test_a_sparse_x_too_big_to_make_dense_is_refused_in_good_english(monkeypatch):
+    scipy_sparse = pytest.importorskip("scipy.sparse")
+    import nndl.memory
+
+    monkeypatch.setattr(nndl.memory, "available_bytes", lambda: 1000)
+    X, y = _blobs(80)
+    with pytest.raises(NNDLError, match=r"the values of a dense copy of the sparse X \(80, 3\) "
+                       "need about"):
+        NNClassifier(max_iter=2).fit(scipy_sparse.csr_matrix(X), y)
+
+
+def test_the_docstrings_say_how_the_parameters_differ_from_mlps():
+    doc = " ".join(NNRegressor.__doc__.split())
+    for words in ("optimizer : str or Optimizer", "unlike MLP's ``solver=\"sgd\"``",
+                  "MLP's ``learning_rate_init``", "counts the samples seen",
+                  "n_outputs times smaller", "Sample weights are not offered",
+                  "validation_loss_curve_ : list of float or None"):
+        assert words in doc, words

@@ -16,9 +16,11 @@ regressor has a linear output (one unit per target column) and the squared-error
 The parameters (numpydoc) are in each class's docstring (``help(NNClassifier)``).
 
 Fitted attributes: ``net_`` (the :class:`nndl.Network`), ``n_features_in_``, ``n_outputs_``,
-``n_iter_`` (epochs done), ``t_`` (updates done), ``loss_``, ``loss_curve_`` (per-epoch training
-cost, L2 term included), ``validation_loss_curve_`` (with early stopping), ``best_epoch_``, and
-``classes_`` for the classifier.
+``n_iter_`` (epochs done), ``t_`` (updates done, not MLP's samples seen), ``loss_``,
+``loss_curve_`` (per-epoch training cost, L2 term included), ``validation_loss_curve_`` (with
+early stopping; None without), ``best_epoch_``, and ``classes_`` for the classifier. Not
+offered: sample weights, ``class_weight``, multilabel y (the parameters' checks and the
+optimizer a fit trains with are in :mod:`nndl.sklearn_params`).
 """
 
 from __future__ import annotations
@@ -35,10 +37,12 @@ from .errors import NNDLError, NNDLWarning
 from .labels import LabelMap
 from .network import Network
 from .datasets.split import hold_out
-from .optimizers import Optimizer, get_optimizer
+from .optimizers import Optimizer
 from .preprocessing import Standardizer
 from .memory import check_memory
-from .validation import check_bool, check_number
+from .sklearn_params import (DEFAULT_LEARNING_RATE, check_parameters, optimizer_for_fit,
+                             refuse_fit_params, refuse_multilabel, seed_of)
+from .validation import check_number
 
 try:
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
@@ -66,10 +70,17 @@ _PARAMETERS = """
     activation : str, default "relu"
         Hidden activation (``relu``, ``tanh``, ``logistic``/``sigmoid``, ``identity``/``linear``,
         ``leaky_relu``).
-    optimizer : str, default "adam"
-        ``gd``, ``momentum``, ``rmsprop`` or ``adam`` (:data:`nndl.optimizers.OPTIMIZERS`).
+    optimizer : str or Optimizer, default "adam"
+        ``gd``, ``momentum``, ``rmsprop`` or ``adam`` (:data:`nndl.optimizers.OPTIMIZERS`),
+        built with ``learning_rate``; ``"sgd"`` is plain gradient descent (an alias of
+        ``gd``: no momentum, unlike MLP's ``solver="sgd"``, whose momentum is 0.9 with
+        Nesterov's; use ``optimizer="momentum"``).
+        Or an :class:`nndl.optimizers.Optimizer` (e.g. ``Adam(0.01, beta1=0.8)``), which
+        carries its own learning rate (``learning_rate`` must stay at its default); fit
+        never changes it: every new fit trains a fresh copy of it (its settings, no state).
     learning_rate : float, default 0.01
-        alpha (the step size of the optimizer).
+        alpha, the step size of the optimizer: MLP's ``learning_rate_init`` (MLP's
+        ``learning_rate`` is a schedule, which nndl does not have).
     max_iter : int, default 100
         Epochs (passes over the training set) per ``fit``; ``partial_fit`` does one.
     batch_size : int or "auto", default "auto"
@@ -86,9 +97,11 @@ _PARAMETERS = """
         stop after ``n_iter_no_change`` epochs without a lower cost on it, keeping the best
         parameters.
     validation_fraction : float, default 0.1
-        The held-out share of the training set, in (0, 1) (with ``early_stopping``).
+        The held-out share of the training set, in (0, 1) (with ``early_stopping``; [0, 1)
+        without).
     n_iter_no_change : int, default 10
-        Epochs without a lower held-out cost before stopping (with ``early_stopping``).
+        Epochs (>= 1) without a lower held-out cost before stopping (with
+        ``early_stopping``).
     shuffle : bool, default True
         Reshuffle the samples before every epoch.
     random_state : int, RandomState, Generator or None
@@ -99,6 +112,9 @@ _PARAMETERS = """
         with them, as scikit-learn's MLP builds one every fit); a changed
         ``hidden_layer_sizes`` or ``activation`` cannot continue (NNDLError).
 
+    Sample weights are not offered (``fit(X, y, sample_weight=...)`` is a TypeError), nor
+    is ``class_weight``: every sample counts once.
+
     Attributes
     ----------
     net_ : nndl.Network
@@ -108,13 +124,17 @@ _PARAMETERS = """
     n_iter_ : int
         Epochs done.
     t_ : int
-        Updates (mini-batch steps) done.
+        Updates (mini-batch steps) done; not MLP's ``t_``, which counts the samples seen
+        (``n_iter_ * n_samples``).
     loss_ : float
-        The last epoch's training cost (L2 term included).
+        The last epoch's training cost (L2 term included): the mean of the per-sample loss
+        (the classifier's: MLP's ``loss_``); the regressor's is squared error / 2 summed over
+        its outputs, averaged over the samples (MLP's averages over the outputs too, so it is
+        n_outputs times smaller).
     loss_curve_ : list of float
         The training cost of every epoch.
-    validation_loss_curve_ : list of float
-        The held-out cost of every epoch (with ``early_stopping``).
+    validation_loss_curve_ : list of float or None
+        The held-out cost of every epoch (with ``early_stopping``; None without).
     best_epoch_ : int or None
         The epoch of the lowest held-out cost (with ``early_stopping``).
 """
@@ -133,26 +153,12 @@ def _validate_data(est: BaseEstimator, *args: Any, **kwargs: Any) -> Any:
         out = est._validate_data(*args, **kwargs)
     X = out[0] if isinstance(out, tuple) else out
     if hasattr(X, "toarray"):  # a scipy sparse matrix or array
-        check_memory(f"a dense copy of the sparse X {X.shape}",
+        check_memory(f"the values of a dense copy of the sparse X {X.shape}",
                      int(np.prod(X.shape, dtype=np.int64)) * 8,
                      "use fewer features (e.g. max_features of the vectorizer)")
         X = np.asarray(X.toarray(), dtype=np.float64)
         out = (X, *out[1:]) if isinstance(out, tuple) else X
     return out
-
-
-def _seed(random_state: object) -> "int | None":
-    """An int seed for the network from scikit-learn's ``random_state`` conventions."""
-    if random_state is None:
-        return None
-    if isinstance(random_state, (Integral, np.integer)):  # bools: refused by check_number
-        return int(check_number("random_state", random_state, integer=True, low=0))
-    if isinstance(random_state, np.random.RandomState):
-        return int(random_state.randint(2**31 - 1))
-    if isinstance(random_state, np.random.Generator):
-        return int(random_state.integers(2**31 - 1))
-    raise NNDLError("random_state must be None, an int, a numpy RandomState or Generator; got "
-                    f"{random_state!r}")
 
 
 class _NNBase(BaseEstimator):
@@ -162,8 +168,8 @@ class _NNBase(BaseEstimator):
         self,
         hidden_layer_sizes: "tuple[int, ...] | int" = (64,),
         activation: str = "relu",
-        optimizer: str = "adam",
-        learning_rate: float = 0.01,
+        optimizer: "str | Optimizer" = "adam",
+        learning_rate: float = DEFAULT_LEARNING_RATE,
         max_iter: int = 100,
         batch_size: "int | str" = "auto",
         alpha: float = 0.0001,
@@ -209,7 +215,7 @@ class _NNBase(BaseEstimator):
         if init == "auto":
             init = "he" if str(self.activation).split(":")[0] in _RELU_LIKE else "xavier"
         return Network([n_features, *hidden, n_out], hidden=self.activation, output=output,
-                       init=init, seed=_seed(self.random_state))
+                       init=init, seed=seed_of(self.random_state))
 
     def _batch(self, m: int) -> int:
         b = self.batch_size
@@ -226,14 +232,14 @@ class _NNBase(BaseEstimator):
         dev = patience = None
         m = X.shape[0]
         if self.early_stopping:
-            frac = check_number("validation_fraction", self.validation_fraction, low=0,
-                                high=1, low_open=True, high_open=True)
+            frac = float(self.validation_fraction)  # in (0, 1): check_parameters
             labels = self._head.truth(Y)[0] if self._head.is_classifier else None
             order, dev_idx = hold_out(labels, m, frac, net.rng)  # stratified, as scikit-learn's
             dev = (X[dev_idx].T, Y[:, dev_idx])
             X, Y = X[order], Y[:, order]
             patience = self.n_iter_no_change
-        optimizer = self.optimizer if fresh_optimizer else self._continued_optimizer()
+        optimizer = optimizer_for_fit(self.optimizer, self.learning_rate,
+                                      None if fresh_optimizer else net.optimizer)
         keep = None if self.keep_prob == 1 or net.L == 1 else self.keep_prob
         try:  # Y is the target matrix (encoded): a (1, m) 0/1 row is no labels of classes 1, 2
             net.fit(X.T, Y, learning_rate=self.learning_rate, epochs=epochs,
@@ -251,8 +257,8 @@ class _NNBase(BaseEstimator):
         self.loss_curve_ = list(h.epoch_costs)
         if h.epoch_costs:  # (none when the first epoch diverged)
             self.loss_ = h.epoch_costs[-1]
-        if self.early_stopping:
-            self.validation_loss_curve_ = list(h.dev_costs)
+        # None for a network never trained with early stopping (as MLP's validation_scores_)
+        self.validation_loss_curve_ = list(h.dev_costs) if h.dev_costs else None
         self.best_epoch_ = h.best_epoch
 
     def _prepare(self, net: Network, Y: Array) -> None:
@@ -260,16 +266,6 @@ class _NNBase(BaseEstimator):
 
     def _output_for(self) -> str:
         return self._head.output
-
-    def _continued_optimizer(self) -> Any:
-        """The fitted network's optimizer (its state) when ``optimizer`` and ``learning_rate``
-        are what it was built with, else ``optimizer`` (a new one with the new settings)."""
-        old = self.net_.optimizer
-        if old is None or isinstance(self.optimizer, Optimizer):
-            return self.optimizer  # an Optimizer the user passed keeps its own state
-        same = (get_optimizer(self.optimizer).name == old.name
-                and float(self.learning_rate) == old.learning_rate)
-        return old if same else self.optimizer
 
     def _check_continuable(self) -> None:
         """NNDLError when ``hidden_layer_sizes`` or ``activation`` no longer describe the
@@ -287,22 +283,6 @@ class _NNBase(BaseEstimator):
                 f"{self.activation!r} describe another one, which cannot continue it: set "
                 "them back, or warm_start=False to train a new network")
 
-    def _check_settings(self, incremental: bool) -> int:
-        """The settings that nothing else checks, before anything is changed; returns the
-        epochs to train (``max_iter``, or 1 for ``partial_fit``)."""
-        for name in ("early_stopping", "warm_start", "shuffle"):
-            check_bool(name, getattr(self, name))
-        check_number("keep_prob", self.keep_prob, low=0, high=1, low_open=True)
-        if self.early_stopping:
-            check_number("validation_fraction", self.validation_fraction, low=0, high=1,
-                         low_open=True, high_open=True)
-        if incremental and self.early_stopping:  # it held out part of each batch, untrained
-            raise NNDLError("partial_fit does not support early_stopping=True (one epoch on "
-                            "each batch given; as scikit-learn's MLP): set early_stopping=False")
-        if incremental:
-            return 1
-        return int(check_number("max_iter", self.max_iter, integer=True, low=1))
-
     def _fit(self, X: Any, y: Any, incremental: bool, classes: Any = None) -> "_NNBase":
         """Fit, or continue; a new fit that raises leaves the estimator as it was before it
         (scikit-learn's MLP keeps its model too): never a new, untrained network in place of
@@ -310,11 +290,13 @@ class _NNBase(BaseEstimator):
         ``partial_fit``) that diverges keeps the network where training stopped, its last
         finite parameters (as :meth:`Network.fit` does), with ``n_iter_``, ``t_`` and
         ``loss_curve_`` describing it."""
-        epochs = self._check_settings(incremental)
+        epochs = check_parameters(self, incremental)
         first = not hasattr(self, "net_") or not (incremental or self.warm_start)
         if not first:
             self._check_continuable()
         fitted = {k: v for k, v in vars(self).items() if k.endswith("_")}
+        if first:  # nothing of an earlier fit stays beside the new one (put back if it fails)
+            self._restore({})
         try:
             X, y = self._check_Xy(X, y, reset=first)
             if first:
@@ -345,9 +327,10 @@ class _NNBase(BaseEstimator):
             delattr(self, k)
         vars(self).update(fitted)
 
-    def fit(self, X: Any, y: Any) -> "_NNBase":
+    def fit(self, X: Any, y: Any, **unsupported: Any) -> "_NNBase":
         """Train a new network (or continue the fitted one with ``warm_start``) for ``max_iter``
-        epochs. X is (n_samples, n_features)."""
+        epochs. X is (n_samples, n_features). No ``sample_weight`` (TypeError)."""
+        refuse_fit_params(self, "fit", unsupported)
         return self._fit(X, y, incremental=False)
 
     def _forward(self, X: Any) -> Array:
@@ -359,9 +342,10 @@ class _NNBase(BaseEstimator):
 class NNClassifier(ClassifierMixin, _NNBase):
     __doc__ = """A feed-forward neural-network classifier: the head of :mod:`nndl.heads` for
     its number of classes (a sigmoid unit for 2 classes, a softmax output for more). Labels
-    may be of any kind; ``classes_`` keeps them in sorted order. Rows are samples.
+    may be of any kind; ``classes_`` keeps them in sorted order. Rows are samples. One label
+    per sample: multilabel y (an indicator matrix) is refused (NNDLError).
 """ + _PARAMETERS + """    classes_ : ndarray
-        The class labels, sorted.
+        The class labels, sorted, in the dtype ``predict`` answers (object strings: str).
 """
 
     @property
@@ -369,16 +353,22 @@ class NNClassifier(ClassifierMixin, _NNBase):
         return heads.for_classes(self.classes_.size)
 
     def _check_Xy(self, X: Any, y: Any, reset: bool) -> tuple[Array, Array]:
-        X, y = _validate_data(self, X, y, reset=reset, dtype=np.float64)
+        try:
+            X, y = _validate_data(self, X, y, reset=reset, dtype=np.float64)
+        except ValueError:  # scikit-learn's "y should be a 1d array" for any 2-D y
+            refuse_multilabel(self, y)
+            raise
         check_classification_targets(y)
         return X, y
 
     def _setup_targets(self, y: Array, classes: Any) -> None:
-        self.classes_ = np.unique(y if classes is None else np.asarray(classes))
-        if self.classes_.size < 2:
+        found = np.unique(y if classes is None else np.asarray(classes))
+        if found.size < 2:
             raise NNDLError(f"{type(self).__name__} needs samples of at least 2 classes; y has "
-                            f"1 class ({self.classes_.tolist()!r})")
-        self.label_map_ = LabelMap(self.classes_)
+                            f"1 class ({found.tolist()!r})")
+        self.label_map_ = LabelMap(found)
+        # the map's classes: in the dtype predict answers (object strings: '<U', as MLP's)
+        self.classes_ = self.label_map_.classes.copy()
 
     def _targets(self, y: Array) -> Array:
         return self._head.encode(y, self.label_map_)
@@ -386,9 +376,11 @@ class NNClassifier(ClassifierMixin, _NNBase):
     def _prepare(self, net: Network, Y: Array) -> None:
         net.label_map = self.label_map_  # net_.predict and net_.save answer the labels too
 
-    def partial_fit(self, X: Any, y: Any, classes: Any = None) -> "NNClassifier":
+    def partial_fit(self, X: Any, y: Any, classes: Any = None,
+                    **unsupported: Any) -> "NNClassifier":
         """One epoch on (X, y). The first call needs ``classes`` (all the labels that may
         come); later calls continue the same network and optimizer state."""
+        refuse_fit_params(self, "partial_fit", unsupported)
         if not hasattr(self, "net_"):
             if classes is None:
                 raise NNDLError("classes must be passed on the first call to partial_fit "
@@ -469,10 +461,11 @@ class NNRegressor(RegressorMixin, _NNBase):
                             f"was fitted with {self.n_outputs_}")
         return Y
 
-    def partial_fit(self, X: Any, y: Any) -> "NNRegressor":
+    def partial_fit(self, X: Any, y: Any, **unsupported: Any) -> "NNRegressor":
         """One epoch on (X, y), continuing the same network and optimizer state. The first
         call sets the targets' scaling (their mean and std), so it should bring a batch of
         at least :data:`MIN_SCALING_SAMPLES` samples (an NNDLWarning says so otherwise)."""
+        refuse_fit_params(self, "partial_fit", unsupported)
         first = not hasattr(self, "net_")
         self._fit(X, y, incremental=True)
         m = _n_samples(X)
