@@ -183,7 +183,7 @@ def test_regressor_targets_of_any_scale_are_learned():
     (dict(learning_rate=-1.0), "learning_rate"),
     (dict(max_iter=0), "max_iter"),
     (dict(batch_size="big"), "batch_size"),
-    (dict(alpha=-1.0), "alpha must be a number >= 0"),
+    (dict(alpha=-1.0), "alpha must be a finite number >= 0"),
     (dict(keep_prob=0.0), "(0, 1]"),
     (dict(random_state="x"), "random_state"),
     (dict(early_stopping=True, validation_fraction=1.5), "validation_fraction"),
@@ -308,11 +308,6 @@ class _Spy(nndl.optimizers.GradientDescent):
     def __init__(self, clf, learning_rate, stop=None):
         super().__init__(learning_rate)
         self.clf, self.stop, self.seen = clf, stop, []
-
-    def fresh_copy(self):  # a fit trains a copy: it notes into the same list, of the same clf
-        new = _Spy(self.clf, self.learning_rate, self.stop)
-        new.seen = self.seen
-        return new
 
     def _update(self, params, grads, into_grads):
         self.seen.append(self.clf.net_.label_map)
@@ -462,8 +457,8 @@ def test_a_fresh_fit_drops_what_an_earlier_fit_set_and_it_does_not():
     ({"early_stopping": True, "n_iter_no_change": 0}, "n_iter_no_change must be an integer"),
     ({"n_iter_no_change": 0}, "n_iter_no_change must be an integer"),
     ({"validation_fraction": 1.5}, "validation_fraction must be a number in [0, 1)"),
-    ({"alpha": -1.0}, "alpha must be a number >= 0"),
-    ({"alpha": "x"}, "alpha must be a number >= 0"),
+    ({"alpha": -1.0}, "alpha must be a finite number >= 0"),
+    ({"alpha": "x"}, "alpha must be a finite number >= 0"),
     ({"learning_rate": "adaptive"}, "MLP's learning_rate_init"),
     ({"optimizer": None}, "optimizer must be one of ['adam', 'gd', 'momentum', 'rmsprop']"),
     ({"activation": "softmax"}, "activation='softmax' is an output activation"),
@@ -493,8 +488,18 @@ def test_multilabel_y_and_sample_weights_are_refused_saying_so():
     from sklearn.datasets import make_multilabel_classification
 
     X, Y = make_multilabel_classification(n_samples=50, random_state=0)
-    with pytest.raises(NNDLError, match=r"does not support multilabel y.*output='sigmoid'"):
+    with pytest.raises(NNDLError, match=r"several labels per sample \(y is a multilabel "
+                       r"indicator matrix.*output='sigmoid'"):
         NNClassifier(max_iter=2).fit(X, Y)
+    # several columns of classes, and a y of two columns beside an X with NaN: y is said (it
+    # was scikit-learn's "y should be a 1d array" for the first; the second hid the X error)
+    Y3 = np.random.default_rng(0).integers(0, 3, (50, 2))
+    with pytest.raises(NNDLError, match="a column of classes per output.*MultiOutputClassifier"):
+        NNClassifier(max_iter=2).fit(X, Y3)
+    Xn = X.copy()
+    Xn[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        NNClassifier(max_iter=2).fit(Xn, np.arange(50) % 2)
     X, y = _iris_std()
     with pytest.raises(TypeError, match="do not offer sample weights"):
         NNClassifier(max_iter=2).fit(X, y, sample_weight=np.ones(len(y)))
@@ -522,3 +527,61 @@ def test_the_docstrings_say_how_the_parameters_differ_from_mlps():
                   "n_outputs times smaller", "Sample weights are not offered",
                   "validation_loss_curve_ : list of float or None"):
         assert words in doc, words
+
+
+def test_an_optimizer_subclass_keeps_its_own_objects_and_settings():
+    """The review of the fresh copies: fresh_copy deep-copied a subclass's attributes (a lock
+    made fit fail in copy.py; a log the user holds stayed empty), and warm_start compared only
+    ``hyper``, so a subclass's own setting changed by set_params was ignored."""
+    import threading
+
+    X, y = _iris_std()
+
+    class Logged(nndl.optimizers.Adam):
+        def __init__(self, *a, log=None, **k):
+            super().__init__(*a, **k)
+            self.log, self.lock = log, threading.Lock()
+
+        def end_epoch(self):
+            with self.lock:
+                self.log.append(self.t)
+            super().end_epoch()
+
+    log: list = []
+    opt = Logged(0.01, log=log)
+    NNClassifier(max_iter=3, random_state=0, optimizer=opt).fit(X, y)
+    assert len(log) == 3 and opt.t == 0  # the user's list, the user's optimizer untrained
+
+    class Clipped(nndl.optimizers.GradientDescent):
+        def __init__(self, learning_rate=0.01, clip=1.0):
+            super().__init__(learning_rate)
+            self.clip = clip
+
+    e = NNClassifier(max_iter=2, random_state=0, optimizer=Clipped(0.1, clip=1.0),
+                     warm_start=True).fit(X, y)
+    first = e.net_.optimizer
+    e.fit(X, y)
+    assert e.net_.optimizer is first  # unchanged settings: continued
+    e.set_params(optimizer=Clipped(0.1, clip=1e-9)).fit(X, y)
+    assert e.net_.optimizer.clip == 1e-9 and e.net_.optimizer.t == 2  # a new one, 2 steps
+
+
+def test_n_iter_no_change_inf_is_taken_as_scikit_learn_takes_it():
+    """np.inf (scikit-learn's MLP takes it) was refused on every fit: without early stopping it
+    is unused; with it, training never stops early and the best epoch is kept."""
+    X, y = _iris_std()
+    a = NNClassifier(max_iter=5, random_state=0, n_iter_no_change=np.inf).fit(X, y)
+    b = NNClassifier(max_iter=5, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    c = NNClassifier(max_iter=40, random_state=0, early_stopping=True, learning_rate=0.3,
+                     n_iter_no_change=np.inf).fit(X, y)
+    assert c.n_iter_ == 40 and c.best_epoch_ == int(np.argmin(c.validation_loss_curve_))
+
+
+def test_a_learning_rate_equal_to_the_optimizers_own_is_not_a_conflict():
+    X, y = _iris_std()
+    NNClassifier(max_iter=2, optimizer=nndl.optimizers.Adam(0.05), learning_rate=0.05).fit(X, y)
+    with pytest.raises(NNDLError, match="would be ignored"):
+        NNClassifier(max_iter=2, optimizer=nndl.optimizers.Adam(0.05), learning_rate=0.5).fit(X, y)
+    with pytest.raises(NNDLError, match="alpha must be a finite number >= 0"):
+        NNClassifier(max_iter=2, alpha=np.inf).fit(X, y)

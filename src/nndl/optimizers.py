@@ -80,13 +80,13 @@ class Optimizer:
         """The (slot, parameter) buffers the last step advanced, for :meth:`undo`."""
 
     def fresh_copy(self) -> "Optimizer":
-        """A deep copy with this one's settings (and any other attribute of a subclass) but
-        no state: ``t``, ``epoch`` and the buffers as a new optimizer has them. What a new
-        training starts from when it is given an optimizer it must not change (the buffers
-        are not copied)."""
-        shallow = copy.copy(self)
-        shallow._clear_state()  # new dicts on the copy; this one's state is left as it is
-        return copy.deepcopy(shallow)
+        """A copy with this one's settings (and any other attribute of a subclass, shared as
+        they are: a subclass's log or lock stays the user's) but no state: ``t``, ``epoch``
+        and the buffers as a new optimizer has them. What a new training starts from when it
+        is given an optimizer it must not change (the buffers are not copied)."""
+        fresh = copy.copy(self)
+        fresh._clear_state()  # new dicts on the copy; this one's state is left as it is
+        return fresh
 
     # --- schedule -------------------------------------------------------------------------
     @property

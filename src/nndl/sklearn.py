@@ -40,8 +40,9 @@ from .datasets.split import hold_out
 from .optimizers import Optimizer
 from .preprocessing import Standardizer
 from .memory import check_memory
-from .sklearn_params import (DEFAULT_LEARNING_RATE, check_parameters, optimizer_for_fit,
-                             refuse_fit_params, refuse_multilabel, seed_of)
+from .sklearn_params import (DEFAULT_LEARNING_RATE, check_parameters, never_stops,
+                             optimizer_for_fit, refuse_fit_params, refuse_multilabel,
+                             seed_of)
 from .validation import check_number
 
 try:
@@ -99,9 +100,9 @@ _PARAMETERS = """
     validation_fraction : float, default 0.1
         The held-out share of the training set, in (0, 1) (with ``early_stopping``; [0, 1)
         without).
-    n_iter_no_change : int, default 10
+    n_iter_no_change : int or np.inf, default 10
         Epochs (>= 1) without a lower held-out cost before stopping (with
-        ``early_stopping``).
+        ``early_stopping``); ``np.inf``: never stop early (the best epoch is still kept).
     shuffle : bool, default True
         Reshuffle the samples before every epoch.
     random_state : int, RandomState, Generator or None
@@ -237,7 +238,9 @@ class _NNBase(BaseEstimator):
             order, dev_idx = hold_out(labels, m, frac, net.rng)  # stratified, as scikit-learn's
             dev = (X[dev_idx].T, Y[:, dev_idx])
             X, Y = X[order], Y[:, order]
-            patience = self.n_iter_no_change
+            # np.inf: more epochs than this fit has (it never stops; the best epoch is kept)
+            patience = (epochs + 1 if never_stops(self.n_iter_no_change)
+                        else self.n_iter_no_change)
         optimizer = optimizer_for_fit(self.optimizer, self.learning_rate,
                                       None if fresh_optimizer else net.optimizer)
         keep = None if self.keep_prob == 1 or net.L == 1 else self.keep_prob
@@ -353,11 +356,8 @@ class NNClassifier(ClassifierMixin, _NNBase):
         return heads.for_classes(self.classes_.size)
 
     def _check_Xy(self, X: Any, y: Any, reset: bool) -> tuple[Array, Array]:
-        try:
-            X, y = _validate_data(self, X, y, reset=reset, dtype=np.float64)
-        except ValueError:  # scikit-learn's "y should be a 1d array" for any 2-D y
-            refuse_multilabel(self, y)
-            raise
+        refuse_multilabel(self, y)  # before scikit-learn's "y should be a 1d array"
+        X, y = _validate_data(self, X, y, reset=reset, dtype=np.float64)
         check_classification_targets(y)
         return X, y
 

@@ -47,7 +47,7 @@ def check_optimizer(optimizer: object, learning_rate: object) -> None:
     """``optimizer`` as a name of :data:`~nndl.optimizers.OPTIMIZERS` (or an alias, ``sgd``)
     or an Optimizer, which may not come with a ``learning_rate`` of its own (NNDLError)."""
     if isinstance(optimizer, Optimizer):
-        if learning_rate != DEFAULT_LEARNING_RATE:
+        if learning_rate not in (DEFAULT_LEARNING_RATE, optimizer.learning_rate):
             raise NNDLError(
                 f"optimizer={optimizer!r} carries its own learning rate "
                 f"({optimizer.learning_rate:g}), so learning_rate={learning_rate!r} would be "
@@ -61,10 +61,29 @@ def check_optimizer(optimizer: object, learning_rate: object) -> None:
     get_optimizer(optimizer)  # an unknown name: NNDLError naming the known ones
 
 
-def _settings(opt: Optimizer) -> tuple[Any, ...]:
-    """What an optimizer does, without its state: its class and hyperparameters."""
-    return (type(opt), opt.learning_rate, opt.decay, opt.decay_every,
-            *(getattr(opt, h) for h in opt.hyper))
+_STATE = frozenset(("t", "epoch", "state", "_previous", "_can_undo", "_t_before", "_moved"))
+"""The attributes of an Optimizer that are its state (``Optimizer._clear_state``), not settings."""
+
+
+def _same_settings(a: Optimizer, b: Optimizer) -> bool:
+    """Whether two optimizers do the same: their class and every attribute but the state (a
+    subclass's own settings too, whether it lists them in ``hyper`` or not), arrays by value."""
+    if type(a) is not type(b):
+        return False
+    va = {k: v for k, v in vars(a).items() if k not in _STATE}
+    vb = {k: v for k, v in vars(b).items() if k not in _STATE}
+    return va.keys() == vb.keys() and all(_equal(va[k], vb[k]) for k in va)
+
+
+def _equal(x: Any, y: Any) -> bool:
+    if x is y:
+        return True
+    if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+        return bool(np.array_equal(x, y))
+    try:
+        return bool(x == y)
+    except (TypeError, ValueError):  # an object whose == gives no truth value: not the same
+        return False
 
 
 def optimizer_for_fit(optimizer: "str | Optimizer", learning_rate: float,
@@ -77,7 +96,7 @@ def optimizer_for_fit(optimizer: "str | Optimizer", learning_rate: float,
         wanted = optimizer.fresh_copy()
     else:
         wanted = get_optimizer(optimizer, learning_rate)
-    if fitted is not None and _settings(fitted) == _settings(wanted):
+    if fitted is not None and _same_settings(fitted, wanted):
         return fitted
     return wanted
 
@@ -92,6 +111,12 @@ def check_hidden_activation(activation: object) -> None:
                         "aliases of linear and sigmoid)")
 
 
+def never_stops(n_iter_no_change: object) -> bool:
+    """``n_iter_no_change=np.inf`` (scikit-learn's MLP takes it): early stopping never stops
+    training, and the best epoch's parameters are still kept at the end."""
+    return isinstance(n_iter_no_change, float) and n_iter_no_change == np.inf
+
+
 def check_parameters(est: Any, incremental: bool) -> int:
     """Every parameter that building the network does not check (NNDLError naming it),
     before anything changes; returns the epochs to train (``max_iter``, or 1 for
@@ -101,11 +126,12 @@ def check_parameters(est: Any, incremental: bool) -> int:
     check_hidden_activation(est.activation)
     check_learning_rate(est.learning_rate)
     check_optimizer(est.optimizer, est.learning_rate)
-    check_number("alpha", est.alpha, low=0, expected="a number >= 0 (the L2 strength)")
+    check_number("alpha", est.alpha, low=0, expected="a finite number >= 0 (the L2 strength)")
     check_number("keep_prob", est.keep_prob, low=0, high=1, low_open=True)
-    check_number("n_iter_no_change", est.n_iter_no_change, integer=True, low=1,
-                 expected="an integer >= 1 (the epochs without a lower held-out cost before "
-                 "early stopping stops)")
+    if not never_stops(est.n_iter_no_change):  # np.inf: as scikit-learn's MLP takes it
+        check_number("n_iter_no_change", est.n_iter_no_change, integer=True, low=1,
+                     expected="an integer >= 1, or np.inf (the epochs without a lower held-out "
+                     "cost before early stopping stops)")
     # 0 is no held-out part, which early stopping needs
     check_number("validation_fraction", est.validation_fraction, low=0, high=1,
                  low_open=bool(est.early_stopping), high_open=True)
@@ -132,21 +158,31 @@ def seed_of(random_state: object) -> "int | None":
 
 
 def refuse_multilabel(est: Any, y: Any) -> None:
-    """NNDLError saying that multilabel y is not supported when ``y`` is a multilabel
-    indicator matrix (scikit-learn's MLPClassifier takes one; nndl's estimators do not)."""
+    """NNDLError saying that several labels per sample are not supported when ``y`` has
+    several columns (a multilabel indicator matrix, which scikit-learn's MLPClassifier takes,
+    or several columns of classes); a one-column y is scikit-learn's to read."""
+    try:
+        shape = np.asarray(y).shape  # (not np.shape: an array-like may refuse it)
+    except (ValueError, TypeError):  # ragged: scikit-learn's message is said
+        return
+    if len(shape) != 2 or shape[1] < 2:
+        return
     from sklearn.utils.multiclass import type_of_target  # (only nndl.sklearn calls this)
 
     try:
-        multilabel = type_of_target(y) == "multilabel-indicator"
+        kind = type_of_target(y)
     except (ValueError, TypeError):  # not a target scikit-learn reads: its message is said
         return
-    if multilabel:
-        raise NNDLError(
-            f"{type(est).__name__} does not support multilabel y (a 0/1 indicator matrix of "
-            f"shape {np.shape(y)}): it takes one label per sample. For several labels per "
-            "sample, train nndl.Network([n_features, ..., n_labels], output='sigmoid') on the "
-            "indicator matrix (samples as columns), or wrap NNClassifier in "
-            "sklearn.multioutput.MultiOutputClassifier")
+    what = {"multilabel-indicator": "a multilabel indicator matrix, two values per column",
+            "multiclass-multioutput": "a column of classes per output"}.get(kind)
+    if what is None:
+        return
+    raise NNDLError(
+        f"{type(est).__name__} does not support several labels per sample (y is {what} of "
+        f"shape {shape}): it takes one label per sample. For several 0/1 labels per sample, "
+        "train nndl.Network([n_features, ..., n_labels], output='sigmoid') on the indicator "
+        "matrix (samples as columns); for several outputs of classes, wrap NNClassifier in "
+        "sklearn.multioutput.MultiOutputClassifier")
 
 
 def refuse_fit_params(est: Any, method: str, params: dict[str, Any]) -> None:
