@@ -48,7 +48,8 @@ def _not_regular(p: Path, mode: int, what: str) -> NNDLError:
 
 def _stat_error(p: Path, exc: OSError, what: str) -> NNDLError:
     if isinstance(exc, FileNotFoundError):
-        return NNDLError(f"{what} not found: {shorten(p)}")
+        broken = " (a symbolic link to nothing)" if os.path.islink(p) else ""
+        return NNDLError(f"{what} not found: {shorten(p)}{broken}")
     if exc.errno == errno.ELOOP:
         return NNDLError(f"cannot read the {what} {shorten(p)}: a symbolic link loop (too many "
                          "levels of symbolic links)")

@@ -246,15 +246,32 @@ def _image_files(folder: Path, nested: bool = False, seen: "set[str] | None" = N
                 real == a or real.startswith(a + os.sep) for a in avoid))):
             dirs[:] = []  # a link back up (a loop), into another class, or read already
             continue
+        _check_inside(Path(top), real, root)
         seen.add(real)
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         found += [f for f in (Path(top) / n for n in names) if _is_image_file(f)]
     return sorted(found)
 
 
+def _check_inside(folder: Path, real: str, root: str) -> None:
+    """NNDLError when ``folder`` (met in a class folder), whose real path is ``real``, lies
+    outside the data set's folder ``root`` (its real path; "" when there is none): a link
+    out of the data set is not followed (``cat/x -> /`` read every image on the disk as a
+    cat, as unpacking a folder of someone else's can make it), as Keras follows none."""
+    top = root.rstrip(os.sep) + os.sep
+    if root and real != root and not real.startswith(top):
+        raise NNDLError(f"{shorten(folder)} leads to {shorten(real)} (a symbolic link), outside "
+                        f"the data set's folder {shorten(root)}: nndl does not follow links out "
+                        "of it; copy or move those images into it")
+
+
 def _is_image_file(f: Path) -> bool:
-    """An image file by its suffix, not hidden (``.DS_Store``, ``._x.jpg``)."""
-    return f.suffix.lower() in IMAGE_SUFFIXES and not f.name.startswith(".") and f.is_file()
+    """An entry named like an image file, not hidden (``.DS_Store``, ``._x.jpg``) and not a
+    folder: what is not a regular file (a broken link, a link loop, a FIFO named ``x.png``)
+    is kept, so that reading it refuses it by name (:func:`nndl.files.regular_file`), as a
+    loose image given is refused, instead of leaving it out unsaid."""
+    return f.suffix.lower() in IMAGE_SUFFIXES and not f.name.startswith(".") \
+        and not f.is_dir()
 
 
 def load_image_folder(path: "str | os.PathLike", image_size: tuple[int, int] = (64, 64),
