@@ -593,3 +593,18 @@ def test_course_layout_and_soft_links_follow_no_external_link(tmp_path):
         f["X"] = h5py.SoftLink("/g/data")
         f["y"] = np.array([0, 1, 0, 1])
     assert load(tmp_path / "inside.h5").X.shape == (2, 4)
+
+
+def test_evaluate_and_predict_call_a_link_loop_one(tmp_path):
+    from .test_trust_cli import fails, ok
+
+    np.savez(tmp_path / "d.npz", X=np.random.default_rng(0).random((20, 3)),
+             y=np.arange(20) % 2)
+    ok("train", "--data", "d.npz", "--layers", "3", "--iterations", "2", "--dev", "0",
+       "--out", "m.npz", "--quiet", cwd=tmp_path)
+    os.symlink("l2.csv", tmp_path / "l1.csv")
+    os.symlink("l1.csv", tmp_path / "l2.csv")
+    for command in (["evaluate", "--model", "m.npz", "--data", "l1.csv"],  # was: not found
+                    ["predict", "--model", "m.npz", "l1.csv"],
+                    ["train", "--data", "l1.csv"]):
+        fails(*command, cwd=tmp_path, words=["l1.csv: a symbolic link loop"])

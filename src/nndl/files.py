@@ -74,12 +74,17 @@ def regular_file(path: "str | os.PathLike", what: str = "file") -> Path:
 
 def refuse_special(path: "str | os.PathLike", what: str = "file") -> None:
     """NNDLError when ``path`` is there but neither a regular file nor a folder (a FIFO such
-    as the shell's ``<(...)``, a device, a socket), before anything resolves or reads it;
-    nothing when it is missing (the caller says so in its words)."""
+    as the shell's ``<(...)``, a device, a socket) or a loop of symbolic links, before
+    anything resolves or reads it; nothing when it is missing (the caller says so in its
+    words)."""
     p = Path(os.fspath(path))
     try:
         mode = os.stat(p).st_mode
-    except (OSError, ValueError):
+    except OSError as exc:  # a loop of links is there, not missing: said as train says it
+        if exc.errno == errno.ELOOP:
+            raise _stat_error(p, exc, what) from None
+        return
+    except ValueError:
         return
     if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
         raise _not_regular(p, mode, what)
