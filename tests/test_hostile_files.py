@@ -608,3 +608,19 @@ def test_evaluate_and_predict_call_a_link_loop_one(tmp_path):
                     ["predict", "--model", "m.npz", "l1.csv"],
                     ["train", "--data", "l1.csv"]):
         fails(*command, cwd=tmp_path, words=["l1.csv: a symbolic link loop"])
+
+
+def test_a_gzipped_table_of_short_cells_is_counted_by_its_cells(tmp_path):
+    """Inflated text was counted, not the cells made of it (some 28 bytes a character): a
+    330 KB .csv.gz of 80 MiB text took 2.3 GB, within a limit of 256 MiB."""
+    import gzip
+
+    row = ",".join(["10"] * 19) + ",1\n"
+    path = tmp_path / "b.csv.gz"
+    with gzip.open(path, "wb", 9) as f:
+        f.write(",".join(f"c{i}" for i in range(20)).encode() + b"\n")
+        f.write((row + row.replace(",1\n", ",0\n")).encode() * 25_000)  # 3 MB of text
+    assert path.stat().st_size < 2**14
+    refused(load, path, max_bytes="16M", words=["cells made of the text", "bytes a character",
+                                                "limit of 16 MiB"])
+    assert load(path, max_bytes="256M").m == 50_000  # a limit that holds them: read
