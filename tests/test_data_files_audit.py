@@ -228,3 +228,41 @@ def test_a_link_into_another_class_or_two_names_for_one_folder(tmp_path):
     os.symlink("cats", tmp_path / "ds" / "kitties")
     with pytest.raises(nndl.NNDLError, match="'cats' and 'kitties' are the same folder"):
         load(tmp_path / "ds", image_size=(8, 8))
+
+
+# --- the security audit: links and entries that are not image files ------------------------------
+def test_a_link_out_of_the_data_set_is_not_followed(tmp_path):
+    for c in ("cat", "dog"):
+        _png(tmp_path / "ds" / c / "0.png", (9, 9, 9))
+    _png(tmp_path / "elsewhere" / "deep" / "1.png", (1, 2, 3))
+    os.symlink(tmp_path / "elsewhere", tmp_path / "ds" / "cat" / "everything")
+    with pytest.raises(nndl.NNDLError, match="everything leads to .*elsewhere .*outside the "
+                                             "data set's folder"):
+        load(tmp_path / "ds", image_size=(8, 8))  # was: 3 images, elsewhere's as a cat
+    os.unlink(tmp_path / "ds" / "cat" / "everything")
+    os.symlink(tmp_path / "elsewhere", tmp_path / "ds" / "bird")  # a class folder too
+    with pytest.raises(nndl.NNDLError, match="bird leads to"):
+        load(tmp_path / "ds", image_size=(8, 8))
+    os.unlink(tmp_path / "ds" / "bird")
+    os.symlink(tmp_path / "ds", tmp_path / "link")  # the data set itself through a link: fine
+    assert load(tmp_path / "link", image_size=(8, 8)).m == 2
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda p: os.symlink("/nonexistent.png", p), "a symbolic link to nothing"),
+    (lambda p: os.symlink(p.name, p), "a symbolic link loop"),
+    (os.mkfifo, "is a FIFO"),
+])
+def test_an_entry_named_like_an_image_that_is_not_a_file_is_said(tmp_path, make, words):
+    for c in ("cat", "dog"):
+        _png(tmp_path / "ds" / c / "0.png", (9, 9, 9))
+    make(tmp_path / "ds" / "dog" / "odd.png")
+    with pytest.raises(nndl.NNDLError, match=f"odd.png.*{words}|{words}.*odd.png"):
+        load(tmp_path / "ds", image_size=(8, 8))  # was: left out, unsaid
+    os.unlink(tmp_path / "ds" / "cat" / "0.png")
+    os.rmdir(tmp_path / "ds" / "cat")
+    os.replace(tmp_path / "ds" / "dog" / "0.png", tmp_path / "ds" / "0.png")
+    os.replace(tmp_path / "ds" / "dog" / "odd.png", tmp_path / "ds" / "odd.png")
+    os.rmdir(tmp_path / "ds" / "dog")
+    with pytest.raises(nndl.NNDLError, match="odd.png"):  # loose images: the same
+        load(tmp_path / "ds", image_size=(8, 8))

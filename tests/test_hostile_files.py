@@ -518,3 +518,109 @@ def test_labels_of_bytes_that_are_not_utf8_are_said(tmp_path):
     for name in ("lat.npz", "lat.h5"):
         with pytest.raises(NNDLError, match=f"{name}: a label is bytes that are not UTF-8 text"):
             load(tmp_path / name)
+
+
+# --- the security audit: HDF5 that reads other files ---------------------------------------
+def _load_in_a_child(tmp_path, expr: str) -> str:
+    """Run ``expr`` (a load) in a child process with a time limit: a file that makes it open
+    a FIFO hangs (in C, where no alarm reaches it). Returns the error said."""
+    import subprocess
+    import sys
+
+    from .test_trust_cli import SRC
+
+    code = f"import nndl.datasets as d\ntry:\n    {expr}\nexcept nndl.NNDLError as e:\n" \
+           "    print(e)\nelse:\n    print('read')\n"
+    r = subprocess.run([sys.executable, "-c", "import nndl\n" + code], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=60,
+                       env=dict(os.environ, PYTHONPATH=SRC))
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip()
+
+
+def _course_files(folder, **x_kw) -> None:
+    h5py = pytest.importorskip("h5py")
+    folder.mkdir()
+    for part in ("train", "test"):
+        with h5py.File(folder / f"{part}_catvnoncat.h5", "w") as f:
+            f.create_dataset(f"{part}_set_x", shape=(4, 4, 4, 3), dtype="u1", **x_kw)
+            f[f"{part}_set_y"] = np.array([0, 1, 0, 1])
+            f["list_classes"] = np.array([b"non-cat", b"cat"])
+
+
+def test_the_cat_folder_reads_no_other_file_through_external_storage(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_bytes(b"root:x:0:0:" * 20)
+    _course_files(tmp_path / "cat", external=[(str(secret), 0, 192)])
+    # was: the secret's bytes as pixels
+    refused(nndl.datasets.load_cat, tmp_path / "cat", words=["keeps its values in other files"])
+    os.mkfifo(tmp_path / "fifo")
+    _course_files(tmp_path / "catfifo", external=[(str(tmp_path / "fifo"), 0, 192)])
+    said = _load_in_a_child(tmp_path, "d.load_cat('catfifo')")  # was: hung for ever
+    assert "keeps its values in other files" in said, said
+
+
+def test_course_layout_and_soft_links_follow_no_external_link(tmp_path):
+    h5py = pytest.importorskip("h5py")
+    os.mkfifo(tmp_path / "fifo")
+    names = ("train_set_x", "train_set_y", "list_classes")
+    with h5py.File(tmp_path / "real.h5", "w") as f:
+        f["train_set_x"] = np.zeros((4, 4, 4, 3), "u1")
+        f["train_set_y"], f["list_classes"] = np.array([0, 1, 0, 1]), np.array([b"a", b"b"])
+        f["X"] = np.zeros((4, 2))
+    for name, target in (("fifo.h5", str(tmp_path / "fifo")), ("real_link.h5", "real.h5")):
+        with h5py.File(tmp_path / name, "w") as f:
+            for k in names:
+                f[k] = h5py.ExternalLink(target, "/" + k)
+        said = _load_in_a_child(tmp_path, f"d.load({name!r})")  # fifo.h5 hung, the other read
+        assert "external links ['list_classes', 'train_set_x', 'train_set_y'], which nndl " \
+               "does not follow" in said, said
+    (tmp_path / "cat").mkdir()
+    for part in ("train", "test"):
+        with h5py.File(tmp_path / "cat" / f"{part}_catvnoncat.h5", "w") as f:
+            for k in names:
+                k = k.replace("train", part)
+                f[k] = h5py.ExternalLink(str(tmp_path / "fifo"), "/" + k)
+    said = _load_in_a_child(tmp_path, "d.load_cat('cat')")
+    assert "'train_set_x' is an external link" in said and "does not follow" in said, said
+    with h5py.File(tmp_path / "soft.h5", "w") as f:  # X -> /ex -> another file's X
+        f["ex"] = h5py.ExternalLink("real.h5", "/X")
+        f["X"] = h5py.SoftLink("/ex")
+        f["y"] = np.array([0, 1, 0, 1])
+    refused(load, tmp_path / "soft.h5", words=["external links ['X', 'ex']"])  # was: read
+    with h5py.File(tmp_path / "inside.h5", "w") as f:  # soft links inside the file: read
+        f["g/data"] = np.ones((4, 2))
+        f["X"] = h5py.SoftLink("/g/data")
+        f["y"] = np.array([0, 1, 0, 1])
+    assert load(tmp_path / "inside.h5").X.shape == (2, 4)
+
+
+def test_evaluate_and_predict_call_a_link_loop_one(tmp_path):
+    from .test_trust_cli import fails, ok
+
+    np.savez(tmp_path / "d.npz", X=np.random.default_rng(0).random((20, 3)),
+             y=np.arange(20) % 2)
+    ok("train", "--data", "d.npz", "--layers", "3", "--iterations", "2", "--dev", "0",
+       "--out", "m.npz", "--quiet", cwd=tmp_path)
+    os.symlink("l2.csv", tmp_path / "l1.csv")
+    os.symlink("l1.csv", tmp_path / "l2.csv")
+    for command in (["evaluate", "--model", "m.npz", "--data", "l1.csv"],  # was: not found
+                    ["predict", "--model", "m.npz", "l1.csv"],
+                    ["train", "--data", "l1.csv"]):
+        fails(*command, cwd=tmp_path, words=["l1.csv: a symbolic link loop"])
+
+
+def test_a_gzipped_table_of_short_cells_is_counted_by_its_cells(tmp_path):
+    """Inflated text was counted, not the cells made of it (some 28 bytes a character): a
+    330 KB .csv.gz of 80 MiB text took 2.3 GB, within a limit of 256 MiB."""
+    import gzip
+
+    row = ",".join(["10"] * 19) + ",1\n"
+    path = tmp_path / "b.csv.gz"
+    with gzip.open(path, "wb", 9) as f:
+        f.write(",".join(f"c{i}" for i in range(20)).encode() + b"\n")
+        f.write((row + row.replace(",1\n", ",0\n")).encode() * 25_000)  # 3 MB of text
+    assert path.stat().st_size < 2**14
+    refused(load, path, max_bytes="16M", words=["cells made of the text", "bytes a character",
+                                                "limit of 16 MiB"])
+    assert load(path, max_bytes="256M").m == 50_000  # a limit that holds them: read

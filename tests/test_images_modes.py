@@ -227,3 +227,30 @@ def test_an_image_gone_between_its_check_and_its_read_is_nndls_error(tmp_path, m
                  lambda: images.load_images([gone], (8, 8))):
         with pytest.raises(NNDLError, match="cannot read the image file .*gone.png: No such file"):
             call()
+
+
+@pytest.mark.parametrize("suffix", [".png", ".jpg"])
+def test_a_large_image_is_made_small_before_its_rgb_copy(tmp_path, suffix):
+    """A 24 Mpx image took twice its decoded size (its RGB copy); now about once (PNG) or an
+    eighth (JPEG, decoded at a smaller scale), with the pixels of a resize of the whole."""
+    import subprocess
+    import sys
+
+    from .test_trust_cli import SRC
+
+    y, x = np.mgrid[0:4000, 0:6000]
+    a = (127 + 60 * np.sin(x / 300) + 60 * np.cos(y / 200)).astype(np.uint8)
+    Image.fromarray(np.stack([a, 255 - a, a // 2], -1)).save(tmp_path / f"big{suffix}")
+    code = ("import numpy as np\nfrom nndl.datasets.images import read_pixels\n"
+            "def peak():  # this process's own (ru_maxrss keeps its parent's across exec)\n"
+            "    s = open('/proc/self/status').read()\n"
+            "    return int(s.split('VmHWM:')[1].split()[0]) // 1024\n"
+            f"r0 = peak()\np = read_pixels('big{suffix}', (64, 64))\n"
+            "print(peak() - r0)\nnp.save('p.npy', p)\n")
+    r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                       text=True, timeout=120, env={"PYTHONPATH": SRC, "PATH": "/usr/bin"})
+    assert r.returncode == 0, r.stderr
+    assert int(r.stdout) < 140, f"{r.stdout} MB"  # was 187 MB (decoded 96 MB)
+    with Image.open(tmp_path / f"big{suffix}") as im:
+        whole = np.asarray(im.convert("RGB").resize((64, 64), Image.BILINEAR)) / 255.0
+    assert np.abs(np.load(tmp_path / "p.npy") - whole).max() <= 2 / 255

@@ -178,3 +178,53 @@ def test_resuming_with_the_log_on_a_pipe_does_not_read_it(tmp_path):
     logged = [json.loads(line)["iteration"] for line in r.stdout.splitlines()
               if line.startswith("{")]
     assert logged == list(range(40, 60))
+
+
+# --- the security audit: what a resumed file may say, and hard links ----------------------------
+def _forged(model: Path, to: Path, **train_args) -> Path:
+    z = np.load(model)
+    meta = json.loads(str(z["__meta__"]))
+    meta["info"]["train_args"].update(train_args)
+    arrays = {k: z[k] for k in z.files if k != "__meta__"}
+    np.savez(to, **arrays, __meta__=np.array(json.dumps(meta)))
+    return to
+
+
+def test_a_resumed_file_does_not_choose_which_file_is_written(tmp_path):
+    _table(tmp_path / "d.csv")
+    ok("train", "--data", "d.csv", "--layers", "3", "--iterations", "10", "--quiet",
+       "--out", "m.npz", cwd=tmp_path)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("precious notes")
+    (tmp_path / "in").mkdir()
+    for name, out in (("evil.npz", notes), ("far.npz", tmp_path / "in" / "elsewhere.npz"),
+                      ("in/up.npz", tmp_path / "m.npz")):
+        _forged(tmp_path / "m.npz", tmp_path / name, out=str(out))
+        fails("train", "--resume", name, "--iterations", "20", "--quiet", cwd=tmp_path,
+              words=[f"{name} says its model is saved as {out}", "--out"])
+    assert notes.read_text() == "precious notes"  # was: a zip archive
+    assert not (tmp_path / "in" / "elsewhere.npz").exists()
+    said = ok("train", "--resume", "evil.npz", "--iterations", "20", "--out", "r.npz",
+              "--quiet", cwd=tmp_path)
+    assert f"on the data saved in it: {tmp_path / 'd.csv'}" in said.splitlines()[0]
+    ok("train", "--resume", "m.npz", "--iterations", "20", "--quiet", cwd=tmp_path)
+    assert nndl.load(tmp_path / "m.npz").iterations_done == 20  # itself: trained further
+
+
+def test_a_log_that_is_a_hard_link_of_the_data_is_refused(tmp_path):
+    import os
+
+    data = _table(tmp_path / "d.csv")
+    before = data.read_text()
+    os.link(data, tmp_path / "log.jsonl")
+    fails("train", "--data", "d.csv", "--layers", "3", "--iterations", "5", "--quiet",
+          "--log", "log.jsonl", "--out", "m.npz", cwd=tmp_path,
+          words=["--log log.jsonl is --data"])
+    assert data.read_text() == before  # was: the cost lines
+    os.link(tmp_path / "d.csv", tmp_path / "plot.png")
+    os.unlink(tmp_path / "log.jsonl")
+    (tmp_path / "log.jsonl").write_text("")
+    os.link(tmp_path / "log.jsonl", tmp_path / "also.png")
+    fails("train", "--data", "d.csv", "--layers", "3", "--iterations", "5", "--quiet",
+          "--log", "log.jsonl", "--plot", "also.png", cwd=tmp_path,
+          words=["--plot also.png is also --log"])

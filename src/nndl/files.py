@@ -48,7 +48,8 @@ def _not_regular(p: Path, mode: int, what: str) -> NNDLError:
 
 def _stat_error(p: Path, exc: OSError, what: str) -> NNDLError:
     if isinstance(exc, FileNotFoundError):
-        return NNDLError(f"{what} not found: {shorten(p)}")
+        broken = " (a symbolic link to nothing)" if os.path.islink(p) else ""
+        return NNDLError(f"{what} not found: {shorten(p)}{broken}")
     if exc.errno == errno.ELOOP:
         return NNDLError(f"cannot read the {what} {shorten(p)}: a symbolic link loop (too many "
                          "levels of symbolic links)")
@@ -73,12 +74,17 @@ def regular_file(path: "str | os.PathLike", what: str = "file") -> Path:
 
 def refuse_special(path: "str | os.PathLike", what: str = "file") -> None:
     """NNDLError when ``path`` is there but neither a regular file nor a folder (a FIFO such
-    as the shell's ``<(...)``, a device, a socket), before anything resolves or reads it;
-    nothing when it is missing (the caller says so in its words)."""
+    as the shell's ``<(...)``, a device, a socket) or a loop of symbolic links, before
+    anything resolves or reads it; nothing when it is missing (the caller says so in its
+    words)."""
     p = Path(os.fspath(path))
     try:
         mode = os.stat(p).st_mode
-    except (OSError, ValueError):
+    except OSError as exc:  # a loop of links is there, not missing: said as train says it
+        if exc.errno == errno.ELOOP:
+            raise _stat_error(p, exc, what) from None
+        return
+    except ValueError:
         return
     if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
         raise _not_regular(p, mode, what)
@@ -112,16 +118,39 @@ def _keep_owner(tmp: str, st: os.stat_result) -> None:
 def not_an_input(out: "str | os.PathLike", what: str,
                  inputs: "Sequence[tuple[str, str | os.PathLike]]") -> None:
     """NNDLError when the output ``out`` (named ``what``, e.g. ``--out``) is one of the files
-    ``inputs`` ((what it is, its path)): writing it would destroy it (``nndl predict --out
-    data.csv`` replaced the data with the predictions, ``--out model.npz`` the model)."""
+    ``inputs`` ((what it is, its path)), by its path or as another name of the same file (a
+    hard link: ``--log`` opened in place truncated the data it was a link of): writing it
+    would destroy it (``nndl predict --out data.csv`` replaced the data with the
+    predictions, ``--out model.npz`` the model)."""
     try:
         full = absolute(out, what)
     except NNDLError:  # (a link loop: the write says what is wrong with the output)
         return
     for name, given in inputs:
-        if Path(os.fspath(given)).is_file() and absolute(given, name) == full:
+        if Path(os.fspath(given)).is_file() and (absolute(given, name) == full
+                                                 or same_file(given, out)):
             raise NNDLError(f"{what} {out} is {name} {given}: writing it would destroy it; "
                             "give another file name")
+
+
+def same_file(a: "str | os.PathLike", b: "str | os.PathLike") -> bool:
+    """Whether ``a`` and ``b`` are one file on disk (same device and inode: a hard link is
+    another name of a file, which a comparison of paths misses); False when either is not
+    there."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
+
+
+def file_identity(path: Path) -> "Path | tuple[int, int]":
+    """What tells files apart: an existing file's (device, inode), so that two names of one
+    file (hard links) are one; ``path`` itself for a file still to be made."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return path
+    return (st.st_dev, st.st_ino)
 
 
 def output_file(path: "str | os.PathLike", what: str = "output") -> Path:

@@ -74,10 +74,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_ESCAPES = str.maketrans({**{chr(c): f"\\x{c:02x}" for c in (*range(32), *range(127, 160))},
+                          "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 """A field of a printed line as ``cut`` and ``wc -l`` see one: its tabs and line breaks (and
 backslashes, so that it reads back) written with a backslash (a class "new\\nline" split a
-prediction over two lines)."""
+prediction over two lines), and the other control characters as ``\\xNN`` (a class name
+holding a terminal's escape sequence, ``\\x1b]0;title\\x07``, was printed raw: the terminal
+ran it)."""
 
 
 def _one_field(text: str) -> str:

@@ -26,13 +26,14 @@ from ..callbacks import EarlyStopping
 from ..checkpoint import Checkpointer
 from ..datasets import Dataset
 from ..errors import DivergenceError, NNDLError, shorten
-from ..files import (absolute, is_stdout, not_an_input, output_file,
+from ..files import (absolute, file_identity, is_stdout, not_an_input, output_file,
                      remove_stale_temporaries)
 from ..network import Network
 from ..progress import CostLog, ProgressBar
 from . import arguments as a
 from ..heads import dataset_targets
 from .common import check_width, format_scores, read_model
+from .resumed import data_note, saved_out
 from .interrupts import announce, interrupted, stop_if_pressed, stopped_by_signal
 from .settings import TRAIN_DEFAULTS, shown, train_settings, training_line
 from .steps import (Fitted, Parts, build_model, early_stopping, fingerprint, fit_arguments,
@@ -143,7 +144,7 @@ def add_training_options(g: Any) -> None:
 
 def _add_output_options(g: Any) -> None:
     g.add_argument("--out", help="where to save the model (default: model.npz; with --resume, "
-                   "where the first run would have saved it)")
+                   "where the first run would have saved it, when that is beside CHECKPOINT)")
     g.add_argument("--plot", help="write the cost curve to this PNG (and, for 2-D data, the "
                    "decision boundary to NAME-boundary.png)")
     g.add_argument("--log", help="write the cost of every iteration to this JSON-lines file")
@@ -284,6 +285,8 @@ def _check_data_place(args: argparse.Namespace, resume: "_Resume") -> None:
             raise NNDLError(f"the data {args.resume} was trained on, {saved}, is not there any "
                             "more: if it moved, give its new place with --data (nndl checks "
                             "that it holds the same values)")
+        if note := data_note(args.resume, resume.saved):  # (the file says where it is)
+            print(note)
         return
     if not isinstance(resume.meta["info"].get("data_fingerprint"), str):
         raise NNDLError(f"--data cannot be changed when resuming {args.resume}: it holds no "
@@ -317,9 +320,9 @@ def _check_outputs(args: argparse.Namespace, s: dict, resume: "_Resume | None") 
             raise NNDLError(f"--plot {args.plot}: plots are written as PNG images; give a name "
                             "ending in .png")
         outputs += [("--plot", plot), ("--plot (its decision boundary)", _boundary_path(plot))]
-    seen: dict[Path, tuple[str, Path]] = {}
+    seen: dict[object, tuple[str, Path]] = {}
     for what, p in outputs:
-        full = output_file(p, what)
+        full = file_identity(output_file(p, what))  # (two names of one file are one)
         same = seen.get(full, (None, p))[0]
         if same is not None and {same, what} != models:
             raise NNDLError(f"{what} {p} is also {same}: one would overwrite the other; give "
@@ -385,7 +388,8 @@ def _model_paths(args: argparse.Namespace, resume: "_Resume | None") -> tuple[Pa
     """(the model's path, the checkpoints' path). Resuming: by default the model goes where
     the first run put it, and new checkpoints replace the one resumed from, never a finished
     model trained further (it was replaced by checkpoints, then deleted)."""
-    out = Path(args.out or (resume.saved.get("out") if resume else None) or "model.npz")
+    out = Path(args.out or (saved_out(args.resume, resume.saved) if resume else None)
+               or "model.npz")  # (a place to write is taken from the file only beside it)
     resumed_ckpt = args.resume if resume is not None and not _finished(resume) else None
     return out, Path(args.checkpoint or resumed_ckpt or _ckpt_default(out))
 

@@ -23,7 +23,8 @@ from ..files import regular_file
 from ..limits import Budget
 from ..npz import Archive
 from .base import Dataset, encode_labels
-from .course import _h5py, course_builds, course_part, dataset_budget, read_course_file
+from .course import (_h5py, course_builds, course_part, dataset_budget, hard_path,
+                     leads_outside, read_course_file, stored_dataset)
 
 
 def from_arrays(
@@ -178,11 +179,11 @@ def load_npz(path: "str | os.PathLike", keys: "Sequence[str] | None" = None,
 
 
 def _is_dataset(h5py, f, key: str) -> bool:
-    """Whether ``f[key]`` is a dataset in this file: not an external link (to another file),
-    and not a link that cannot be resolved (a soft-link loop)."""
+    """Whether ``f[key]`` is a dataset in this file: not an external link (to another file)
+    nor a soft link to one, and not a link that cannot be resolved (a soft-link loop)."""
     try:
-        return isinstance(f.get(key, getlink=True), (h5py.HardLink, h5py.SoftLink)) \
-            and isinstance(f.get(key), h5py.Dataset)
+        path = hard_path(h5py, f, key)  # (an external link on the way is not followed)
+        return path is not None and isinstance(f[path], h5py.Dataset)
     except (KeyError, RuntimeError, OSError, ValueError):
         return False
 
@@ -237,19 +238,6 @@ def read_labels(h5py, node: Any, key: str, budget: Budget, file_size: int) -> np
     return np.array([names.get(int(v), str(v)) for v in values.ravel()]).reshape(values.shape)
 
 
-def _check_stored_here(node: Any, key: str, source: str) -> None:
-    """NNDLError unless the dataset's values are stored in this file: a virtual dataset or
-    external storage reads other files (a missing one reads as zeros), and a dataset created
-    but never written reads as its fill value."""
-    if getattr(node, "is_virtual", False) or getattr(node, "external", None):
-        raise NNDLError(f"{source}: dataset {shorten(key, 80)!r} keeps its values in other "
-                        "files (a virtual dataset or external storage), which nndl does not "
-                        "read: copy the values into this file")
-    if node.size and node.id.get_storage_size() == 0:
-        raise NNDLError(f"{source}: dataset {shorten(key, 80)!r} holds no stored values (it "
-                        "was created but never written)")
-
-
 def load_hdf5(path: "str | os.PathLike", keys: "Sequence[str] | None" = None,
               task: "str | None" = None, classes: "Sequence[str] | None" = None,
               max_bytes: "int | str | None" = None, labels: bool = True
@@ -266,15 +254,15 @@ def load_hdf5(path: "str | os.PathLike", keys: "Sequence[str] | None" = None,
             part = course_part(f) if keys is None else None
             if part is not None:
                 for k in (f"{part}_set_x", f"{part}_set_y", "list_classes"):
-                    _check_stored_here(f[k], k, source)
-                    dataset_budget(h5py, f[k], k, budget, course_builds(k))
+                    node = stored_dataset(h5py, f, k, source)
+                    dataset_budget(h5py, node, k, budget, course_builds(k))
                 ds = read_course_file(f, part, p)
                 if classes is not None and list(classes) != ds.classes:
                     raise NNDLError(f"{source}: its classes {shorten(ds.classes)} differ from "
                                     f"the expected {shorten(list(classes))}")
                 return ds
             names = _dataset_names(h5py, f)
-            links = [k for k in f.keys() if isinstance(f.get(k, getlink=True), h5py.ExternalLink)]
+            links = [k for k in f.keys() if leads_outside(h5py, f, k)]
             said = (f" and external links {shorten(links, 120)}, which nndl does not follow "
                     "(the data is in another file)" if links else "")
             xk, yk = _pick_xy(names, xk, yk, labelled, source,
@@ -282,8 +270,8 @@ def load_hdf5(path: "str | os.PathLike", keys: "Sequence[str] | None" = None,
                               no_y=f"no label dataset 'y' (or 'Y'){said}")
             for k, per_value in ((xk, features_copy(f[xk].dtype)), (yk, LABEL_BYTES)):
                 if k is not None:
-                    _check_stored_here(f[k], k, source)
-                    dataset_budget(h5py, f[k], k, budget, per_value)
+                    dataset_budget(h5py, stored_dataset(h5py, f, k, source), k, budget,
+                                   per_value)
             X = np.asarray(f[xk][()])
             y = read_labels(h5py, f[yk], yk, budget, p.stat().st_size) \
                 if yk is not None else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -46,11 +47,89 @@ def _h5py():
 
 def course_part(f: "object") -> "str | None":
     """``"train"`` or ``"test"`` when the open HDF5 file ``f`` has the course's layout
-    (``{part}_set_x``, ``{part}_set_y``, ``list_classes``), else None."""
+    (``{part}_set_x``, ``{part}_set_y``, ``list_classes``, each in this file: not through an
+    external link, :func:`hard_path`), else None."""
+    h5py = _h5py()
     for part in ("train", "test"):
-        if f"{part}_set_x" in f and f"{part}_set_y" in f and "list_classes" in f:
+        if all(_held(h5py, f, k) for k in (f"{part}_set_x", f"{part}_set_y", "list_classes")):
             return part
     return None
+
+
+MAX_SOFT_LINKS = 40
+"""Soft links followed for one name (:func:`hard_path`); more is taken for a loop."""
+
+
+def hard_path(h5py, f, name: str) -> "str | None":
+    """The path, by hard links only, of what ``name`` names in the open HDF5 file ``f``: its
+    soft links followed inside the file one part of the path at a time, so that nothing is
+    opened through a link to another file on the way (an external link to a FIFO hung, and
+    one to another ``.h5`` read that file). None when an external (or user-defined) link is
+    on the way; KeyError when nothing is there (a missing name, a dangling soft link, a
+    loop of soft links)."""
+    parts = [q for q in name.split("/") if q not in ("", ".")]
+    here, followed = "", 0
+    while parts:
+        at = f"{here}/{parts.pop(0)}"  # every part of ``here`` is a hard link
+        link = f.get(at, getlink=True)  # (the link itself: it is not followed)
+        if link is None:
+            raise KeyError(f"{name!r}: nothing is there")
+        if isinstance(link, h5py.SoftLink):
+            followed += 1
+            if followed > MAX_SOFT_LINKS:
+                raise KeyError(f"{name!r}: a loop of soft links")
+            target = str(link.path)
+            here = "" if target.startswith("/") else here
+            parts = [q for q in target.split("/") if q not in ("", ".")] + parts
+        elif isinstance(link, h5py.HardLink):
+            here = at
+        else:
+            return None
+    return here or "/"
+
+
+def _held(h5py, f, name: str) -> bool:
+    """Whether ``name`` names something in the file ``f`` itself (:func:`hard_path`)."""
+    try:
+        return hard_path(h5py, f, name) is not None
+    except (KeyError, RuntimeError, OSError, ValueError):
+        return False
+
+
+def leads_outside(h5py, f, name: str) -> bool:
+    """Whether ``name`` is an external link, or a soft link to one: data in another file."""
+    try:
+        return hard_path(h5py, f, name) is None
+    except (KeyError, RuntimeError, OSError, ValueError):
+        return False
+
+
+def stored_dataset(h5py, f, name: str, source: str) -> object:
+    """The node ``name`` of the open HDF5 file ``f``, reached through this file's own links
+    (:func:`hard_path`) and, for a dataset, holding its values in this file
+    (:func:`check_stored_here`); NNDLError for an external link on the way, KeyError when
+    nothing is there. Checked before anything is opened or read through the name."""
+    path = hard_path(h5py, f, name)
+    if path is None:
+        raise NNDLError(f"{source}: {shorten(repr(name), 80)} is an external link, or a soft "
+                        "link to one, which nndl does not follow (the data is in another file)")
+    node = f[path]
+    if isinstance(node, h5py.Dataset):
+        check_stored_here(node, name, source)
+    return node
+
+
+def check_stored_here(node: Any, key: str, source: str) -> None:
+    """NNDLError unless the dataset's values are stored in this file: a virtual dataset or
+    external storage reads other files (a missing one reads as zeros), and a dataset created
+    but never written reads as its fill value."""
+    if getattr(node, "is_virtual", False) or getattr(node, "external", None):
+        raise NNDLError(f"{source}: dataset {shorten(key, 80)!r} keeps its values in other "
+                        "files (a virtual dataset or external storage), which nndl does not "
+                        "read: copy the values into this file")
+    if node.size and node.id.get_storage_size() == 0:
+        raise NNDLError(f"{source}: dataset {shorten(key, 80)!r} holds no stored values (it "
+                        "was created but never written)")
 
 
 def course_builds(name: str) -> int:
@@ -102,8 +181,8 @@ def _read_h5(path: Path, part: str) -> Dataset:
     try:
         with h5py.File(path, "r") as f:
             for k in (f"{part}_set_x", f"{part}_set_y", "list_classes"):
-                if k in f:
-                    dataset_budget(h5py, f[k], k, budget, course_builds(k))
+                dataset_budget(h5py, stored_dataset(h5py, f, k, str(path)), k, budget,
+                               course_builds(k))
             return read_course_file(f, part, path)
     except NNDLError:
         raise

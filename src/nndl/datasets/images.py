@@ -113,8 +113,12 @@ def _deep_pixels(im: Any, h: int, w: int, where: str) -> np.ndarray:
 
 def _rgb8_pixels(im: Any, h: int, w: int) -> np.ndarray:
     """An 8-bit Pillow image (any mode but :data:`DEEP_MODES`) -> (h, w, 3) uint8: converted
-    to RGB, then resized bilinearly."""
+    to RGB, then resized bilinearly (an RGB or gray image of more than :data:`LARGE_PIXELS`
+    pixels resized first, with Pillow's ``reducing_gap``: the same pixels in either order,
+    without a copy of the full image)."""
     Image = _pil()
+    if im.mode in ("RGB", "L") and im.width * im.height > LARGE_PIXELS:  # no full RGB copy
+        im = im.resize((w, h), Image.BILINEAR, reducing_gap=REDUCING_GAP)
     im = im.convert("RGB")
     if im.size != (w, h):
         im = im.resize((w, h), Image.BILINEAR)
@@ -125,6 +129,25 @@ def _decode_bytes(im: Any) -> int:
     """The memory decoding ``im`` takes: 4 bytes a pixel (8 for the 16- and 32-bit modes,
     which are also copied as float32)."""
     return im.width * im.height * (8 if im.mode in DEEP_MODES else 4)
+
+
+LARGE_PIXELS = 2**24
+"""Images of more pixels than this (16 Mpx) are made small before their RGB copy is made
+(:func:`_shrunk`, :func:`_rgb8_pixels`); smaller ones are read exactly as before."""
+REDUCING_GAP = 3.0
+"""Pillow's ``reducing_gap`` for them: a block average down to 3 times the size asked, then
+the bilinear filter (Pillow: "indistinguishable from" resizing the full image)."""
+
+
+def _shrunk(im: Any, h: int, w: int) -> Any:
+    """``im``; a JPEG of more than :data:`LARGE_PIXELS` pixels decoded at a smaller scale
+    (``Image.draft``: 1/2 to 1/8) that leaves at least :data:`REDUCING_GAP` times
+    ``max(h, w)`` pixels on its shorter side (decoding the full image took its size in
+    memory, and its RGB copy as much again)."""
+    factor = min(im.width, im.height) // int(REDUCING_GAP * max(h, w))
+    if im.width * im.height > LARGE_PIXELS and factor >= 2 and im.format == "JPEG":
+        im.draft(im.mode, (im.width // factor, im.height // factor))
+    return im
 
 
 def _upright(im: Any) -> Any:
@@ -169,7 +192,7 @@ def read_pixels(path: "str | os.PathLike", image_size: tuple[int, int] = (64, 64
         with Image.open(p) as im:  # reads the header only: the size it declares is checked
             Budget(shorten(p.name), max_bytes).take(
                 _decode_bytes(im), size, f"decoding an image of {im.width}x{im.height} pixels")
-            im = _upright(im)
+            im = _upright(_shrunk(im, h, w))
             if im.mode in DEEP_MODES:
                 return _deep_pixels(im, h, w, shorten(p))
             return _rgb8_pixels(im, h, w) / 255.0
@@ -246,15 +269,32 @@ def _image_files(folder: Path, nested: bool = False, seen: "set[str] | None" = N
                 real == a or real.startswith(a + os.sep) for a in avoid))):
             dirs[:] = []  # a link back up (a loop), into another class, or read already
             continue
+        _check_inside(Path(top), real, root)
         seen.add(real)
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         found += [f for f in (Path(top) / n for n in names) if _is_image_file(f)]
     return sorted(found)
 
 
+def _check_inside(folder: Path, real: str, root: str) -> None:
+    """NNDLError when ``folder`` (met in a class folder), whose real path is ``real``, lies
+    outside the data set's folder ``root`` (its real path; "" when there is none): a link
+    out of the data set is not followed (``cat/x -> /`` read every image on the disk as a
+    cat, as unpacking a folder of someone else's can make it), as Keras follows none."""
+    top = root.rstrip(os.sep) + os.sep
+    if root and real != root and not real.startswith(top):
+        raise NNDLError(f"{shorten(folder)} leads to {shorten(real)} (a symbolic link), outside "
+                        f"the data set's folder {shorten(root)}: nndl does not follow links out "
+                        "of it; copy or move those images into it")
+
+
 def _is_image_file(f: Path) -> bool:
-    """An image file by its suffix, not hidden (``.DS_Store``, ``._x.jpg``)."""
-    return f.suffix.lower() in IMAGE_SUFFIXES and not f.name.startswith(".") and f.is_file()
+    """An entry named like an image file, not hidden (``.DS_Store``, ``._x.jpg``) and not a
+    folder: what is not a regular file (a broken link, a link loop, a FIFO named ``x.png``)
+    is kept, so that reading it refuses it by name (:func:`nndl.files.regular_file`), as a
+    loose image given is refused, instead of leaving it out unsaid."""
+    return f.suffix.lower() in IMAGE_SUFFIXES and not f.name.startswith(".") \
+        and not f.is_dir()
 
 
 def load_image_folder(path: "str | os.PathLike", image_size: tuple[int, int] = (64, 64),

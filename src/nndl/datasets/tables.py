@@ -295,7 +295,7 @@ def read_table(path: Path, budget: Budget, *, header: "bool | None" = None,
     given, decimal = decimal is not None, decimal or dec
     limit = HEADER_SAMPLE + 1 if head_only else None
     if limit is None:
-        _check_room(text, delimiter, source)
+        _check_room(text, delimiter, source, budget)
     try:
         rows, lines = _split(text, delimiter, source, limit)
         if limit is not None and len(rows) == limit and all(r and r[-1] == "" for r in rows):
@@ -330,8 +330,11 @@ ROOM_WINDOW = 2**18
 whose rows say how much memory the whole table's cells will take."""
 
 
-def _check_room(text: str, delimiter: str, source: str) -> None:
-    """NNDLError when the table's cells would not fit in the memory available
+def _check_room(text: str, delimiter: str, source: str,
+                budget: "Budget | None" = None) -> None:
+    """NNDLError when the table's cells would not fit in the file's ``budget`` (a gzipped
+    table of short cells: its text is counted as it is inflated, but its cells cost some 28
+    bytes a character; :mod:`nndl.limits`) or in the memory available
     (:func:`nndl.memory.check_memory`), judged before they are made from five parts of the
     text (start, quarters, end): what their rows hold (lists, line numbers and strings,
     measured; one-character strings are shared) and a float for each cell, per character,
@@ -362,8 +365,11 @@ def _check_room(text: str, delimiter: str, source: str) -> None:
         cells = len(text) * median(counts)
         rows_made = len(text) / median(lengths)
         chunk = 16 * cells * min(1.0, NUMBERS_CHUNK / max(rows_made, 1))  # a list, an array
-        check_memory(f"about {int(cells):,} cells of {source}",
-                     int(1.25 * (len(text) * median(costs) + chunk)), _ROOM_HINT)
+        need = int(1.25 * (len(text) * median(costs) + chunk))
+        if budget is not None:
+            budget.take(need, 0, f"about {int(cells):,} cells made of the text",
+                        f"its cells take {need / len(text):.0f} bytes a character; {_ROOM_HINT}")
+        check_memory(f"about {int(cells):,} cells of {source}", need, _ROOM_HINT)
 
 
 _ROOM_HINT = ("read a part of the file, or save it once as .npz (arrays X (m, n) and y (m,)), "
