@@ -260,3 +260,31 @@ def test_maximum_keeps_a_few_filled_arrays_and_other_dtypes_take_numpy():
     half = np.array([-1.0, 2.0], np.float16)
     assert act.maximum(half, 0).dtype == np.float16
     assert act.maximum(np.float64(-3.0), 0) == 0.0
+
+
+# --- the pyapi audit: the exported activations take array-likes, as nndl.functional does ------
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "linear", "softmax"])
+def test_exported_activations_take_lists_numbers_ints_and_bools(name):
+    g = getattr(nndl, name)
+    f = np.array([[1.0, -2.0, 0.0]])
+    want = g(f)
+    for value in (f.tolist(), f.astype(np.int64), np.array([[True, False, False]])):
+        got = g(value)
+        assert isinstance(got, np.ndarray) and got.dtype == np.float64
+        np.testing.assert_array_equal(got, g(np.asarray(value, dtype=np.float64)))
+    np.testing.assert_array_equal(g(f.tolist()), want)
+    one = g(0.5)
+    assert isinstance(one, np.floating) and one == g(np.array([0.5]))[0]
+    assert ACTIVATIONS[name].forward([[1, 2]]).dtype == np.float64
+    for bad in (["a", "b"], [1 + 2j], [[1.0], [2.0, 3.0]]):
+        with pytest.raises(NNDLError, match="Z must be a"):
+            g(bad)
+
+
+def test_leaky_relu_is_made_from_a_slope_and_says_so():
+    np.testing.assert_array_equal(leaky_relu(0.2).forward([[-1, 2]]), [[-0.2, 2.0]])
+    assert leaky_relu().forward(-1.0) == -0.01
+    with pytest.raises(NNDLError, match=r"makes the activation from its slope; apply it as "
+                                        r"nndl.leaky_relu\(0.2\).forward\(Z\)"):
+        nndl.leaky_relu(np.array([[1.0, -1.0]]))
+    assert "nndl.leaky_relu(0.2).forward(Z)" in nndl.leaky_relu.__doc__

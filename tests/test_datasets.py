@@ -522,3 +522,38 @@ def test_split_bad_arguments(kw, message):
     with pytest.raises(NNDLError, match="too few"):
         split(imbalanced(2, 2, 0), dev=0.1)
 
+
+
+# --- the pyapi audit: masked arrays and 16-bit image arrays -------------------------------------
+def test_from_arrays_refuses_masked_entries_and_reads_an_unmasked_array():
+    from nndl.datasets.arrays import from_arrays
+
+    X = np.ma.masked_array(np.arange(6.0).reshape(3, 2), mask=[[0, 0], [1, 0], [0, 0]])
+    with pytest.raises(NNDLError, match=r"x: X has 1 masked value\(s\)"):
+        from_arrays(X, [0, 1, 0], "x")
+    y = np.ma.masked_array([0, 1, 0], mask=[0, 0, 1])
+    with pytest.raises(NNDLError, match=r"x: y has 1 masked value\(s\)"):
+        from_arrays(X.data, y, "x")
+    d = from_arrays(np.ma.masked_array(X.data, mask=False), y.data, "x")
+    np.testing.assert_array_equal(d.X, X.data.T)
+
+
+def test_uint16_image_arrays_are_images_scaled_by_65535(tmp_path):
+    """uint8 images were divided by 255 and marked as images; uint16 ones were neither
+    (trained on 0..65535), though a 16-bit image file is read / 65535."""
+    from nndl.datasets.arrays import from_arrays
+
+    imgs = np.random.default_rng(0).integers(0, 256, (6, 4, 4, 3))
+    eight = from_arrays(imgs.astype(np.uint8), np.arange(6) % 2, "x")
+    sixteen = from_arrays((imgs * 257).astype(np.uint16), np.arange(6) % 2, "x")
+    np.testing.assert_array_equal(sixteen.X, eight.X)
+    assert sixteen.images.dtype == np.uint8
+    np.testing.assert_array_equal(sixteen.images, eight.images)
+    grey = from_arrays(np.full((2, 3, 3), 32768, dtype=np.uint16), [0, 1], "g")
+    assert grey.images.shape == (2, 3, 3, 1) and grey.X.max() == 32768 / 65535
+    assert grey.images.max() == 128  # 32768 / 257 = 127.5 rounds up, as the files' to_uint8
+    np.savez(tmp_path / "u16.npz", X=(imgs * 257).astype(np.uint16), y=np.arange(6) % 2)
+    back = load(tmp_path / "u16.npz")
+    assert back.images is not None and back.X.max() <= 1.0
+    table = from_arrays(np.array([[1, 60000], [2, 3]], dtype=np.uint16), [0, 1], "t")
+    assert table.images is None and table.X.max() == 60000  # a table's numbers, as they are

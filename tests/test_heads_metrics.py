@@ -240,3 +240,87 @@ def test_multi_label_accuracy_is_the_share_of_samples_with_every_label_right():
     # samples (the review: it was read as one sample of m labels, 0 or 1)
     for shape in ((-1, 1), (1, -1), (-1,)):
         assert metrics.accuracy(Y[0].reshape(shape), P[0]) == np.mean(Y[0] == P[0])
+
+
+# --- the pyapi audit: exported costs and metrics on arrays of the wrong shape or kind ---------
+def test_exported_costs_refuse_a_y_of_another_shape_instead_of_broadcasting():
+    """A (m, 1) Y against a (1, m) AL broadcast into an (m, m) 'cost' (46.9 for 0.83), and
+    class indices given to cross_entropy too; the vector forms of one output unit keep the
+    cost of the (1, m) Y (one rule with nndl.functional.compute_cost)."""
+    rng = np.random.default_rng(1)
+    m = 50
+    AL = rng.uniform(0.01, 0.99, (1, m))
+    Y = (rng.random((1, m)) > 0.5).astype(float)
+    J = nndl.binary_cross_entropy(AL, Y)
+    for f, A, T in ((nndl.binary_cross_entropy, AL, Y),
+                    (nndl.squared_error, rng.standard_normal((1, m)), rng.standard_normal((1, m)))):
+        assert f(A, T.reshape(-1, 1)) == f(A, T.ravel()) == f(A, T)
+        assert f(A.astype(np.float32), T.reshape(-1, 1)) == f(A.astype(np.float32), T)
+    assert J == nndl.functional.compute_cost(AL, Y.reshape(-1, 1))
+    S, idx = np.full((3, m), 1 / 3), rng.integers(0, 3, m)
+    with pytest.raises(NNDLError, match=r"one-hot columns \(3, m\)"):
+        nndl.cross_entropy(S, idx)
+    with pytest.raises(NNDLError, match=r"AL's shape \(3, 50\).*looks transposed"):
+        nndl.cross_entropy(S, one_hot(idx, 3).T)
+    with pytest.raises(NNDLError, match="one label per entry"):
+        nndl.squared_error(np.ones((2, m)), np.ones((2, 1)))
+
+
+def test_r2_refuses_a_column_of_samples_and_a_nan_truth():
+    """A (m, 1) column was m rows of one sample each: r2 0.0 for 0.89; a NaN truth gave 0.0."""
+    rng = np.random.default_rng(0)
+    y = rng.standard_normal(50)
+    p = y + 0.3 * rng.standard_normal(50)
+    r2 = metrics.r2_score(y, p)
+    assert r2 == pytest.approx(0.8896637162005883, rel=1e-12)
+    assert metrics.r2_score(y[None], p) == metrics.r2_score(y, p[:, None]) == r2
+    for f in (lambda: metrics.r2_score(y[:, None], p[:, None]),
+              lambda: metrics.regression_scores(y[:, None], p),
+              lambda: metrics.baseline_mse(y[:, None])):
+        with pytest.raises(NNDLError, match=r"shape \(50, 1\).*pass y_true.ravel\(\)"):
+            f()
+    for f in (lambda: metrics.r2_score([np.nan, 2, 3], [1, 2, 3]),
+              lambda: metrics.baseline_mse([np.inf, 1.0])):
+        with pytest.raises(NNDLError, match="y_true must be finite; it holds 1 NaN or inf"):
+            f()
+    # one sample: a constant row, 1.0 when exact, as documented; (n, 1) of nndl's layout
+    assert metrics.r2_score([2.0], [2.0]) == metrics.r2_score([[2.0]], [[2.0]]) == 1.0
+    assert metrics.r2_score([2.0], [3.0]) == 0.0
+    Y2, A2 = np.array([[1.0], [2.0]]), np.array([[1.0], [5.0]])
+    assert metrics.r2_score(Y2, A2, matrix=True) == 0.5
+    assert heads.for_task("regression").scores(A2, Y2)["r2"] == 0.5
+    assert metrics.baseline_mse(Y2, matrix=True) == 0.0
+
+
+def test_metrics_refuse_shapes_that_are_not_alike_and_labels_of_two_kinds():
+    Y = np.eye(3)[[0, 1, 2, 0, 1, 2]].T  # (3, 6) one-hot
+    for f in (metrics.subset_accuracy, metrics.accuracy, metrics.mse, metrics.mae, metrics.rmse):
+        with pytest.raises(NNDLError, match=r"same shape.*\(3, 6\) and \(6, 3\).*transposed"):
+            f(Y, Y.T)
+        assert f(Y, Y) == (0.0 if f in (metrics.mse, metrics.mae, metrics.rmse) else 1.0)
+    v = np.array([0, 1, 1, 0])
+    for a, b in ((v, v[None]), (v[:, None], v), (v[None], v[:, None])):
+        assert metrics.accuracy(a, b) == 1.0 and metrics.mse(a, b) == 0.0
+    with pytest.raises(NNDLError, match="same kind; got text and number"):
+        metrics.accuracy(np.array(["1", "0"]), np.array([1, 0]))
+    with pytest.raises(NNDLError, match="y_pred mixes text and numbers"):
+        metrics.accuracy(["a", "b"], np.array(["a", 1], dtype=object))
+    with pytest.raises(NNDLError, match="y_true must hold real numbers"):
+        metrics.mse(["1.5", "2"], ["1.5", "2"])  # text read as numbers before
+    assert metrics.accuracy(["a", "b"], ["a", "c"]) == 0.5
+
+
+def test_confusion_matrix_refuses_fractions_and_text_naming_the_argument():
+    with pytest.raises(NNDLError, match=r"y_true must hold class indices 0..1 \(whole numbers\);"
+                                        r" got 0.7"):
+        metrics.confusion_matrix([0.7, 1.2], [0, 1], 2)  # was: 0.7 counted as class 0
+    with pytest.raises(NNDLError, match="y_pred must hold class indices 0..1; got text"):
+        metrics.confusion_matrix([0, 1], ["a", "b"], 2)
+    np.testing.assert_array_equal(metrics.confusion_matrix([0.0, 1.0], [True, True], 2),
+                                  [[0, 1], [0, 1]])
+    with pytest.raises(NNDLError, match="counts must be"):
+        metrics.precision_recall_f1([[1, 2], [3]])
+    with pytest.raises(NNDLError, match="counts must be"):
+        metrics.precision_recall_f1([["a", "b"], ["c", "d"]])
+    with pytest.raises(NNDLError, match="n_classes must be"):
+        metrics.confusion_matrix([0], [0], 0)

@@ -604,3 +604,26 @@ def test_a_file_above_the_folder_is_named_at_any_depth(tmp_path):
         trained().save(tmp_path / "fifo" / "m.npz")
     with pytest.raises(NNDLError, match=r"folder .*nope/sub does not exist"):
         output_file(tmp_path / "nope" / "sub" / "m.npz", "--out")
+
+
+# --- the pyapi audit: optimizer buffers cut from a file, a load of no path ------------------------
+@pytest.mark.parametrize("cut", [("opt/m.W1", "opt/v.W1"), ("opt/v.b2",)], ids=["both", "one"])
+def test_an_optimizer_state_missing_buffers_after_its_first_step_is_refused(tmp_path, cut):
+    """Adam at t = 10 with m.W1 and v.W1 cut from the file loaded and resumed from zeros with
+    step 10's bias correction: a continuation unlike the saved model's."""
+    arrays = _adam_arrays(tmp_path)
+    for k in cut:
+        arrays.pop(k)
+    refused(_rewrite(tmp_path, arrays), f"optimizer state lacks ['{cut[0]}'", "t = ")
+    fresh = nndl.Network([3, 4, 1], seed=2)  # t = 0: no buffers yet, as an optimizer starts
+    fresh.optimizer = nndl.optimizers.get_optimizer("adam", 0.01)
+    io.save(fresh, tmp_path / "t0.npz")
+    assert io.load(tmp_path / "t0.npz").optimizer.state_dict()["t"] == 0
+
+
+def test_load_of_something_that_is_no_path_is_an_nndl_error():
+    from io import BytesIO
+
+    for value in (BytesIO(b"PK"), None, 3):
+        with pytest.raises(NNDLError, match="the model file must be given as a path"):
+            nndl.load(value)

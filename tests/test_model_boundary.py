@@ -323,3 +323,46 @@ def test_a_transposed_dev_set_is_named_as_x_dev():
     with pytest.raises(NNDLError, match=r"^X must have 3 rows"):
         net.fit(X.T, Y, iterations=2)
 
+
+
+# --- the pyapi audit: masked arrays and pandas' nullable numbers where arrays enter ------------
+def test_masked_entries_are_refused_as_missing_values_and_unmasked_arrays_work():
+    """np.asarray dropped the mask: a masked -999 was used by forward, fit and Standardizer."""
+    X = np.ma.masked_array([[1.0, 2.0, 3.0], [4.0, -999.0, 6.0]],
+                           mask=[[0, 0, 0], [0, 1, 0]])
+    y = np.ma.masked_array([0, 1, 1], mask=[0, 0, 1])
+    net = nndl.Network([2, 3, 1], seed=0)
+    for f in (lambda: net.forward(X), lambda: nndl.Standardizer().fit(X),
+              lambda: net.fit(X.filled(5.0), y, iterations=1),
+              lambda: nndl.Network([2, 3, 3], output="softmax").fit(X.filled(5.0), y,
+                                                                    iterations=1),
+              lambda: nndl.Network([2, 3, 1], output="linear").fit(X.filled(5.0), y,
+                                                                   iterations=1)):
+        with pytest.raises(NNDLError, match=r"(X|Y) has 1 masked value\(s\): fill them "
+                                            r"\((X|Y).filled\(v\)\) or leave those samples out"):
+            f()
+    clear = np.ma.masked_array(X.data, mask=False)
+    np.testing.assert_array_equal(net.forward(clear), net.forward(X.data))
+    with pytest.raises(NNDLError, match="y_true has 1 masked"):
+        nndl.metrics.accuracy(y, [0, 1, 1])
+
+
+def test_nullable_pandas_numbers_are_read_as_floats_and_their_na_is_a_missing_value():
+    pd = pytest.importorskip("pandas")
+    data = np.random.default_rng(0).standard_normal((2, 5))
+    net = nndl.Network([2, 3, 1], seed=0)
+    for dtype in ("Float64", "Int64", "boolean"):
+        values = data if dtype == "Float64" else (data > 0).astype(int)
+        df = pd.DataFrame(values).astype(dtype)
+        np.testing.assert_array_equal(net.forward(df), net.forward(values.astype(float)))
+    mixed = pd.DataFrame({"s0": pd.array([1.5, 2.0], dtype="Float64"), "s1": [1.0, 2.0],
+                          "s2": pd.array([0, 1], dtype="Int64")})  # 2 features, 3 samples
+    np.testing.assert_array_equal(net.forward(mixed), net.forward(mixed.to_numpy(dtype=float)))
+    holed = pd.DataFrame(data).astype("Float64")
+    holed.iloc[1, 2] = pd.NA
+    with pytest.raises(NNDLError, match=r"X has missing values \(1: None, NaN or pandas' NA\)")\
+            as info:
+        net.forward(holed)
+    assert "dtype object" not in str(info.value)
+    with pytest.raises(NNDLError, match="must hold numbers; got an array of dtype object"):
+        net.forward(pd.DataFrame({"a": ["x", "y"], "b": [1.0, 2.0]}).T)  # text: as before

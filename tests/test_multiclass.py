@@ -208,3 +208,35 @@ def test_fit_takes_targets_already_encoded_without_reading_them_as_labels():
     assert fresh.label_map is None  # encoded targets set no label map
     with pytest.raises(NNDLError, match="encoded must be True or False"):
         fresh.fit(X, idx, iterations=1, encoded="yes")
+
+
+# --- the pyapi audit: float class indices, a column of labels ------------------------------------
+def test_float_class_indices_behave_as_integer_ones():
+    """np.loadtxt and pandas give floats: indices 0/1 of a 3-unit softmax were refused as
+    floats ("2 distinct labels") and taken as ints; all present, they gave a float label map
+    and predict answered 0.0/1.0/2.0."""
+    X, idx = blobs(m=60)
+    for y in (idx % 2, idx):  # a class absent, and all present
+        nets = []
+        for labels in (y, y.astype(float), y.astype(np.float32)):
+            net = nndl.Network([2, 4, 3], output="softmax", seed=0)
+            net.fit(X, labels, iterations=3, learning_rate=0.1)
+            nets.append(net)
+        for net in nets:
+            assert net.label_map == LabelMap(np.arange(3))
+            assert net.predict(X).dtype == np.int64
+            np.testing.assert_array_equal(net.params["W1"], nets[0].params["W1"])
+    net = nndl.Network([2, 4, 3], output="softmax", seed=0)
+    net.fit(X, idx + 0.5, iterations=1)  # fractions are labels, not indices
+    assert net.label_map.classes.tolist() == [0.5, 1.5, 2.5]
+
+
+def test_a_column_of_labels_for_a_softmax_gets_a_hint():
+    X, idx = blobs(m=20)
+    net = nndl.Network([2, 4, 3], output="softmax", seed=0)
+    for y in (idx.reshape(-1, 1), idx.astype(float).reshape(-1, 1)):
+        with pytest.raises(NNDLError, match=r"got shape \(20, 1\): a column of labels or class "
+                                            r"indices\? pass y.ravel\(\)"):
+            net.fit(X, y, iterations=1)
+    net.fit(X, idx.reshape(-1, 1).ravel(), iterations=1)
+    assert net.iterations_done == 1

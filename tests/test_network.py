@@ -288,3 +288,21 @@ def test_a_rise_from_a_cost_near_zero_is_no_spike_nor_divergence():
         warnings.simplefilter("error")
         h = lin.fit(A, y, learning_rate=0.01, iterations=300, optimizer="adam")
     assert h.costs[-1] > 10 * h.costs[0]  # a "divergence" at the rounding's level
+
+
+def test_cost_with_target_scaling_is_in_the_scaled_units_and_says_so():
+    """net.cost(X, Y) of a regression with target_scaling (nndl train, NNRegressor) is J of
+    (Y - mean) / std, 0.019 beside the 1436 of Y's own units: the number stays, the
+    docstring says it."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3, 50))
+    Y = 1000 + 300 * X[:1] + rng.standard_normal((1, 50))
+    net = nndl.Network([3, 4, 1], output="linear", seed=0)
+    net.target_scaling = nndl.Standardizer().fit(Y)
+    net.fit(X, Y, iterations=200, learning_rate=0.05)
+    s = net.target_scaling
+    scaled = costs.squared_error(s.transform(net.forward(X)), s.transform(Y))
+    assert net.cost(X, Y) == pytest.approx(scaled, rel=1e-12)
+    assert net.cost(X, Y) < 1 < costs.squared_error(net.forward(X), Y)
+    doc = " ".join(nndl.Network.cost.__doc__.split())
+    assert "target_scaling" in doc and "(Y - mean) / std" in doc and "not Y's" in doc

@@ -313,3 +313,21 @@ def test_a_fresh_copy_has_the_settings_and_no_state(name):
     assert after.keys() == before.keys()
     for k in before:
         np.testing.assert_array_equal(after[k], before[k])
+
+
+def test_a_state_past_its_first_step_must_hold_every_slot_of_its_parameters():
+    """load_state_dict took a state of t > 0 with a slot's buffer missing: it restarted from
+    zeros at the bias correction of step t."""
+    opt = O.Adam(learning_rate=0.1)
+    params = {k: v.copy() for k, v in C.items()}
+    opt.step(params, {f"d{k}": v.copy() for k, v in A.items()})
+    state = opt.state_dict()
+    O.from_state_dict(dict(state))  # whole: fine
+    for gone in ("v.W1", "m.b1"):
+        cut = {k: v for k, v in state.items() if k != gone}
+        with pytest.raises(NNDLError, match=f"optimizer state lacks {gone}"):
+            O.from_state_dict(cut)
+    bare = {k: v for k, v in state.items() if "." not in k}
+    with pytest.raises(NNDLError, match="optimizer state lacks its buffers"):
+        O.from_state_dict(bare)
+    assert O.from_state_dict(dict(bare, t=0)).t == 0  # before a first step: none yet

@@ -95,3 +95,13 @@ def test_bad_use():
         s.transform(np.ones((3, 2)))
     with pytest.raises(NNDLError, match="must be finite"):
         Standardizer().fit(np.array([[1.0, np.inf]]))
+
+
+def test_a_standardizer_copies_the_mean_and_std_it_is_given():
+    mean, std = np.array([1.0, 2.0]), np.array([[3.0], [4.0]])
+    s = Standardizer(mean, std)
+    mean[0], std[0, 0] = 100.0, 0.0  # the caller's arrays change later: the scaler does not
+    np.testing.assert_array_equal(s.mean, [[1.0], [2.0]])
+    np.testing.assert_array_equal(s.std, [[3.0], [4.0]])
+    with pytest.raises(NNDLError, match=r"mean has 1 masked value\(s\)"):
+        Standardizer(np.ma.masked_array([1.0, 2.0], mask=[1, 0]), [1.0, 1.0])

@@ -13,8 +13,11 @@ with ``a = g(z)`` where the notes do (sigmoid, tanh), so no exponential is recom
 | linear      | z                            | 1                                  |
 | softmax     | e^z_i / sum_j e^z_j (column) | Jacobian diag(a) - a a^T           |
 
-A leaky ReLU with another slope is named ``"leaky_relu:0.2"`` (or ``leaky_relu(0.2)`` in code).
-All functions keep the dtype of their input (float32 stays float32).
+A leaky ReLU with another slope is named ``"leaky_relu:0.2"``; in code ``leaky_relu(0.2)`` makes
+that activation from its slope, applied as ``leaky_relu(0.2).forward(Z)``.
+All functions keep the dtype of a float input (float32 stays float32); they take array-likes
+as :mod:`nndl.functional` does (lists, numbers, integer and boolean arrays as float64: see
+:func:`public`) and refuse anything else with an NNDLError.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import Callable
 import numpy as np
 
 from .errors import NNDLError
-from .validation import check_number
+from .validation import as_real_array, check_number
 
 Array = np.ndarray
 
@@ -104,6 +107,15 @@ def elementwise(name: str, forward: Callable[[Array], Array],
                       kernel=kernel)
 
 
+def public(g: Callable[[Array], Array], Z: object) -> Array:
+    """g(Z) for a Z that is not a float array of one dimension or more (what training passes,
+    which every g takes as it is, checked by ``type`` only: ~0.1 us of a call): lists,
+    numbers, integer and boolean arrays as float64 (a number gives a NumPy float back);
+    NNDLError for text, objects or complex numbers (:func:`nndl.validation.as_real_array`)."""
+    A = as_real_array("Z", Z)
+    return g(A.reshape(1))[0] if A.ndim == 0 else g(A)
+
+
 # --- the maximum of an array and a number ---------------------------------------------------
 CHUNK = 2**17
 """Elements per call of :func:`maximum`, the length of its arrays of a number (512 KB of
@@ -172,6 +184,8 @@ def sigmoid(Z: Array) -> Array:
     ``max(e, [z >= 0])``, the same numbers as ``np.where(z >= 0, 1, e)`` (NaN included) without
     its branch per element, which random signs mispredict: 4x faster on a 512 x 256 Z.
     """
+    if type(Z) is not np.ndarray or Z.dtype.kind != "f" or not Z.ndim:
+        return public(sigmoid, Z)
     E = np.abs(Z)
     np.negative(E, out=E)
     np.exp(E, out=E)
@@ -188,6 +202,8 @@ def _sigmoid_prime(Z: Array, A: Array) -> tuple[Array, Array]:
 # --- tanh -----------------------------------------------------------------------------------
 def tanh(Z: Array) -> Array:
     """tanh(z) = (e^z - e^-z) / (e^z + e^-z)."""
+    if type(Z) is not np.ndarray or Z.dtype.kind != "f" or not Z.ndim:
+        return public(tanh, Z)
     return np.tanh(Z)
 
 
@@ -201,6 +217,8 @@ def _tanh_prime(Z: Array, A: Array) -> tuple[Array]:
 # --- relu -----------------------------------------------------------------------------------
 def relu(Z: Array) -> Array:
     """relu(z) = max(0, z)."""
+    if type(Z) is not np.ndarray or Z.dtype.kind != "f" or not Z.ndim:
+        return public(relu, Z)
     return maximum(Z, 0)
 
 
@@ -227,6 +245,8 @@ class _Leaky:
         the product form gives inf), so slope 0 takes the product. The maximum of two arrays
         is NumPy's vectorized loop, without a factor array and without np.where's branch per
         element (~10x slower on random signs)."""
+        if type(Z) is not np.ndarray or Z.dtype.kind != "f" or not Z.ndim:
+            return public(self.forward, Z)
         if self.slope == 0:
             return Z * self.factors(Z, Z)[0]
         return np.maximum(Z * Z.dtype.type(self.slope), Z)
@@ -244,14 +264,20 @@ def _make_leaky(slope: float) -> Activation:
 
 
 def leaky_relu(slope: float = 0.01) -> Activation:
-    """The leaky ReLU ``max(slope * z, z)`` with the given slope (0 <= slope < 1)."""
-    return _make_leaky(float(check_number("leaky_relu slope", slope, low=0, high=1,
-                                          high_open=True, expected="in [0, 1)")))
+    """The leaky ReLU activation ``max(slope * z, z)`` of the given slope (0 <= slope < 1),
+    made from its slope, not applied: ``nndl.leaky_relu(0.2).forward(Z)`` (unlike
+    ``nndl.relu(Z)``); ``nndl.leaky_relu().forward(Z)`` has slope 0.01."""
+    return _make_leaky(float(check_number(
+        "leaky_relu slope", slope, low=0, high=1, high_open=True,
+        expected="in [0, 1) (leaky_relu(slope) makes the activation from its slope; apply it "
+                 "as nndl.leaky_relu(0.2).forward(Z))")))
 
 
 # --- linear ---------------------------------------------------------------------------------
 def linear(Z: Array) -> Array:
-    """linear(z) = z (identity)."""
+    """linear(z) = z (identity): Z itself for a float array."""
+    if type(Z) is not np.ndarray or Z.dtype.kind != "f" or not Z.ndim:
+        return public(linear, Z)
     return Z
 
 
@@ -263,6 +289,8 @@ def _linear_prime(Z: Array, A: Array) -> tuple:
 # --- softmax --------------------------------------------------------------------------------
 def softmax(Z: Array) -> Array:
     """softmax(z)_i = e^{z_i} / sum_j e^{z_j}, per column (sample); shifted by max for safety."""
+    if type(Z) is not np.ndarray or Z.dtype.kind != "f" or not Z.ndim:
+        return public(softmax, Z)
     E = Z - Z.max(axis=0, keepdims=True)
     np.exp(E, out=E)
     E /= E.sum(axis=0, keepdims=True)

@@ -14,6 +14,11 @@ A saturated output (A exactly 0 or 1 in floating point) never makes J inf or NaN
 logarithms are taken of ``max(x, tiny)`` where ``tiny`` is the dtype's smallest normal number,
 which changes nothing for any A that is a normal number; a subnormal A (a sigmoid of z below
 about -708 in float64) costs -log(tiny), about 708, not -log(A).
+
+Y must have AL's shape (n[L], m), or be a vector (m,) / (m, 1) for one output unit
+(:func:`nndl.validation.shaped_like`, the rule of :mod:`nndl.functional` too): any other Y is
+refused with an NNDLError, where NumPy would broadcast a (m, 1) Y against a (1, m) AL into an
+(m, m) "cost" (class indices given to ``cross_entropy`` too: it takes one-hot columns).
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+
+from .validation import shaped_like
 
 Array = np.ndarray
 
@@ -43,12 +50,14 @@ def _sum_product(Y: Array, T: Array) -> Array:
 
 def binary_cross_entropy(AL: Array, Y: Array) -> float:
     """J = -(1/m) * sum(Y * log(A[L]) + (1 - Y) * log(1 - A[L])); AL, Y of shape (1, m)."""
+    Y = shaped_like(np.asarray(Y), AL)
     m = AL.shape[1]
     return float(-(_sum_product(Y, _safe_log(AL)) + _sum_product(1 - Y, _safe_log(1 - AL))) / m)
 
 
 def squared_error(AL: Array, Y: Array) -> float:
     """J = (1/(2m)) * sum((A[L] - Y)^2); AL, Y of shape (n[L], m)."""
+    Y = shaped_like(np.asarray(Y), AL)
     m = AL.shape[1]
     D = AL - Y
     return float(np.sum(D * D) / (2 * m))
@@ -56,6 +65,7 @@ def squared_error(AL: Array, Y: Array) -> float:
 
 def cross_entropy(AL: Array, Y: Array) -> float:
     """J = -(1/m) * sum(Y * log(A[L])) for a softmax output; Y one-hot, shape (n[L], m)."""
+    Y = shaped_like(np.asarray(Y), AL)
     m = AL.shape[1]
     return float(-_sum_product(Y, _safe_log(AL)) / m)
 

@@ -56,11 +56,21 @@ def _stat_error(p: Path, exc: OSError, what: str) -> NNDLError:
     return NNDLError(f"cannot read the {what} {shorten(p)}: {exc.strerror or exc}")
 
 
+def as_path(path: "str | os.PathLike", what: str = "file") -> Path:
+    """``path`` as a Path; NNDLError naming ``what`` for anything that is no path (an open
+    file, a BytesIO, None: nndl reads files by their path)."""
+    try:
+        return Path(os.fspath(path))
+    except TypeError:
+        raise NNDLError(f"the {what} must be given as a path (a str or os.PathLike); got "
+                        f"{type(path).__name__} {shorten(repr(path), 80)}") from None
+
+
 def regular_file(path: "str | os.PathLike", what: str = "file") -> Path:
     """``path`` as a Path when it is (a symlink to) a regular file; else NNDLError naming
-    ``what``: not found, a symlink loop, a folder, a FIFO or a device (``/dev/zero``), which
-    would hang or never end if read."""
-    p = Path(os.fspath(path))
+    ``what``: no path (:func:`as_path`), not found, a symlink loop, a folder, a FIFO or a
+    device (``/dev/zero``), which would hang or never end if read."""
+    p = as_path(path, what)
     try:
         st = os.stat(p)
     except OSError as exc:

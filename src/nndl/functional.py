@@ -65,7 +65,8 @@ from .layers import linear_backward as _linear_backward
 from .layers import linear_forward as _linear_forward
 from .memory import check_memory, out_of_memory
 from .propagation import model_backward, model_forward
-from .validation import as_matrix, check_dtype, check_layer_dims, check_positive
+from .validation import (as_matrix, as_real_array, check_dtype, check_layer_dims, check_positive,
+                         shaped_like)
 
 Array = np.ndarray
 LinearCache = tuple[Array, Array, Array]
@@ -86,19 +87,6 @@ __all__ = [
 
 
 # --- checks at the boundary -------------------------------------------------------------------
-def _array(name: str, A: object) -> Array:
-    """A real float array of any shape, NaN and inf kept (``AL`` as the course takes it):
-    integer and boolean arrays become float64; float arrays are returned as they are."""
-    try:
-        arr = np.asarray(A)
-    except Exception as exc:  # ragged lists and the like
-        raise NNDLError(f"{name} must be a numeric array; could not read it ({exc})") from None
-    if arr.dtype == object or arr.dtype.kind == "c" or not (
-            np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
-        raise NNDLError(f"{name} must be a real numeric array; got dtype {arr.dtype}")
-    return arr if arr.dtype.kind == "f" else arr.astype(np.float64)
-
-
 def _matrix(name: str, A: object, rows: "int | None" = None,
             rows_are: "str | None" = None) -> Array:
     """A as a finite 2-D float array (:func:`~nndl.validation.as_matrix`): a float array keeps
@@ -129,7 +117,7 @@ def _shaped(name: str, A: object, shape: Shape, what: str, finite: bool = True) 
     if got is not None and not fits:
         expected = "(" + ", ".join(map(str, shape)) + ")"
         raise NNDLError(f"{name} must have shape {expected} ({what}); got shape {got}")
-    arr = _matrix(name, A) if finite else _array(name, A)
+    arr = _matrix(name, A) if finite else as_real_array(name, A)
     if arr.ndim != 2 or arr.shape[1] == 0:  # a ragged list, or m = 0
         raise NNDLError(f"{name} must be a 2-D array with at least one column; got shape "
                         f"{arr.shape}")
@@ -257,31 +245,21 @@ def _chained(parameters: Mapping, L: int) -> dict[str, Array]:
 def _like(Y: object, AL: Array) -> Array:
     """Y in AL's shape, as the course's ``Y.reshape(AL.shape)``: labels 0 or 1 (or
     probabilities in [0, 1], soft targets); anything else makes the cross-entropy no cost
-    (Y = 2 gives negative "costs"). Y has AL's shape (n[L], m), or for one output unit is a
-    vector (m,), (1, m) or (m, 1) (a number for one sample); any other Y of AL's size (a
-    transposed (m, n[L])) would be paired with the wrong entries by the reshape: refused."""
-    Y = _array("Y", Y)
-    if Y.size != AL.size:
-        raise NNDLError(f"Y has {Y.size} values (shape {Y.shape}) but AL has shape {AL.shape}: "
-                        "one label per entry of AL is needed")
-    m = AL.shape[1]
-    vector = AL.shape[0] == 1 and (Y.shape in ((m,), (1, m), (m, 1)) or Y.ndim == 0)  # m = 1
-    if Y.shape != AL.shape and not vector:
-        hint = " (it looks transposed: try Y.T)" if Y.shape == AL.shape[::-1] else ""
-        also = ", or a vector (m,) / (m, 1) for one output unit" if AL.shape[0] == 1 else ""
-        raise NNDLError(f"Y must have AL's shape {AL.shape} (n[L], m){also}; got shape "
-                        f"{Y.shape}{hint}")
+    (Y = 2 gives negative "costs"). Its shape: :func:`~nndl.validation.shaped_like`, the
+    rule of the exported costs (AL's shape, or a vector for one output unit; a transposed
+    (m, n[L]) of AL's size would be paired with the wrong entries by the reshape: refused)."""
+    Y = shaped_like(as_real_array("Y", Y), AL)  # the costs' rule of shapes
     outside = ~((Y >= 0) & (Y <= 1))  # NaN too
     if outside.any():
         raise NNDLError(f"Y must hold labels 0 or 1 (or probabilities in [0, 1]); "
                         f"{int(outside.sum())} value(s) are not, e.g. "
                         f"{float(Y[outside].ravel()[0])!r}")
-    return Y.reshape(AL.shape)
+    return Y
 
 
 def _output(AL: object) -> Array:
     """AL as a non-empty 2-D float array (n[L], m); NaN and inf kept, as in the course."""
-    AL = _array("AL", AL)
+    AL = as_real_array("AL", AL)
     if AL.ndim != 2 or AL.size == 0:
         raise NNDLError(f"AL must be a non-empty 2-D array (n[L], m), the output of "
                         f"L_model_forward; got shape {AL.shape}")

@@ -62,8 +62,12 @@ def _is_text(Y: object) -> bool:
 
 
 def _index_labels(y: Array, n_classes: int) -> bool:
-    """Integer (or boolean) labels that are already class indices 0..n_classes-1."""
-    return y.dtype.kind in "biu" and int(y.min()) >= 0 and int(y.max()) < n_classes
+    """Labels that are already class indices 0..n_classes-1 (a class may be absent):
+    integers, booleans, or floats holding whole numbers (``np.loadtxt``'s, pandas' after
+    ``dropna``), so that the same indices as int or float give the same model."""
+    if y.dtype.kind == "f" and not np.all(y == np.round(y)):  # (finite: as_label_vector)
+        return False
+    return y.dtype.kind in "biuf" and y.min() >= 0 and y.max() < n_classes
 
 
 def _whole_number_labels(Y: object) -> bool:
@@ -278,8 +282,19 @@ class MulticlassHead(Head):
         shape = _shape(Y)
         return len(shape) == 1 or (len(shape) == 2 and shape[0] == 1)
 
+    def targets(self, Y: object, n_out: int, dtype: Any,
+                label_map: "LabelMap | None", encoded: bool = False) -> Array:
+        shape = _shape(Y)
+        if not encoded and len(shape) == 2 and shape[1] == 1 and shape[0] not in (1, n_out):
+            raise NNDLError(f"Y must be one-hot columns ({n_out}, m) or a vector of m labels; "
+                            f"got shape {shape}: a column of labels or class indices? pass "
+                            "y.ravel() (samples are columns)")
+        return super().targets(Y, n_out, dtype, label_map, encoded)
+
     def fit_label_map(self, Y: object, n_out: int) -> "LabelMap | None":
-        """Integers 0..n[L]-1 map to themselves, other labels to their sorted distinct values."""
+        """Class indices 0..n[L]-1 (integers, or floats holding whole numbers) map to
+        themselves (an int64 map: ``predict`` returns int64 indices), other labels to their
+        sorted distinct values (``predict`` returns labels of their kind)."""
         if not self.takes_labels(Y, None):
             return None
         y = as_label_vector(Y, "Y")
@@ -350,7 +365,7 @@ class RegressionHead(Head):
         return self.proba(AL)
 
     def scores(self, AL: Array, Y: Array) -> dict[str, float]:
-        return metrics.regression_scores(Y, AL)
+        return metrics.regression_scores(Y, AL, matrix=True)
 
 
 HEADS: dict[str, Head] = {h.task: h for h in (BinaryHead(), MulticlassHead(), RegressionHead())}

@@ -56,7 +56,7 @@ import numpy as np
 from . import dual, npz
 from .activations import get_activation
 from .errors import NNDLError, NNDLWarning, shorten
-from .files import atomic_write
+from .files import as_path, atomic_write
 from .heads import find_output
 from .model_format import (FORMAT, FORMAT_VERSION, MAX_META_BYTES, MAX_PARAMS, META_KEY,
                            READS_VERSIONS, array_problem, bad, check_meta, check_params,
@@ -308,7 +308,7 @@ def read(path: "str | os.PathLike", max_bytes: "int | str | None" = None
     size (:mod:`nndl.limits`; default ``$NNDL_MAX_BYTES`` or 256 MiB)."""
     from .network import Network
 
-    p = Path(os.fspath(path))
+    p = as_path(path, "model file")  # nndl.load(BytesIO) or (None): NNDLError, not TypeError
     meta, arrays = _read_npz(p, max_bytes)  # meta, keys, shapes, dtypes and sizes validated
     _check_arrays(p, meta, arrays)
     try:

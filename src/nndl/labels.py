@@ -18,6 +18,7 @@ import numpy as np
 
 from .errors import NNDLError
 from .memory import check_memory, out_of_memory
+from .validation import unmasked
 
 Array = np.ndarray
 
@@ -78,9 +79,12 @@ def label_number(text: str) -> "float | None":
 
 
 def as_label_vector(y: object, name: str = "labels") -> Array:
-    """Labels as a 1-D non-object array: a 1-D input, or a (1, m) / (m, 1) 2-D one."""
+    """Labels as a 1-D non-object array: a 1-D input, or a (1, m) / (m, 1) 2-D one (a masked
+    array with masked entries refused: they are missing labels)."""
     try:
-        arr = np.asarray(y)
+        arr = np.asarray(unmasked(name, y))
+    except NNDLError:
+        raise
     except Exception as exc:
         raise NNDLError(f"{name} could not be read as an array ({exc})") from None
     if arr.ndim == 2 and 1 in arr.shape:

@@ -1,5 +1,9 @@
 """Scores of predictions: plain functions on arrays (any shape; the two arguments alike).
 
+The two arguments must have one shape, except the vector forms of one row of m values,
+(m,), (1, m) and (m, 1), which pair with each other; labels of two kinds (text against
+numbers) are refused, as scikit-learn refuses them; masked arrays with masked entries too.
+
 Classification (labels or class indices):
 
     accuracy(y_true, y_pred)                        fraction of equal entries
@@ -25,48 +29,118 @@ import numpy as np
 
 from .errors import NNDLError
 from .preprocessing import power_of_two_scale
+from .validation import check_number, unmasked
 
 Array = np.ndarray
 
 
+def _read(name: str, a: object) -> Array:
+    """``a`` as an array (a masked array with masked entries refused); NNDLError naming
+    ``name`` for what NumPy cannot read (ragged lists)."""
+    try:
+        return np.asarray(unmasked(name, a))
+    except NNDLError:
+        raise
+    except Exception as exc:
+        raise NNDLError(f"{name} must be an array of labels or values; could not read it "
+                        f"({exc})") from None
+
+
+def _kind(a: Array) -> str:
+    """What ``a`` holds: "text", "number" (booleans included), "mixed" (text and numbers
+    among objects) or "other" (complex numbers, dates, ...)."""
+    if a.dtype.kind in "US":
+        return "text"
+    if a.dtype.kind in "biuf":
+        return "number"
+    if a.dtype != object:
+        return "other"
+    kinds = {"text" if isinstance(v, (str, bytes)) else "number"
+             if isinstance(v, (int, float, np.integer, np.floating, np.bool_)) else "other"
+             for v in a.ravel().tolist()}
+    return kinds.pop() if len(kinds) == 1 else "mixed"
+
+
 def _pair(y_true: object, y_pred: object) -> tuple[Array, Array]:
-    t, p = np.asarray(y_true), np.asarray(y_pred)
+    """(y_true, y_pred) as arrays of one shape. The shapes must be alike, except the vector
+    forms of one row of m values, (m,), (1, m) and (m, 1), paired with each other (y_pred
+    reshaped to y_true's); text against numbers is refused, as scikit-learn refuses it."""
+    t, p = _read("y_true", y_true), _read("y_pred", y_pred)
     if t.size != p.size:
         raise NNDLError(f"y_true and y_pred must have the same number of entries; got shapes "
                         f"{t.shape} and {p.shape}")
     if t.size == 0:
         raise NNDLError("y_true and y_pred are empty")
+    if t.shape != p.shape:
+        m = t.size
+        if not (t.shape in ((m,), (1, m), (m, 1)) and p.shape in ((m,), (1, m), (m, 1))):
+            hint = " (one is the other transposed: pass it .T)" \
+                if t.shape == p.shape[::-1] else ""
+            raise NNDLError(f"y_true and y_pred must have the same shape (or both be vectors of "
+                            f"m values: (m,), (1, m), (m, 1)); got shapes {t.shape} and "
+                            f"{p.shape}{hint}")
+        p = p.reshape(t.shape)
+    kt, kp = _kind(t), _kind(p)
+    for name, k in (("y_true", kt), ("y_pred", kp)):
+        if k == "mixed":
+            raise NNDLError(f"{name} mixes text and numbers: labels must be all text or all "
+                            "numbers")
+    if {kt, kp} == {"text", "number"}:
+        first = [a.ravel()[:1].tolist()[0] for a in (t, p)]
+        raise NNDLError(f"y_true and y_pred must hold labels of the same kind; got {kt} and "
+                        f"{kp} (e.g. {first[0]!r} and {first[1]!r})")
     return t, p
 
 
 def accuracy(y_true: object, y_pred: object) -> float:
-    """Fraction of entries where the prediction equals the truth (any shape, both alike)."""
+    """Fraction of entries where the prediction equals the truth (any shape, both alike; for
+    one row of m labels, any of (m,), (1, m), (m, 1))."""
     t, p = _pair(y_true, y_pred)
-    return float(np.mean(p.reshape(t.shape) == t))
+    return float(np.mean(p == t))
 
 
 def subset_accuracy(Y_true: object, Y_pred: object) -> float:
     """Fraction of samples with every label right, for (k, m) arrays in nndl's layout (k
     labels per sample, samples as columns): scikit-learn's ``accuracy_score`` of multi-label
     data (the fraction of labels right, 1 - Hamming loss, said 0.73 where 0.35 of the
-    samples had every label right); :func:`accuracy` for k = 1."""
+    samples had every label right); :func:`accuracy` for k = 1. A 1-D input is one row of
+    m labels; a 2-D one is taken in that layout ((k, 1): one sample of k labels)."""
     t, p = _pair(Y_true, Y_pred)
     if t.ndim != 2:
-        t = t.reshape(1, -1)
-    return float(np.mean((p.reshape(t.shape) == t).all(axis=0)))
+        t, p = t.reshape(1, -1), p.reshape(1, -1)
+    return float(np.mean((p == t).all(axis=0)))
+
+
+def _indices(name: str, v: Array, n_classes: int) -> Array:
+    """``v`` (1-D) as int64 class indices 0..n_classes-1: integers, booleans, or floats that
+    are whole numbers; NNDLError naming ``name`` for text, fractions or values out of range
+    (a cast to int64 would read 0.7 as class 0)."""
+    if v.size == 0:  # said by _pair
+        return v.astype(np.int64)
+    if _kind(v) != "number":
+        raise NNDLError(f"{name} must hold class indices 0..{n_classes - 1}; got "
+                        f"{_kind(v)} values such as {v[:1].tolist()[0]!r}")
+    f = v.astype(np.float64)
+    whole = np.isfinite(f) & (f == np.round(f))
+    if not whole.all():
+        raise NNDLError(f"{name} must hold class indices 0..{n_classes - 1} (whole numbers); "
+                        f"got {float(f[~whole][0])!r}")
+    if f.min() < 0 or f.max() >= n_classes:
+        raise NNDLError(f"{name} must hold class indices 0..{n_classes - 1}; got values "
+                        f"from {int(f.min())} to {int(f.max())}")
+    return f.astype(np.int64) if v.dtype.kind == "f" else v.astype(np.int64)
 
 
 def confusion_matrix(y_true: object, y_pred: object, n_classes: int) -> Array:
     """``counts[i, j]`` = number of samples of true class ``i`` predicted as class ``j``
-    (int64, shape (k, k)); both arguments hold class indices 0..k-1."""
-    t, p = _pair(y_true, y_pred)
-    t, p = t.ravel().astype(np.int64), p.ravel().astype(np.int64)
-    for name, v in (("y_true", t), ("y_pred", p)):
-        if v.min() < 0 or v.max() >= n_classes:
-            raise NNDLError(f"{name} must hold class indices 0..{n_classes - 1}; got values "
-                            f"from {int(v.min())} to {int(v.max())}")
-    counts = np.zeros((n_classes, n_classes), dtype=np.int64)
-    np.add.at(counts, (t, p), 1)
+    (int64, shape (k, k)); both arguments hold class indices 0..k-1 (integers, or floats
+    that are whole numbers; anything else is refused, naming the argument)."""
+    k = int(check_number("n_classes", n_classes, integer=True, low=1))
+    t, p = _read("y_true", y_true), _read("y_pred", y_pred)
+    ti, pi = _indices("y_true", t.ravel(), k), _indices("y_pred", p.ravel(), k)
+    _pair(t, p)  # one shape
+    counts = np.zeros((k, k), dtype=np.int64)
+    np.add.at(counts, (ti, pi), 1)
     return counts
 
 
@@ -77,9 +151,15 @@ def precision_recall_f1(counts: object) -> tuple[Array, Array, Array]:
         recall[c]    = counts[c, c] / sum_j counts[c, j]     (0 when no sample is of class c)
         f1[c]        = 2 precision recall / (precision + recall)   (0 when both are 0)
     """
-    C = np.asarray(counts, dtype=np.float64)
+    C = _read("counts", counts)
+    if _kind(C) != "number":
+        raise NNDLError(f"counts must be a square confusion matrix of counts; got "
+                        f"{_kind(C)} values of dtype {C.dtype}")
+    C = C.astype(np.float64)
     if C.ndim != 2 or C.shape[0] != C.shape[1]:
         raise NNDLError(f"counts must be a square confusion matrix; got shape {C.shape}")
+    if not (np.isfinite(C).all() and (C >= 0).all()):
+        raise NNDLError("counts must be finite numbers >= 0 (a confusion matrix's counts)")
     tp = np.diag(C)
     predicted, actual = C.sum(axis=0), C.sum(axis=1)
     precision = np.divide(tp, predicted, out=np.zeros_like(tp), where=predicted > 0)
@@ -94,11 +174,21 @@ def _float(A: Array) -> Array:
     return A if A.dtype in (np.float32, np.float64) else A.astype(np.float64)
 
 
+def _numbers(name: str, a: Array) -> Array:
+    """``a`` when it holds numbers (booleans included); NNDLError naming ``name`` for text,
+    complex numbers or other objects (a cast would read the text "1.5" as 1.5)."""
+    if _kind(a) != "number":
+        raise NNDLError(f"{name} must hold real numbers to score; got {_kind(a)} values of "
+                        f"dtype {a.dtype}")
+    return a
+
+
 def _error(t: Array, p: Array) -> Array:
-    """y_pred - y_true (p's shape; float), inf where it is beyond the dtype, without a
+    """y_pred - y_true (one shape; float), inf where it is beyond the dtype, without a
     warning."""
+    t, p = _float(_numbers("y_true", t)), _float(_numbers("y_pred", p))
     with np.errstate(over="ignore", invalid="ignore"):
-        return _float(p) - _float(t).reshape(p.shape)
+        return p - t
 
 
 def _scaled(E: Array) -> tuple[Array, Array]:
@@ -145,24 +235,50 @@ def _row_mean(T: Array) -> Array:
     return Ts.mean(axis=1, keepdims=True) * s
 
 
-def baseline_mse(y_true: object) -> float:
+def _rows(name: str, a: Array, matrix: bool) -> Array:
+    """``a`` as float64 rows (outputs) of samples (columns): a 1-D input is one row, a 2-D
+    one is (n, m) as it is. Unless ``matrix`` (an (n[L], m) matrix in nndl's layout), a
+    column (m, 1) of m > 1 values is refused: it would be m rows of one sample each, whose
+    R^2 is undefined (it scored 0.0), and it is scikit-learn's shape of m samples."""
+    a = _float(_numbers(name, a)).astype(np.float64, copy=False)
+    if a.ndim <= 1:
+        return a.reshape(1, -1)
+    if not matrix and a.ndim == 2 and a.shape[1] == 1 and a.shape[0] > 1:
+        raise NNDLError(f"{name} has shape {a.shape}: {a.shape[0]} output rows of one sample "
+                        f"each (samples are columns in nndl), whose R^2 is undefined; for "
+                        f"{a.shape[0]} samples of one output pass {name}.ravel() (or {name}.T)")
+    return a.reshape(a.shape[0], -1)
+
+
+def _finite_truth(t: Array) -> Array:
+    """``t`` (y_true as rows) when finite; NNDLError otherwise (a NaN made SS_tot NaN, and
+    R^2 read 0.0)."""
+    if not (np.isfinite(t.min()) and np.isfinite(t.max())):
+        bad = int(t.size - np.count_nonzero(np.isfinite(t)))
+        raise NNDLError(f"y_true must be finite; it holds {bad} NaN or inf value(s)")
+    return t
+
+
+def baseline_mse(y_true: object, *, matrix: bool = False) -> float:
     """The mse of predicting each output row's mean for every sample (what R^2 = 0 means),
-    without the mean's sum overflowing."""
-    t = _float(np.asarray(y_true))
-    t = t.reshape(1, -1) if t.ndim == 1 else t.reshape(t.shape[0], -1)
+    without the mean's sum overflowing. Rows as in :func:`r2_score` (``matrix`` too)."""
+    t = _finite_truth(_rows("y_true", _read("y_true", y_true), matrix))
     return mse(t, np.broadcast_to(_row_mean(t), t.shape))
 
 
-def r2_score(y_true: object, y_pred: object) -> float:
+def r2_score(y_true: object, y_pred: object, *, matrix: bool = False) -> float:
     """Coefficient of determination 1 - SS_res / SS_tot, per output row (samples are columns;
     a 1-D input is one row), averaged over the rows. A constant row scores 1.0 when predicted
-    exactly and 0.0 otherwise (as scikit-learn's ``r2_score``). Both sums are taken of the
-    errors divided by one power of two per row, so that values of any scale (1e300, 1e-300)
-    give the right ratio."""
+    exactly and 0.0 otherwise (as scikit-learn's ``r2_score``), a single sample too (m = 1:
+    (1,), (1, 1)). A column (m, 1) of m > 1 values is refused, saying to pass y.ravel()
+    (scikit-learn's shape, which here would be m rows of one sample), unless ``matrix``:
+    the arrays are (n[L], m) matrices in nndl's layout, a (n, 1) one sample of n outputs
+    (what :mod:`nndl.heads` passes). A NaN or inf in y_true is refused. Both sums are taken
+    of the errors divided by one power of two per row, so that values of any scale (1e300,
+    1e-300) give the right ratio."""
     t, p = _pair(y_true, y_pred)
-    t = np.asarray(t, dtype=np.float64)
-    t = t.reshape(1, -1) if t.ndim == 1 else t.reshape(t.shape[0], -1)
-    p = np.asarray(p, dtype=np.float64).reshape(t.shape)
+    t = _finite_truth(_rows("y_true", t, matrix))
+    p = _rows("y_pred", p, True).reshape(t.shape)
     with np.errstate(over="ignore", invalid="ignore"):
         res, dev = t - p, t - _row_mean(t)
         s = np.maximum(power_of_two_scale(res), power_of_two_scale(dev))
@@ -177,8 +293,11 @@ HIGHER_IS_BETTER = frozenset({"accuracy", "r2"})
 """Scores where more is better; for the others (mse, rmse, mae) less is."""
 
 
-def regression_scores(y_true: object, y_pred: object) -> dict[str, float]:
+def regression_scores(y_true: object, y_pred: object, *, matrix: bool = False
+                      ) -> dict[str, float]:
     """``{"mse", "rmse", "mae", "r2"}`` of a regression (one error array, computed once;
-    R^2 = 0 is the mean baseline, so a model that learned nothing shows as r2 <= 0)."""
+    R^2 = 0 is the mean baseline, so a model that learned nothing shows as r2 <= 0). Shapes
+    and ``matrix`` as in :func:`r2_score`."""
     t, p = _pair(y_true, y_pred)
-    return {**_error_scores(_error(t, p)), "r2": r2_score(t, p)}
+    r2 = r2_score(t, p, matrix=matrix)
+    return {**_error_scores(_error(t, p)), "r2": r2}

@@ -119,8 +119,10 @@ def check_params(params: object, dims: list, dtype: np.dtype, name: str = "net.p
 
 def state_shapes(path: Path, meta: dict, params: dict[str, tuple[int, int]],
                   present: set) -> dict[str, tuple[int, int]]:
-    """Shapes of the optimizer buffers (``opt/<slot>.<param>``, those present: a buffer is
-    created at the first update) and of the named parameter sets (all required)."""
+    """Shapes of the optimizer buffers (``opt/<slot>.<param>``) and of the named parameter
+    sets (all required). The buffers are made at the first update, all of them: before it
+    (t = 0) those present; after it, every slot of every parameter, or ``bad`` (a file
+    missing ``opt/m.W1`` would resume Adam with m.W1 = 0 at the bias correction of step t)."""
     from .optimizers import OPTIMIZERS
 
     shapes: dict[str, tuple[int, int]] = {}
@@ -137,6 +139,12 @@ def state_shapes(path: Path, meta: dict, params: dict[str, tuple[int, int]],
                                  f"{None if opt is None else opt['name']!r}, with buffers "
                                  f"{list(slots)} per parameter)")
             shapes[key] = params[k]
+    if opt is not None and opt["t"] > 0:
+        lacking = [f"opt/{s}.{k}" for s in slots for k in params if f"opt/{s}.{k}" not in present]
+        if lacking:
+            raise bad(path, f"optimizer state lacks {shorten(lacking, 200)} ({opt['name']!r} "
+                             f"after t = {opt['t']} steps has buffers {list(slots)} for every "
+                             "parameter)")
     return shapes
 
 

@@ -290,8 +290,9 @@ class Network:
         return AL
 
     def cost(self, X: object, Y: object, lambd: float = 0.0) -> float:
-        """J(X, Y) for the current parameters (the head's cost), plus the L2 term
-        (lambd / (2m)) sum ||W[l]||^2 when ``lambd`` > 0."""
+        """J(X, Y) now (the head's cost), + (lambd / (2m)) sum ||W[l]||^2 when ``lambd`` > 0.
+        With ``target_scaling``, J of the scaled targets (Y - mean) / std, the units training
+        minimizes (its cost history's), not Y's: forward and predict answer in Y's units."""
         X, Y = self.checked(X, Y)
         lambd = check_lambd(lambd)
         J = self.head.cost.value(predict_forward(X, self.checked_params(), self.activations), Y)
@@ -469,9 +470,8 @@ class Network:
         return self.head.proba(self.forward(X))
 
     def predict(self, X: object) -> Array:
-        """Labels: 0/1 for sigmoid (A[L] > 0.5), (n[L], m), one row per unit; the class index
-        (argmax) for softmax, (1, m), decoded through ``label_map`` when the model has one; the
-        values A[L] (n[L], m) for a linear output."""
+        """0/1 for sigmoid (A[L] > 0.5), (n[L], m); for softmax the argmax, (1, m), decoded by
+        ``label_map`` (int64 for labels that were indices, int or float); linear: A[L] (n[L], m)."""
         return self.head.predict(self.forward(X), self.label_map)
 
     def accuracy(self, X: object, Y: object) -> float:

@@ -235,12 +235,28 @@ class Optimizer:
                 bufs[slot][k] = np.array(value, copy=True, order="C")
             elif dot:
                 raise NNDLError(f"unknown optimizer state entry {key!r} for {self.name!r}")
+        _check_buffers(self.name, t, bufs)
         self.__dict__.update(fresh.__dict__)
         self.t, self.epoch, self.state = t, epoch, bufs
 
     def __repr__(self) -> str:
         args = ", ".join(f"{h}={getattr(self, h)!r}" for h in ("learning_rate", *self.hyper))
         return f"{type(self).__name__}({args})"
+
+
+def _check_buffers(name: str, t: int, bufs: dict[str, dict[str, Array]]) -> None:
+    """NNDLError unless a state of ``t`` > 0 steps has the buffers of every slot for one set
+    of parameters: the first step makes all of them, and one missing would restart from
+    zeros with the bias correction of step t (for a model file, :func:`nndl.model_format.
+    state_shapes` checks them against the parameters)."""
+    if t == 0 or not bufs:
+        return
+    keys = set().union(*bufs.values())
+    lacking = sorted(f"{s}.{k}" for s, held in bufs.items() for k in keys if k not in held)
+    if lacking or not keys:
+        raise NNDLError(f"optimizer state lacks {lacking[0] if lacking else 'its buffers'} "
+                        f"({name!r} after t = {t} steps has buffers {sorted(bufs)} for every "
+                        "parameter)")
 
 
 def _scalar(v: Any) -> Any:

@@ -25,7 +25,7 @@ import numpy as np
 
 from .errors import NNDLError
 from .memory import check_memory, out_of_memory
-from .validation import as_matrix
+from .validation import as_matrix, unmasked
 
 Array = np.ndarray
 
@@ -107,9 +107,11 @@ class Standardizer:
             self._set(mean, std)
 
     def _set(self, mean: object, std: object) -> None:
-        try:
-            mu = np.asarray(mean, dtype=np.float64).reshape(-1, 1)
-            sd = np.asarray(std, dtype=np.float64).reshape(-1, 1)
+        try:  # copies: the caller's arrays changed later must not change the scaler
+            mu = np.array(unmasked("mean", mean), dtype=np.float64).reshape(-1, 1)
+            sd = np.array(unmasked("std", std), dtype=np.float64).reshape(-1, 1)
+        except NNDLError:
+            raise
         except (TypeError, ValueError):
             raise NNDLError("Standardizer mean and std must be lists of numbers") from None
         if mu.shape != sd.shape or mu.shape[0] == 0:

@@ -6,6 +6,7 @@ and what came.
 
 from __future__ import annotations
 
+import sys
 from numbers import Real
 from typing import Any, Sequence
 
@@ -128,6 +129,82 @@ def check_seed(seed: object) -> "int | None":
     return check_number("seed", seed, integer=True, low=0, expected="a non-negative integer")
 
 
+def unmasked(name: str, X: object) -> object:
+    """``X`` itself, or the data of a NumPy masked array none of whose entries is masked;
+    NNDLError when some are: ``np.asarray`` drops the mask, so the values under it (often a
+    sentinel such as -999) would be used as data. A masked entry is a missing value."""
+    ma = sys.modules.get("numpy.ma")  # not loaded: X cannot be a masked array
+    if ma is None or not isinstance(X, ma.MaskedArray):
+        return X
+    k = int(ma.count_masked(X))
+    if k:
+        raise NNDLError(f"{name} has {k} masked value(s): fill them ({name}.filled(v)) or leave "
+                        "those samples out")
+    return ma.getdata(X)
+
+
+def as_real_array(name: str, A: object) -> Array:
+    """A real float array of any shape, NaN and inf kept: integer and boolean arrays, lists
+    and numbers become float64; float arrays are returned as they are (the same objects).
+    How :mod:`nndl.functional` and the exported activations read what they are given."""
+    try:
+        arr = np.asarray(unmasked(name, A))
+    except NNDLError:
+        raise
+    except Exception as exc:  # ragged lists and the like
+        raise NNDLError(f"{name} must be a numeric array; could not read it ({exc})") from None
+    if arr.dtype == object or arr.dtype.kind == "c" or not (
+            np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
+        raise NNDLError(f"{name} must be a real numeric array; got dtype {arr.dtype}")
+    return arr if arr.dtype.kind == "f" else arr.astype(np.float64)
+
+
+def shaped_like(Y: Array, AL: Array) -> Array:
+    """Y in the shape of the output ``AL`` (n[L], m), the one rule of the exported costs
+    (:mod:`nndl.costs`) and of :mod:`nndl.functional`: Y of AL's shape is taken as it is;
+    for one output unit also a vector (m,), (1, m) or (m, 1) (a number for m = 1), reshaped.
+    Anything else is refused (NNDLError): a Y of another size would broadcast into an (m, m)
+    "cost", one of AL's size but another shape (a transposed (m, n[L])) pair wrong entries."""
+    if Y.shape == AL.shape and AL.ndim == 2:  # the usual case: one comparison
+        return Y
+    if AL.ndim != 2:
+        raise NNDLError(f"AL must be a 2-D array (n[L], m); got shape {AL.shape}")
+    m = AL.shape[1]
+    if Y.size != AL.size:
+        hint = (f" (class indices? give one-hot columns ({AL.shape[0]}, m): "
+                f"nndl.heads.one_hot(y, {AL.shape[0]}))"
+                if AL.shape[0] > 1 and Y.shape in ((m,), (1, m), (m, 1)) else "")
+        raise NNDLError(f"Y has {Y.size} values (shape {Y.shape}) but AL has shape {AL.shape}: "
+                        f"one label per entry of AL is needed{hint}")
+    vector = AL.shape[0] == 1 and (Y.shape in ((m,), (1, m), (m, 1)) or Y.ndim == 0)  # m = 1
+    if not vector:
+        hint = " (it looks transposed: try Y.T)" if Y.shape == AL.shape[::-1] else ""
+        also = ", or a vector (m,) / (m, 1) for one output unit" if AL.shape[0] == 1 else ""
+        raise NNDLError(f"Y must have AL's shape {AL.shape} (n[L], m){also}; got shape "
+                        f"{Y.shape}{hint}")
+    return Y.reshape(AL.shape)
+
+
+def _nullable_numbers(name: str, X: object, arr: Array) -> Array:
+    """``arr`` (``np.asarray(X)``), or, for a pandas frame or series of nullable numbers
+    (Float64, Int64, boolean: NumPy makes objects of them) without NA, ``X`` as float64;
+    NNDLError saying so for missing values (None, pandas' NA) among objects."""
+    if arr.dtype != object:
+        return arr
+    gone = sum(1 for v in arr.ravel() if v is None or type(v).__name__ == "NAType"
+               or (isinstance(v, float) and v != v))
+    if gone:
+        raise NNDLError(f"{name} has missing values ({gone}: None, NaN or pandas' NA): fill "
+                        "them in or leave out those samples, then pass numbers (e.g. "
+                        "df.to_numpy(dtype=float))")
+    dtypes = getattr(X, "dtypes", None)
+    dtypes = dtypes.tolist() if hasattr(dtypes, "tolist") else [dtypes]
+    if callable(getattr(X, "to_numpy", None)) and all(
+            getattr(d, "kind", "O") in "biuf" for d in dtypes):
+        return np.asarray(X.to_numpy(dtype=np.float64))
+    return arr
+
+
 _ROWS_ARE = {"X": "one per input feature n[0]", "Y": "one per output unit n[L]"}
 """What the rows of each named matrix are, for the messages of :func:`as_matrix`."""
 
@@ -139,20 +216,19 @@ def as_matrix(name: str, X: object, dtype: np.dtype, rows: "int | None" = None,
     A 1-D array is accepted only when ``rows == 1`` (it becomes one row of m columns).
     ``rows_are`` says what a row is in the message of a wrong row count (default: by ``name``,
     "one per input feature n[0]" for X, "one per output unit n[L]" for Y); the message names
-    ``name``, the argument that is wrong.
+    ``name``, the argument that is wrong. A masked array with masked entries, and missing
+    values (None, pandas' NA), are refused; pandas' nullable numbers without NA are read.
     """
     try:
-        arr = np.asarray(X)
+        arr = np.asarray(unmasked(name, X))
+    except NNDLError:
+        raise
     except Exception as exc:  # ragged lists and the like
         raise NNDLError(f"{name} must be a numeric array; could not read it ({exc})") from None
+    arr = _nullable_numbers(name, X, arr)
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)
                                    or arr.dtype == np.bool_):
-        missing = ""
-        if arr.dtype == object and any(v is None or type(v).__name__ == "NAType"
-                                       for v in arr.ravel()):
-            missing = " with missing values (None or pandas' NA): fill them in or leave out " \
-                "those samples, then pass numbers (e.g. df.to_numpy(dtype=float))"
-        raise NNDLError(f"{name} must hold numbers; got an array of dtype {arr.dtype}{missing}")
+        raise NNDLError(f"{name} must hold numbers; got an array of dtype {arr.dtype}")
     if arr.dtype.kind == "c":  # casting would silently drop the imaginary parts
         raise NNDLError(f"{name} must hold real numbers; got complex values (dtype {arr.dtype})")
     if arr.ndim == 1 and rows == 1:

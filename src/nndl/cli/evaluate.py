@@ -72,7 +72,7 @@ def _print_regression(Y: np.ndarray, s: dict) -> None:
     sample: R^2 = 0), so that a model that learned nothing is visible (and said:
     :func:`~nndl.cli.common.no_better`)."""
     print(f"mse       {s['mse']:.6g}\nrmse      {s['rmse']:.6g}\nmae       {s['mae']:.6g}")
-    baseline = metrics.baseline_mse(Y)
+    baseline = metrics.baseline_mse(Y, matrix=True)
     r2 = s["r2"]
     print(f"r2        {r2:.4f} (1 is perfect; 0 is the mean baseline, mse {baseline:.6g})")
 

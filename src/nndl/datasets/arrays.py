@@ -3,7 +3,9 @@
 **Files store samples as rows**, as every other tool does (NumPy, pandas, scikit-learn): ``X``
 is (m, n) and ``y`` is (m,). nndl turns them into its own layout, samples as columns:
 ``Dataset.X`` is (n, m) and ``Dataset.Y`` is (1, m). Arrays with more than two dimensions
-(m, h, w, c) are images: they are flattened to (h*w*c, m), and uint8 pixels are divided by 255.
+(m, h, w, c) are images: they are flattened to (h*w*c, m); uint8 pixels are divided by 255 and
+uint16 ones by 65535, as 8- and 16-bit image files are read (``Dataset.images`` keeps them, 16-bit
+ones rounded to 8 bits as for files); other kinds of values are taken as they are.
 An ``.npz`` is never unpickled; an HDF5 file is read only where its values are stored in it
 (not through external links, virtual datasets or external storage). Sizes are checked before
 anything is read (:mod:`nndl.limits`).
@@ -19,6 +21,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import NNDLError, shorten
+from ..validation import unmasked
 from ..files import regular_file
 from ..limits import Budget
 from ..npz import Archive
@@ -39,8 +42,10 @@ def from_arrays(
     """Arrays with samples as ROWS, X (m, n) or images (m, h, w[, c]), y (m,) or (m, 1) ->
     Dataset with samples as columns. ``copy=False`` (for arrays just read from a file):
     float64 features become ``Dataset.X`` without a copy (a transposed view, the layout a
-    copy has too), so a file's X costs its size once, as its budget counts it."""
-    X = np.asarray(X)
+    copy has too), so a file's X costs its size once, as its budget counts it. uint8 and
+    uint16 images (3 or 4 dimensions) are pixels, divided by 255 and 65535 (8- and 16-bit
+    image files are read so). A masked array with masked entries is refused."""
+    X = np.asarray(unmasked(f"{source}: X", X))
     if X.dtype.kind == "c":
         raise NNDLError(f"{source}: features must be real numbers; got complex numbers "
                         f"({X.dtype}), which nndl will not cut to their real part")
@@ -60,11 +65,12 @@ def from_arrays(
                         f"{X.shape}, channels first (PyTorch's layout)? Move them last: "
                         "np.moveaxis(X, 1, -1)")
     if X.ndim >= 3:
-        if X.dtype == np.uint8:
-            images = X if X.ndim == 4 else X[..., None]
+        depth = PIXEL_DEPTHS.get(X.dtype.type)
+        if depth is not None:
+            images = _eight_bits(X) if X.ndim == 4 else _eight_bits(X)[..., None]
         Xc = X.reshape(m, -1).T.astype(np.float64, copy=copy)
-        if X.dtype == np.uint8:
-            Xc /= 255.0
+        if depth is not None:
+            Xc /= depth
     else:
         Xc = X.T.astype(np.float64, copy=copy)
     if not (np.isfinite(Xc.min()) and np.isfinite(Xc.max())):  # no temporary of X's size
@@ -73,7 +79,7 @@ def from_arrays(
     if y is None:
         return Dataset(X=Xc, Y=None, images=images, name=source,
                        feature_names=list(feature_names) if feature_names else None)
-    y = np.asarray(y)
+    y = np.asarray(unmasked(f"{source}: y", y))
     if y.dtype.kind == "c":
         raise NNDLError(f"{source}: labels must be real numbers or text; got complex numbers")
     if y.ndim == 2 and 1 in y.shape:
@@ -90,6 +96,23 @@ def from_arrays(
     Y, names, task = encode_labels(y, source, task=task, classes=classes)
     return Dataset(X=Xc, Y=Y, classes=names, task=task, images=images, name=source,
                    feature_names=list(feature_names) if feature_names else None)
+
+
+PIXEL_DEPTHS = {np.uint8: 255.0, np.uint16: 65535.0}
+"""What the pixels of integer image arrays are divided by (8- and 16-bit, as image files)."""
+
+
+def _eight_bits(X: np.ndarray) -> np.ndarray:
+    """Image pixels as uint8 for ``Dataset.images``: X itself when 8-bit; 16-bit values
+    rounded to 8 bits (value / 257, as :func:`~nndl.datasets.images.to_uint8` rounds a 16-bit
+    file's value / 65535 * 255), a block of images at a time (no float copy of X's size)."""
+    if X.dtype == np.uint8:
+        return X
+    out = np.empty(X.shape, dtype=np.uint8)
+    step = max(1, (1 << 20) // max(X[0].size, 1))
+    for i in range(0, X.shape[0], step):
+        out[i:i + step] = np.rint(X[i:i + step] / 257.0)
+    return out
 
 
 def _pick(available: Sequence[str], wanted: "str | None", default: tuple[str, ...],
@@ -143,11 +166,13 @@ LABEL_BYTES = 8
 float64 targets), which a file's budget counts with them."""
 
 
-def features_copy(dtype: np.dtype) -> int:
+def features_copy(dtype: np.dtype, ndim: int = 2) -> int:
     """Bytes per value of the float64 copy :func:`from_arrays` makes of features of
-    ``dtype`` read from a file: 8, or 0 for float64 (used as they are). A file's budget
-    counts it: 1-byte bools or pixels become 8-byte numbers."""
-    return 0 if np.dtype(dtype) == np.float64 else 8
+    ``dtype`` read from a file: 8, or 0 for float64 (used as they are); 9 for 16-bit images
+    (``ndim`` >= 3), whose ``Dataset.images`` is an 8-bit copy. A file's budget counts it:
+    1-byte bools or pixels become 8-byte numbers."""
+    dt = np.dtype(dtype)
+    return 0 if dt == np.float64 else 9 if dt == np.uint16 and ndim >= 3 else 8
 
 
 ARRAY_KINDS = "biufcUS"
@@ -168,7 +193,8 @@ def load_npz(path: "str | os.PathLike", keys: "Sequence[str] | None" = None,
         xk, yk = _pick_xy(ar.keys, xk, yk, labelled, source,
                           no_x="no feature array 'X' (or 'x')", no_y="no label array 'y' (or "
                           "'Y')", hint=", or (features_name,) for unlabeled data")
-        builds = {xk: features_copy(ar.header(xk)[1])}
+        shape, dtype = ar.header(xk)[:2]
+        builds = {xk: features_copy(dtype, len(shape))}
         if yk is not None:
             builds[yk] = LABEL_BYTES
         for k, per_value in builds.items():  # both checked before either is read
@@ -268,7 +294,8 @@ def load_hdf5(path: "str | os.PathLike", keys: "Sequence[str] | None" = None,
             xk, yk = _pick_xy(names, xk, yk, labelled, source,
                               no_x=f"no dataset 'X' (or 'x') and not the course's layout{said}",
                               no_y=f"no label dataset 'y' (or 'Y'){said}")
-            for k, per_value in ((xk, features_copy(f[xk].dtype)), (yk, LABEL_BYTES)):
+            for k, per_value in ((xk, features_copy(f[xk].dtype, f[xk].ndim)),
+                                 (yk, LABEL_BYTES)):
                 if k is not None:
                     dataset_budget(h5py, stored_dataset(h5py, f, k, source), k, budget,
                                    per_value)
