@@ -266,6 +266,22 @@ def test_exported_costs_refuse_a_y_of_another_shape_instead_of_broadcasting():
         nndl.squared_error(np.ones((2, m)), np.ones((2, 1)))
 
 
+def test_exported_costs_refuse_masked_entries_and_text_and_read_lists():
+    """The review of the shape checks: a masked Y was read with the values under its mask
+    (squared_error 124975 for 0.005); text Y and a list AL were Python errors."""
+    AL = np.full((1, 4), 0.9)
+    Y = np.ma.masked_array([[1.0, 1.0, -999.0, 1.0]], mask=[[0, 0, 1, 0]])
+    for f in (nndl.squared_error, nndl.binary_cross_entropy, nndl.cross_entropy):
+        with pytest.raises(NNDLError, match="Y has 1 masked value"):
+            f(AL, Y)
+        with pytest.raises(NNDLError, match="Y must be a real numeric array"):
+            f(AL, np.array([["a", "b", "c", "d"]]))
+    Y1 = np.ones((1, 4))
+    assert nndl.squared_error(AL.tolist(), Y1) == nndl.squared_error(AL, Y1)
+    assert nndl.binary_cross_entropy(AL, np.ma.masked_array(Y1)) == \
+        nndl.binary_cross_entropy(AL, Y1)  # nothing masked: its data
+
+
 def test_r2_refuses_a_column_of_samples_and_a_nan_truth():
     """A (m, 1) column was m rows of one sample each: r2 0.0 for 0.89; a NaN truth gave 0.0."""
     rng = np.random.default_rng(0)

@@ -747,3 +747,25 @@ def test_image_folders_named_by_numbers_get_no_regression_note(tmp_path):
     out = ok("train", "--data", "imgs", "--image-size", "4", "--iterations", "3", "--dev", "0",
              "--quiet", "--out", "m.npz", cwd=tmp_path)
     assert "classes ['0', '1', '2']" in out and "--task regression" not in out
+
+
+def test_a_features_model_is_not_given_images_read_as_pixels(tmp_path):
+    """The review of uint16 image arrays read as images: a model trained on such a file
+    before, which took its values as they are (0..65535, standardized), was given today's
+    pixels in [0, 1] and scored 0.53 for 1.0 on its own file, exit 0. A model of standardized
+    features trained on the same pictures stored as floats stands in for it."""
+    rs = np.random.RandomState(0)
+    X = (rs.rand(60, 6, 6, 3) * 30000).astype(np.uint16)
+    y = (X[:, 0, 0, 0] > 15000).astype(int)
+    np.savez(tmp_path / "u16.npz", X=X, y=y)
+    np.savez(tmp_path / "raw.npz", X=X.astype(np.float64), y=y)
+    ok("train", "--data", "raw.npz", "--layers", "5", "--iterations", "50", "--dev", "0",
+       "--out", "old.npz", "--quiet", cwd=tmp_path)
+    for cmd in (("evaluate", "--model", "old.npz", "--data", "u16.npz"),
+                ("predict", "--model", "old.npz", "u16.npz")):
+        fails(*cmd, cwd=tmp_path, words=["u16.npz holds images", "standardized features",
+                                        "train it again"])
+    ok("evaluate", "--model", "old.npz", "--data", "raw.npz", cwd=tmp_path)  # its own data
+    ok("train", "--data", "u16.npz", "--layers", "5", "--iterations", "50", "--dev", "0",
+       "--out", "new.npz", "--quiet", cwd=tmp_path)  # an image model of the same file
+    ok("evaluate", "--model", "new.npz", "--data", "u16.npz", cwd=tmp_path)

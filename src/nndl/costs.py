@@ -28,7 +28,7 @@ from typing import Callable
 
 import numpy as np
 
-from .validation import shaped_like
+from .validation import as_real_array, shaped_like
 
 Array = np.ndarray
 
@@ -48,16 +48,23 @@ def _sum_product(Y: Array, T: Array) -> Array:
     return np.multiply(T, Y, out=T).sum()
 
 
+def _pair(AL: Array, Y: Array) -> tuple[Array, Array]:
+    """AL and Y as real arrays (lists, ints and bools as float64; masked entries, text and
+    ragged lists refused: NNDLError), Y in AL's shape (:func:`nndl.validation.shaped_like`)."""
+    AL = as_real_array("AL", AL)
+    return AL, shaped_like(as_real_array("Y", Y), AL)
+
+
 def binary_cross_entropy(AL: Array, Y: Array) -> float:
     """J = -(1/m) * sum(Y * log(A[L]) + (1 - Y) * log(1 - A[L])); AL, Y of shape (1, m)."""
-    Y = shaped_like(np.asarray(Y), AL)
+    AL, Y = _pair(AL, Y)
     m = AL.shape[1]
     return float(-(_sum_product(Y, _safe_log(AL)) + _sum_product(1 - Y, _safe_log(1 - AL))) / m)
 
 
 def squared_error(AL: Array, Y: Array) -> float:
     """J = (1/(2m)) * sum((A[L] - Y)^2); AL, Y of shape (n[L], m)."""
-    Y = shaped_like(np.asarray(Y), AL)
+    AL, Y = _pair(AL, Y)
     m = AL.shape[1]
     D = AL - Y
     return float(np.sum(D * D) / (2 * m))
@@ -65,7 +72,7 @@ def squared_error(AL: Array, Y: Array) -> float:
 
 def cross_entropy(AL: Array, Y: Array) -> float:
     """J = -(1/m) * sum(Y * log(A[L])) for a softmax output; Y one-hot, shape (n[L], m)."""
-    Y = shaped_like(np.asarray(Y), AL)
+    AL, Y = _pair(AL, Y)
     m = AL.shape[1]
     return float(-_sum_product(Y, _safe_log(AL)) / m)
 

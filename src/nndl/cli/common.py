@@ -280,7 +280,23 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
             raise
         raise MissingValueError(exc.where, exc.rows, exc.total, "fill them in (every row "
                                 "gets a prediction, so none is left out)") from None
+    _refuse_pixels_for_a_features_model(data, net, meta, spec)
     return _matched(data, net, spec, names, header, ignore)
+
+
+def _refuse_pixels_for_a_features_model(data: Any, net: Any, meta: dict, spec: str) -> None:
+    """NNDLError for images (arrays of 8- or 16-bit pixels, read in [0, 1]) given to a model
+    trained on standardized features, not images: one trained on a 16-bit image array before
+    2026-12-08, when nndl read its values as they are (0..65535), scored 0.53 for 1.0 on its
+    own file, without a word."""
+    if image_size_of(data) is None or meta["info"].get("image_size") is not None \
+            or net.preprocessing is None:
+        return
+    raise NNDLError(
+        f"{shorten(spec, 80)} holds images (arrays of 8- or 16-bit pixels, which nndl reads "
+        "in [0, 1]), but this model was trained on standardized features, not on images: a "
+        "model trained on a 16-bit image array before 2026-12-08 took its values as they are "
+        "(0..65535) and would score wrongly; train it again on this file")
 
 
 def _dropped_here(drop: "list | None", header: "list[str] | None",
