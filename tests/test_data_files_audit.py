@@ -231,21 +231,29 @@ def test_a_link_into_another_class_or_two_names_for_one_folder(tmp_path):
 
 
 # --- the security audit: links and entries that are not image files ------------------------------
-def test_a_link_out_of_the_data_set_is_not_followed(tmp_path):
+def test_a_link_to_a_folder_holding_the_data_set_is_not_walked(tmp_path):
+    """cat/x -> / read every image on the disk as a cat. A link to a folder that holds the
+    data set is refused; a class folder linked to a folder elsewhere is read, as before (the
+    first fix refused it too: the review)."""
     for c in ("cat", "dog"):
         _png(tmp_path / "ds" / c / "0.png", (9, 9, 9))
     _png(tmp_path / "elsewhere" / "deep" / "1.png", (1, 2, 3))
-    os.symlink(tmp_path / "elsewhere", tmp_path / "ds" / "cat" / "everything")
-    with pytest.raises(nndl.NNDLError, match="everything leads to .*elsewhere .*outside the "
+    _png(tmp_path / "photos" / "2.png", (3, 2, 1))
+    os.symlink(tmp_path, tmp_path / "ds" / "cat" / "everything")
+    with pytest.raises(nndl.NNDLError, match="everything leads to .*a folder that holds the "
                                              "data set's folder"):
-        load(tmp_path / "ds", image_size=(8, 8))  # was: 3 images, elsewhere's as a cat
+        load(tmp_path / "ds", image_size=(8, 8))  # was: elsewhere's and ds's again as cats
     os.unlink(tmp_path / "ds" / "cat" / "everything")
-    os.symlink(tmp_path / "elsewhere", tmp_path / "ds" / "bird")  # a class folder too
-    with pytest.raises(nndl.NNDLError, match="bird leads to"):
+    os.symlink("/", tmp_path / "ds" / "cat" / "root")
+    with pytest.raises(nndl.NNDLError, match="root leads to /"):
         load(tmp_path / "ds", image_size=(8, 8))
-    os.unlink(tmp_path / "ds" / "bird")
+    os.unlink(tmp_path / "ds" / "cat" / "root")
+    os.symlink(tmp_path / "elsewhere", tmp_path / "ds" / "bird")  # a class folder elsewhere
+    os.symlink(tmp_path / "photos", tmp_path / "ds" / "cat" / "more")  # and inside one
+    d = load(tmp_path / "ds", image_size=(8, 8))
+    assert d.m == 4 and d.classes == ["bird", "cat", "dog"]
     os.symlink(tmp_path / "ds", tmp_path / "link")  # the data set itself through a link: fine
-    assert load(tmp_path / "link", image_size=(8, 8)).m == 2
+    assert load(tmp_path / "link", image_size=(8, 8)).m == 4
 
 
 @pytest.mark.parametrize("make, words", [

@@ -277,15 +277,18 @@ def _image_files(folder: Path, nested: bool = False, seen: "set[str] | None" = N
 
 
 def _check_inside(folder: Path, real: str, root: str) -> None:
-    """NNDLError when ``folder`` (met in a class folder), whose real path is ``real``, lies
-    outside the data set's folder ``root`` (its real path; "" when there is none): a link
-    out of the data set is not followed (``cat/x -> /`` read every image on the disk as a
-    cat, as unpacking a folder of someone else's can make it), as Keras follows none."""
-    top = root.rstrip(os.sep) + os.sep
-    if root and real != root and not real.startswith(top):
-        raise NNDLError(f"{shorten(folder)} leads to {shorten(real)} (a symbolic link), outside "
-                        f"the data set's folder {shorten(root)}: nndl does not follow links out "
-                        "of it; copy or move those images into it")
+    """NNDLError when ``folder`` (met in a class folder), whose real path is ``real``, is a
+    folder that holds the data set's folder ``root`` (its real path; "" when there is none):
+    walking it would read the data set again and everything beside it (``cat/x -> /`` read
+    every image on the disk as a cat, as unpacking a folder of someone else's can make it).
+    A link to a folder elsewhere is followed, as torchvision's ImageFolder follows it (a
+    class folder linked to ``/data/photos/cats`` is a usual way to build a data set)."""
+    top = real.rstrip(os.sep) + os.sep
+    if root and real != root and (root + os.sep).startswith(top):
+        raise NNDLError(f"{shorten(folder)} leads to {shorten(real)} (a symbolic link), a "
+                        f"folder that holds the data set's folder {shorten(root)}: nndl does "
+                        "not walk it (it would read the data set again and every image beside "
+                        "it); link the folder of those images instead")
 
 
 def _is_image_file(f: Path) -> bool:
