@@ -624,3 +624,22 @@ def test_a_gzipped_table_of_short_cells_is_counted_by_its_cells(tmp_path):
     refused(load, path, max_bytes="16M", words=["cells made of the text", "bytes a character",
                                                 "limit of 16 MiB"])
     assert load(path, max_bytes="256M").m == 50_000  # a limit that holds them: read
+
+
+def test_an_ordinary_gzipped_table_is_not_refused_for_its_cells(tmp_path):
+    """The review of the cells' budget: a .csv.gz of 0/1 cells that inflates ~6 times was
+    refused where the same file uncompressed loads (its cells ~28 bytes a character, above
+    100 times the compressed bytes): only a text over INFLATED times its file is counted."""
+    import gzip
+
+    from nndl.datasets.tables import INFLATED
+
+    rng = np.random.default_rng(0)
+    lines = [",".join(map(str, r)) + f",{r[0]}\n" for r in rng.integers(0, 2, (20_000, 10))]
+    path = tmp_path / "ok.csv.gz"
+    with gzip.open(path, "wt") as f:
+        f.write(",".join(f"c{i}" for i in range(10)) + ",y\n" + "".join(lines))
+    text = sum(map(len, lines))
+    assert 2 < text / path.stat().st_size < INFLATED  # an ordinary ratio
+    assert 28 * text > 100 * path.stat().st_size  # the cells over 100x the file: was refused
+    assert load(path, max_bytes="1M").m == 20_000

@@ -330,11 +330,14 @@ ROOM_WINDOW = 2**18
 whose rows say how much memory the whole table's cells will take."""
 
 
+INFLATED = 32  # ordinary .csv.gz files inflate 3-15 times; a 330 KB bomb, 800 (2.3 GB of cells)
+
+
 def _check_room(text: str, delimiter: str, source: str,
                 budget: "Budget | None" = None) -> None:
-    """NNDLError when the table's cells would not fit in the file's ``budget`` (a gzipped
-    table of short cells: its text is counted as it is inflated, but its cells cost some 28
-    bytes a character; :mod:`nndl.limits`) or in the memory available
+    """NNDLError when the table's cells would not fit in the file's ``budget`` (a text over
+    :data:`INFLATED` times its file, a gzipped bomb: its cells cost some 28 bytes a character;
+    :mod:`nndl.limits`) or in the memory available
     (:func:`nndl.memory.check_memory`), judged before they are made from five parts of the
     text (start, quarters, end): what their rows hold (lists, line numbers and strings,
     measured; one-character strings are shared) and a float for each cell, per character,
@@ -366,7 +369,7 @@ def _check_room(text: str, delimiter: str, source: str,
         rows_made = len(text) / median(lengths)
         chunk = 16 * cells * min(1.0, NUMBERS_CHUNK / max(rows_made, 1))  # a list, an array
         need = int(1.25 * (len(text) * median(costs) + chunk))
-        if budget is not None:
+        if budget is not None and len(text) > INFLATED * budget.stored:  # a bomb's ratio
             budget.take(need, 0, f"about {int(cells):,} cells made of the text",
                         f"its cells take {need / len(text):.0f} bytes a character; {_ROOM_HINT}")
         check_memory(f"about {int(cells):,} cells of {source}", need, _ROOM_HINT)
