@@ -36,7 +36,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    "one chosen at training, when the file has it)")
     r.add_argument("--drop", type=a.column_list, metavar="COLS", help="CSV: columns to leave "
                    "out (by name or index), e.g. an ID column")
-    r.add_argument("--out", help="write the predictions to this CSV file instead (tab-"
+    r.add_argument("--out", type=a.path, help="write the predictions to this CSV file instead (tab-"
                    "separated for a name ending in .tsv)")
     a.add_header_options(r)
     a.add_decimal_option(r, "as given at training, else detected")
