@@ -172,12 +172,34 @@ def choose_columns(candidates: Sequence[int], names: "Sequence[str] | None", wid
                             f"{names[outside[0]] if names else outside[0]!r}")
         cols = chosen
     if drop is not None:
-        gone = {_column(c, known, width, source) for c in drop}
+        gone = {_column(c, known, width, source): c for c in drop}
+        _check_drop(gone, cols if features is not None else None, set(candidates), names,
+                    source)
         cols = [c for c in cols if c not in gone]
     if not cols:
         raise NNDLError(f"{source}: no feature column is left (features={features!r}, "
                         f"drop={drop!r})")
     return cols
+
+
+def _check_drop(gone: dict, kept: "list[int] | None", candidates: set,
+                names: "Sequence[str] | None", source: str) -> None:
+    """NNDLError for a dropped column (``gone``: index -> as given) that ``features`` keeps
+    (``kept``: its columns, None when not given), or that is the label column (not among
+    the ``candidates``): both were done in silence, the drop ignored."""
+    def shown(i: int) -> str:
+        return repr(names[i]) if names is not None else f"(column {i})"
+
+    both = [i for i in gone if kept is not None and i in kept]
+    if both:
+        raise NNDLError(f"{source}: --drop {gone[both[0]]} (drop=) removes the column "
+                        f"{shown(both[0])}, which --features (features=) keeps: give it in one "
+                        "of them")
+    label = [i for i in gone if i not in candidates]
+    if label:
+        raise NNDLError(f"{source}: --drop {gone[label[0]]} (drop=) names the label column "
+                        f"{shown(label[0])}; to read another column as the label, say which "
+                        "with --label (label=)")
 
 
 def select(data: Dataset, features: Columns = None, drop: Columns = None) -> Dataset:
