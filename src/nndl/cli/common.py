@@ -141,6 +141,9 @@ def _wrong_info(info: dict) -> "str | None":
     for k in ("data_name", "data_fingerprint", "label_name", "digits_scale"):
         if info.get(k) is not None and not isinstance(info[k], str):
             return f"info {k} must be null or a string; got {info[k]!r:.60}"
+    if info.get("columns") is not None and not (type(info["columns"]) is int
+                                                and 1 <= info["columns"] < 2**62):
+        return f"info columns must be null or a positive integer; got {info['columns']!r:.60}"
     for k in ("feature_names", "dropped_names"):
         names = info.get(k)
         if names is not None and not (isinstance(names, list)

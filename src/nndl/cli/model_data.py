@@ -4,7 +4,8 @@ by position for a file without a header), and the options given checked against 
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+from typing import Any, Iterator
 
 from ..errors import MissingValueError, NNDLError, shorten
 from ..labels import NameIndex
@@ -42,7 +43,9 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
     """The data ``spec`` names, read as the model was trained: its label column (``label``
     if given, else the one chosen at training: by its header name when the file has a header
     with that name, else by position), the image size, and the feature columns matched to the
-    model's by header name (in any order; missing or unknown columns are an NNDLError).
+    model's by header name (in any order; missing or unknown columns are an NNDLError); a
+    built-in set's columns by their names too, and a file without a header, for a model
+    trained on one with --features / --drop, by that selection's positions.
     ``labelled=False`` (data to predict on) leaves out the label column when the file has
     it, unread (its cells may be empty: the labels are what is to be predicted), and refuses
     rows with missing features (every row gets a prediction, so none may be dropped).
@@ -54,18 +57,27 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
     from ..datasets.spec import is_named
     from .arguments import label_column
 
-    if not is_named(spec):  # missing, or a pipe: said so (not "no header row" further on)
-        datasets.existing_path(spec)
     names, label_name, dropped = trained_columns(meta)
     train_args = meta["info"].get("train_args") or {}
     kw = {"image_size": meta["info"].get("image_size"), "drop": list(drop) if drop else None}
     if labelled:  # the labels are read for the model's task, not guessed from their values
         kw["task"], kw["task_of_model"] = model_task(net), True
+    if drop_missing:
+        kw["drop_missing"] = True
+    if is_named(spec):
+        return _read_named(spec, net, meta, drop, kw, labelled)
+    datasets.existing_path(spec)  # missing, or a pipe: said so (not "no header row" below)
     headerless = headerless_table(names, train_args.get("data"))  # a first row 0,1,2: data
     decimal = decimal or train_args.get("decimal")  # the training file's, unless said
     header = _header(spec, names, header, counted=not headerless, decimal=decimal)
     if p_is_table(spec):  # the loader reads the header found here
         kw["header"], kw["decimal"] = header is not None, decimal
+    if header is None and label is None and headerless and _selected(train_args) \
+            and isinstance(meta["info"].get("columns"), int):
+        with _every_row(labelled):
+            data = _read_as_trained(spec, train_args, meta["info"]["columns"], kw, labelled,
+                                    drop)
+        return _matched(data, net, spec, None, None, [])
     has_label = bool(label_name and header and label_name in NameIndex(header))
     skip = None  # to predict on: a table's label column, left out unread
     if not labelled:  # features only: X alone (a label column or array, if there, unread)
@@ -81,20 +93,21 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
         col = label_name
     else:
         col = _position(train_args.get("label"))
-    given = _dropped_here(drop, header, names, spec)
+    given = _dropped_here(drop, header, names, spec, dropped)
+    if labelled and isinstance(col, str) and col in given:  # (it was read anyway)
+        raise NNDLError(f"--drop {col}: {col!r} is the label column, which evaluate reads; "
+                        "to read another column as the label, say which with --label")
     ignore = [c for c in [*dropped, *given, label_name, col if isinstance(col, str) else None,
                           skip if isinstance(skip, str) else None]
               if c is not None]  # '' is a name: pandas' index column
-    if train_args.get("features") and names is not None \
+    if _selected(train_args) and names is not None \
             and header is not None:  # trained on chosen columns (--features): the rest is not
         chosen = NameIndex(names)  # the model's, in the training file too
         ignore += [h for h in header if h not in chosen]
-    if drop_missing:
-        kw["drop_missing"] = True
     if names is not None and header is not None:  # read the model's columns, by name
         kw["features"] = datasets.check_columns(header, names, spec, ignore=ignore)
         kw["drop"] = None
-    try:
+    with _every_row(labelled):
         if col is False and (header is None or names is None) and skip is None:  # no names to
             # match by: features only, or a label at the trained position (else last)
             data = _features_or_last_label(
@@ -103,23 +116,92 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
         else:
             data, test = datasets.load_spec(spec, col, **kw)  # type: ignore[arg-type]
             data = test if labelled and test is not None else data
+    return _matched(data, net, spec, names, header, ignore)
+
+
+def _selected(train_args: dict) -> bool:
+    """Whether the model was trained on a selection of its data's columns (--features,
+    --drop): the others are not its own, and a file laid out as the training data's holds
+    them."""
+    return bool(train_args.get("features") or train_args.get("drop"))
+
+
+@contextlib.contextmanager
+def _every_row(labelled: bool) -> Iterator[None]:
+    """Data to predict on (not ``labelled``): a row with a missing value is refused saying
+    that every row gets a prediction."""
+    try:
+        yield
     except MissingValueError as exc:
         if labelled:
             raise
         raise MissingValueError(exc.where, exc.rows, exc.total, "fill them in (every row "
                                 "gets a prediction, so none is left out)") from None
-    return _matched(data, net, spec, names, header, ignore)
+
+
+def _read_named(spec: str, net: Any, meta: dict, drop: "list | None", kw: dict,
+                labelled: bool) -> Any:
+    """A built-in set or generator, read for the model: its columns have names, matched to
+    the model's as a table's header is (those the model was not trained on are left out when
+    it was trained with a selection, --features or --drop, as for a table; ``--drop`` by name
+    or index, checked as for a table)."""
+    from .. import datasets
+
+    names, _, dropped = trained_columns(meta)
+    data, test = datasets.load_spec(spec, None, **{**kw, "drop": None})
+    data = test if labelled and test is not None else data
+    have = data.feature_names
+    given = _dropped_here(drop, have, names, spec, dropped)
+    if names is None:
+        return _matched(datasets.select(data, drop=given or None), net, spec, None, None, [])
+    train_args = meta["info"].get("train_args") or {}
+    chosen = NameIndex(names)
+    ignore = [*given, *(h for h in have or [] if h not in chosen and _selected(train_args))]
+    return _matched(data, net, spec, names, None, ignore)
+
+
+def _read_as_trained(spec: str, train_args: dict, width: int, kw: dict, labelled: bool,
+                     drop: "list | None") -> Any:
+    """A table without a header, for a model trained on one of ``width`` columns with
+    --features / --drop: the training's selection, by position, read again; from a file
+    laid out as the training file, or, to predict on, without its label column. ``--drop``
+    may leave out columns the model does not use (NNDLError for one it does)."""
+    from .. import datasets
+    from ..datasets.loaders import choose_columns, column_indices, table_width
+
+    at = _position(train_args.get("label"))
+    label = width - 1 if at is None else int(at) % width  # type: ignore[arg-type]
+    kept = choose_columns([j for j in range(width) if j != label], None, width,
+                          train_args.get("features"), train_args.get("drop"), spec)
+    have = table_width(spec, decimal=kw.get("decimal"))
+    if have == width - 1 and not labelled:  # no label column: the columns after it move
+        kept = [j - (j > label) for j in kept]
+    elif have != width:
+        raise NNDLError(
+            f"{spec} has {have} columns; the model was trained on a file of {width} columns "
+            f"without a header (label column {label}, features {shorten(kept, 100)} by "
+            f"position{'' if labelled else f', or {width - 1} without the label column'}): "
+            "give a file laid out the same way")
+    for c, j in zip(drop or [], column_indices(drop, None, have, spec)):
+        if j in kept:
+            raise NNDLError(f"--drop {c}: the model was trained on this column (of the "
+                            f"columns {shorten(kept, 100)} it takes, by position)")
+    kw = {**kw, "features": kept, "drop": None}
+    return datasets.load_spec(spec, label if have == width and labelled else False, **kw)[0]
 
 
 def _dropped_here(drop: "list | None", header: "list[str] | None",
-                  names: "list[str] | None", spec: str) -> list[str]:
+                  names: "list[str] | None", spec: str, dropped: "list[str]") -> list[str]:
     """The names of the columns ``--drop`` leaves out of this file (an index, ``--drop 0``,
-    is a column of its header; a name the file lacks is fine); NNDLError for one of the
-    model's own columns, which it needs (it was read anyway, in silence)."""
+    is a column of its header); NNDLError for one of the model's own columns, which it
+    needs (it was read anyway, in silence), and, as ``train`` refuses it, for a name the
+    file's header lacks, unless the model itself dropped that column at training
+    (``dropped``: a later file may lack it, and the same --drop is said again)."""
     from .. import datasets
 
     given = [c for c in (drop or []) if isinstance(c, str)]
     if header is not None:
+        datasets.column_names([c for c in given if c not in dropped], header, spec)
         given += datasets.column_names([c for c in drop or [] if not isinstance(c, str)],
                                        header, spec)
     used = [c for c in given if names is not None and c in names]

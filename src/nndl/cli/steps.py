@@ -287,11 +287,13 @@ before 2026-12-07 read grey levels 0..16 and lack it (:func:`nndl.cli.common.rea
 
 def model_info(s: dict, parts: Parts) -> dict:
     """What a model file of ``nndl train`` holds in ``info`` besides its summary: the
-    settings ``s`` (to resume with), the data's name, fingerprint, columns and image size."""
+    settings ``s`` (to resume with), the data's name, fingerprint, columns and image size,
+    and a table's width (``columns``: a table without a header, read for the model later,
+    has its --features / --drop by position in a file of that many columns)."""
     return {"train_args": s, "image_size": image_size_of(parts.data),
             "data_name": parts.data.name, "data_fingerprint": fingerprint(parts.data),
             "feature_names": parts.data.feature_names, "label_name": parts.data.label_name,
-            "dropped_names": parts.dropped,
+            "dropped_names": parts.dropped, "columns": parts.data.columns,
             **({"digits_scale": DIGITS_SCALE} if s["data"] == "digits" else {})}
 
 

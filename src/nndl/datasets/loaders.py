@@ -151,6 +151,15 @@ def column_names(columns: Columns, header: Sequence[str], source: str) -> list[s
     return [header[_column(c, known, len(header), source)] for c in (columns or [])]
 
 
+def column_indices(columns: Columns, names: "Sequence[str] | None", width: int,
+                   source: str) -> list[int]:
+    """The indices of ``columns`` (names or indices, as ``drop=`` takes them) in a table of
+    ``width`` columns named ``names`` (None: no header, indices only); NNDLError for an
+    unknown one."""
+    known = NameIndex(names)
+    return [_column(c, known, width, source) for c in (columns or [])]
+
+
 def choose_columns(candidates: Sequence[int], names: "Sequence[str] | None", width: int,
                    features: Columns, drop: Columns, source: str) -> list[int]:
     """The feature columns: ``candidates`` (all but the label), narrowed to ``features`` (in
@@ -297,6 +306,16 @@ def table_header(path: "str | os.PathLike", max_bytes: "int | str | None" = None
         return None
     return read_table(p, Budget(shorten(p.name), max_bytes), names=names,
                       header=header, counted=counted, head_only=True, decimal=decimal).header
+
+
+def table_width(path: "str | os.PathLike", decimal: "str | None" = None,
+                max_bytes: "int | str | None" = None) -> int:
+    """How many columns a text table without a header has (its first rows read, as
+    :func:`table_header` reads them): a model trained on such a table knows its columns by
+    position only, in a file of this many."""
+    p = regular_file(path, "data file")
+    return read_table(p, Budget(shorten(p.name), max_bytes), header=False, head_only=True,
+                      decimal=decimal).width
 
 
 def label_column(label: object, header: "list[str] | None", width: int, source: str) -> int:
