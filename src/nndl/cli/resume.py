@@ -6,12 +6,14 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .. import datasets
 from ..datasets import Dataset
 from ..errors import NNDLError
 from ..network import Network
 from .common import read_model
+from .settings import changed_on_resume, same_setting
 from .steps import fingerprint
 
 
@@ -72,3 +74,16 @@ def check_data_place(args: argparse.Namespace, resume: Resume) -> None:
 def finished(resume: "Resume | None") -> bool:
     """Resuming a finished model (saved at the end of a run), not a checkpoint."""
     return resume is not None and "summary" in resume.meta["info"]
+
+
+def check_deferred(deferred: dict, s: dict, parts: Any) -> None:
+    """NNDLError for a setting given when resuming (``deferred``, by
+    :func:`~nndl.cli.settings.train_settings`) that takes another effect on the data read,
+    ``parts``, than the checkpoint's value in ``s``: ``--header`` on a file whose header was
+    found, or ``--label label`` for the last column, is the same setting."""
+    from ..tuning.space import taken
+
+    on = taken(s, parts)
+    for key, given in deferred.items():
+        if not same_setting(key, given, s[key], on):
+            raise changed_on_resume(key, given)

@@ -33,7 +33,8 @@ from . import arguments as a
 from ..heads import dataset_targets
 from .common import check_width
 from .interrupts import announce, interrupted, stop_if_pressed, stopped_by_signal
-from .resume import Resume, check_data_place, check_same_data, finished, read_checkpoint
+from .resume import (Resume, check_data_place, check_deferred, check_same_data, finished,
+                     read_checkpoint)
 from .settings import TRAIN_DEFAULTS, shown, train_settings
 from .steps import (Fitted, Parts, build_model, early_stopping, fit_arguments, load_parts,
                     model_info, summarize, warn_no_better)
@@ -171,7 +172,8 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     # settings: the defaults, then a checkpoint's, then the options given
     resume = read_checkpoint(args.resume) if args.resume else None
-    s = train_settings(args, resume.saved if resume else None)
+    deferred: dict = {}  # settings given again whose effect depends on the data
+    s = train_settings(args, resume.saved if resume else None, deferred)
     _check_outputs(args, s, resume)
     # data: what --data names, split into train and dev parts; --test
     if resume is not None:
@@ -179,6 +181,7 @@ def _run(args: argparse.Namespace) -> int:
     parts = load_parts(s)
     if resume is not None:
         check_same_data(resume, parts.data, s["data"])
+        check_deferred(deferred, s, parts)
     # model: a new one for the data's task, or the checkpoint's
     net = resume.net if resume else build_model(s, parts)
     check_width(net, parts.train, "the training data")

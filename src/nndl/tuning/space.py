@@ -293,6 +293,12 @@ def canonical(search: dict, on: "dict | None" = None) -> dict:
                                 if v is not None and k not in _PATHS}}
 
 
+def path_setting(key: str) -> bool:
+    """Whether setting ``key`` is one :func:`canonical` leaves out (:data:`_PATHS`: paths
+    and how the test file is read, compared otherwise), so compared as written."""
+    return key in _PATHS
+
+
 def check_values(dims: dict[str, Dim], parts: Any) -> None:
     """Build a network for every value of every choice (the others at their first value),
     so that a name no trial could use (``--hidden foo``) fails now, not in a trial."""
