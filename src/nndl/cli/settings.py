@@ -184,12 +184,17 @@ def _check_schedule(s: dict, args: argparse.Namespace, resuming: bool) -> None:
             s["epochs"] = DEFAULT_EPOCHS
 
 
-def training_line(s: dict, optimizer: Any) -> str:
-    """'adam (learning rate 0.001), mini-batches of 32 for 10 epochs, L2 0.1, ...'."""
+def training_line(s: dict, optimizer: Any, m: "int | None" = None) -> str:
+    """'adam (learning rate 0.001), mini-batches of 32 for 10 epochs, L2 0.1, ...'; ``m``,
+    the training samples when known: a --batch-size of m or more is said to be full batches
+    (it read 'mini-batches of 9223372036854775807')."""
     name = getattr(optimizer, "name", None) or s.get("optimizer") or "gd"
     parts = [f"{name} (learning rate {s.get('lr')}"
              + (f", decay {s['decay']:g}" if s.get("decay") else "") + ")"]
-    if s.get("batch_size"):
+    if s.get("batch_size") and m is not None and s["batch_size"] >= m:
+        parts.append(f"full batch (--batch-size {s['batch_size']} >= the {m} training "
+                     f"samples) for {s.get('epochs')} epochs")
+    elif s.get("batch_size"):
         parts.append(f"mini-batches of {s['batch_size']} for {s.get('epochs')} epochs")
     else:
         parts.append(f"full batch for {s.get('iterations')} iterations")

@@ -37,7 +37,7 @@ def print_report(s: dict, net: Network, parts: Parts, job: Any, fitted: Fitted,
               f"{net.history.costs[-1]:.6f} (it. {net.history.iterations[-1]}), "
               f"learning rate {s['lr']:g}"
               + (" (standardized targets)" if net.target_scaling is not None else ""))
-    print(f"training  {training_line(s, net.optimizer)}")
+    print(f"training  {training_line(s, net.optimizer, parts.train.m)}")
     if job.mini:
         print(f"time      {fitted.seconds:.2f} s for {fitted.epochs} epochs "
               f"({fitted.iterations} iterations)")
