@@ -134,9 +134,10 @@ def _free_port() -> int:
     (["--storage", "postgresql://nobody:secret@127.0.0.1:{port}?application_name=a@b"],
      "cannot use the database"),  # an @ after the host is no password's
     (["--storage", "sqlite://"], "an in-memory SQLite database cannot keep a study"),
-    (["--lr", "0.3:0.1"], "LO must not exceed its HI"),
+    (["--lambd", "0.3:0.1"], "LO must not exceed its HI"),
+    (["--lr", "0.3:0.5"], "--lr 1e-4:0.3 0.3:0.5: give either one range LO:HI or a choice"),
     (["--hidden", "relu:tanh"], "a range LO:HI is for numbers"),
-    (["--hidden", "relu", "nosuch"], "--hidden nosuch: unknown activation"),
+    (["--hidden", "relu", "nosuch"], "--hidden 'nosuch': unknown activation"),
     (["--dev", "0"], "give --dev > 0"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path, table, extra, words, capsys,

@@ -180,9 +180,9 @@ def parse_space(space: dict) -> dict[str, Dim]:
         elif isinstance(value, list):
             if not value:
                 raise NNDLError(f"{flag(key)}: an empty choice; give at least one value")
-            if any(_is_range(key, v) for v in value):
-                raise NNDLError(f"{flag(key)} {' '.join(map(str, value))}: give either a "
-                                "range LO:HI or a choice of values, not both")
+            if any(_is_range(key, v) for v in value):  # (a repeated flag adds to the list)
+                raise NNDLError(f"{flag(key)} {' '.join(map(str, value))}: give either one "
+                                "range LO:HI or a choice of values, not both, nor two ranges")
             values = tuple(dict.fromkeys(_value(key, v, actions[key]) for v in value))
             dims[key] = Dim(key, "choice" if len(values) > 1 else "fixed", values)
         else:
