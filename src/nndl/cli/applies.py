@@ -68,7 +68,8 @@ def _given(s: dict) -> list[str]:
     flags = [("label", "--label"), ("decimal", "--decimal"), ("drop_missing", "--drop-missing"),
              ("features", "--features"), ("drop", "--drop"), ("task", "--task"),
              ("image_size", "--image-size")]
-    given = [flag for key, flag in flags if s.get(key) not in (None, False)]
+    given = [flag for key, flag in flags  # (a label 0 is given: not `in (None, False)`)
+             if s.get(key) is not None and s.get(key) is not False]
     if s.get("header") is not None:
         given.append("--header" if s["header"] else "--no-header")
     return given

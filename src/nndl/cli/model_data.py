@@ -100,7 +100,7 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
     ignore = [c for c in [*dropped, *given, label_name, col if isinstance(col, str) else None,
                           skip if isinstance(skip, str) else None]
               if c is not None]  # '' is a name: pandas' index column
-    if _selected(train_args) and names is not None \
+    if train_args.get("features") and names is not None \
             and header is not None:  # trained on chosen columns (--features): the rest is not
         chosen = NameIndex(names)  # the model's, in the training file too
         ignore += [h for h in header if h not in chosen]
