@@ -161,7 +161,8 @@ def probability(text: str) -> float:
     p = _probability(text)
     if not math.isfinite(1.0 / p):
         raise argparse.ArgumentTypeError(f"expected a probability in (0, 1] whose inverse 1/P "
-                                         f"is a finite number (P above about 5.6e-309); got {text!r}")
+                                         "is a finite number (P above about 5.6e-309); got "
+                                         f"{text!r}")
     return p
 
 

@@ -39,7 +39,8 @@ def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentPar
     p.add_argument("model", help="a model (or checkpoint) saved by nndl")
     p.add_argument("--format", type=a.lower, choices=list(FORMATS), default=None,
                    help="onnx or torch (default: from the suffix of --out, else onnx)")
-    p.add_argument("--out", type=a.path, help="where to write (default: MODEL with the suffix .onnx or .pt2)")
+    p.add_argument("--out", type=a.path,
+                   help="where to write (default: MODEL with the suffix .onnx or .pt2)")
     p.add_argument("--no-check", dest="check", action="store_false",
                    help="write without first comparing the export with nndl on random inputs")
     p.set_defaults(run=run)

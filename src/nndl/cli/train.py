@@ -92,26 +92,31 @@ def add_data_options(g: Any) -> None:
     a.add_switch(g, "standardize", "standardize the features, and a regression's targets "
                  "(undone in its predictions) (default, except for images)",
                  "use the features (and targets) as they are")
-    g.add_argument("--image-size", type=a.image_size, metavar="SIZE", help="image folders: "
-                   "resize every image to SIZE or HEIGHT,WIDTH pixels (default: 64)")
+    g.add_argument("--image-size", type=a.image_size, metavar="SIZE", help="a folder of "
+                   "images: resize every image to SIZE or HEIGHT,WIDTH pixels (default: 64; "
+                   "images held as arrays, .npz/.h5, the cat folder, digits, are not resized)")
 
 
 def add_model_options(g: Any) -> None:
     g.add_argument("--layers", type=a.layers, help="hidden layer sizes, e.g. 20,7,5; 'none' "
                    f"(or 0) for logistic regression (default: {shown('layers')})")
-    g.add_argument("--hidden", type=a.hidden_activation, help="hidden activation: relu, tanh, sigmoid, leaky_relu "
+    g.add_argument("--hidden", type=a.hidden_activation, help="hidden activation: relu, "
+                   "tanh, sigmoid, leaky_relu "
                    f"(default: {shown('hidden')})")
-    g.add_argument("--output", type=a.output_activation, help="output activation: sigmoid, softmax or linear (default: "
+    g.add_argument("--output", type=a.output_activation,
+                   help="output activation: sigmoid, softmax or linear (default: "
                    "sigmoid for 2 classes, softmax for more, linear for regression; softmax "
                    "also takes 2 classes, as 2 units)")
     g.add_argument("--init", type=a.init_name, help="small, scaled, he, xavier or zeros (default: "
                    f"{shown('init')})")
     g.add_argument("--seed", type=a.seed, help="seed of the initialization and the dev split "
                    f"(default: {shown('seed')})")
-    g.add_argument("--rng", type=a.lower, choices=["default", "legacy"], help="'legacy' draws the weights "
+    g.add_argument("--rng", type=a.lower, choices=["default", "legacy"],
+                   help="'legacy' draws the weights "
                    "with numpy.random.RandomState(seed).randn, as the course does (default: "
                    f"{shown('rng')})")
-    g.add_argument("--dtype", type=a.lower, choices=["float64", "float32"], help="floating-point type of the "
+    g.add_argument("--dtype", type=a.lower, choices=["float64", "float32"],
+                   help="floating-point type of the "
                    f"parameters and the computation (default: {shown('dtype')})")
 
 
@@ -144,18 +149,23 @@ def add_training_options(g: Any) -> None:
 
 
 def _add_output_options(g: Any) -> None:
-    g.add_argument("--out", type=a.path, help="where to save the model (default: model.npz; with --resume, "
+    g.add_argument("--out", type=a.path,
+                   help="where to save the model (default: model.npz; with --resume, "
                    "where the first run would have saved it)")
-    g.add_argument("--plot", type=a.path, help="write the cost curve to this PNG (and, for 2-D data, the "
+    g.add_argument("--plot", type=a.path,
+                   help="write the cost curve to this PNG (and, for 2-D data, the "
                    "decision boundary to NAME-boundary.png)")
-    g.add_argument("--log", type=a.path, help="write the cost of every iteration to this JSON-lines file")
+    g.add_argument("--log", type=a.path,
+                   help="write the cost of every iteration to this JSON-lines file")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.add_argument("--checkpoint-every", type=a.positive_int, metavar="N",
                    help="write a checkpoint every N iterations (N epochs with --batch-size); "
                    "a signal lets the current epoch finish, then writes one")
-    g.add_argument("--checkpoint", type=a.path, help="checkpoint file (default: OUT with .ckpt.npz, or the "
+    g.add_argument("--checkpoint", type=a.path,
+                   help="checkpoint file (default: OUT with .ckpt.npz, or the "
                    "CHECKPOINT resumed from); SIGINT/SIGTERM always write one before exiting")
-    g.add_argument("--resume", type=a.path, metavar="CHECKPOINT", help="continue the training saved in "
+    g.add_argument("--resume", type=a.path, metavar="CHECKPOINT",
+                   help="continue the training saved in "
                    "CHECKPOINT (same data and settings)")
 
 

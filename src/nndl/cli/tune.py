@@ -50,7 +50,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     g.add_argument("--trials", type=a.positive_int, help="finished trials (complete or "
                    "pruned) the study should hold, counting earlier runs and all workers "
                    f"(default: {TRIALS})")
-    g.add_argument("--storage", type=a.path, help="database URL: sqlite:///FILE, postgresql://USER@HOST/DB "
+    g.add_argument("--storage", type=a.path,
+                   help="database URL: sqlite:///FILE, postgresql://USER@HOST/DB "
                    f"or any other SQLAlchemy URL (default: {tuning.DEFAULT_STORAGE})")
     g.add_argument("--workers", type=a.number("an integer from 1 to 256", integer=True, low=1,
                                               high=256),
@@ -69,9 +70,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="seconds between a running trial's heartbeats; a trial without one "
                    "for 3 heartbeats (its worker was killed) is marked failed and its "
                    f"parameters are tried again (default: {tuning.HEARTBEAT})")
-    g.add_argument("--out", type=a.path, help="save the best trial's model here (an ordinary nndl model: "
+    g.add_argument("--out", type=a.path,
+                   help="save the best trial's model here (an ordinary nndl model: "
                    "evaluate, predict and info read it)")
-    g.add_argument("--plot", type=a.path, metavar="DIR", help="write Optuna's optimization history, "
+    g.add_argument("--plot", type=a.path, metavar="DIR",
+                   help="write Optuna's optimization history, "
                    "parameter importances and parallel-coordinate plots into this folder")
     g.add_argument("--report", action="store_true", help="only print the table of the "
                    "existing study --study (with --storage; no other option)")
