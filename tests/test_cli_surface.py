@@ -305,8 +305,9 @@ def test_a_reader_that_closes_the_output_early_is_status_141_not_1(tmp_path):
                                       "iris is a data set with its own labels"]),
     ("moons", ["--header"], ["--header is for table files", "moons"]),
     ("moons", ["--no-header"], ["--no-header is for table files"]),
-    ("moons", ["--image-size", "8"], ["--image-size is for images", "moons"]),
-    ("table", ["--image-size", "8"], ["--image-size is for images", "t.csv is a table file"]),
+    ("moons", ["--image-size", "8"], ["--image-size resizes the images of a folder", "moons"]),
+    ("table", ["--image-size", "8"], ["--image-size resizes the images of a folder",
+                                      "t.csv is a table file"]),
 ])
 def test_train_refuses_options_its_data_cannot_use(tmp_path, data, option, words):
     """They were ignored, exit 0: the model was not what the command line said."""
@@ -448,3 +449,131 @@ def test_resuming_with_the_training_settings_said_again_is_no_change(tmp_path):
     assert nndl.load(tmp_path / "m.npz").iterations_done == 9
     fails("train", "--resume", tmp_path / "m.npz", "--lr", "0.02", "--iterations", "12",
           words=["--lr cannot be changed when resuming"])
+
+
+# --- options the data cannot use, values that were read as something else (r_options) -------
+def _images(tmp_path):
+    """A folder of 10x10 RGB images in two class folders, and the same images as arrays."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    pixels = (rng.random((8, 10, 10, 3)) * 255).astype("uint8")
+    for i, p in enumerate(pixels):
+        (tmp_path / "imgs" / "ab"[i % 2]).mkdir(parents=True, exist_ok=True)
+        Image.fromarray(p).save(tmp_path / "imgs" / "ab"[i % 2] / f"{i}.png")
+    np.savez(tmp_path / "imgs.npz", X=pixels, y=np.arange(8) % 2)
+
+
+@pytest.mark.parametrize("data, option, words", [
+    ("imgs", ["--task", "regression"], ["--task says how to read the labels", "imgs is a "
+                                        "folder of images (its classes are its sub-folders)"]),
+    ("imgs", ["--features", "0,1"], ["--features chooses the columns", "folder of images"]),
+    ("imgs", ["--drop", "1"], ["--drop leaves out columns", "folder of images"]),
+    ("imgs", ["--drop-missing"], ["--drop-missing leaves out a table file's rows", "imgs"]),
+    ("imgs.npz", ["--image-size", "4"], ["--image-size resizes the images of a folder",
+                                         "whose 10x10 images are not resized"]),
+    ("digits", ["--image-size", "4"], ["--image-size", "digits", "8x8 images are not resized"]),
+])
+def test_image_data_refuses_the_options_it_ignored(tmp_path, data, option, words):
+    """C1, C2: an image folder trained a classifier of every pixel with --task regression
+    --features 0 --drop 1 --drop-missing, and --image-size left arrays of images as they were
+    while the model's settings said the size given."""
+    _images(tmp_path)
+    fails("train", "--data", data, *option, "--iterations", "2", "--layers", "2", "--out",
+          "m.npz", words=words, cwd=tmp_path)
+    assert not (tmp_path / "m.npz").exists()
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--keep-prob", "1e-320"], ["--keep-prob", "inverse 1/P is a finite number"]),
+    (["--layers", ""], ["--layers", "'none' (or 0) for no hidden layer", "empty"]),
+    (["--out", ""], ["--out: expected a file name; got an empty value"]),
+    (["--plot", ""], ["--plot: expected a file name"]),
+    (["--hidden", "nosuch"], ["argument --hidden: unknown activation 'nosuch'"]),
+    (["--output", "nosuch"], ["argument --output", "'nosuch'"]),
+    (["--init", "nosuch"], ["argument --init: unknown init 'nosuch'"]),
+    (["--lay", "3"], ["unrecognized arguments: --lay 3", "did you mean --layers?"]),
+])
+def test_a_value_that_would_be_read_as_another_is_refused_when_parsed(tmp_path, args, words):
+    """C11: 1/1e-320 overflowed and the message blamed the inputs; D1: --layers '' trained
+    logistic regression; D2: --out '' wrote model.npz; D3: the messages did not name the
+    option; D8: --lay was read as --layers."""
+    line = fails("train", "--data", "moons", *args, "--iterations", "2", cwd=tmp_path,
+                 words=words)
+    assert line.startswith("nndl train: error: ")
+    assert not (tmp_path / "model.npz").exists()
+
+
+def test_output_names_are_read_in_any_case_as_hidden_and_init_are(tmp_path):
+    """D3: --hidden ReLU and --init HE were taken, --output Softmax refused by train (and
+    taken by gradcheck)."""
+    ok("train", "--data", "moons", "--layers", "3", "--output", "Softmax", "--hidden", "ReLU",
+       "--init", "HE", "--iterations", "2", "--quiet", "--out", tmp_path / "m.npz")
+    assert nndl.load(tmp_path / "m.npz").output == "softmax"
+    assert "ok" in ok("gradcheck", "--output", "SIGMOID", "--hidden", "Tanh")
+
+
+def test_empty_output_paths_of_the_other_commands_are_refused(tmp_path):
+    """D2: predict --out '' printed to stdout, export --out '' wrote m.onnx, tune --storage ''
+    used ./nndl-tune.db."""
+    ok("train", "--data", "moons", "--layers", "3", "--iterations", "2", "--quiet", "--out",
+       tmp_path / "m.npz")
+    fails("predict", "--model", tmp_path / "m.npz", "moons", "--out", "",
+          words=["--out: expected a file name"])
+    fails("export", tmp_path / "m.npz", "--out", "", words=["--out: expected a file name"])
+    fails("tune", "--study", "s", "--storage", "", "--report",
+          words=["--storage: expected a file name"], cwd=tmp_path)
+    assert not (tmp_path / "nndl-tune.db").exists()
+
+
+def test_export_refuses_a_format_its_out_suffix_contradicts(tmp_path):
+    """D5: --format onnx --out m.pt2 wrote an ONNX graph into a .pt2 file."""
+    ok("train", "--data", "moons", "--layers", "3", "--iterations", "2", "--quiet", "--out",
+       tmp_path / "m.npz")
+    fails("export", tmp_path / "m.npz", "--format", "onnx", "--out", tmp_path / "m.pt2",
+          words=["--format onnx", ".pt2 is the suffix of a torch.export program", "m.onnx"])
+    fails("export", tmp_path / "m.npz", "--format", "torch", "--out", tmp_path / "m.onnx",
+          words=["--format torch", "an ONNX graph", "m.pt2"])
+    assert not (tmp_path / "m.pt2").exists() and not (tmp_path / "m.onnx").exists()
+
+
+def test_playground_refuses_an_empty_host_and_a_missing_cat_folder(tmp_path):
+    """C9: --host '' listened on every interface and printed http://:PORT/; D9: a --cat-dir
+    that does not exist started without a word."""
+    pytest.importorskip("uvicorn")
+    fails("playground", "--no-browser", "--port", "0", "--host", "",
+          words=["--host", "0.0.0.0 (every interface)", "empty"])
+    fails("playground", "--no-browser", "--port", "0", "--cat-dir", tmp_path / "nope",
+          words=["--cat-dir", "no such folder"])
+    assert "$NNDL_CAT_DIR" in " ".join(ok("playground", "--help").split())
+
+
+def test_info_shows_the_data_options_a_model_was_trained_with(tmp_path):
+    """C10: --dev 0.5 --rng legacy --drop id, the label column and --test were saved and used
+    by --resume, and info showed none of them."""
+    rows = "".join(f"{i},{i % 5},{(i * 3) % 7},{'yn'[i % 2]}\n" for i in range(40))
+    (tmp_path / "d.csv").write_text("id,a,b,answer\n" + rows)
+    ok("train", "--data", "d.csv", "--dev", "0.5", "--rng", "legacy", "--drop", "id", "--test",
+       "d.csv", "--layers", "3", "--iterations", "2", "--quiet", "--out", "m.npz", cwd=tmp_path)
+    out = ok("info", "m.npz", cwd=tmp_path)
+    assert "label        'answer'" in out
+    line = next(x for x in out.splitlines() if x.startswith("options"))
+    for words in ("--drop id", "--dev 0.5", "--rng legacy", f"--test {tmp_path / 'd.csv'}"):
+        assert words in line, line
+
+
+def test_a_batch_as_large_as_the_data_is_said_to_be_full_batch(tmp_path):
+    """D10: the report said 'mini-batches of 9223372036854775807'."""
+    out = ok("train", "--data", "moons", "--layers", "3", "--batch-size", str(2**63 - 1),
+             "--epochs", "2", "--quiet", "--out", tmp_path / "m.npz")
+    line = next(x for x in out.splitlines() if x.startswith("training"))
+    assert "full batch (--batch-size 9223372036854775807 >= the" in line
+    assert "mini-batches" not in line
+
+
+def test_a_split_that_cannot_stratify_gives_the_command_lines_hint_first(tmp_path):
+    """D7: the command line was told to 'pass stratify=False' first."""
+    line = fails("train", "--data", "iris", "--dev", "0.99", "--iterations", "2", "--out",
+                 tmp_path / "m.npz", words=["cannot stratify"])
+    assert line.index("--dev") < line.index("stratify=False")

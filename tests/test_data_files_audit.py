@@ -118,9 +118,10 @@ def test_predict_reads_arrays_without_labels(tmp_path):
         lines = ok("predict", "--model", "m.npz", name, cwd=tmp_path).splitlines()
         assert len(lines) == 30  # was: "no label array 'y'", exit 2
     np.testing.assert_array_equal(load(tmp_path / "new.npz", label=False).X, X[:, :2].T)
-    # --label names a table's column: for arrays it drops nothing (X keeps its 2 features)
-    assert len(ok("predict", "--model", "m.npz", "new.npz", "--label", "1",
-                  cwd=tmp_path).splitlines()) == 30
+    # --label names a table's column: for arrays it would drop nothing, and is refused (it
+    # was taken and ignored, exit 0: r_options C3)
+    fails("predict", "--model", "m.npz", "new.npz", "--label", "1", cwd=tmp_path,
+          words=["--label chooses a table file's label column", "new.npz is a file of arrays"])
 
 
 def test_hdf5_values_kept_in_other_files_or_never_written_are_refused(tmp_path):

@@ -769,3 +769,94 @@ def test_a_features_model_is_not_given_images_read_as_pixels(tmp_path):
     ok("train", "--data", "u16.npz", "--layers", "5", "--iterations", "50", "--dev", "0",
        "--out", "new.npz", "--quiet", cwd=tmp_path)  # an image model of the same file
     ok("evaluate", "--model", "new.npz", "--data", "u16.npz", cwd=tmp_path)
+
+
+# --- column options checked as train checks them (r_options C3, C4, C5, D4) -------------------
+def test_predict_and_evaluate_refuse_column_options_their_data_cannot_use(species_model):
+    """--label and --drop-missing on an .npz, --drop on a folder of images were ignored (exit
+    0), where --header and --decimal were refused."""
+    d, cols = species_model
+    names = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+    np.savez(d / "arr.npz", X=np.array([[float(v) for v in cols[n]] for n in names]).T,
+             y=np.array(cols["species"]))
+    fails("predict", "--model", "m.npz", "arr.npz", "--label", "0", cwd=d,
+          words=["--label chooses a table file's label column", "arr.npz is a file of arrays"])
+    fails("evaluate", "--model", "m.npz", "--data", "arr.npz", "--drop-missing", cwd=d,
+          words=["--drop-missing", "arr.npz is a file of arrays"])
+    (d / "pics" / "x").mkdir(parents=True, exist_ok=True)
+    fails("evaluate", "--model", "m.npz", "--data", "pics", "--drop", "3", cwd=d,
+          words=["--drop leaves out columns", "pics is a folder of images"])
+
+
+def test_a_drop_the_file_lacks_is_refused_by_every_command_alike(species_model):
+    """train refused --drop nosuch ('no column named'), evaluate and predict took it; a name
+    the model dropped itself may be missing from a later file, and is still taken."""
+    d, cols = species_model
+    for cmd in (["evaluate", "--model", "m.npz", "--data", "train.csv"],
+                ["predict", "--model", "m.npz", "train.csv"],
+                ["train", "--data", "train.csv", "--label", "species", "--iterations", "2",
+                 "--out", "x.npz"]):
+        fails(*cmd, "--drop", "nosuch", cwd=d,
+              words=["no column named 'nosuch'", "'sepal_length'", "'species'"])
+    write_table(d / "id.csv", {"id": list(range(300)), **cols})
+    ok("train", "--data", "id.csv", "--label", "species", "--drop", "id", "--layers", "4",
+       "--iterations", "30", "--quiet", "--out", "id.npz", cwd=d)
+    assert accuracy_line(ok("evaluate", "--model", "id.npz", "--data", "train.csv", "--drop",
+                            "id", cwd=d))
+    fails("evaluate", "--model", "id.npz", "--data", "train.csv", "--drop", "species", cwd=d,
+          words=["--drop species", "is the label column", "--label"])
+
+
+def test_features_with_a_drop_of_a_kept_column_or_a_drop_of_the_label_are_refused(
+        species_model):
+    """--features a,b --drop a trained on b alone, and --drop LABEL kept the label, exit 0."""
+    d, _ = species_model
+    fails("train", "--data", "train.csv", "--label", "species", "--features",
+          "sepal_length,sepal_width", "--drop", "sepal_length", "--iterations", "2", "--out",
+          "x.npz", cwd=d, words=["--drop sepal_length", "--features", "keeps"])
+    fails("train", "--data", "train.csv", "--label", "species", "--drop", "species",
+          "--iterations", "2", "--out", "x.npz", cwd=d,
+          words=["--drop species", "names the label column 'species'", "--label"])
+    assert not (d / "x.npz").exists()
+
+
+def test_a_selection_on_a_named_set_or_a_headerless_file_is_read_again(tmp_path):
+    """A model trained with --features / --drop on iris, or on a file without a header, could
+    not be scored on the same data ('iris has no header row ... add the header row', 'the
+    model takes 2 input features but the data has 3')."""
+    ok("train", "--data", "iris", "--features", "2,3", "--layers", "4", "--iterations", "50",
+       "--quiet", "--out", "ir.npz", cwd=tmp_path)
+    assert accuracy_line(ok("evaluate", "--model", "ir.npz", "--data", "iris", cwd=tmp_path))
+    assert len(ok("predict", "--model", "ir.npz", "iris", cwd=tmp_path).splitlines()) == 150
+    fails("evaluate", "--model", "ir.npz", "--data", "iris", "--drop", "2", cwd=tmp_path,
+          words=["the model was trained on this column"])
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] - X[:, 2] > 0).astype(int)
+    (tmp_path / "bare.csv").write_text("".join(
+        f"{a:.4f},{b:.4f},{c:.4f},{t}\n" for (a, b, c), t in zip(X, y)))
+    (tmp_path / "nolabel.csv").write_text("".join(f"{a:.4f},{b:.4f},{c:.4f}\n" for a, b, c in X))
+    ok("train", "--data", "bare.csv", "--features", "0,2", "--layers", "4", "--iterations",
+       "50", "--quiet", "--out", "h.npz", cwd=tmp_path)
+    assert accuracy_line(ok("evaluate", "--model", "h.npz", "--data", "bare.csv", cwd=tmp_path))
+    full = ok("predict", "--model", "h.npz", "bare.csv", cwd=tmp_path).splitlines()
+    bare = ok("predict", "--model", "h.npz", "nolabel.csv", cwd=tmp_path).splitlines()
+    assert [x.split("\t")[1:] for x in full] == [x.split("\t")[1:] for x in bare]
+    assert len(full) == 60
+    fails("evaluate", "--model", "h.npz", "--data", "nolabel.csv", cwd=tmp_path,
+          words=["nolabel.csv has 3 columns", "trained on a file of 4 columns"])
+
+
+def test_resuming_with_an_equivalent_spelling_is_no_change(tmp_path):
+    """--keep-prob 1 (saved: none), --header on a file whose header was found, --label by its
+    name, --hidden ReLU were 'cannot be changed when resuming'."""
+    write_table(tmp_path / "d.csv", three_species(m=60))
+    ok("train", "--data", "d.csv", "--label", "species", "--layers", "3", "--iterations", "4",
+       "--quiet", "--out", "m.npz", cwd=tmp_path)
+    ok("train", "--resume", "m.npz", "--iterations", "6", "--keep-prob", "1", "--header",
+       "--label", "2", "--hidden", "ReLU", "--task", "classification", "--quiet", cwd=tmp_path)
+    assert nndl.load(tmp_path / "m.npz").iterations_done == 6
+    fails("train", "--resume", "m.npz", "--iterations", "8", "--label", "sepal_width",
+          cwd=tmp_path, words=["--label cannot be changed when resuming"])
+    fails("train", "--resume", "m.npz", "--iterations", "8", "--no-header", cwd=tmp_path,
+          words=["--no-header cannot be changed when resuming"])

@@ -134,9 +134,10 @@ def _free_port() -> int:
     (["--storage", "postgresql://nobody:secret@127.0.0.1:{port}?application_name=a@b"],
      "cannot use the database"),  # an @ after the host is no password's
     (["--storage", "sqlite://"], "an in-memory SQLite database cannot keep a study"),
-    (["--lr", "0.3:0.1"], "LO must not exceed its HI"),
+    (["--lambd", "0.3:0.1"], "LO must not exceed its HI"),
+    (["--lr", "0.3:0.5"], "--lr 1e-4:0.3 0.3:0.5: give either one range LO:HI or a choice"),
     (["--hidden", "relu:tanh"], "a range LO:HI is for numbers"),
-    (["--hidden", "relu", "nosuch"], "--hidden nosuch: unknown activation"),
+    (["--hidden", "relu", "nosuch"], "--hidden 'nosuch': unknown activation"),
     (["--dev", "0"], "give --dev > 0"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path, table, extra, words, capsys,
@@ -694,3 +695,51 @@ def test_a_digits_study_of_the_old_scale_is_said_why_it_cannot_go_on():
         _check_same(study, {"name": "iris", "fingerprint": "aa"}, "data",
                     {"name": "iris", "fingerprint": "bb"})
     assert "pixels" not in str(other.value)
+
+
+# --- the command line's options (r_options C6, C7, C8) ---------------------------------------
+def test_a_repeated_search_flag_adds_to_the_choice(tmp_path, table):
+    """--lr 0.1 --lr 0.2 kept 0.2 alone, in silence; a range still reads as one."""
+    url = f"sqlite:///{tmp_path}/t.db"
+    r = nndl("tune", "--quiet", "--data", str(table), "--study", "rep", "--storage", url,
+             "--trials", "1", "--iterations", "5", "--lr", "0.1", "--lr", "0.2", "--layers",
+             "4", "--layers", "8,4", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    space = optuna.load_study(study_name="rep", storage=url).user_attrs["nndl_search"]["space"]
+    assert space["lr"] == {"choice": [0.1, 0.2]}
+    assert space["layers"] == {"choice": ["4", "8,4"]}
+    r = nndl("tune", "--quiet", "--data", str(table), "--study", "range", "--storage", url,
+             "--trials", "1", "--iterations", "5", "--lr", "1e-3:1e-1", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    space = optuna.load_study(study_name="range", storage=url).user_attrs["nndl_search"]
+    assert space["space"]["lr"] == {"range": [1e-3, 1e-1, "log"]}
+
+
+def test_test_data_is_scored_on_the_saved_model_or_refused_without_out(tmp_path, table):
+    """--test was read and checked but never reported."""
+    url = f"sqlite:///{tmp_path}/t.db"
+    run = ("tune", "--data", str(table), "--study", "t", "--storage", url, "--trials", "1",
+           "--iterations", "5", "--test", str(table))
+    r = nndl(*run, cwd=tmp_path)
+    assert r.returncode == 2 and "--test (test=) scores the best trial's model" in r.stderr
+    assert "give --out too" in r.stderr and not (tmp_path / "t.db").exists()
+    r = nndl(*run, "--out", "best.npz", "--quiet", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    line = next(x for x in r.stdout.splitlines() if x.startswith("test"))
+    assert line.startswith("test      accuracy ") and "--test" in line
+    assert "--out" in " ".join(nndl("tune", "--help", cwd=tmp_path).stdout.split())
+
+
+def test_report_refuses_the_options_of_a_search(tmp_path, table):
+    """--report --trials 99 --lr 5 --data nosuch.csv printed the table, exit 0."""
+    url = f"sqlite:///{tmp_path}/t.db"
+    r = nndl("tune", "--quiet", "--data", str(table), "--study", "s", "--storage", url,
+             "--trials", "1", "--iterations", "5", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    r = nndl("tune", "--study", "s", "--storage", url, "--report", "--trials", "99", "--lr",
+             "5", "--data", "nosuch.csv", "--no-pruning", "--no-header", cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    for flag in ("--data", "--lr", "--trials", "--no-pruning", "--no-header"):
+        assert flag in r.stderr, r.stderr
+    r = nndl("tune", "--study", "s", "--storage", url, "--report", "--quiet", cwd=tmp_path)
+    assert r.returncode == 0 and "study s: 1 finished trials" in r.stdout, r.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import math
 import re
 from typing import Any, Callable, NoReturn
 
@@ -16,11 +17,14 @@ MAX_INT = 2**63 - 1
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr (exit 2), and the help shows the
-    defaults (:class:`HelpFormatter`; sub-commands' parsers are of this class too)."""
+    """argparse, but a usage error is one line on stderr (exit 2), the help shows the
+    defaults (:class:`HelpFormatter`; sub-commands' parsers are of this class too), and an
+    option is only read by its full name: with argparse's abbreviations, ``--lay 3`` was
+    ``--layers 3``, and a new option sharing the prefix would have broken such a command."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", HelpFormatter)
+        kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
 
     def parse_args(self, args: Any = None, namespace: Any = None) -> argparse.Namespace:
@@ -85,10 +89,15 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 
 def layers(text: str) -> list[int]:
-    """'20,7,5' -> [20, 7, 5]; '' or 'none' -> [] (logistic regression)."""
+    """'20,7,5' -> [20, 7, 5]; 'none' or '0' -> [] (logistic regression). An empty text (an
+    empty ``$LAYERS`` in a script) is refused: it silently trained logistic regression."""
     t = text.strip().lower()
-    if t in ("", "none", "0"):
+    if t in ("none", "0"):
         return []
+    if not t:
+        raise argparse.ArgumentTypeError("expected hidden layer sizes such as 20,7,5, or "
+                                         "'none' (or 0) for no hidden layer; got an empty "
+                                         "value")
     try:
         sizes = [int(s) for s in t.split(",")]
     except ValueError:
@@ -142,7 +151,21 @@ positive_int = number(f"a positive integer (at most {MAX_INT})", integer=True, l
                       high=MAX_INT)
 positive_float = number("a positive number", low=0, low_open=True)
 nonnegative_float = number("a number >= 0", low=0)
-probability = number("a probability in (0, 1]", low=0, high=1, low_open=True)
+_probability = number("a probability in (0, 1]", low=0, high=1, low_open=True)
+
+
+def probability(text: str) -> float:
+    """A probability in (0, 1] whose inverse is a finite float64 (``--keep-prob``: inverted
+    dropout divides by it; 1e-320, a subnormal, made 1/P infinite and the forward pass
+    overflow, with a message that blamed the inputs)."""
+    p = _probability(text)
+    if not math.isfinite(1.0 / p):
+        raise argparse.ArgumentTypeError(f"expected a probability in (0, 1] whose inverse 1/P "
+                                         "is a finite number (P above about 5.6e-309); got "
+                                         f"{text!r}")
+    return p
+
+
 fraction = number("a fraction in [0, 1)", low=0, high=1, high_open=True)
 seed = number("a seed: an integer from 0 to 2**32 - 1 (as both of --rng's generators take)",
               integer=True, low=0, high=2**32 - 1)
@@ -151,6 +174,66 @@ seed = number("a seed: an integer from 0 to 2**32 - 1 (as both of --rng's genera
 def lower(text: str) -> str:
     """A name given in any case ('Adam' -> 'adam'): the ``type=`` of options with choices."""
     return text.strip().lower()
+
+
+def _checked_name(check: "Callable[[str], object]") -> "Callable[[str], str]":
+    """A ``type=`` for a name that ``check`` (nndl's own lookup, raising NNDLError) knows,
+    given in any case: the name in lower case, or a usage error that names the option (the
+    lookup's message, e.g. "unknown activation 'nosuch'; expected one of ...")."""
+
+    def parse(text: str) -> str:
+        name = lower(text)
+        try:
+            check(name)
+        except NNDLError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        return name
+
+    return parse
+
+
+def _activation(name: str) -> object:
+    from ..activations import get_activation
+
+    return get_activation(name)
+
+
+def _output(name: str) -> object:
+    from ..heads import for_output
+
+    return for_output(name)
+
+
+def _init(name: str) -> object:
+    from ..initializers import check_init
+
+    return check_init(name)
+
+
+hidden_activation = _checked_name(_activation)
+"""``--hidden``: relu, tanh, ... (``leaky_relu:0.1``), any case."""
+output_activation = _checked_name(_output)
+"""``--output``: sigmoid, softmax or linear, any case."""
+init_name = _checked_name(_init)
+"""``--init``: he, xavier, ..., any case."""
+
+
+def path(text: str) -> str:
+    """A file's path as given; an empty one (an empty ``$OUT`` in a script) is refused: it
+    read as 'not given' and wrote the default file (``model.npz``, stdout) instead."""
+    if text == "":
+        raise argparse.ArgumentTypeError("expected a file name; got an empty value")
+    return text
+
+
+def host(text: str) -> str:
+    """An address to listen on; an empty one is refused: it listened on every interface, and
+    the address printed (``http://:8000/``) could not be opened."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected an address, such as 127.0.0.1 (this "
+                                         "machine only) or 0.0.0.0 (every interface); got an "
+                                         "empty value")
+    return text
 
 
 def label_column(text: "str | None") -> "str | int | None":

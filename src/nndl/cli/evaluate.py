@@ -16,7 +16,9 @@ from .. import metrics
 from ..errors import NNDLError
 from ..heads import class_names, confusion_matrix, dataset_targets, scores
 from . import arguments as a
-from .common import check_table_options, most_frequent, no_better, read_for_model, read_model
+from .applies import check_model_options
+from .common import most_frequent, no_better, read_model
+from .model_data import read_for_model
 
 NAME = "evaluate"
 
@@ -41,7 +43,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    check_table_options([args.data], args.decimal, args.header)
+    check_model_options([args.data], label=args.label, drop=args.drop,
+                        drop_missing=args.drop_missing, header=args.header,
+                        decimal=args.decimal)
     net, meta = read_model(args.model)
     data = read_for_model(args.data, net, meta, label=args.label, labelled=True,
                           drop=args.drop, header=args.header, drop_missing=args.drop_missing,

@@ -39,7 +39,8 @@ def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentPar
     p.add_argument("model", help="a model (or checkpoint) saved by nndl")
     p.add_argument("--format", type=a.lower, choices=list(FORMATS), default=None,
                    help="onnx or torch (default: from the suffix of --out, else onnx)")
-    p.add_argument("--out", help="where to write (default: MODEL with the suffix .onnx or .pt2)")
+    p.add_argument("--out", type=a.path,
+                   help="where to write (default: MODEL with the suffix .onnx or .pt2)")
     p.add_argument("--no-check", dest="check", action="store_false",
                    help="write without first comparing the export with nndl on random inputs")
     p.set_defaults(run=run)
@@ -47,15 +48,20 @@ def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentPar
 
 
 def _format(args: argparse.Namespace) -> str:
+    """--format, else the one --out's suffix names, else onnx; NNDLError for a --format whose
+    file --out names with the other format's suffix (an ONNX graph in m.pt2 was written
+    without a word)."""
     from ..export import SUFFIXES
 
-    if args.format is not None:
-        return args.format
-    if args.out is not None:
-        for fmt, suffix in SUFFIXES.items():
-            if Path(args.out).suffix.lower() == suffix:
-                return fmt
-    return "onnx"
+    named = next((fmt for fmt, suffix in SUFFIXES.items() if args.out is not None
+                  and Path(args.out).suffix.lower() == suffix), None)
+    if args.format is not None and named not in (None, args.format):
+        right = Path(args.out).with_suffix(SUFFIXES[args.format]).name
+        what = {"onnx": "an ONNX graph", "torch": "a torch.export program"}
+        raise NNDLError(f"--format {args.format} with --out {args.out}: {SUFFIXES[named]} is "
+                        f"the suffix of {what.get(named, named)}; name it {right}, or leave "
+                        "--format out (the suffix chooses it)")
+    return args.format or named or "onnx"
 
 
 def run(args: argparse.Namespace) -> int:

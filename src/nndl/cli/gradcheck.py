@@ -49,9 +49,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    "5,3)")
     c.add_argument("--outputs", type=a.positive_int, help="random network: n[L] (default: "
                    f"{RANDOM['outputs']})")
-    c.add_argument("--hidden", help=f"random network: hidden activation (default: "
+    c.add_argument("--hidden", type=a.hidden_activation,
+                   help=f"random network: hidden activation (default: "
                    f"{RANDOM['hidden']})")
-    c.add_argument("--output", help="random network: output activation (default: "
+    c.add_argument("--output", type=a.output_activation,
+                   help="random network: output activation (default: "
                    f"{RANDOM['output']})")
     c.add_argument("--samples", type=a.positive_int, default=8, help="random samples")
     c.add_argument("--seed", type=a.seed, default=0, help="seed of the network, the samples and "

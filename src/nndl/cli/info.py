@@ -11,7 +11,7 @@ import shlex
 from typing import Any
 
 from .common import format_scores, outdated, read_model
-from .settings import training_line
+from .settings import TRAIN_DEFAULTS, training_line
 
 NAME = "info"
 
@@ -88,6 +88,9 @@ def _print_training(path: str, net: Any, info: dict, refused: bool = False) -> N
         print(f"trained on   {targs.get('data') or 'breast_cancer (built-in)'}, learning rate "
               f"{targs.get('lr')}, seed {targs.get('seed')}")
         print(f"training     {training_line(targs, net.optimizer)}")
+        if info.get("label_name") is not None:
+            print(f"label        {info['label_name']!r} (the training file's label column)")
+        print(f"options      {shlex.join(data_options(targs))}")
     for part in ("train", "dev", "test"):
         s = (info.get("summary") or {}).get(part)
         if isinstance(s, dict) and s:
@@ -108,3 +111,28 @@ def _print_training(path: str, net: Any, info: dict, refused: bool = False) -> N
         if refused:  # nndl would refuse to continue it (the warning below says why)
             how = ""
         print(f"checkpoint   {n} of {total} {unit}s done{how}")
+
+
+_DATA_OPTIONS = ("label", "task", "features", "drop", "drop_missing", "header", "decimal",
+                 "test", "test_header", "test_decimal", "dev", "rng")
+"""The saved settings of ``nndl train`` that change training and that no other line of
+``info`` shows: how the data was read and split, and the weights' generator."""
+
+
+def data_options(targs: dict) -> list[str]:
+    """The settings of :data:`_DATA_OPTIONS` that a model was trained with, as the options
+    of ``nndl train`` that give them (``--drop id --dev 0.5 --rng legacy``): those given
+    (not None) and not the default, and --dev always (the split its dev scores are of)."""
+    words: list[str] = []
+    for key in _DATA_OPTIONS:
+        v = targs.get(key)
+        if v is None or (v == TRAIN_DEFAULTS[key] and key != "dev"):
+            continue
+        flag = "--" + key.replace("_", "-")
+        if isinstance(v, bool):  # a switch: --drop-missing, --header / --no-header ...
+            off = {"header": "--no-header", "test_header": "--test-no-header"}.get(key)
+            words += [flag] if v else [off] if off else []
+            continue
+        words += [flag, ",".join(map(str, v)) if isinstance(v, list) else f"{v:g}"
+                  if isinstance(v, float) else str(v)]
+    return words

@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 import webbrowser
+from pathlib import Path
 
 from ..errors import NNDLError
 from ..files import open_regular
@@ -35,7 +36,7 @@ def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentPar
         description="Start the playground, a local web app where nndl's Network learns 2-D "
         "data sets, your CSV file or the course's cat images, live; it opens in the browser. "
         "Needs pip install 'nndl[playground]'.")
-    p.add_argument("--host", default=DEFAULT_HOST,
+    p.add_argument("--host", type=a.host, default=DEFAULT_HOST,
                    help=f"the address to listen on (default {DEFAULT_HOST}: this machine only)")
     p.add_argument("--port", type=a.number("a port number 0..65535", integer=True, low=0,
                                             high=65535), default=DEFAULT_PORT,
@@ -45,8 +46,10 @@ def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentPar
     p.add_argument("--data", metavar="FILE",
                    help="a CSV file to start with (first two columns and the last as label; "
                    "other columns can be chosen on the page)")
-    p.add_argument("--cat-dir", metavar="DIR",
-                   help="the folder of the course's cat files (default: ../shared/data/cat)")
+    p.add_argument("--cat-dir", metavar="DIR", type=a.path,
+                   help="the folder of the course's cat files (default: $NNDL_CAT_DIR when "
+                   "set, else ../shared/data/cat from the working directory, else the one "
+                   "beside nndl's source checkout)")
     p.set_defaults(run=run)
     return p
 
@@ -81,6 +84,9 @@ def run(args: argparse.Namespace) -> int:
                         "'nndl[playground]'") from None
     from ..playground.server import create_app
 
+    if args.cat_dir is not None and not Path(args.cat_dir).is_dir():  # (it started anyway)
+        raise NNDLError(f"--cat-dir {args.cat_dir}: no such folder (expected the folder of "
+                        "the course's cat files, train_catvnoncat.h5 and test_catvnoncat.h5)")
     upload = read_upload(args.data) if args.data else None
     loopback = is_loopback(args.host)
     # on this machine only, the page answers to its own names only (no DNS rebinding)

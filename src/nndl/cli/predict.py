@@ -20,7 +20,9 @@ from ..datasets import IMAGE_SUFFIXES, Dataset
 from ..errors import NNDLError
 from ..files import atomic_write, is_stdout, not_an_input
 from . import arguments as a
-from .common import check_table_options, check_width, read_for_model, read_model
+from .applies import check_model_options
+from .common import check_width, read_model
+from .model_data import read_for_model
 
 NAME = "predict"
 
@@ -36,7 +38,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    "one chosen at training, when the file has it)")
     r.add_argument("--drop", type=a.column_list, metavar="COLS", help="CSV: columns to leave "
                    "out (by name or index), e.g. an ID column")
-    r.add_argument("--out", help="write the predictions to this CSV file instead (tab-"
+    r.add_argument("--out", type=a.path, help="write the predictions to this CSV file instead (tab-"
                    "separated for a name ending in .tsv)")
     a.add_header_options(r)
     a.add_decimal_option(r, "as given at training, else detected")
@@ -45,7 +47,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    check_table_options(args.inputs, args.decimal, args.header)
+    check_model_options(args.inputs, label=args.label, drop=args.drop, header=args.header,
+                        decimal=args.decimal)
     to_file = bool(args.out) and not is_stdout(args.out)
     if to_file:
         not_an_input(args.out, "--out", [("the model", args.model),
@@ -140,7 +143,7 @@ def _read_data(path: str, net: Any, meta: dict, label: "str | None",
                drop: "list | None", header: "bool | None" = None,
                decimal: "str | None" = None) -> Dataset:
     """A data file to predict on, read as the model was trained (see
-    :func:`~nndl.cli.common.read_for_model`): a table's columns matched by header name when
+    :func:`~nndl.cli.model_data.read_for_model`): a table's columns matched by header name when
     the model knows them; its label column, when there, left out; a table without a header
     holds features only when its width is the model's, else its last column is a label."""
     return read_for_model(path, net, meta, label=label, labelled=False, drop=drop,

@@ -96,31 +96,76 @@ def _given(args: argparse.Namespace) -> dict[str, Any]:
     return {k: v for k in TRAIN_KEYS if (v := getattr(args, k, None)) is not None}
 
 
-def train_settings(args: argparse.Namespace, saved: "dict | None") -> dict[str, Any]:
+def train_settings(args: argparse.Namespace, saved: "dict | None",
+                   deferred: "dict | None" = None) -> dict[str, Any]:
     """The training options: the defaults, then the checkpoint's (when resuming), then what
-    was given; data paths made absolute so that a resumed run finds them from anywhere."""
+    was given; data paths made absolute so that a resumed run finds them from anywhere.
+    Resuming, an option given again must take the effect it took (:func:`same_setting`:
+    ``--keep-prob 1`` is no dropout, as not giving it); one whose effect depends on the data
+    (``--header`` where a header was found, ``--label`` by index or name: :data:`ON_DATA`)
+    is put in ``deferred`` (the checkpoint's value kept) to be checked once the data is read
+    (:func:`nndl.cli.resume.check_deferred`), or refused now without ``deferred``."""
     s = dict(TRAIN_DEFAULTS)
     if saved:
         s.update({k: saved[k] for k in TRAIN_KEYS if k in saved})
     for k, v in _given(args).items():
-        if saved and k not in RESUME_KEYS and v != s[k]:  # (the same value said again: fine)
-            flag = "--" + k.replace("_", "-")
-            raise NNDLError(f"{flag} cannot be changed when resuming: a resumed run uses "
-                            "the checkpoint's data and settings (only --iterations or "
-                            "--epochs, --data where the same data moved, --out, --plot, "
-                            "--log, --quiet and the checkpoint options may be given)")
+        if k == "test":
+            v = _resolved_test(v)
+        if saved and k not in RESUME_KEYS and not same_setting(k, v, s[k]):
+            if deferred is None or k not in ON_DATA:
+                raise changed_on_resume(k, v)
+            deferred[k] = v
+            continue
         s[k] = v
     s["data"] = resolve_spec(s["data"])
-    try:
-        s["test"] = resolve_spec(s["test"])
-    except NNDLError as exc:  # a FIFO, '-': named as --test's
-        raise NNDLError(f"--test: {exc}") from None
+    s["test"] = _resolved_test(s["test"])
     _check_schedule(s, args, resuming=bool(saved))
     if s["keep_prob"] is not None and s["keep_prob"] < 1 and not s["layers"]:
         raise NNDLError("--keep-prob drops hidden units: it needs hidden --layers")
     if s["patience"] is not None and not s["dev"] > 0:
         raise NNDLError("--patience (early stopping) watches the dev split: it needs --dev > 0")
     return s
+
+
+ON_DATA = ("standardize", "image_size", "task", "label", "header")
+"""Settings whose effect when not given depends on the data (:func:`nndl.tuning.space.taken`):
+a resumed run compares them once the data is read."""
+
+
+def same_setting(key: str, given: Any, saved: Any, on: "dict | None" = None) -> bool:
+    """Whether the value ``given`` of setting ``key`` takes the effect ``saved`` took, as a
+    search's settings are compared when a study is resumed (:func:`nndl.tuning.space.canonical`,
+    ``on`` the data's :func:`~nndl.tuning.space.taken`; without it, the settings that depend
+    on the data compare as written). Paths and test-file options compare as written."""
+    from ..tuning.space import canonical, path_setting
+
+    if given == saved:
+        return True
+    if path_setting(key):
+        return False
+    one, two = (canonical({"space": {key: v}}, on)["space"].get(key) for v in (given, saved))
+    return one == two
+
+
+def changed_on_resume(key: str, given: Any = None) -> NNDLError:
+    """The refusal of a setting given another value, ``given``, when resuming (named as it
+    was given: ``--no-header`` for a header switch given False)."""
+    flag = "--" + key.replace("_", "-")
+    if given is False and key in ("header", "standardize", "test_header"):
+        flag = {"header": "--no-header", "standardize": "--no-standardize",
+                "test_header": "--test-no-header"}[key]
+    return NNDLError(f"{flag} cannot be changed when resuming: a resumed "
+                     "run uses the checkpoint's data and settings (only --iterations or "
+                     "--epochs, --data where the same data moved, --out, --plot, --log, "
+                     "--quiet and the checkpoint options may be given)")
+
+
+def _resolved_test(test: "str | None") -> "str | None":
+    """--test's data as it is stored (an absolute path, or a data set's name)."""
+    try:
+        return resolve_spec(test)
+    except NNDLError as exc:  # a FIFO, '-': named as --test's
+        raise NNDLError(f"--test: {exc}") from None
 
 
 def _check_schedule(s: dict, args: argparse.Namespace, resuming: bool) -> None:
@@ -139,12 +184,17 @@ def _check_schedule(s: dict, args: argparse.Namespace, resuming: bool) -> None:
             s["epochs"] = DEFAULT_EPOCHS
 
 
-def training_line(s: dict, optimizer: Any) -> str:
-    """'adam (learning rate 0.001), mini-batches of 32 for 10 epochs, L2 0.1, ...'."""
+def training_line(s: dict, optimizer: Any, m: "int | None" = None) -> str:
+    """'adam (learning rate 0.001), mini-batches of 32 for 10 epochs, L2 0.1, ...'; ``m``,
+    the training samples when known: a --batch-size of m or more is said to be full batches
+    (it read 'mini-batches of 9223372036854775807')."""
     name = getattr(optimizer, "name", None) or s.get("optimizer") or "gd"
     parts = [f"{name} (learning rate {s.get('lr')}"
              + (f", decay {s['decay']:g}" if s.get("decay") else "") + ")"]
-    if s.get("batch_size"):
+    if s.get("batch_size") and m is not None and s["batch_size"] >= m:
+        parts.append(f"full batch (--batch-size {s['batch_size']} >= the {m} training "
+                     f"samples) for {s.get('epochs')} epochs")
+    elif s.get("batch_size"):
         parts.append(f"mini-batches of {s['batch_size']} for {s.get('epochs')} epochs")
     else:
         parts.append(f"full batch for {s.get('iterations')} iterations")

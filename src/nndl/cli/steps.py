@@ -29,6 +29,7 @@ from ..optimizers import get_optimizer
 from ..preprocessing import Standardizer
 from ..training import training_entries
 from . import arguments as a
+from .applies import check_train_options
 from .common import check_width, headerless_table, image_size_of, no_better, p_is_table, \
     warn_by_position, warn_in_files_order
 
@@ -66,7 +67,7 @@ def load_parts(s: dict) -> Parts:
     data, test = datasets.load_spec(s["data"], label, image_size=s["image_size"], **options)
     if data.Y is None:
         raise NNDLError(f"{data.name or s['data']} has no labels: training needs them")
-    _check_options_apply(s, data)
+    check_train_options(s, data)
     _warn_many_classes(data, s)
     dropped = _dropped_names(s, data)
     if s["test"] is not None:
@@ -76,29 +77,6 @@ def load_parts(s: dict) -> Parts:
         train, dev, _ = datasets.split(data, dev=s["dev"], test=0.0, seed=s["seed"],
                                        stratify=heads.for_task(data.task).is_classifier)
     return Parts(data, train, dev, test, dropped)
-
-
-def _check_options_apply(s: dict, data: Dataset) -> None:
-    """NNDLError for an option that the data cannot use (it was ignored, exit 0): --label,
-    --header and --decimal are for table files, --test-header and --test-decimal for a
-    table --test, --image-size for images."""
-    table = s["data"] is not None and p_is_table(s["data"])
-    what = data.name or s["data"] or "breast_cancer"
-    kind = "images" if image_size_of(data) is not None else "a table file" if table \
-        else "a data set with its own labels"
-    if s["label"] is not None and not table:
-        raise NNDLError(f"--label chooses a table file's label column; {what} is {kind}")
-    for key, flag in (("header", "--header"), ("decimal", "--decimal")):
-        if s.get(key) is not None and not table:
-            flag = "--no-header" if s[key] is False else flag
-            raise NNDLError(f"{flag} is for table files (CSV, TSV); {what} is {kind}")
-    for key, flag in (("test_header", "--test-header"), ("test_decimal", "--test-decimal")):
-        if s.get(key) is not None and not (s["test"] and p_is_table(s["test"])):
-            flag = "--test-no-header" if s[key] is False else flag
-            raise NNDLError(f"{flag} is for a table file given with --test; " + (
-                f"{s['test']} is not one" if s["test"] else "no --test is given"))
-    if s["image_size"] is not None and image_size_of(data) is None:
-        raise NNDLError(f"--image-size is for images; {what} is {kind}")
 
 
 def _label_said(data: Dataset, s: dict) -> str:
@@ -309,11 +287,13 @@ before 2026-12-07 read grey levels 0..16 and lack it (:func:`nndl.cli.common.rea
 
 def model_info(s: dict, parts: Parts) -> dict:
     """What a model file of ``nndl train`` holds in ``info`` besides its summary: the
-    settings ``s`` (to resume with), the data's name, fingerprint, columns and image size."""
+    settings ``s`` (to resume with), the data's name, fingerprint, columns and image size,
+    and a table's width (``columns``: a table without a header, read for the model later,
+    has its --features / --drop by position in a file of that many columns)."""
     return {"train_args": s, "image_size": image_size_of(parts.data),
             "data_name": parts.data.name, "data_fingerprint": fingerprint(parts.data),
             "feature_names": parts.data.feature_names, "label_name": parts.data.label_name,
-            "dropped_names": parts.dropped,
+            "dropped_names": parts.dropped, "columns": parts.data.columns,
             **({"digits_scale": DIGITS_SCALE} if s["data"] == "digits" else {})}
 
 

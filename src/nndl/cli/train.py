@@ -21,23 +21,25 @@ from typing import Any
 
 import numpy as np
 
-from .. import datasets, heads
+from .. import datasets
 from ..callbacks import EarlyStopping
 from ..checkpoint import Checkpointer
-from ..datasets import Dataset
-from ..errors import DivergenceError, NNDLError, shorten
+from ..errors import DivergenceError, NNDLError
 from ..files import (absolute, file_identity, is_stdout, not_an_input, output_file,
                      remove_stale_temporaries)
 from ..network import Network
 from ..progress import CostLog, ProgressBar
 from . import arguments as a
 from ..heads import dataset_targets
-from .common import check_width, format_scores, read_model
-from .resumed import data_note, saved_out
+from .common import check_width
+from .resumed import saved_out
 from .interrupts import announce, interrupted, stop_if_pressed, stopped_by_signal
-from .settings import TRAIN_DEFAULTS, shown, train_settings, training_line
-from .steps import (Fitted, Parts, build_model, early_stopping, fingerprint, fit_arguments,
-                    load_parts, model_info, summarize, task_note, warn_no_better)
+from .resume import (Resume, check_data_place, check_deferred, check_same_data, finished,
+                     read_checkpoint)
+from .settings import TRAIN_DEFAULTS, shown, train_settings
+from .steps import (Fitted, Parts, build_model, early_stopping, fit_arguments, load_parts,
+                    model_info, summarize, warn_no_better)
+from .train_report import boundary_path, plots, print_report
 
 NAME = "train"
 
@@ -91,26 +93,31 @@ def add_data_options(g: Any) -> None:
     a.add_switch(g, "standardize", "standardize the features, and a regression's targets "
                  "(undone in its predictions) (default, except for images)",
                  "use the features (and targets) as they are")
-    g.add_argument("--image-size", type=a.image_size, metavar="SIZE", help="image folders: "
-                   "resize every image to SIZE or HEIGHT,WIDTH pixels (default: 64)")
+    g.add_argument("--image-size", type=a.image_size, metavar="SIZE", help="a folder of "
+                   "images: resize every image to SIZE or HEIGHT,WIDTH pixels (default: 64; "
+                   "images held as arrays, .npz/.h5, the cat folder, digits, are not resized)")
 
 
 def add_model_options(g: Any) -> None:
     g.add_argument("--layers", type=a.layers, help="hidden layer sizes, e.g. 20,7,5; 'none' "
                    f"(or 0) for logistic regression (default: {shown('layers')})")
-    g.add_argument("--hidden", help="hidden activation: relu, tanh, sigmoid, leaky_relu "
+    g.add_argument("--hidden", type=a.hidden_activation, help="hidden activation: relu, "
+                   "tanh, sigmoid, leaky_relu "
                    f"(default: {shown('hidden')})")
-    g.add_argument("--output", help="output activation: sigmoid, softmax or linear (default: "
+    g.add_argument("--output", type=a.output_activation,
+                   help="output activation: sigmoid, softmax or linear (default: "
                    "sigmoid for 2 classes, softmax for more, linear for regression; softmax "
                    "also takes 2 classes, as 2 units)")
-    g.add_argument("--init", help="small, scaled, he, xavier or zeros (default: "
+    g.add_argument("--init", type=a.init_name, help="small, scaled, he, xavier or zeros (default: "
                    f"{shown('init')})")
     g.add_argument("--seed", type=a.seed, help="seed of the initialization and the dev split "
                    f"(default: {shown('seed')})")
-    g.add_argument("--rng", type=a.lower, choices=["default", "legacy"], help="'legacy' draws the weights "
+    g.add_argument("--rng", type=a.lower, choices=["default", "legacy"],
+                   help="'legacy' draws the weights "
                    "with numpy.random.RandomState(seed).randn, as the course does (default: "
                    f"{shown('rng')})")
-    g.add_argument("--dtype", type=a.lower, choices=["float64", "float32"], help="floating-point type of the "
+    g.add_argument("--dtype", type=a.lower, choices=["float64", "float32"],
+                   help="floating-point type of the "
                    f"parameters and the computation (default: {shown('dtype')})")
 
 
@@ -143,18 +150,23 @@ def add_training_options(g: Any) -> None:
 
 
 def _add_output_options(g: Any) -> None:
-    g.add_argument("--out", help="where to save the model (default: model.npz; with --resume, "
+    g.add_argument("--out", type=a.path,
+                   help="where to save the model (default: model.npz; with --resume, "
                    "where the first run would have saved it, when that is beside CHECKPOINT)")
-    g.add_argument("--plot", help="write the cost curve to this PNG (and, for 2-D data, the "
+    g.add_argument("--plot", type=a.path,
+                   help="write the cost curve to this PNG (and, for 2-D data, the "
                    "decision boundary to NAME-boundary.png)")
-    g.add_argument("--log", help="write the cost of every iteration to this JSON-lines file")
+    g.add_argument("--log", type=a.path,
+                   help="write the cost of every iteration to this JSON-lines file")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.add_argument("--checkpoint-every", type=a.positive_int, metavar="N",
                    help="write a checkpoint every N iterations (N epochs with --batch-size); "
                    "a signal lets the current epoch finish, then writes one")
-    g.add_argument("--checkpoint", help="checkpoint file (default: OUT with .ckpt.npz, or the "
+    g.add_argument("--checkpoint", type=a.path,
+                   help="checkpoint file (default: OUT with .ckpt.npz, or the "
                    "CHECKPOINT resumed from); SIGINT/SIGTERM always write one before exiting")
-    g.add_argument("--resume", metavar="CHECKPOINT", help="continue the training saved in "
+    g.add_argument("--resume", type=a.path, metavar="CHECKPOINT",
+                   help="continue the training saved in "
                    "CHECKPOINT (same data and settings)")
 
 
@@ -170,15 +182,17 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     # settings: the defaults, then a checkpoint's, then the options given
-    resume = _read_checkpoint(args.resume) if args.resume else None
-    s = train_settings(args, resume.saved if resume else None)
+    resume = read_checkpoint(args.resume) if args.resume else None
+    deferred: dict = {}  # settings given again whose effect depends on the data
+    s = train_settings(args, resume.saved if resume else None, deferred)
     _check_outputs(args, s, resume)
     # data: what --data names, split into train and dev parts; --test
     if resume is not None:
-        _check_data_place(args, resume)
+        check_data_place(args, resume)
     parts = load_parts(s)
     if resume is not None:
-        _check_same_data(resume, parts.data, s["data"])
+        check_same_data(resume, parts.data, s["data"])
+        check_deferred(deferred, s, parts)
     # model: a new one for the data's task, or the checkpoint's
     net = resume.net if resume else build_model(s, parts)
     check_width(net, parts.train, "the training data")
@@ -191,17 +205,17 @@ def _run(args: argparse.Namespace) -> int:
     # fit, with checkpoints, early stopping, the progress bar and the cost log
     Y = dataset_targets(parts.train, net)
     job = _plan(args, s, net, parts, resume)
-    if _finished(resume) and job.early is not None and job.early.stopped:
+    if finished(resume) and job.early is not None and job.early.stopped:
         raise NNDLError(
             f"{args.resume} is finished: early stopping ended it after epoch "
             f"{net.epochs_done - 1} (no lower dev cost in {job.early.patience} epochs after "
             f"epoch {job.early.best_epoch}, whose parameters it keeps), and resuming it trains "
             "no further; to train longer, train a new model with a larger --patience")
-    if resume is not None and (job.remaining < 0 or (_finished(resume) and job.remaining == 0
+    if resume is not None and (job.remaining < 0 or (finished(resume) and job.remaining == 0
                                                      and not (job.early and job.early.stopped))):
         done = job.target - job.remaining
         said = "" if done == job.target else f"; --{job.unit}s {job.target} is not more"
-        what = "is finished" if _finished(resume) else "is a checkpoint"
+        what = "is finished" if finished(resume) else "is a checkpoint"
         raise NNDLError(f"{args.resume} {what}: it has done {done} {job.unit}s{said}; to "
                         f"train it further give a new total, e.g. --{job.unit}s {2 * done}")
     try:
@@ -229,76 +243,16 @@ def _run(args: argparse.Namespace) -> int:
         raise NNDLError(f"the trained model is saved in {job.out}, without its scores: "
                         f"computing them failed: {str(exc) or 'out of memory'}") from None
     _save_final(net, job, summary, args, resume, last)
-    _print_report(s, net, parts, job, fitted, summary)
+    print_report(s, net, parts, job, fitted, summary)
     warn_no_better(net, parts, Y, summary)
     if args.plot:
-        for p in _plots(net, parts.train, Path(args.plot)):
+        for p in plots(net, parts.train, Path(args.plot)):
             print(f"plot      {p}")
     return 0
 
 
-@dataclass
-class _Resume:
-    """A checkpoint of ``nndl train``: the model, its file's metadata and its settings."""
 
-    net: Network
-    meta: dict
-    saved: dict
-
-
-def _read_checkpoint(path: str) -> _Resume:
-    """The model to continue: a finished model whose parameters are early stopping's best
-    epoch continues from the parameters its run ended with (its set ``"last"``), so that
-    continuing it is the run continued, as from a checkpoint."""
-    net, meta = read_model(path)
-    saved = meta["info"].get("train_args")
-    if not isinstance(saved, dict):
-        raise NNDLError(f"{path} is a model but not one saved by 'nndl train' (it holds no "
-                        "training settings to continue with)")
-    if meta["info"].get("changed_after_training"):  # see nndl.io.kept
-        raise NNDLError(f"{path} was trained further or edited after 'nndl train' saved it: "
-                        "its settings no longer describe it, and it cannot be resumed; train "
-                        "a new model")
-    last = meta["param_sets"].get("last")
-    if last is not None:
-        for k, v in net.params.items():
-            v[...] = last[k]
-    return _Resume(net, meta, saved)
-
-
-def _check_same_data(resume: "_Resume", data: Dataset, spec: "str | None") -> None:
-    """NNDLError when the data changed since the checkpoint (same path, other values)."""
-    saved = resume.meta["info"].get("data_fingerprint")
-    if isinstance(saved, str) and saved != fingerprint(data):
-        raise NNDLError(f"the data {spec or data.name} is not what this checkpoint was trained "
-                        "on (its values changed since): resuming would continue on other data; "
-                        "train a new model instead, or restore the original file")
-
-
-def _check_data_place(args: argparse.Namespace, resume: "_Resume") -> None:
-    """Resuming: the saved data path must still hold the data, or --data says where it went
-    (accepted only when the checkpoint can tell it is the same data: its fingerprint)."""
-    saved = resume.saved.get("data")
-    if args.data is None:
-        if isinstance(saved, str) and not Path(saved).exists() \
-                and saved not in datasets.spec_names():
-            raise NNDLError(f"the data {args.resume} was trained on, {saved}, is not there any "
-                            "more: if it moved, give its new place with --data (nndl checks "
-                            "that it holds the same values)")
-        if note := data_note(args.resume, resume.saved):  # (the file says where it is)
-            print(note)
-        return
-    if not isinstance(resume.meta["info"].get("data_fingerprint"), str):
-        raise NNDLError(f"--data cannot be changed when resuming {args.resume}: it holds no "
-                        "fingerprint of its data to check the new file against")
-
-
-def _finished(resume: "_Resume | None") -> bool:
-    """Resuming a finished model (saved at the end of a run), not a checkpoint."""
-    return resume is not None and "summary" in resume.meta["info"]
-
-
-def _check_outputs(args: argparse.Namespace, s: dict, resume: "_Resume | None") -> None:
+def _check_outputs(args: argparse.Namespace, s: dict, resume: "Resume | None") -> None:
     """Fail before training, not after, when a file cannot be written where it is asked:
     a missing folder, a folder in its place, a plot not named as the PNG it is, or two
     outputs (or an output and the data) that are the same file, which would overwrite one
@@ -319,7 +273,7 @@ def _check_outputs(args: argparse.Namespace, s: dict, resume: "_Resume | None") 
         if plot.suffix and plot.suffix.lower() != ".png":
             raise NNDLError(f"--plot {args.plot}: plots are written as PNG images; give a name "
                             "ending in .png")
-        outputs += [("--plot", plot), ("--plot (its decision boundary)", _boundary_path(plot))]
+        outputs += [("--plot", plot), ("--plot (its decision boundary)", boundary_path(plot))]
     seen: dict[object, tuple[str, Path]] = {}
     for what, p in outputs:
         full = file_identity(output_file(p, what))  # (two names of one file are one)
@@ -357,7 +311,7 @@ class _Job:
 
 
 def _plan(args: argparse.Namespace, s: dict, net: Network, parts: Parts,
-          resume: "_Resume | None") -> _Job:
+          resume: "Resume | None") -> _Job:
     """Paths, callbacks and fit's arguments. Checkpoints are taken at epoch ends: a signal
     lets the current epoch finish (see nndl.checkpoint), so resuming is exact in both modes."""
     # resuming: by default the model goes where the first run would have put it, and new
@@ -384,19 +338,14 @@ def _plan(args: argparse.Namespace, s: dict, net: Network, parts: Parts,
     return _Job(out, ckpt_path, info, mini, target, remaining, ckpt, early, kw)
 
 
-def _model_paths(args: argparse.Namespace, resume: "_Resume | None") -> tuple[Path, Path]:
+def _model_paths(args: argparse.Namespace, resume: "Resume | None") -> tuple[Path, Path]:
     """(the model's path, the checkpoints' path). Resuming: by default the model goes where
     the first run put it, and new checkpoints replace the one resumed from, never a finished
     model trained further (it was replaced by checkpoints, then deleted)."""
     out = Path(args.out or (saved_out(args.resume, resume.saved) if resume else None)
                or "model.npz")  # (a place to write is taken from the file only beside it)
-    resumed_ckpt = args.resume if resume is not None and not _finished(resume) else None
+    resumed_ckpt = args.resume if resume is not None and not finished(resume) else None
     return out, Path(args.checkpoint or resumed_ckpt or _ckpt_default(out))
-
-
-def _boundary_path(plot: Path) -> Path:
-    """Where the decision boundary goes beside the cost curve ``plot``."""
-    return plot.with_name(plot.stem + "-boundary" + (plot.suffix or ".png"))
 
 
 def _ckpt_default(out: Path) -> Path:
@@ -422,7 +371,7 @@ def _fit(net: Network, X: np.ndarray, Y: np.ndarray, job: _Job) -> Fitted:
 
 
 def _save_final(net: Network, job: _Job, summary: "dict | None", args: argparse.Namespace,
-                resume: "_Resume | None", last: "dict | None" = None) -> None:
+                resume: "Resume | None", last: "dict | None" = None) -> None:
     """Save the model with its scores and the state to continue from (it is a checkpoint
     too: ``nndl train --resume MODEL --iterations N`` trains it further); then remove this
     run's own checkpoint file, which the model supersedes (not one named by --checkpoint,
@@ -437,62 +386,9 @@ def _save_final(net: Network, job: _Job, summary: "dict | None", args: argparse.
     final.last_params = last  # early stopping kept another epoch's: resuming needs the last
     final.write(net)
     stale = job.ckpt_path
-    ours = job.ckpt.written > 0 or (resume is not None and not _finished(resume)
+    ours = job.ckpt.written > 0 or (resume is not None and not finished(resume)
                                     and args.resume is not None)
     if ours and job.early is None and not args.checkpoint and stale.exists() and \
             absolute(stale, "--checkpoint") != absolute(job.out, "--out"):
         stale.unlink()  # and what a killed write of it left (older than this run: not ours)
         remove_stale_temporaries(stale, older_than=time.time() - job.started)
-
-
-# --- the report -----------------------------------------------------------------------------
-def _print_report(s: dict, net: Network, parts: Parts, job: _Job, fitted: Fitted,
-                  summary: dict) -> None:
-    data = parts.data
-    print(f"data      {data.name}: {data.X.shape[0]} features, task {data.task}"
-          + (f", classes {shorten(net.classes, 300)}" if net.classes else "")
-          + task_note(s, net.classes))
-    print("samples   " + ", ".join(f"{n} {d.X.shape[1]}" for n, d in parts.named()))
-    print(f"network   {net.layer_dims} {'/'.join(net.activation_names)}, init {net.init}, "
-          f"{net.n_params} parameters, {net.dtype.name}")
-    if net.history.costs:
-        print(f"cost      {net.history.costs[0]:.6f} (it. {net.history.iterations[0]}) -> "
-              f"{net.history.costs[-1]:.6f} (it. {net.history.iterations[-1]}), "
-              f"learning rate {s['lr']:g}"
-              + (" (standardized targets)" if net.target_scaling is not None else ""))
-    print(f"training  {training_line(s, net.optimizer)}")
-    if job.mini:
-        print(f"time      {fitted.seconds:.2f} s for {fitted.epochs} epochs "
-              f"({fitted.iterations} iterations)")
-    else:
-        print(f"time      {fitted.seconds:.2f} s for {fitted.iterations} iterations")
-    early = job.early
-    if early is not None and early.best_epoch is not None:
-        how = f"stopped after epoch {net.epochs_done - 1}" if early.stopped else "no stop"
-        print(f"early     {how}; kept the parameters of epoch {early.best_epoch} (lowest dev "
-              "cost)")
-    for name, _ in parts.named():
-        print(f"{name:<9} {format_scores(summary[name])}")
-    print(f"saved     {job.out}")
-
-
-def _plots(net: Network, train: Dataset, path: Path) -> list[Path]:
-    """The cost curve at ``path``; for 2-D classification data, the decision boundary too."""
-    try:
-        from .. import plots
-    except ImportError as exc:
-        raise NNDLError(f"plots need matplotlib and nndl.plots: pip install 'nndl[plot]' "
-                        f"({exc})") from None
-    written = [path]
-    plots.plot_costs(net.history, path=path)
-    if net.layer_dims[0] == 2 and heads.for_output(net.output).is_classifier:
-        b = _boundary_path(path)
-        plots.plot_decision_boundary(net, train.X, train.Y, path=b)
-        written.append(b)
-    try:
-        import matplotlib.pyplot as plt
-
-        plt.close("all")
-    except ImportError:  # pragma: no cover
-        pass
-    return written

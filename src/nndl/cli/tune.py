@@ -38,6 +38,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "the same command on several machines with one --storage database shares it. "
         "Trials that fall behind the median are pruned.")
     train.add_data_options(t.add_argument_group("data (fixed for every trial)"))
+    _test_help(t)
     search = t.add_argument_group("search: train's options, each a value, a choice of "
                                   "several, or a range LO:HI")
     for action in tuning.train_actions().values():
@@ -46,36 +47,57 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     g = t.add_argument_group("the study")
     g.add_argument("--study", required=True, help="the study's name (running again resumes "
                    "it)")
-    g.add_argument("--trials", type=a.positive_int, default=20, help="finished trials "
-                   "(complete or pruned) the study should hold, counting earlier runs and "
-                   "all workers")
-    g.add_argument("--storage", help="database URL: sqlite:///FILE, postgresql://USER@HOST/DB "
+    g.add_argument("--trials", type=a.positive_int, help="finished trials (complete or "
+                   "pruned) the study should hold, counting earlier runs and all workers "
+                   f"(default: {TRIALS})")
+    g.add_argument("--storage", type=a.path,
+                   help="database URL: sqlite:///FILE, postgresql://USER@HOST/DB "
                    f"or any other SQLAlchemy URL (default: {tuning.DEFAULT_STORAGE})")
     g.add_argument("--workers", type=a.number("an integer from 1 to 256", integer=True, low=1,
-                                              high=256), default=1,
-                   help="processes on this machine working on the study together")
+                                              high=256),
+                   help="processes on this machine working on the study together (default: 1)")
     g.add_argument("--metric", type=a.lower, choices=list(dict.fromkeys(
                        m for h in HEADS.values() for m in h.metric_names)),
                    help="the dev-set metric to optimize (default: accuracy for "
                    "classification, rmse for regression)")
-    g.add_argument("--no-pruning", dest="prune", action="store_false", help="train every "
+    g.add_argument("--no-pruning", dest="prune", action="store_const", const=False,
+                   help="train every "
                    "trial to the end (default: a median pruner, fed the dev metric every "
                    f"epoch, or every iterations/{tuning.REPORTS_FULL_BATCH} full-batch "
                    "iterations)")
     g.add_argument("--heartbeat", type=a.number("an integer from 1 to 20 (seconds)",
                                                 integer=True, low=1, high=20),
-                   default=tuning.HEARTBEAT, help="seconds between a running trial's "
-                   "heartbeats; a trial without one for 3 heartbeats (its worker was killed) "
-                   "is marked failed and its parameters are tried again")
-    g.add_argument("--out", help="save the best trial's model here (an ordinary nndl model: "
+                   help="seconds between a running trial's heartbeats; a trial without one "
+                   "for 3 heartbeats (its worker was killed) is marked failed and its "
+                   f"parameters are tried again (default: {tuning.HEARTBEAT})")
+    g.add_argument("--out", type=a.path,
+                   help="save the best trial's model here (an ordinary nndl model: "
                    "evaluate, predict and info read it)")
-    g.add_argument("--plot", metavar="DIR", help="write Optuna's optimization history, "
+    g.add_argument("--plot", type=a.path, metavar="DIR",
+                   help="write Optuna's optimization history, "
                    "parameter importances and parallel-coordinate plots into this folder")
     g.add_argument("--report", action="store_true", help="only print the table of the "
-                   "existing study --study")
+                   "existing study --study (with --storage; no other option)")
     g.add_argument("--quiet", action="store_true", help="no line per trial")
-    t.set_defaults(run=run)
+    t.set_defaults(run=run, search_options=[x for x in t._actions if x.dest not in _REPORTING])
     return t
+
+
+TRIALS = 20
+"""--trials' default."""
+_REPORTING = ("help", "study", "storage", "report", "quiet")
+"""The options --report takes; every other one is for a search (:func:`_not_with_report`)."""
+
+
+def _test_help(p: argparse.ArgumentParser) -> None:
+    """--test's help, as a search uses it: the best trial's model is scored on it, once --out
+    trains that model again (the trials are compared on the dev set)."""
+    for action in p._actions:
+        if action.dest == "test":
+            action.help = ("a test data set: the best trial's model, trained again by --out "
+                           "(which --test needs), is scored on it and the score printed and "
+                           "saved with it; the trials are compared on the dev set (a table: "
+                           "read as train reads --test)")
 
 
 def _add_search_option(g: Any, action: argparse.Action) -> None:
@@ -88,8 +110,9 @@ def _add_search_option(g: Any, action: argparse.Action) -> None:
                        "(default: 1)")
         return
     kind = ("LO:HI range, " if dest in tuning.FLOAT_RANGE + tuning.INT_RANGE else "")
-    g.add_argument(*action.option_strings, dest=dest, nargs="+", metavar="V",
-                   help=f"{kind}one value or several; {help_}".replace("%", "%%"))
+    g.add_argument(*action.option_strings, dest=dest, nargs="+", action="extend",
+                   metavar="V", help=f"{kind}one value or several (the flag repeated adds to "
+                   f"them); {help_}".replace("%", "%%"))
 
 
 def space_of(args: argparse.Namespace) -> dict:
@@ -111,10 +134,11 @@ def space_of(args: argparse.Namespace) -> dict:
 def run(args: argparse.Namespace) -> int:
     """Search, or with --report print the study's table."""
     if args.report:
-        given = [o for o, v in (("--out", args.out), ("--plot", args.plot)) if v]
-        if given:  # (they were ignored: no model, no plots)
-            raise NNDLError(f"--report only prints the study's table; {' and '.join(given)} "
-                            "need a run without --report (which resumes the study)")
+        given = _not_with_report(args)
+        if given:  # (they were ignored: no search, no model, no plots)
+            raise NNDLError(f"--report only prints the study's table (--study, --storage); "
+                            f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} for a "
+                            "run without --report (which resumes the study)")
         print(tuning.report(tuning.load_study(args.storage, args.study)))
         return 0
     if args.plot:
@@ -123,12 +147,26 @@ def run(args: argparse.Namespace) -> int:
         if not Path(args.plot).is_dir():
             raise NNDLError(f"--plot {args.plot}: expected an existing folder")
     try:
-        tuning.tune(space_of(args), study=args.study, trials=args.trials,
-                    storage=args.storage, workers=args.workers, metric=args.metric,
-                    out=args.out, plot_dir=args.plot, prune=args.prune,
-                    heartbeat=args.heartbeat, verbose=1 if args.quiet else 2)
+        tuning.tune(space_of(args), study=args.study, trials=args.trials or TRIALS,
+                    storage=args.storage, workers=args.workers or 1, metric=args.metric,
+                    out=args.out, plot_dir=args.plot, prune=args.prune is not False,
+                    heartbeat=args.heartbeat or tuning.HEARTBEAT,
+                    verbose=1 if args.quiet else 2)
     except KeyboardInterrupt:
         print("nndl tune: interrupted; the finished trials stay in the study (the running ones "
               "are marked failed): the same command continues it", file=sys.stderr)
         return 130
     return 0
+
+
+def _not_with_report(args: argparse.Namespace) -> list[str]:
+    """The search options given (as typed: ``--no-header``, not ``--header``), which --report
+    would ignore: every option but those of :data:`_REPORTING` (all default to None)."""
+    given = []
+    for action in args.search_options:
+        v = getattr(args, action.dest, None)
+        if v is None or (isinstance(action, argparse._StoreConstAction) and v != action.const):
+            continue
+        if action.option_strings[0] not in given:
+            given.append(action.option_strings[0])
+    return given

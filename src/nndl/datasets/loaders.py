@@ -151,6 +151,15 @@ def column_names(columns: Columns, header: Sequence[str], source: str) -> list[s
     return [header[_column(c, known, len(header), source)] for c in (columns or [])]
 
 
+def column_indices(columns: Columns, names: "Sequence[str] | None", width: int,
+                   source: str) -> list[int]:
+    """The indices of ``columns`` (names or indices, as ``drop=`` takes them) in a table of
+    ``width`` columns named ``names`` (None: no header, indices only); NNDLError for an
+    unknown one."""
+    known = NameIndex(names)
+    return [_column(c, known, width, source) for c in (columns or [])]
+
+
 def choose_columns(candidates: Sequence[int], names: "Sequence[str] | None", width: int,
                    features: Columns, drop: Columns, source: str) -> list[int]:
     """The feature columns: ``candidates`` (all but the label), narrowed to ``features`` (in
@@ -172,12 +181,34 @@ def choose_columns(candidates: Sequence[int], names: "Sequence[str] | None", wid
                             f"{names[outside[0]] if names else outside[0]!r}")
         cols = chosen
     if drop is not None:
-        gone = {_column(c, known, width, source) for c in drop}
+        gone = {_column(c, known, width, source): c for c in drop}
+        _check_drop(gone, cols if features is not None else None, set(candidates), names,
+                    source)
         cols = [c for c in cols if c not in gone]
     if not cols:
         raise NNDLError(f"{source}: no feature column is left (features={features!r}, "
                         f"drop={drop!r})")
     return cols
+
+
+def _check_drop(gone: dict, kept: "list[int] | None", candidates: set,
+                names: "Sequence[str] | None", source: str) -> None:
+    """NNDLError for a dropped column (``gone``: index -> as given) that ``features`` keeps
+    (``kept``: its columns, None when not given), or that is the label column (not among
+    the ``candidates``): both were done in silence, the drop ignored."""
+    def shown(i: int) -> str:
+        return repr(names[i]) if names is not None else f"(column {i})"
+
+    both = [i for i in gone if kept is not None and i in kept]
+    if both:
+        raise NNDLError(f"{source}: --drop {gone[both[0]]} (drop=) removes the column "
+                        f"{shown(both[0])}, which --features (features=) keeps: give it in one "
+                        "of them")
+    label = [i for i in gone if i not in candidates]
+    if label:
+        raise NNDLError(f"{source}: --drop {gone[label[0]]} (drop=) names the label column "
+                        f"{shown(label[0])}; to read another column as the label, say which "
+                        "with --label (label=)")
 
 
 def select(data: Dataset, features: Columns = None, drop: Columns = None) -> Dataset:
@@ -275,6 +306,16 @@ def table_header(path: "str | os.PathLike", max_bytes: "int | str | None" = None
         return None
     return read_table(p, Budget(shorten(p.name), max_bytes), names=names,
                       header=header, counted=counted, head_only=True, decimal=decimal).header
+
+
+def table_width(path: "str | os.PathLike", decimal: "str | None" = None,
+                max_bytes: "int | str | None" = None) -> int:
+    """How many columns a text table without a header has (its first rows read, as
+    :func:`table_header` reads them): a model trained on such a table knows its columns by
+    position only, in a file of this many."""
+    p = regular_file(path, "data file")
+    return read_table(p, Budget(shorten(p.name), max_bytes), header=False, head_only=True,
+                      decimal=decimal).width
 
 
 def label_column(label: object, header: "list[str] | None", width: int, source: str) -> int:

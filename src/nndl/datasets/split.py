@@ -118,9 +118,9 @@ def split(data: Dataset, dev: float = 0.2, test: float = 0.0, seed: "int | None"
     idx = part_indices(labels, m, n_dev, n_test, np.random.default_rng(seed))
     if idx is None:
         sizes = np.unique(labels, return_counts=True)[1]
-        raise NNDLError(f"cannot stratify {m} samples with class sizes {shorten(sizes.tolist())} into "
-                        f"dev={dev}, test={test} (pass stratify=False; nndl train: another --dev, or "
-                        "--dev 0)")
+        raise NNDLError(f"cannot stratify {m} samples with class sizes "
+                        f"{shorten(sizes.tolist())} into dev={dev}, test={test} (nndl train: "
+                        "another --dev, or --dev 0; from Python: stratify=False)")
     base = data.name or "data"
     train = data.subset(idx[0], name=f"{base}[train]")
     dev_ds = data.subset(idx[1], name=f"{base}[dev]") if n_dev else None

@@ -73,7 +73,9 @@ def tune(space: dict, *, study: str, trials: int = 20, data: "str | None" = None
     metric : str, optional
         accuracy (classification, default), rmse (regression, default), mse, mae or r2.
     out : path, optional
-        Save the best trial's model here (an ordinary nndl model file).
+        Save the best trial's model here (an ordinary nndl model file), trained again; with
+        ``space["test"]`` (``--test``), its scores on the test data are printed and saved
+        with it (a test set without ``out`` is refused: nothing would score it).
     plot_dir : path, optional
         Write Optuna's plots (:data:`PLOTS`) into this folder.
     prune : bool, default True
@@ -91,6 +93,7 @@ def tune(space: dict, *, study: str, trials: int = 20, data: "str | None" = None
     -------
     optuna.study.Study
     """
+    from ..cli.common import format_scores
     from ..validation import check_number
 
     trials = int(check_number("trials", trials, integer=True, low=1))
@@ -105,6 +108,10 @@ def tune(space: dict, *, study: str, trials: int = 20, data: "str | None" = None
                  workers, sampler_seed)
     if out is not None:
         check_out(out, storage, [space.get("data"), space.get("test")])
+    elif space.get("test") is not None:  # (it was read, and its score never shown)
+        raise NNDLError("--test (test=) scores the best trial's model, which --out (out=) "
+                        "trains again and saves: give --out too, or leave --test out (the "
+                        "trials are compared on the dev set)")
     prepared = prepare(cfg)  # bad input fails here, before any worker starts
     t0 = time.perf_counter()
     stats = work(cfg, prepared) if workers == 1 else run_workers(cfg)
@@ -114,10 +121,13 @@ def tune(space: dict, *, study: str, trials: int = 20, data: "str | None" = None
         print(report(study_))
         print_times(stats, wall)
     if out is not None:
-        path, value = best_model(study_, prepared, out)
+        path, value, test = best_model(study_, prepared, out)
         if verbose:
             print(f"saved     {path} (trial {study_.best_trial.number} trained again: "
                   f"{prepared.metric} {value:.4f} on the dev set)")
+            if test is not None:
+                print(f"test      {format_scores(test)} (the saved model, on --test "
+                      f"{space['test']})")
     if plot_dir is not None:
         for p in plot(study_, plot_dir):
             if verbose:

@@ -75,11 +75,13 @@ def report(study: Any, top: int = 5) -> str:
     return "\n".join(lines)
 
 
-def best_model(study: Any, prepared: Prepared, out: "str | os.PathLike") -> tuple[Path, float]:
+def best_model(study: Any, prepared: Prepared,
+               out: "str | os.PathLike") -> tuple[Path, float, "dict | None"]:
     """Train the best trial's settings again (the same seed and split: the same model, as
     training is deterministic) and save it as an ordinary nndl model file at ``out``, with
     ``nndl train``'s information (``evaluate``, ``predict``, ``info`` read it); returns the
-    path and its dev metric."""
+    path, its dev metric and its scores on the test data (the ``test`` setting), or None
+    without test data."""
     from .. import io
     from ..cli.steps import model_info, summarize
     from ..heads import dataset_targets
@@ -98,7 +100,7 @@ def best_model(study: Any, prepared: Prepared, out: "str | os.PathLike") -> tupl
                     "metric": prepared.metric, "params": dict(best.params)}
     path = Path(out)
     io.save(done.net, path, info=info)
-    return path, done.value
+    return path, done.value, info["summary"].get("test")
 
 
 PLOTS = ("optimization_history", "param_importances", "parallel_coordinate")

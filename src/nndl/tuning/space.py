@@ -180,9 +180,9 @@ def parse_space(space: dict) -> dict[str, Dim]:
         elif isinstance(value, list):
             if not value:
                 raise NNDLError(f"{flag(key)}: an empty choice; give at least one value")
-            if any(_is_range(key, v) for v in value):
-                raise NNDLError(f"{flag(key)} {' '.join(map(str, value))}: give either a "
-                                "range LO:HI or a choice of values, not both")
+            if any(_is_range(key, v) for v in value):  # (a repeated flag adds to the list)
+                raise NNDLError(f"{flag(key)} {' '.join(map(str, value))}: give either one "
+                                "range LO:HI or a choice of values, not both, nor two ranges")
             values = tuple(dict.fromkeys(_value(key, v, actions[key]) for v in value))
             dims[key] = Dim(key, "choice" if len(values) > 1 else "fixed", values)
         else:
@@ -291,6 +291,12 @@ def canonical(search: dict, on: "dict | None" = None) -> dict:
     # is now compared through the data's fingerprint (--decimal) is left out
     return {**search, "space": {k: v for k, v in space.items()
                                 if v is not None and k not in _PATHS}}
+
+
+def path_setting(key: str) -> bool:
+    """Whether setting ``key`` is one :func:`canonical` leaves out (:data:`_PATHS`: paths
+    and how the test file is read, compared otherwise), so compared as written."""
+    return key in _PATHS
 
 
 def check_values(dims: dict[str, Dim], parts: Any) -> None:
