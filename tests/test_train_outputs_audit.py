@@ -209,6 +209,48 @@ def test_a_resumed_file_does_not_choose_which_file_is_written(tmp_path):
     assert f"on the data saved in it: {tmp_path / 'd.csv'}" in said.splitlines()[0]
     ok("train", "--resume", "m.npz", "--iterations", "20", "--quiet", cwd=tmp_path)
     assert nndl.load(tmp_path / "m.npz").iterations_done == 20  # itself: trained further
+    # the review: an existing .npz beside it (the user's data, another model) was taken
+    np.savez(tmp_path / "data.npz", X=np.ones((3, 2)))
+    _forged(tmp_path / "m.npz", tmp_path / "beside.npz", out=str(tmp_path / "data.npz"))
+    fails("train", "--resume", "beside.npz", "--iterations", "30", "--quiet", cwd=tmp_path,
+          words=["beside.npz says its model is saved as", "--out"])
+    assert set(np.load(tmp_path / "data.npz").files) == {"X"}
+    # a checkpoint in another folder (--checkpoint): nndl info's command to continue gives the
+    # --out that resuming needs (the printed command was refused); the run's own pair, in a
+    # folder moved since, saves its model beside its checkpoint
+    (tmp_path / "ck").mkdir()
+    _forged(tmp_path / "m.npz", tmp_path / "ck" / "c.npz", out=str(tmp_path / "m.npz"))
+    fails("train", "--resume", "ck/c.npz", "--iterations", "30", "--quiet", cwd=tmp_path,
+          words=["--out"])
+    assert f"--out {tmp_path / 'm.npz'}" in ok("info", "ck/c.npz", cwd=tmp_path)
+    (tmp_path / "moved").mkdir()
+    _forged(tmp_path / "m.npz", tmp_path / "moved" / "run.ckpt.npz",
+            out=str(tmp_path / "gone" / "run.npz"))
+    assert "--out" not in ok("info", "moved/run.ckpt.npz", cwd=tmp_path)
+    ok("train", "--resume", "moved/run.ckpt.npz", "--iterations", "30", "--quiet", cwd=tmp_path)
+    assert nndl.load(tmp_path / "moved" / "run.npz").iterations_done == 30
+
+
+def test_the_command_printed_to_continue_says_the_out_resuming_needs(tmp_path):
+    """A run with --checkpoint in another folder than --out printed 'continue with: nndl
+    train --resume ck/c.npz', which the resume rule refuses; it now gives --out."""
+    import argparse
+
+    from nndl.cli.interrupts import resume_command
+
+    args = argparse.Namespace(out="run/m.npz", checkpoint_every=None, log=None, plot=None,
+                              quiet=False)
+    (tmp_path / "run").mkdir()
+    os_cwd = Path.cwd()
+    try:
+        import os
+
+        os.chdir(tmp_path)
+        assert resume_command(args, "ck/c.npz") == \
+            "nndl train --resume ck/c.npz --out run/m.npz"
+        assert resume_command(args, "run/m.ckpt.npz") == "nndl train --resume run/m.ckpt.npz"
+    finally:
+        os.chdir(os_cwd)
 
 
 def test_a_log_that_is_a_hard_link_of_the_data_is_refused(tmp_path):

@@ -11,6 +11,7 @@ import shlex
 from typing import Any
 
 from .common import format_scores, outdated, read_model
+from .resumed import needs_out
 from .settings import TRAIN_DEFAULTS, training_line
 
 NAME = "info"
@@ -99,7 +100,11 @@ def _print_training(path: str, net: Any, info: dict, refused: bool = False) -> N
     if isinstance(ck, dict):
         unit = "epoch" if targs.get("batch_size") else "iteration"
         n, total = ck.get(f"{unit}s_done"), ck.get(f"target_{unit}s")
-        how = shlex.join(["nndl", "train", "--resume", str(path)])  # a shell line: quoted
+        words = ["nndl", "train", "--resume", str(path)]
+        out = targs.get("out")
+        if isinstance(out, str) and needs_out(path, out, moved=True):  # refused without
+            words += ["--out", out]
+        how = shlex.join(words)  # a shell line: quoted
         early = ck.get("early_stopping")
         if "summary" in info and isinstance(early, dict) \
                 and early.get("wait", 0) >= early.get("patience", 1):

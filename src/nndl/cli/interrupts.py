@@ -15,6 +15,7 @@ import sys
 from typing import Any
 
 from ..network import Network
+from .resumed import needs_out
 
 
 _pressed_before = False
@@ -51,6 +52,8 @@ def resume_command(args: argparse.Namespace, ckpt_path: Any) -> str:
     to run): without them the resumed run wrote no more periodic checkpoints and its cost
     log stopped."""
     words = ["nndl", "train", "--resume", str(ckpt_path)]
+    if args.out and needs_out(ckpt_path, args.out):  # (else the file's own out is taken)
+        words += ["--out", str(args.out)]
     if args.checkpoint_every:
         words += ["--checkpoint-every", str(args.checkpoint_every)]
     for option in ("log", "plot"):

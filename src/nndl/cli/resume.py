@@ -67,7 +67,7 @@ def check_data_place(args: argparse.Namespace, resume: Resume) -> None:
                             "more: if it moved, give its new place with --data (nndl checks "
                             "that it holds the same values)")
         note = data_note(args.resume, resume.saved)  # the file says where its data is
-        if note and not args.quiet:
+        if note:  # (--quiet turns off the progress bar, not the report)
             print(note)
         return
     if not isinstance(resume.meta["info"].get("data_fingerprint"), str):

@@ -32,7 +32,7 @@ from ..progress import CostLog, ProgressBar
 from . import arguments as a
 from ..heads import dataset_targets
 from .common import check_width
-from .resumed import saved_out
+from .resumed import checkpoint_of, saved_out
 from .interrupts import announce, interrupted, stop_if_pressed, stopped_by_signal
 from .resume import (Resume, check_data_place, check_deferred, check_same_data, finished,
                      read_checkpoint)
@@ -345,12 +345,7 @@ def _model_paths(args: argparse.Namespace, resume: "Resume | None") -> tuple[Pat
     out = Path(args.out or (saved_out(args.resume, resume.saved) if resume else None)
                or "model.npz")  # (a place to write is taken from the file only beside it)
     resumed_ckpt = args.resume if resume is not None and not finished(resume) else None
-    return out, Path(args.checkpoint or resumed_ckpt or _ckpt_default(out))
-
-
-def _ckpt_default(out: Path) -> Path:
-    stem = out.name[:-4] if out.name.endswith(".npz") else out.name
-    return out.with_name(stem + ".ckpt.npz")
+    return out, Path(args.checkpoint or resumed_ckpt or checkpoint_of(out))
 
 
 def _fit(net: Network, X: np.ndarray, Y: np.ndarray, job: _Job) -> Fitted:
