@@ -736,11 +736,12 @@ def test_predict_prints_one_line_per_sample_whatever_the_class_names(tmp_path):
 def test_predict_prints_no_terminal_escape_sequence_of_a_class_name(tmp_path):
     """A class "\\x1b]0;title\\x07" (a terminal's escape: set the window's title) was printed
     raw; it is written as its \\xNN escapes, as tabs and line breaks are."""
-    _named_model(tmp_path, names=("\x1b]0;title\x07", "bell\x9b", "plain"))
+    _named_model(tmp_path, names=("\x1b]0;title\x07", "bell\x9b", "gpj.\u202eexe"))
     out = ok("predict", "--model", "m.npz", "data.csv", cwd=tmp_path)
     assert not any(ord(c) < 32 and c not in "\t\n" or 127 <= ord(c) < 160 for c in out)
+    assert "\u202e" not in out and "gpj.\\u202eexe" in out  # (the review: printed raw)
     labels = {line.split("\t")[2] for line in out.splitlines()}
-    assert labels <= {"\\x1b]0;title\\x07", "bell\\x9b", "plain"} and len(labels) > 1
+    assert labels <= {"\\x1b]0;title\\x07", "bell\\x9b", "gpj.\\u202eexe"} and len(labels) > 1
 
 
 def test_predict_writes_tsv_for_tsv_and_keeps_a_files_permissions(tmp_path):

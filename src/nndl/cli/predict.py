@@ -77,7 +77,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+_BIDI = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+"""Unicode's bidirectional controls: a class name holding U+202E (right-to-left override)
+printed the rest of its line backwards on a terminal."""
 _ESCAPES = str.maketrans({**{chr(c): f"\\x{c:02x}" for c in (*range(32), *range(127, 160))},
+                          **{chr(c): f"\\u{c:04x}" for c in _BIDI},
                           "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 """A field of a printed line as ``cut`` and ``wc -l`` see one: its tabs and line breaks (and
 backslashes, so that it reads back) written with a backslash (a class "new\\nline" split a

@@ -114,8 +114,8 @@ def _deep_pixels(im: Any, h: int, w: int, where: str) -> np.ndarray:
 def _rgb8_pixels(im: Any, h: int, w: int) -> np.ndarray:
     """An 8-bit Pillow image (any mode but :data:`DEEP_MODES`) -> (h, w, 3) uint8: converted
     to RGB, then resized bilinearly (an RGB or gray image of more than :data:`LARGE_PIXELS`
-    pixels resized first, with Pillow's ``reducing_gap``: the same pixels in either order,
-    without a copy of the full image)."""
+    pixels resized first, with Pillow's ``reducing_gap``, without a copy of the full image:
+    pixels within a few levels of 255 of resizing the whole image, not the same bits)."""
     Image = _pil()
     if im.mode in ("RGB", "L") and im.width * im.height > LARGE_PIXELS:  # no full RGB copy
         im = im.resize((w, h), Image.BILINEAR, reducing_gap=REDUCING_GAP)
