@@ -860,3 +860,42 @@ def test_resuming_with_an_equivalent_spelling_is_no_change(tmp_path):
           cwd=tmp_path, words=["--label cannot be changed when resuming"])
     fails("train", "--resume", "m.npz", "--iterations", "8", "--no-header", cwd=tmp_path,
           words=["--no-header cannot be changed when resuming"])
+
+
+def test_options_given_again_add_up_and_empty_paths_are_refused(tmp_path):
+    """The review of the options fixes: `--drop id --drop c` kept only `c` (id trained on as a
+    feature); `--data ''` read the current folder; `predict --drop label` of a file without
+    the label column was refused though predict leaves the label out itself; abbreviations
+    (no longer taken) got no hint."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    rows = [[i, *x, int(x[0] > 0)] for i, x in enumerate(X)]
+    write_table(tmp_path / "bin.csv", {k: [r[j] for r in rows]
+                                       for j, k in enumerate(["id", "a", "b", "c", "label"])})
+    write_table(tmp_path / "nolabel.csv", {k: [r[j] for r in rows]
+                                           for j, k in enumerate(["id", "a", "b", "c"])})
+    out = ok("train", "--data", "bin.csv", "--drop", "id", "--drop", "c", "--layers", "3",
+             "--iterations", "20", "--dev", "0", "--out", "p.npz", cwd=tmp_path)
+    assert "bin.csv: 2 features" in out
+    assert nndl.load(tmp_path / "p.npz").layer_dims[0] == 2
+    said = ok("predict", "--model", "p.npz", "bin.csv", "nolabel.csv", "--drop", "label",
+              cwd=tmp_path)
+    assert len(said.splitlines()) == 80
+    for cmd in (("train", "--data", ""), ("train", "--test", ""),
+                ("evaluate", "--model", "", "--data", "bin.csv"),
+                ("predict", "--model", "p.npz", ""), ("info", "")):
+        fails(*cmd, cwd=tmp_path, words=["expected a file name; got an empty value"])
+    fails("train", "--data", "bin.csv", "--iter", "3", cwd=tmp_path,
+          words=["--iter", "did you mean --iterations?"])
+
+
+def test_names_saved_in_another_case_are_the_same_setting():
+    """Studies and models saved before names were read in any case (`--hidden ReLU --init
+    HE`) could not be continued: the saved spelling matched no spelling given now."""
+    from nndl.cli.settings import same_setting
+    from nndl.tuning.space import canonical
+
+    assert same_setting("hidden", "relu", "ReLU") and same_setting("init", "he", "HE")
+    assert not same_setting("hidden", "tanh", "ReLU")
+    old = canonical({"space": {"hidden": ["ReLU", "Tanh"], "init": "HE", "lr": [0.1]}})
+    assert old["space"] == {"hidden": ["relu", "tanh"], "init": "he", "lr": [0.1]}

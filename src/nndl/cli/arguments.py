@@ -56,8 +56,8 @@ def _options(parser: argparse.ArgumentParser) -> dict[str, str]:
 
 
 def did_you_mean(words: "list[str]", parser: argparse.ArgumentParser) -> str:
-    """``" (did you mean --lr?)"`` for the first unknown option close to a known one: by
-    spelling, by its initials (``--learning-rate`` -> ``--lr``) or by its words appearing in
+    """``" (did you mean --lr?)"`` for the first unknown option close to a known one: as the
+    start of its name (an abbreviation, which nndl does not take), by spelling, by its initials (``--learning-rate`` -> ``--lr``) or by its words appearing in
     an option's help; ``""`` when none is."""
     known = _options(parser)
     for word in words:
@@ -66,7 +66,9 @@ def did_you_mean(words: "list[str]", parser: argparse.ArgumentParser) -> str:
         name = word.split("=", 1)[0]
         parts = [p for p in re.split(r"[-_]+", name.lower()) if p]
         initials = "--" + "".join(p[0] for p in parts)
-        hits = difflib.get_close_matches(name.lower().replace("_", "-"), known, n=1, cutoff=0.75)
+        typed = name.lower().replace("_", "-")
+        hits = sorted(k for k in known if k.startswith(typed))  # an abbreviation (not taken)
+        hits += difflib.get_close_matches(typed, known, n=1, cutoff=0.75)
         hits += [k for k in known if k == initials and len(parts) > 1]
         phrase = " ".join(parts)
         hits += [k for k, h in known.items() if len(parts) > 1 and phrase in h.lower()]

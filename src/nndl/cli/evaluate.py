@@ -26,12 +26,14 @@ NAME = "evaluate"
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     e = subparsers.add_parser(NAME, help="accuracy and confusion matrix (or error) of a model",
                               description="Evaluate a saved model on labelled data.")
-    e.add_argument("--model", required=True, help="a model saved by nndl train")
-    e.add_argument("--data", required=True, help="labelled data (as for train --data; the "
+    e.add_argument("--model", required=True, type=a.path,
+                   help="a model saved by nndl train")
+    e.add_argument("--data", required=True, type=a.path, help="labelled data (as for train --data; the "
                    "course's cat folder means its test file)")
     e.add_argument("--label", help="CSV label column, by name or index (default: the one "
                    "chosen at training, else the last)")
-    e.add_argument("--drop", type=a.column_list, metavar="COLS", help="CSV: columns to leave "
+    e.add_argument("--drop", type=a.column_list, action="extend", metavar="COLS",
+                   help="CSV: columns to leave "
                    "out (by name or index), e.g. an ID column the model was not trained on")
     e.add_argument("--drop-missing", dest="drop_missing", action="store_true",
                    help="CSV: leave out rows with a missing value (default: refuse them, "

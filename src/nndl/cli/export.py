@@ -36,7 +36,7 @@ def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentPar
         "torch.export program (.pt2, torch.export.load(FILE).module()). Inputs are rows "
         "(batch, n[0]), raw: the stored standardization is part of the export. The export "
         "is checked against nndl on random inputs before it is written.")
-    p.add_argument("model", help="a model (or checkpoint) saved by nndl")
+    p.add_argument("model", type=a.path, help="a model (or checkpoint) saved by nndl")
     p.add_argument("--format", type=a.lower, choices=list(FORMATS), default=None,
                    help="onnx or torch (default: from the suffix of --out, else onnx)")
     p.add_argument("--out", type=a.path,

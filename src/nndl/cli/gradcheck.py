@@ -39,7 +39,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                               description="Two-sided numerical gradient check on a small random "
                               "network, or on a saved model with random inputs. Exit 1 if the "
                               "difference is above the tolerance.")
-    c.add_argument("--model", help="a saved model (default: a random network)")
+    c.add_argument("--model", type=a.path, help="a saved model (default: a random network)")
     c.add_argument("--sample", type=a.positive_int, default=None,
                    help="check this many parameters chosen at random (default: all of them "
                    f"up to {AUTO_SAMPLE}, a random {AUTO_SAMPLE} beyond)")

@@ -10,6 +10,7 @@ import argparse
 import shlex
 from typing import Any
 
+from . import arguments as a
 from .common import format_scores, outdated, read_model
 from .resumed import needs_out
 from .settings import TRAIN_DEFAULTS, training_line
@@ -21,7 +22,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     i = subparsers.add_parser(NAME, help="describe a saved model", description="Describe a "
                               "saved model: layers, activations, parameters, dtype, "
                               "preprocessing, training.")
-    i.add_argument("model", help="a model or checkpoint saved by nndl")
+    i.add_argument("model", type=a.path, help="a model or checkpoint saved by nndl")
     i.set_defaults(run=run)
     return i
 

@@ -93,7 +93,8 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
         col = label_name
     else:
         col = _position(train_args.get("label"))
-    given = _dropped_here(drop, header, names, spec, dropped)
+    exempt = dropped if labelled or not label_name else [*dropped, label_name]
+    given = _dropped_here(drop, header, names, spec, exempt)  # (predict leaves the label out)
     if labelled and isinstance(col, str) and col in given:  # (it was read anyway)
         raise NNDLError(f"--drop {col}: {col!r} is the label column, which evaluate reads; "
                         "to read another column as the label, say which with --label")

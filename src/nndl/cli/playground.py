@@ -43,7 +43,7 @@ def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentPar
                    help=f"the port (default {DEFAULT_PORT}; 0 picks a free one)")
     p.add_argument("--no-browser", dest="browser", action="store_false",
                    help="do not open the page in a browser (by default it opens)")
-    p.add_argument("--data", metavar="FILE",
+    p.add_argument("--data", type=a.path, metavar="FILE",
                    help="a CSV file to start with (first two columns and the last as label; "
                    "other columns can be chosen on the page)")
     p.add_argument("--cat-dir", metavar="DIR", type=a.path,

@@ -31,12 +31,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     r = subparsers.add_parser(NAME, help="predict labels of data or image files",
                               description="Print the predicted label and its probability for "
                               "every sample of every INPUT (data files or image files).")
-    r.add_argument("--model", required=True, help="a model saved by nndl train")
-    r.add_argument("inputs", nargs="+", metavar="INPUT", help="data files (.csv, .npz, .h5, a "
+    r.add_argument("--model", required=True, type=a.path,
+                   help="a model saved by nndl train")
+    r.add_argument("inputs", nargs="+", type=a.path, metavar="INPUT", help="data files (.csv, .npz, .h5, a "
                    "folder) or image files (.png, .jpg, ...)")
     r.add_argument("--label", help="CSV label column to skip, by name or index (default: the "
                    "one chosen at training, when the file has it)")
-    r.add_argument("--drop", type=a.column_list, metavar="COLS", help="CSV: columns to leave "
+    r.add_argument("--drop", type=a.column_list, action="extend", metavar="COLS",
+                   help="CSV: columns to leave "
                    "out (by name or index), e.g. an ID column")
     r.add_argument("--out", type=a.path, help="write the predictions to this CSV file instead (tab-"
                    "separated for a name ending in .tsv)")

@@ -63,7 +63,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 # Every training option defaults to None here, meaning 'not given' (a resumed run must tell
 # what was given); the defaults are TRAIN_DEFAULTS, which the help shows through shown().
 def add_data_options(g: Any) -> None:
-    g.add_argument("--data", help="a .csv/.npz/.h5 file, a folder of images (one sub-folder per "
+    g.add_argument("--data", type=a.path, help="a .csv/.npz/.h5 file, a folder of images (one sub-folder per "
                    "class), the course's cat folder, or a name: "
                    + ", ".join(datasets.spec_names()) + " (default: breast_cancer)")
     g.add_argument("--label", help="CSV label column, by name or index (default: the last)")
@@ -71,16 +71,18 @@ def add_data_options(g: Any) -> None:
                    "are: classes or numbers to predict (default: text labels and up to "
                    f"{datasets.MAX_AUTO_CLASSES} distinct integers are classes, other numbers "
                    "regression)")
-    g.add_argument("--features", type=a.column_list, metavar="COLS", help="CSV: only these "
+    g.add_argument("--features", type=a.column_list, action="extend", metavar="COLS",
+                   help="CSV: only these "
                    "feature columns, by name or index, e.g. age,bmi (default: all but the label)")
-    g.add_argument("--drop", type=a.column_list, metavar="COLS", help="CSV: leave out these "
-                   "columns, e.g. an ID column: --drop id")
+    g.add_argument("--drop", type=a.column_list, action="extend", metavar="COLS",
+                   help="CSV: leave out these "
+                   "columns, e.g. an ID column: --drop id (given again: more columns)")
     g.add_argument("--drop-missing", dest="drop_missing", action="store_const", const=True,
                    help="CSV: leave out rows with a missing value (default: refuse them, "
                    "naming the row and column)")
     a.add_header_options(g)
     a.add_decimal_option(g)
-    g.add_argument("--test", help="a test data set, reported after training (a table: read "
+    g.add_argument("--test", type=a.path, help="a test data set, reported after training (a table: read "
                    "with --decimal unless --test-decimal is given, and --header / --no-header "
                    "unless --test-header or --test-no-header is given)")
     a.add_switch(g, "test-header", "--test's CSV: the first row is a header (default: as "

@@ -213,6 +213,19 @@ def describe(dims: dict[str, Dim], metric: str, settings: dict) -> dict:
     return {"space": dict(sorted(space.items())), "metric": metric}
 
 
+NAMES = ("hidden", "output", "init", "optimizer", "rng", "dtype", "task")
+"""Settings that are names, the same in any case (``--hidden ReLU`` is ``relu``)."""
+
+
+def _folded(v: Any) -> Any:
+    """A name (or each name of a choice) in lower case; anything else as it is."""
+    if isinstance(v, str):
+        return v.strip().lower()
+    if isinstance(v, (list, tuple)):
+        return type(v)(_folded(x) for x in v)
+    return v
+
+
 OFF_VALUES = {"keep_prob": 1.0, "drop_missing": False}
 """Settings whose value here means what 'not given' (None) means: no dropout, missing values
 refused."""
@@ -278,6 +291,9 @@ def canonical(search: dict, on: "dict | None" = None) -> dict:
     default on a table; the label column however named), so that a study created without an
     option is resumed with it spelled out, and the other way round."""
     space = dict(search.get("space", {}))
+    for k in NAMES:  # read in any case since 2026-12-08; stored as typed before
+        if k in space:
+            space[k] = _folded(space[k])
     for k, off in OFF_VALUES.items():
         if space.get(k) == off:
             space[k] = None
