@@ -282,6 +282,29 @@ def test_exported_costs_refuse_masked_entries_and_text_and_read_lists():
         nndl.binary_cross_entropy(AL, Y1)  # nothing masked: its data
 
 
+def test_scikit_learn_layout_warns_more_outputs_than_samples():
+    """(m, k) arrays (NNRegressor.predict's) were scored silently on the wrong axis: r2 0.999
+    of a model whose R^2 is 0.75, subset accuracy over the k columns as samples."""
+    import warnings
+
+    rng = np.random.default_rng(0)
+    y = rng.standard_normal((40, 2))
+    p = y + 0.5 * rng.standard_normal((40, 2))
+    for f in (lambda: metrics.r2_score(y, p), lambda: metrics.regression_scores(y, p),
+              lambda: metrics.baseline_mse(y),
+              lambda: metrics.subset_accuracy(y > 0, p > 0)):
+        with pytest.warns(nndl.NNDLWarning, match=r"shape \(40, 2\).*samples are columns.*\.T"):
+            f()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nndl's layout, or said to be: no warning
+        metrics.r2_score(y.T, p.T)
+        metrics.subset_accuracy(y.T > 0, p.T > 0)
+        metrics.r2_score(y, p, matrix=True)
+        metrics.subset_accuracy(y > 0, p > 0, matrix=True)
+        net = nndl.Network([2, 3], output="sigmoid", seed=0)  # 3 labels, 2 samples
+        heads.scores(net, y[:2].T, (y[:3, :2] > 0).astype(float))
+
+
 def test_r2_refuses_a_column_of_samples_and_a_nan_truth():
     """A (m, 1) column was m rows of one sample each: r2 0.0 for 0.89; a NaN truth gave 0.0."""
     rng = np.random.default_rng(0)

@@ -180,7 +180,8 @@ class Head:
     def scores(self, AL: Array, Y: Array) -> dict[str, float]:
         """``{"accuracy"}`` for classifiers, ``{"mse", "rmse", "mae", "r2"}`` for regression
         (the names of ``metric_names``)."""
-        return {"accuracy": metrics.subset_accuracy(self.truth(Y), self.indices(AL))}
+        return {"accuracy": metrics.subset_accuracy(self.truth(Y), self.indices(AL),
+                                                    matrix=True)}
 
 
 class BinaryHead(Head):

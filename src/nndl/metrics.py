@@ -20,14 +20,24 @@ computed on the errors divided by a power of two near their largest (exact), so 
 any scale give the right numbers without NumPy warnings: finite wherever the true value is a
 float64 (rmse and r2 of targets near 1e300), inf where it is not (their mse).
 
+Layout: samples are columns, (k outputs, m samples), as everywhere in nndl; scikit-learn's
+(m, k) arrays (``NNRegressor.predict``) must be passed transposed, ``y.T``. Where the layout
+matters (r2_score, regression_scores, baseline_mse, subset_accuracy) a 2-D input with more
+rows than columns (more outputs than samples: scikit-learn's shape, almost surely) gets an
+:class:`~nndl.errors.NNDLWarning` naming the shape (it is scored as given, since nndl cannot
+tell); ``matrix=True`` says the arrays are in nndl's layout and silences it. A column (m, 1)
+is refused outright (see :func:`r2_score`).
+
 :mod:`nndl.heads` picks the scores that fit a model's output layer (``Head.scores``).
 """
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-from .errors import NNDLError
+from .errors import NNDLError, NNDLWarning
 from .preprocessing import power_of_two_scale
 from .validation import check_number, unmasked
 
@@ -99,13 +109,27 @@ def accuracy(y_true: object, y_pred: object) -> float:
     return float(np.mean(p == t))
 
 
-def subset_accuracy(Y_true: object, Y_pred: object) -> float:
+def _check_layout(name: str, a: Array, matrix: bool) -> None:
+    """An NNDLWarning when the 2-D ``a`` has more rows than columns (k outputs > m samples,
+    scikit-learn's (m, k) shape almost surely), unless ``matrix`` (nndl's layout, said)."""
+    if not matrix and a.ndim == 2 and a.shape[0] > a.shape[1] > 1:
+        warnings.warn(NNDLWarning(
+            f"{name} has shape {a.shape}: read as {a.shape[0]} outputs of {a.shape[1]} "
+            f"samples each (samples are columns in nndl); for {a.shape[0]} samples of "
+            f"{a.shape[1]} outputs (scikit-learn's layout) pass {name}.T (matrix=True says the "
+            f"layout is nndl's)"), stacklevel=3)
+
+
+def subset_accuracy(Y_true: object, Y_pred: object, *, matrix: bool = False) -> float:
     """Fraction of samples with every label right, for (k, m) arrays in nndl's layout (k
     labels per sample, samples as columns): scikit-learn's ``accuracy_score`` of multi-label
     data (the fraction of labels right, 1 - Hamming loss, said 0.73 where 0.35 of the
     samples had every label right); :func:`accuracy` for k = 1. A 1-D input is one row of
-    m labels; a 2-D one is taken in that layout ((k, 1): one sample of k labels)."""
+    m labels; a 2-D one is taken in that layout ((k, 1): one sample of k labels), with an
+    NNDLWarning when it has more rows than columns (scikit-learn's (m, k): pass Y.T), unless
+    ``matrix`` (the arrays are in nndl's layout)."""
     t, p = _pair(Y_true, Y_pred)
+    _check_layout("Y_true", t, matrix)
     if t.ndim != 2:
         t, p = t.reshape(1, -1), p.reshape(1, -1)
     return float(np.mean((p == t).all(axis=0)))
@@ -239,10 +263,12 @@ def _rows(name: str, a: Array, matrix: bool) -> Array:
     """``a`` as float64 rows (outputs) of samples (columns): a 1-D input is one row, a 2-D
     one is (n, m) as it is. Unless ``matrix`` (an (n[L], m) matrix in nndl's layout), a
     column (m, 1) of m > 1 values is refused: it would be m rows of one sample each, whose
-    R^2 is undefined (it scored 0.0), and it is scikit-learn's shape of m samples."""
+    R^2 is undefined (it scored 0.0), and it is scikit-learn's shape of m samples; a 2-D
+    input of more rows than columns gets an NNDLWarning (:func:`_check_layout`)."""
     a = _float(_numbers(name, a)).astype(np.float64, copy=False)
     if a.ndim <= 1:
         return a.reshape(1, -1)
+    _check_layout(name, a, matrix)
     if not matrix and a.ndim == 2 and a.shape[1] == 1 and a.shape[0] > 1:
         raise NNDLError(f"{name} has shape {a.shape}: {a.shape[0]} output rows of one sample "
                         f"each (samples are columns in nndl), whose R^2 is undefined; for "
@@ -273,7 +299,9 @@ def r2_score(y_true: object, y_pred: object, *, matrix: bool = False) -> float:
     (1,), (1, 1)). A column (m, 1) of m > 1 values is refused, saying to pass y.ravel()
     (scikit-learn's shape, which here would be m rows of one sample), unless ``matrix``:
     the arrays are (n[L], m) matrices in nndl's layout, a (n, 1) one sample of n outputs
-    (what :mod:`nndl.heads` passes). A NaN or inf in y_true is refused. Both sums are taken
+    (what :mod:`nndl.heads` passes). Without ``matrix``, a 2-D input with more rows than
+    columns (scikit-learn's (m, k) of m samples, k outputs, read here as m outputs) gets an
+    NNDLWarning saying to pass y.T. A NaN or inf in y_true is refused. Both sums are taken
     of the errors divided by one power of two per row, so that values of any scale (1e300,
     1e-300) give the right ratio."""
     t, p = _pair(y_true, y_pred)
