@@ -305,6 +305,20 @@ def test_scikit_learn_layout_warns_more_outputs_than_samples():
         heads.scores(net, y[:2].T, (y[:3, :2] > 0).astype(float))
 
 
+def test_confusion_matrix_refuses_a_multi_label_matrix():
+    """A (3, m) multi-label matrix was pooled into one 2x2 table of every label."""
+    rng = np.random.default_rng(0)
+    Y = (rng.random((3, 40)) > 0.5).astype(int)
+    P = (rng.random((3, 40)) > 0.5).astype(int)
+    with pytest.raises(NNDLError, match=r"one label per sample.*y_true has shape \(3, 40\)"):
+        metrics.confusion_matrix(Y, P, 2)
+    net = nndl.Network([2, 3], output="sigmoid", seed=0)
+    with pytest.raises(NNDLError, match="one label per sample"):
+        heads.confusion_matrix(net, rng.standard_normal((2, 40)), Y)
+    for y in (Y[0], Y[:1], Y[0][:, None]):  # one label per sample, any vector form
+        assert metrics.confusion_matrix(y, P[0], 2).sum() == 40
+
+
 def test_r2_refuses_a_column_of_samples_and_a_nan_truth():
     """A (m, 1) column was m rows of one sample each: r2 0.0 for 0.89; a NaN truth gave 0.0."""
     rng = np.random.default_rng(0)

@@ -158,9 +158,15 @@ def _indices(name: str, v: Array, n_classes: int) -> Array:
 def confusion_matrix(y_true: object, y_pred: object, n_classes: int) -> Array:
     """``counts[i, j]`` = number of samples of true class ``i`` predicted as class ``j``
     (int64, shape (k, k)); both arguments hold class indices 0..k-1 (integers, or floats
-    that are whole numbers; anything else is refused, naming the argument)."""
+    that are whole numbers; anything else is refused, naming the argument), one label per
+    sample: a multi-label matrix (k, m) is refused (it pooled every label into one table)."""
     k = int(check_number("n_classes", n_classes, integer=True, low=1))
     t, p = _read("y_true", y_true), _read("y_pred", y_pred)
+    for name, a in (("y_true", t), ("y_pred", p)):
+        if a.ndim > 2 or (a.ndim == 2 and min(a.shape) > 1):
+            raise NNDLError(f"confusion_matrix takes one label per sample ((m,), (1, m) or "
+                            f"(m, 1)); {name} has shape {a.shape}, a matrix of several labels "
+                            f"per sample (multi-label): score each label's row on its own")
     ti, pi = _indices("y_true", t.ravel(), k), _indices("y_pred", p.ravel(), k)
     _pair(t, p)  # one shape
     counts = np.zeros((k, k), dtype=np.int64)
