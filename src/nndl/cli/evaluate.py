@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
                         drop_missing=args.drop_missing, header=args.header,
                         decimal=args.decimal)
     net, meta = read_model(args.model)
+    _one_target(net)
     data = read_for_model(args.data, net, meta, label=args.label, labelled=True,
                           drop=args.drop, header=args.header, drop_missing=args.drop_missing,
                           decimal=args.decimal)
@@ -71,6 +72,24 @@ def run(args: argparse.Namespace) -> int:
     if why is not None:
         print(f"warning   {why}", file=sys.stderr)
     return 0
+
+
+def _one_target(net: Any) -> None:
+    """NNDLError for a model of several outputs (k sigmoid units, or a regression of k
+    values): the data files evaluate reads hold one label column per sample (a CSV's label
+    column, an array file's y (m,)), so no file could be scored against it (the errors said
+    'labels must be one value per sample' or named metrics' arguments)."""
+    k = int(net.layer_dims[-1])
+    if k == 1 or net.head.task == "multiclass":
+        return
+    if net.head.is_classifier:
+        what, python = f"multi-label: {k} sigmoid units", "net.accuracy(X, Y) (Y (k, m) 0/1)"
+    else:
+        what, python = "a regression of several values", \
+            "nndl.metrics.regression_scores(Y, net.predict(X), matrix=True) (Y (k, m))"
+    raise NNDLError(f"this model has {k} outputs ({what}); nndl evaluate scores models of one "
+                    f"target (one label column per sample): evaluate it in Python, "
+                    f"net = nndl.load(...); {python}")
 
 
 def _print_regression(Y: np.ndarray, s: dict) -> None:

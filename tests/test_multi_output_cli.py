@@ -1,0 +1,47 @@
+"""The command line on models of several outputs: multi-label (k sigmoid units) and
+multi-output regression (a linear layer of k units), saved from Python."""
+
+from __future__ import annotations
+
+
+import numpy as np
+import pytest
+
+import nndl
+from nndl.preprocessing import Standardizer
+
+from .test_cli import fails
+
+
+@pytest.fixture(scope="module")
+def multi(tmp_path_factory):
+    """reg2.npz (2 regression outputs), ml3.npz (3 labels), X.npz, and data files."""
+    d = tmp_path_factory.mktemp("multi")
+    rng = np.random.RandomState(0)
+    X = rng.randn(3, 60)
+    Y = np.vstack([1e-3 * X[0], 1e6 * X[1] + 5e6])
+    net = nndl.Network([3, 8, 2], output="linear", seed=0)
+    net.target_scaling = Standardizer().fit(Y)
+    net.fit(X, Y, learning_rate=0.05, iterations=50)
+    net.save(d / "reg2.npz")
+    L = np.vstack([X[0] > 0, X[1] > 0, X[2] > 0]).astype(float)
+    ml = nndl.Network([3, 8, 3], output="sigmoid", seed=0)
+    ml.fit(X, L, learning_rate=0.5, iterations=50)
+    ml.save(d / "ml3.npz")
+    np.savez(d / "X.npz", X=X.T)
+    np.savez(d / "reg_xy.npz", X=X.T, y=Y.T)
+    np.savez(d / "ml_xy.npz", X=X.T, y=L.T.astype(int))
+    np.savez(d / "ml_1col.npz", X=X.T, y=L[0].astype(int))
+    return d, X, net, ml
+
+
+def test_evaluate_refuses_a_model_of_several_outputs_saying_why(multi):
+    """It said 'labels must be one value per sample' of a y matching the model's outputs,
+    or named metrics' y_true/y_pred with transposed shapes."""
+    d = multi[0]
+    for model, data, words in (("reg2.npz", "reg_xy.npz", ("2 outputs", "regression_scores")),
+                               ("ml3.npz", "ml_xy.npz", ("3 outputs", "multi-label",
+                                                         "net.accuracy")),
+                               ("ml3.npz", "ml_1col.npz", ("3 outputs",))):
+        fails("evaluate", "--model", d / model, "--data", d / data,
+              words=(*words, "evaluate scores models of one target"))
