@@ -3,6 +3,8 @@ multi-output regression (a linear layer of k units), saved from Python."""
 
 from __future__ import annotations
 
+import csv
+
 
 import numpy as np
 import pytest
@@ -10,7 +12,7 @@ import pytest
 import nndl
 from nndl.preprocessing import Standardizer
 
-from .test_cli import fails
+from .test_cli import fails, ok
 
 
 @pytest.fixture(scope="module")
@@ -45,3 +47,26 @@ def test_evaluate_refuses_a_model_of_several_outputs_saying_why(multi):
                                ("ml3.npz", "ml_1col.npz", ("3 outputs",))):
         fails("evaluate", "--model", d / model, "--data", d / data,
               words=(*words, "evaluate scores models of one target"))
+
+
+def test_predict_writes_one_column_per_output(multi):
+    """Every output went into one space-separated cell ('0.0017 4653307.9'), read as text;
+    a multi-label row's probabilities were of the predicted value (P(label = 0) for a 0)."""
+    d, X, net, ml = multi
+    for model, model_net in (("reg2.npz", net), ("ml3.npz", ml)):
+        ok("predict", "--model", d / model, d / "X.npz", "--out", d / "p.csv")
+        with open(d / "p.csv", newline="") as f:
+            rows = list(csv.reader(f))
+        A = model_net.forward(X)
+        assert len(rows) == 1 + X.shape[1] and all(len(r) == len(rows[0]) for r in rows)
+        if model == "reg2.npz":
+            assert rows[0] == ["input", "index", "value_1", "value_2"]
+            np.testing.assert_array_equal(np.array([r[2:] for r in rows[1:]], float), A.T)
+        else:
+            assert rows[0] == ["input", "index", "label_1", "label_2", "label_3",
+                               "probability_1", "probability_2", "probability_3"]
+            got = np.array([r[2:] for r in rows[1:]], float)
+            np.testing.assert_array_equal(got[:, :3], ml.predict(X).T)
+            np.testing.assert_allclose(got[:, 3:], ml.predict_proba(X).T, atol=5e-7)
+        lines = ok("predict", "--model", d / model, d / "X.npz").splitlines()
+        assert [ln.split("\t") for ln in lines] == rows[1:]

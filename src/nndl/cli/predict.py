@@ -63,8 +63,7 @@ def run(args: argparse.Namespace) -> int:
                                          if d.sample_names and Path(p).is_dir()
                                          for n in d.sample_names])
     rows = [row for source, data in inputs for row in _rows(net, source, data)]
-    is_classifier = heads.for_output(net.output).is_classifier
-    header = ["input", "index", "label" if is_classifier else "value", "probability"]
+    header = ["input", "index", *_columns(net)]
     if args.out:
         buf = _stdio.StringIO()
         tabs = str(args.out).lower().endswith(".tsv")
@@ -96,9 +95,24 @@ def _one_field(text: str) -> str:
     return text.translate(_ESCAPES)
 
 
+def _columns(net: Any) -> list[str]:
+    """The names of the columns after input and index: label and probability (value and an
+    empty probability for a regression) for a model of one output; for k outputs one column
+    each, value_1..value_k, or label_1..label_k then probability_1..probability_k, P(label
+    i = 1) (several numbers in one cell were read as text)."""
+    head, k = heads.for_output(net.output), int(net.layer_dims[-1])
+    if k == 1 or head.task == "multiclass":
+        return ["label" if head.is_classifier else "value", "probability"]
+    if not head.is_classifier:
+        return [f"value_{i}" for i in range(1, k + 1)]
+    return [f"{c}_{i}" for c in ("label", "probability") for i in range(1, k + 1)]
+
+
 def _rows(net: Any, source: str, data: Dataset) -> list[list[str]]:
-    """[input, index, label (or values), probability (or '')] per sample: the input is the
-    image's own file for a folder of images, else the file given."""
+    """[input, index, then the :func:`_columns`] per sample: label, probability (value, ''
+    for a regression) for one output; each output's value, or each label then each P(label
+    = 1), for several. The input is the image's own file for a folder of images, else the
+    file given."""
     X, m = data.X, data.X.shape[1]
     where = [source] * m
     index = [str(j) for j in range(m)]
@@ -106,13 +120,13 @@ def _rows(net: Any, source: str, data: Dataset) -> list[list[str]]:
         where = [str(Path(source) / n) for n in data.sample_names]
     head = heads.for_output(net.output)
     A = net.forward(X)
-    if not head.is_classifier:
-        return [[where[j], index[j], " ".join(str(v) for v in A[:, j]), ""]
-                for j in range(m)]  # every digit: the shortest text that reads back as v
+    if not head.is_classifier:  # every digit: the shortest text that reads back as v
+        empty = [""] if A.shape[0] == 1 else []
+        return [[where[j], index[j], *(str(v) for v in A[:, j]), *empty] for j in range(m)]
     if A.shape[0] > 1 and head.task == "binary":  # sigmoid units, one yes/no answer each
-        P = np.where(A > 0.5, A, 1.0 - A)
-        return [[where[j], index[j], " ".join(str(int(v)) for v in head.indices(A)[:, j]),
-                 " ".join(f"{p:.6f}" for p in P[:, j])] for j in range(m)]
+        labels = head.indices(A)
+        return [[where[j], index[j], *(str(int(v)) for v in labels[:, j]),
+                 *(f"{p:.6f}" for p in A[:, j])] for j in range(m)]
     names = heads.class_names(net)
     classes, probabilities = head.indices(A)[0], head.confidence(A)
     return [[where[j], index[j], names[int(c)], f"{p:.6f}"]
