@@ -554,6 +554,28 @@ def test_a_few_whole_numbers_read_as_classes_name_task_regression(tmp_path):
     assert "13 classes for 15 samples" in r.stderr and "--task" not in r.stderr, r.stderr
 
 
+def test_many_whole_numbers_read_as_a_regression_name_task_classification(tmp_path):
+    """30 class ids were trained as one number (r2 0.65 for accuracy 0.93) and the data line
+    said only 'task regression'; the <= 20 case had its note."""
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((120, 2))
+    ids = (np.arange(120) % 30).tolist()
+    write_table(tmp_path / "ids.csv", {"a": X[:, 0].tolist(), "b": X[:, 1].tolist(),
+                                       "species_id": ids})
+    common = ["--data", "ids.csv", "--iterations", "5", "--quiet"]
+    line = ok("train", *common, "--out", "m.npz", cwd=tmp_path).splitlines()[0]
+    assert "task regression (30 distinct whole numbers" in line
+    assert "--task classification reads them as classes" in line
+    line = ok("train", *common, "--task", "regression", "--out", "r.npz",
+              cwd=tmp_path).splitlines()[0]
+    assert "--task" not in line  # asked for
+    write_table(tmp_path / "f.csv", {"a": X[:, 0].tolist(), "b": X[:, 1].tolist(),
+                                     "y": (X[:, 0] + 0.5).tolist()})
+    line = ok("train", "--data", "f.csv", "--iterations", "5", "--quiet", "--out", "f.npz",
+              cwd=tmp_path).splitlines()[0]
+    assert line.endswith("task regression")  # fractions: nothing to say
+
+
 def test_names_in_another_unicode_form_are_the_same_names(tmp_path):
     """A file written on macOS spells 'größe' decomposed (NFD: o + U+0308); a model trained
     on the composed form (NFC) refused it: "lacks ['größe', 'höhe'] (the model was trained

@@ -28,7 +28,7 @@ def print_report(s: dict, net: Network, parts: Parts, job: Any, fitted: Fitted,
     data = parts.data
     print(f"data      {data.name}: {data.X.shape[0]} features, task {data.task}"
           + (f", classes {shorten(net.classes, 300)}" if net.classes else "")
-          + task_note(s, net.classes))
+          + task_note(s, net.classes, data))
     print("samples   " + ", ".join(f"{n} {d.X.shape[1]}" for n, d in parts.named()))
     print(f"network   {net.layer_dims} {'/'.join(net.activation_names)}, init {net.init}, "
           f"{net.n_params} parameters, {net.dtype.name}")
