@@ -70,3 +70,10 @@ def test_predict_writes_one_column_per_output(multi):
             np.testing.assert_allclose(got[:, 3:], ml.predict_proba(X).T, atol=5e-7)
         lines = ok("predict", "--model", d / model, d / "X.npz").splitlines()
         assert [ln.split("\t") for ln in lines] == rows[1:]
+
+
+def test_info_says_how_many_outputs(multi):
+    """A 2-output regression said only 'task regression'."""
+    d = multi[0]
+    assert "task         regression (2 outputs)" in ok("info", d / "reg2.npz")
+    assert "multi-label (3 sigmoid units" in ok("info", d / "ml3.npz")

@@ -49,6 +49,8 @@ def _print_model(path: str, net: Any, meta: dict) -> None:
     task = meta["task"]
     if net.head.task == "binary" and net.layer_dims[-1] > 1:  # one yes/no answer per unit
         task = f"multi-label ({net.layer_dims[-1]} sigmoid units, each 0 or 1)"
+    elif not net.head.is_classifier and net.layer_dims[-1] > 1:  # one value per output unit
+        task = f"{task} ({net.layer_dims[-1]} outputs)"
     print(f"task         {task}" + (f", classes {net.classes}" if net.classes else ""))
     if pre is None:
         what = "none"
