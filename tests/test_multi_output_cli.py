@@ -77,3 +77,20 @@ def test_info_says_how_many_outputs(multi):
     d = multi[0]
     assert "task         regression (2 outputs)" in ok("info", d / "reg2.npz")
     assert "multi-label (3 sigmoid units" in ok("info", d / "ml3.npz")
+
+
+def test_gradcheck_says_when_saturated_sigmoid_outputs_make_it_meaningless(multi, tmp_path):
+    """A correct trained multi-label model whose outputs are exactly 0/1 FAILED with no word
+    of why (the numerical gradient is flat there)."""
+    from .test_cli import run
+
+    ml = multi[3]
+    p = dict(ml.params)
+    p["W2"], p["b2"] = p["W2"] * 20, p["b2"] * 20
+    sat = nndl.Network([3, 8, 3], output="sigmoid", seed=0)
+    sat.params = p
+    sat.save(tmp_path / "sat.npz")
+    out = run("gradcheck", "--model", tmp_path / "sat.npz").stdout
+    assert "sigmoid outputs are within 1e-06 of 0 or 1" in out
+    assert "saturated outputs, see the note" in out.splitlines()[-1]
+    assert "saturated" not in ok("gradcheck", "--model", multi[0] / "ml3.npz")

@@ -33,6 +33,11 @@ as the step grows was the step's rounding (a correct regression model of targets
 failed at 2.3e-7 with 1e-7, and passed at 2.2e-9 with 1e-5), while a wrong backward
 propagation stays far off at every step."""
 
+SATURATED = 1e-6
+"""A sigmoid output within this of 0 or 1 is saturated: a correct trained multi-label model
+FAILED at 0.14 with no word of why (A == 1.0 exactly met a random y = 0: the clipped log is
+flat, the numerical gradient 0 where backprop's A - Y is 1)."""
+
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     c = subparsers.add_parser(NAME, help="check backpropagation against numerical gradients",
@@ -103,9 +108,18 @@ def run(args: argparse.Namespace) -> int:
     widened = args.epsilon is None and epsilon != EPSILON  # the verdict's step is a wider one
     for k, v in per.items():  # (of the step the verdict is taken at)
         print(f"  {k:<6} {v:.3e}" + (f"  (epsilon {epsilon:g})" if widened else ""))
+    saturated = _saturated(net, X)
+    if saturated and not ok:
+        print(f"note: {saturated} of the {Y.size} sigmoid outputs are within {SATURATED:g} of 0 "
+              "or 1 on these samples (saturated): there the cost's log is rounded flat and the "
+              "numerical gradient is meaningless, so the difference may come from them, not "
+              "from backpropagation; the architecture untrained (nndl gradcheck --inputs ... "
+              "--layers ... --output sigmoid) checks the math")
     print(f"difference {total:.3e} ({'ok' if ok else 'FAILED'}: tolerance {args.tolerance:g}"
           + (f", at epsilon {epsilon:g}: the difference fell as the step grew, the rounding "
-             f"of the step {EPSILON:g}" if ok and widened else "") + ")")
+             f"of the step {EPSILON:g}" if ok and widened else "")
+          + (f"; {saturated} saturated outputs, see the note" if saturated and not ok else "")
+          + ")")
     return 0 if ok else 1
 
 
@@ -116,3 +130,12 @@ def _random_batch(net: Any, m: int, rng: np.random.Generator) -> tuple[np.ndarra
     if net.preprocessing is not None:
         X = X * np.asarray(net.preprocessing.std) + np.asarray(net.preprocessing.mean)
     return X, heads.for_output(net.output).random_targets(rng, net.layer_dims[-1], m)
+
+
+def _saturated(net: Any, X: np.ndarray) -> int:
+    """How many of the model's sigmoid outputs on X are within :data:`SATURATED` of 0 or 1
+    (0 for other output layers)."""
+    if heads.for_output(net.output).task != "binary":
+        return 0
+    A = net.forward(X)
+    return int(np.count_nonzero(np.minimum(A, 1.0 - A) < SATURATED))
