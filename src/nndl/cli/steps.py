@@ -105,13 +105,15 @@ def task_note(s: dict, classes: "list | None", data: "Dataset | None" = None) ->
 
     from ..datasets.spec import is_named
 
-    if s["task"] is not None or is_named(s["data"]) or not Path(str(s["data"])).is_file():
-        return ""  # (a name wins over a file of that name)
-    if numbers_as_classes(classes):
-        return " (whole numbers read as classes; --task regression predicts them as numbers)"
     Y = data.Y if data is not None and data.task == "regression" else None
-    if Y is None or Y.shape[0] != 1 or not np.all(Y == np.round(Y)):
+    whole = Y is not None and Y.shape[0] == 1 and bool(np.all(Y == np.round(Y)))
+    as_classes = numbers_as_classes(classes)
+    if s["task"] is not None or not (as_classes or whole) or s["data"] is None \
+            or is_named(s["data"]) \
+            or not Path(str(s["data"])).is_file():  # (a name wins over a file of that name)
         return ""
+    if as_classes:
+        return " (whole numbers read as classes; --task regression predicts them as numbers)"
     return (f" ({len(np.unique(Y))} distinct whole numbers, more than {MAX_AUTO_CLASSES}, read "
             "as numbers to predict; --task classification reads them as classes)")
 
