@@ -171,12 +171,11 @@ def test_predict_shows_every_unit_of_a_multi_label_model(tmp_path):
     np.savetxt(tmp_path / "x.csv", X[:, :6].T, delimiter=",")
     rows = [line.split("\t") for line in
             ok("predict", "--model", "ml.npz", "x.csv", cwd=tmp_path).splitlines()]
-    want = net.predict(X[:, :6])  # (2, 6): one 0/1 per unit
-    assert [r[2] for r in rows] == [f"{int(a)} {int(b)}" for a, b in want.T]
-    A = net.forward(X[:, :6])
+    want = net.predict(X[:, :6])  # (2, 6): one 0/1 per unit, each in its own column (they
+    assert [r[2:4] for r in rows] == [[str(int(a)), str(int(b))] for a, b in want.T]  # were
+    A = net.forward(X[:, :6])  # one cell "1 0"), then P(label i = 1) per unit (the multi audit)
     for r, a in zip(rows, A.T):
-        assert [float(p) for p in r[3].split()] == pytest.approx(
-            np.where(a > 0.5, a, 1 - a), abs=1e-6)
+        assert [float(p) for p in r[4:6]] == pytest.approx(a, abs=1e-6)
 
 
 # --- info of the wrong type ---------------------------------------------------------------------
