@@ -878,6 +878,8 @@ def test_resuming_with_an_equivalent_spelling_is_no_change(tmp_path):
     ok("train", "--resume", "m.npz", "--iterations", "6", "--keep-prob", "1", "--header",
        "--label", "2", "--hidden", "ReLU", "--task", "classification", "--quiet", cwd=tmp_path)
     assert nndl.load(tmp_path / "m.npz").iterations_done == 6
+    assert "dropout" not in ok("info", "m.npz", cwd=tmp_path)  # kept as saved (the review:
+    # --keep-prob 1 was stored, and info said "dropout keep-prob 1" of a model without any)
     fails("train", "--resume", "m.npz", "--iterations", "8", "--label", "sepal_width",
           cwd=tmp_path, words=["--label cannot be changed when resuming"])
     fails("train", "--resume", "m.npz", "--iterations", "8", "--no-header", cwd=tmp_path,

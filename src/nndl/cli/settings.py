@@ -111,11 +111,12 @@ def train_settings(args: argparse.Namespace, saved: "dict | None",
     for k, v in _given(args).items():
         if k == "test":
             v = _resolved_test(v)
-        if saved and k not in RESUME_KEYS and not same_setting(k, v, s[k]):
-            if deferred is None or k not in ON_DATA:
-                raise changed_on_resume(k, v)
-            deferred[k] = v
-            continue
+        if saved and k not in RESUME_KEYS:
+            if not same_setting(k, v, s[k]):
+                if deferred is None or k not in ON_DATA:
+                    raise changed_on_resume(k, v)
+                deferred[k] = v
+            continue  # the same setting: kept as saved (--keep-prob 1 stored showed dropout)
         s[k] = v
     s["data"] = resolve_spec(s["data"])
     s["test"] = _resolved_test(s["test"])
