@@ -293,8 +293,10 @@ def test_scikit_learn_layout_warns_more_outputs_than_samples():
     for f in (lambda: metrics.r2_score(y, p), lambda: metrics.regression_scores(y, p),
               lambda: metrics.baseline_mse(y),
               lambda: metrics.subset_accuracy(y > 0, p > 0)):
-        with pytest.warns(nndl.NNDLWarning, match=r"shape \(40, 2\).*samples are columns.*\.T"):
+        with pytest.warns(nndl.NNDLWarning, match=r"shape \(40, 2\).*samples are columns.*\.T"
+                          ) as said:
             f()
+        assert said[0].filename == __file__  # the caller's line (it named metrics.py's)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # nndl's layout, or said to be: no warning
         metrics.r2_score(y.T, p.T)

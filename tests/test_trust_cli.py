@@ -565,7 +565,7 @@ def test_many_whole_numbers_read_as_a_regression_name_task_classification(tmp_pa
     common = ["--data", "ids.csv", "--iterations", "5", "--quiet"]
     line = ok("train", *common, "--out", "m.npz", cwd=tmp_path).splitlines()[0]
     assert "task regression (30 distinct whole numbers" in line
-    assert "--task classification reads them as classes" in line
+    assert "if they are class ids, --task classification reads them as classes" in line
     line = ok("train", *common, "--task", "regression", "--out", "r.npz",
               cwd=tmp_path).splitlines()[0]
     assert "--task" not in line  # asked for
@@ -574,6 +574,15 @@ def test_many_whole_numbers_read_as_a_regression_name_task_classification(tmp_pa
     line = ok("train", "--data", "f.csv", "--iterations", "5", "--quiet", "--out", "f.npz",
               cwd=tmp_path).splitlines()[0]
     assert line.endswith("task regression")  # fractions: nothing to say
+    # the review: counts, years, prices in whole units were advised --task classification,
+    # which failed on them; only ids from 0 (or 1) with no gap are class ids
+    for name, y in (("years", 1990 + np.arange(120) % 35), ("prices", 25 + (X[:, 0] * 80).round()
+                                                                    .astype(int) ** 2 % 300)):
+        write_table(tmp_path / f"{name}.csv", {"a": X[:, 0].tolist(), "b": X[:, 1].tolist(),
+                                               "y": y.tolist()})
+        line = ok("train", "--data", f"{name}.csv", "--iterations", "5", "--quiet", "--out",
+                  f"{name}.npz", cwd=tmp_path).splitlines()[0]
+        assert line.endswith("task regression"), line
 
 
 def test_names_in_another_unicode_form_are_the_same_names(tmp_path):

@@ -33,6 +33,7 @@ is refused outright (see :func:`r2_score`).
 
 from __future__ import annotations
 
+import sys
 import warnings
 
 import numpy as np
@@ -117,7 +118,16 @@ def _check_layout(name: str, a: Array, matrix: bool) -> None:
             f"{name} has shape {a.shape}: read as {a.shape[0]} outputs of {a.shape[1]} "
             f"samples each (samples are columns in nndl); for {a.shape[0]} samples of "
             f"{a.shape[1]} outputs (scikit-learn's layout) pass {name}.T (matrix=True says the "
-            f"layout is nndl's)"), stacklevel=3)
+            f"layout is nndl's)"), stacklevel=_outside())
+
+
+def _outside() -> int:
+    """The ``stacklevel`` of the first caller outside this module (a warning names the
+    user's line, whichever public function, r2_score or regression_scores, was called)."""
+    f, level = sys._getframe(1), 1  # the function that warns
+    while f is not None and f.f_globals.get("__name__") == __name__:
+        f, level = f.f_back, level + 1
+    return level
 
 
 def subset_accuracy(Y_true: object, Y_pred: object, *, matrix: bool = False) -> float:

@@ -106,7 +106,7 @@ def task_note(s: dict, classes: "list | None", data: "Dataset | None" = None) ->
     from ..datasets.spec import is_named
 
     Y = data.Y if data is not None and data.task == "regression" else None
-    whole = Y is not None and Y.shape[0] == 1 and bool(np.all(Y == np.round(Y)))
+    whole = Y is not None and Y.shape[0] == 1 and _class_ids(Y)
     as_classes = numbers_as_classes(classes)
     if s["task"] is not None or not (as_classes or whole) or s["data"] is None \
             or is_named(s["data"]) \
@@ -115,7 +115,18 @@ def task_note(s: dict, classes: "list | None", data: "Dataset | None" = None) ->
     if as_classes:
         return " (whole numbers read as classes; --task regression predicts them as numbers)"
     return (f" ({len(np.unique(Y))} distinct whole numbers, more than {MAX_AUTO_CLASSES}, read "
-            "as numbers to predict; --task classification reads them as classes)")
+            "as numbers to predict; if they are class ids, --task classification reads them "
+            "as classes)")
+
+
+def _class_ids(Y: np.ndarray) -> bool:
+    """Whether targets look like class ids: every whole number from 0 (or 1) to the largest
+    present, below 2**53 (counts, years, prices and timestamps have gaps or another start,
+    and were advised --task classification, which failed on them)."""
+    lo, hi = float(Y.min()), float(Y.max())
+    if lo not in (0.0, 1.0) or hi >= 2.0**53 or not np.all(Y == np.round(Y)):
+        return False
+    return len(np.unique(Y)) == int(hi - lo) + 1
 
 
 def _warn_many_classes(data: Dataset, s: dict) -> None:
