@@ -932,3 +932,22 @@ def test_names_saved_in_another_case_are_the_same_setting():
     assert not same_setting("hidden", "tanh", "ReLU")
     old = canonical({"space": {"hidden": ["ReLU", "Tanh"], "init": "HE", "lr": [0.1]}})
     assert old["space"] == {"hidden": ["relu", "tanh"], "init": "he", "lr": [0.1]}
+
+
+def test_a_model_of_chosen_array_features_reads_its_own_file_again(tmp_path):
+    """The options review: a model trained with --features / --drop on an .npz could not be
+    scored on that same file ("the model takes 2 input features but the data has 4"): an
+    array's features are numbered, so the saved selection is read again, as for a headerless
+    table."""
+    rs = np.random.RandomState(0)
+    X = rs.randn(40, 4)
+    np.savez(tmp_path / "tab.npz", X=X, y=(X[:, 0] + X[:, 2] > 0).astype(int))
+    for option, cols in (("--features", "0,2"), ("--drop", "1,3")):
+        ok("train", "--data", "tab.npz", option, cols, "--layers", "3", "--iterations", "50",
+           "--dev", "0", "--out", "f.npz", "--quiet", cwd=tmp_path)
+        net = nndl.load(tmp_path / "f.npz")
+        want = net.predict(X[:, [0, 2]].T)[0]
+        said = ok("predict", "--model", "f.npz", "tab.npz", cwd=tmp_path).splitlines()
+        assert [r.split("\t")[2] for r in said] == [str(v) for v in want]
+        assert "accuracy" in ok("evaluate", "--model", "f.npz", "--data", "tab.npz",
+                                cwd=tmp_path)

@@ -9,6 +9,7 @@ from typing import Any, Iterator
 
 from ..errors import MissingValueError, NNDLError, shorten
 from ..labels import NameIndex
+from .applies import ARRAYS, kind
 from .common import check_width, headerless_table, image_size_of, p_is_table, \
     warn_by_position, warn_in_files_order
 
@@ -108,6 +109,9 @@ def read_for_model(spec: str, net: Any, meta: dict, *, label: "str | None",
     if names is not None and header is not None:  # read the model's columns, by name
         kw["features"] = datasets.check_columns(header, names, spec, ignore=ignore)
         kw["drop"] = None
+    if header is None and names is None and not drop and _selected(train_args) \
+            and kind(spec) == ARRAYS:  # numbered features: the saved selection read again
+        kw["features"], kw["drop"] = train_args.get("features"), train_args.get("drop")
     with _every_row(labelled):
         if col is False and (header is None or names is None) and skip is None:  # no names to
             # match by: features only, or a label at the trained position (else last)
