@@ -137,20 +137,10 @@ def not_an_input(out: "str | os.PathLike", what: str,
     except NNDLError:  # (a link loop: the write says what is wrong with the output)
         return
     for name, given in inputs:
-        if Path(os.fspath(given)).is_file() and (absolute(given, name) == full
-                                                 or same_file(given, out)):
+        if Path(os.fspath(given)).is_file() and \
+                file_identity(absolute(given, name)) == file_identity(full):
             raise NNDLError(f"{what} {out} is {name} {given}: writing it would destroy it; "
                             "give another file name")
-
-
-def same_file(a: "str | os.PathLike", b: "str | os.PathLike") -> bool:
-    """Whether ``a`` and ``b`` are one file on disk (same device and inode: a hard link is
-    another name of a file, which a comparison of paths misses); False when either is not
-    there."""
-    try:
-        return os.path.samefile(a, b)
-    except (OSError, ValueError):
-        return False
 
 
 def file_identity(path: Path) -> "Path | tuple[int, int]":

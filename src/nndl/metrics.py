@@ -40,7 +40,7 @@ import numpy as np
 
 from .errors import NNDLError, NNDLWarning
 from .preprocessing import power_of_two_scale
-from .validation import check_number, unmasked
+from .validation import check_number, read_array
 
 Array = np.ndarray
 
@@ -48,13 +48,7 @@ Array = np.ndarray
 def _read(name: str, a: object) -> Array:
     """``a`` as an array (a masked array with masked entries refused); NNDLError naming
     ``name`` for what NumPy cannot read (ragged lists)."""
-    try:
-        return np.asarray(unmasked(name, a))
-    except NNDLError:
-        raise
-    except Exception as exc:
-        raise NNDLError(f"{name} must be an array of labels or values; could not read it "
-                        f"({exc})") from None
+    return read_array(name, a, "an array of labels or values")
 
 
 def _kind(a: Array) -> str:

@@ -143,22 +143,23 @@ def unmasked(name: str, X: object) -> object:
     return ma.getdata(X)
 
 
-def _read_array(name: str, X: object) -> Array:
+def read_array(name: str, X: object, what: str = "a numeric array") -> Array:
     """``np.asarray`` of what was given (a masked array's data when nothing is masked), or
-    NNDLError naming ``name``: masked entries, ragged lists and the like."""
+    NNDLError naming ``name`` (which must be ``what``): masked entries, ragged lists and the
+    like."""
     try:
         return np.asarray(unmasked(name, X))
     except NNDLError:
         raise
     except Exception as exc:  # ragged lists and the like
-        raise NNDLError(f"{name} must be a numeric array; could not read it ({exc})") from None
+        raise NNDLError(f"{name} must be {what}; could not read it ({exc})") from None
 
 
 def as_real_array(name: str, A: object) -> Array:
     """A real float array of any shape, NaN and inf kept: integer and boolean arrays, lists
     and numbers become float64; float arrays are returned as they are (the same objects).
     How :mod:`nndl.functional` and the exported activations read what they are given."""
-    arr = _read_array(name, A)
+    arr = read_array(name, A)
     if arr.dtype == object or arr.dtype.kind == "c" or not (
             np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
         raise NNDLError(f"{name} must be a real numeric array; got dtype {arr.dtype}")
@@ -225,7 +226,7 @@ def as_matrix(name: str, X: object, dtype: np.dtype, rows: "int | None" = None,
     ``name``, the argument that is wrong. A masked array with masked entries, and missing
     values (None, pandas' NA), are refused; pandas' nullable numbers without NA are read.
     """
-    arr = _read_array(name, X)
+    arr = read_array(name, X)
     arr = _nullable_numbers(name, X, arr)
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)
                                    or arr.dtype == np.bool_):
