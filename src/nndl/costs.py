@@ -50,7 +50,12 @@ def _sum_product(Y: Array, T: Array) -> Array:
 
 def _pair(AL: Array, Y: Array) -> tuple[Array, Array]:
     """AL and Y as real arrays (lists, ints and bools as float64; masked entries, text and
-    ragged lists refused: NNDLError), Y in AL's shape (:func:`nndl.validation.shaped_like`)."""
+    ragged lists refused: NNDLError), Y in AL's shape (:func:`nndl.validation.shaped_like`).
+    Float arrays, what training passes at every step, are taken as they are without the
+    reading (as_real_array returns them unchanged: 4 of a small cost's 15 us)."""
+    if type(AL) is np.ndarray and type(Y) is np.ndarray and AL.dtype.kind == "f" \
+            and Y.dtype.kind == "f":
+        return AL, shaped_like(Y, AL)
     AL = as_real_array("AL", AL)
     return AL, shaped_like(as_real_array("Y", Y), AL)
 
