@@ -79,6 +79,11 @@ class Optimizer:
         self._moved: list[tuple[str, str]] = []
         """The (slot, parameter) buffers the last step advanced, for :meth:`undo`."""
 
+    def settings(self) -> dict[str, Any]:
+        """Every attribute but the state (what :meth:`_clear_state` sets): the hyperparameters
+        and whatever else a subclass keeps, which two optimizers that do the same share."""
+        return {k: v for k, v in vars(self).items() if k not in _STATE_NAMES}
+
     def fresh_copy(self) -> "Optimizer":
         """A copy with this one's settings (and any other attribute of a subclass, shared as
         they are: a subclass's log or lock stays the user's) but no state: ``t``, ``epoch``
@@ -388,6 +393,15 @@ class Adam(Optimizer):
         """The bias corrections (1 - b1^t, 1 - b2^t) of this step, in the parameters' type."""
         return t(1.0 - self.beta1 ** self.t), t(1.0 - self.beta2 ** self.t)
 
+
+def _state_names() -> frozenset:
+    """The attributes :meth:`Optimizer._clear_state` sets, read off a blank optimizer."""
+    blank = object.__new__(Optimizer)
+    blank._clear_state()
+    return frozenset(vars(blank))
+
+
+_STATE_NAMES = _state_names()
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {
     cls.name: cls for cls in (GradientDescent, Momentum, RMSprop, Adam)

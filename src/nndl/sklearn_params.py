@@ -61,17 +61,13 @@ def check_optimizer(optimizer: object, learning_rate: object) -> None:
     get_optimizer(optimizer)  # an unknown name: NNDLError naming the known ones
 
 
-_STATE = frozenset(("t", "epoch", "state", "_previous", "_can_undo", "_t_before", "_moved"))
-"""The attributes of an Optimizer that are its state (``Optimizer._clear_state``), not settings."""
-
-
 def _same_settings(a: Optimizer, b: Optimizer) -> bool:
-    """Whether two optimizers do the same: their class and every attribute but the state (a
-    subclass's own settings too, whether it lists them in ``hyper`` or not), arrays by value."""
+    """Whether two optimizers do the same: their class and every attribute but the state
+    (:meth:`Optimizer.settings`: a subclass's own settings too, whether it lists them in
+    ``hyper`` or not), arrays by value."""
     if type(a) is not type(b):
         return False
-    va = {k: v for k, v in vars(a).items() if k not in _STATE}
-    vb = {k: v for k, v in vars(b).items() if k not in _STATE}
+    va, vb = a.settings(), b.settings()
     return va.keys() == vb.keys() and all(_equal(va[k], vb[k]) for k in va)
 
 
